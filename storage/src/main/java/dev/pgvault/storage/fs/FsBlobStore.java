@@ -1,0 +1,215 @@
+package dev.pgvault.storage.fs;
+
+import dev.pgvault.storage.BlobInfo;
+import dev.pgvault.storage.BlobKeys;
+import dev.pgvault.storage.BlobNotFoundException;
+import dev.pgvault.storage.BlobStore;
+import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.StorageException;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * A blob store in a POSIX directory. A key is a relative path under the root. Writes go to a
+ * hidden temporary file in the target directory, are fsynced, then renamed into place (or
+ * hard-linked, for create-if-absent), and the directory is fsynced: after a crash a key holds
+ * either its old bytes or its new ones, never a mix.
+ */
+public final class FsBlobStore implements BlobStore {
+
+    /** Temporary files start with this, so listings can skip writes in flight or left by a crash. */
+    static final String TEMP_PREFIX = ".pgvault-tmp.";
+
+    private final Path root;
+
+    public FsBlobStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    @Override
+    public void put(String key, BlobWriter content) throws IOException {
+        Path target = resolve(key);
+        Path temp = writeTemp(target, content);
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(temp);
+            throw new StorageException("cannot store '" + key + "' in " + describe() + ": " + e, e);
+        }
+        fsyncDirectory(target.getParent());
+    }
+
+    @Override
+    public boolean create(String key, BlobWriter content) throws IOException {
+        Path target = resolve(key);
+        if (Files.exists(target)) {
+            return false;
+        }
+        Path temp = writeTemp(target, content);
+        try {
+            // link(2) fails if the name exists: an atomic create-if-absent, unlike rename(2).
+            Files.createLink(target, temp);
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new StorageException("cannot store '" + key + "' in " + describe() + ": " + e, e);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        fsyncDirectory(target.getParent());
+        return true;
+    }
+
+    private Path writeTemp(Path target, BlobWriter content) throws IOException {
+        Path dir = target.getParent();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StorageException("cannot create directory " + dir + ": " + e, e);
+        }
+        Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            OutputStream out = new BufferedOutputStream(new Unclosable(Channels.newOutputStream(ch)), 1 << 16);
+            content.writeTo(out);
+            out.flush();
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        return temp;
+    }
+
+    private static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    @Override
+    public InputStream get(String key, long offset) throws IOException {
+        Path file = resolve(key);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new BlobNotFoundException(describe(), key);
+        }
+        if (offset > 0) {
+            ch.position(offset);
+        }
+        return Channels.newInputStream(ch);
+    }
+
+    @Override
+    public Optional<BlobInfo> stat(String key) throws IOException {
+        Path file = resolve(key);
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return a.isRegularFile() ? Optional.of(info(key, a)) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Stream<BlobInfo> list(String prefix) throws IOException {
+        BlobKeys.checkPrefix(prefix);
+        int slash = prefix.lastIndexOf('/');
+        Path dir = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+        if (!Files.isDirectory(dir)) {
+            return Stream.empty();
+        }
+        // Files.walk is lazy: a directory's entries are read as the stream reaches it.
+        return Files.walk(dir)
+                .filter(p -> !p.getFileName().toString().startsWith(TEMP_PREFIX))
+                .filter(p -> keyOf(p).startsWith(prefix))
+                .map(p -> attributes(p, keyOf(p)))
+                .flatMap(Optional::stream);
+    }
+
+    private String keyOf(Path p) {
+        return root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+    }
+
+    private static Optional<BlobInfo> attributes(Path p, String key) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            return a.isRegularFile() ? Optional.of(info(key, a)) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty(); // deleted while listing
+        } catch (IOException e) {
+            throw new UncheckedIOException(new StorageException("cannot list " + p + ": " + e, e));
+        }
+    }
+
+    private static BlobInfo info(String key, BasicFileAttributes a) {
+        return new BlobInfo(key, a.size(), a.lastModifiedTime().toInstant());
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        Path file = resolve(key);
+        if (Files.deleteIfExists(file)) {
+            fsyncDirectory(file.getParent());
+        }
+    }
+
+    @Override
+    public boolean atomicCreate() {
+        return true;
+    }
+
+    @Override
+    public String describe() {
+        return "fs:" + root;
+    }
+
+    @Override
+    public void close() {}
+
+    private Path resolve(String key) throws IOException {
+        BlobKeys.check(key);
+        if (key.startsWith(TEMP_PREFIX) || key.contains("/" + TEMP_PREFIX)) {
+            throw new IllegalArgumentException("object key uses the reserved prefix " + TEMP_PREFIX + ": '" + key + "'");
+        }
+        Path p = root.resolve(key);
+        if (!Files.isDirectory(root)) {
+            throw new StorageException("repository directory " + root + " does not exist");
+        }
+        return p;
+    }
+
+    /** Keeps a writer from closing the channel before it is fsynced. */
+    private static final class Unclosable extends java.io.FilterOutputStream {
+        Unclosable(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.pgvault.storage.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.storage.BlobStore;
+import dev.pgvault.storage.BlobStoreContract;
+import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.StorageException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FsBlobStoreTest extends BlobStoreContract {
+
+    @TempDir
+    Path dir;
+
+    @Override
+    protected BlobStore newStore() {
+        return new FsBlobStore(dir);
+    }
+
+    @Test
+    void aFailedWriteLeavesNoTemporaryFileOnDisk() throws IOException {
+        assertThrows(IOException.class, () -> store.put("x/y", out -> {
+            out.write(new byte[100]);
+            throw new IOException("stop");
+        }));
+        try (Stream<Path> files = Files.walk(dir)) {
+            assertEquals(0, files.filter(Files::isRegularFile).count());
+        }
+    }
+
+    @Test
+    void aTemporaryFileLeftByACrashIsNotListed() throws IOException {
+        Files.createDirectories(dir.resolve("wal"));
+        Files.write(dir.resolve("wal").resolve(FsBlobStore.TEMP_PREFIX + "seg.123"), new byte[] {1});
+        store.put("wal/seg", BlobWriter.of(new byte[] {2}));
+        try (var s = store.list("wal/")) {
+            assertEquals(1, s.count());
+        }
+    }
+
+    @Test
+    void aMissingRepositoryDirectoryIsNamed() {
+        BlobStore missing = new FsBlobStore(dir.resolve("nope"));
+        StorageException e = assertThrows(StorageException.class, () -> missing.put("k", BlobWriter.of(new byte[1])));
+        assertTrue(e.getMessage().contains(dir.resolve("nope").toString()), e.getMessage());
+    }
+}
