@@ -1,0 +1,194 @@
+package dev.pgvault.storage.s3;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.storage.BlobInfo;
+import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.StorageException;
+import dev.pgvault.storage.s3.FaultyProxy.Fault;
+import dev.pgvault.storage.s3.FaultyProxy.Request;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The S3 driver behind {@link FaultyProxy}: the SDK's retries ride out transient failures, and
+ * failures that outlast them leave nothing behind, checked directly on the server.
+ */
+@Timeout(60)
+class S3FaultTest {
+    private static final int PART = S3Settings.MIN_PART_SIZE;
+    private static final Fault[] ROTATION = {Fault.ERROR_500, Fault.ERROR_503, Fault.DROP, Fault.CUT};
+
+    private static S3ProxyServer server;
+    private String bucket;
+    private FaultyProxy proxy;
+    private S3BlobStore store; // through the proxy
+    private S3BlobStore direct; // straight to S3Proxy
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = S3ProxyServer.start();
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @BeforeEach
+    void open() throws IOException {
+        bucket = server.createBucket();
+        proxy = new FaultyProxy(server.port(), r -> Fault.FORWARD);
+        store = new S3BlobStore(S3ProxyServer.settings(proxy.uri(), bucket, "repo"), Duration.ofMillis(5));
+        direct = new S3BlobStore(server.settings(bucket, "repo"));
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        store.close();
+        direct.close();
+        proxy.close();
+    }
+
+    /**
+     * Odd-numbered requests fail in turn with 500, 503, a reset connection and a cut response
+     * (listings are always cut mid-body; requests unsafe to repeat get a 503 instead of a cut).
+     */
+    private static Fault everyOther(Request r) {
+        if (r.number() % 2 == 0) {
+            return Fault.FORWARD;
+        }
+        if (r.isListing()) {
+            return Fault.CUT;
+        }
+        Fault f = ROTATION[(r.number() / 2) % ROTATION.length];
+        return f == Fault.CUT && !r.safeToRepeat() ? Fault.ERROR_503 : f;
+    }
+
+    @Test
+    void everyOtherRequestFailingStillSucceeds() throws IOException {
+        proxy.plan(S3FaultTest::everyOther);
+        byte[] small = random(1000, 1);
+        byte[] big = random(2 * PART + 12345, 2);
+        store.put("wal/1", BlobWriter.of(small));
+        store.put("big", BlobWriter.of(big));
+        assertTrue(store.create("wal/2", BlobWriter.of(small)));
+        assertFalse(store.create("wal/2", BlobWriter.of(big)));
+
+        assertArrayEquals(small, read(store, "wal/1", 0));
+        assertArrayEquals(big, read(store, "big", 0));
+        assertArrayEquals(Arrays.copyOfRange(big, PART + 7, big.length), read(store, "big", PART + 7));
+        assertEquals(big.length, store.stat("big").orElseThrow().size());
+        assertEquals(Set.of("wal/1", "wal/2", "big"), keys(store, ""));
+        assertEquals(Set.of("wal/1", "wal/2"), keys(store, "wal/"));
+        store.delete("wal/1");
+        store.delete("wal/1");
+        assertTrue(store.stat("wal/1").isEmpty());
+
+        assertArrayEquals(big, read(direct, "big", 0));
+        assertArrayEquals(small, read(direct, "wal/2", 0));
+        assertEquals(List.of(), server.openUploads(bucket));
+        List<String> log = proxy.log();
+        assertTrue(proxy.faults() >= 10, log.toString());
+        for (Fault f : ROTATION) {
+            assertTrue(log.stream().anyMatch(l -> l.endsWith("-> " + f)), f + " never injected: " + log);
+        }
+    }
+
+    @Test
+    void everyRequestFailingFailsWithinBoundsAndLeavesNothing() throws IOException {
+        String key = "wal/000000010000000000000001";
+        long start = System.nanoTime();
+        proxy.plan(r -> Fault.ERROR_503);
+        StorageException e = assertThrows(StorageException.class, () -> store.put(key, BlobWriter.of(random(100, 3))));
+        assertTrue(e.getMessage().contains("'" + key + "'") && e.getMessage().contains("503")
+                && e.getMessage().contains("after 5 attempts"), e.getMessage());
+        assertEquals(5, proxy.requests(), "the SDK's attempts, and no retry loop on top: " + proxy.log());
+
+        proxy.plan(r -> r.number() % 2 == 0 ? Fault.DROP : Fault.ERROR_500);
+        StorageException big = assertThrows(StorageException.class,
+                () -> store.put("big", BlobWriter.of(random(2 * PART + 1, 4))));
+        assertTrue(big.getMessage().contains("'big'"), big.getMessage());
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(20).toNanos());
+
+        assertEquals(List.of(), server.objectKeys(bucket));
+        assertEquals(List.of(), server.openUploads(bucket));
+        assertTrue(direct.stat(key).isEmpty());
+    }
+
+    @Test
+    void failingAfterSomePartsAbortsTheUpload() throws IOException {
+        // The upload starts and one part goes through; then parts fail, but the abort reaches the server.
+        proxy.plan(r -> r.method().equals("PUT") && r.target().contains("partNumber=")
+                && !r.target().contains("partNumber=1&") && !r.target().endsWith("partNumber=1")
+                ? Fault.ERROR_500 : Fault.FORWARD);
+        StorageException e = assertThrows(StorageException.class,
+                () -> store.put("big", BlobWriter.of(random(3 * PART, 5))));
+        assertTrue(e.getMessage().contains("'big'") && e.getMessage().contains("500"), e.getMessage());
+        assertTrue(proxy.log().stream().anyMatch(l -> l.contains("DELETE") && l.contains("uploadId=")), proxy.log().toString());
+        assertEquals(List.of(), server.objectKeys(bucket));
+        assertEquals(List.of(), server.openUploads(bucket));
+    }
+
+    @Test
+    void aFailingCompleteLeavesNothingVisible() throws IOException {
+        store.put("keep", BlobWriter.of(new byte[] {7, 7}));
+        proxy.plan(r -> r.method().equals("POST") && r.target().contains("uploadId=") ? Fault.ERROR_500 : Fault.FORWARD);
+        StorageException e = assertThrows(StorageException.class,
+                () -> store.put("keep", BlobWriter.of(random(2 * PART + 1, 6))));
+        assertTrue(e.getMessage().contains("'keep'") && e.getMessage().contains("500"), e.getMessage());
+        assertThrows(StorageException.class, () -> store.create("new", BlobWriter.of(random(2 * PART + 1, 7))));
+
+        assertArrayEquals(new byte[] {7, 7}, read(direct, "keep", 0));
+        assertTrue(direct.stat("new").isEmpty());
+        assertEquals(List.of("repo/keep"), server.objectKeys(bucket));
+        assertEquals(List.of(), server.openUploads(bucket));
+    }
+
+    @Test
+    void aResponseCutWhileReadingFailsTheReadNamingTheKey() throws IOException {
+        store.put("seg", BlobWriter.of(random(200_000, 8)));
+        proxy.plan(r -> r.method().equals("GET") && !r.isListing() ? Fault.CUT : Fault.FORWARD);
+        try (InputStream in = store.get("seg")) {
+            StorageException e = assertThrows(StorageException.class, in::readAllBytes);
+            assertTrue(e.getMessage().contains("'seg'"), e.getMessage());
+        }
+    }
+
+    private static byte[] read(S3BlobStore s, String key, long offset) throws IOException {
+        try (InputStream in = s.get(key, offset)) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static Set<String> keys(S3BlobStore s, String prefix) throws IOException {
+        try (Stream<BlobInfo> infos = s.list(prefix)) {
+            return infos.map(BlobInfo::key).collect(Collectors.toSet());
+        }
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+}
