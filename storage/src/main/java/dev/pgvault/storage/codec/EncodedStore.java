@@ -1,0 +1,81 @@
+package dev.pgvault.storage.codec;
+
+import dev.pgvault.storage.BlobStore;
+import dev.pgvault.storage.BlobWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * A blob store whose objects are all written through {@link ObjectEncoder} and read through
+ * {@link ObjectDecoder}: what the rest of pgvault uses for the repository, so no code path can
+ * store an unchecksummed or unencrypted object by accident.
+ */
+public final class EncodedStore implements AutoCloseable {
+    private final BlobStore blobs;
+    private final CodecSpec spec;
+    private final ObjectEncoder encoder;
+    private final ObjectDecoder decoder = new ObjectDecoder();
+
+    public EncodedStore(BlobStore blobs, CodecSpec spec) {
+        this.blobs = blobs;
+        this.spec = spec;
+        this.encoder = new ObjectEncoder(spec);
+    }
+
+    /** Encodes {@code plain} and stores it under {@code key} (see {@link BlobStore#put}). */
+    public ObjectDigest put(String key, BlobWriter plain) throws IOException {
+        ObjectDigest[] digest = new ObjectDigest[1];
+        blobs.put(key, out -> digest[0] = encode(plain, out));
+        return digest[0];
+    }
+
+    /**
+     * Encodes and stores only if nothing is stored under {@code key} (see {@link
+     * BlobStore#create}); empty when something already was.
+     */
+    public Optional<ObjectDigest> create(String key, BlobWriter plain) throws IOException {
+        ObjectDigest[] digest = new ObjectDigest[1];
+        boolean created = blobs.create(key, out -> digest[0] = encode(plain, out));
+        return created ? Optional.of(digest[0]) : Optional.empty();
+    }
+
+    private ObjectDigest encode(BlobWriter plain, java.io.OutputStream out) throws IOException {
+        EncodingStream enc = encoder.open(out);
+        try {
+            plain.writeTo(enc);
+        } catch (IOException | RuntimeException e) {
+            // Free the compressor's native memory; the store discards what was written.
+            try {
+                enc.close();
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        enc.close();
+        return enc.result();
+    }
+
+    /**
+     * The plain bytes of the object under {@code key}; the stream throws at its end if the object
+     * fails its checksum, length or authentication checks. Missing: BlobNotFoundException.
+     */
+    public InputStream get(String key) throws IOException {
+        return decoder.open(blobs.get(key), spec.key());
+    }
+
+    /** The raw store underneath, for listing, stat and delete. */
+    public BlobStore blobs() {
+        return blobs;
+    }
+
+    public String describe() {
+        return blobs.describe();
+    }
+
+    @Override
+    public void close() throws IOException {
+        blobs.close();
+    }
+}

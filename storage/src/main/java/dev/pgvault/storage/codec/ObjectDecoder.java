@@ -1,0 +1,62 @@
+package dev.pgvault.storage.codec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.Optional;
+
+/**
+ * Reads repository objects: the write chain of {@link ObjectEncoder} run backwards. Compression
+ * and cipher come from the object's header, never from configuration; the key is the only input.
+ * Thread-safe; each stream is not.
+ */
+public final class ObjectDecoder {
+
+    /**
+     * Reads and checks the header of {@code stored} and returns its plain bytes, verified at the
+     * end (see {@link DecodingStream}). Closing the result closes {@code stored}; so does a
+     * failure here.
+     *
+     * @throws WrongKeyException the object is encrypted and {@code key} is empty or does not fit,
+     *     or it is plain while a key is given (a plain object in an encrypted repository could have
+     *     been put there by anyone with write access)
+     * @throws CorruptObjectException the header or the first compressed bytes are damaged
+     */
+    public DecodingStream open(InputStream stored, Optional<CipherKey> key) throws IOException {
+        CountingInputStream counted = new CountingInputStream(stored);
+        try {
+            ObjectHeader header = ObjectHeader.read(counted);
+            InputStream body = counted;
+            if (header.encryption().isPresent()) {
+                body = decrypting(counted, header, key.orElseThrow(
+                        () -> new WrongKeyException("object is encrypted: repo cipher-pass-file is not set")));
+            } else if (key.isPresent()) {
+                throw new WrongKeyException("object is not encrypted but repo cipher-pass-file is set: refusing a plain object in an encrypted repository");
+            }
+            TrailerSplittingInputStream split = new TrailerSplittingInputStream(body, header.encode());
+            InputStream decompressor;
+            try {
+                decompressor = header.compression().decompressor(split);
+            } catch (IOException | RuntimeException e) {
+                throw DecodingStream.translate(split, header.compression(), e);
+            }
+            return new DecodingStream(counted, split, decompressor, header.compression());
+        } catch (IOException | RuntimeException e) {
+            try {
+                counted.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static InputStream decrypting(InputStream in, ObjectHeader header, CipherKey key) throws IOException {
+        ObjectHeader.Encryption e = header.encryption().orElseThrow();
+        ObjectKeys keys = ObjectKeys.derive(key.masterKey(e.kdfIterations()), e.salt());
+        if (!MessageDigest.isEqual(keys.keyCheck(), e.keyCheck())) {
+            throw new WrongKeyException("cannot decrypt object: wrong passphrase or corrupted object header");
+        }
+        return new ChunkDecryptingInputStream(in, new ChunkCipher(keys.aesKey(), header.encode(), e.noncePrefix()));
+    }
+}

@@ -1,0 +1,28 @@
+/**
+ * The codec chain of repository objects (WAL segments, backup files), composed in one place:
+ * {@link dev.pgvault.storage.codec.ObjectEncoder} writes, {@link
+ * dev.pgvault.storage.codec.ObjectDecoder} reads.
+ *
+ * <pre>
+ * write: plain -> SHA-256 + length -> compress (zstd|lz4|gzip|none) -> CRC-32C -> + trailer -> [encrypt] -> sink
+ * read:  stored -> header -> [decrypt, tag per chunk] -> split off trailer, CRC-32C -> decompress -> verify at EOF
+ * </pre>
+ *
+ * <p>Format version 1, integers big-endian:
+ *
+ * <pre>
+ * object  = header body
+ * header  = "PGVO" version(1)=1 compression(1) cipher(1) reserved(1)=0      8 bytes
+ *           [cipher 1: kdf(1)=1 iterations(4) salt(16) noncePrefix(7) keyCheck(16)]  +44 bytes
+ * body    = compressed trailer                                  (cipher 0)
+ *         | seal(compressed trailer) in 64 KiB chunks           (cipher 1, see ChunkCipher)
+ * trailer = sha256(plain)(32) length(plain)(8) crc32c(header compressed)(4)
+ * compression: 0 none, 1 zstd frame, 2 lz4 frame, 3 gzip member
+ * cipher:      0 none, 1 AES-256-GCM, chunk i sealed as len+16 bytes with nonce
+ *              noncePrefix||i(4)||last(1) and associated data header||i(4)||last(1)
+ * kdf 1:       master = PBKDF2-HMAC-SHA256(passphrase, "pgvault/cipher-pass/v1", iterations, 32)
+ *              prk = HKDF-Extract(salt, master); aes key = HKDF-Expand(prk, "pgvault v1 aes-256-gcm key", 32)
+ *              keyCheck = HKDF-Expand(prk, "pgvault v1 key check", 16)
+ * </pre>
+ */
+package dev.pgvault.storage.codec;
