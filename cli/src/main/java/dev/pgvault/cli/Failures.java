@@ -1,0 +1,82 @@
+package dev.pgvault.cli;
+
+import dev.pgvault.archiver.ForeignWalException;
+import dev.pgvault.archiver.StanzaMismatchException;
+import dev.pgvault.archiver.WalConflictException;
+import dev.pgvault.archiver.pg.PgException;
+import dev.pgvault.cli.config.ConfigException;
+import dev.pgvault.storage.BlobNotFoundException;
+import dev.pgvault.storage.StorageException;
+import dev.pgvault.storage.codec.CorruptObjectException;
+import dev.pgvault.storage.codec.WrongKeyException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+
+/**
+ * Turns a failure into one line on stderr and an exit code. The stack trace is printed only
+ * with --verbose: people read the line, developers read the trace.
+ */
+final class Failures {
+    private Failures() {}
+
+    static int report(Throwable t, boolean verbose, PrintStream err) {
+        Throwable e = unwrap(t);
+        ExitCode code = codeOf(e);
+        err.println("pgvault: " + message(e, code));
+        if (verbose) {
+            t.printStackTrace(err);
+        }
+        return code.code;
+    }
+
+    static Throwable unwrap(Throwable t) {
+        Throwable e = t;
+        while ((e instanceof UncheckedIOException || e instanceof java.util.concurrent.ExecutionException
+                || e instanceof java.util.concurrent.CompletionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    static ExitCode codeOf(Throwable e) {
+        if (e instanceof UserError u) {
+            return u.code();
+        }
+        if (e instanceof ConfigException) {
+            return ExitCode.CONFIG;
+        }
+        if (e instanceof WalConflictException || e instanceof ForeignWalException
+                || e instanceof StanzaMismatchException) {
+            return ExitCode.CONFLICT;
+        }
+        if (e instanceof PgException) {
+            return ExitCode.POSTGRES;
+        }
+        if (e instanceof BlobNotFoundException) {
+            return ExitCode.NOT_FOUND;
+        }
+        if (e instanceof CorruptObjectException || e instanceof WrongKeyException) {
+            return ExitCode.CORRUPT;
+        }
+        if (e instanceof StorageException || e instanceof IOException) {
+            return ExitCode.REPOSITORY;
+        }
+        if (e instanceof IllegalArgumentException) {
+            return ExitCode.USAGE;
+        }
+        return ExitCode.INTERNAL;
+    }
+
+    private static String message(Throwable e, ExitCode code) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            m = e.getClass().getSimpleName();
+        }
+        m = m.strip().replace('\n', ' ');
+        if (code == ExitCode.INTERNAL) {
+            return "internal error: " + e.getClass().getName() + ": " + m + " (run with --verbose for details)";
+        }
+        return m;
+    }
+}

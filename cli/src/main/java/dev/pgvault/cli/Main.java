@@ -1,0 +1,27 @@
+package dev.pgvault.cli;
+
+import java.io.PrintStream;
+
+/**
+ * The process entry point. Answers what it can without loading picocli (its class loading costs
+ * ~130 ms a call, and PostgreSQL's archive_command starts one process per WAL segment), and
+ * hands everything else to {@link PgvaultCommand}.
+ */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            out.println("pgvault " + Version.get());
+            return ExitCode.OK.code;
+        }
+        int fast = FastPath.tryRun(args, out, err);
+        return fast >= 0 ? fast : PgvaultCommand.execute(args, out, err);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.pgvault.cli;
+
+import dev.pgvault.cli.config.ConfigException;
+import dev.pgvault.cli.config.ConfigLoader;
+import dev.pgvault.cli.config.PgvaultConfig;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "pgvault",
+        mixinStandardHelpOptions = true,
+        versionProvider = PgvaultCommand.VersionProvider.class,
+        description = "PostgreSQL backup, point-in-time recovery and high availability.",
+        subcommands = {InitCommand.class, CheckCommand.class, ArchivePushCommand.class, ArchiveGetCommand.class,
+                RepoLsCommand.class, RepoGetCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 not found, 2 bad arguments, 3 configuration, 4 repository,",
+                "5 PostgreSQL, 6 corrupt data, 7 conflicting object, 70 internal error."})
+public final class PgvaultCommand implements Runnable {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Configuration file (default: $PGVAULT_CONFIG, else /etc/pgvault/pgvault.yaml).")
+    Path config;
+
+    @Option(names = "--verbose", description = "Log more, and print stack traces on errors.")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    /** Loads the configuration this invocation names; commands call it only when they need it. */
+    PgvaultConfig loadConfig() throws ConfigException {
+        return ConfigLoader.load(ConfigLoader.locate(config, System.getenv()));
+    }
+
+    static int execute(String[] args, PrintStream out, PrintStream err) {
+        PgvaultCommand top = new PgvaultCommand();
+        CommandLine cl = new CommandLine(top);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("pgvault: " + ex.getMessage().strip().replace('\n', ' ')
+                    + " (see 'pgvault --help')");
+            return ExitCode.USAGE.code;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> Failures.report(ex, top.verbose, err));
+        return cl.execute(args);
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"pgvault " + Version.get()};
+        }
+    }
+}

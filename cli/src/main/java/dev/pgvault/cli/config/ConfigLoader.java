@@ -1,0 +1,154 @@
+package dev.pgvault.cli.config;
+
+import dev.pgvault.storage.codec.Compression;
+import dev.pgvault.storage.s3.S3Settings;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/** Finds, parses and validates pgvault.yaml. */
+public final class ConfigLoader {
+    public static final Path DEFAULT_FILE = Path.of("/etc/pgvault/pgvault.yaml");
+    public static final String ENV_VARIABLE = "PGVAULT_CONFIG";
+
+    private static final Pattern STANZA = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    private ConfigLoader() {}
+
+    /** {@code --config FILE}, else {@code $PGVAULT_CONFIG}, else /etc/pgvault/pgvault.yaml. */
+    public static Path locate(Path option, Map<String, String> env) {
+        if (option != null) {
+            return option;
+        }
+        String fromEnv = env.get(ENV_VARIABLE);
+        return fromEnv != null && !fromEnv.isBlank() ? Path.of(fromEnv) : DEFAULT_FILE;
+    }
+
+    public static PgvaultConfig load(Path file) throws ConfigException {
+        Object doc;
+        try (Reader r = Files.newBufferedReader(file)) {
+            doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("configuration file not found: " + file);
+        } catch (AccessDeniedException e) {
+            throw new ConfigException("configuration file not readable: " + file);
+        } catch (MarkedYAMLException e) {
+            throw new ConfigException("invalid YAML in " + file + " at line " + (e.getProblemMark().getLine() + 1)
+                    + ": " + e.getProblem());
+        } catch (YAMLException | IOException e) {
+            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+        }
+        if (!(doc instanceof Map<?, ?> top)) {
+            throw new ConfigException("configuration file " + file + " is not a mapping of keys");
+        }
+        return parse(file, new YamlSection(file, "", top));
+    }
+
+    static PgvaultConfig parse(Path file, YamlSection top) throws ConfigException {
+        String stanza = top.requiredString("stanza");
+        if (!STANZA.matcher(stanza).matches()) {
+            throw top.error("stanza", "'" + stanza + "' is not a valid name (letters, digits, '_', '.', '-')");
+        }
+        PgSettings pg = pg(top.section("pg"));
+        RepoSettings repo = repo(top.section("repo"));
+        int processMax = top.integer("process-max", Runtime.getRuntime().availableProcessors(), 1, 256);
+        top.finish();
+        return new PgvaultConfig(file, stanza, pg, repo, processMax);
+    }
+
+    private static PgSettings pg(YamlSection s) throws ConfigException {
+        PgSettings pg = new PgSettings(
+                s.path("data", null),
+                s.string("host", "127.0.0.1"),
+                s.integer("port", 5432, 1, 65535),
+                s.string("user", "postgres"),
+                s.string("database", "postgres"),
+                s.path("bin", null));
+        s.finish();
+        return pg;
+    }
+
+    private static RepoSettings repo(YamlSection s) throws ConfigException {
+        RepoType type = s.choice("type", RepoType.FS, RepoType.class);
+        Path path = s.path("path", null);
+        YamlSection s3Section = s.section("s3");
+        S3Settings s3 = null;
+        if (type == RepoType.FS) {
+            if (path == null) {
+                throw s.error("path", "missing required key for repo type fs");
+            }
+            if (s.has("s3")) {
+                throw s.error("s3", "set for repo type fs (set 'repo.type: s3' or remove it)");
+            }
+        } else {
+            if (path != null) {
+                throw s.error("path", "set for repo type s3 (the S3 location is repo.s3.bucket and repo.s3.prefix)");
+            }
+            if (!s.has("s3")) {
+                throw s.error("s3", "missing required section for repo type s3");
+            }
+            s3 = s3(s3Section);
+        }
+        Compression compress = s.choice("compress", Compression.ZSTD, Compression.class);
+        int level = compressLevel(s, compress);
+        Path cipherPassFile = s.path("cipher-pass-file", null);
+        s.finish();
+        return new RepoSettings(type, path, s3, compress, level, cipherPassFile);
+    }
+
+    private static int compressLevel(YamlSection s, Compression c) throws ConfigException {
+        return switch (c) {
+            case ZSTD -> s.integer("compress-level", 3, 1, 19);
+            case GZIP -> s.integer("compress-level", 6, 1, 9);
+            case LZ4 -> s.integer("compress-level", 1, 1, 12);
+            case NONE -> s.integer("compress-level", 0, 0, 22);
+        };
+    }
+
+    private static S3Settings s3(YamlSection s) throws ConfigException {
+        URI endpoint = null;
+        String e = s.string("endpoint", null);
+        if (e != null) {
+            try {
+                endpoint = new URI(e);
+            } catch (URISyntaxException x) {
+                throw s.error("endpoint", "not a URL ('" + e + "')");
+            }
+            if (endpoint.getScheme() == null || endpoint.getHost() == null
+                    || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https"))) {
+                throw s.error("endpoint", "expected an http:// or https:// URL ('" + e + "')");
+            }
+        }
+        String region = s.string("region", "us-east-1");
+        String bucket = s.requiredString("bucket");
+        String prefix = s.string("prefix", "");
+        if (prefix.startsWith("/") || prefix.endsWith("/") || prefix.contains("//")) {
+            throw s.error("prefix", "must not start or end with '/' ('" + prefix + "')");
+        }
+        boolean pathStyle = s.bool("path-style", false);
+        String accessKey = s.string("access-key", null);
+        String secretKey = s.secret("secret-key");
+        if ((accessKey == null) != (secretKey == null)) {
+            throw s.error(accessKey == null ? "access-key" : "secret-key",
+                    "missing: access-key and secret-key go together");
+        }
+        int partSizeMiB = s.integer("part-size-mib", 16, 5, 5 * 1024);
+        int maxAttempts = s.integer("max-attempts", 5, 1, 20);
+        boolean conditional = s.bool("conditional-writes", true);
+        s.finish();
+        return new S3Settings(endpoint, region, bucket, prefix, pathStyle, accessKey, secretKey,
+                partSizeMiB * 1024 * 1024, maxAttempts, conditional);
+    }
+}

@@ -1,0 +1,6 @@
+package dev.pgvault.cli.config;
+
+import java.nio.file.Path;
+
+/** The whole configuration file, validated. {@code source} is the file it was read from. */
+public record PgvaultConfig(Path source, String stanza, PgSettings pg, RepoSettings repo, int processMax) {}

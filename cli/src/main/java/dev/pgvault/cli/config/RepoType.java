@@ -1,0 +1,6 @@
+package dev.pgvault.cli.config;
+
+public enum RepoType {
+    FS,
+    S3
+}

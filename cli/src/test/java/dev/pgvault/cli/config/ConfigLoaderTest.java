@@ -1,0 +1,144 @@
+package dev.pgvault.cli.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.storage.codec.Compression;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String yaml) throws IOException {
+        Path f = dir.resolve("pgvault.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    private String errorOf(String yaml) throws IOException {
+        Path f = write(yaml);
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+    }
+
+    @Test
+    void theReadmeExampleLoads() throws Exception {
+        PgvaultConfig c = ConfigLoader.load(write("""
+                stanza: main
+                pg:
+                  data: /var/lib/postgresql/15/main
+                  host: 127.0.0.1
+                  port: 5433
+                  user: postgres
+                  database: postgres
+                  bin: /usr/lib/postgresql/15/bin
+                repo:
+                  type: s3
+                  s3:
+                    endpoint: https://s3.us-east-1.amazonaws.com
+                    region: us-east-1
+                    bucket: my-backups
+                    prefix: pgvault
+                    path-style: false
+                    access-key: AKIAEXAMPLE
+                    secret-key: sEcReT/with+chars
+                  compress: zstd
+                  compress-level: 3
+                  cipher-pass-file: /etc/pgvault/passphrase
+                process-max: 2
+                """));
+        assertEquals("main", c.stanza());
+        assertEquals(Path.of("/var/lib/postgresql/15/main"), c.pg().data());
+        assertEquals(5433, c.pg().port());
+        assertEquals(Path.of("/usr/lib/postgresql/15/bin"), c.pg().bin());
+        assertEquals(RepoType.S3, c.repo().type());
+        assertEquals(URI.create("https://s3.us-east-1.amazonaws.com"), c.repo().s3().endpoint());
+        assertEquals("my-backups", c.repo().s3().bucket());
+        assertEquals("pgvault", c.repo().s3().prefix());
+        assertFalse(c.repo().s3().pathStyle());
+        assertEquals("sEcReT/with+chars", c.repo().s3().secretKey());
+        assertFalse(c.repo().s3().toString().contains("sEcReT"), "toString hides the secret key");
+        assertEquals(Compression.ZSTD, c.repo().compress());
+        assertEquals(3, c.repo().compressLevel());
+        assertEquals(Path.of("/etc/pgvault/passphrase"), c.repo().cipherPassFile());
+        assertEquals(2, c.processMax());
+    }
+
+    @Test
+    void defaultsForAMinimalFsFile() throws Exception {
+        PgvaultConfig c = ConfigLoader.load(write("stanza: s1\nrepo:\n  path: /srv/repo\n"));
+        assertEquals(RepoType.FS, c.repo().type());
+        assertEquals(Path.of("/srv/repo"), c.repo().path());
+        assertEquals(Compression.ZSTD, c.repo().compress());
+        assertEquals(3, c.repo().compressLevel());
+        assertNull(c.repo().cipherPassFile());
+        assertEquals(5432, c.pg().port());
+        assertEquals(Runtime.getRuntime().availableProcessors(), c.processMax());
+    }
+
+    @Test
+    void anUnknownKeyIsNamedWithItsFile() throws Exception {
+        String m = errorOf("stanza: s\nrepo:\n  path: /r\n  s3:\n    buckett: x\n");
+        assertTrue(m.contains("'repo.s3'") || m.contains("repo.s3.buckett"), m);
+        m = errorOf("stanza: s\nrepo:\n  path: /r\n  compres: zstd\n");
+        assertEquals("unknown key: 'repo.compres' in " + dir.resolve("pgvault.yaml"), m);
+        m = errorOf("stanza: s\nrepo:\n  path: /r\nprocess_max: 2\n");
+        assertTrue(m.startsWith("unknown key: 'process_max' in "), m);
+    }
+
+    @Test
+    void badValuesAreNamed() throws Exception {
+        assertEquals("'lzma' is not one of none, zstd, lz4, gzip: 'repo.compress' in " + dir.resolve("pgvault.yaml"),
+                errorOf("stanza: s\nrepo:\n  path: /r\n  compress: lzma\n"));
+        assertTrue(errorOf("stanza: s\npg:\n  port: seventy\nrepo:\n  path: /r\n").contains("'pg.port'"));
+        assertTrue(errorOf("stanza: s\npg:\n  port: 70000\nrepo:\n  path: /r\n").contains("out of range"));
+        assertTrue(errorOf("stanza: s\nrepo:\n  path: relative/dir\n").contains("'repo.path'"));
+        assertTrue(errorOf("stanza: s\nrepo:\n  path: /r\n  compress-level: 40\n").contains("'repo.compress-level'"));
+        assertTrue(errorOf("stanza: s\nrepo:\n  type: nfs\n  path: /r\n").contains("'repo.type'"));
+        assertTrue(errorOf("stanza: 'a/b'\nrepo:\n  path: /r\n").contains("'stanza'"));
+        assertTrue(errorOf("repo:\n  path: /r\n").contains("missing required key: 'stanza'"));
+        assertTrue(errorOf("stanza: s\nrepo:\n  type: s3\n  s3:\n    region: x\n").contains("'repo.s3.bucket'"));
+        assertTrue(errorOf("stanza: s\nrepo:\n  type: s3\n  s3:\n    bucket: b\n    endpoint: ftp://h\n")
+                .contains("'repo.s3.endpoint'"));
+        assertTrue(errorOf("stanza: s\nrepo:\n  type: fs\n").contains("'repo.path'"));
+        assertTrue(errorOf("stanza: s\nrepo:\n  path: /r\n  s3:\n    bucket: b\n").contains("'repo.s3'"));
+    }
+
+    @Test
+    void aSecretIsNeverEchoedInAnError() throws Exception {
+        String m = errorOf("stanza: s\nrepo:\n  type: s3\n  s3:\n    bucket: b\n    secret-key: TOPSECRET123\n");
+        assertTrue(m.contains("'repo.s3.access-key'"), m);
+        assertFalse(m.contains("TOPSECRET123"), m);
+        m = errorOf("stanza: s\nrepo:\n  type: s3\n  s3:\n    bucket: b\n    access-key: a\n    secret-key: [TOPSECRET123]\n");
+        assertFalse(m.contains("TOPSECRET123"), m);
+    }
+
+    @Test
+    void missingFileAndBrokenYamlAreOneLine() throws Exception {
+        Path missing = dir.resolve("nope.yaml");
+        assertEquals("configuration file not found: " + missing,
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(missing)).getMessage());
+        String m = errorOf("stanza: s\nrepo: [unclosed\n");
+        assertTrue(m.startsWith("invalid YAML in " + dir.resolve("pgvault.yaml") + " at line"), m);
+        assertFalse(m.contains("\n"), m);
+        assertTrue(errorOf("just a string\n").contains("not a mapping"));
+    }
+
+    @Test
+    void locateTakesOptionThenEnvironmentThenDefault() {
+        Path opt = Path.of("/x/opt.yaml");
+        assertEquals(opt, ConfigLoader.locate(opt, Map.of("PGVAULT_CONFIG", "/x/env.yaml")));
+        assertEquals(Path.of("/x/env.yaml"), ConfigLoader.locate(null, Map.of("PGVAULT_CONFIG", "/x/env.yaml")));
+        assertEquals(Path.of("/etc/pgvault/pgvault.yaml"), ConfigLoader.locate(null, Map.of()));
+    }
+}
