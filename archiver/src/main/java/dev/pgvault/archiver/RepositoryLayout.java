@@ -1,0 +1,32 @@
+package dev.pgvault.archiver;
+
+import dev.pgvault.archiver.wal.WalFileKind;
+import dev.pgvault.archiver.wal.WalFileName;
+
+/**
+ * Where a stanza's objects live in the repository:
+ * <pre>
+ * &lt;stanza&gt;/cluster.json
+ * &lt;stanza&gt;/wal/&lt;timeline+log&gt;/&lt;segment, .partial or .backup file&gt;
+ * &lt;stanza&gt;/wal/&lt;timeline&gt;.history
+ * </pre>
+ * Every object is self-describing (its header names its compression and cipher), so names
+ * carry no extension and a lookup is one request.
+ */
+public record RepositoryLayout(String stanza) {
+
+    public String clusterKey() {
+        return stanza + "/cluster.json";
+    }
+
+    public String walPrefix() {
+        return stanza + "/wal/";
+    }
+
+    public String walKey(WalFileName name) {
+        if (name.kind() == WalFileKind.HISTORY) {
+            return walPrefix() + name.name();
+        }
+        return walPrefix() + name.timelineAndLog() + "/" + name.name();
+    }
+}

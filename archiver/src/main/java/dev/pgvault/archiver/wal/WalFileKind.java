@@ -1,0 +1,13 @@
+package dev.pgvault.archiver.wal;
+
+/** The kinds of file PostgreSQL archives and asks back through restore_command. */
+public enum WalFileKind {
+    /** 000000010000000A000000FE */
+    SEGMENT,
+    /** 000000010000000A000000FE.partial: the last, incomplete segment of a timeline. */
+    PARTIAL,
+    /** 000000010000000A000000FE.00000028.backup: a base backup's history record. */
+    BACKUP,
+    /** 00000002.history: how a timeline branched from its parent. */
+    HISTORY
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): whole-process time of one archive-push call per 16 MiB WAL segment,
+# pgvault against pgBackRest, on filesystem repositories, in the same run.
+#
+#   bench/archive-push.sh [SEGMENTS]      (default 20; needs a built pgvault and pgbackrest)
+#
+# It makes a throwaway PostgreSQL 15 cluster, writes WAL full of random text (it compresses
+# about 2x, like real tables, unlike pgbench's blank filler), copies SEGMENTS real segments out
+# of pg_wal, then pushes each segment with pgvault and with pgBackRest, alternating which goes
+# first, each into its own fresh repository, both with zstd level 3. Prints per-segment
+# milliseconds, the medians and the ratio. Runs the tools as the postgres OS user when root.
+set -euo pipefail
+
+segments=${1:-20}
+here=$(cd "$(dirname "$0")/.." && pwd -P)
+pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
+command -v pgbackrest >/dev/null || { echo "bench: pgbackrest is not installed (apt-get install -y pgbackrest)" >&2; exit 1; }
+[ -f "$here/cli/target/pgvault/lib/pgvault-cli.jar" ] || { echo "bench: build pgvault first: mvn -B -q package -DskipTests" >&2; exit 1; }
+
+if [ "$(id -u)" = 0 ]; then as="runuser -u postgres --"; else as=""; fi
+work=$(mktemp -d /tmp/pgvault-bench.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+    $as "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# pgvault from a copy PostgreSQL's user can read; its class-data archive is rebuilt for the copy.
+mkdir -p "$work/dist/bin" "$work/dist/lib"
+cp "$here/bin/pgvault" "$work/dist/bin/"
+cp "$here"/cli/target/pgvault/lib/*.jar "$work/dist/lib/"
+[ -n "$as" ] && chown -R postgres "$work"
+$as "$work/dist/bin/pgvault" --build-cds
+
+port=$((20000 + RANDOM % 20000))
+$as "$pgbin/initdb" -D "$work/data" -U postgres -A trust --no-sync >/dev/null
+cat >> "$work/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$work'
+wal_keep_size = 4GB
+max_wal_size = 4GB
+CONF
+$as "$pgbin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w start >/dev/null
+psql() { $as "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtX "$@"; }
+
+echo "writing WAL ..."
+psql -c "CREATE TABLE noise (id bigint, body text)"
+first=$(psql -c "SELECT pg_walfile_name(pg_current_wal_lsn())")
+while :; do
+    psql -c "INSERT INTO noise SELECT g, repeat(md5(random()::text), 8) FROM generate_series(1, 40000) g"
+    now=$(psql -c "SELECT pg_walfile_name(pg_current_wal_lsn())")
+    n=$(( 16#${now:16:8} - 16#${first:16:8} ))
+    [ "$n" -gt "$segments" ] && break
+done
+mkdir -p "$work/wal"
+ls "$work/data/pg_wal" | grep -E '^[0-9A-F]{24}$' | awk -v f="$first" '$0 > f' | head -n "$segments" |
+    while read -r s; do cp "$work/data/pg_wal/$s" "$work/wal/"; done
+[ -n "$as" ] && chown -R postgres "$work/wal"
+
+mkdir -p "$work/repo-pgvault" "$work/repo-pgbackrest" "$work/spool"
+cat > "$work/pgvault.yaml" <<YAML
+stanza: bench
+pg:
+  data: $work/data
+  port: $port
+repo:
+  path: $work/repo-pgvault
+  compress: zstd
+  compress-level: 3
+YAML
+cat > "$work/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$work/repo-pgbackrest
+compress-type=zst
+compress-level=3
+log-level-console=warn
+log-level-file=off
+lock-path=$work/spool
+spool-path=$work/spool
+[bench]
+pg1-path=$work/data
+pg1-port=$port
+pg1-host-user=postgres
+pg1-socket-path=$work
+CONF
+[ -n "$as" ] && chown -R postgres "$work"
+$as "$work/dist/bin/pgvault" --config "$work/pgvault.yaml" init >/dev/null
+$as pgbackrest --config="$work/pgbackrest.conf" --stanza=bench stanza-create >/dev/null
+
+ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
+push_pgvault() { ms $as "$work/dist/bin/pgvault" --config "$work/pgvault.yaml" archive-push "$1"; }
+push_pgbackrest() { ms $as pgbackrest --config="$work/pgbackrest.conf" --stanza=bench archive-push "$1"; }
+
+# One warm-up push each (page cache, the class-data archive), into throwaway copies.
+$as "$work/dist/bin/pgvault" --version >/dev/null
+
+printf "%-26s %10s %12s\n" segment pgvault_ms pgbackrest_ms
+i=0
+: > "$work/a"; : > "$work/b"
+for seg in "$work"/wal/*; do
+    if [ $((i % 2)) = 0 ]; then a=$(push_pgvault "$seg"); b=$(push_pgbackrest "$seg")
+    else b=$(push_pgbackrest "$seg"); a=$(push_pgvault "$seg"); fi
+    echo "$a" >> "$work/a"; echo "$b" >> "$work/b"
+    printf "%-26s %10s %12s\n" "$(basename "$seg")" "$a" "$b"
+    i=$((i + 1))
+done
+median() { sort -n "$1" | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+ma=$(median "$work/a"); mb=$(median "$work/b")
+sa=$(du -sb "$work/repo-pgvault" | cut -f1); sb=$(du -sb "$work/repo-pgbackrest" | cut -f1)
+echo
+echo "segments: $i  median ms per segment: pgvault $ma, pgbackrest $mb"
+echo "ratio pgvault/pgbackrest: $(awk -v a="$ma" -v b="$mb" 'BEGIN {printf "%.2f", a/b}')"
+echo "repository bytes: pgvault $sa, pgbackrest $sb"

@@ -1,0 +1,97 @@
+package dev.pgvault.cli;
+
+import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.cli.config.ConfigLoader;
+import dev.pgvault.storage.codec.EncodedStore;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * The build runs this once under -XX:ArchiveClassesAtExit to record the classes that short
+ * commands load into lib/pgvault.jsa: an archive-push and an archive-get of a synthetic WAL
+ * segment through a filesystem repository, with and without encryption, and the help screen.
+ * Not a user command.
+ */
+public final class CdsTraining {
+    private static final int SEGMENT_SIZE = 16 * 1024 * 1024;
+    private static final long SYSTEM_ID = 7_000_000_000_000_000_001L;
+
+    private CdsTraining() {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("pgvault-cds");
+        try {
+            train(dir, false);
+            train(dir, true);
+            PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
+            Main.run(new String[] {"--help"}, sink, sink);
+            Main.run(new String[] {"archive-push", "--help"}, sink, sink);
+        } finally {
+            try (Stream<Path> all = Files.walk(dir)) {
+                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void train(Path dir, boolean encrypted) throws Exception {
+        String name = encrypted ? "enc" : "plain";
+        Path repo = Files.createDirectories(dir.resolve(name + "-repo"));
+        StringBuilder yaml = new StringBuilder("stanza: training\nrepo:\n  path: " + repo + "\n");
+        if (encrypted) {
+            Path pass = dir.resolve("passphrase");
+            Files.writeString(pass, "training passphrase\n");
+            yaml.append("  cipher-pass-file: ").append(pass).append('\n');
+        }
+        Path config = dir.resolve(name + ".yaml");
+        Files.writeString(config, yaml);
+
+        try (EncodedStore store = Repositories.openEncoded(ConfigLoader.load(config).repo())) {
+            new StanzaStore(store, new RepositoryLayout("training"))
+                    .init(new ClusterIdentity(SYSTEM_ID, 150000, SEGMENT_SIZE, Instant.now()));
+        }
+        Path wal = Files.createDirectories(dir.resolve(name + "-wal"));
+        Path segment = wal.resolve("000000010000000000000003");
+        Files.write(segment, syntheticSegment(3));
+        PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
+        expect(0, Main.run(new String[] {"--config", config.toString(), "archive-push", segment.toString()}, sink, sink));
+        expect(0, Main.run(new String[] {"--config", config.toString(), "archive-push", segment.toString()}, sink, sink));
+        expect(0, Main.run(new String[] {"--config", config.toString(), "archive-get", segment.getFileName().toString(),
+                wal.resolve("RECOVERYXLOG").toString()}, sink, sink));
+        expect(1, Main.run(new String[] {"--config", config.toString(), "archive-get", "000000010000000000000009",
+                wal.resolve("RECOVERYXLOG").toString()}, sink, sink));
+    }
+
+    private static void expect(int code, int actual) throws IOException {
+        if (code != actual) {
+            throw new IOException("CDS training run: expected exit " + code + ", got " + actual);
+        }
+    }
+
+    /** A segment whose long page header says it belongs to the training cluster; the rest is WAL-like noise. */
+    private static byte[] syntheticSegment(long segmentNumber) {
+        byte[] b = new byte[SEGMENT_SIZE];
+        java.util.Random r = new java.util.Random(segmentNumber);
+        for (int i = 64; i < b.length; i += 97) {
+            b[i] = (byte) r.nextInt(256);
+        }
+        ByteBuffer h = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
+        h.putShort(0, (short) 0xD110);
+        h.putShort(2, (short) 0x0002);
+        h.putInt(4, 1);
+        h.putLong(8, segmentNumber * SEGMENT_SIZE);
+        h.putLong(24, SYSTEM_ID);
+        h.putInt(32, SEGMENT_SIZE);
+        h.putInt(36, 8192);
+        return b;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.pgvault.cli;
+
+import dev.pgvault.cli.config.ConfigLoader;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/**
+ * Runs archive-push and archive-get without picocli: PostgreSQL starts one pgvault process per
+ * WAL segment, and picocli's start-up alone costs more than the rest of a push. Accepts only the
+ * plain forms PostgreSQL's hooks use; anything else (help, unknown options) returns -1 and goes
+ * to picocli, which parses the same commands.
+ */
+final class FastPath {
+    private FastPath() {}
+
+    static int tryRun(String[] args, PrintStream out, PrintStream err) {
+        Path config = null;
+        boolean verbose = false;
+        int i = 0;
+        for (; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--config") && i + 1 < args.length) {
+                config = Path.of(args[++i]);
+            } else if (a.startsWith("--config=")) {
+                config = Path.of(a.substring("--config=".length()));
+            } else if (a.equals("--verbose")) {
+                verbose = true;
+            } else {
+                break;
+            }
+        }
+        int rest = args.length - i;
+        if (rest == 0 || !(args[i].equals("archive-push") && rest == 2 || args[i].equals("archive-get") && rest == 3)) {
+            return -1;
+        }
+        for (int j = i + 1; j < args.length; j++) {
+            if (args[j].startsWith("-")) {
+                return -1;
+            }
+        }
+        try {
+            var cfg = ConfigLoader.load(ConfigLoader.locate(config, System.getenv()));
+            return args[i].equals("archive-push")
+                    ? WalCommands.push(cfg, args[i + 1], err)
+                    : WalCommands.get(cfg, args[i + 1], args[i + 2], err);
+        } catch (Exception e) {
+            return Failures.report(e, verbose, err);
+        }
+    }
+}

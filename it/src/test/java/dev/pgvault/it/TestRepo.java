@@ -1,0 +1,85 @@
+package dev.pgvault.it;
+
+import dev.pgvault.storage.s3.S3ProxyServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A repository for one test: a directory owned by PostgreSQL's OS user, or a fresh bucket on an
+ * in-process S3Proxy; optionally encrypted. Writes the pgvault.yaml that points at it.
+ */
+final class TestRepo implements AutoCloseable {
+    enum Kind { FS, S3 }
+
+    private static S3ProxyServer s3;
+
+    final Kind kind;
+    final boolean encrypted;
+    final Path dir;
+    private final String yaml;
+
+    private TestRepo(Kind kind, boolean encrypted, Path dir, String yaml) {
+        this.kind = kind;
+        this.encrypted = encrypted;
+        this.dir = dir;
+        this.yaml = yaml;
+    }
+
+    static TestRepo create(Kind kind, boolean encrypted, OsUser user) throws Exception {
+        Path dir = user.newDirectory("pgvault-repo");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        StringBuilder repo = new StringBuilder("repo:\n");
+        if (kind == Kind.FS) {
+            Path path = dir.resolve("repo");
+            Files.createDirectory(path);
+            user.own(path);
+            repo.append("  type: fs\n  path: ").append(path).append('\n');
+        } else {
+            S3ProxyServer server = s3();
+            repo.append("  type: s3\n  s3:\n")
+                    .append("    endpoint: ").append(server.uri()).append('\n')
+                    .append("    region: us-east-1\n")
+                    .append("    bucket: ").append(server.createBucket()).append('\n')
+                    .append("    prefix: pgvault/test\n")
+                    .append("    path-style: true\n")
+                    .append("    access-key: ").append(S3ProxyServer.ACCESS_KEY).append('\n')
+                    .append("    secret-key: ").append(S3ProxyServer.SECRET_KEY).append('\n');
+        }
+        if (encrypted) {
+            Path pass = dir.resolve("passphrase");
+            Files.writeString(pass, "correct horse battery staple " + System.nanoTime() + "\n");
+            user.own(pass);
+            repo.append("  cipher-pass-file: ").append(pass).append('\n');
+        }
+        return new TestRepo(kind, encrypted, dir, repo.toString());
+    }
+
+    private static synchronized S3ProxyServer s3() throws Exception {
+        if (s3 == null) {
+            s3 = S3ProxyServer.start();
+        }
+        return s3;
+    }
+
+    /** Writes a config for {@code stanza} and {@code cluster}, readable by the cluster's OS user. */
+    Path config(String stanza, PgCluster cluster) throws IOException {
+        Path file = dir.resolve(stanza + ".yaml");
+        Files.writeString(file, "stanza: " + stanza + "\n"
+                + "pg:\n  data: " + cluster.data + "\n  host: 127.0.0.1\n  port: " + cluster.port + "\n"
+                + "  user: postgres\n  bin: " + PgCluster.BIN + "\n"
+                + yaml + "process-max: 2\n");
+        cluster.user.own(file);
+        return file;
+    }
+
+    @Override
+    public String toString() {
+        return kind.name().toLowerCase() + (encrypted ? "+encrypted" : "");
+    }
+
+    @Override
+    public void close() {
+        PgvaultDist.deleteTree(dir);
+    }
+}
