@@ -29,7 +29,7 @@ trap cleanup EXIT
 # pgvault from a copy PostgreSQL's user can read; its class-data archive is rebuilt for the copy.
 mkdir -p "$work/dist/bin" "$work/dist/lib"
 cp "$here/bin/pgvault" "$work/dist/bin/"
-cp "$here"/cli/target/pgvault/lib/*.jar "$work/dist/lib/"
+cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work/dist/lib/pgvault.jsa"
 [ -n "$as" ] && chown -R postgres "$work"
 $as "$work/dist/bin/pgvault" --build-cds
 

@@ -21,6 +21,7 @@ public final class Main {
             out.println("pgvault " + Version.get());
             return ExitCode.OK.code;
         }
+        NativeLibraries.preferUnpacked();
         int fast = FastPath.tryRun(args, out, err);
         return fast >= 0 ? fast : PgvaultCommand.execute(args, out, err);
     }

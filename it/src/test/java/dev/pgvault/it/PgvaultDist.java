@@ -34,17 +34,20 @@ final class PgvaultDist {
             Files.createDirectories(home.resolve("bin"));
             Files.createDirectories(home.resolve("lib"));
             Files.copy(checkout.resolve("bin/pgvault"), home.resolve("bin/pgvault"), StandardCopyOption.COPY_ATTRIBUTES);
-            try (Stream<Path> jars = Files.list(lib)) {
-                for (Path jar : (Iterable<Path>) jars::iterator) {
-                    if (!jar.getFileName().toString().endsWith(".jsa")) {
-                        Files.copy(jar, home.resolve("lib").resolve(jar.getFileName()));
+            try (Stream<Path> files = Files.walk(lib)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Path to = home.resolve("lib").resolve(lib.relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(to);
+                    } else if (!f.getFileName().toString().endsWith(".jsa")) {
+                        Files.copy(f, to);
                     }
                 }
             }
             try (Stream<Path> all = Files.walk(home)) {
                 for (Path p : (Iterable<Path>) all::iterator) {
                     Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
-                            Files.isDirectory(p) || p.endsWith("pgvault") ? "rwxr-xr-x" : "rw-r--r--"));
+                            Files.isDirectory(p) || p.endsWith("bin/pgvault") ? "rwxr-xr-x" : "rw-r--r--"));
                 }
             }
             // The class-data archive names jars by path: the copy makes its own, as users do.

@@ -3,7 +3,6 @@ package dev.pgvault.cli.config;
 import dev.pgvault.storage.codec.Compression;
 import dev.pgvault.storage.s3.S3Settings;
 import java.io.IOException;
-import java.io.Reader;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.AccessDeniedException;
@@ -11,19 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /** Finds, parses and validates pgvault.yaml. */
 public final class ConfigLoader {
     public static final Path DEFAULT_FILE = Path.of("/etc/pgvault/pgvault.yaml");
     public static final String ENV_VARIABLE = "PGVAULT_CONFIG";
 
-    private static final Pattern STANZA = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private ConfigLoader() {}
 
@@ -37,18 +29,21 @@ public final class ConfigLoader {
     }
 
     public static PgvaultConfig load(Path file) throws ConfigException {
-        Object doc;
-        try (Reader r = Files.newBufferedReader(file)) {
-            doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
+        String text;
+        try {
+            text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException("configuration file not found: " + file);
         } catch (AccessDeniedException e) {
             throw new ConfigException("configuration file not readable: " + file);
-        } catch (MarkedYAMLException e) {
-            throw new ConfigException("invalid YAML in " + file + " at line " + (e.getProblemMark().getLine() + 1)
-                    + ": " + e.getProblem());
-        } catch (YAMLException | IOException e) {
+        } catch (IOException e) {
             throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+        }
+        Object doc;
+        try {
+            doc = YamlReader.parse(text);
+        } catch (YamlReader.YamlException e) {
+            throw new ConfigException("invalid YAML in " + file + " at line " + e.line + ": " + e.getMessage());
         }
         if (!(doc instanceof Map<?, ?> top)) {
             throw new ConfigException("configuration file " + file + " is not a mapping of keys");
@@ -58,7 +53,7 @@ public final class ConfigLoader {
 
     static PgvaultConfig parse(Path file, YamlSection top) throws ConfigException {
         String stanza = top.requiredString("stanza");
-        if (!STANZA.matcher(stanza).matches()) {
+        if (!validStanza(stanza)) {
             throw top.error("stanza", "'" + stanza + "' is not a valid name (letters, digits, '_', '.', '-')");
         }
         PgSettings pg = pg(top.section("pg"));
@@ -66,6 +61,22 @@ public final class ConfigLoader {
         int processMax = top.integer("process-max", Runtime.getRuntime().availableProcessors(), 1, 256);
         top.finish();
         return new PgvaultConfig(file, stanza, pg, repo, processMax);
+    }
+
+    /** Letters, digits, '_', '.', '-'; starting with a letter or digit; at most 64. No regex: start-up. */
+    private static boolean validStanza(String s) {
+        if (s.isEmpty() || s.length() > 64 || !Character.isLetterOrDigit(s.charAt(0))) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '_' || c == '.' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static PgSettings pg(YamlSection s) throws ConfigException {

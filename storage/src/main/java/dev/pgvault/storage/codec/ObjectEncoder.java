@@ -12,13 +12,17 @@ import java.util.Optional;
  * a key; the object starts with an {@link ObjectHeader}. Thread-safe; each stream is not.
  */
 public final class ObjectEncoder {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Created on first use: its provider start-up costs ~15 ms, and plain objects need no salt. */
+    private static final class Random {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
 
     private final CodecSpec spec;
     private final SecureRandom random;
 
     public ObjectEncoder(CodecSpec spec) {
-        this(spec, RANDOM);
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.random = null;
     }
 
     /** With the source of salts and nonce prefixes given, for tests. */
@@ -60,7 +64,7 @@ public final class ObjectEncoder {
 
     private byte[] randomBytes(int n) {
         byte[] b = new byte[n];
-        random.nextBytes(b);
+        (random != null ? random : Random.INSTANCE).nextBytes(b);
         return b;
     }
 }
