@@ -9,6 +9,9 @@ import dev.pgvault.archiver.wal.WalFileName;
  * &lt;stanza&gt;/cluster.json
  * &lt;stanza&gt;/wal/&lt;timeline+log&gt;/&lt;segment, .partial or .backup file&gt;
  * &lt;stanza&gt;/wal/&lt;timeline&gt;.history
+ * &lt;stanza&gt;/backup/&lt;id&gt;/data/&lt;path in PGDATA&gt;    a large file, alone
+ * &lt;stanza&gt;/backup/&lt;id&gt;/bundle/&lt;n&gt;                small files, concatenated
+ * &lt;stanza&gt;/backup/&lt;id&gt;/backup.manifest           written last
  * </pre>
  * Every object is self-describing (its header names its compression and cipher), so names
  * carry no extension and a lookup is one request.
@@ -21,6 +24,19 @@ public record RepositoryLayout(String stanza) {
 
     public String walPrefix() {
         return stanza + "/wal/";
+    }
+
+    public String backupPrefix() {
+        return stanza + "/backup/";
+    }
+
+    /** The directory of one backup's objects; keys in its manifest are relative to it. */
+    public String backupDir(String backupId) {
+        return backupPrefix() + backupId + "/";
+    }
+
+    public String manifestKey(String backupId) {
+        return backupDir(backupId) + "backup.manifest";
     }
 
     public String walKey(WalFileName name) {

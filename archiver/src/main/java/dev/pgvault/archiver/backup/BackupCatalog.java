@@ -1,0 +1,72 @@
+package dev.pgvault.archiver.backup;
+
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.storage.BlobInfo;
+import dev.pgvault.storage.codec.EncodedStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * The stanza's backups: those with a manifest, oldest first. A backup directory without one
+ * (a backup killed half-way) is not a backup; {@link #incomplete()} names them for cleanup.
+ */
+public final class BackupCatalog {
+    private static final String MANIFEST = "backup.manifest";
+
+    private final EncodedStore repo;
+    private final RepositoryLayout layout;
+
+    public BackupCatalog(EncodedStore repo, RepositoryLayout layout) {
+        this.repo = repo;
+        this.layout = layout;
+    }
+
+    /** Every complete backup, oldest first (ids sort by start time). */
+    public List<Manifest> backups() throws IOException {
+        List<Manifest> out = new ArrayList<>();
+        for (String id : ids(true)) {
+            out.add(read(id));
+        }
+        return out;
+    }
+
+    public Optional<Manifest> find(String id) throws IOException {
+        if (repo.blobs().stat(layout.manifestKey(id)).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(read(id));
+    }
+
+    public Manifest read(String id) throws IOException {
+        try (InputStream in = repo.get(layout.manifestKey(id))) {
+            return ManifestJson.read(in);
+        }
+    }
+
+    /** Ids of backup directories that hold objects but no manifest. */
+    public List<String> incomplete() throws IOException {
+        TreeSet<String> all = ids(false);
+        all.removeAll(ids(true));
+        return new ArrayList<>(all);
+    }
+
+    private TreeSet<String> ids(boolean withManifest) throws IOException {
+        String prefix = layout.backupPrefix();
+        TreeSet<String> ids = new TreeSet<>();
+        try (Stream<BlobInfo> blobs = repo.blobs().list(prefix)) {
+            blobs.forEach(b -> {
+                String rest = b.key().substring(prefix.length());
+                int slash = rest.indexOf('/');
+                if (slash > 0 && (!withManifest || rest.substring(slash + 1).equals(MANIFEST))) {
+                    ids.add(rest.substring(0, slash));
+                }
+            });
+        }
+        return ids;
+    }
+}

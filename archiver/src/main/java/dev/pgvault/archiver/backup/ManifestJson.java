@@ -1,0 +1,188 @@
+package dev.pgvault.archiver.backup;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.wal.Lsn;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The manifest's JSON form, the backup's last object: backup.manifest. */
+public final class ManifestJson {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private ManifestJson() {}
+
+    public static byte[] write(Manifest m) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("format", 1);
+            g.writeStringField("id", m.id());
+            g.writeStringField("type", m.type().name().toLowerCase());
+            g.writeStringField("parent", m.parent());
+            g.writeStringField("start_time", m.startTime().toString());
+            g.writeStringField("stop_time", m.stopTime().toString());
+            g.writeStringField("start_lsn", m.startLsn().toString());
+            g.writeStringField("stop_lsn", m.stopLsn().toString());
+            g.writeNumberField("timeline", m.timeline());
+            g.writeStringField("start_wal", m.startWal());
+            g.writeStringField("stop_wal", m.stopWal());
+            g.writeStringField("system_identifier", m.cluster().systemIdentifierText());
+            g.writeNumberField("pg_version_num", m.cluster().pgVersionNum());
+            g.writeNumberField("wal_segment_size", m.cluster().walSegmentSize());
+            g.writeBooleanField("page_checksums", m.pageChecksums());
+            g.writeStringField("backup_label", m.backupLabel());
+            g.writeStringField("tablespace_map", m.tablespaceMap());
+            g.writeArrayFieldStart("directories");
+            for (DirectoryEntry d : m.directories()) {
+                g.writeStartObject();
+                g.writeStringField("path", d.path());
+                g.writeNumberField("mode", d.mode());
+                if (d.linkTarget() != null) {
+                    g.writeStringField("link", d.linkTarget());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("objects");
+            for (StoredObject o : m.objects()) {
+                g.writeStartObject();
+                g.writeStringField("key", o.key());
+                g.writeNumberField("plain_size", o.plainSize());
+                g.writeNumberField("stored_size", o.storedSize());
+                g.writeStringField("sha256", o.sha256());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("files");
+            for (FileEntry f : m.files()) {
+                g.writeStartObject();
+                g.writeStringField("path", f.path());
+                g.writeNumberField("size", f.size());
+                g.writeStringField("sha256", f.sha256());
+                g.writeNumberField("mtime", f.mtime());
+                g.writeNumberField("mode", f.mode());
+                g.writeStringField("object", f.object());
+                g.writeNumberField("offset", f.offset());
+                if (!f.badPages().isEmpty()) {
+                    g.writeArrayFieldStart("bad_pages");
+                    for (long p : f.badPages()) {
+                        g.writeNumber(p);
+                    }
+                    g.writeEndArray();
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    public static Manifest read(InputStream in) throws IOException {
+        try (JsonParser p = JSON.createParser(in)) {
+            expect(p.nextToken(), JsonToken.START_OBJECT);
+            Map<String, String> scalars = new HashMap<>();
+            List<DirectoryEntry> dirs = new ArrayList<>();
+            List<StoredObject> objects = new ArrayList<>();
+            List<FileEntry> files = new ArrayList<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "directories" -> readArray(p, t, o -> dirs.add(new DirectoryEntry(
+                            o.get("path"), Integer.parseInt(o.get("mode")), o.get("link"))));
+                    case "objects" -> readArray(p, t, o -> objects.add(new StoredObject(o.get("key"),
+                            Long.parseLong(o.get("plain_size")), Long.parseLong(o.get("stored_size")), o.get("sha256"))));
+                    case "files" -> readFiles(p, t, files);
+                    default -> scalars.put(field, t == JsonToken.VALUE_NULL ? null : p.getText());
+                }
+            }
+            return new Manifest(
+                    scalars.get("id"),
+                    BackupType.valueOf(scalars.get("type").toUpperCase()),
+                    scalars.get("parent"),
+                    Instant.parse(scalars.get("start_time")),
+                    Instant.parse(scalars.get("stop_time")),
+                    Lsn.parse(scalars.get("start_lsn")),
+                    Lsn.parse(scalars.get("stop_lsn")),
+                    Integer.parseInt(scalars.get("timeline")),
+                    scalars.get("start_wal"),
+                    scalars.get("stop_wal"),
+                    new ClusterIdentity(Long.parseUnsignedLong(scalars.get("system_identifier")),
+                            Integer.parseInt(scalars.get("pg_version_num")),
+                            Integer.parseInt(scalars.get("wal_segment_size")), Instant.EPOCH),
+                    Boolean.parseBoolean(scalars.get("page_checksums")),
+                    scalars.get("backup_label"),
+                    scalars.get("tablespace_map"),
+                    dirs, files, objects);
+        } catch (RuntimeException e) {
+            throw new IOException("backup manifest is malformed: " + e, e);
+        }
+    }
+
+    private interface ObjectReader {
+        void accept(Map<String, String> fields);
+    }
+
+    private static void readArray(JsonParser p, JsonToken start, ObjectReader reader) throws IOException {
+        expect(start, JsonToken.START_ARRAY);
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            Map<String, String> o = new HashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                o.put(name, t == JsonToken.VALUE_NULL ? null : p.getText());
+            }
+            reader.accept(o);
+        }
+    }
+
+    private static void readFiles(JsonParser p, JsonToken start, List<FileEntry> files) throws IOException {
+        expect(start, JsonToken.START_ARRAY);
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            String path = null, sha = null, object = null;
+            long size = 0, mtime = 0, offset = 0;
+            int mode = 0600;
+            List<Long> bad = List.of();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (name) {
+                    case "path" -> path = p.getText();
+                    case "size" -> size = p.getLongValue();
+                    case "sha256" -> sha = p.getText();
+                    case "mtime" -> mtime = p.getLongValue();
+                    case "mode" -> mode = p.getIntValue();
+                    case "object" -> object = p.getText();
+                    case "offset" -> offset = p.getLongValue();
+                    case "bad_pages" -> {
+                        expect(t, JsonToken.START_ARRAY);
+                        List<Long> pages = new ArrayList<>();
+                        while (p.nextToken() != JsonToken.END_ARRAY) {
+                            pages.add(p.getLongValue());
+                        }
+                        bad = pages;
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            files.add(new FileEntry(path, size, sha, mtime, mode, object, offset, bad));
+        }
+    }
+
+    private static void expect(JsonToken actual, JsonToken wanted) throws IOException {
+        if (actual != wanted) {
+            throw new IOException("backup manifest is malformed: expected " + wanted + ", found " + actual);
+        }
+    }
+}
