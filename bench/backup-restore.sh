@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): full backup and restore wall times of pgvault against pgBackRest 2.45
+# (process-max 2, zstd level 3) and pg_basebackup, on the same cluster, in the same run.
+#
+#   bench/backup-restore.sh [SCALE] [ROUNDS]     (defaults: scale 30, 3 rounds; median reported)
+#
+# Loads pgbench data at SCALE, then rewrites pgbench_accounts.filler with random hex: pgbench's
+# blank filler compresses ~20x and flatters every tool; random hex compresses ~2.7x, like real
+# tables. Each round runs the tools in a different order. Needs a built pgvault
+# (mvn -B -q package -DskipTests) and pgbackrest (apt-get install -y pgbackrest). Runs the
+# tools as the postgres OS user when started as root.
+set -euo pipefail
+
+scale=${1:-30}
+rounds=${2:-3}
+here=$(cd "$(dirname "$0")/.." && pwd -P)
+pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
+command -v pgbackrest >/dev/null || { echo "bench: pgbackrest is not installed (apt-get install -y pgbackrest)" >&2; exit 1; }
+[ -f "$here/cli/target/pgvault/lib/pgvault-cli.jar" ] || { echo "bench: build pgvault first: mvn -B -q package -DskipTests" >&2; exit 1; }
+
+if [ "$(id -u)" = 0 ]; then as="runuser -u postgres --"; else as=""; fi
+work=$(mktemp -d /tmp/pgvault-bench.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+    $as "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/dist/bin" "$work/dist/lib" "$work/spool"
+cp "$here/bin/pgvault" "$work/dist/bin/"
+cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work/dist/lib/pgvault.jsa"
+[ -n "$as" ] && chown -R postgres "$work"
+$as "$work/dist/bin/pgvault" --build-cds
+pgvault="$work/dist/bin/pgvault --config $work/pgvault.yaml"
+pgbackrest="pgbackrest --config=$work/pgbackrest.conf --stanza=bench"
+
+port=$((20000 + RANDOM % 20000))
+$as "$pgbin/initdb" -D "$work/data" -U postgres -A trust --data-checksums --no-sync >/dev/null
+cat >> "$work/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$work'
+archive_mode = on
+archive_command = '$pgvault archive-push %p && $pgbackrest archive-push %p'
+max_wal_size = 4GB
+CONF
+cat > "$work/pgvault.yaml" <<YAML
+stanza: bench
+pg:
+  data: $work/data
+  port: $port
+repo:
+  path: $work/repo-pgvault
+  compress: zstd
+  compress-level: 3
+process-max: 2
+YAML
+cat > "$work/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$work/repo-pgbackrest
+compress-type=zst
+compress-level=3
+process-max=2
+start-fast=y
+log-level-console=warn
+log-level-file=off
+lock-path=$work/spool
+spool-path=$work/spool
+[bench]
+pg1-path=$work/data
+pg1-port=$port
+pg1-socket-path=$work
+CONF
+mkdir -p "$work/repo-pgvault" "$work/repo-pgbackrest"
+[ -n "$as" ] && chown -R postgres "$work"
+$as "$pgbin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w start >/dev/null
+psql() { $as "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtX "$@"; }
+
+echo "loading pgbench scale $scale with random filler ..."
+$as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s "$scale" postgres >/dev/null 2>&1
+psql -c "UPDATE pgbench_accounts SET filler = substr(md5(random()::text) || md5(random()::text) || md5(random()::text), 1, 84)"
+psql -c "VACUUM FULL pgbench_accounts" -c "CHECKPOINT"
+echo "data directory: $(du -sm --exclude=pg_wal "$work/data" | cut -f1) MB without pg_wal"
+$as $pgvault init >/dev/null
+$as $pgbackrest stanza-create >/dev/null
+
+secs() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); awk -v n=$((t1 - t0)) 'BEGIN {printf "%.2f", n / 1e9}'; }
+backup_pgvault() { secs $as $pgvault backup; }
+backup_pgbackrest() { secs $as $pgbackrest backup --type=full; }
+backup_basebackup() { rm -rf "$work/bb"; secs $as "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres -D "$work/bb" -Ft -X none -c fast; }
+restore_pgvault() { rm -rf "$work/r"; secs $as $pgvault restore --pgdata "$work/r"; }
+restore_pgbackrest() { rm -rf "$work/r"; mkdir -p "$work/r"; chmod 700 "$work/r"; [ -n "$as" ] && chown postgres "$work/r"; secs $as $pgbackrest restore --pg1-path="$work/r"; }
+restore_basebackup() { rm -rf "$work/r"; mkdir -p "$work/r"; secs tar -xf "$work/bb/base.tar" -C "$work/r"; }
+
+tools=(pgvault pgbackrest basebackup)
+declare -A b r
+for ((i = 0; i < rounds; i++)); do
+    order=("${tools[@]:i%3}" "${tools[@]:0:i%3}")
+    for t in "${order[@]}"; do b[$t]+="$(backup_$t) "; done
+    for t in "${order[@]}"; do r[$t]+="$(restore_$t) "; done
+    echo "round $((i + 1)): backup ${b[pgvault]##* } ... done"
+done
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+echo
+printf "%-12s %10s %10s   %s\n" tool backup_s restore_s "all backup / restore runs"
+for t in "${tools[@]}"; do
+    printf "%-12s %10s %10s   %s/ %s\n" "$t" "$(echo "${b[$t]}" | median)" "$(echo "${r[$t]}" | median)" "${b[$t]}" "${r[$t]}"
+done
+bp=$(echo "${b[pgvault]}" | median); bb=$(echo "${b[pgbackrest]}" | median)
+rp=$(echo "${r[pgvault]}" | median); rb=$(echo "${r[pgbackrest]}" | median)
+echo
+echo "ratio pgvault/pgbackrest: backup $(awk -v a="$bp" -v b="$bb" 'BEGIN {printf "%.2f", a/b}'), restore $(awk -v a="$rp" -v b="$rb" 'BEGIN {printf "%.2f", a/b}')"
+echo "repository bytes after $rounds backups: pgvault $(du -sb "$work/repo-pgvault" | cut -f1), pgbackrest $(du -sb "$work/repo-pgbackrest" | cut -f1)"
+echo "(pg_basebackup restore = untar of its uncompressed tar)"
