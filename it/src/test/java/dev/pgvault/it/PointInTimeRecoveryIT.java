@@ -1,0 +1,186 @@
+package dev.pgvault.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The user's whole story on real PostgreSQL 15: archiving on, a full backup, work in five
+ * batches with a time, an LSN, a transaction id and a named restore point between them; then a
+ * restore to each of those moments (and to the end, and to the backup's consistent point),
+ * each started and checked to hold exactly the rows of that moment.
+ */
+class PointInTimeRecoveryIT {
+
+    @BeforeAll
+    static void needsPostgres() {
+        assumeTrue(PgCluster.available(), "PostgreSQL 15 binaries not found in " + PgCluster.BIN);
+    }
+
+    record Moments(String timeAfter200, String lsnAfter300, String xidOf300, String backupId) {}
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestRepo.Kind.class)
+    @Timeout(600)
+    void restoresToEveryKindOfTarget(TestRepo.Kind kind) throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(kind, kind == TestRepo.Kind.S3, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on")) {
+            Path config = repo.config("main", pg);
+            Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
+                    + " --config " + config + " archive-push %p'\n", java.nio.file.StandardOpenOption.APPEND);
+            pg.start();
+            dist.run(pgUser, config, "init").ok();
+            pg.client("pgbench", "-i", "-s", "1", "-q", "postgres").ok();
+
+            Moments m;
+            String beforeBackup;
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE story (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())");
+                insert(st, 1, 100);
+                beforeBackup = value(st, "SELECT now()::text");
+                Thread.sleep(1100);
+                Proc backup = dist.run(pgUser, config, "backup").ok();
+                String backupId = backup.stdout().lines().filter(l -> l.matches(".*\\d{8}-\\d{6}F.*"))
+                        .map(l -> l.replaceAll(".*(\\d{8}-\\d{6}F).*", "$1")).findFirst().orElseThrow(
+                                () -> new AssertionError("no backup id in: " + backup.stdout()));
+                Thread.sleep(1100);
+                insert(st, 101, 200);
+                String timeAfter200 = value(st, "SELECT now()::text");
+                Thread.sleep(1100);
+                c.setAutoCommit(false);
+                insert(st, 201, 300);
+                String xid = value(st, "SELECT txid_current()::text");
+                c.commit();
+                c.setAutoCommit(true);
+                String lsn = value(st, "SELECT pg_current_wal_insert_lsn()::text");
+                insert(st, 301, 400);
+                st.execute("SELECT pg_create_restore_point('after_400')");
+                insert(st, 401, 500);
+                String last = value(st, "SELECT pg_walfile_name(pg_switch_wal())");
+                WalArchivingIT.waitArchived(st, last, pg);
+                m = new Moments(timeAfter200, lsn, xid, backupId);
+            }
+
+            assertRestore(dist, pgUser, config, 200, "--target-time", m.timeAfter200());
+            assertRestore(dist, pgUser, config, 300, "--target-lsn", m.lsnAfter300());
+            assertRestore(dist, pgUser, config, 300, "--target-xid", m.xidOf300());
+            assertRestore(dist, pgUser, config, 200, "--target-xid", m.xidOf300(), "--target-exclusive");
+            assertRestore(dist, pgUser, config, 400, "--target-name", "after_400");
+            assertRestore(dist, pgUser, config, 100, "--target-immediate");
+            assertRestore(dist, pgUser, config, 500);
+            assertRestore(dist, pgUser, config, 200, "--backup", m.backupId(), "--target-time",
+                    m.timeAfter200().replace(' ', 'T'));
+
+            // Bad inputs: a clear error, a non-zero exit, nothing touched.
+            Path busy = pgUser.newDirectory("pgvault-busy");
+            try {
+                Path marker = busy.resolve("keep.me");
+                Files.writeString(marker, "precious");
+                Proc refused = dist.run(pgUser, config, "restore", "--pgdata", busy.toString());
+                assertNotEquals(0, refused.exitCode());
+                assertTrue(refused.stderr().contains(busy.toString()), refused.stderr());
+                assertEquals(1, refused.stderr().strip().lines().count(), refused.stderr());
+                try (Stream<Path> left = Files.list(busy)) {
+                    assertEquals(List.of(marker), left.toList(), "a non-empty directory is left untouched");
+                }
+                assertEquals("precious", Files.readString(marker));
+            } finally {
+                PgvaultDist.deleteTree(busy);
+            }
+            Path target = pgUser.newDirectory("pgvault-target");
+            try {
+                Path dir = target.resolve("data");
+                Proc early = dist.run(pgUser, config, "restore", "--pgdata", dir.toString(), "--target-time", beforeBackup);
+                assertNotEquals(0, early.exitCode());
+                assertEquals(1, early.stderr().strip().lines().count(), early.stderr());
+                assertTrue(early.stderr().contains("backup"), early.stderr());
+                assertFalse(Files.exists(dir.resolve("PG_VERSION")), "nothing restored");
+
+                Proc unknown = dist.run(pgUser, config, "restore", "--pgdata", dir.toString(), "--backup", "20010101-000000F");
+                assertNotEquals(0, unknown.exitCode());
+                assertTrue(unknown.stderr().contains("20010101-000000F"), unknown.stderr());
+                assertFalse(Files.exists(dir.resolve("PG_VERSION")), "nothing restored");
+            } finally {
+                PgvaultDist.deleteTree(target);
+            }
+        }
+    }
+
+    private static void insert(Statement st, int from, int to) throws Exception {
+        st.execute("INSERT INTO story (id) SELECT g FROM generate_series(" + from + ", " + to + ") g");
+    }
+
+    private static String value(Statement st, String sql) throws Exception {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Restores with {@code targetArgs}, starts the copy, and checks it holds exactly rows 1..expected. */
+    private static void assertRestore(PgvaultDist dist, OsUser user, Path config, int expected, String... targetArgs)
+            throws Exception {
+        Path base = user.newDirectory("pgvault-restored");
+        Path dir = base.resolve("data");
+        try {
+            List<String> args = new ArrayList<>(List.of("restore", "--pgdata", dir.toString()));
+            args.addAll(List.of(targetArgs));
+            if (List.of(targetArgs).stream().anyMatch(a -> a.startsWith("--target-") && !a.equals("--target-exclusive"))) {
+                args.addAll(List.of("--target-action", "promote")); // without a target PostgreSQL promotes at the end
+            }
+            Proc restore = dist.run(user, config, args.toArray(String[]::new));
+            assertEquals(0, restore.exitCode(), String.join(" ", targetArgs) + ": " + restore.stderr());
+            int port = PgCluster.freePort();
+            Proc.run(user, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", dir.toString(), "-o",
+                    "-p " + port + " -c archive_mode=off -c unix_socket_directories=" + base, "-l",
+                    base.resolve("log").toString(), "-w", "-t", "120", "start")).ok();
+            try {
+                long deadline = System.currentTimeMillis() + 120_000;
+                String rows = null;
+                while (System.currentTimeMillis() < deadline) {
+                    try (Connection c = connect(port); Statement st = c.createStatement()) {
+                        if (value(st, "SELECT pg_is_in_recovery()::text").equals("false")) {
+                            rows = value(st, "SELECT count(*) || ' ' || coalesce(min(id), 0) || ' ' || coalesce(max(id), 0) FROM story");
+                            break;
+                        }
+                    } catch (java.sql.SQLException e) {
+                        // starting up
+                    }
+                    Thread.sleep(250);
+                }
+                assertEquals(expected + " 1 " + expected, rows, "restore " + String.join(" ", targetArgs)
+                        + "; server log:\n" + Files.readString(base.resolve("log")));
+            } finally {
+                Proc.run(user, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", dir.toString(), "-m",
+                        "immediate", "stop"));
+            }
+        } finally {
+            PgvaultDist.deleteTree(base);
+        }
+    }
+
+    private static Connection connect(int port) throws Exception {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+    }
+}
