@@ -3,7 +3,6 @@ package dev.pgvault.storage.codec;
 import dev.pgvault.storage.BlobStore;
 import dev.pgvault.storage.BlobWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Optional;
 
 /**
@@ -59,9 +58,11 @@ public final class EncodedStore implements AutoCloseable {
 
     /**
      * The plain bytes of the object under {@code key}; the stream throws at its end if the object
-     * fails its checksum, length or authentication checks. Missing: BlobNotFoundException.
+     * fails its checksum, length or authentication checks. Missing: BlobNotFoundException. Once
+     * read to its end, the stream's {@link DecodingStream#result()} gives the verified digest, so
+     * a caller that compares it with a record (verify) need not hash the bytes again.
      */
-    public InputStream get(String key) throws IOException {
+    public DecodingStream get(String key) throws IOException {
         return decoder.open(blobs.get(key), spec.key());
     }
 

@@ -1,0 +1,224 @@
+package dev.pgvault.archiver.verify;
+
+import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.backup.BackupCatalog;
+import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.ManifestJson;
+import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.storage.BlobInfo;
+import dev.pgvault.storage.BlobNotFoundException;
+import dev.pgvault.storage.StorageException;
+import dev.pgvault.storage.codec.CorruptObjectException;
+import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.codec.WrongKeyException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * Verifies a stanza: every object of every backup and every archived WAL file is read once, to
+ * its end, by {@code processMax} workers, and checked against the manifests; then the WAL each
+ * backup needs is checked for holes. Findings come back in a {@link VerifyReport}.
+ *
+ * <p>Throws {@link dev.pgvault.archiver.StanzaNotInitializedException} for a stanza without
+ * cluster.json, and the store's own exceptions when it fails (a verify that cannot read the
+ * repository concludes nothing). Not meant to run while expire removes objects: what vanishes
+ * between the listing and the read is skipped, or reported missing.
+ */
+public final class Verifier {
+    private static final String MANIFEST = "backup.manifest";
+
+    private final EncodedStore repo;
+    private final RepositoryLayout layout;
+    private final int processMax;
+
+    public Verifier(EncodedStore repo, RepositoryLayout layout, int processMax) {
+        if (processMax < 1) {
+            throw new IllegalArgumentException("process-max must be at least 1, not " + processMax);
+        }
+        this.repo = repo;
+        this.layout = layout;
+        this.processMax = processMax;
+    }
+
+    public VerifyReport run() throws IOException {
+        ClusterIdentity cluster = new StanzaStore(repo, layout).requireIdentity();
+        ExecutorService pool = Executors.newFixedThreadPool(processMax, workers());
+        try {
+            // One list in report order; the jobs run in any order, the report does not change.
+            List<Future<CheckResult>> results = new ArrayList<>();
+            List<String> ids = backupIds();
+            List<Manifest> manifests = new ArrayList<>();
+            for (String id : ids) {
+                Manifest m = readManifest(id, results);
+                if (m == null) {
+                    continue;
+                }
+                manifests.add(m);
+                ManifestCheck.Result checked = ManifestCheck.check(id, m, layout);
+                results.add(done(checked.problems()));
+                for (ManifestCheck.ObjectFiles o : checked.objects()) {
+                    results.add(pool.submit(new BackupObjectCheck(repo, id, o.key(), o.object(), o.files())));
+                }
+            }
+            for (String id : new BackupCatalog(repo, layout).incomplete()) {
+                results.add(done(List.of(Problem.incompleteBackup(id, layout.backupDir(id)))));
+            }
+            List<WalFileName> archived = new ArrayList<>();
+            for (BlobInfo blob : walObjects()) {
+                WalFileName name = walName(blob.key(), results);
+                if (name != null) {
+                    if (layout.walKey(name).equals(blob.key())) {
+                        archived.add(name);
+                    }
+                    results.add(pool.submit(new WalFileCheck(repo, blob, name.name())));
+                }
+            }
+
+            long objects = 0;
+            long walFiles = 0;
+            long bytes = 0;
+            List<Problem> problems = new ArrayList<>();
+            Set<String> corruptWal = new HashSet<>();
+            for (Future<CheckResult> f : results) {
+                CheckResult r = await(f);
+                objects += r.objects();
+                walFiles += r.walFiles();
+                bytes += r.bytesRead();
+                for (Problem p : r.problems()) {
+                    problems.add(p);
+                    if (p.kind() == ProblemKind.CORRUPT_WAL) {
+                        corruptWal.addAll(p.walFiles());
+                    }
+                }
+            }
+            problems.addAll(new WalContinuity(archived, corruptWal, cluster.walSegmentSize()).check(manifests));
+            return new VerifyReport(layout.stanza(), ids.size(), objects, walFiles, bytes, problems);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The manifest, read to its end so its checksum is checked (a JSON parser stops at the
+     * closing brace, before the decoder's end-of-stream checks); null, with the finding added to
+     * {@code results}, when it is damaged.
+     */
+    private Manifest readManifest(String id, List<Future<CheckResult>> results) throws IOException {
+        String key = layout.manifestKey(id);
+        String why;
+        try (InputStream in = repo.get(key)) {
+            return ManifestJson.read(new ByteArrayInputStream(in.readAllBytes()));
+        } catch (BlobNotFoundException e) {
+            why = "is missing (removed while verify ran?)";
+        } catch (CorruptObjectException | WrongKeyException e) {
+            why = "is corrupt: " + e.getMessage();
+        } catch (StorageException e) {
+            throw e;
+        } catch (IOException e) {
+            why = "cannot be read: " + e.getMessage();
+        }
+        results.add(done(List.of(Problem.manifest(ProblemKind.MANIFEST_UNREADABLE, id, key, List.of(),
+                key + " " + why + "; the backup cannot be checked or restored"))));
+        return null;
+    }
+
+    /** Ids of the backup directories that hold a manifest, oldest first. */
+    private List<String> backupIds() throws IOException {
+        String prefix = layout.backupPrefix();
+        TreeSet<String> ids = new TreeSet<>();
+        for (BlobInfo b : list(prefix)) {
+            String rest = b.key().substring(prefix.length());
+            int slash = rest.indexOf('/');
+            if (slash > 0 && rest.substring(slash + 1).equals(MANIFEST)) {
+                ids.add(rest.substring(0, slash));
+            }
+        }
+        return new ArrayList<>(ids);
+    }
+
+    private List<BlobInfo> walObjects() throws IOException {
+        List<BlobInfo> all = new ArrayList<>(list(layout.walPrefix()));
+        all.sort(Comparator.comparing(BlobInfo::key));
+        return all;
+    }
+
+    /** The WAL name of an object in the WAL area; null, with a warning added, when it has none. */
+    private WalFileName walName(String key, List<Future<CheckResult>> results) {
+        String last = key.substring(key.lastIndexOf('/') + 1);
+        WalFileName name;
+        try {
+            name = WalFileName.parse(last);
+        } catch (IllegalArgumentException e) {
+            results.add(done(List.of(Problem.wal(ProblemKind.UNEXPECTED_WAL_OBJECT, Severity.WARNING, key, null,
+                    "object " + key + " in the WAL area is not a WAL file: archive-get never reads it"))));
+            return null;
+        }
+        if (!layout.walKey(name).equals(key)) {
+            results.add(done(List.of(Problem.wal(ProblemKind.UNEXPECTED_WAL_OBJECT, Severity.WARNING, key,
+                    name.name(), "object " + key + " is not where archive-get looks for " + name.name() + " ("
+                            + layout.walKey(name) + "): it does not count as archived"))));
+        }
+        return name;
+    }
+
+    private List<BlobInfo> list(String prefix) throws IOException {
+        try (Stream<BlobInfo> blobs = repo.blobs().list(prefix)) {
+            return blobs.toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static Future<CheckResult> done(List<Problem> problems) {
+        return CompletableFuture.completedFuture(CheckResult.of(problems));
+    }
+
+    private static CheckResult await(Future<CheckResult> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("verify interrupted");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    private static ThreadFactory workers() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "pgvault-verify-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,165 @@
+package dev.pgvault.archiver.verify;
+
+import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.wal.WalFileKind;
+import dev.pgvault.archiver.wal.WalFileName;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Whether the archive holds the WAL the backups need: every segment from a backup's start to its
+ * stop segment (else the backup cannot be restored at all), and every segment from there to the
+ * newest archived one (else point-in-time recovery stops at the first hole).
+ *
+ * <p>Timelines are kept simple on purpose: only segments of a backup's own timeline count. WAL
+ * after a promotion lives on a later timeline, reached through its .history file; following
+ * that branch is left to restore. So a backup taken before a promotion shows no gap as long as
+ * its own timeline is whole up to that timeline's newest segment.
+ */
+final class WalContinuity {
+    /** Per problem, the missing or corrupt segment names listed one by one (the message has them all as ranges). */
+    static final int MAX_NAMED_SEGMENTS = 1000;
+
+    private final long segmentSize;
+    private final Map<Integer, TreeSet<Long>> present = new HashMap<>();
+    private final Set<String> corrupt;
+
+    /**
+     * @param archived names of the archived WAL files; only segments count
+     * @param corrupt names of archived segments that failed their checks: present, not usable
+     */
+    WalContinuity(Collection<WalFileName> archived, Set<String> corrupt, long segmentSize) {
+        this.segmentSize = segmentSize;
+        this.corrupt = Set.copyOf(corrupt);
+        for (WalFileName n : archived) {
+            if (n.kind() == WalFileKind.SEGMENT) {
+                present.computeIfAbsent(n.timeline(), t -> new TreeSet<>()).add(n.segmentNumber(segmentSize));
+            }
+        }
+    }
+
+    /** Backups oldest first; the problems name them by id. */
+    List<Problem> check(List<Manifest> backups) {
+        List<Problem> problems = new ArrayList<>();
+        Map<String, List<String>> gaps = new LinkedHashMap<>(); // first unusable segment -> backups
+        for (Manifest m : backups) {
+            WalFileName start;
+            WalFileName stop;
+            try {
+                start = WalFileName.parse(String.valueOf(m.startWal()));
+                stop = WalFileName.parse(String.valueOf(m.stopWal()));
+            } catch (IllegalArgumentException e) {
+                problems.add(inconsistent(m, "has a bad start or stop WAL: " + e.getMessage()));
+                continue;
+            }
+            if (start.kind() != WalFileKind.SEGMENT || stop.kind() != WalFileKind.SEGMENT
+                    || start.timeline() != stop.timeline()
+                    || start.segmentNumber(segmentSize) > stop.segmentNumber(segmentSize)) {
+                problems.add(inconsistent(m, "gives start WAL " + start.name() + " and stop WAL " + stop.name()
+                        + ", not a range of segments on one timeline"));
+                continue;
+            }
+            checkRange(m, start, stop, problems);
+            firstUnusableAfter(stop).ifPresent(name -> gaps.computeIfAbsent(name, k -> new ArrayList<>()).add(m.id()));
+        }
+        gaps.forEach((name, ids) -> problems.add(gap(name, ids)));
+        return problems;
+    }
+
+    private void checkRange(Manifest m, WalFileName start, WalFileName stop, List<Problem> problems) {
+        int tli = start.timeline();
+        long from = start.segmentNumber(segmentSize);
+        long to = stop.segmentNumber(segmentSize);
+        TreeSet<Long> have = present.getOrDefault(tli, new TreeSet<>());
+        // Walk the segments that are there, not the whole range: a range's holes are what lies
+        // between them, however long the range.
+        List<long[]> missing = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+        long next = from;
+        for (long n : have.subSet(from, true, to, true)) {
+            if (n > next) {
+                missing.add(new long[] {next, n - 1});
+            }
+            if (corrupt.contains(name(tli, n))) {
+                bad.add(name(tli, n));
+            }
+            next = n + 1;
+        }
+        if (next <= to) {
+            missing.add(new long[] {next, to});
+        }
+        if (missing.isEmpty() && bad.isEmpty()) {
+            return;
+        }
+        List<String> named = new ArrayList<>();
+        StringBuilder what = new StringBuilder("backup " + m.id() + " is not restorable: of the WAL it needs ("
+                + start.name() + " to " + stop.name() + "), ");
+        if (!missing.isEmpty()) {
+            List<String> ranges = new ArrayList<>();
+            for (long[] r : missing) {
+                ranges.add(range(tli, r[0], r[1]));
+                for (long n = r[0]; n <= r[1] && named.size() < MAX_NAMED_SEGMENTS; n++) {
+                    named.add(name(tli, n));
+                }
+            }
+            what.append("missing from the archive: ").append(String.join(", ", ranges));
+        }
+        if (!bad.isEmpty()) {
+            what.append(missing.isEmpty() ? "" : "; ").append("corrupt: ").append(String.join(", ", bad));
+            named.addAll(bad.subList(0, Math.min(bad.size(), Math.max(0, MAX_NAMED_SEGMENTS - named.size()))));
+        }
+        problems.add(new Problem(Severity.ERROR, ProblemKind.BACKUP_WAL_MISSING, List.of(m.id()), null, List.of(),
+                named, what.toString()));
+    }
+
+    /** The first segment after {@code stop} up to the timeline's newest that is missing or corrupt. */
+    private Optional<String> firstUnusableAfter(WalFileName stop) {
+        int tli = stop.timeline();
+        TreeSet<Long> have = present.get(tli);
+        if (have == null) {
+            return Optional.empty();
+        }
+        long newest = have.last();
+        for (long n = stop.segmentNumber(segmentSize) + 1; n <= newest; n++) {
+            if (!have.contains(n) || corrupt.contains(name(tli, n))) {
+                return Optional.of(name(tli, n));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Problem gap(String first, List<String> backupIds) {
+        WalFileName n = WalFileName.parse(first);
+        String newest = name(n.timeline(), present.get(n.timeline()).last());
+        String state = corrupt.contains(first) ? "corrupt" : "missing";
+        return new Problem(Severity.ERROR, ProblemKind.WAL_GAP, backupIds, null, List.of(), List.of(first),
+                "WAL gap on timeline " + n.timeline() + ": segment " + first + " is " + state + " (newest archived: "
+                        + newest + "): point-in-time recovery from backup" + (backupIds.size() == 1 ? " " : "s ")
+                        + String.join(", ", backupIds) + " cannot go past it");
+    }
+
+    private static Problem inconsistent(Manifest m, String what) {
+        return new Problem(Severity.ERROR, ProblemKind.MANIFEST_INCONSISTENT, List.of(m.id()), null, List.of(),
+                List.of(), "backup " + m.id() + ": manifest " + what);
+    }
+
+    private String range(int tli, long from, long to) {
+        if (from == to) {
+            return name(tli, from);
+        }
+        return name(tli, from) + ".." + name(tli, to) + " (" + (to - from + 1) + " segments)";
+    }
+
+    /** The segment name for number {@code n} (counted from LSN 0) on timeline {@code tli}. */
+    String name(int tli, long n) {
+        long perLog = 0x1_0000_0000L / segmentSize;
+        return String.format("%08X%08X%08X", tli, n / perLog, n % perLog);
+    }
+}

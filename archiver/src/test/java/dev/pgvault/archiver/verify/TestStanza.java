@@ -1,0 +1,205 @@
+package dev.pgvault.archiver.verify;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.backup.BackupType;
+import dev.pgvault.archiver.backup.DirectoryEntry;
+import dev.pgvault.archiver.backup.FileEntry;
+import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.ManifestJson;
+import dev.pgvault.archiver.backup.StoredObject;
+import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.codec.CodecSpec;
+import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.codec.ObjectDigest;
+import dev.pgvault.storage.fs.FsBlobStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A stanza in a filesystem repository, with backups written by hand exactly as the manifest's
+ * javadoc describes them (a file alone, small files in a bundle, empty files without an object)
+ * and WAL segment objects holding arbitrary bytes: verify does not parse WAL.
+ */
+final class TestStanza implements AutoCloseable {
+    static final int SEGMENT_SIZE = 16 * 1024 * 1024;
+
+    final Path root;
+    final EncodedStore repo;
+    final RepositoryLayout layout = new RepositoryLayout("main");
+    final ClusterIdentity cluster = new ClusterIdentity(7301234567890123456L, 150004, SEGMENT_SIZE,
+            Instant.parse("2026-11-26T03:00:00Z"));
+
+    TestStanza(Path root, CodecSpec spec) throws IOException {
+        this.root = root;
+        this.repo = new EncodedStore(new FsBlobStore(root), spec);
+        new StanzaStore(repo, layout).init(cluster);
+    }
+
+    static String segment(int tli, long n) {
+        long perLog = 0x1_0000_0000L / SEGMENT_SIZE;
+        return String.format("%08X%08X%08X", tli, n / perLog, n % perLog);
+    }
+
+    /** Archives segments {@code from..to} of timeline {@code tli}. */
+    void wal(int tli, long from, long to) throws IOException {
+        for (long n = from; n <= to; n++) {
+            String name = segment(tli, n);
+            repo.put(walKey(name), BlobWriter.of(("not really WAL: " + name + "\n").repeat(100).getBytes(UTF_8)));
+        }
+    }
+
+    String walKey(String name) {
+        return layout.walKey(WalFileName.parse(name));
+    }
+
+    Backup backup(String id, long startSegment, long stopSegment) {
+        return new Backup(id, 1, startSegment, stopSegment);
+    }
+
+    /** Flips one byte in the middle of a stored object, as a failing disk would. */
+    void flipByte(String key) throws IOException {
+        Path file = root.resolve(key);
+        byte[] b = Files.readAllBytes(file);
+        b[b.length / 2] ^= 0x40;
+        Files.write(file, b);
+    }
+
+    void delete(String key) throws IOException {
+        repo.blobs().delete(key);
+    }
+
+    VerifyReport verify() throws IOException {
+        return new Verifier(repo, layout, 3).run();
+    }
+
+    @Override
+    public void close() throws IOException {
+        repo.close();
+    }
+
+    static byte[] bytes(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        for (int i = 0; i < size; i += 3) {
+            b[i] = 0; // compressible in part, like a relation file
+        }
+        return b;
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One backup being written; {@link #write} stores its objects, then its manifest, last. */
+    final class Backup {
+        final String id;
+        private final int timeline;
+        private final long startSegment;
+        private final long stopSegment;
+        private final List<FileEntry> files = new ArrayList<>();
+        private final List<StoredObject> objects = new ArrayList<>();
+        private final Map<String, String> shaLies = new HashMap<>();
+        private int bundles;
+
+        private Backup(String id, int timeline, long startSegment, long stopSegment) {
+            this.id = id;
+            this.timeline = timeline;
+            this.startSegment = startSegment;
+            this.stopSegment = stopSegment;
+        }
+
+        /** The full repository key of one of this backup's objects. */
+        String key(String relative) {
+            return layout.backupDir(id) + relative;
+        }
+
+        /** A large file, alone in its object "data/&lt;path&gt;". */
+        Backup alone(String path, byte[] content) throws IOException {
+            String object = "data/" + path;
+            store(object, content);
+            files.add(file(path, content, object, 0));
+            return this;
+        }
+
+        /** Small files concatenated in one object "bundle/&lt;n&gt;", each at its offset. */
+        Backup bundle(Map<String, byte[]> contents) throws IOException {
+            String object = "bundle/" + (++bundles);
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            for (Map.Entry<String, byte[]> e : contents.entrySet()) {
+                files.add(file(e.getKey(), e.getValue(), object, all.size()));
+                all.write(e.getValue());
+            }
+            store(object, all.toByteArray());
+            return this;
+        }
+
+        /** An empty file: no object. */
+        Backup empty(String path) {
+            files.add(file(path, new byte[0], null, 0));
+            return this;
+        }
+
+        /** The manifest will record {@code sha256} for {@code path}, whatever its bytes hash to. */
+        Backup lieAbout(String path, String sha256) {
+            shaLies.put(path, sha256);
+            return this;
+        }
+
+        private FileEntry file(String path, byte[] content, String object, long offset) {
+            return new FileEntry(path, content.length, sha256(content), 1_790_000_000L, 0600, object, offset, List.of());
+        }
+
+        private void store(String object, byte[] content) throws IOException {
+            ObjectDigest d = repo.put(key(object), BlobWriter.of(content));
+            objects.add(new StoredObject(object, d.plainSize(), d.storedSize(), d.plainSha256()));
+        }
+
+        Manifest write() throws IOException {
+            List<FileEntry> recorded = files.stream().map(f -> !shaLies.containsKey(f.path()) ? f
+                    : new FileEntry(f.path(), f.size(), shaLies.get(f.path()), f.mtime(), f.mode(), f.object(),
+                            f.offset(), f.badPages())).toList();
+            Manifest m = new Manifest(id, BackupType.FULL, null, Instant.parse("2026-11-26T03:15:00Z"),
+                    Instant.parse("2026-11-26T03:16:00Z"), new Lsn(startSegment * SEGMENT_SIZE + 0x28),
+                    new Lsn(stopSegment * SEGMENT_SIZE + 0x100), timeline, segment(timeline, startSegment),
+                    segment(timeline, stopSegment), cluster, true, "START WAL LOCATION: ...\n", null,
+                    List.of(new DirectoryEntry("base", 0700, null), new DirectoryEntry("pg_wal", 0700, null)),
+                    recorded, objects);
+            repo.put(layout.manifestKey(id), BlobWriter.of(ManifestJson.write(m)));
+            return m;
+        }
+    }
+
+    /** A typical small backup: one file alone, a bundle of three, an empty file. */
+    Backup typicalBackup(String id, long startSegment, long stopSegment) throws IOException {
+        Map<String, byte[]> small = new LinkedHashMap<>();
+        small.put("PG_VERSION", "15\n".getBytes(UTF_8));
+        small.put("global/pg_control", bytes(8192, 2));
+        small.put("postgresql.auto.conf", "# Do not edit this file manually!\n".getBytes(UTF_8));
+        return backup(id, startSegment, stopSegment)
+                .alone("base/5/16384", bytes(300 * 1024, 1))
+                .bundle(small)
+                .empty("base/5/pg_internal.init");
+    }
+}

@@ -1,0 +1,320 @@
+package dev.pgvault.archiver.verify;
+
+import static dev.pgvault.archiver.verify.TestStanza.segment;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaNotInitializedException;
+import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.codec.CipherKey;
+import dev.pgvault.storage.codec.CodecSpec;
+import dev.pgvault.storage.codec.Compression;
+import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.codec.WrongKeyException;
+import dev.pgvault.storage.fs.FsBlobStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Verify against a filesystem repository holding backups written by hand, then damaged. */
+class VerifierTest {
+    private static final String ID = "20261126-031500F";
+
+    @TempDir
+    Path dir;
+
+    TestStanza stanza;
+
+    @BeforeEach
+    void open() throws IOException {
+        stanza = new TestStanza(dir, CodecSpec.DEFAULT);
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        stanza.close();
+    }
+
+    private static Problem only(VerifyReport r) {
+        assertEquals(1, r.problems().size(), () -> lines(r));
+        return r.problems().get(0);
+    }
+
+    private static String lines(VerifyReport r) {
+        return String.join("\n", r.problems().stream().map(Problem::line).toList());
+    }
+
+    @Test
+    void aCleanRepositoryVerifiesWithNoProblems() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.typicalBackup("20261126-041500F", 5, 5).write();
+        stanza.wal(1, 1, 7);
+        stanza.repo.put(stanza.layout.walPrefix() + "00000002.history", BlobWriter.of("1\t0/5000000\tno recovery target\n".getBytes(UTF_8)));
+
+        VerifyReport r = stanza.verify();
+
+        assertEquals(List.of(), r.problems(), () -> lines(r));
+        assertTrue(r.ok());
+        assertEquals(2, r.backups());
+        assertEquals(4, r.objects()); // per backup: the file alone and one bundle; the empty file has none
+        assertEquals(8, r.walFiles());
+        assertTrue(r.bytesRead() > 0);
+    }
+
+    @Test
+    void aFlippedByteInABundleNamesTheObjectAndItsFiles() throws IOException {
+        TestStanza.Backup b = stanza.typicalBackup(ID, 2, 3);
+        b.write();
+        stanza.wal(1, 2, 3);
+        stanza.flipByte(b.key("bundle/1"));
+
+        VerifyReport r = stanza.verify();
+
+        Problem p = only(r);
+        assertFalse(r.ok());
+        assertEquals(ProblemKind.CORRUPT_OBJECT, p.kind());
+        assertEquals(Severity.ERROR, p.severity());
+        assertEquals(List.of(ID), p.backups());
+        assertEquals("main/backup/" + ID + "/bundle/1", p.objectKey());
+        assertEquals(List.of("PG_VERSION", "global/pg_control", "postgresql.auto.conf"), p.files());
+        assertTrue(p.line().startsWith("error: backup " + ID + ": object main/backup/" + ID + "/bundle/1 is corrupt: "), p.line());
+        assertTrue(p.line().contains("global/pg_control"), p.line());
+    }
+
+    @Test
+    void aFlippedByteInAFileAloneNamesIt() throws IOException {
+        TestStanza.Backup b = stanza.typicalBackup(ID, 2, 3);
+        b.write();
+        stanza.wal(1, 2, 3);
+        stanza.flipByte(b.key("data/base/5/16384"));
+
+        Problem p = only(stanza.verify());
+        assertEquals(ProblemKind.CORRUPT_OBJECT, p.kind());
+        assertEquals(List.of("base/5/16384"), p.files());
+    }
+
+    @Test
+    void aDeletedObjectIsReportedMissing() throws IOException {
+        TestStanza.Backup b = stanza.typicalBackup(ID, 2, 3);
+        b.write();
+        stanza.wal(1, 2, 3);
+        stanza.delete(b.key("data/base/5/16384"));
+
+        Problem p = only(stanza.verify());
+        assertEquals(ProblemKind.MISSING_OBJECT, p.kind());
+        assertEquals(b.key("data/base/5/16384"), p.objectKey());
+        assertEquals(List.of("base/5/16384"), p.files());
+        assertEquals("error: backup " + ID + ": object main/backup/" + ID
+                + "/data/base/5/16384 is missing from the repository (file: base/5/16384)", p.line());
+    }
+
+    @Test
+    void aFileChecksumMismatchInsideABundleNamesThatFileOnly() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).lieAbout("global/pg_control", "00".repeat(32)).write();
+        stanza.wal(1, 2, 3);
+
+        Problem p = only(stanza.verify());
+        assertEquals(ProblemKind.FILE_CHECKSUM_MISMATCH, p.kind());
+        assertEquals(List.of("global/pg_control"), p.files());
+        assertEquals("main/backup/" + ID + "/bundle/1", p.objectKey());
+        assertTrue(p.line().contains("the manifest says " + "00".repeat(32)), p.line());
+    }
+
+    @Test
+    void aChecksumMismatchOfAFileAloneAndOfAnEmptyFileAreNamed() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).lieAbout("base/5/16384", "11".repeat(32))
+                .lieAbout("base/5/pg_internal.init", "22".repeat(32)).write();
+        stanza.wal(1, 2, 3);
+
+        VerifyReport r = stanza.verify();
+        assertEquals(2, r.problems().size(), () -> lines(r));
+        for (Problem p : r.problems()) {
+            assertEquals(ProblemKind.FILE_CHECKSUM_MISMATCH, p.kind());
+        }
+        assertEquals(List.of("base/5/16384"), r.problems().get(1).files(), () -> lines(r));
+        assertEquals(List.of("base/5/pg_internal.init"), r.problems().get(0).files(), () -> lines(r));
+    }
+
+    @Test
+    void aManifestThatDisagreesWithItsObjectIsReported() throws IOException {
+        TestStanza.Backup b = stanza.typicalBackup(ID, 2, 3);
+        b.write();
+        stanza.wal(1, 2, 3);
+        // Replace the object with another, valid one: it decodes, but not to what the manifest says.
+        stanza.repo.put(b.key("bundle/1"), BlobWriter.of("something else".getBytes(UTF_8)));
+
+        VerifyReport r = stanza.verify();
+        assertTrue(r.problems().stream().anyMatch(p -> p.kind() == ProblemKind.OBJECT_MISMATCH
+                && p.objectKey().equals(b.key("bundle/1"))), () -> lines(r));
+        assertTrue(r.problems().stream().anyMatch(p -> p.kind() == ProblemKind.STORED_SIZE_MISMATCH), () -> lines(r));
+        assertTrue(r.problems().stream().anyMatch(p -> p.kind() == ProblemKind.FILE_CHECKSUM_MISMATCH
+                && p.files().equals(List.of("global/pg_control")) && p.message().contains("past the end")), () -> lines(r));
+    }
+
+    @Test
+    void aSegmentMissingBetweenStartAndStopMakesTheBackupUnrestorable() throws IOException {
+        stanza.typicalBackup(ID, 2, 5).write();
+        stanza.wal(1, 1, 7);
+        stanza.delete(stanza.walKey(segment(1, 3)));
+        stanza.delete(stanza.walKey(segment(1, 4)));
+
+        Problem p = only(stanza.verify());
+        assertEquals(ProblemKind.BACKUP_WAL_MISSING, p.kind());
+        assertEquals(List.of(ID), p.backups());
+        assertEquals(List.of(segment(1, 3), segment(1, 4)), p.walFiles());
+        assertTrue(p.line().startsWith("error: backup " + ID + " is not restorable"), p.line());
+        assertTrue(p.line().contains(segment(1, 3) + ".." + segment(1, 4) + " (2 segments)"), p.line());
+    }
+
+    @Test
+    void aGapAfterBackupsIsReportedWithTheFirstMissingSegmentAndTheBackupsAffected() throws IOException {
+        stanza.typicalBackup("20261126-010000F", 2, 2).write();
+        stanza.typicalBackup("20261126-020000F", 3, 3).write();
+        stanza.typicalBackup("20261126-030000F", 7, 7).write();
+        stanza.wal(1, 1, 8);
+        stanza.delete(stanza.walKey(segment(1, 5)));
+        stanza.delete(stanza.walKey(segment(1, 6)));
+
+        Problem p = only(stanza.verify());
+        assertEquals(ProblemKind.WAL_GAP, p.kind());
+        assertEquals(List.of(segment(1, 5)), p.walFiles());
+        assertEquals(List.of("20261126-010000F", "20261126-020000F"), p.backups());
+        assertTrue(p.line().contains("segment " + segment(1, 5) + " is missing"), p.line());
+    }
+
+    @Test
+    void aCorruptSegmentIsNamedAndBreaksTheBackupsThatNeedIt() throws IOException {
+        stanza.typicalBackup(ID, 3, 5).write();
+        stanza.wal(1, 3, 5);
+        stanza.flipByte(stanza.walKey(segment(1, 4)));
+
+        VerifyReport r = stanza.verify();
+        assertEquals(2, r.problems().size(), () -> lines(r));
+        Problem corrupt = r.problems().get(0);
+        assertEquals(ProblemKind.CORRUPT_WAL, corrupt.kind());
+        assertEquals(List.of(segment(1, 4)), corrupt.walFiles());
+        assertTrue(corrupt.line().contains("WAL file " + segment(1, 4)), corrupt.line());
+        Problem unrestorable = r.problems().get(1);
+        assertEquals(ProblemKind.BACKUP_WAL_MISSING, unrestorable.kind());
+        assertTrue(unrestorable.line().contains("corrupt: " + segment(1, 4)), unrestorable.line());
+    }
+
+    @Test
+    void anIncompleteBackupIsAWarningOnly() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.typicalBackup("20261127-031500F", 4, 4); // objects stored, manifest never written
+        stanza.wal(1, 2, 4);
+
+        VerifyReport r = stanza.verify();
+        Problem p = only(r);
+        assertEquals(ProblemKind.INCOMPLETE_BACKUP, p.kind());
+        assertEquals(Severity.WARNING, p.severity());
+        assertEquals(List.of("20261127-031500F"), p.backups());
+        assertTrue(p.line().startsWith("warning: backup 20261127-031500F is incomplete"), p.line());
+        assertTrue(r.ok());
+        assertEquals(1, r.backups());
+    }
+
+    @Test
+    void onlySegmentsOfTheBackupsTimelineCount() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 1, 5); // timeline 1 ends at 5: the primary was promoted there ...
+        stanza.wal(2, 5, 9); // ... and timeline 2 goes on
+        stanza.repo.put(stanza.layout.walPrefix() + "00000002.history", BlobWriter.of("1\t0/A000000\tno recovery target\n".getBytes(UTF_8)));
+
+        VerifyReport r = stanza.verify();
+        assertEquals(List.of(), r.problems(), () -> lines(r));
+        assertEquals(11, r.walFiles());
+    }
+
+    @Test
+    void unexpectedObjectsInTheWalAreaAreWarnings() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 3);
+        stanza.repo.put(stanza.layout.walPrefix() + "notes.txt", BlobWriter.of(new byte[] {1}));
+        stanza.repo.put(stanza.layout.walPrefix() + "0000000100000001/" + segment(1, 4), BlobWriter.of(new byte[] {1}));
+
+        VerifyReport r = stanza.verify();
+        assertEquals(2, r.problems().size(), () -> lines(r));
+        assertTrue(r.problems().stream().allMatch(p -> p.kind() == ProblemKind.UNEXPECTED_WAL_OBJECT
+                && p.severity() == Severity.WARNING), () -> lines(r));
+        assertTrue(r.ok());
+    }
+
+    @Test
+    void aFileInAnObjectTheManifestDoesNotListIsInconsistent() throws IOException {
+        TestStanza.Backup b = stanza.backup(ID, 2, 3);
+        Map<String, byte[]> small = new LinkedHashMap<>();
+        small.put("PG_VERSION", "15\n".getBytes(UTF_8));
+        b.bundle(small).write();
+        stanza.wal(1, 2, 3);
+        // Rewrite the manifest with the object list dropped.
+        var m = stanza.repo.get(stanza.layout.manifestKey(ID)).readAllBytes();
+        String json = new String(m, UTF_8).replaceAll("\"objects\":\\[[^\\]]*\\]", "\"objects\":[]");
+        stanza.repo.put(stanza.layout.manifestKey(ID), BlobWriter.of(json.getBytes(UTF_8)));
+
+        Problem p = only(stanza.verify());
+        assertEquals(ProblemKind.MANIFEST_INCONSISTENT, p.kind());
+        assertEquals(List.of("PG_VERSION"), p.files());
+    }
+
+    @Test
+    void aCorruptManifestIsReported() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 3);
+        stanza.flipByte(stanza.layout.manifestKey(ID));
+
+        Problem p = only(stanza.verify());
+        assertEquals(ProblemKind.MANIFEST_UNREADABLE, p.kind());
+        assertEquals(stanza.layout.manifestKey(ID), p.objectKey());
+    }
+
+    @Test
+    void anEncryptedRepositoryVerifiesWithItsKeyAndAWrongKeyIsAnError() throws IOException {
+        Path encrypted = Files.createDirectory(dir.resolve("encrypted"));
+        CodecSpec spec = CodecSpec.of(Compression.LZ4).withKey(CipherKey.fromPassphrase("right".getBytes(UTF_8)));
+        try (TestStanza s = new TestStanza(encrypted, spec)) {
+            s.typicalBackup(ID, 2, 3).write();
+            s.wal(1, 2, 3);
+            VerifyReport r = s.verify();
+            assertEquals(List.of(), r.problems(), () -> lines(r));
+        }
+        CodecSpec wrong = spec.withKey(CipherKey.fromPassphrase("wrong".getBytes(UTF_8)));
+        try (EncodedStore repo = new EncodedStore(new FsBlobStore(encrypted), wrong)) {
+            // cluster.json is read first: one clear error instead of one line per object
+            assertThrows(WrongKeyException.class, () -> new Verifier(repo, new RepositoryLayout("main"), 2).run());
+        }
+    }
+
+    @Test
+    void anUninitializedStanzaIsAClearError() throws IOException {
+        var e = assertThrows(StanzaNotInitializedException.class,
+                () -> new Verifier(stanza.repo, new RepositoryLayout("other"), 2).run());
+        assertTrue(e.getMessage().contains("stanza 'other' is not initialized"), e.getMessage());
+    }
+
+    @Test
+    void theReportHasAJsonForm() throws IOException {
+        TestStanza.Backup b = stanza.typicalBackup(ID, 2, 3);
+        b.write();
+        stanza.wal(1, 2, 3);
+        stanza.delete(b.key("bundle/1"));
+
+        String json = new String(VerifyReportJson.write(stanza.verify()), UTF_8);
+        assertTrue(json.contains("\"ok\" : false"), json);
+        assertTrue(json.contains("\"kind\" : \"missing_object\""), json);
+        assertTrue(json.contains("\"object\" : \"main/backup/" + ID + "/bundle/1\""), json);
+        assertTrue(json.contains("\"global/pg_control\""), json);
+    }
+}
