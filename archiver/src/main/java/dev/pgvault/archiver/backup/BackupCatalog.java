@@ -43,9 +43,13 @@ public final class BackupCatalog {
     }
 
     public Manifest read(String id) throws IOException {
+        byte[] json;
         try (InputStream in = repo.get(layout.manifestKey(id))) {
-            return ManifestJson.read(in);
+            // Read to the end first: the decoder checks the checksum only there, and the JSON
+            // parser would stop at the closing brace.
+            json = in.readAllBytes();
         }
+        return ManifestJson.read(new java.io.ByteArrayInputStream(json));
     }
 
     /** Ids of backup directories that hold objects but no manifest. */
