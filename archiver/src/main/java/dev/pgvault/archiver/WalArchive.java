@@ -122,11 +122,13 @@ public final class WalArchive {
             // the file at once, and after a crash PostgreSQL asks for it again.
             OutputStream out = Channels.newOutputStream(ch);
             in.transferTo(out);
-        } catch (IOException | RuntimeException e) {
+            out.flush();
+            ch.close();
+            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException | Error e) {
             Files.deleteIfExists(temp);
             throw e;
         }
-        Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return true;
     }
 

@@ -22,6 +22,10 @@ final class ArchiveGetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return WalCommands.get(top.loadConfig(), name, dest, System.err);
+        try {
+            return WalCommands.get(top.loadConfig(), name, dest, System.err);
+        } catch (Exception | Error e) {
+            return Failures.forRestoreCommand(Failures.report(e, top.verbose, System.err));
+        }
     }
 }

@@ -18,7 +18,13 @@ public enum ExitCode {
     /** The repository already holds something different under that name. */
     CONFLICT(7),
     /** A bug: an unexpected exception. */
-    INTERNAL(70);
+    INTERNAL(70),
+    /**
+     * archive-get failed for a reason other than "not found". PostgreSQL reads exit codes 1-125
+     * from restore_command as "no such file" and would end recovery early, silently; above 125 it
+     * stops recovery instead, which is what a corrupt or unreachable archive calls for.
+     */
+    RESTORE_ABORT(126);
 
     public final int code;
 

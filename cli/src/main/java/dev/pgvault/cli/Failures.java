@@ -30,6 +30,11 @@ final class Failures {
         return code.code;
     }
 
+    /** archive-get's exit code: 1 only for "not found", 126 for every other failure (see RESTORE_ABORT). */
+    static int forRestoreCommand(int code) {
+        return code == ExitCode.OK.code || code == ExitCode.NOT_FOUND.code ? code : ExitCode.RESTORE_ABORT.code;
+    }
+
     static Throwable unwrap(Throwable t) {
         Throwable e = t;
         while ((e instanceof UncheckedIOException || e instanceof java.util.concurrent.ExecutionException

@@ -1,5 +1,6 @@
 package dev.pgvault.cli;
 
+import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.cli.config.ConfigLoader;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -39,12 +40,16 @@ final class FastPath {
             }
         }
         try {
+            // The name first: it is what is wrong more often than the configuration.
+            WalFileName.parse(args[i].equals("archive-push")
+                    ? String.valueOf(Path.of(args[i + 1]).getFileName()) : args[i + 1]);
             var cfg = ConfigLoader.load(ConfigLoader.locate(config, System.getenv()));
             return args[i].equals("archive-push")
                     ? WalCommands.push(cfg, args[i + 1], err)
                     : WalCommands.get(cfg, args[i + 1], args[i + 2], err);
-        } catch (Exception e) {
-            return Failures.report(e, verbose, err);
+        } catch (Exception | Error e) {
+            int code = Failures.report(e, verbose, err);
+            return args[i].equals("archive-get") ? Failures.forRestoreCommand(code) : code;
         }
     }
 }

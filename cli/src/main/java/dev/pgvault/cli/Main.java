@@ -11,7 +11,14 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
+        int code;
+        try {
+            code = run(args, System.out, System.err);
+        } catch (Throwable t) {
+            // Never the JVM's default exit 1: for archive-get that means "not found".
+            System.err.println("pgvault: internal error: " + t);
+            code = java.util.List.of(args).contains("archive-get") ? ExitCode.RESTORE_ABORT.code : ExitCode.INTERNAL.code;
+        }
         System.out.flush();
         System.exit(code);
     }

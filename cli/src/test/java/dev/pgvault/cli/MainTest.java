@@ -65,8 +65,9 @@ class MainTest {
         Result r = run("--config", missing.toString(), "repo-ls");
         assertEquals(3, r.code());
         assertEquals("pgvault: configuration file not found: " + missing, r.err().strip());
+        // archive-get: every failure but "not found" is 126, so PostgreSQL stops recovery.
         Result fast = run("--config", missing.toString(), "archive-get", "000000010000000000000001", "/tmp/x");
-        assertEquals(3, fast.code());
+        assertEquals(126, fast.code());
         assertEquals("pgvault: configuration file not found: " + missing, fast.err().strip());
     }
 
@@ -89,7 +90,11 @@ class MainTest {
         assertEquals(2, none.code());
         assertOneLine(none);
         Result badName = run("--config", "/nonexistent.yaml", "archive-get", "../../etc/passwd", "/tmp/x");
-        assertTrue(badName.code() == 2 || badName.code() == 3, badName.err());
+        assertEquals(126, badName.code(), badName.err());
+        assertOneLine(badName);
+        Result badPush = run("--config", "/nonexistent.yaml", "archive-push", "/tmp/not-a-wal-name");
+        assertEquals(2, badPush.code(), badPush.err());
+        assertTrue(badPush.err().contains("not a WAL file name"), badPush.err());
     }
 
     @Test

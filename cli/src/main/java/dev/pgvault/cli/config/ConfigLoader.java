@@ -119,13 +119,14 @@ public final class ConfigLoader {
         return new RepoSettings(type, path, s3, compress, level, cipherPassFile);
     }
 
+    /** The codec's own table of valid levels, so a level accepted here always works there. */
     private static int compressLevel(YamlSection s, Compression c) throws ConfigException {
-        return switch (c) {
-            case ZSTD -> s.integer("compress-level", 3, 1, 19);
-            case GZIP -> s.integer("compress-level", 6, 1, 9);
-            case LZ4 -> s.integer("compress-level", 1, 1, 12);
-            case NONE -> s.integer("compress-level", 0, 0, 22);
-        };
+        int level = s.integer("compress-level", c.defaultLevel(), Integer.MIN_VALUE, Integer.MAX_VALUE);
+        try {
+            return c.checkLevel(level);
+        } catch (IllegalArgumentException e) {
+            throw s.error("compress-level", e.getMessage());
+        }
     }
 
     private static S3Settings s3(YamlSection s) throws ConfigException {
@@ -159,6 +160,11 @@ public final class ConfigLoader {
         int maxAttempts = s.integer("max-attempts", 5, 1, 20);
         boolean conditional = s.bool("conditional-writes", true);
         s.finish();
+        try {
+            dev.pgvault.storage.BlobKeys.check(prefix.isEmpty() ? "x" : prefix);
+        } catch (IllegalArgumentException bad) {
+            throw s.error("prefix", "not a valid key prefix ('" + prefix + "')");
+        }
         return new S3Settings(endpoint, region, bucket, prefix, pathStyle, accessKey, secretKey,
                 partSizeMiB * 1024 * 1024, maxAttempts, conditional);
     }

@@ -180,7 +180,11 @@ final class YamlReader {
                 if (colon <= 0) {
                     throw new YamlException(line, "expected 'key: value' in '{...}'");
                 }
-                map.put(unquote(item.substring(0, colon).strip(), line), scalar(item.substring(colon + 1).strip(), line));
+                String key = unquote(item.substring(0, colon).strip(), line);
+                if (map.containsKey(key)) {
+                    throw new YamlException(line, "duplicate key '" + key + "'");
+                }
+                map.put(key, scalar(item.substring(colon + 1).strip(), line));
             }
             return map;
         }
@@ -247,27 +251,9 @@ final class YamlReader {
             default:
                 break;
         }
-        if (isInteger(text)) {
-            try {
-                return Long.parseLong(text);
-            } catch (NumberFormatException e) {
-                return text;
-            }
-        }
+        // Numbers stay text: "007" is a name and "0123" a secret; YamlSection parses numbers
+        // where a key wants one.
         return text;
-    }
-
-    private static boolean isInteger(String text) {
-        int start = text.charAt(0) == '-' || text.charAt(0) == '+' ? 1 : 0;
-        if (start == text.length()) {
-            return false;
-        }
-        for (int i = start; i < text.length(); i++) {
-            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String unquote(String text, int line) throws YamlException {

@@ -87,6 +87,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void everyCompressionWorksWithItsDefaultLevel() throws Exception {
+        for (String c : new String[] {"zstd", "lz4", "gzip", "none"}) {
+            PgvaultConfig cfg = ConfigLoader.load(write("stanza: s\nrepo:\n  path: /r\n  compress: " + c + "\n"));
+            dev.pgvault.storage.codec.CodecSpec spec = new dev.pgvault.storage.codec.CodecSpec(
+                    cfg.repo().compress(), cfg.repo().compressLevel(), java.util.Optional.empty());
+            assertEquals(c, spec.compression().configName());
+        }
+        assertTrue(errorOf("stanza: s\nrepo:\n  path: /r\n  compress: none\n  compress-level: 3\n")
+                .contains("'repo.compress-level'"));
+        assertTrue(errorOf("stanza: s\nrepo:\n  type: s3\n  s3:\n    bucket: b\n    prefix: a/./b\n")
+                .contains("'repo.s3.prefix'"));
+        assertEquals("007", ConfigLoader.load(write("stanza: 007\nrepo:\n  path: /r\n")).stanza());
+    }
+
+    @Test
     void anUnknownKeyIsNamedWithItsFile() throws Exception {
         String m = errorOf("stanza: s\nrepo:\n  path: /r\n  s3:\n    buckett: x\n");
         assertTrue(m.contains("'repo.s3'") || m.contains("repo.s3.buckett"), m);

@@ -78,7 +78,7 @@ class YamlReaderTest {
             return out;
         }
         if (o instanceof Number n) {
-            return n.longValue();
+            return n.toString(); // YamlReader keeps numbers as text
         }
         return o;
     }
@@ -107,6 +107,16 @@ class YamlReaderTest {
     void onAndOffStayTextAsInYaml12() throws Exception {
         // YAML 1.1 (SnakeYAML) reads on/off/yes/no as booleans; PostgreSQL parameters want the text.
         assertEquals(Map.of("wal_log_hints", "on", "x", "no"), YamlReader.parse("wal_log_hints: on\nx: no\n"));
+    }
+
+    @Test
+    void digitsStayText() throws Exception {
+        assertEquals(Map.of("stanza", "007", "secret-key", "0123"), YamlReader.parse("stanza: 007\nsecret-key: 0123\n"));
+    }
+
+    @Test
+    void duplicateKeysInAFlowMappingAreRefused() {
+        assertEquals(1, errorLine("p: {path: x, path: y}\n", "duplicate key 'path'"));
     }
 
     @Test

@@ -77,10 +77,8 @@ public final class FsBlobStore implements BlobStore {
 
     private Path writeTemp(Path target, BlobWriter content) throws IOException {
         Path dir = target.getParent();
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new StorageException("cannot create directory " + dir + ": " + e, e);
+        if (!Files.isDirectory(dir)) {
+            createDirectoriesDurably(dir);
         }
         Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "."
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
@@ -94,6 +92,27 @@ public final class FsBlobStore implements BlobStore {
             throw e;
         }
         return temp;
+    }
+
+    /** Creates {@code dir} and its missing parents, fsyncing each new entry's parent directory. */
+    private void createDirectoriesDurably(Path dir) throws IOException {
+        java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.push(p);
+        }
+        for (Path p : missing) {
+            try {
+                Files.createDirectory(p);
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(p)) {
+                    throw new StorageException("cannot create directory " + p + ": a file is in the way", e);
+                }
+                continue; // created by a concurrent writer
+            } catch (IOException e) {
+                throw new StorageException("cannot create directory " + p + ": " + e, e);
+            }
+            fsyncDirectory(p.getParent());
+        }
     }
 
     private static void fsyncDirectory(Path dir) throws IOException {
@@ -111,10 +130,15 @@ public final class FsBlobStore implements BlobStore {
         } catch (NoSuchFileException e) {
             throw new BlobNotFoundException(describe(), key);
         }
-        if (offset > 0) {
-            ch.position(offset);
+        try {
+            if (offset > 0) {
+                ch.position(offset);
+            }
+            return Channels.newInputStream(ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
-        return Channels.newInputStream(ch);
     }
 
     @Override
@@ -137,7 +161,8 @@ public final class FsBlobStore implements BlobStore {
             return Stream.empty();
         }
         // Files.walk is lazy: a directory's entries are read as the stream reaches it.
-        return Files.walk(dir)
+        // FOLLOW_LINKS: an operator may have moved wal/ elsewhere and linked it back.
+        return Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)
                 .filter(p -> !p.getFileName().toString().startsWith(TEMP_PREFIX))
                 .filter(p -> keyOf(p).startsWith(prefix))
                 .map(p -> attributes(p, keyOf(p)))
