@@ -53,7 +53,9 @@ final class BackupCommand implements Callable<Integer> {
         BackupResult result;
         try (EncodedStore repo = Repositories.openEncoded(config.repo());
                 PgSession pg = PgSession.connect(config.pg().target())) {
-            result = new BaseBackup(repo, new RepositoryLayout(config.stanza()), options).run(pg, config.pg().data());
+            result = new BaseBackup(repo, new RepositoryLayout(config.stanza()), options,
+                    top.verbose ? line -> System.err.println("pgvault: " + line) : line -> { })
+                    .run(pg, config.pg().data());
         }
         Manifest m = result.manifest();
         for (FileEntry f : m.files()) {

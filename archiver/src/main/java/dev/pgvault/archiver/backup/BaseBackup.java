@@ -7,6 +7,7 @@ import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.pg.LowLevelBackup;
 import dev.pgvault.archiver.pg.PgException;
 import dev.pgvault.archiver.pg.PgSession;
+import dev.pgvault.archiver.pg.PgTimeoutException;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.BlobWriter;
@@ -18,6 +19,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -38,15 +41,30 @@ public final class BaseBackup {
     private final EncodedStore repo;
     private final RepositoryLayout layout;
     private final BackupOptions options;
+    private final Consumer<String> progress;
+    private long phaseStart;
 
-    public BaseBackup(EncodedStore repo, RepositoryLayout layout, BackupOptions options) {
+    /** {@code progress} hears one line per step, with the time it took (for --verbose). */
+    public BaseBackup(EncodedStore repo, RepositoryLayout layout, BackupOptions options, Consumer<String> progress) {
         this.repo = repo;
         this.layout = layout;
         this.options = options;
+        this.progress = progress;
+    }
+
+    public BaseBackup(EncodedStore repo, RepositoryLayout layout, BackupOptions options) {
+        this(repo, layout, options, line -> { });
+    }
+
+    private void done(String step) {
+        long now = System.nanoTime();
+        progress.accept(String.format(Locale.ROOT, "%s (%.2f s)", step, (now - phaseStart) / 1e9));
+        phaseStart = now;
     }
 
     public BackupResult run(PgSession pg, Path pgdata) throws IOException, PgException, InterruptedException {
         long began = System.nanoTime();
+        phaseStart = began;
         Path lockFile = BackupLock.lockFile(options.lockDirectory(), layout.stanza(), repo.describe());
         try (BackupLock lock = BackupLock.acquire(lockFile, "process " + ProcessHandle.current().pid()
                 + " since " + options.clock().instant())) {
@@ -61,27 +79,34 @@ public final class BaseBackup {
 
             Instant startTime = startTime();
             String id = BackupId.of(startTime, options.type());
+            done("backup " + id + ": checked the stanza and the cluster");
             Lsn startLsn = low.start("pgvault " + id);
+            done("pg_backup_start: start lsn " + startLsn);
 
             PageChecks checks = settings.dataChecksums() && settings.blockSize() == PageChecksum.PAGE_SIZE
                     ? new PageChecks(true, startLsn.value(), settings.blocksPerSegment())
                     : PageChecks.off();
             DataDirectoryScan.Result scan = DataDirectoryScan.scan(pgdata, new ExclusionRules(settings.majorVersion()));
             List<CopyTask> tasks = CopyPlanner.plan(scan.files());
+            done("scanned " + pgdata + ": " + scan.files().size() + " files into " + tasks.size() + " objects");
             String dir = layout.backupDir(id);
             List<CopyResult> copied = ParallelCopy.run(tasks, options.processMax(),
                     () -> new ObjectCopier(repo, dir, checks, options.processMax()));
+            done("copied the files on " + options.processMax() + " workers");
 
-            LowLevelBackup.Stop stop = low.stop();
+            LowLevelBackup.Stop stop = stop(pg, low);
             Instant stopTime = options.clock().instant();
             BackupLabel label = BackupLabel.parse(stop.backupLabel());
             String stopWal = low.walFileName(stop.lsn());
             String startWal = label.startWal() != null ? label.startWal() : low.walFileName(startLsn);
+            done("pg_backup_stop: stop lsn " + stop.lsn() + ", WAL " + startWal + " to " + stopWal + " archived");
             awaitWal(pg, startWal, stopWal, cluster.walSegmentSize());
+            done("WAL " + startWal + " to " + stopWal + " is in the repository");
 
             Manifest manifest = manifest(id, startTime, stopTime, label, stop, startWal, stopWal, cluster,
                     settings.dataChecksums(), scan.directories(), copied);
             repo.put(layout.manifestKey(id), BlobWriter.of(ManifestJson.write(manifest)));
+            done("wrote the manifest");
             return new BackupResult(manifest, Duration.ofNanos(System.nanoTime() - began));
         }
     }
@@ -117,16 +142,28 @@ public final class BaseBackup {
         }
     }
 
+    private LowLevelBackup.Stop stop(PgSession pg, LowLevelBackup low) throws PgException, WalNotArchivedException {
+        try {
+            return low.stop(options.archiveTimeout());
+        } catch (PgTimeoutException e) {
+            throw new WalNotArchivedException(e.getMessage() + archiveHint(pg));
+        }
+    }
+
+    private String archiveHint(PgSession pg) throws PgException {
+        String failure = pg.lastArchiveFailure();
+        return failure == null
+                ? ": is archive_command pgvault archive-push into this repository? (run 'pgvault check')"
+                : "; PostgreSQL's last failed archive: " + failure + " (see the server log)";
+    }
+
     private void awaitWal(PgSession pg, String startWal, String stopWal, long segmentSize)
             throws IOException, InterruptedException, PgException {
         List<String> segments = WalArrival.segments(startWal, stopWal, segmentSize);
         try {
             WalArrival.await(repo.blobs(), layout, segments, options.archiveTimeout(), "");
         } catch (WalNotArchivedException e) {
-            String failure = pg.lastArchiveFailure();
-            throw new WalNotArchivedException(e.getMessage() + (failure == null
-                    ? ": is archive_command pgvault archive-push into this repository? (run 'pgvault check')"
-                    : "; PostgreSQL's last failed archive: " + failure + " (see the server log)"));
+            throw new WalNotArchivedException(e.getMessage() + archiveHint(pg));
         }
     }
 
