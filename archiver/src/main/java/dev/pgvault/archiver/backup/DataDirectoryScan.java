@@ -1,6 +1,7 @@
 package dev.pgvault.archiver.backup;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -55,6 +56,9 @@ public final class DataDirectoryScan {
             }
         } catch (NoSuchFileException | NotDirectoryException e) {
             return; // dropped while we looked
+        } catch (AccessDeniedException e) {
+            throw new AccessDeniedException(dir.toString(), null,
+                    "cannot list it: permission denied (run the backup as the user that owns pg.data)");
         }
         Collections.sort(names);
         Set<String> unlogged = RelationFiles.isDatabaseDirectory(rel) ? ExclusionRules.unloggedFiles(names) : Set.of();

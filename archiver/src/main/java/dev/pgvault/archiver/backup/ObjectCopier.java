@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -58,10 +59,8 @@ final class ObjectCopier {
 
     private CopyResult copyAlone(CopyTask task) throws IOException {
         SourceFile f = task.files().get(0);
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(f.file(), StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
+        FileChannel ch = open(f);
+        if (ch == null) {
             return new CopyResult(null, List.of()); // dropped since the scan: nothing to store
         }
         try (ch) {
@@ -80,10 +79,8 @@ final class ObjectCopier {
         ObjectDigest d = repo.put(backupDir + task.object(), 0, out -> {
             long offset = 0;
             for (SourceFile f : task.files()) {
-                FileChannel ch;
-                try {
-                    ch = FileChannel.open(f.file(), StandardOpenOption.READ);
-                } catch (NoSuchFileException e) {
+                FileChannel ch = open(f);
+                if (ch == null) {
                     continue;
                 }
                 try (ch) {
@@ -98,6 +95,18 @@ final class ObjectCopier {
             }
         });
         return new CopyResult(new StoredObject(task.object(), d.plainSize(), d.storedSize(), d.plainSha256()), entries);
+    }
+
+    /** The file opened for reading, or null when it no longer exists (PostgreSQL dropped it). */
+    private static FileChannel open(SourceFile f) throws IOException {
+        try {
+            return FileChannel.open(f.file(), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (AccessDeniedException e) {
+            throw new AccessDeniedException(f.file().toString(), null,
+                    "cannot read it: permission denied (run the backup as the user that owns pg.data)");
+        }
     }
 
     /** The verifier for {@code f} if its pages are to be checked, else null. */
