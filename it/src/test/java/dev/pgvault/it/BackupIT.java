@@ -90,7 +90,8 @@ class BackupIT {
             try (Connection holder = pg.connect(); Statement st = holder.createStatement()) {
                 st.execute("CREATE TEMP TABLE held AS SELECT g FROM generate_series(1, 1000) g");
                 assertTrue(onDisk(pg.data).stream().anyMatch(p -> TEMP_RELATION.matcher(p).find()), "a temp relation exists");
-                Proc backup = dist.run(pgUser, config, "backup").ok();
+                Proc backup = dist.run(pgUser, config, "--verbose", "backup").ok();
+                System.out.println(kind + ": " + backup.stdout().strip().replace('\n', ' ') + "\n" + backup.stderr());
                 String id = backup.stdout().lines().findFirst().orElseThrow();
                 assertTrue(id.matches("\\d{8}-\\d{6}F"), backup.stdout());
                 assertTrue(backup.stdout().contains("full backup " + id + ": "), backup.stdout());
@@ -161,6 +162,7 @@ class BackupIT {
             }
             pg.start();
             Proc corrupted = dist.run(pgUser, config, "backup").ok();
+            System.out.println(kind + ": " + corrupted.stdout().strip().replace('\n', ' '));
             assertTrue(corrupted.stderr().contains("warning: " + corrupt + ": 1 page fails its checksum (block 1)"),
                     corrupted.stderr());
             assertTrue(corrupted.stdout().contains(" 1 bad page"), corrupted.stdout());
@@ -192,6 +194,7 @@ class BackupIT {
 
             setArchiveCommand(pg, archiveCommand);
             Proc next = dist.run(pgUser, config, "backup").ok();
+            System.out.println(kind + ": " + next.stdout().strip().replace('\n', ' '));
             String nextId = next.stdout().lines().findFirst().orElseThrow();
             manifest(dist, pgUser, config, nextId);
             String finalInfo = dist.run(pgUser, config, "info", "--output", "json").ok().stdout();
