@@ -1,18 +1,86 @@
 package dev.pgvault.cli;
 
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.backup.BackupOptions;
+import dev.pgvault.archiver.backup.BackupResult;
+import dev.pgvault.archiver.backup.BackupType;
+import dev.pgvault.archiver.backup.BaseBackup;
+import dev.pgvault.archiver.backup.FileEntry;
+import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.pg.PgSession;
+import dev.pgvault.cli.config.ConfigException;
+import dev.pgvault.cli.config.PgvaultConfig;
+import dev.pgvault.storage.codec.EncodedStore;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-// Work in progress: replaced by the real command before it is listed in the README.
-@Command(name = "backup", description = "Backup (in progress).")
+@Command(name = "backup",
+        description = {"Take a base backup of the local cluster into the repository.",
+                "Run it on the database host, as the user that owns pg.data. Copies PGDATA and its",
+                "tablespaces on process-max workers, checks data page checksums, waits until the WAL",
+                "the backup needs is archived, and writes the manifest last. Prints the backup id."})
 final class BackupCommand implements Callable<Integer> {
 
     @ParentCommand
     PgvaultCommand top;
 
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "full",
+            description = "Backup type: full (the default; diff and incr are not available yet).")
+    String type;
+
+    @Option(names = "--archive-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long to wait for the backup's WAL to reach the repository (default: ${DEFAULT-VALUE}).")
+    int archiveTimeoutSeconds;
+
     @Override
     public Integer call() throws Exception {
-        throw new UserError(ExitCode.INTERNAL, "backup is not implemented yet");
+        BackupType backupType = parseType(type);
+        if (archiveTimeoutSeconds < 1) {
+            throw new UserError(ExitCode.USAGE, "--archive-timeout must be at least 1 second");
+        }
+        PgvaultConfig config = top.loadConfig();
+        if (config.pg().data() == null) {
+            throw new ConfigException("pg.data is not set in " + config.source()
+                    + ": backup reads the cluster's data directory");
+        }
+        BackupOptions options = BackupOptions.of(backupType, config.processMax())
+                .withArchiveTimeout(Duration.ofSeconds(archiveTimeoutSeconds));
+        BackupResult result;
+        try (EncodedStore repo = Repositories.openEncoded(config.repo());
+                PgSession pg = PgSession.connect(config.pg().target())) {
+            result = new BaseBackup(repo, new RepositoryLayout(config.stanza()), options,
+                    top.verbose ? line -> System.err.println("pgvault: " + line) : line -> { })
+                    .run(pg, config.pg().data());
+        }
+        Manifest m = result.manifest();
+        for (FileEntry f : m.files()) {
+            if (!f.badPages().isEmpty()) {
+                System.err.println("pgvault: warning: " + f.path() + ": " + f.badPages().size()
+                        + (f.badPages().size() == 1 ? " page fails" : " pages fail") + " its checksum (block "
+                        + f.badPages().stream().limit(20).map(String::valueOf).collect(Collectors.joining(", "))
+                        + (f.badPages().size() > 20 ? ", ..." : "") + ")");
+            }
+        }
+        System.out.println(m.id());
+        long bad = m.badPageCount();
+        System.out.println(String.format(Locale.ROOT, "%s backup %s: %d files, %s, stored %s, %.1f s, %d bad %s%s",
+                m.type().name().toLowerCase(Locale.ROOT), m.id(), m.files().size(), Sizes.human(m.sizeBytes()),
+                Sizes.human(m.storedBytes()), result.elapsed().toMillis() / 1000.0, bad, bad == 1 ? "page" : "pages",
+                m.pageChecksums() ? "" : " (the cluster has no data checksums: pages not checked)"));
+        return ExitCode.OK.code;
+    }
+
+    private static BackupType parseType(String type) {
+        return switch (type.toLowerCase(Locale.ROOT)) {
+            case "full" -> BackupType.FULL;
+            case "diff", "incr" -> throw new UserError(ExitCode.USAGE,
+                    "backup type '" + type + "' is not available yet: use --type full");
+            default -> throw new UserError(ExitCode.USAGE, "unknown backup type '" + type + "': use --type full");
+        };
     }
 }

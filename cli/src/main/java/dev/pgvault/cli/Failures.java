@@ -3,6 +3,9 @@ package dev.pgvault.cli;
 import dev.pgvault.archiver.ForeignWalException;
 import dev.pgvault.archiver.StanzaMismatchException;
 import dev.pgvault.archiver.WalConflictException;
+import dev.pgvault.archiver.backup.BackupLockedException;
+import dev.pgvault.archiver.backup.BackupRefusedException;
+import dev.pgvault.archiver.backup.WalNotArchivedException;
 import dev.pgvault.archiver.pg.PgException;
 import dev.pgvault.cli.config.ConfigException;
 import dev.pgvault.storage.BlobNotFoundException;
@@ -52,10 +55,10 @@ final class Failures {
             return ExitCode.CONFIG;
         }
         if (e instanceof WalConflictException || e instanceof ForeignWalException
-                || e instanceof StanzaMismatchException) {
+                || e instanceof StanzaMismatchException || e instanceof BackupLockedException) {
             return ExitCode.CONFLICT;
         }
-        if (e instanceof PgException) {
+        if (e instanceof PgException || e instanceof WalNotArchivedException || e instanceof BackupRefusedException) {
             return ExitCode.POSTGRES;
         }
         if (e instanceof BlobNotFoundException) {

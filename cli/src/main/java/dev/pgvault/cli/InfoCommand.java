@@ -1,18 +1,42 @@
 package dev.pgvault.cli;
 
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.backup.StanzaInfo;
+import dev.pgvault.archiver.backup.StanzaInfoJson;
+import dev.pgvault.cli.config.PgvaultConfig;
+import dev.pgvault.storage.codec.EncodedStore;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-// Work in progress: replaced by the real command before it is listed in the README.
-@Command(name = "info", description = "Info (in progress).")
+@Command(name = "info",
+        description = {"Show the stanza's backups, its archived WAL and the recoverable window.",
+                "Reads only the repository: runs on any host with the configuration."})
 final class InfoCommand implements Callable<Integer> {
+
+    enum Output { text, json }
 
     @ParentCommand
     PgvaultCommand top;
 
+    @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (a table for people, the default) or json (for scripts).")
+    Output output;
+
     @Override
     public Integer call() throws Exception {
-        throw new UserError(ExitCode.INTERNAL, "info is not implemented yet");
+        PgvaultConfig config = top.loadConfig();
+        StanzaInfo info;
+        try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
+            info = StanzaInfo.read(repo, new RepositoryLayout(config.stanza()));
+        }
+        if (output == Output.json) {
+            StanzaInfoJson.write(info, System.out);
+        } else {
+            System.out.print(InfoTable.render(info));
+        }
+        System.out.flush();
+        return ExitCode.OK.code;
     }
 }

@@ -160,7 +160,7 @@ public final class ManifestJson {
                 switch (name) {
                     case "path" -> path = p.getText();
                     case "size" -> size = p.getLongValue();
-                    case "sha256" -> sha = p.getText();
+                    case "sha256" -> sha = t == JsonToken.VALUE_NULL ? null : p.getText();
                     case "mtime" -> mtime = p.getLongValue();
                     case "mode" -> mode = p.getIntValue();
                     case "object" -> object = t == JsonToken.VALUE_NULL ? null : p.getText(); // an empty file has none

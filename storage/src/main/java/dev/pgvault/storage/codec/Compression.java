@@ -33,9 +33,21 @@ public enum Compression {
     ZSTD(1, "zstd", 1, 22, 3) {
         @Override
         OutputStream compressor(OutputStream out, int level) throws IOException {
+            return compressor(out, level, 0);
+        }
+
+        @Override
+        OutputStream compressor(OutputStream out, int level, int threads) throws IOException {
             // The recycling pool reuses zstd's native-sized buffers across the many objects of a
             // backup; checksums are off because the object trailer carries SHA-256.
-            return new ZstdOutputStreamNoFinalizer(out, RecyclingBufferPool.INSTANCE).setLevel(level).setChecksum(false);
+            ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out, RecyclingBufferPool.INSTANCE)
+                    .setLevel(level).setChecksum(false);
+            if (threads > 0) {
+                // zstd's own workers compress the input in jobs while the caller hashes and reads
+                // the next bytes; the result is still one ordinary frame.
+                z.setWorkers(threads);
+            }
+            return z;
         }
 
         @Override
@@ -134,6 +146,15 @@ public enum Compression {
 
     /** Wraps {@code out}; closing the result finishes the compressed stream and closes {@code out}. */
     abstract OutputStream compressor(OutputStream out, int level) throws IOException;
+
+    /**
+     * Like {@link #compressor(OutputStream, int)}, compressing with up to {@code threads}
+     * background threads where the compression supports it (zstd); the others ignore it. The
+     * stored bytes are readable the same way whatever the count.
+     */
+    OutputStream compressor(OutputStream out, int level, int threads) throws IOException {
+        return compressor(out, level);
+    }
 
     /** Wraps {@code in}; may read the compressed stream's header at once. */
     abstract InputStream decompressor(InputStream in) throws IOException;

@@ -24,8 +24,16 @@ public final class EncodedStore implements AutoCloseable {
 
     /** Encodes {@code plain} and stores it under {@code key} (see {@link BlobStore#put}). */
     public ObjectDigest put(String key, BlobWriter plain) throws IOException {
+        return put(key, 0, plain);
+    }
+
+    /**
+     * Like {@link #put(String, BlobWriter)}, letting the compressor use up to {@code
+     * compressThreads} background threads (see {@link ObjectEncoder#open(java.io.OutputStream, int)}).
+     */
+    public ObjectDigest put(String key, int compressThreads, BlobWriter plain) throws IOException {
         ObjectDigest[] digest = new ObjectDigest[1];
-        blobs.put(key, out -> digest[0] = encode(plain, out));
+        blobs.put(key, out -> digest[0] = encode(plain, out, compressThreads));
         return digest[0];
     }
 
@@ -35,12 +43,12 @@ public final class EncodedStore implements AutoCloseable {
      */
     public Optional<ObjectDigest> create(String key, BlobWriter plain) throws IOException {
         ObjectDigest[] digest = new ObjectDigest[1];
-        boolean created = blobs.create(key, out -> digest[0] = encode(plain, out));
+        boolean created = blobs.create(key, out -> digest[0] = encode(plain, out, 0));
         return created ? Optional.of(digest[0]) : Optional.empty();
     }
 
-    private ObjectDigest encode(BlobWriter plain, java.io.OutputStream out) throws IOException {
-        EncodingStream enc = encoder.open(out);
+    private ObjectDigest encode(BlobWriter plain, java.io.OutputStream out, int compressThreads) throws IOException {
+        EncodingStream enc = encoder.open(out, compressThreads);
         try {
             plain.writeTo(enc);
         } catch (IOException | RuntimeException e) {

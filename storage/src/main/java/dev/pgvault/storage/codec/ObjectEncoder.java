@@ -40,6 +40,18 @@ public final class ObjectEncoder {
      * stream completes the object and flushes {@code sink} without closing it.
      */
     public EncodingStream open(OutputStream sink) throws IOException {
+        return open(sink, 0);
+    }
+
+    /**
+     * Like {@link #open(OutputStream)}, letting the compressor use up to {@code compressThreads}
+     * background threads (zstd only; 0: compress on the writing thread). Worth it for objects of
+     * many megabytes, where one core would otherwise bound the object's speed.
+     */
+    public EncodingStream open(OutputStream sink, int compressThreads) throws IOException {
+        if (compressThreads < 0) {
+            throw new IllegalArgumentException("negative compression thread count " + compressThreads);
+        }
         NonClosingOutputStream guarded = new NonClosingOutputStream(Objects.requireNonNull(sink, "sink"));
         ObjectHeader header;
         ChunkEncryptingOutputStream encryptor = null;
@@ -58,7 +70,7 @@ public final class ObjectEncoder {
         guarded.write(headerBytes);
         OutputStream body = encryptor != null ? encryptor : guarded;
         CompressedSink compressed = new CompressedSink(body, headerBytes);
-        OutputStream compressor = spec.compression().compressor(compressed, spec.level());
+        OutputStream compressor = spec.compression().compressor(compressed, spec.level(), compressThreads);
         return new EncodingStream(guarded, body, encryptor, compressed, compressor);
     }
 

@@ -1,0 +1,138 @@
+package dev.pgvault.archiver.backup;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * One backup per stanza and repository at a time on this host: an advisory lock (fcntl) on a file
+ * in the temporary directory. The operating system releases it when the process ends, however it
+ * ends, so a killed backup never leaves a stale lock. The file itself stays; it only names the
+ * holder for the message a second backup prints.
+ */
+public final class BackupLock implements AutoCloseable {
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private BackupLock(Path path, FileChannel channel, FileLock lock) {
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /**
+     * The lock file for {@code stanza} in {@code repository} (a description such as
+     * "fs:/var/lib/pgvault"): named for the stanza, with a short hash of the repository so that
+     * two repositories holding the same stanza name do not block each other.
+     */
+    public static Path lockFile(Path dir, String stanza, String repository) {
+        return dir.resolve("pgvault-backup-" + stanza + "-" + shortHash(repository) + ".lock");
+    }
+
+    /** Takes the lock or throws {@link BackupLockedException} naming it and its holder. */
+    public static BackupLock acquire(Path file, String holder) throws IOException {
+        FileChannel ch = open(file);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by this very process
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        if (lock == null) {
+            String owner = readHolder(ch);
+            ch.close();
+            throw new BackupLockedException("another backup is running: lock " + file + " is held"
+                    + (owner.isEmpty() ? "" : " by " + owner));
+        }
+        try {
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((holder + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+        } catch (IOException e) {
+            lock.release();
+            ch.close();
+            throw e;
+        }
+        return new BackupLock(file, ch, lock);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * Opens without creating first: where the kernel protects files in sticky directories
+     * (fs.protected_regular), opening another user's file with O_CREAT fails even when its mode
+     * allows writing.
+     */
+    private static FileChannel open(Path file) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (NoSuchFileException e) {
+                try {
+                    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                            StandardOpenOption.CREATE_NEW);
+                    try {
+                        // Whoever backs up next (root or postgres) must be able to take it too.
+                        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+                    } catch (IOException | UnsupportedOperationException ignored) {
+                        // best effort: the owner can still lock it
+                    }
+                    return ch;
+                } catch (FileAlreadyExistsException raced) {
+                    if (attempt > 3) {
+                        throw raced;
+                    }
+                }
+            } catch (AccessDeniedException e) {
+                throw new AccessDeniedException(file.toString(), null,
+                        "cannot open the backup lock file: permission denied (made by another OS user? run backups as one user)");
+            }
+        }
+    }
+
+    private static String readHolder(FileChannel ch) {
+        try {
+            ByteBuffer b = ByteBuffer.allocate(256);
+            ch.read(b, 0);
+            return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String shortHash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package dev.pgvault.archiver.backup;
+
+import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaMismatchException;
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.pg.LowLevelBackup;
+import dev.pgvault.archiver.pg.PgException;
+import dev.pgvault.archiver.pg.PgSession;
+import dev.pgvault.archiver.pg.PgTimeoutException;
+import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.storage.BlobInfo;
+import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.codec.EncodedStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A base backup of the local cluster, run on the database host:
+ * <ol>
+ * <li>take the stanza's backup lock; check the stanza belongs to this cluster and WAL is archived;
+ * <li>pg_backup_start with a fast checkpoint;
+ * <li>scan PGDATA and the tablespaces, then read, check, compress and upload the files on
+ *     {@code process-max} workers ({@link ParallelCopy});
+ * <li>pg_backup_stop, which waits for PostgreSQL to archive the stop segment; then wait until
+ *     the start-to-stop segments are in the repository;
+ * <li>write the manifest, last: until then the backup does not exist.
+ * </ol>
+ * A failure, or a kill, at any step before the manifest leaves objects without a manifest, which
+ * {@link BackupCatalog} does not list; closing the session makes PostgreSQL abort its side.
+ */
+public final class BaseBackup {
+    private final EncodedStore repo;
+    private final RepositoryLayout layout;
+    private final BackupOptions options;
+    private final Consumer<String> progress;
+    private long phaseStart;
+
+    /** {@code progress} hears one line per step, with the time it took (for --verbose). */
+    public BaseBackup(EncodedStore repo, RepositoryLayout layout, BackupOptions options, Consumer<String> progress) {
+        this.repo = repo;
+        this.layout = layout;
+        this.options = options;
+        this.progress = progress;
+    }
+
+    public BaseBackup(EncodedStore repo, RepositoryLayout layout, BackupOptions options) {
+        this(repo, layout, options, line -> { });
+    }
+
+    private void done(String step) {
+        long now = System.nanoTime();
+        progress.accept(String.format(Locale.ROOT, "%s (%.2f s)", step, (now - phaseStart) / 1e9));
+        phaseStart = now;
+    }
+
+    public BackupResult run(PgSession pg, Path pgdata) throws IOException, PgException, InterruptedException {
+        long began = System.nanoTime();
+        phaseStart = began;
+        Path lockFile = BackupLock.lockFile(options.lockDirectory(), layout.stanza(), repo.describe());
+        try (BackupLock lock = BackupLock.acquire(lockFile, "process " + ProcessHandle.current().pid()
+                + " since " + options.clock().instant())) {
+            ClusterIdentity cluster = checkCluster(pg);
+            LowLevelBackup low = new LowLevelBackup(pg);
+            LowLevelBackup.Settings settings = low.settings();
+            if (settings.archiveMode().equals("off")) {
+                throw new BackupRefusedException("archive_mode is off on " + pgdata
+                        + ": a backup needs its WAL archived; set archive_mode = on and archive_command to pgvault"
+                        + " archive-push, restart PostgreSQL, and run 'pgvault check'");
+            }
+
+            Instant startTime = startTime();
+            String id = BackupId.of(startTime, options.type());
+            done("backup " + id + ": checked the stanza and the cluster");
+            Lsn startLsn = low.start("pgvault " + id);
+            done("pg_backup_start: start lsn " + startLsn);
+
+            PageChecks checks = settings.dataChecksums() && settings.blockSize() == PageChecksum.PAGE_SIZE
+                    ? new PageChecks(true, startLsn.value(), settings.blocksPerSegment())
+                    : PageChecks.off();
+            DataDirectoryScan.Result scan = DataDirectoryScan.scan(pgdata, new ExclusionRules(settings.majorVersion()));
+            List<CopyTask> tasks = CopyPlanner.plan(scan.files());
+            done("scanned " + pgdata + ": " + scan.files().size() + " files into " + tasks.size() + " objects");
+            String dir = layout.backupDir(id);
+            List<CopyResult> copied = ParallelCopy.run(tasks, options.processMax(),
+                    () -> new ObjectCopier(repo, dir, checks, options.processMax()));
+            done("copied the files on " + options.processMax() + " workers");
+
+            LowLevelBackup.Stop stop = stop(pg, low);
+            Instant stopTime = options.clock().instant();
+            BackupLabel label = BackupLabel.parse(stop.backupLabel());
+            String stopWal = low.walFileName(stop.lsn());
+            String startWal = label.startWal() != null ? label.startWal() : low.walFileName(startLsn);
+            done("pg_backup_stop: stop lsn " + stop.lsn() + ", WAL " + startWal + " to " + stopWal + " archived");
+            awaitWal(pg, startWal, stopWal, cluster.walSegmentSize());
+            done("WAL " + startWal + " to " + stopWal + " is in the repository");
+
+            Manifest manifest = manifest(id, startTime, stopTime, label, stop, startWal, stopWal, cluster,
+                    settings.dataChecksums(), scan.directories(), copied);
+            repo.put(layout.manifestKey(id), BlobWriter.of(ManifestJson.write(manifest)));
+            done("wrote the manifest");
+            return new BackupResult(manifest, Duration.ofNanos(System.nanoTime() - began));
+        }
+    }
+
+    private ClusterIdentity checkCluster(PgSession pg) throws IOException, PgException {
+        ClusterIdentity stanza = new StanzaStore(repo, layout).requireIdentity();
+        ClusterIdentity live = pg.identity();
+        if (!stanza.sameClusterAs(live)) {
+            throw new StanzaMismatchException("stanza '" + layout.stanza() + "' belongs to system identifier "
+                    + stanza.systemIdentifierText() + ", not to this cluster (" + live.systemIdentifierText()
+                    + "): check the stanza name in the configuration");
+        }
+        return live;
+    }
+
+    /**
+     * Now, as the start of a backup whose id is free; if a backup already took this second's id,
+     * waits for the next second.
+     */
+    private Instant startTime() throws IOException, InterruptedException {
+        while (true) {
+            Instant now = options.clock().instant();
+            if (!exists(BackupId.of(now, options.type()))) {
+                return now;
+            }
+            Thread.sleep(1000 - now.getNano() / 1_000_000 + 1);
+        }
+    }
+
+    private boolean exists(String id) throws IOException {
+        try (Stream<BlobInfo> objects = repo.blobs().list(layout.backupDir(id))) {
+            return objects.findAny().isPresent();
+        }
+    }
+
+    private LowLevelBackup.Stop stop(PgSession pg, LowLevelBackup low) throws PgException, WalNotArchivedException {
+        try {
+            return low.stop(options.archiveTimeout());
+        } catch (PgTimeoutException e) {
+            throw new WalNotArchivedException(e.getMessage() + archiveHint(pg));
+        }
+    }
+
+    private String archiveHint(PgSession pg) throws PgException {
+        String failure = pg.lastArchiveFailure();
+        return failure == null
+                ? ": is archive_command pgvault archive-push into this repository? (run 'pgvault check')"
+                : "; PostgreSQL's last failed archive: " + failure + " (see the server log)";
+    }
+
+    private void awaitWal(PgSession pg, String startWal, String stopWal, long segmentSize)
+            throws IOException, InterruptedException, PgException {
+        List<String> segments = WalArrival.segments(startWal, stopWal, segmentSize);
+        try {
+            WalArrival.await(repo.blobs(), layout, segments, options.archiveTimeout(), "");
+        } catch (WalNotArchivedException e) {
+            throw new WalNotArchivedException(e.getMessage() + archiveHint(pg));
+        }
+    }
+
+    private Manifest manifest(String id, Instant startTime, Instant stopTime, BackupLabel label,
+            LowLevelBackup.Stop stop, String startWal, String stopWal, ClusterIdentity cluster, boolean checksums,
+            List<DirectoryEntry> directories, List<CopyResult> copied) {
+        List<FileEntry> files = new ArrayList<>();
+        List<StoredObject> objects = new ArrayList<>();
+        for (CopyResult r : copied) {
+            if (r.object() != null) {
+                objects.add(r.object());
+            }
+            files.addAll(r.files());
+        }
+        files.sort(Comparator.comparing(FileEntry::path));
+        objects.sort(Comparator.comparing(StoredObject::key));
+        return new Manifest(id, options.type(), null, startTime, stopTime, label.startLsn(), stop.lsn(),
+                label.timeline(), startWal, stopWal, cluster, checksums, stop.backupLabel(), stop.tablespaceMap(),
+                directories, files, objects);
+    }
+}

@@ -1,0 +1,156 @@
+package dev.pgvault.archiver.backup;
+
+import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.codec.ObjectDigest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Writes one {@link CopyTask}'s object: reads each file once, in large blocks, checking relation
+ * pages as they pass, and streams the bytes through the repository's codec. A file alone takes
+ * its checksum from the codec's digest of the object; a file in a bundle gets its own SHA-256.
+ * One copier per worker thread: it owns its buffers.
+ */
+final class ObjectCopier {
+    /** Bytes per read: a multiple of the page size, large enough that per-call costs vanish. */
+    static final int BUFFER = 1024 * 1024;
+    /** Objects at least this large are compressed by several threads. */
+    static final long PARALLEL_COMPRESSION_MIN = 16L * 1024 * 1024;
+
+    private final EncodedStore repo;
+    private final String backupDir;
+    private final PageChecks pageChecks;
+    private final int compressThreads;
+    private final byte[] buf = new byte[BUFFER];
+    private final ByteBuffer bb = ByteBuffer.wrap(buf);
+    private final PageVerifier verifier;
+    private final MessageDigest sha256;
+
+    /**
+     * {@code backupDir}: the backup's key prefix; {@code compressThreads}: compression threads
+     * for a large object.
+     */
+    ObjectCopier(EncodedStore repo, String backupDir, PageChecks pageChecks, int compressThreads) {
+        this.repo = repo;
+        this.backupDir = backupDir;
+        this.pageChecks = pageChecks;
+        this.compressThreads = compressThreads;
+        this.verifier = pageChecks.enabled() ? new PageVerifier(new PageChecksum(), pageChecks.startLsn()) : null;
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    CopyResult copy(CopyTask task) throws IOException {
+        return task.alone() ? copyAlone(task) : copyBundle(task);
+    }
+
+    private CopyResult copyAlone(CopyTask task) throws IOException {
+        SourceFile f = task.files().get(0);
+        FileChannel ch = open(f);
+        if (ch == null) {
+            return new CopyResult(null, List.of()); // dropped since the scan: nothing to store
+        }
+        try (ch) {
+            PageVerifier v = begin(f, ch);
+            int threads = task.plannedBytes() >= PARALLEL_COMPRESSION_MIN ? compressThreads : 0;
+            ObjectDigest d = repo.put(backupDir + task.object(), threads, out -> stream(ch, out, v, null));
+            FileEntry entry = new FileEntry(f.path(), d.plainSize(), d.plainSha256(), f.mtime(), f.mode(),
+                    d.plainSize() == 0 ? null : task.object(), 0, v == null ? List.of() : v.badPages());
+            return new CopyResult(new StoredObject(task.object(), d.plainSize(), d.storedSize(), d.plainSha256()),
+                    List.of(entry));
+        }
+    }
+
+    private CopyResult copyBundle(CopyTask task) throws IOException {
+        List<FileEntry> entries = new ArrayList<>();
+        ObjectDigest d = repo.put(backupDir + task.object(), 0, out -> {
+            long offset = 0;
+            for (SourceFile f : task.files()) {
+                FileChannel ch = open(f);
+                if (ch == null) {
+                    continue;
+                }
+                try (ch) {
+                    PageVerifier v = begin(f, ch);
+                    sha256.reset();
+                    long n = stream(ch, out, v, sha256);
+                    String sha = HexFormat.of().formatHex(sha256.digest());
+                    entries.add(new FileEntry(f.path(), n, sha, f.mtime(), f.mode(), n == 0 ? null : task.object(),
+                            n == 0 ? 0 : offset, v == null ? List.of() : v.badPages()));
+                    offset += n;
+                }
+            }
+        });
+        return new CopyResult(new StoredObject(task.object(), d.plainSize(), d.storedSize(), d.plainSha256()), entries);
+    }
+
+    /** The file opened for reading, or null when it no longer exists (PostgreSQL dropped it). */
+    private static FileChannel open(SourceFile f) throws IOException {
+        try {
+            return FileChannel.open(f.file(), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (AccessDeniedException e) {
+            throw new AccessDeniedException(f.file().toString(), null,
+                    "cannot read it: permission denied (run the backup as the user that owns pg.data)");
+        }
+    }
+
+    /** The verifier for {@code f} if its pages are to be checked, else null. */
+    private PageVerifier begin(SourceFile f, FileChannel ch) {
+        if (verifier == null) {
+            return null;
+        }
+        long segment = RelationFiles.segmentNumber(f.path());
+        if (segment < 0) {
+            return null;
+        }
+        verifier.begin(ch, segment * pageChecks.blocksPerSegment());
+        return verifier;
+    }
+
+    /** Copies the file to its end as it is now (it may have grown or shrunk); returns the bytes copied. */
+    private long stream(FileChannel ch, OutputStream out, PageVerifier v, MessageDigest md) throws IOException {
+        long position = 0;
+        while (true) {
+            int n = fill(ch);
+            if (n > 0) {
+                if (v != null) {
+                    v.check(buf, n, position);
+                }
+                if (md != null) {
+                    md.update(buf, 0, n);
+                }
+                out.write(buf, 0, n);
+                position += n;
+            }
+            if (n < buf.length) {
+                return position;
+            }
+        }
+    }
+
+    /** Reads until the buffer is full or the file ends, so that only the last block is partial. */
+    private int fill(FileChannel ch) throws IOException {
+        bb.clear();
+        while (bb.hasRemaining()) {
+            if (ch.read(bb) < 0) {
+                break;
+            }
+        }
+        return bb.position();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.pgvault.archiver.backup;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Optional;
+
+/**
+ * {@code pgvault info --output json}: a stable shape for scripts and monitoring.
+ * <pre>
+ * {"stanza": "main",
+ *  "backups": [{"id", "type", "parent", "start_time", "stop_time", "start_lsn", "stop_lsn",
+ *               "timeline", "size_bytes", "stored_bytes"}, ...],          oldest first
+ *  "archive": {"min": segment or null, "max": segment or null},
+ *  "recoverable": null, or {"earliest": {"backup", "time", "lsn"}, "latest": null or {"wal", "lsn"}}}
+ * </pre>
+ * Times are ISO-8601 in UTC; LSNs are PostgreSQL's text form.
+ */
+public final class StanzaInfoJson {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private StanzaInfoJson() {}
+
+    public static void write(StanzaInfo info, OutputStream out) throws IOException {
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("stanza", info.stanza());
+            g.writeArrayFieldStart("backups");
+            for (Manifest m : info.backups()) {
+                g.writeStartObject();
+                g.writeStringField("id", m.id());
+                g.writeStringField("type", m.type().name().toLowerCase());
+                g.writeStringField("parent", m.parent());
+                g.writeStringField("start_time", m.startTime().toString());
+                g.writeStringField("stop_time", m.stopTime().toString());
+                g.writeStringField("start_lsn", m.startLsn().toString());
+                g.writeStringField("stop_lsn", m.stopLsn().toString());
+                g.writeNumberField("timeline", m.timeline());
+                g.writeNumberField("size_bytes", m.sizeBytes());
+                g.writeNumberField("stored_bytes", m.storedBytes());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("archive");
+            g.writeStringField("min", info.archive().min());
+            g.writeStringField("max", info.archive().max());
+            g.writeEndObject();
+            Optional<StanzaInfo.Recoverable> r = info.recoverable();
+            if (r.isEmpty()) {
+                g.writeNullField("recoverable");
+            } else {
+                g.writeObjectFieldStart("recoverable");
+                g.writeObjectFieldStart("earliest");
+                g.writeStringField("backup", r.get().earliestBackup());
+                g.writeStringField("time", r.get().earliestTime().toString());
+                g.writeStringField("lsn", r.get().earliestLsn().toString());
+                g.writeEndObject();
+                if (r.get().latestWal() == null) {
+                    g.writeNullField("latest");
+                } else {
+                    g.writeObjectFieldStart("latest");
+                    g.writeStringField("wal", r.get().latestWal());
+                    g.writeStringField("lsn", r.get().latestLsn().toString());
+                    g.writeEndObject();
+                }
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            g.flush();
+        }
+        out.write('\n');
+    }
+}

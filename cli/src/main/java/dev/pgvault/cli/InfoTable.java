@@ -1,0 +1,85 @@
+package dev.pgvault.cli;
+
+import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.StanzaInfo;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** {@code pgvault info} for people: a header, a table of backups, the WAL range, the window. */
+final class InfoTable {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private InfoTable() {}
+
+    static String render(StanzaInfo info) {
+        StringBuilder out = new StringBuilder();
+        out.append("stanza: ").append(info.stanza()).append('\n');
+        out.append("  repository: ").append(info.repository()).append('\n');
+        out.append("  cluster: system identifier ").append(info.cluster().systemIdentifierText())
+                .append(", PostgreSQL ").append(info.cluster().pgVersionNum()).append('\n');
+        out.append('\n');
+        if (info.backups().isEmpty()) {
+            out.append("backups: none yet (run 'pgvault backup' on the database host)\n");
+        } else {
+            out.append("backups (").append(info.backups().size()).append(", times UTC):\n");
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"id", "type", "start", "stop", "start lsn", "stop lsn", "tli", "size", "stored",
+                "bad pages"});
+            for (Manifest m : info.backups()) {
+                rows.add(new String[] {m.id(), m.type().name().toLowerCase(), time(m.startTime()), time(m.stopTime()),
+                    m.startLsn().toString(), m.stopLsn().toString(), String.valueOf(m.timeline()),
+                    Sizes.human(m.sizeBytes()), Sizes.human(m.storedBytes()), String.valueOf(m.badPageCount())});
+            }
+            table(rows, out);
+        }
+        out.append('\n');
+        StanzaInfo.WalRange wal = info.archive();
+        if (wal.min() == null) {
+            out.append("wal archive: empty\n");
+        } else {
+            out.append("wal archive: ").append(wal.min()).append(" .. ").append(wal.max()).append(" (")
+                    .append(wal.segments()).append(wal.segments() == 1 ? " segment)\n" : " segments)\n");
+        }
+        Optional<StanzaInfo.Recoverable> r = info.recoverable();
+        if (r.isEmpty()) {
+            out.append("recoverable: nothing yet (no backup)\n");
+        } else {
+            StanzaInfo.Recoverable w = r.get();
+            out.append("recoverable: from ").append(time(w.earliestTime())).append(" UTC (lsn ")
+                    .append(w.earliestLsn()).append(", end of backup ").append(w.earliestBackup()).append(")");
+            if (w.latestWal() == null) {
+                out.append(" - the archive does not reach it yet\n");
+            } else {
+                out.append(" to the end of ").append(w.latestWal()).append(" (lsn ").append(w.latestLsn()).append(")\n");
+            }
+        }
+        return out.toString();
+    }
+
+    private static String time(Instant t) {
+        return TIME.format(t);
+    }
+
+    private static void table(List<String[]> rows, StringBuilder out) {
+        int[] width = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder("  ");
+            for (int i = 0; i < row.length; i++) {
+                line.append(row[i]);
+                if (i < row.length - 1) {
+                    line.append(" ".repeat(width[i] - row[i].length() + 2));
+                }
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+    }
+}
