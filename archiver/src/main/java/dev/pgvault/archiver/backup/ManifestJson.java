@@ -163,7 +163,7 @@ public final class ManifestJson {
                     case "sha256" -> sha = p.getText();
                     case "mtime" -> mtime = p.getLongValue();
                     case "mode" -> mode = p.getIntValue();
-                    case "object" -> object = p.getText();
+                    case "object" -> object = t == JsonToken.VALUE_NULL ? null : p.getText(); // empty files
                     case "offset" -> offset = p.getLongValue();
                     case "bad_pages" -> {
                         expect(t, JsonToken.START_ARRAY);
