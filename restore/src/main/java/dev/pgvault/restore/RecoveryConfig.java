@@ -5,7 +5,6 @@ import dev.pgvault.restore.recovery.RecoveryTarget;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The recovery settings a restore appends to postgresql.auto.conf, and the quoting they need.
@@ -17,7 +16,6 @@ public final class RecoveryConfig {
     static final List<String> MANAGED = List.of("restore_command", "recovery_target", "recovery_target_time",
             "recovery_target_lsn", "recovery_target_xid", "recovery_target_name", "recovery_target_action",
             "recovery_target_inclusive", "recovery_target_timeline");
-    private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:@+=,-]+");
 
     private RecoveryConfig() {}
 
@@ -54,7 +52,6 @@ public final class RecoveryConfig {
      * for %f, %p and %r.
      */
     static String shellWord(String s) {
-        String word = SHELL_SAFE.matcher(s).matches() ? s : "'" + s.replace("'", "'\\''") + "'";
-        return word.replace("%", "%%");
+        return ShellWord.quote(s).replace("%", "%%");
     }
 }
