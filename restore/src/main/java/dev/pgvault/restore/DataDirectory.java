@@ -2,6 +2,7 @@ package dev.pgvault.restore;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -40,16 +41,23 @@ final class DataDirectory {
 
     /** Creates {@code dir} (and missing parents) or takes over the empty one; owner-only mode. */
     static void prepare(Path dir, int mode) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(dir.toAbsolutePath().getParent());
-            Files.createDirectory(dir, Modes.attribute(Modes.OWNER_ONLY_DIR));
-        } else {
-            UserPrincipal me = currentUser(dir);
-            if (!Files.getOwner(dir).equals(me)) {
-                Files.setOwner(dir, me);
+        try {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(dir.toAbsolutePath().getParent());
+                Files.createDirectory(dir, Modes.attribute(Modes.OWNER_ONLY_DIR));
+            } else {
+                UserPrincipal me = currentUser(dir);
+                if (!Files.getOwner(dir).equals(me)) {
+                    Files.setOwner(dir, me);
+                }
             }
+            Files.setPosixFilePermissions(dir, Modes.of(mode));
+        } catch (FileSystemException e) {
+            // Java's message is often the bare path: say what failed and why
+            throw new TargetDirectoryException("cannot create or take over " + dir + ": "
+                    + (e.getReason() != null ? e.getReason()
+                            : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getClass().getSimpleName()));
         }
-        Files.setPosixFilePermissions(dir, Modes.of(mode));
     }
 
     private static String firstEntry(Path dir) throws IOException {

@@ -17,25 +17,35 @@ import java.util.function.BooleanSupplier;
 final class ParallelRestore {
     private ParallelRestore() {}
 
-    interface Worker {
+    interface Worker extends AutoCloseable {
         void restore(ObjectTask task) throws IOException;
+
+        @Override
+        default void close() {}
     }
 
     /** A worker per thread; {@code cancelled} tells a factory's workers to stop early. */
     interface WorkerFactory {
-        Worker create(BooleanSupplier cancelled);
+        Worker create(BooleanSupplier cancelled, String name);
     }
 
-    static void run(List<ObjectTask> tasks, int threads, WorkerFactory factory) throws IOException, InterruptedException {
+    /** Work the calling thread does while the workers run, instead of only waiting for them. */
+    interface Meanwhile {
+        void run() throws IOException;
+    }
+
+    static void run(List<ObjectTask> tasks, int threads, WorkerFactory factory, Meanwhile meanwhile)
+            throws IOException, InterruptedException {
         Queue<ObjectTask> queue = new ConcurrentLinkedQueue<>(tasks);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         BooleanSupplier stop = () -> failure.get() != null;
         List<Thread> workers = new ArrayList<>();
         int n = Math.max(1, Math.min(threads, tasks.size()));
         for (int i = 0; i < n; i++) {
-            Worker worker = factory.create(stop);
+            String name = "pgvault-restore-" + i;
+            Worker worker = factory.create(stop, name);
             Thread t = new Thread(() -> {
-                try {
+                try (worker) {
                     for (ObjectTask task; failure.get() == null && (task = queue.poll()) != null; ) {
                         worker.restore(task);
                     }
@@ -44,10 +54,15 @@ final class ParallelRestore {
                         failure.get().addSuppressed(e);
                     }
                 }
-            }, "pgvault-restore-" + i);
+            }, name);
             t.setDaemon(true);
             workers.add(t);
             t.start();
+        }
+        try {
+            meanwhile.run();
+        } catch (IOException | RuntimeException e) {
+            failure.compareAndSet(null, e);
         }
         try {
             for (Thread t : workers) {

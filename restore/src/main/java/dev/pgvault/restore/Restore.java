@@ -17,6 +17,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -69,22 +70,10 @@ public final class Restore {
         DataDirectory.prepare(pgdata, plan.rootMode() == 0 ? Modes.OWNER_ONLY_DIR : Modes.pgDirectory(plan.rootMode()));
         try (FileSyncer syncer = new FileSyncer(processMax)) {
             DirectoryEntries.create(plan, pgdata);
-            for (FileEntry f : plan.emptyFiles()) {
-                Path file = pgdata.resolve(RestorePlan.writePath(f.path()));
-                DirectoryEntries.createParent(file);
-                Files.newByteChannel(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                        Modes.attribute(Modes.OWNER_ONLY_FILE)).close();
-                Files.setPosixFilePermissions(file, Modes.of(f.mode()));
-                Files.setLastModifiedTime(file, FileTime.from(f.mtime(), TimeUnit.SECONDS));
-            }
-            for (ObjectTask t : plan.objects()) {
-                for (FileEntry f : t.files()) {
-                    DirectoryEntries.createParent(pgdata.resolve(f.path()));
-                }
-            }
             String backupDir = layout.backupDir(backup.id());
             ParallelRestore.run(plan.objects(), processMax,
-                    cancelled -> new ObjectRestorer(repo, backupDir, pgdata, syncer, cancelled)::restore);
+                    (cancelled, name) -> new ObjectRestorer(repo, backupDir, pgdata, syncer, cancelled, name),
+                    () -> createEmptyFiles(plan, pgdata));
             syncer.awaitAll();
             DirectoryEntries.applyModes(plan, pgdata);
             DirectoryEntries.syncAll(plan, pgdata);
@@ -95,6 +84,17 @@ public final class Restore {
         }
         return new RestoreResult(backup.id(), pgdata, plan.fileCount(), plan.byteCount(),
                 Duration.ofNanos(System.nanoTime() - t0), settings, plan.skipped());
+    }
+
+    private static void createEmptyFiles(RestorePlan plan, Path pgdata) throws IOException {
+        for (FileEntry f : plan.emptyFiles()) {
+            Path file = pgdata.resolve(RestorePlan.writePath(f.path()));
+            DirectoryEntries.createParent(file);
+            Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    Modes.attribute(Modes.OWNER_ONLY_FILE)).close();
+            Files.setPosixFilePermissions(file, Modes.of(f.mode()));
+            Files.setLastModifiedTime(file, FileTime.from(f.mtime(), TimeUnit.SECONDS));
+        }
     }
 
     private Manifest choose(RestoreRequest request) throws IOException {
