@@ -50,7 +50,7 @@ final class ParallelRestore {
                         worker.restore(task);
                     }
                 } catch (Throwable e) {
-                    if (!failure.compareAndSet(null, e) && !(e instanceof InterruptedIOException)) {
+                    if (!failure.compareAndSet(null, e) && !(e instanceof InterruptedIOException) && failure.get() != e) {
                         failure.get().addSuppressed(e);
                     }
                 }
