@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 /**
  * The build runs this once under -XX:ArchiveClassesAtExit to record the classes that short
  * commands load into lib/pgvault.jsa: an archive-push and an archive-get of a synthetic WAL
- * segment through a filesystem repository, with and without encryption, and the help screen.
+ * segment through a filesystem repository, with and without encryption, a small restore, and the
+ * help screen.
  * Not a user command.
  */
 public final class CdsTraining {
@@ -69,6 +70,7 @@ public final class CdsTraining {
                 wal.resolve("RECOVERYXLOG").toString()}, sink, sink));
         expect(1, Main.run(new String[] {"--config", config.toString(), "archive-get", "000000010000000000000009",
                 wal.resolve("RECOVERYXLOG").toString()}, sink, sink));
+        RestoreTraining.run(Files.createDirectories(dir.resolve(name + "-restore")), config, "training");
     }
 
     private static void expect(int code, int actual) throws IOException {

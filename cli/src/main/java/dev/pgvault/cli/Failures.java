@@ -8,6 +8,11 @@ import dev.pgvault.archiver.backup.BackupRefusedException;
 import dev.pgvault.archiver.backup.WalNotArchivedException;
 import dev.pgvault.archiver.pg.PgException;
 import dev.pgvault.cli.config.ConfigException;
+import dev.pgvault.restore.InvalidManifestException;
+import dev.pgvault.restore.NoBackupForTargetException;
+import dev.pgvault.restore.RestoreIncompleteException;
+import dev.pgvault.restore.TargetDirectoryException;
+import dev.pgvault.restore.UnknownBackupException;
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.StorageException;
 import dev.pgvault.storage.codec.CorruptObjectException;
@@ -53,6 +58,18 @@ final class Failures {
         }
         if (e instanceof ConfigException) {
             return ExitCode.CONFIG;
+        }
+        if (e instanceof RestoreIncompleteException && e.getCause() != null) {
+            return codeOf(e.getCause());
+        }
+        if (e instanceof NoBackupForTargetException || e instanceof UnknownBackupException) {
+            return ExitCode.NOT_FOUND;
+        }
+        if (e instanceof TargetDirectoryException) {
+            return ExitCode.USAGE;
+        }
+        if (e instanceof InvalidManifestException) {
+            return ExitCode.CORRUPT;
         }
         if (e instanceof WalConflictException || e instanceof ForeignWalException
                 || e instanceof StanzaMismatchException || e instanceof BackupLockedException) {

@@ -1,0 +1,165 @@
+package dev.pgvault.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.backup.BackupType;
+import dev.pgvault.archiver.backup.DirectoryEntry;
+import dev.pgvault.archiver.backup.FileEntry;
+import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.ManifestJson;
+import dev.pgvault.archiver.backup.StoredObject;
+import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.codec.CodecSpec;
+import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.codec.ObjectDigest;
+import dev.pgvault.storage.fs.FsBlobStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The restore command as a user meets it: options, output, exit codes and one-line errors. */
+class RestoreCommandTest {
+    static final ClusterIdentity CLUSTER = new ClusterIdentity(7312345678901234567L, 150004, 16 << 20, Instant.EPOCH);
+    static final byte[] VERSION = "15\n".getBytes(UTF_8);
+
+    @TempDir
+    Path dir;
+    Path config;
+    Path launcher;
+    String savedLauncher;
+
+    @BeforeEach
+    void repositoryWithOneBackup() throws Exception {
+        Path repoDir = Files.createDirectories(dir.resolve("repo"));
+        // A launcher path with a space and a quote: restore_command must survive both parsers.
+        launcher = Files.createDirectories(dir.resolve("opt/pg vault's/bin")).resolve("pgvault");
+        Files.writeString(launcher, "#!/bin/sh\n");
+        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        savedLauncher = System.setProperty("pgvault.launcher", launcher.toString());
+        config = dir.resolve("pgvault.yaml");
+        Files.writeString(config, "stanza: main\npg:\n  bin: /usr/lib/postgresql/15/bin\nrepo:\n  path: " + repoDir + "\nprocess-max: 2\n");
+        RepositoryLayout layout = new RepositoryLayout("main");
+        try (EncodedStore repo = new EncodedStore(new FsBlobStore(repoDir), CodecSpec.DEFAULT)) {
+            new StanzaStore(repo, layout).init(CLUSTER);
+            String id = "20261126-031500F";
+            ObjectDigest d = repo.put(layout.backupDir(id) + "bundle/1", BlobWriter.of(VERSION));
+            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(VERSION));
+            Manifest m = new Manifest(id, BackupType.FULL, null, Instant.parse("2026-11-26T03:15:00Z"),
+                    Instant.parse("2026-11-26T03:16:00Z"), Lsn.parse("0/2000028"), Lsn.parse("0/3000100"), 1,
+                    "000000010000000000000002", "000000010000000000000003", CLUSTER, true, "START WAL LOCATION: 0/2000028\n", null,
+                    List.of(new DirectoryEntry("pg_wal", 0700, null)),
+                    List.of(new FileEntry("PG_VERSION", VERSION.length, sha, 1764126900L, 0600, "bundle/1", 0, List.of())),
+                    List.of(new StoredObject("bundle/1", d.plainSize(), d.storedSize(), d.plainSha256())));
+            repo.put(layout.manifestKey(id), BlobWriter.of(ManifestJson.write(m)));
+        }
+    }
+
+    @AfterEach
+    void restoreLauncherProperty() {
+        if (savedLauncher == null) {
+            System.clearProperty("pgvault.launcher");
+        } else {
+            System.setProperty("pgvault.launcher", savedLauncher);
+        }
+    }
+
+    MainTest.Result restore(String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of("--config", config.toString(), "restore"));
+        all.addAll(List.of(args));
+        return MainTest.run(all.toArray(String[]::new));
+    }
+
+    static void assertOneLine(MainTest.Result r) {
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+    }
+
+    @Test
+    void restoresAndPrintsWhatAndHowToStart() throws Exception {
+        Path pgdata = dir.resolve("data");
+        MainTest.Result r = restore("--pgdata", pgdata.toString(), "--target-time", "2026-11-26 05:00:00+01",
+                "--target-action", "promote");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).matches("restored backup 20261126-031500F into " + pgdata + ": 1 files, 0\\.0 MB in \\d+\\.\\d\\d s"),
+                r.out());
+        assertEquals("recovery: replays archived WAL up to recovery target time 2026-11-26 04:00:00+00, then promotes", lines.get(1));
+        assertEquals("start it with: /usr/lib/postgresql/15/bin/pg_ctl -D " + pgdata + " start", lines.get(2));
+        assertArrayEquals(VERSION, Files.readAllBytes(pgdata.resolve("PG_VERSION")));
+        assertTrue(Files.exists(pgdata.resolve("recovery.signal")));
+        String conf = Files.readString(pgdata.resolve("postgresql.auto.conf"));
+        String shellQuoted = "'" + launcher.toString().replace("'", "'\\''") + "'";
+        String confQuoted = (shellQuoted + " --config " + config + " archive-get %f \"%p\"").replace("\\", "\\\\").replace("'", "''");
+        assertTrue(conf.contains("\nrestore_command = '" + confQuoted + "'\n"), conf);
+        assertTrue(conf.contains("\nrecovery_target_time = '2026-11-26 04:00:00+00'\nrecovery_target_action = 'promote'\n"), conf);
+    }
+
+    @Test
+    void twoTargetsAreABadArgument() {
+        MainTest.Result r = restore("--pgdata", dir.resolve("data").toString(), "--target-time", "2026-11-26 04:00:00+00",
+                "--target-xid", "1234");
+        assertEquals(2, r.code());
+        assertOneLine(r);
+        assertEquals("pgvault: give at most one recovery target, not --target-time and --target-xid", r.err().strip());
+        assertFalse(Files.exists(dir.resolve("data")));
+    }
+
+    @Test
+    void aTimeBeforeTheFirstBackupIsRefusedWithExit1() {
+        MainTest.Result r = restore("--pgdata", dir.resolve("data").toString(), "--target-time", "2026-11-26T03:15:59Z");
+        assertEquals(1, r.code());
+        assertOneLine(r);
+        assertEquals("pgvault: no backup can reach recovery target time 2026-11-26 03:15:59+00: the earliest backup, 20261126-031500F,"
+                + " finished at 2026-11-26 03:16:00+00", r.err().strip());
+        assertFalse(Files.exists(dir.resolve("data")));
+    }
+
+    @Test
+    void anUnknownBackupIsRefusedWithExit1() {
+        MainTest.Result r = restore("--pgdata", dir.resolve("data").toString(), "--backup", "20261127-000000F");
+        assertEquals(1, r.code());
+        assertOneLine(r);
+        assertTrue(r.err().startsWith("pgvault: no backup '20261127-000000F' in stanza 'main'"), r.err());
+    }
+
+    @Test
+    void aNonEmptyDirectoryIsRefusedWithExit2() throws Exception {
+        Path pgdata = Files.createDirectory(dir.resolve("data"));
+        Files.writeString(pgdata.resolve("keep"), "mine");
+        MainTest.Result r = restore("--pgdata", pgdata.toString());
+        assertEquals(2, r.code());
+        assertOneLine(r);
+        assertTrue(r.err().contains(pgdata + " is not empty"), r.err());
+        assertEquals("mine", Files.readString(pgdata.resolve("keep")));
+    }
+
+    @Test
+    void badTargetsAreOneLine() {
+        for (String[] args : List.of(new String[] {"--target-time", "tomorrow"}, new String[] {"--target-lsn", "12"},
+                new String[] {"--target-action", "promote"}, new String[] {"--target-immediate", "--target-exclusive"},
+                new String[] {"--target-timeline", "0"})) {
+            List<String> all = new java.util.ArrayList<>(List.of("--pgdata", dir.resolve("data").toString()));
+            all.addAll(List.of(args));
+            MainTest.Result r = restore(all.toArray(String[]::new));
+            assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
+            assertOneLine(r);
+        }
+        assertFalse(Files.exists(dir.resolve("data")));
+    }
+}

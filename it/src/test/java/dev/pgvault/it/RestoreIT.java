@@ -1,0 +1,149 @@
+package dev.pgvault.it;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.backup.BackupType;
+import dev.pgvault.archiver.backup.DirectoryEntry;
+import dev.pgvault.archiver.backup.FileEntry;
+import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.ManifestJson;
+import dev.pgvault.archiver.backup.StoredObject;
+import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.codec.CodecSpec;
+import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.codec.ObjectDigest;
+import dev.pgvault.storage.fs.FsBlobStore;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * pgvault restore through the installed launcher, run as PostgreSQL's OS user, on a small backup
+ * written by hand (two of a new cluster's files in a bundle): the restored directory belongs to
+ * that user with mode 0700, and PostgreSQL itself reads the recovery settings as written.
+ *
+ * <p>The end-to-end point-in-time recovery (backup, more commits, restore to a time between them,
+ * start, count rows) needs the backup engine and is added with it.
+ */
+class RestoreIT {
+
+    @BeforeAll
+    static void needsPostgres() {
+        assumeTrue(PgCluster.available(), "PostgreSQL 15 binaries not found in " + PgCluster.BIN);
+    }
+
+    @Test
+    @Timeout(300)
+    void restoresAsPostgresUserAndPostgresReadsTheSettings() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser); PgCluster pg = PgCluster.create()) {
+            Path config = repo.config("main", pg);
+            byte[] conf = Files.readAllBytes(pg.data.resolve("postgresql.conf"));
+            byte[] version = Files.readAllBytes(pg.data.resolve("PG_VERSION"));
+            writeBackup(repo.dir.resolve("repo"), conf, version);
+            own(pgUser, repo.dir.resolve("repo"));
+
+            Path base = pgUser.newDirectory("pgvault-restore");
+            try {
+                Path target = base.resolve("data");
+                Proc r = dist.run(pgUser, config, "restore", "--pgdata", target.toString(),
+                        "--target-time", "2026-11-26 04:00:00+00", "--target-action", "promote").ok();
+                List<String> out = r.stdout().lines().toList();
+                assertTrue(out.get(0).startsWith("restored backup 20261126-031500F into " + target + ": 2 files"), r.stdout());
+                assertEquals("start it with: " + PgCluster.BIN.resolve("pg_ctl") + " -D " + target + " start", out.get(2));
+                assertTrue(r.stderr().isEmpty(), r.stderr());
+
+                assertArrayEquals(version, Files.readAllBytes(target.resolve("PG_VERSION")));
+                assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+                try (Stream<Path> all = Files.walk(target)) {
+                    for (Path p : (Iterable<Path>) all::iterator) {
+                        assertEquals(pgUser.name(), Files.getOwner(p).getName(), p.toString());
+                    }
+                }
+                assertTrue(Files.exists(target.resolve("recovery.signal")));
+
+                // PostgreSQL's own parser reads back what the restore wrote.
+                Proc cmd = Proc.run(pgUser, List.of(PgCluster.BIN.resolve("postgres").toString(), "-D", target.toString(),
+                        "-C", "restore_command")).ok();
+                assertEquals(dist.launcher() + " --config " + config + " archive-get %f \"%p\"", cmd.stdout().strip());
+                Proc time = Proc.run(pgUser, List.of(PgCluster.BIN.resolve("postgres").toString(), "-D", target.toString(),
+                        "-C", "recovery_target_time")).ok();
+                assertEquals("2026-11-26 04:00:00+00", time.stdout().strip());
+
+                // Again into the now non-empty directory: refused, nothing changed.
+                long before = Files.getLastModifiedTime(target.resolve("PG_VERSION")).toMillis();
+                Proc again = dist.run(pgUser, config, "restore", "--pgdata", target.toString());
+                assertEquals(2, again.exitCode(), again.stderr());
+                assertTrue(again.stderr().contains(target + " is not empty"), again.stderr());
+                assertEquals(before, Files.getLastModifiedTime(target.resolve("PG_VERSION")).toMillis());
+
+                // A time before the backup finished: refused, naming it.
+                Proc early = dist.run(pgUser, config, "restore", "--pgdata", base.resolve("early").toString(),
+                        "--target-time", "2026-11-26 03:00:00+00");
+                assertEquals(1, early.exitCode(), early.stderr());
+                assertTrue(early.stderr().contains("the earliest backup, 20261126-031500F, finished at 2026-11-26 03:16:00+00"),
+                        early.stderr());
+                assertFalse(Files.exists(base.resolve("early")));
+            } finally {
+                PgvaultDist.deleteTree(base);
+            }
+        }
+    }
+
+    /** Two files in one bundle object and a manifest, as the manifest's javadoc lays them out. */
+    private static void writeBackup(Path repoDir, byte[] conf, byte[] version) throws Exception {
+        RepositoryLayout layout = new RepositoryLayout("main");
+        ClusterIdentity cluster = new ClusterIdentity(7312345678901234567L, 150004, 16 << 20, Instant.EPOCH);
+        String id = "20261126-031500F";
+        try (EncodedStore store = new EncodedStore(new FsBlobStore(repoDir), CodecSpec.DEFAULT)) {
+            new StanzaStore(store, layout).init(cluster);
+            ByteArrayOutputStream bundle = new ByteArrayOutputStream();
+            bundle.write(version);
+            bundle.write(conf);
+            ObjectDigest d = store.put(layout.backupDir(id) + "bundle/1", BlobWriter.of(bundle.toByteArray()));
+            List<FileEntry> files = new ArrayList<>();
+            files.add(new FileEntry("PG_VERSION", version.length, sha256(version), 1764126900L, 0600, "bundle/1", 0, List.of()));
+            files.add(new FileEntry("postgresql.conf", conf.length, sha256(conf), 1764126900L, 0600, "bundle/1", version.length,
+                    List.of()));
+            Manifest m = new Manifest(id, BackupType.FULL, null, Instant.parse("2026-11-26T03:15:00Z"),
+                    Instant.parse("2026-11-26T03:16:00Z"), Lsn.parse("0/2000028"), Lsn.parse("0/2000100"), 1,
+                    "000000010000000000000002", "000000010000000000000002", cluster, true,
+                    "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n", null,
+                    List.of(new DirectoryEntry("pg_wal", 0700, null)), files,
+                    List.of(new StoredObject("bundle/1", d.plainSize(), d.storedSize(), d.plainSha256())));
+            store.put(layout.manifestKey(id), BlobWriter.of(ManifestJson.write(m)));
+        }
+    }
+
+    private static void own(OsUser user, Path root) throws Exception {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                user.own(p);
+            }
+        }
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+}

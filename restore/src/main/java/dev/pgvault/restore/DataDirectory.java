@@ -1,0 +1,77 @@
+package dev.pgvault.restore;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.Iterator;
+
+/**
+ * The directories a restore writes into (PGDATA, tablespace locations): {@link #check} refuses
+ * one that is not empty before anything is changed, {@link #prepare} creates it or takes over an
+ * empty one: mode 0700, owned by the user running the restore, as PostgreSQL requires.
+ */
+final class DataDirectory {
+    private DataDirectory() {}
+
+    /** Refuses {@code dir} unless it is missing or an empty directory; changes nothing. */
+    static void check(Path dir, String what) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new TargetDirectoryException(what + " " + dir + " exists and is not a directory");
+        }
+        String first = firstEntry(dir);
+        if (first != null) {
+            throw new TargetDirectoryException(what + " " + dir + " is not empty (it holds '" + first
+                    + "'): restore needs an empty or missing directory; nothing was changed");
+        }
+        UserPrincipal me = currentUser(dir);
+        UserPrincipal owner = Files.getOwner(dir);
+        if (!owner.equals(me) && !isRoot()) {
+            throw new TargetDirectoryException(what + " " + dir + " is owned by " + owner.getName() + ", not by "
+                    + me.getName() + " who runs the restore: PostgreSQL must own its directories (restore as "
+                    + owner.getName() + ", or remove the directory)");
+        }
+    }
+
+    /** Creates {@code dir} (and missing parents) or takes over the empty one; owner-only mode. */
+    static void prepare(Path dir, int mode) throws IOException {
+        try {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(dir.toAbsolutePath().getParent());
+                Files.createDirectory(dir, Modes.attribute(Modes.OWNER_ONLY_DIR));
+            } else {
+                UserPrincipal me = currentUser(dir);
+                if (!Files.getOwner(dir).equals(me)) {
+                    Files.setOwner(dir, me);
+                }
+            }
+            Files.setPosixFilePermissions(dir, Modes.of(mode));
+        } catch (FileSystemException e) {
+            // Java's message is often the bare path: say what failed and why
+            throw new TargetDirectoryException("cannot create or take over " + dir + ": "
+                    + (e.getReason() != null ? e.getReason()
+                            : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getClass().getSimpleName()));
+        }
+    }
+
+    private static String firstEntry(Path dir) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            Iterator<Path> it = entries.iterator();
+            return it.hasNext() ? it.next().getFileName().toString() : null;
+        }
+    }
+
+    private static UserPrincipal currentUser(Path near) throws IOException {
+        return near.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(System.getProperty("user.name"));
+    }
+
+    static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+}

@@ -1,0 +1,57 @@
+package dev.pgvault.restore;
+
+import dev.pgvault.restore.recovery.RecoveryOptions;
+import dev.pgvault.restore.recovery.RecoveryTarget;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The recovery settings a restore appends to postgresql.auto.conf, and the quoting they need.
+ * restore_command passes through two parsers: postgresql.conf's string syntax (quotes doubled,
+ * backslashes escaped), then PostgreSQL's %-substitution and /bin/sh.
+ */
+public final class RecoveryConfig {
+    /** Every setting the restore writes: older lines setting them are commented out. */
+    static final List<String> MANAGED = List.of("restore_command", "recovery_target", "recovery_target_time",
+            "recovery_target_lsn", "recovery_target_xid", "recovery_target_name", "recovery_target_action",
+            "recovery_target_inclusive", "recovery_target_timeline");
+
+    private RecoveryConfig() {}
+
+    /** restore_command calling pgvault's launcher with its configuration file. */
+    public static String restoreCommand(Path launcher, Path config) {
+        return shellWord(launcher.toString()) + " --config " + shellWord(config.toString()) + " archive-get %f \"%p\"";
+    }
+
+    /** The lines, in postgresql.conf syntax. */
+    public static List<String> lines(RecoveryOptions options, String restoreCommand) {
+        List<String> lines = new ArrayList<>();
+        lines.add("restore_command = " + quote(restoreCommand));
+        RecoveryTarget target = options.target();
+        target.setting().ifPresent(s -> {
+            lines.add(s.name() + " = " + quote(s.value()));
+            lines.add("recovery_target_action = " + quote(options.effectiveAction().setting()));
+        });
+        if (options.exclusive()) {
+            lines.add("recovery_target_inclusive = false");
+        }
+        if (options.timeline() != null) {
+            lines.add("recovery_target_timeline = " + quote(options.timeline().setting()));
+        }
+        return lines;
+    }
+
+    /** A postgresql.conf string literal. */
+    static String quote(String value) {
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+
+    /**
+     * One /bin/sh word, quoted only when it must be; '%' doubled, as restore_command reserves it
+     * for %f, %p and %r.
+     */
+    static String shellWord(String s) {
+        return ShellWord.quote(s).replace("%", "%%");
+    }
+}

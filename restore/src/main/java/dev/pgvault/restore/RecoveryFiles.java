@@ -1,0 +1,61 @@
+package dev.pgvault.restore;
+
+import dev.pgvault.archiver.backup.Manifest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The last step of a restore, run only when every file is restored and durable: backup_label and
+ * tablespace_map from the manifest, the recovery settings in postgresql.auto.conf, global/pg_control
+ * renamed into place, and recovery.signal last of all. Each is fsynced before the next, so a
+ * crash part-way leaves a directory PostgreSQL refuses to start rather than one it starts wrongly.
+ */
+final class RecoveryFiles {
+    static final String BACKUP_LABEL = "backup_label";
+    static final String TABLESPACE_MAP = "tablespace_map";
+    static final String AUTO_CONF = "postgresql.auto.conf";
+    static final String RECOVERY_SIGNAL = "recovery.signal";
+
+    private RecoveryFiles() {}
+
+    static void write(Path pgdata, Manifest manifest, List<String> settings, String header) throws IOException {
+        write(pgdata.resolve(BACKUP_LABEL), manifest.backupLabel());
+        if (manifest.tablespaceMap() != null) {
+            write(pgdata.resolve(TABLESPACE_MAP), manifest.tablespaceMap());
+        }
+        Path auto = pgdata.resolve(AUTO_CONF);
+        String existing = Files.exists(auto) ? Files.readString(auto) : "";
+        write(auto, AutoConf.withRecovery(existing, settings, header));
+
+        Path staged = pgdata.resolve(RestorePlan.writePath(RestorePlan.PG_CONTROL));
+        if (Files.exists(staged)) {
+            Path control = pgdata.resolve(RestorePlan.PG_CONTROL);
+            Files.move(staged, control, StandardCopyOption.ATOMIC_MOVE);
+            FileSyncer.sync(control.getParent());
+        }
+        FileSyncer.sync(pgdata);
+
+        write(pgdata.resolve(RECOVERY_SIGNAL), "");
+        FileSyncer.sync(pgdata);
+    }
+
+    /** Writes a small file (new ones owner-only; a rewritten one keeps its mode) and fsyncs it. */
+    private static void write(Path file, String text) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), Modes.attribute(Modes.OWNER_ONLY_FILE))) {
+            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+    }
+}

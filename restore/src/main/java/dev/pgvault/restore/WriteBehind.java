@@ -1,0 +1,216 @@
+package dev.pgvault.restore;
+
+import dev.pgvault.archiver.backup.FileEntry;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A worker's second thread: it writes, hashes and closes the files while the worker decodes the
+ * next buffer. One large object (a 1 GiB relation segment) is otherwise a single thread's work,
+ * decompression and writing in turn, and bounds the restore's wall time; this splits it over
+ * two cores. Buffers circulate through a small pool, so at most {@code depth} are in flight.
+ *
+ * <p>Operations run on the writer thread in the order they are submitted. The first failure is
+ * kept, later operations are skipped (buffers still return to the pool, so the worker never
+ * blocks on a dead writer), and the worker sees it at its next {@link #buffer} or {@link #await}.
+ */
+final class WriteBehind implements AutoCloseable {
+    private static final long SYNC_EVERY = 64L << 20;
+    private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+
+    private final ExecutorService thread;
+    private final BlockingQueue<byte[]> free;
+    private final FileSyncer syncer;
+    private volatile IOException failure;
+
+    // Touched only by the writer thread.
+    private final MessageDigest sha256 = newSha256();
+    private FileChannel channel;
+    private Path path;
+    private boolean hashing;
+    private long unsynced;
+
+    WriteBehind(String name, int depth, int bufferSize, FileSyncer syncer) {
+        this.syncer = syncer;
+        this.free = new ArrayBlockingQueue<>(depth);
+        for (int i = 0; i < depth; i++) {
+            free.add(new byte[bufferSize]);
+        }
+        thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /** A free buffer for the worker to fill; it goes back to the pool once written. */
+    byte[] buffer() throws IOException {
+        check();
+        try {
+            byte[] b = free.take();
+            check();
+            return b;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the writer");
+        }
+    }
+
+    /** Returns a buffer the worker took but did not fill. */
+    void release(byte[] b) {
+        free.add(b);
+    }
+
+    /** Creates {@code out}, owner-only until {@link #close} gives it its mode; hashes what follows if asked. */
+    void open(Path out, boolean hash) {
+        submit(() -> {
+            path = out;
+            unsynced = 0;
+            try {
+                channel = FileChannel.open(out, CREATE, Modes.attribute(Modes.OWNER_ONLY_FILE));
+            } catch (NoSuchFileException e) {
+                // a directory the manifest does not list: made here, not by a pass over every file first
+                DirectoryEntries.createParent(out);
+                channel = FileChannel.open(out, CREATE, Modes.attribute(Modes.OWNER_ONLY_FILE));
+            }
+            hashing = hash;
+            if (hash) {
+                sha256.reset();
+            }
+        });
+    }
+
+    /** Writes {@code n} bytes of {@code b} (from {@link #buffer}) to the open file. */
+    void write(byte[] b, int n) {
+        thread.execute(() -> {
+            try {
+                if (failure == null) {
+                    if (hashing) {
+                        sha256.update(b, 0, n);
+                    }
+                    ByteBuffer bb = ByteBuffer.wrap(b, 0, n);
+                    while (bb.hasRemaining()) {
+                        channel.write(bb);
+                    }
+                    unsynced += n;
+                    if (unsynced >= SYNC_EVERY) {
+                        // start the disk on a large file's first part while the rest is decoded,
+                        // instead of all of it in the final fsync
+                        syncer.submit(path);
+                        unsynced = 0;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                fail(e);
+            } finally {
+                free.add(b);
+            }
+        });
+    }
+
+    /**
+     * Closes the file; checks the hash taken since {@link #open} against the manifest when there
+     * was one; sets mode and mtime; hands the file to the syncer.
+     */
+    void close(Path out, FileEntry f, String objectKey) {
+        submit(() -> {
+            FileChannel ch = channel;
+            channel = null;
+            ch.close();
+            if (hashing) {
+                String sha = HexFormat.of().formatHex(sha256.digest());
+                if (!sha.equalsIgnoreCase(f.sha256())) {
+                    throw new RestoredFileMismatchException(f.path(), "restored file " + f.path() + " does not match the backup: sha256 "
+                            + sha + ", manifest records " + f.sha256() + " (object " + objectKey + ")");
+                }
+            }
+            Files.setPosixFilePermissions(out, Modes.of(f.mode()));
+            Files.setLastModifiedTime(out, FileTime.from(f.mtime(), TimeUnit.SECONDS));
+            syncer.submit(out);
+        });
+    }
+
+    /** Waits until everything submitted is done; throws the first failure. */
+    void await() throws IOException {
+        try {
+            thread.submit(() -> null).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the writer");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        check();
+    }
+
+    private void submit(Step step) {
+        thread.execute(() -> {
+            if (failure != null) {
+                return;
+            }
+            try {
+                step.run();
+            } catch (IOException | RuntimeException e) {
+                fail(e);
+            }
+        });
+    }
+
+    private void fail(Exception e) {
+        if (failure == null) {
+            if (e instanceof dev.pgvault.storage.codec.CorruptObjectException c) {
+                failure = c;
+            } else {
+                failure = new IOException("cannot write " + path + ": " + e, e);
+            }
+        }
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // the first failure is the one to report
+            }
+            channel = null;
+        }
+    }
+
+    private void check() throws IOException {
+        IOException e = failure;
+        if (e != null) {
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
