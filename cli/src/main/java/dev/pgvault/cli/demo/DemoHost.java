@@ -40,7 +40,7 @@ final class DemoHost {
 
     /** Runs a program, shows its command line and output indented; fails on a non-zero exit. */
     String run(List<String> command) throws IOException, InterruptedException {
-        out.println("   $ " + String.join(" ", command));
+        out.println("   $ " + shellWords(command));
         Result r = exec(command);
         for (String line : r.output.strip().split("\n")) {
             if (!line.isBlank()) {
@@ -51,6 +51,19 @@ final class DemoHost {
             throw new IOException("demo step failed: '" + String.join(" ", command) + "' exited with " + r.exitCode);
         }
         return r.output;
+    }
+
+    /** The command as a user would type it: words with spaces or quotes in single quotes. */
+    static String shellWords(List<String> command) {
+        StringBuilder b = new StringBuilder();
+        for (String w : command) {
+            if (b.length() > 0) {
+                b.append(' ');
+            }
+            boolean plain = !w.isEmpty() && w.chars().allMatch(c -> Character.isLetterOrDigit(c) || "/._-=:+,%@".indexOf(c) >= 0);
+            b.append(plain ? w : "'" + w.replace("'", "'\\''") + "'");
+        }
+        return b.toString();
     }
 
     /** Runs a program without showing it. */
