@@ -201,6 +201,28 @@ class BackupIT {
             List<String> ids = Pattern.compile("\"id\" : \"([^\"]+)\"").matcher(finalInfo).results()
                     .map(m -> m.group(1)).toList();
             assertEquals(List.of(first.id(), second.id(), nextId), ids, finalInfo);
+
+            // The killed backup is a warning for verify, not an error; everything else checks out.
+            Proc verified = dist.run(pgUser, config, "verify");
+            assertEquals(0, verified.exitCode(), verified.stdout() + verified.stderr());
+            assertTrue((verified.stdout() + verified.stderr()).contains(killedId), "the incomplete backup is named: "
+                    + verified.stdout() + verified.stderr());
+
+            if (kind == TestRepo.Kind.FS) {
+                // One flipped byte in a stored object: verify names it and fails.
+                Path objects = repo.dir.resolve("repo/main/backup/" + nextId + "/data");
+                Path victim;
+                try (var stored = java.nio.file.Files.walk(objects)) {
+                    victim = stored.filter(java.nio.file.Files::isRegularFile).findFirst().orElseThrow();
+                }
+                byte[] bytes = java.nio.file.Files.readAllBytes(victim);
+                bytes[bytes.length / 2] ^= 0x01;
+                java.nio.file.Files.write(victim, bytes);
+                String key = "data/" + objects.relativize(victim).toString();
+                Proc bad = dist.run(pgUser, config, "verify");
+                assertEquals(6, bad.exitCode(), bad.stdout() + bad.stderr());
+                assertTrue((bad.stdout() + bad.stderr()).contains(key), "names " + key + ": " + bad.stdout() + bad.stderr());
+            }
         }
     }
 
