@@ -125,6 +125,57 @@ class PointInTimeRecoveryIT {
         }
     }
 
+    /** The server is lost: its data directory and its tablespace are restored in place. */
+    @org.junit.jupiter.api.Test
+    @Timeout(300)
+    void aLostServerComesBackWithItsTablespace() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on")) {
+            Path config = repo.config("main", pg);
+            Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
+                    + " --config " + config + " archive-push %p'\n", java.nio.file.StandardOpenOption.APPEND);
+            Path location = pg.base.resolve("ts_fast");
+            Files.createDirectory(location);
+            pgUser.own(location);
+            pg.start();
+            dist.run(pgUser, config, "init").ok();
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLESPACE fast LOCATION '" + location + "'");
+                st.execute("CREATE TABLE story (id int PRIMARY KEY) TABLESPACE fast");
+                insert(st, 1, 1000);
+                dist.run(pgUser, config, "backup").ok();
+                insert(st, 1001, 2000);
+                WalArchivingIT.waitArchived(st, value(st, "SELECT pg_walfile_name(pg_switch_wal())"), pg);
+            }
+            pg.stop();
+            PgvaultDist.deleteTree(pg.data);
+            PgvaultDist.deleteTree(location);
+
+            Proc restore = dist.run(pgUser, config, "restore", "--pgdata", pg.data.toString());
+            assertEquals(0, restore.exitCode(), restore.stderr());
+            Path link = Files.list(pg.data.resolve("pg_tblspc")).findFirst().orElseThrow();
+            assertTrue(Files.isSymbolicLink(link), link + " is the tablespace's link");
+            assertEquals(location, Files.readSymbolicLink(link));
+            pg.start();
+            long deadline = System.currentTimeMillis() + 120_000;
+            String rows = null;
+            while (rows == null && System.currentTimeMillis() < deadline) {
+                try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                    if (value(st, "SELECT pg_is_in_recovery()::text").equals("false")) {
+                        rows = value(st, "SELECT count(*) || ' ' || pg_tablespace_location(t.oid) FROM story, "
+                                + "pg_tablespace t WHERE t.spcname = 'fast' GROUP BY t.oid");
+                    }
+                } catch (java.sql.SQLException e) {
+                    // starting up
+                }
+                Thread.sleep(250);
+            }
+            assertEquals("2000 " + location, rows, pg.serverLog());
+        }
+    }
+
     private static void insert(Statement st, int from, int to) throws Exception {
         st.execute("INSERT INTO story (id) SELECT g FROM generate_series(" + from + ", " + to + ") g");
     }
