@@ -10,7 +10,8 @@
 # bench/backup-restore.sh does: the blank filler compresses ~20x and flatters everything), takes
 # one pgvault backup, then starts pgbench. Each timing runs from the command's start until the
 # primary's pg_stat_replication shows the standby as `streaming`. The pgvault standby replays
-# all WAL archived since that one backup, which grows from round to round. Needs a built pgvault
+# all WAL archived since that one backup (one `archive-get` call per segment), which grows from
+# round to round; each round prints how much. Needs a built pgvault
 # (mvn -B -q package -DskipTests). Runs the tools as the postgres OS user when started as root.
 set -euo pipefail
 
@@ -70,10 +71,14 @@ psql() { $as "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtX "$@"; }
 echo "loading pgbench scale $scale with random filler ..."
 $as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s "$scale" postgres >/dev/null 2>&1
 psql -c "UPDATE pgbench_accounts SET filler = substr(md5(random()::text) || md5(random()::text) || md5(random()::text), 1, 84)"
-psql -c "VACUUM FULL pgbench_accounts" -c "CHECKPOINT"
+# VACUUM FULL, then a freezing VACUUM: else autovacuum sets hint bits and visibility on every
+# page after the backup, and with data checksums each first touch is a full-page image: some
+# 400 MB of WAL that a steady-state primary would not write.
+psql -c "VACUUM FULL pgbench_accounts" -c "VACUUM (FREEZE, ANALYZE)" -c "CHECKPOINT"
 echo "data directory: $(du -sm --exclude=pg_wal "$work/data" | cut -f1) MB without pg_wal"
 $as $pgvault init >/dev/null
 $as $pgvault backup | tail -1
+backup_lsn=$(psql -c "SELECT pg_current_wal_lsn()")
 
 $as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -c 2 -R "$rate" -T 36000 postgres >/dev/null 2>&1 &
 load_pid=$!
@@ -96,7 +101,7 @@ stop_standby() {
 run_pgvault() {
     local t0; t0=$(now)
     $as $pgvault replica create --pgdata "$work/standby" --port "$sport" --start \
-        --primary-conninfo "host=127.0.0.1 port=$port user=postgres application_name=bench_pgvault" >/dev/null
+        --primary-conninfo "host=127.0.0.1 port=$port user=postgres application_name=bench_pgvault" | head -1 >"$work/restored"
     wait_streaming bench_pgvault "$t0"
     stop_standby
 }
@@ -113,8 +118,11 @@ declare -A t
 for ((i = 0; i < rounds; i++)); do
     if ((i % 2 == 0)); then order=(pgvault basebackup); else order=(basebackup pgvault); fi
     line="round $((i + 1)):"
-    for tool in "${order[@]}"; do s=$(run_$tool); t[$tool]+="$s "; line+=" $tool $s s"; done
-    echo "$line (archive: $(du -sm "$work/repo/bench/wal" | cut -f1) MB of WAL since the backup)"
+    for tool in "${order[@]}"; do
+        s=$(run_$tool); t[$tool]+="$s "; line+=" $tool $s s"
+        [ $tool = pgvault ] && line+=" (restore $(sed 's/.* in \([0-9.]*\) s$/\1/' "$work/restored") s)"
+    done
+    echo "$line (primary's WAL since the backup: $(psql -c "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$backup_lsn') / 1048576)") MB)"
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 echo
