@@ -13,6 +13,8 @@ import dev.pgvault.restore.NoBackupForTargetException;
 import dev.pgvault.restore.RestoreIncompleteException;
 import dev.pgvault.restore.TargetDirectoryException;
 import dev.pgvault.restore.UnknownBackupException;
+import dev.pgvault.restore.replica.ServerStartException;
+import dev.pgvault.restore.replica.SlotConflictException;
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.StorageException;
 import dev.pgvault.storage.codec.CorruptObjectException;
@@ -72,10 +74,12 @@ final class Failures {
             return ExitCode.CORRUPT;
         }
         if (e instanceof WalConflictException || e instanceof ForeignWalException
-                || e instanceof StanzaMismatchException || e instanceof BackupLockedException) {
+                || e instanceof StanzaMismatchException || e instanceof BackupLockedException
+                || e instanceof SlotConflictException) {
             return ExitCode.CONFLICT;
         }
-        if (e instanceof PgException || e instanceof WalNotArchivedException || e instanceof BackupRefusedException) {
+        if (e instanceof PgException || e instanceof WalNotArchivedException || e instanceof BackupRefusedException
+                || e instanceof ServerStartException) {
             return ExitCode.POSTGRES;
         }
         if (e instanceof BlobNotFoundException) {

@@ -54,6 +54,11 @@ class RestoreCommandTest {
         savedLauncher = System.setProperty("pgvault.launcher", launcher.toString());
         config = dir.resolve("pgvault.yaml");
         Files.writeString(config, "stanza: main\npg:\n  bin: /usr/lib/postgresql/15/bin\nrepo:\n  path: " + repoDir + "\nprocess-max: 2\n");
+        writeOneBackup(repoDir);
+    }
+
+    /** A stanza with one backup of one file, PG_VERSION. */
+    static void writeOneBackup(Path repoDir) throws Exception {
         RepositoryLayout layout = new RepositoryLayout("main");
         try (EncodedStore repo = new EncodedStore(new FsBlobStore(repoDir), CodecSpec.DEFAULT)) {
             new StanzaStore(repo, layout).init(CLUSTER);

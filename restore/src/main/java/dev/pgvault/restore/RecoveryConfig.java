@@ -43,7 +43,7 @@ public final class RecoveryConfig {
     }
 
     /** A postgresql.conf string literal. */
-    static String quote(String value) {
+    public static String quote(String value) {
         return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 

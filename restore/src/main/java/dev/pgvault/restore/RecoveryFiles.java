@@ -9,31 +9,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * The last step of a restore, run only when every file is restored and durable: backup_label and
- * tablespace_map from the manifest, the recovery settings in postgresql.auto.conf, global/pg_control
- * renamed into place, and recovery.signal last of all. Each is fsynced before the next, so a
+ * The last step of a restore, run only when every file is restored and durable: the setup's
+ * private files, backup_label and tablespace_map from the manifest, the settings in
+ * postgresql.auto.conf, global/pg_control renamed into place, and the signal file last of all. Each is fsynced before the next, so a
  * crash part-way leaves a directory PostgreSQL refuses to start rather than one it starts wrongly.
  */
 final class RecoveryFiles {
     static final String BACKUP_LABEL = "backup_label";
     static final String TABLESPACE_MAP = "tablespace_map";
     static final String AUTO_CONF = "postgresql.auto.conf";
-    static final String RECOVERY_SIGNAL = "recovery.signal";
 
     private RecoveryFiles() {}
 
-    static void write(Path pgdata, Manifest manifest, List<String> settings, String header) throws IOException {
+    static void write(Path pgdata, Manifest manifest, RecoverySetup setup, String header) throws IOException {
+        for (Map.Entry<String, String> f : setup.privateFiles().entrySet()) {
+            Path file = pgdata.resolve(f.getKey());
+            write(file, f.getValue());
+            Files.setPosixFilePermissions(file, Modes.of(Modes.OWNER_ONLY_FILE)); // even over a restored file of that name
+        }
         write(pgdata.resolve(BACKUP_LABEL), manifest.backupLabel());
         if (manifest.tablespaceMap() != null) {
             write(pgdata.resolve(TABLESPACE_MAP), manifest.tablespaceMap());
         }
         Path auto = pgdata.resolve(AUTO_CONF);
         String existing = Files.exists(auto) ? Files.readString(auto) : "";
-        write(auto, AutoConf.withRecovery(existing, settings, header));
+        write(auto, AutoConf.withRecovery(existing, setup.settings(), header));
 
         Path staged = pgdata.resolve(RestorePlan.writePath(RestorePlan.PG_CONTROL));
         if (Files.exists(staged)) {
@@ -43,7 +47,7 @@ final class RecoveryFiles {
         }
         FileSyncer.sync(pgdata);
 
-        write(pgdata.resolve(RECOVERY_SIGNAL), "");
+        write(pgdata.resolve(setup.signal().fileName), "");
         FileSyncer.sync(pgdata);
     }
 

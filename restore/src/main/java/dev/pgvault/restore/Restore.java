@@ -7,6 +7,7 @@ import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
 import dev.pgvault.archiver.backup.FileEntry;
 import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.restore.recovery.RecoveryTarget;
 import dev.pgvault.restore.recovery.TargetTime;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
@@ -21,7 +22,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A restore of one backup into an empty PGDATA, set up to recover to a target:
+ * A restore of one backup into an empty PGDATA, set up to start as its {@link RecoverySetup} says
+ * (recover to a target, or run as a standby):
  * <ol>
  * <li>choose the backup and check it against the stanza's cluster and itself (nothing written);
  * <li>refuse a non-empty PGDATA or tablespace location (nothing written);
@@ -29,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  * <li>restore every object on {@code processMax} workers, fsyncing behind them;
  * <li>only then write the files that make the directory startable ({@link RecoveryFiles}).
  * </ol>
+ * Steps 1-2 are {@link #plan}, 3-5 {@link #run(RestorePlan, Path, RecoverySetup)}: a caller may
+ * act between them (replica bootstrap creates its replication slot there).
  * A failure after step 2 is a {@link RestoreIncompleteException}: the directory stays for
  * inspection, and cannot be started.
  */
@@ -47,7 +51,16 @@ public final class Restore {
 
     /** Steps 1 and 2: the backup to restore and what restoring it does; changes nothing anywhere. */
     public RestorePlan plan(RestoreRequest request) throws IOException {
-        Manifest backup = choose(request);
+        return plan(request.pgdata(), request.backupId(), request.recovery().target());
+    }
+
+    /**
+     * Steps 1 and 2 for any restore: {@code backupId}, or the newest backup that can reach
+     * {@code target}, checked against the stanza; {@code pgdata} and the tablespace locations
+     * checked to be missing or empty. Changes nothing anywhere.
+     */
+    public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target) throws IOException {
+        Manifest backup = choose(backupId, target);
         ClusterIdentity stanza = new StanzaStore(repo, layout).requireIdentity();
         if (!stanza.sameClusterAs(backup.cluster())) {
             throw new StanzaMismatchException("backup " + backup.id() + " is of another cluster than stanza '" + layout.stanza()
@@ -56,17 +69,29 @@ public final class Restore {
                     + ", PostgreSQL " + stanza.pgVersionNum());
         }
         RestorePlan plan = RestorePlan.of(backup);
-        DataDirectory.check(request.pgdata(), "PGDATA");
-        TablespaceLinks.check(plan.tablespaceLinks(), request.pgdata());
+        DataDirectory.check(pgdata, "PGDATA");
+        TablespaceLinks.check(plan.tablespaceLinks(), pgdata);
         return plan;
     }
 
+    /** A point-in-time restore: {@link #plan}, then {@link #run(RestorePlan, Path, RecoverySetup)} with recovery.signal. */
     public RestoreResult run(RestoreRequest request) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         RestorePlan plan = plan(request);
-        Path pgdata = request.pgdata().toAbsolutePath();
+        RecoverySetup setup = RecoverySetup.recovery(RecoveryConfig.lines(request.recovery(), request.restoreCommand()));
+        RestoreResult r = run(plan, request.pgdata(), setup);
+        return new RestoreResult(r.backupId(), r.pgdata(), r.files(), r.bytes(), Duration.ofNanos(System.nanoTime() - t0),
+                r.settings(), r.skipped());
+    }
+
+    /**
+     * Steps 3 to 5 of a {@code plan} made for {@code pgdata}: every file restored and checked,
+     * then {@code setup} written last. The restore half shared by restore and replica bootstrap.
+     */
+    public RestoreResult run(RestorePlan plan, Path pgdataGiven, RecoverySetup setup) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Path pgdata = pgdataGiven.toAbsolutePath();
         Manifest backup = plan.manifest();
-        List<String> settings = RecoveryConfig.lines(request.recovery(), request.restoreCommand());
         DataDirectory.prepare(pgdata, plan.rootMode() == 0 ? Modes.OWNER_ONLY_DIR : Modes.pgDirectory(plan.rootMode()));
         try (FileSyncer syncer = new FileSyncer(processMax)) {
             DirectoryEntries.create(plan, pgdata);
@@ -77,13 +102,14 @@ public final class Restore {
             syncer.awaitAll();
             DirectoryEntries.applyModes(plan, pgdata);
             DirectoryEntries.syncAll(plan, pgdata);
-            RecoveryFiles.write(pgdata, backup, settings, "recovery settings written by pgvault restore of backup "
-                    + backup.id() + " at " + TargetTime.format(clock.instant()));
+            RecoveryFiles.write(pgdata, backup, setup, (setup.signal() == RecoverySetup.Signal.STANDBY ? "standby" : "recovery")
+                    + " settings written by " + setup.writtenBy() + " of backup " + backup.id() + " at "
+                    + TargetTime.format(clock.instant()));
         } catch (IOException | RuntimeException e) {
             throw new RestoreIncompleteException(pgdata, e);
         }
         return new RestoreResult(backup.id(), pgdata, plan.fileCount(), plan.byteCount(),
-                Duration.ofNanos(System.nanoTime() - t0), settings, plan.skipped());
+                Duration.ofNanos(System.nanoTime() - t0), setup.settings(), plan.skipped());
     }
 
     private static void createEmptyFiles(RestorePlan plan, Path pgdata) throws IOException {
@@ -97,18 +123,18 @@ public final class Restore {
         }
     }
 
-    private Manifest choose(RestoreRequest request) throws IOException {
+    private Manifest choose(String backupId, RecoveryTarget target) throws IOException {
         BackupCatalog catalog = new BackupCatalog(repo, layout);
-        if (request.backupId() != null) {
-            Manifest named = catalog.find(request.backupId()).orElseThrow(() -> new UnknownBackupException(
-                    "no backup '" + request.backupId() + "' in stanza '" + layout.stanza() + "' (" + repo.describe() + ")"));
-            return BackupChooser.check(named, request.recovery().target());
+        if (backupId != null) {
+            Manifest named = catalog.find(backupId).orElseThrow(() -> new UnknownBackupException(
+                    "no backup '" + backupId + "' in stanza '" + layout.stanza() + "' (" + repo.describe() + ")"));
+            return BackupChooser.check(named, target);
         }
         List<Manifest> backups = catalog.backups();
         if (backups.isEmpty()) {
             throw new NoBackupForTargetException("stanza '" + layout.stanza() + "' in " + repo.describe()
                     + " has no backups: run 'pgvault backup' first");
         }
-        return BackupChooser.choose(backups, request.recovery().target());
+        return BackupChooser.choose(backups, target);
     }
 }

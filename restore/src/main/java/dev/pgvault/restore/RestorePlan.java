@@ -20,7 +20,7 @@ import java.util.Set;
  * so the last object to finish is a small one.
  *
  * <p>Files that steer recovery are never restored from the backup: pgvault writes backup_label
- * and tablespace_map from the manifest and recovery.signal itself, last. global/pg_control is
+ * and tablespace_map from the manifest and recovery.signal or standby.signal itself, last. global/pg_control is
  * restored under a temporary name and renamed into place at the end, so a half-restored
  * directory cannot be started.
  *
@@ -130,6 +130,11 @@ public record RestorePlan(
         }
         tasks.sort(Comparator.comparingLong((ObjectTask t) -> t.object().plainSize()).reversed());
         return new RestorePlan(m, rootMode, dirs, links, empty, tasks, skipped);
+    }
+
+    /** Whether a file of that path in a backup is left out: a restore writes it itself, or never. */
+    static boolean isNotRestored(String path) {
+        return NOT_RESTORED.contains(path);
     }
 
     /** Where a file is written during the restore, relative to PGDATA. */

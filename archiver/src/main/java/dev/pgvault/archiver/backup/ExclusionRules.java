@@ -29,7 +29,9 @@ public final class ExclusionRules {
     private static final Set<String> EXCLUDED_FILES = Set.of(
             "postmaster.pid", "postmaster.opts",
             "backup_label", "tablespace_map", "backup_manifest",
-            "current_logfiles", "current_logfiles.tmp", "postgresql.auto.conf.tmp");
+            "current_logfiles", "current_logfiles.tmp", "postgresql.auto.conf.tmp",
+            // the primary's password, written by pgvault replica create: secrets stay out of the repository
+            "pgvault.pgpass");
 
     private static final String TEMP_PREFIX = "pgsql_tmp";
     private static final String RELCACHE_INIT = "pg_internal.init";

@@ -47,6 +47,7 @@ class DataDirectoryScanTest {
         write(pgdata, "backup_manifest", "{}");
         write(pgdata, "current_logfiles", "stderr log/postgresql.log");
         write(pgdata, "postgresql.auto.conf.tmp", "");
+        write(pgdata, "pgvault.pgpass", "*:*:*:*:a replica's password");
         write(pgdata, "pg_wal/000000010000000000000001", "wal");
         write(pgdata, "pg_wal/archive_status/000000010000000000000001.done", "");
         write(pgdata, "pg_replslot/slot1/state", "slot");

@@ -1,0 +1,31 @@
+package dev.pgvault.restore.replica;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A standby to build from the repository.
+ *
+ * @param backupId the backup to restore, or null for the newest
+ * @param primary how the standby reaches the primary; a password in it goes into a passfile
+ * @param slot the primary's physical replication slot to stream through, or null
+ * @param createSlot create {@code slot} on the primary (or reuse it when physical and inactive)
+ * @param restoreCommand restore_command, unquoted (see {@link dev.pgvault.restore.RecoveryConfig#restoreCommand})
+ * @param port the standby's port, written to postgresql.auto.conf; null keeps the backup's
+ * @param startTimeout start PostgreSQL and wait this long for it to accept connections; null: do not start
+ */
+public record ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, String slot, boolean createSlot,
+        String restoreCommand, Integer port, Duration startTimeout) {
+
+    public ReplicaRequest {
+        if (slot != null) {
+            StandbySettings.checkSlotName(slot);
+        }
+        if (createSlot && slot == null) {
+            throw new InvalidConnInfoException("--create-slot needs --slot NAME");
+        }
+        if (port != null && (port < 1 || port > 65535)) {
+            throw new InvalidConnInfoException("--port must be 1 to 65535, not " + port);
+        }
+    }
+}
