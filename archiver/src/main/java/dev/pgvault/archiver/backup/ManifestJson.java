@@ -107,6 +107,10 @@ public final class ManifestJson {
                     default -> scalars.put(field, t == JsonToken.VALUE_NULL ? null : p.getText());
                 }
             }
+            String format = scalars.get("format");
+            if (!"1".equals(format)) {
+                throw new IOException("backup manifest format " + format + " is not supported by this pgvault (expected 1)");
+            }
             return new Manifest(
                     scalars.get("id"),
                     BackupType.valueOf(scalars.get("type").toUpperCase()),
