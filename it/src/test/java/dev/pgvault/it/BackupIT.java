@@ -102,6 +102,10 @@ class BackupIT {
             assertTrue(first.pageChecksums());
             assertTrue(first.startLsn().compareTo(first.stopLsn()) <= 0);
             assertTrue(first.backupLabel().contains("LABEL: pgvault " + first.id()), first.backupLabel());
+            List<String> wal = keys(dist, pgUser, config, "main/wal/");
+            for (String segment : List.of(first.startWal(), first.stopWal())) {
+                assertTrue(wal.stream().anyMatch(k -> k.endsWith("/" + segment)), "the manifest came after " + segment + ": " + wal);
+            }
             Map<String, FileEntry> files = byPath(first);
 
             // Every file PostgreSQL last changed before the backup began is in it, byte for byte.
@@ -197,6 +201,15 @@ class BackupIT {
             System.out.println(kind + ": " + next.stdout().strip().replace('\n', ' '));
             String nextId = next.stdout().lines().findFirst().orElseThrow();
             manifest(dist, pgUser, config, nextId);
+
+            // 4. WAL that never arrives: the backup waits --archive-timeout for it, then fails, unlisted.
+            setArchiveCommand(pg, "false");
+            long began = System.nanoTime();
+            Proc stuck = dist.run(pgUser, config, "backup", "--archive-timeout", "3");
+            assertEquals(5, stuck.exitCode(), stuck.stdout() + stuck.stderr());
+            assertTrue(stuck.stderr().contains("which the backup needs, did not reach") && stuck.stderr().contains("within 3 s"),
+                    stuck.stderr());
+            assertTrue(System.nanoTime() - began < TimeUnit.SECONDS.toNanos(30), "the wait is bounded by --archive-timeout");
             String finalInfo = dist.run(pgUser, config, "info", "--output", "json").ok().stdout();
             List<String> ids = Pattern.compile("\"id\" : \"([^\"]+)\"").matcher(finalInfo).results()
                     .map(m -> m.group(1)).toList();

@@ -20,6 +20,11 @@ import java.util.function.BooleanSupplier;
  */
 final class ObjectRestorer implements ParallelRestore.Worker {
     static final int BUFFER = 1 << 20;
+    /**
+     * Objects at least this large are hashed on a thread of their own while this one decompresses:
+     * the largest table's object alone otherwise bounds the restore.
+     */
+    static final long HASH_IN_BACKGROUND_MIN = 64L << 20;
     private static final int BUFFERS_IN_FLIGHT = 8;
 
     private final EncodedStore repo;
@@ -43,7 +48,7 @@ final class ObjectRestorer implements ParallelRestore.Worker {
         // A file alone in its object is not hashed again: the object's verified digest is its digest.
         boolean single = task.singleFile();
         FileEntry current = null;
-        try (InputStream in = repo.get(backupDir + object.key())) {
+        try (InputStream in = repo.get(backupDir + object.key(), object.plainSize() >= HASH_IN_BACKGROUND_MIN)) {
             long pos = 0;
             for (FileEntry f : task.files()) {
                 current = f;

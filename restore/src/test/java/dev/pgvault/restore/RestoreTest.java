@@ -296,6 +296,26 @@ class RestoreTest {
     }
 
     @Test
+    void aFileOfManyMegabytesHashedOnASecondThreadIsStillCheckedAgainstTheManifest() throws Exception {
+        byte[] table = bytes((int) ObjectRestorer.HASH_IN_BACKGROUND_MIN + 12345, 4);
+        EncodedStore repo = repo(CodecSpec.DEFAULT);
+        new HandMadeBackup(repo, LAYOUT, ID).dir("base", 0700).dir("base/5", 0700).alone("base/5/16385", table, 0600, MTIME).write();
+        Path pgdata = tmp.resolve("pgdata");
+        new Restore(repo, LAYOUT, 2, CLOCK).run(request(pgdata, RecoveryOptions.endOfArchive()));
+        assertArrayEquals(table, Files.readAllBytes(pgdata.resolve("base/5/16385")));
+
+        Path again = tmp.resolve("again");
+        new HandMadeBackup(repo, LAYOUT, "20261126-041530F").dir("base", 0700).dir("base/5", 0700).alone("base/5/16385", table, 0600, MTIME)
+                .replaceEntry("base/5/16385", f -> new dev.pgvault.archiver.backup.FileEntry(f.path(), f.size(), "00".repeat(32),
+                        f.mtime(), f.mode(), f.object(), f.offset(), f.badPages()))
+                .write();
+        RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class, () -> new Restore(repo, LAYOUT, 2, CLOCK)
+                .run(new RestoreRequest(again, "20261126-041530F", RecoveryOptions.endOfArchive(), COMMAND)));
+        assertEquals("base/5/16385", assertInstanceOf(RestoredFileMismatchException.class, e.getCause()).path());
+        assertNotStartable(again);
+    }
+
+    @Test
     void aMissingObjectFailsTheRestore() throws Exception {
         EncodedStore repo = repo(CodecSpec.DEFAULT);
         fullBackup(repo, tmp.resolve("ts")).write();

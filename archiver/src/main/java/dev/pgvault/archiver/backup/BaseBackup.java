@@ -7,7 +7,6 @@ import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.pg.LowLevelBackup;
 import dev.pgvault.archiver.pg.PgException;
 import dev.pgvault.archiver.pg.PgSession;
-import dev.pgvault.archiver.pg.PgTimeoutException;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.BlobWriter;
@@ -30,8 +29,8 @@ import java.util.stream.Stream;
  * <li>pg_backup_start with a fast checkpoint;
  * <li>scan PGDATA and the tablespaces, then read, check, compress and upload the files on
  *     {@code process-max} workers ({@link ParallelCopy});
- * <li>pg_backup_stop, which waits for PostgreSQL to archive the stop segment; then wait until
- *     the start-to-stop segments are in the repository;
+ * <li>pg_backup_stop, without its wait for archiving; then wait until the start-to-stop segments
+ *     are in the repository ({@link #awaitWal});
  * <li>write the manifest, last: until then the backup does not exist.
  * </ol>
  * A failure, or a kill, at any step before the manifest leaves objects without a manifest, which
@@ -94,12 +93,12 @@ public final class BaseBackup {
                     () -> new ObjectCopier(repo, dir, checks, options.processMax()));
             done("copied the files on " + options.processMax() + " workers");
 
-            LowLevelBackup.Stop stop = stop(pg, low);
+            LowLevelBackup.Stop stop = low.stop();
             Instant stopTime = options.clock().instant();
             BackupLabel label = BackupLabel.parse(stop.backupLabel());
             String stopWal = low.walFileName(stop.lsn());
             String startWal = label.startWal() != null ? label.startWal() : low.walFileName(startLsn);
-            done("pg_backup_stop: stop lsn " + stop.lsn() + ", WAL " + startWal + " to " + stopWal + " archived");
+            done("pg_backup_stop: stop lsn " + stop.lsn() + ", WAL " + startWal + " to " + stopWal);
             awaitWal(pg, startWal, stopWal, cluster.walSegmentSize());
             done("WAL " + startWal + " to " + stopWal + " is in the repository");
 
@@ -142,14 +141,6 @@ public final class BaseBackup {
         }
     }
 
-    private LowLevelBackup.Stop stop(PgSession pg, LowLevelBackup low) throws PgException, WalNotArchivedException {
-        try {
-            return low.stop(options.archiveTimeout());
-        } catch (PgTimeoutException e) {
-            throw new WalNotArchivedException(e.getMessage() + archiveHint(pg));
-        }
-    }
-
     private String archiveHint(PgSession pg) throws PgException {
         String failure = pg.lastArchiveFailure();
         return failure == null
@@ -157,6 +148,20 @@ public final class BaseBackup {
                 : "; PostgreSQL's last failed archive: " + failure + " (see the server log)";
     }
 
+    /**
+     * Returns once every WAL segment from the backup's start to its stop is in the repository.
+     *
+     * <p>This replaces pg_backup_stop's own wait, as pgBackRest does, and is as safe. PostgreSQL
+     * waits until archive_command has succeeded for the stop segment, that is until archive-push
+     * has stored it durably; this waits until the repository that restores read holds it, and
+     * every segment back to the start one. A segment is visible there a moment before
+     * archive-push's last fsync returns: on a journaling filesystem or an object store, the
+     * manifest written after it cannot be durable before the segment; on any other, the crash
+     * that could lose the segment leaves it marked unarchived in pg_wal, and PostgreSQL pushes it
+     * again. The backup history file PostgreSQL also waits for no restore needs (backup_label
+     * comes from the manifest). PostgreSQL checks once a second, this every 100 ms: a backup ends
+     * about a second sooner.
+     */
     private void awaitWal(PgSession pg, String startWal, String stopWal, long segmentSize)
             throws IOException, InterruptedException, PgException {
         List<String> segments = WalArrival.segments(startWal, stopWal, segmentSize);

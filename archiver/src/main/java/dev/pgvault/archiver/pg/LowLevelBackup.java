@@ -6,7 +6,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 
 /**
  * PostgreSQL's non-exclusive low-level backup API on one session: pg_backup_start and
@@ -24,9 +23,6 @@ public final class LowLevelBackup {
      */
     public record Settings(boolean dataChecksums, int blockSize, long blocksPerSegment, String archiveMode,
             int majorVersion) {}
-
-    /** SQLSTATE of a statement cancelled, by statement_timeout here. */
-    private static final String QUERY_CANCELED = "57014";
 
     private final PgSession session;
 
@@ -70,25 +66,17 @@ public final class LowLevelBackup {
     }
 
     /**
-     * Stops the backup; returns once PostgreSQL has archived the WAL the backup needs. That wait
-     * has no end of its own while archive_command fails, so it is bounded by {@code
-     * archiveTimeout}: past it, {@link PgTimeoutException}.
+     * Stops the backup: PostgreSQL writes the backup-end record and switches to a new WAL segment,
+     * so the stop segment can be archived. It does not wait for that archiving
+     * ({@code wait_for_archive} false): the caller waits for the segments in the repository itself.
      */
-    public Stop stop(Duration archiveTimeout) throws PgException {
-        try (Statement st = connection().createStatement()) {
-            st.execute("SET statement_timeout = " + Math.max(1, archiveTimeout.toMillis()));
-            try (ResultSet rs = st.executeQuery("SELECT lsn, labelfile, spcmapfile FROM pg_backup_stop(true)")) {
-                rs.next();
-                String map = rs.getString(3);
-                return new Stop(Lsn.parse(rs.getString(1)), rs.getString(2), map == null || map.isEmpty() ? null : map);
-            } finally {
-                st.execute("SET statement_timeout = 0");
-            }
+    public Stop stop() throws PgException {
+        try (Statement st = connection().createStatement();
+                ResultSet rs = st.executeQuery("SELECT lsn, labelfile, spcmapfile FROM pg_backup_stop(false)")) {
+            rs.next();
+            String map = rs.getString(3);
+            return new Stop(Lsn.parse(rs.getString(1)), rs.getString(2), map == null || map.isEmpty() ? null : map);
         } catch (SQLException e) {
-            if (QUERY_CANCELED.equals(e.getSQLState())) {
-                throw new PgTimeoutException("pg_backup_stop was still waiting for PostgreSQL to archive the backup's"
-                        + " WAL after " + archiveTimeout.toSeconds() + " s", e);
-            }
             throw failure("stop the backup (pg_backup_stop)", e);
         }
     }

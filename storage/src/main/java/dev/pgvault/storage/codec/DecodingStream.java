@@ -2,6 +2,7 @@ package dev.pgvault.storage.codec;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -12,6 +13,10 @@ import java.util.Objects;
  * instead of returning -1 when they differ; a failure is sticky. Bytes returned before the end
  * are not yet verified, so a caller that must not act on a bad object (a restore writing a file)
  * keeps them provisional until the end.
+ *
+ * <p>Opened with a {@link BackgroundSha256}, it decompresses into that hash's blocks, which it
+ * copies out to the reader while the hash takes them in on its own thread: a large object then
+ * costs the reading thread about its decompression alone.
  */
 public final class DecodingStream extends InputStream {
     private static final int BLOCK = 64 * 1024;
@@ -20,20 +25,27 @@ public final class DecodingStream extends InputStream {
     private final TrailerSplittingInputStream body;
     private final InputStream decompressor;
     private final Compression compression;
-    private final MessageDigest sha256 = Sha256.newDigest();
-    private final byte[] block = new byte[BLOCK];
+    private final MessageDigest sha256;
+    private final BackgroundSha256 backgroundSha256;
+    private byte[] block;
     private int pos;
     private int limit;
     private long plainSize;
+    private boolean decompressorEnded;
     private IOException failure;
     private ObjectDigest result;
     private boolean closed;
 
-    DecodingStream(CountingInputStream stored, TrailerSplittingInputStream body, InputStream decompressor, Compression compression) {
+    /** {@code backgroundSha256}: where to hash, or null to hash on the reading thread. */
+    DecodingStream(CountingInputStream stored, TrailerSplittingInputStream body, InputStream decompressor, Compression compression,
+            BackgroundSha256 backgroundSha256) {
         this.stored = stored;
         this.body = body;
         this.decompressor = decompressor;
         this.compression = compression;
+        this.backgroundSha256 = backgroundSha256;
+        this.sha256 = backgroundSha256 == null ? Sha256.newDigest() : null;
+        this.block = backgroundSha256 == null ? new byte[BLOCK] : null;
     }
 
     @Override
@@ -51,7 +63,7 @@ public final class DecodingStream extends InputStream {
             return 0;
         }
         if (pos == limit) {
-            if (len >= BLOCK) {
+            if (len >= BLOCK && backgroundSha256 == null) {
                 return readPlain(b, off, len);
             }
             if (!refill()) {
@@ -85,12 +97,15 @@ public final class DecodingStream extends InputStream {
         }
         closed = true;
         try (InputStream s = stored) {
+            if (backgroundSha256 != null) {
+                backgroundSha256.close();
+            }
             decompressor.close();
         }
     }
 
     private boolean refill() throws IOException {
-        int n = readPlain(block, 0, BLOCK);
+        int n = backgroundSha256 == null ? readPlain(block, 0, BLOCK) : readHashedBehind();
         if (n < 0) {
             return false;
         }
@@ -100,30 +115,74 @@ public final class DecodingStream extends InputStream {
     }
 
     private int readPlain(byte[] b, int off, int len) throws IOException {
-        if (failure != null) {
-            throw failure;
-        }
-        if (result != null) {
+        if (atVerifiedEnd()) {
             return -1;
         }
-        if (closed) {
-            throw new IOException("decoding stream is closed");
-        }
-        int n;
         try {
-            do {
-                n = decompressor.read(b, off, len);
-            } while (n == 0);
+            int n = decompress(b, off, len);
             if (n < 0) {
                 verifyEnd();
                 return -1;
             }
+            sha256.update(b, off, n);
+            return n;
         } catch (IOException | RuntimeException e) {
             failure = translate(body, compression, e);
             throw failure;
         }
-        sha256.update(b, off, n);
-        plainSize += n;
+    }
+
+    /**
+     * Decompresses into a block of the background hash, as full as it gets (fewer hand-overs),
+     * queues it for hashing and makes it the block the reader copies from.
+     */
+    private int readHashedBehind() throws IOException {
+        if (atVerifiedEnd()) {
+            return -1;
+        }
+        try {
+            if (!decompressorEnded) {
+                byte[] next = backgroundSha256.take();
+                int n = 0;
+                for (int r; n < next.length && (r = decompress(next, n, next.length - n)) >= 0; ) {
+                    n += r;
+                }
+                if (n > 0) {
+                    backgroundSha256.update(next, n);
+                    block = next;
+                    return n;
+                }
+            }
+            verifyEnd();
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            failure = translate(body, compression, e);
+            throw failure;
+        }
+    }
+
+    /** Throws the failure again if there was one; true once the end is verified. */
+    private boolean atVerifiedEnd() throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
+        if (closed && result == null) {
+            throw new IOException("decoding stream is closed");
+        }
+        return result != null;
+    }
+
+    /** Up to {@code len} plain bytes, at least one; -1 at the end of the compressed data. */
+    private int decompress(byte[] b, int off, int len) throws IOException {
+        int n;
+        do {
+            n = decompressor.read(b, off, len);
+        } while (n == 0);
+        if (n < 0) {
+            decompressorEnded = true;
+        } else {
+            plainSize += n;
+        }
         return n;
     }
 
@@ -140,7 +199,7 @@ public final class DecodingStream extends InputStream {
         if (trailer.plainSize() != plainSize) {
             throw new CorruptObjectException("object length mismatch: trailer records " + trailer.plainSize() + " bytes, decoded " + plainSize);
         }
-        byte[] actual = sha256.digest();
+        byte[] actual = backgroundSha256 == null ? sha256.digest() : backgroundSha256.digest();
         if (!MessageDigest.isEqual(actual, trailer.plainSha256())) {
             throw new CorruptObjectException("object checksum mismatch: trailer records sha256 " + HexFormat.of().formatHex(trailer.plainSha256())
                     + ", decoded bytes have " + HexFormat.of().formatHex(actual));
@@ -149,15 +208,15 @@ public final class DecodingStream extends InputStream {
     }
 
     /**
-     * A failure below the decompressor (the store, decryption, truncation) passes unchanged; one
-     * raised by the decompressor itself means the compressed bytes are damaged.
+     * A failure below the decompressor (the store, decryption, truncation) and an interrupt pass
+     * unchanged; one raised by the decompressor itself means the compressed bytes are damaged.
      */
     static IOException translate(TrailerSplittingInputStream body, Compression compression, Throwable e) {
         if (body.failure() != null) {
             return body.failure();
         }
-        if (e instanceof CorruptObjectException c) {
-            return c;
+        if (e instanceof CorruptObjectException || e instanceof InterruptedIOException) {
+            return (IOException) e;
         }
         return new CorruptObjectException("corrupt " + compression + " data in object: " + e.getMessage(), e);
     }

@@ -71,7 +71,15 @@ public final class EncodedStore implements AutoCloseable {
      * a caller that compares it with a record (verify) need not hash the bytes again.
      */
     public DecodingStream get(String key) throws IOException {
-        return decoder.open(blobs.get(key), spec.key());
+        return get(key, false);
+    }
+
+    /**
+     * Like {@link #get(String)}, hashing on a second thread when {@code hashInBackground} (see
+     * {@link ObjectDecoder#open(java.io.InputStream, Optional, boolean)}).
+     */
+    public DecodingStream get(String key, boolean hashInBackground) throws IOException {
+        return decoder.open(blobs.get(key), spec.key(), hashInBackground);
     }
 
     /** The raw store underneath, for listing, stat and delete. */

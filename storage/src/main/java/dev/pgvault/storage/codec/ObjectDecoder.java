@@ -23,6 +23,16 @@ public final class ObjectDecoder {
      * @throws CorruptObjectException the header or the first compressed bytes are damaged
      */
     public DecodingStream open(InputStream stored, Optional<CipherKey> key) throws IOException {
+        return open(stored, key, false);
+    }
+
+    /**
+     * Like {@link #open(InputStream, Optional)}; with {@code hashInBackground}, the plain bytes
+     * are hashed on a thread of their own while the reading thread decompresses (see {@link
+     * BackgroundSha256}). Worth it for objects of many megabytes that bound a restore's time; a
+     * small object is over before the second thread pays off.
+     */
+    public DecodingStream open(InputStream stored, Optional<CipherKey> key, boolean hashInBackground) throws IOException {
         CountingInputStream counted = new CountingInputStream(stored);
         try {
             ObjectHeader header = ObjectHeader.read(counted);
@@ -40,7 +50,8 @@ public final class ObjectDecoder {
             } catch (IOException | RuntimeException e) {
                 throw DecodingStream.translate(split, header.compression(), e);
             }
-            return new DecodingStream(counted, split, decompressor, header.compression());
+            return new DecodingStream(counted, split, decompressor, header.compression(),
+                    hashInBackground ? new BackgroundSha256() : null);
         } catch (IOException | RuntimeException e) {
             try {
                 counted.close();
