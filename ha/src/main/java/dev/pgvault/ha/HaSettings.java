@@ -1,0 +1,55 @@
+package dev.pgvault.ha;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The {@code ha:} section of the configuration, validated.
+ *
+ * @param cluster namespace in etcd: keys live under /pgvault/&lt;cluster&gt;/
+ * @param name this node's unique member name
+ * @param etcd etcd endpoints (with scheme)
+ * @param ttl the leader lease
+ * @param loopWait the pause between cycles
+ * @param apiHost the REST API's listen address
+ * @param apiPort the REST API's port
+ * @param connectHost how other nodes reach this node's PostgreSQL
+ * @param connectPort the port they use
+ * @param maximumLagOnFailover bytes a replica may be behind the last known primary position and still promote
+ * @param synchronous one synchronous standby; only it may be promoted
+ * @param replicaMethods how an empty node gets its data, in order of preference
+ * @param apiToken the secret mutating REST calls must present; null disables them
+ */
+public record HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
+        String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
+        boolean synchronous, List<ReplicaMethod> replicaMethods, String apiToken) {
+
+    public HaSettings {
+        etcd = List.copyOf(etcd);
+        replicaMethods = List.copyOf(replicaMethods);
+    }
+
+    /** How long one etcd request may take before the cycle treats etcd as unreachable. */
+    public Duration requestTimeout() {
+        long millis = Math.max(500, Math.min(2000, ttl.toMillis() / 5));
+        return Duration.ofMillis(millis);
+    }
+
+    /**
+     * How long before its lease could expire a leader must start demoting: one more cycle, one more
+     * request, and the time to stop PostgreSQL. Checked against the ttl when the configuration loads.
+     */
+    public Duration demoteMargin() {
+        return loopWait.plus(requestTimeout()).plus(STOP_BUDGET);
+    }
+
+    /** Time allowed for a fast shutdown before it becomes an immediate one. */
+    public static final Duration STOP_BUDGET = Duration.ofSeconds(3);
+
+    @Override
+    public String toString() {
+        return "HaSettings[cluster=" + cluster + ", name=" + name + ", etcd=" + etcd + ", ttl=" + ttl
+                + ", loopWait=" + loopWait + ", api=" + apiHost + ":" + apiPort + "]"; // never the token
+    }
+}

@@ -1,0 +1,41 @@
+package dev.pgvault.ha.cluster;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything under /pgvault/&lt;cluster&gt;/ in one consistent read.
+ *
+ * @param initializedBy the member that claimed the initialize key, null before bootstrap
+ * @param leader the leader key, null when nobody holds it
+ * @param members member keys by name
+ * @param lastLeaderPosition what the last leader published, null before the first leader
+ * @param syncStandbys in synchronous mode, the members that may hold acknowledged commits: only they
+ *     may be promoted (empty: none yet)
+ * @param switchover a pending switchover request, or null
+ * @param failover a pending manual failover request, or null
+ * @param reinit members asked to reseed
+ */
+public record ClusterState(String initializedBy, Leader leader, Map<String, Member> members,
+        LeaderPosition lastLeaderPosition, Set<String> syncStandbys, Switchover switchover, Failover failover,
+        Set<String> reinit) {
+
+    public ClusterState {
+        members = Map.copyOf(members);
+        syncStandbys = Set.copyOf(syncStandbys);
+        reinit = Set.copyOf(reinit);
+    }
+
+    public static ClusterState empty() {
+        return new ClusterState(null, null, Map.of(), null, Set.of(), null, null, Set.of());
+    }
+
+    public Optional<Member> member(String name) {
+        return Optional.ofNullable(members.get(name));
+    }
+
+    public Optional<Member> leaderMember() {
+        return leader == null ? Optional.empty() : member(leader.name());
+    }
+}

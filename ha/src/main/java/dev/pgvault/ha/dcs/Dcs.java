@@ -1,0 +1,66 @@
+package dev.pgvault.ha.dcs;
+
+import dev.pgvault.ha.cluster.ClusterState;
+import dev.pgvault.ha.cluster.Failover;
+import dev.pgvault.ha.cluster.LeaderPosition;
+import dev.pgvault.ha.cluster.Member;
+import dev.pgvault.ha.cluster.Switchover;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * The distributed configuration store as the HA agent uses it: one cluster's keys, and this agent's
+ * lease. Every call is bounded by the request timeout it was made with and throws
+ * {@link DcsException} rather than hang. Leadership is only ever taken by a transaction that requires
+ * the leader key to be absent, and only ever renewed or released by its owner.
+ */
+public interface Dcs extends AutoCloseable {
+
+    /** Reads every key of the cluster in one request (one revision). */
+    ClusterState read() throws DcsException;
+
+    /**
+     * Renews this agent's lease (granting a new one when it expired) and returns the instant until
+     * which it is certainly valid: the time the renewal was sent plus the ttl.
+     */
+    Instant keepAlive() throws DcsException;
+
+    /** The lease this agent holds now, 0 when none. */
+    long leaseId();
+
+    /** Publishes this member, bound to the lease. */
+    void publish(Member member) throws DcsException;
+
+    /** Takes the initialize key if nobody has; true when this agent now holds it. */
+    boolean claimInitialize(String name) throws DcsException;
+
+    /** Deletes the initialize key if this agent holds it (bootstrap failed: let another try). */
+    void abandonInitialize(String name) throws DcsException;
+
+    /** Takes the leader key bound to the lease if it is absent; true when this agent is now leader. */
+    boolean acquireLeader(String name) throws DcsException;
+
+    /** Deletes the leader key only if it is still this agent's. */
+    void releaseLeader(String name) throws DcsException;
+
+    /** Records the leader's WAL position (no lease: it outlives the leader). */
+    void publishLeaderPosition(LeaderPosition position) throws DcsException;
+
+    /** Replaces the set of members that may hold acknowledged synchronous commits. */
+    void writeSyncStandbys(Set<String> members) throws DcsException;
+
+    void requestSwitchover(Switchover request) throws DcsException;
+
+    void clearSwitchover() throws DcsException;
+
+    void requestFailover(Failover request) throws DcsException;
+
+    void clearFailover() throws DcsException;
+
+    void requestReinit(String member) throws DcsException;
+
+    void clearReinit(String member) throws DcsException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,66 @@
+package dev.pgvault.ha.pg;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The agent's hands on its node's PostgreSQL. Every method is bounded in time and reports failure
+ * as {@link PgControlException}; none of them touches etcd.
+ */
+public interface LocalPostgres {
+
+    /** What PostgreSQL is now; never throws (what cannot be read is reported as unknown). */
+    PgStatus status();
+
+    /** {@code initdb} (with data checksums) into the empty data directory. */
+    void initdb() throws PgControlException;
+
+    /**
+     * Writes the settings the agent owns (port, WAL and archiving settings, the configured
+     * parameters, {@code synchronous_standby_names}, and for a standby {@code primary_conninfo}) and
+     * creates or removes {@code standby.signal}. {@code upstream} null with {@code standby} true: a
+     * standby that streams from nobody (read-only, replaying the archive). Takes effect on the next
+     * start or {@link #reload()}.
+     */
+    void configure(boolean standby, Upstream upstream, String synchronousStandbyNames) throws PgControlException;
+
+    /** Starts PostgreSQL and waits until it accepts connections. */
+    void start(Duration timeout) throws PgControlException;
+
+    /** Fast shutdown; immediate when the fast one has not finished within {@code fastBudget}. */
+    void stop(Duration fastBudget) throws PgControlException;
+
+    /** Immediate shutdown: the safety net when a leader may have lost its lease. */
+    void stopImmediately() throws PgControlException;
+
+    /** Promotes the running standby and waits until it accepts writes. */
+    void promote(Duration timeout) throws PgControlException;
+
+    /** Applies a new configuration without a restart (primary_conninfo, synchronous_standby_names). */
+    void reload() throws PgControlException;
+
+    /** Runs crash recovery on a stopped cluster that did not shut down cleanly (single-user mode). */
+    void crashRecovery(Duration timeout) throws PgControlException;
+
+    /** {@code pg_rewind} the stopped cluster against {@code source}. */
+    void rewind(Upstream source, Duration timeout) throws PgControlException;
+
+    /** {@code pg_basebackup} from {@code source} into the empty data directory. */
+    void baseBackup(Upstream source, Duration timeout) throws PgControlException;
+
+    /**
+     * Moves the stopped cluster's data directory aside (renamed next to it, never deleted) and leaves
+     * an empty one, so a failed rewind costs disk space, not data. Returns where it went.
+     */
+    Path moveAside() throws PgControlException;
+
+    /** Empties the stopped cluster's data directory (an operator's reinit). */
+    void removeData() throws PgControlException;
+
+    /** pg_stat_replication on a running primary. */
+    List<Standby> standbys() throws PgControlException;
+
+    /** The data directory. */
+    Path dataDirectory();
+}
