@@ -1,0 +1,300 @@
+package dev.pgvault.ha.decide;
+
+import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.ha.cluster.ClusterState;
+import dev.pgvault.ha.cluster.Failover;
+import dev.pgvault.ha.cluster.LeaderPosition;
+import dev.pgvault.ha.cluster.Member;
+import dev.pgvault.ha.cluster.Role;
+import dev.pgvault.ha.cluster.Switchover;
+import dev.pgvault.ha.pg.PgStatus;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The HA decision: a pure function of a {@link Snapshot}. It never blocks and has no side effects,
+ * so every situation the agent can meet is a unit test away.
+ *
+ * <p>The safety rules, in order: a node that cannot prove its lease is alive for a while longer
+ * stops accepting writes; only the holder of the leader key runs a writable PostgreSQL; a replica
+ * takes the key only when no fresh member is ahead of it, it is within maximum-lag-on-failover
+ * of the last published leader position, and (in synchronous mode) it is one of the members that
+ * may hold acknowledged commits.
+ */
+public final class Decider {
+    /** A switchover or manual failover request older than this is ignored (and dropped by the leader). */
+    static final Duration REQUEST_LIFETIME = Duration.ofSeconds(60);
+    /** How long a standby may fail to stream from a leader on a newer timeline before it is rewound. */
+    static final Duration REWIND_AFTER = Duration.ofSeconds(10);
+
+    private Decider() {}
+
+    public static Decision decide(Snapshot s) {
+        if (s.cluster() == null) {
+            return etcdUnreachable(s);
+        }
+        ClusterState c = s.cluster();
+        String me = s.settings().name();
+        if (c.leader() == null) {
+            return noLeader(s);
+        }
+        if (c.leader().name().equals(me)) {
+            if (c.leader().leaseId() != s.memory().leaseId()) {
+                return Decision.of(Action.ADOPT_LEASE, "the leader key names this node under lease "
+                        + Long.toHexString(c.leader().leaseId()) + " of an earlier run of its agent");
+            }
+            return leading(s);
+        }
+        return following(s);
+    }
+
+    private static Decision etcdUnreachable(Snapshot s) {
+        PgStatus pg = s.pg();
+        if (!pg.runningPrimary()) {
+            return Decision.of(Action.WAIT, "etcd unreachable; nothing to do as " + describe(pg));
+        }
+        if (leaseSafe(s)) {
+            return Decision.of(Action.WAIT, "etcd unreachable; the lease holds until "
+                    + s.memory().leaseValidUntil() + ", retrying");
+        }
+        return Decision.of(Action.DEMOTE, "etcd unreachable and the lease could expire at "
+                + s.memory().leaseValidUntil() + ": demoting so that no other primary can overlap with this one");
+    }
+
+    /** The lease is certainly alive for one more cycle, one more request and a shutdown. */
+    private static boolean leaseSafe(Snapshot s) {
+        Instant until = s.memory().leaseValidUntil();
+        return until != null && s.now().plus(s.settings().demoteMargin()).isBefore(until);
+    }
+
+    private static Decision leading(Snapshot s) {
+        PgStatus pg = s.pg();
+        if (!leaseSafe(s)) {
+            return Decision.of(Action.DEMOTE, "the lease could not be renewed and could expire at "
+                    + s.memory().leaseValidUntil() + ": demoting");
+        }
+        if (!pg.hasData()) {
+            return Decision.of(Action.RELEASE, "holding the leader key without a data directory");
+        }
+        if (!pg.running()) {
+            return pg.wasPrimary()
+                    ? Decision.of(Action.START_PRIMARY, "holding the leader key; PostgreSQL is stopped")
+                    : Decision.of(Action.START_REPLICA, "holding the leader key; starting the standby before promoting it");
+        }
+        if (pg.inRecovery()) {
+            return Decision.of(Action.PROMOTE, "holding the leader key; promoting the standby");
+        }
+        Switchover sw = s.cluster().switchover();
+        if (sw != null && !sw.to().equals(s.settings().name())) {
+            Member target = s.cluster().members().get(sw.to());
+            if (stale(sw.requested(), s.now())) {
+                return Decision.of(Action.CANCEL_SWITCHOVER, target, "switchover to " + sw.to() + " requested at "
+                        + sw.requested() + " did not happen within " + REQUEST_LIFETIME.toSeconds() + " s; dropped");
+            }
+            String unfit = unfitForSwitchover(s, target, sw.to());
+            if (unfit == null) {
+                return Decision.of(Action.STEP_DOWN, target, "switchover to " + sw.to() + " requested");
+            }
+            return Decision.of(Action.LEAD, target, "primary on timeline " + pg.timeline() + " at " + lsn(pg.lsn())
+                    + "; switchover to " + sw.to() + " waits: " + unfit);
+        }
+        if (sw != null) {
+            return Decision.of(Action.CANCEL_SWITCHOVER, "switchover to this node, which already leads; dropped");
+        }
+        return Decision.of(Action.LEAD, "primary on timeline " + pg.timeline() + " at " + lsn(pg.lsn())
+                + "; lease renewed");
+    }
+
+    /** Null when the target can take over now; else why not. */
+    private static String unfitForSwitchover(Snapshot s, Member target, String name) {
+        if (target == null) {
+            return name + " is not a member";
+        }
+        if (!target.runningReplica() || !target.streaming()) {
+            return name + " is not a streaming replica";
+        }
+        if (!fresh(target, s)) {
+            return name + " has not reported since " + target.updated();
+        }
+        if (s.settings().synchronous() && !s.cluster().syncStandbys().isEmpty()
+                && !s.cluster().syncStandbys().contains(name)) {
+            return name + " is not the synchronous standby " + s.cluster().syncStandbys();
+        }
+        long behind = s.pg().lsn() - target.lsn();
+        if (behind > s.settings().maximumLagOnFailover()) {
+            return name + " is " + behind + " bytes behind";
+        }
+        return null;
+    }
+
+    private static Decision following(Snapshot s) {
+        ClusterState c = s.cluster();
+        PgStatus pg = s.pg();
+        String leaderName = c.leader().name();
+        Member leader = c.members().get(leaderName);
+        if (pg.runningPrimary()) {
+            return Decision.of(Action.DEMOTE, leader, leaderName + " holds the leader key: demoting this primary");
+        }
+        if (c.reinit().contains(s.settings().name())) {
+            if (leader == null || leader.role() != Role.PRIMARY) {
+                return Decision.of(Action.WAIT, "reinit requested; waiting for leader " + leaderName + " to run as primary");
+            }
+            return Decision.of(Action.RESEED, leader, "reinit requested: seeding again from " + leaderName);
+        }
+        if (leader == null) {
+            return Decision.of(Action.WAIT, leaderName + " holds the leader key but has not published its member key yet");
+        }
+        if (!pg.hasData()) {
+            if (leader.role() != Role.PRIMARY || !"running".equals(leader.state())) {
+                return Decision.of(Action.WAIT, "empty data directory; waiting for leader " + leaderName + " to run as primary");
+            }
+            return Decision.of(Action.SEED, leader, "empty data directory: seeding from leader " + leaderName);
+        }
+        if (!pg.running()) {
+            if (pg.wasPrimary()) {
+                return Decision.of(Action.REWIND, leader, "stopped after running as a primary; leader is "
+                        + leaderName + ": rewinding before following it");
+            }
+            return Decision.of(Action.START_REPLICA, leader, "stopped standby: starting it to follow " + leaderName);
+        }
+        if (!leaderName.equals(s.memory().following())) {
+            return Decision.of(Action.FOLLOW, leader, "following new leader " + leaderName);
+        }
+        if (pg.streaming()) {
+            return Decision.of(Action.WAIT, "replica streaming from " + leaderName + " on timeline " + pg.timeline()
+                    + " at " + lsn(pg.lsn()));
+        }
+        Instant since = s.memory().notStreamingSince();
+        if (since != null && leader.timeline() > pg.timeline()
+                && Duration.between(since, s.now()).compareTo(REWIND_AFTER) >= 0) {
+            return Decision.of(Action.REWIND, leader, "not streaming from " + leaderName + " since " + since
+                    + " and on timeline " + pg.timeline() + " while it is on " + leader.timeline() + ": rewinding");
+        }
+        return Decision.of(Action.WAIT, "replica following " + leaderName + ", not streaming yet (timeline "
+                + pg.timeline() + " at " + lsn(pg.lsn()) + ")");
+    }
+
+    private static Decision noLeader(Snapshot s) {
+        ClusterState c = s.cluster();
+        PgStatus pg = s.pg();
+        String me = s.settings().name();
+        if (c.initializedBy() == null) {
+            return Decision.of(Action.INITIALIZE, pg.hasData()
+                    ? "cluster not initialized: claiming it with the existing data directory"
+                    : "cluster not initialized: claiming it to run initdb");
+        }
+        if (!pg.hasData()) {
+            if (me.equals(c.initializedBy())) {
+                return Decision.of(Action.INITIALIZE, "resuming this node's unfinished bootstrap");
+            }
+            return Decision.of(Action.WAIT, "empty data directory and no leader to copy from");
+        }
+        if (!pg.running()) {
+            return Decision.of(Action.START_REPLICA, "no leader; starting read-only before the leader race");
+        }
+        if (pg.runningPrimary()) {
+            return leaseSafe(s)
+                    ? Decision.of(Action.ACQUIRE, "running primary without the leader key: taking it")
+                    : Decision.of(Action.DEMOTE, "running primary without the leader key and without a live lease: demoting");
+        }
+        return candidate(s);
+    }
+
+    /** A running replica with no leader: take the key only if nothing says another node should. */
+    private static Decision candidate(Snapshot s) {
+        ClusterState c = s.cluster();
+        PgStatus pg = s.pg();
+        String me = s.settings().name();
+        Switchover sw = c.switchover();
+        if (sw != null && !stale(sw.requested(), s.now())) {
+            if (!sw.to().equals(me)) {
+                return Decision.of(Action.WAIT, "switchover to " + sw.to() + " in progress");
+            }
+            LeaderPosition last = c.lastLeaderPosition();
+            if (last != null && sw.from() != null && sw.from().equals(last.leader()) && pg.lsn() <= last.lsn()) {
+                return Decision.of(Action.WAIT, "switchover target: waiting to receive " + last.leader()
+                        + "'s final WAL " + lsn(last.lsn()) + " (have " + lsn(pg.lsn()) + ")");
+            }
+            return Decision.of(Action.ACQUIRE, "switchover target: taking the leader key");
+        }
+        Failover fo = c.failover();
+        if (fo != null && !stale(fo.requested(), s.now())) {
+            return fo.to().equals(me)
+                    ? Decision.of(Action.ACQUIRE, "manual failover to this node: taking the leader key")
+                    : Decision.of(Action.WAIT, "manual failover to " + fo.to() + " in progress");
+        }
+        if (s.settings().synchronous()) {
+            if (!c.syncStandbys().contains(me)) {
+                return Decision.of(Action.WAIT, "synchronous mode: only " + (c.syncStandbys().isEmpty()
+                        ? "a synchronous standby (none yet)" : c.syncStandbys().toString()) + " may be promoted");
+            }
+            for (String other : c.syncStandbys()) {
+                if (other.equals(me)) {
+                    continue;
+                }
+                Member m = c.members().get(other);
+                if (m == null || !fresh(m, s)) {
+                    return Decision.of(Action.WAIT, "synchronous mode: " + other
+                            + " may hold acknowledged commits and has not reported");
+                }
+                if (ahead(m, me, pg)) {
+                    return Decision.of(Action.WAIT, "synchronous mode: " + other + " is further ahead");
+                }
+            }
+            // WAL that only a non-synchronous replica has was never acknowledged to a client
+            return Decision.of(Action.ACQUIRE, "no leader; synchronous standby (timeline " + pg.timeline() + " at "
+                    + lsn(pg.lsn()) + "): taking the leader key");
+        } else {
+            LeaderPosition last = c.lastLeaderPosition();
+            if (last != null && last.timeline() == pg.timeline()
+                    && last.lsn() - pg.lsn() > s.settings().maximumLagOnFailover()) {
+                return Decision.of(Action.WAIT, (last.lsn() - pg.lsn()) + " bytes behind the last leader position "
+                        + lsn(last.lsn()) + ", more than maximum-lag-on-failover "
+                        + s.settings().maximumLagOnFailover());
+            }
+            if (last != null && last.timeline() > pg.timeline()) {
+                return Decision.of(Action.WAIT, "on timeline " + pg.timeline() + ", older than the last leader's "
+                        + last.timeline());
+            }
+        }
+        for (Member m : c.members().values()) {
+            if (!m.name().equals(me) && m.runningReplica() && fresh(m, s) && ahead(m, me, pg)) {
+                return Decision.of(Action.WAIT, "no leader; " + m.name() + " is further ahead (timeline "
+                        + m.timeline() + " at " + lsn(m.lsn()) + ")");
+            }
+        }
+        return Decision.of(Action.ACQUIRE, "no leader; the healthiest replica (timeline " + pg.timeline() + " at "
+                + lsn(pg.lsn()) + "): taking the leader key");
+    }
+
+    /** Member {@code m} should win over this node: newer timeline, more WAL, or equal and a smaller name. */
+    private static boolean ahead(Member m, String me, PgStatus pg) {
+        if (m.timeline() != pg.timeline()) {
+            return m.timeline() > pg.timeline();
+        }
+        if (m.lsn() != pg.lsn()) {
+            return Long.compareUnsigned(m.lsn(), pg.lsn()) > 0;
+        }
+        return m.name().compareTo(me) < 0;
+    }
+
+    /** Reported within the ttl: a member whose agent stalls longer is not counted on. */
+    private static boolean fresh(Member m, Snapshot s) {
+        return m.updated() != null && m.updated().plus(s.settings().ttl()).isAfter(s.now());
+    }
+
+    private static boolean stale(Instant requested, Instant now) {
+        return requested == null || requested.plus(REQUEST_LIFETIME).isBefore(now);
+    }
+
+    private static String describe(PgStatus pg) {
+        if (!pg.hasData()) {
+            return "an empty data directory";
+        }
+        return !pg.running() ? "a stopped PostgreSQL" : pg.inRecovery() ? "a replica" : "a primary";
+    }
+
+    static String lsn(long value) {
+        return new Lsn(value).toString();
+    }
+}

@@ -1,0 +1,444 @@
+package dev.pgvault.ha.decide;
+
+import static dev.pgvault.ha.decide.Situation.NOW;
+import static dev.pgvault.ha.decide.Situation.member;
+import static dev.pgvault.ha.decide.Situation.primary;
+import static dev.pgvault.ha.decide.Situation.replica;
+import static dev.pgvault.ha.decide.Situation.stopped;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.ha.cluster.Failover;
+import dev.pgvault.ha.cluster.Leader;
+import dev.pgvault.ha.cluster.LeaderPosition;
+import dev.pgvault.ha.cluster.Member;
+import dev.pgvault.ha.cluster.Role;
+import dev.pgvault.ha.cluster.Switchover;
+import dev.pgvault.ha.pg.PgStatus;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The decision over many snapshots; each asserts the action and the words an operator reads in the log. */
+class DeciderTest {
+
+    private static void expect(Situation s, Action action, String reasonPart) {
+        Decision d = s.decide();
+        assertEquals(action, d.action(), d.toString());
+        assertTrue(d.reason().contains(reasonPart), "reason '" + d.reason() + "' lacks '" + reasonPart + "'");
+    }
+
+    @Nested
+    class Bootstrap {
+        @Test
+        void anUninitializedClusterIsClaimedForInitdb() {
+            Situation s = new Situation();
+            s.initializedBy = null;
+            s.pg = PgStatus.empty();
+            expect(s, Action.INITIALIZE, "claiming it to run initdb");
+        }
+
+        @Test
+        void anUninitializedClusterIsClaimedWithExistingData() {
+            Situation s = new Situation();
+            s.initializedBy = null;
+            s.pg = stopped(true);
+            expect(s, Action.INITIALIZE, "existing data directory");
+        }
+
+        @Test
+        void anotherNodesBootstrapIsWaitedFor() {
+            Situation s = new Situation();
+            s.initializedBy = "n2";
+            s.pg = PgStatus.empty();
+            expect(s, Action.WAIT, "no leader to copy from");
+        }
+
+        @Test
+        void ownUnfinishedBootstrapIsResumed() {
+            Situation s = new Situation();
+            s.initializedBy = "n1";
+            s.pg = PgStatus.empty();
+            expect(s, Action.INITIALIZE, "unfinished bootstrap");
+        }
+
+        @Test
+        void anEmptyNodeSeedsFromARunningLeader() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 1, 5000));
+            s.pg = PgStatus.empty();
+            Decision d = s.decide();
+            assertEquals(Action.SEED, d.action());
+            assertEquals("n2", d.target().name());
+        }
+
+        @Test
+        void anEmptyNodeWaitsForALeaderThatIsNotRunningYet() {
+            Member starting = new Member("n2", "u", "h", 1, Role.STOPPED, "starting", 0, 0, false, NOW);
+            Situation s = new Situation().leader("n2").with(starting);
+            s.pg = PgStatus.empty();
+            expect(s, Action.WAIT, "waiting for leader n2 to run as primary");
+        }
+    }
+
+    @Nested
+    class Leading {
+        @Test
+        void aLeaderWithALiveLeaseLeads() {
+            Situation s = new Situation().leader("n1");
+            s.pg = primary(1, 5000);
+            expect(s, Action.LEAD, "lease renewed");
+        }
+
+        @Test
+        void aLeaderWhoseLeaseCouldExpireWithinTheMarginDemotes() {
+            Situation s = new Situation().leader("n1");
+            s.pg = primary(1, 5000);
+            s.leaseValidUntil = NOW.plusSeconds(5); // margin = 1 s loop + 2 s request + 3 s stop
+            expect(s, Action.DEMOTE, "could not be renewed");
+        }
+
+        @Test
+        void aLeaderWithAStandbyPromotesIt() {
+            Situation s = new Situation().leader("n1");
+            s.pg = replica(1, 5000, false);
+            expect(s, Action.PROMOTE, "promoting");
+        }
+
+        @Test
+        void aLeaderWithAStoppedPrimaryStartsIt() {
+            Situation s = new Situation().leader("n1");
+            s.pg = stopped(true);
+            expect(s, Action.START_PRIMARY, "stopped");
+        }
+
+        @Test
+        void aLeaderWithoutDataReleasesTheKey() {
+            Situation s = new Situation().leader("n1");
+            s.pg = PgStatus.empty();
+            expect(s, Action.RELEASE, "without a data directory");
+        }
+
+        @Test
+        void aLeaderKeyOfAnEarlierRunIsAdopted() {
+            Situation s = new Situation();
+            s.leader = new Leader("n1", 0x9999);
+            s.pg = primary(1, 5000);
+            expect(s, Action.ADOPT_LEASE, "earlier run");
+        }
+    }
+
+    @Nested
+    class EtcdUnreachable {
+        @Test
+        void aPrimaryKeepsRunningWhileTheLeaseSurelyHolds() {
+            Situation s = new Situation();
+            s.etcdDown = true;
+            s.pg = primary(1, 5000);
+            s.leaseValidUntil = NOW.plusSeconds(8);
+            expect(s, Action.WAIT, "the lease holds until");
+        }
+
+        @Test
+        void aPrimaryDemotesBeforeTheLeaseCanExpire() {
+            Situation s = new Situation();
+            s.etcdDown = true;
+            s.pg = primary(1, 5000);
+            s.leaseValidUntil = NOW.plusSeconds(6);
+            expect(s, Action.DEMOTE, "etcd unreachable and the lease could expire");
+        }
+
+        @Test
+        void aPrimaryThatNeverHadALeaseDemotes() {
+            Situation s = new Situation();
+            s.etcdDown = true;
+            s.pg = primary(1, 5000);
+            s.leaseValidUntil = null;
+            expect(s, Action.DEMOTE, "etcd unreachable");
+        }
+
+        @Test
+        void aReplicaJustWaits() {
+            Situation s = new Situation();
+            s.etcdDown = true;
+            expect(s, Action.WAIT, "nothing to do as a replica");
+        }
+    }
+
+    @Nested
+    class Following {
+        @Test
+        void aPrimaryThatIsNotTheLeaderDemotes() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
+            s.pg = primary(1, 5000);
+            Decision d = s.decide();
+            assertEquals(Action.DEMOTE, d.action());
+            assertEquals("n2", d.target().name());
+        }
+
+        @Test
+        void aPrimaryDemotesEvenBeforeTheLeaderPublishedItsMemberKey() {
+            Situation s = new Situation().leader("n2");
+            s.pg = primary(1, 5000);
+            Decision d = s.decide();
+            assertEquals(Action.DEMOTE, d.action());
+            assertNull(d.target());
+        }
+
+        @Test
+        void aStoppedFormerPrimaryIsRewound() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
+            s.pg = stopped(true);
+            expect(s, Action.REWIND, "rewinding before following it");
+        }
+
+        @Test
+        void aStoppedStandbyIsStarted() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 1, 9000));
+            s.pg = stopped(false);
+            expect(s, Action.START_REPLICA, "follow n2");
+        }
+
+        @Test
+        void aReplicaPointedElsewhereFollowsTheNewLeader() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
+            s.following = "n3";
+            expect(s, Action.FOLLOW, "following new leader n2");
+        }
+
+        @Test
+        void aStreamingReplicaWaits() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 1, 9000));
+            s.following = "n2";
+            expect(s, Action.WAIT, "replica streaming from n2");
+        }
+
+        @Test
+        void aReplicaStuckOnAnOlderTimelineIsRewound() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
+            s.following = "n2";
+            s.pg = replica(1, 5000, false);
+            s.notStreamingSince = NOW.minusSeconds(11);
+            expect(s, Action.REWIND, "on timeline 1 while it is on 2");
+        }
+
+        @Test
+        void aReplicaNotStreamingForAShortWhileWaits() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
+            s.following = "n2";
+            s.pg = replica(1, 5000, false);
+            s.notStreamingSince = NOW.minusSeconds(3);
+            expect(s, Action.WAIT, "not streaming yet");
+        }
+
+        @Test
+        void aReplicaOnTheSameTimelineIsNeverRewound() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 1, 9000));
+            s.following = "n2";
+            s.pg = replica(1, 5000, false);
+            s.notStreamingSince = NOW.minusSeconds(60);
+            expect(s, Action.WAIT, "not streaming yet");
+        }
+
+        @Test
+        void reinitReseedsFromTheLeader() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 1, 9000));
+            s.reinit.add("n1");
+            expect(s, Action.RESEED, "reinit requested");
+        }
+    }
+
+    @Nested
+    class Failover_ {
+        private Situation noLeader() {
+            Situation s = new Situation();
+            s.lastPosition = new LeaderPosition("n0", 1, 1000);
+            s.pg = replica(1, 1000, false);
+            return s;
+        }
+
+        @Test
+        void theHealthiestReplicaTakesTheKey() {
+            Situation s = noLeader().with(member("n2", Role.REPLICA, 1, 900));
+            expect(s, Action.ACQUIRE, "the healthiest replica");
+        }
+
+        @Test
+        void aReplicaBehindAnotherWaits() {
+            Situation s = noLeader().with(member("n2", Role.REPLICA, 1, 1100));
+            expect(s, Action.WAIT, "n2 is further ahead");
+        }
+
+        @Test
+        void aTieGoesToTheSmallerName() {
+            Situation s = noLeader().with(member("n0b", Role.REPLICA, 1, 1000));
+            expect(s, Action.WAIT, "n0b is further ahead");
+            Situation t = noLeader().with(member("n2", Role.REPLICA, 1, 1000));
+            expect(t, Action.ACQUIRE, "healthiest");
+        }
+
+        @Test
+        void aNewerTimelineWinsOverMoreWal() {
+            Situation s = noLeader().with(member("n2", Role.REPLICA, 2, 10));
+            expect(s, Action.WAIT, "n2 is further ahead");
+        }
+
+        @Test
+        void aMemberThatStoppedReportingIsNotCountedOn() {
+            Member old = new Member("n2", "u", "h", 1, Role.REPLICA, "running", 1, 5000, true, NOW.minusSeconds(30));
+            Situation s = noLeader().with(old);
+            expect(s, Action.ACQUIRE, "healthiest");
+        }
+
+        @Test
+        void aReplicaTooFarBehindTheLastLeaderPositionWaits() {
+            Situation s = noLeader();
+            s.lastPosition = new LeaderPosition("n0", 1, 1000 + (1 << 20) + 1);
+            expect(s, Action.WAIT, "more than maximum-lag-on-failover");
+        }
+
+        @Test
+        void aStoppedNodeStartsReadOnlyFirst() {
+            Situation s = noLeader();
+            s.pg = stopped(true);
+            expect(s, Action.START_REPLICA, "read-only");
+        }
+
+        @Test
+        void aRunningPrimaryWithALiveLeaseRetakesTheKey() {
+            Situation s = noLeader();
+            s.pg = primary(1, 2000);
+            expect(s, Action.ACQUIRE, "running primary without the leader key");
+        }
+
+        @Test
+        void aRunningPrimaryWithoutALiveLeaseDemotes() {
+            Situation s = noLeader();
+            s.pg = primary(1, 2000);
+            s.leaseValidUntil = NOW.plusSeconds(1);
+            expect(s, Action.DEMOTE, "without a live lease");
+        }
+
+        @Test
+        void manualFailoverGoesToTheNamedNodeEvenIfBehind() {
+            Situation s = noLeader().with(member("n2", Role.REPLICA, 1, 5000));
+            s.failover = new Failover("n1", NOW.minusSeconds(1));
+            expect(s, Action.ACQUIRE, "manual failover");
+            Situation t = noLeader();
+            t.failover = new Failover("n3", NOW.minusSeconds(1));
+            expect(t, Action.WAIT, "manual failover to n3");
+        }
+
+        @Test
+        void aStaleManualFailoverIsIgnored() {
+            Situation s = noLeader();
+            s.failover = new Failover("n3", NOW.minusSeconds(120));
+            expect(s, Action.ACQUIRE, "healthiest");
+        }
+    }
+
+    @Nested
+    class Synchronous {
+        private Situation noLeader() {
+            Situation s = new Situation();
+            s.synchronous = true;
+            s.lastPosition = new LeaderPosition("n0", 1, 1000);
+            return s;
+        }
+
+        @Test
+        void onlyTheSynchronousStandbyMayBePromoted() {
+            Situation s = noLeader().with(member("n2", Role.REPLICA, 1, 500));
+            s.sync.add("n2");
+            expect(s, Action.WAIT, "only [n2] may be promoted");
+        }
+
+        @Test
+        void theSynchronousStandbyIsPromotedEvenWhenAnotherHasMoreWal() {
+            // the other's extra WAL was never acknowledged to a client: nothing committed is lost
+            Situation s = noLeader().with(member("n2", Role.REPLICA, 1, 5000));
+            s.sync.add("n1");
+            expect(s, Action.ACQUIRE, "synchronous standby");
+        }
+
+        @Test
+        void noSynchronousStandbyYetMeansNoAutomaticFailover() {
+            Situation s = noLeader();
+            expect(s, Action.WAIT, "none yet");
+        }
+
+        @Test
+        void duringAChangeOfStandbyBothMustReportAndTheFurthestWins() {
+            Situation r = noLeader().with(member("n2", Role.REPLICA, 1, 1800));
+            r.sync.add("n1");
+            r.sync.add("n2");
+            expect(r, Action.WAIT, "synchronous mode: n2 is further ahead");
+            Situation s = noLeader().with(member("n2", Role.REPLICA, 1, 800));
+            s.sync.add("n1");
+            s.sync.add("n2");
+            expect(s, Action.ACQUIRE, "synchronous standby");
+            Situation t = noLeader();
+            t.sync.add("n1");
+            t.sync.add("n2");
+            expect(t, Action.WAIT, "n2 may hold acknowledged commits and has not reported");
+        }
+
+        @Test
+        void lagDoesNotStopTheSynchronousStandby() {
+            Situation s = noLeader();
+            s.sync.add("n1");
+            s.lastPosition = new LeaderPosition("n0", 1, 1000 + (10 << 20));
+            expect(s, Action.ACQUIRE, "synchronous standby");
+        }
+    }
+
+    @Nested
+    class Switchovers {
+        @Test
+        void theLeaderStepsDownToAStreamingTarget() {
+            Situation s = new Situation().leader("n1").with(member("n2", Role.REPLICA, 1, 4900));
+            s.pg = primary(1, 5000);
+            s.switchover = new Switchover("n1", "n2", NOW.minusSeconds(1));
+            Decision d = s.decide();
+            assertEquals(Action.STEP_DOWN, d.action(), d.toString());
+            assertEquals("n2", d.target().name());
+        }
+
+        @Test
+        void theLeaderWaitsForATargetThatIsNotStreaming() {
+            Member n2 = new Member("n2", "u", "h", 1, Role.REPLICA, "running", 1, 4900, false, NOW);
+            Situation s = new Situation().leader("n1").with(n2);
+            s.pg = primary(1, 5000);
+            s.switchover = new Switchover("n1", "n2", NOW.minusSeconds(1));
+            expect(s, Action.LEAD, "n2 is not a streaming replica");
+        }
+
+        @Test
+        void aSwitchoverToAnUnknownNodeWaitsThenIsDropped() {
+            Situation s = new Situation().leader("n1");
+            s.pg = primary(1, 5000);
+            s.switchover = new Switchover("n1", "nx", NOW.minusSeconds(1));
+            expect(s, Action.LEAD, "nx is not a member");
+            s.switchover = new Switchover("n1", "nx", NOW.minusSeconds(61));
+            expect(s, Action.CANCEL_SWITCHOVER, "did not happen");
+        }
+
+        @Test
+        void theTargetWaitsForTheFinalWalThenTakesTheKey() {
+            Situation s = new Situation();
+            s.switchover = new Switchover("n0", "n1", NOW.minusSeconds(2));
+            s.lastPosition = new LeaderPosition("n0", 1, 2000);
+            s.pg = replica(1, 2000, true);
+            expect(s, Action.WAIT, "final WAL");
+            s.pg = replica(1, 2100, true);
+            expect(s, Action.ACQUIRE, "switchover target");
+        }
+
+        @Test
+        void othersStandBackDuringASwitchover() {
+            Situation s = new Situation().with(member("n2", Role.REPLICA, 1, 10));
+            s.switchover = new Switchover("n0", "n2", NOW.minusSeconds(2));
+            s.pg = replica(1, 99999, true);
+            expect(s, Action.WAIT, "switchover to n2 in progress");
+        }
+    }
+}
