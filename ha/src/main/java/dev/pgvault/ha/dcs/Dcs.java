@@ -25,6 +25,12 @@ public interface Dcs extends AutoCloseable {
      */
     Instant keepAlive() throws DcsException;
 
+    /**
+     * Takes over a lease an earlier run of this agent left (its leader key still names this node):
+     * renews it and makes it this agent's lease. Returns until when it is certainly valid.
+     */
+    Instant adoptLease(long leaseId) throws DcsException;
+
     /** The lease this agent holds now, 0 when none. */
     long leaseId();
 

@@ -1,0 +1,275 @@
+package dev.pgvault.ha.dcs;
+
+import dev.pgvault.ha.cluster.ClusterState;
+import dev.pgvault.ha.cluster.Failover;
+import dev.pgvault.ha.cluster.Leader;
+import dev.pgvault.ha.cluster.LeaderPosition;
+import dev.pgvault.ha.cluster.Member;
+import dev.pgvault.ha.cluster.Switchover;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@link Dcs} on etcd v3 through jetcd. Keys live under {@code /pgvault/<cluster>/}: {@code initialize},
+ * {@code leader} and {@code members/<name>} (both bound to the agent's lease), {@code position},
+ * {@code sync}, {@code switchover}, {@code failover} and {@code reinit/<name>}.
+ *
+ * <p>jetcd does not retry a request that fails while etcd changes leader (FACTS.md), and a request to
+ * a stopped etcd can wait on reconnects: every call here is bounded by the request timeout and the
+ * agent's next cycle is the retry.
+ */
+public final class EtcdDcs implements Dcs {
+    private final Client client;
+    private final KV kv;
+    private final Lease leases;
+    private final String prefix;
+    private final Duration ttl;
+    private final Duration timeout;
+    private final String endpoints;
+    private final Clock clock;
+    private volatile long leaseId;
+
+    public EtcdDcs(List<URI> endpoints, String cluster, Duration ttl, Duration timeout, Clock clock) {
+        this.client = Client.builder().endpoints(endpoints).connectTimeout(timeout)
+                .retryMaxDuration(timeout).build();
+        this.kv = client.getKVClient();
+        this.leases = client.getLeaseClient();
+        this.prefix = "/pgvault/" + cluster + "/";
+        this.ttl = ttl;
+        this.timeout = timeout;
+        this.endpoints = endpoints.toString();
+        this.clock = clock;
+    }
+
+    private ByteSequence key(String name) {
+        return bytes(prefix + name);
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    private <T> T call(CompletableFuture<T> request, String what) throws DcsException {
+        try {
+            return request.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            request.cancel(true);
+            throw new DcsException("etcd " + endpoints + ": " + what + " did not answer within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new DcsException("etcd " + endpoints + ": " + what + " failed: " + firstLine(cause), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DcsException("interrupted during etcd " + what);
+        }
+    }
+
+    private static String firstLine(Throwable t) {
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    @Override
+    public ClusterState read() throws DcsException {
+        GetResponse all = call(kv.get(bytes(prefix), GetOption.builder().isPrefix(true).build()), "read of " + prefix);
+        String initializedBy = null;
+        Leader leader = null;
+        Map<String, Member> members = new HashMap<>();
+        LeaderPosition position = null;
+        Set<String> sync = Set.of();
+        Switchover switchover = null;
+        Failover failover = null;
+        Set<String> reinit = new HashSet<>();
+        for (KeyValue kvp : all.getKvs()) {
+            String name = kvp.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length());
+            String value = kvp.getValue().toString(StandardCharsets.UTF_8);
+            try {
+                if (name.equals("initialize")) {
+                    initializedBy = value;
+                } else if (name.equals("leader")) {
+                    leader = new Leader(value, kvp.getLease());
+                } else if (name.startsWith("members/")) {
+                    Member m = KeyValues.member(value);
+                    members.put(m.name(), m);
+                } else if (name.equals("position")) {
+                    position = KeyValues.position(value);
+                } else if (name.equals("sync")) {
+                    sync = KeyValues.sync(value);
+                } else if (name.equals("switchover")) {
+                    switchover = KeyValues.switchover(value);
+                } else if (name.equals("failover")) {
+                    failover = KeyValues.failover(value);
+                } else if (name.startsWith("reinit/")) {
+                    reinit.add(name.substring("reinit/".length()));
+                }
+            } catch (IOException | RuntimeException bad) {
+                // a value this version cannot read counts as absent; the writer rewrites its keys every cycle
+                continue;
+            }
+        }
+        return new ClusterState(initializedBy, leader, members, position, sync, switchover, failover, reinit);
+    }
+
+    @Override
+    public Instant keepAlive() throws DcsException {
+        long id = leaseId;
+        if (id != 0) {
+            Instant sent = clock.instant();
+            if (renew(id)) {
+                return sent.plus(ttl);
+            }
+        }
+        Instant sent = clock.instant();
+        leaseId = call(leases.grant(ttl.toSeconds()), "lease grant").getID();
+        return sent.plus(ttl);
+    }
+
+    /** True when the lease was renewed, false when etcd says it no longer exists. */
+    private boolean renew(long id) throws DcsException {
+        try {
+            LeaseKeepAliveResponse r = call(leases.keepAliveOnce(id), "lease renewal");
+            return r.getTTL() > 0;
+        } catch (DcsException e) {
+            if (e.getMessage().contains("lease not found")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public Instant adoptLease(long id) throws DcsException {
+        Instant sent = clock.instant();
+        if (!renew(id)) {
+            throw new DcsException("lease " + Long.toHexString(id) + " has expired");
+        }
+        leaseId = id;
+        return sent.plus(ttl);
+    }
+
+    @Override
+    public long leaseId() {
+        return leaseId;
+    }
+
+    private PutOption withLease() throws DcsException {
+        if (leaseId == 0) {
+            throw new DcsException("no etcd lease yet");
+        }
+        return PutOption.builder().withLeaseId(leaseId).build();
+    }
+
+    @Override
+    public void publish(Member member) throws DcsException {
+        call(kv.put(key("members/" + member.name()), bytes(KeyValues.member(member)), withLease()), "member update");
+    }
+
+    @Override
+    public boolean claimInitialize(String name) throws DcsException {
+        return createIfAbsent("initialize", name, PutOption.DEFAULT);
+    }
+
+    private boolean createIfAbsent(String name, String value, PutOption option) throws DcsException {
+        ByteSequence k = key(name);
+        TxnResponse r = call(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0)))
+                .Then(Op.put(k, bytes(value), option)).commit(), "create of " + name);
+        return r.isSucceeded();
+    }
+
+    @Override
+    public void abandonInitialize(String name) throws DcsException {
+        ByteSequence k = key("initialize");
+        call(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.value(bytes(name))))
+                .Then(Op.delete(k, DeleteOption.DEFAULT)).commit(), "release of initialize");
+    }
+
+    @Override
+    public boolean acquireLeader(String name) throws DcsException {
+        return createIfAbsent("leader", name, withLease());
+    }
+
+    @Override
+    public void releaseLeader(String name) throws DcsException {
+        ByteSequence k = key("leader");
+        GetResponse current = call(kv.get(k), "read of leader");
+        for (KeyValue held : current.getKvs()) {
+            if (held.getValue().toString(StandardCharsets.UTF_8).equals(name) && held.getLease() == leaseId) {
+                call(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(held.getModRevision())))
+                        .Then(Op.delete(k, DeleteOption.DEFAULT)).commit(), "release of leader");
+            }
+        }
+    }
+
+    @Override
+    public void publishLeaderPosition(LeaderPosition position) throws DcsException {
+        call(kv.put(key("position"), bytes(KeyValues.position(position))), "position update");
+    }
+
+    @Override
+    public void writeSyncStandbys(Set<String> members) throws DcsException {
+        call(kv.put(key("sync"), bytes(KeyValues.sync(members))), "sync update");
+    }
+
+    @Override
+    public void requestSwitchover(Switchover request) throws DcsException {
+        call(kv.put(key("switchover"), bytes(KeyValues.switchover(request))), "switchover request");
+    }
+
+    @Override
+    public void clearSwitchover() throws DcsException {
+        call(kv.delete(key("switchover")), "switchover removal");
+    }
+
+    @Override
+    public void requestFailover(Failover request) throws DcsException {
+        call(kv.put(key("failover"), bytes(KeyValues.failover(request))), "failover request");
+    }
+
+    @Override
+    public void clearFailover() throws DcsException {
+        call(kv.delete(key("failover")), "failover removal");
+    }
+
+    @Override
+    public void requestReinit(String member) throws DcsException {
+        call(kv.put(key("reinit/" + member), bytes(clock.instant().toString())), "reinit request");
+    }
+
+    @Override
+    public void clearReinit(String member) throws DcsException {
+        call(kv.delete(key("reinit/" + member)), "reinit removal");
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.pgvault.ha.decide;
+
+import dev.pgvault.ha.pg.Standby;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How the leader in synchronous mode moves to the right synchronous standby, one safe step per
+ * cycle. The invariant: every member that may hold an acknowledged commit is in etcd's sync set
+ * before PostgreSQL waits for it, and leaves the set only after PostgreSQL stopped waiting for it
+ * alone. So the set only grows before {@code synchronous_standby_names} changes and only shrinks
+ * after the new standby is confirmed synchronous.
+ *
+ * @param writeSet the sync set to write to etcd first (null: leave it)
+ * @param standbyNames the value of synchronous_standby_names to apply after (null: leave it)
+ * @param reason one line for the log, null when nothing changes
+ */
+public record SyncPlan(Set<String> writeSet, String standbyNames, String reason) {
+
+    static final SyncPlan NOTHING = new SyncPlan(null, null, null);
+
+    /**
+     * @param set etcd's sync set
+     * @param applied the synchronous_standby_names this agent applied (null: unknown, e.g. after a restart)
+     * @param standbys pg_stat_replication on the leader
+     * @param members names of the cluster's members (a standby that is not one is never chosen)
+     */
+    public static SyncPlan plan(Set<String> set, String applied, List<Standby> standbys, Collection<String> members) {
+        // 1. the chosen standby confirmed synchronous: drop the others from the set
+        for (Standby s : standbys) {
+            if (s.synchronous() && quote(s.name()).equals(applied) && !set.equals(Set.of(s.name()))) {
+                return new SyncPlan(Set.of(s.name()), null, s.name() + " is synchronous: the sync set is now just it");
+            }
+        }
+        // 2. the set's one member streams: make sure PostgreSQL waits for it
+        if (set.size() == 1) {
+            String only = set.iterator().next();
+            if (streaming(standbys, only)) {
+                return quote(only).equals(applied) ? NOTHING
+                        : new SyncPlan(null, quote(only), "waiting for " + only + " on every commit");
+            }
+        }
+        // 3. choose a streaming member, preferring one already in the set; grow the set first
+        String pick = null;
+        for (Standby s : standbys) {
+            if (s.streaming() && members.contains(s.name())
+                    && (pick == null || set.contains(s.name()) && !set.contains(pick)
+                    || set.contains(s.name()) == set.contains(pick) && s.name().compareTo(pick) < 0)) {
+                pick = s.name();
+            }
+        }
+        if (pick != null) {
+            if (quote(pick).equals(applied)) {
+                return NOTHING; // waiting for it to report 'sync'
+            }
+            if (!set.contains(pick)) {
+                Set<String> grown = new HashSet<>(set);
+                grown.add(pick);
+                return new SyncPlan(grown, null, "adding " + pick + " to the sync set before waiting for it");
+            }
+            return new SyncPlan(null, quote(pick), "choosing " + pick + " as the synchronous standby");
+        }
+        // 4. nobody streams: stop waiting, but only after etcd says nobody may be promoted
+        if (!set.isEmpty()) {
+            return new SyncPlan(Set.of(), null, "no streaming standby: emptying the sync set (no automatic failover)");
+        }
+        return "".equals(applied) ? NOTHING : new SyncPlan(null, "", "no streaming standby: commits do not wait");
+    }
+
+    private static boolean streaming(List<Standby> standbys, String name) {
+        return standbys.stream().anyMatch(s -> s.streaming() && s.name().equals(name));
+    }
+
+    /** A member name as synchronous_standby_names takes it: a quoted identifier. */
+    public static String quote(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
+    public boolean changes() {
+        return writeSet != null || standbyNames != null;
+    }
+}
