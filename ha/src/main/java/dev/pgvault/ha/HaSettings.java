@@ -32,16 +32,22 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
 
     /** How long one etcd request may take before the cycle treats etcd as unreachable. */
     public Duration requestTimeout() {
-        long millis = Math.max(500, Math.min(2000, ttl.toMillis() / 5));
+        long millis = Math.max(500, Math.min(2000, ttl.toMillis() / 10));
         return Duration.ofMillis(millis);
     }
 
     /**
-     * How long before its lease could expire a leader must start demoting: one more cycle, one more
-     * request, and the time to stop PostgreSQL. Checked against the ttl when the configuration loads.
+     * How long before its lease could expire a leader must start demoting: the next decision can come
+     * a cycle and two requests later (a failed renewal, a failed read), and then PostgreSQL needs the
+     * stop budget to shut down.
      */
     public Duration demoteMargin() {
-        return loopWait.plus(requestTimeout()).plus(STOP_BUDGET);
+        return loopWait.plus(requestTimeout().multipliedBy(2)).plus(STOP_BUDGET);
+    }
+
+    /** The smallest ttl that survives one failed renewal before demoting: checked when the configuration loads. */
+    public static Duration minimumTtl(Duration loopWait) {
+        return loopWait.multipliedBy(3).plusSeconds(5);
     }
 
     /** Time allowed for a fast shutdown before it becomes an immediate one. */

@@ -1,0 +1,394 @@
+package dev.pgvault.ha.agent;
+
+import dev.pgvault.ha.HaSettings;
+import dev.pgvault.ha.NodeState;
+import dev.pgvault.ha.cluster.ClusterState;
+import dev.pgvault.ha.cluster.LeaderPosition;
+import dev.pgvault.ha.cluster.Member;
+import dev.pgvault.ha.cluster.Role;
+import dev.pgvault.ha.dcs.Dcs;
+import dev.pgvault.ha.dcs.DcsException;
+import dev.pgvault.ha.decide.Action;
+import dev.pgvault.ha.decide.AgentMemory;
+import dev.pgvault.ha.decide.Decider;
+import dev.pgvault.ha.decide.Decision;
+import dev.pgvault.ha.decide.Snapshot;
+import dev.pgvault.ha.decide.SyncPlan;
+import dev.pgvault.ha.pg.LocalPostgres;
+import dev.pgvault.ha.pg.PgControlException;
+import dev.pgvault.ha.pg.PgStatus;
+import dev.pgvault.ha.pg.Repository;
+import dev.pgvault.ha.pg.Upstream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One node's HA agent: every loop-wait it renews its lease, reads etcd and the local PostgreSQL,
+ * asks {@link Decider} what to do, does it, publishes its member key and logs one line. A
+ * {@link LeaseWatchdog} stops a writable PostgreSQL if a cycle ever runs so long that the lease
+ * could expire under it.
+ */
+public final class HaAgent implements AutoCloseable {
+    static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+
+    private final HaSettings settings;
+    private final Dcs dcs;
+    private final LocalPostgres postgres;
+    private final Repository repository;
+    private final Clock clock;
+    private final Consumer<String> log;
+    private final Seeder seeder;
+    private final LeaseWatchdog watchdog;
+
+    private AgentMemory memory = AgentMemory.fresh();
+    /** The synchronous_standby_names this agent applied; null when unknown. */
+    private String appliedStandbyNames;
+    private boolean stanzaReady;
+    private String lastDcsError;
+    private volatile NodeState state;
+    private volatile boolean stopping;
+
+    public HaAgent(HaSettings settings, Dcs dcs, LocalPostgres postgres, Repository repository, Clock clock,
+            Consumer<String> log) {
+        this.settings = settings;
+        this.dcs = dcs;
+        this.postgres = postgres;
+        this.repository = repository;
+        this.clock = clock;
+        this.log = log;
+        this.seeder = new Seeder(settings, postgres, repository, log);
+        this.watchdog = new LeaseWatchdog(postgres, clock, log);
+    }
+
+    /** The latest cycle's view, for the REST API; null before the first cycle ends. */
+    public NodeState state() {
+        return state;
+    }
+
+    /** Runs cycles until {@link #stop()}; then stops PostgreSQL and hands the leader key back. */
+    public void run() {
+        watchdog.start();
+        try {
+            while (!stopping) {
+                Instant began = clock.instant();
+                cycle();
+                long rest = settings.loopWait().toMillis() - Duration.between(began, clock.instant()).toMillis();
+                if (rest > 0 && !stopping) {
+                    try {
+                        Thread.sleep(rest);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+        } finally {
+            shutDown();
+        }
+    }
+
+    public void stop() {
+        stopping = true;
+    }
+
+    /** One cycle; public for tests that step the agent. */
+    public void cycle() {
+        ClusterState cluster = null;
+        try {
+            Instant until = dcs.keepAlive();
+            memory = new AgentMemory(dcs.leaseId(), until, memory.following(), memory.notStreamingSince());
+            cluster = dcs.read();
+            lastDcsError = null;
+        } catch (DcsException e) {
+            if (!e.getMessage().equals(lastDcsError)) {
+                log.accept("etcd: " + e.getMessage());
+                lastDcsError = e.getMessage();
+            }
+        }
+        PgStatus pg = postgres.status();
+        Instant now = clock.instant();
+        Instant notStreaming = pg.runningReplica() && !pg.streaming()
+                ? (memory.notStreamingSince() == null ? now : memory.notStreamingSince()) : null;
+        memory = new AgentMemory(memory.leaseId(), memory.leaseValidUntil(), memory.following(), notStreaming);
+
+        Decision decision = Decider.decide(new Snapshot(settings, cluster, pg, memory, now));
+        log.accept(decision.toString());
+        boolean leader = false;
+        try {
+            leader = act(decision, cluster, pg);
+        } catch (PgControlException | DcsException e) {
+            log.accept(decision.action() + " failed: " + e.getMessage());
+        }
+        PgStatus after = decision.action() == Action.WAIT || decision.action() == Action.LEAD ? pg : postgres.status();
+        watchdog.guard(leader && after.runningPrimary(), memory.leaseValidUntil());
+        if (cluster != null) {
+            try {
+                dcs.publish(member(after));
+            } catch (DcsException e) {
+                log.accept("etcd: " + e.getMessage());
+            }
+        }
+        state = new NodeState(settings.name(), leader, memory.leaseValidUntil(), after, cluster, decision.toString(),
+                clock.instant());
+    }
+
+    /** Does what the decision says; returns whether this node holds the leader key afterwards. */
+    private boolean act(Decision d, ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
+        Upstream up = d.target() == null ? null : new Upstream(d.target().name(), d.target().host(), d.target().port());
+        String me = settings.name();
+        switch (d.action()) {
+            case WAIT -> {
+                return false;
+            }
+            case INITIALIZE -> {
+                return initialize(cluster, pg);
+            }
+            case SEED -> {
+                seeder.seed(up);
+                startStandby(up);
+                return false;
+            }
+            case START_REPLICA -> {
+                startStandby(up);
+                return cluster != null && cluster.leader() != null && cluster.leader().name().equals(me);
+            }
+            case START_PRIMARY -> {
+                postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
+                postgres.start(START_TIMEOUT);
+                return true;
+            }
+            case FOLLOW -> {
+                postgres.configure(true, up, "");
+                postgres.reload();
+                follow(up.name());
+                return false;
+            }
+            case REWIND -> {
+                rewind(up, pg);
+                return false;
+            }
+            case RESEED -> {
+                postgres.stop(HaSettings.STOP_BUDGET);
+                postgres.removeData();
+                seeder.seed(up);
+                startStandby(up);
+                dcs.clearReinit(me);
+                return false;
+            }
+            case ACQUIRE -> {
+                if (!dcs.acquireLeader(me)) {
+                    log.accept("the leader key was taken by another node first");
+                    return false;
+                }
+                takeOver(cluster, pg);
+                return true;
+            }
+            case PROMOTE -> {
+                takeOver(cluster, pg);
+                return true;
+            }
+            case LEAD -> {
+                lead(cluster, pg);
+                return true;
+            }
+            case DEMOTE -> {
+                demote(up);
+                return false;
+            }
+            case STEP_DOWN -> {
+                stepDown(up);
+                return false;
+            }
+            case CANCEL_SWITCHOVER -> {
+                dcs.clearSwitchover();
+                return cluster.leader() != null && cluster.leader().name().equals(me);
+            }
+            case ADOPT_LEASE -> {
+                Instant until = dcs.adoptLease(cluster.leader().leaseId());
+                memory = new AgentMemory(dcs.leaseId(), until, memory.following(), memory.notStreamingSince());
+                return true;
+            }
+            case RELEASE -> {
+                dcs.releaseLeader(me);
+                return false;
+            }
+            default -> throw new IllegalStateException("unhandled action " + d.action());
+        }
+    }
+
+    private boolean initialize(ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
+        String me = settings.name();
+        if (!dcs.claimInitialize(me) && !me.equals(cluster.initializedBy())) {
+            log.accept("another node claimed the cluster first");
+            return false;
+        }
+        try {
+            if (!pg.hasData()) {
+                postgres.initdb();
+            }
+            postgres.configure(false, null, "");
+            appliedStandbyNames = "";
+            if (!pg.running()) {
+                postgres.start(START_TIMEOUT);
+            }
+        } catch (PgControlException e) {
+            dcs.abandonInitialize(me); // let another node (or the next cycle) try again
+            throw e;
+        }
+        if (!dcs.acquireLeader(me)) {
+            log.accept("bootstrapped, but another node holds the leader key");
+            return false;
+        }
+        initStanza();
+        return true;
+    }
+
+    private void initStanza() {
+        if (stanzaReady || repository == null) {
+            return;
+        }
+        try {
+            repository.initStanza();
+            stanzaReady = true;
+        } catch (PgControlException e) {
+            log.accept("repository: " + e.getMessage() + " (archiving fails until this works; retrying)");
+        }
+    }
+
+    private void startStandby(Upstream up) throws PgControlException {
+        postgres.configure(true, up, "");
+        postgres.start(START_TIMEOUT);
+        follow(up == null ? null : up.name());
+    }
+
+    private void follow(String leader) {
+        memory = new AgentMemory(memory.leaseId(), memory.leaseValidUntil(), leader, null);
+    }
+
+    private void rewind(Upstream up, PgStatus pg) throws PgControlException {
+        if (pg.running()) {
+            postgres.stop(HaSettings.STOP_BUDGET);
+        }
+        if (postgres.status().crashed()) {
+            log.accept("crash recovery in single-user mode before pg_rewind");
+            postgres.crashRecovery(START_TIMEOUT);
+        }
+        postgres.configure(true, up, ""); // pg_rewind --restore-target-wal reads restore_command from it
+        try {
+            postgres.rewind(up, START_TIMEOUT);
+            log.accept("pg_rewind against " + up.name() + " done");
+        } catch (PgControlException e) {
+            log.accept("pg_rewind failed: " + e.getMessage() + "; moving the data directory aside and seeding again");
+            log.accept("old data directory kept at " + postgres.moveAside());
+            seeder.seed(up);
+        }
+        startStandby(up);
+    }
+
+    /** This node holds the key: make PostgreSQL writable, reset synchronous state, drop satisfied requests. */
+    private void takeOver(ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
+        if (settings.synchronous()) {
+            // until a standby is confirmed synchronous, nothing acknowledged exists anywhere else
+            dcs.writeSyncStandbys(Set.of());
+        }
+        if (pg.inRecovery()) {
+            postgres.promote(START_TIMEOUT);
+        }
+        postgres.configure(false, null, "");
+        postgres.reload();
+        appliedStandbyNames = "";
+        follow(null);
+        String me = settings.name();
+        if (cluster.switchover() != null && cluster.switchover().to().equals(me)) {
+            dcs.clearSwitchover();
+        }
+        if (cluster.failover() != null && cluster.failover().to().equals(me)) {
+            dcs.clearFailover();
+        }
+        PgStatus now = postgres.status();
+        dcs.publishLeaderPosition(new LeaderPosition(me, now.timeline(), now.lsn()));
+        initStanza();
+    }
+
+    private void lead(ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
+        dcs.publishLeaderPosition(new LeaderPosition(settings.name(), pg.timeline(), pg.lsn()));
+        initStanza();
+        if (!settings.synchronous()) {
+            return;
+        }
+        SyncPlan plan = SyncPlan.plan(cluster.syncStandbys(), appliedStandbyNames, postgres.standbys(),
+                cluster.members().keySet());
+        if (!plan.changes()) {
+            return;
+        }
+        log.accept("synchronous: " + plan.reason());
+        if (plan.writeSet() != null) {
+            dcs.writeSyncStandbys(plan.writeSet());
+        }
+        if (plan.standbyNames() != null) {
+            postgres.configure(false, null, plan.standbyNames());
+            postgres.reload();
+            appliedStandbyNames = plan.standbyNames();
+        }
+    }
+
+    private void demote(Upstream up) throws PgControlException {
+        postgres.stop(HaSettings.STOP_BUDGET);
+        try {
+            dcs.releaseLeader(settings.name());
+        } catch (DcsException e) {
+            // unreachable etcd: the lease expires on its own
+        }
+        appliedStandbyNames = null;
+        startStandby(up);
+    }
+
+    /** Planned switchover: a clean shutdown sends all WAL to the standbys; the target checks it got it. */
+    private void stepDown(Upstream target) throws PgControlException, DcsException {
+        postgres.stop(HaSettings.STOP_BUDGET);
+        PgStatus stopped = postgres.status();
+        dcs.publishLeaderPosition(new LeaderPosition(settings.name(), stopped.timeline(), stopped.lsn()));
+        postgres.configure(true, target, "");
+        dcs.releaseLeader(settings.name());
+        appliedStandbyNames = null;
+        postgres.start(START_TIMEOUT);
+        follow(target.name());
+    }
+
+    private Member member(PgStatus pg) {
+        Role role = !pg.hasData() ? Role.UNINITIALIZED : !pg.running() ? Role.STOPPED
+                : pg.inRecovery() ? Role.REPLICA : Role.PRIMARY;
+        String apiHost = settings.apiHost().equals("0.0.0.0") || settings.apiHost().equals("::")
+                ? settings.connectHost() : settings.apiHost();
+        return new Member(settings.name(), "http://" + apiHost + ":" + settings.apiPort(), settings.connectHost(),
+                settings.connectPort(), role, pg.running() ? "running" : "stopped", pg.timeline(), pg.lsn(),
+                pg.streaming(), clock.instant());
+    }
+
+    /** Agent shutdown (SIGTERM): stop PostgreSQL cleanly, then hand the key back so failover is immediate. */
+    private void shutDown() {
+        watchdog.close();
+        NodeState last = state;
+        try {
+            postgres.stop(HaSettings.STOP_BUDGET);
+        } catch (PgControlException e) {
+            log.accept("stopping PostgreSQL failed: " + e.getMessage());
+        }
+        if (last != null && last.leader()) {
+            try {
+                dcs.releaseLeader(settings.name());
+                log.accept("released the leader key");
+            } catch (DcsException e) {
+                log.accept("etcd: " + e.getMessage() + " (the leader key expires with the lease)");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
