@@ -10,6 +10,7 @@ import dev.pgvault.ha.pg.PgNodeSettings;
 import dev.pgvault.ha.pg.PgStatus;
 import dev.pgvault.ha.pg.PostgresNode;
 import dev.pgvault.ha.pg.Standby;
+import dev.pgvault.ha.pg.SynchronousStandbyNames;
 import dev.pgvault.ha.pg.Upstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,7 +177,7 @@ class PostgresNodeIT {
     @Order(5)
     void reloadWithSynchronousStandbyNamesMakesThatStandbySynchronous() throws Exception {
         PostgresNode n2 = nodes.get(1);
-        n2.configure(false, null, "FIRST 1 (n1)");
+        n2.configure(false, null, SynchronousStandbyNames.first(1, List.of("n1")));
         n2.reload();
         await("n1 is n2's synchronous standby", () -> n2.standbys().stream()
                 .anyMatch(s -> s.name().equals("n1") && s.synchronous() && s.streaming()));
