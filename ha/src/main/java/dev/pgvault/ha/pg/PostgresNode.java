@@ -111,6 +111,7 @@ public final class PostgresNode implements LocalPostgres {
     public void start(Duration timeout) throws PgControlException {
         requireData("start");
         if (Postmaster.alive(data)) {
+            awaitAnswer(timeout); // started already (by us or an operator), perhaps still recovering
             return;
         }
         long logEnd = log.end();
@@ -120,6 +121,22 @@ public final class PostgresNode implements LocalPostgres {
             String why = log.lastErrorSince(logEnd);
             throw new PgControlException("PostgreSQL did not start on " + data + " (pg_ctl exited " + out.exitCode()
                     + "): " + (why != null ? why : out.reason()) + "; see " + settings.logFile());
+        }
+    }
+
+    private void awaitAnswer(Duration timeout) throws PgControlException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                queries.inRecovery();
+                return;
+            } catch (SQLException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new PgControlException("a postmaster runs on " + data + " but does not accept connections after "
+                            + timeout.toSeconds() + " s: " + LocalConnection.oneLine(e), e);
+                }
+            }
+            pause();
         }
     }
 
