@@ -1,0 +1,377 @@
+package dev.pgvault.ha.pg;
+
+import dev.pgvault.archiver.pg.PgTarget;
+import dev.pgvault.restore.replica.ConnInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node's PostgreSQL 15, driven through its own programs (pg_ctl, pg_controldata, pg_rewind,
+ * pg_basebackup) run as the cluster's owner, and JDBC for what only the running server knows.
+ */
+public final class PostgresNode implements LocalPostgres {
+    /** A status query must not hold up the agent's cycle. */
+    private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(2);
+    /** For programs that only read or signal: pg_controldata, pg_ctl reload. */
+    private static final Duration QUICK = Duration.ofSeconds(30);
+    private static final Duration INITDB = Duration.ofSeconds(300);
+    private static final DateTimeFormatter ASIDE_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private final PgNodeSettings settings;
+    private final Path data;
+    private final PgPrograms programs;
+    private final ServerQueries queries;
+    private final ServerLog log;
+    private final Clock clock;
+
+    public PostgresNode(PgNodeSettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    public PostgresNode(PgNodeSettings settings, Clock clock) {
+        this.settings = settings;
+        this.data = settings.dataDirectory().toAbsolutePath();
+        this.programs = new PgPrograms(settings.bin(), settings.commandPrefix(), data.getParent());
+        this.queries = new ServerQueries(settings.local(), QUERY_TIMEOUT);
+        this.log = new ServerLog(settings.logFile());
+        this.clock = clock;
+    }
+
+    @Override
+    public PgStatus status() {
+        if (!Files.exists(data.resolve("PG_VERSION"))) {
+            return PgStatus.empty();
+        }
+        boolean postmaster = Postmaster.alive(data);
+        if (postmaster) {
+            try {
+                return queries.status();
+            } catch (SQLException e) {
+                // starting up, shutting down, or hung: not running as far as the agent can use it
+            }
+        }
+        try {
+            ControlData c = controlData();
+            // with a postmaster alive pg_control describes a server at work, not how one stopped
+            return new PgStatus(true, false, false, c.timeline(), c.checkpoint(), false,
+                    !postmaster && c.wasPrimary(), !postmaster && c.crashed(), c.systemIdentifier());
+        } catch (PgControlException e) {
+            return new PgStatus(true, false, false, 0, 0, false, false, false, 0);
+        }
+    }
+
+    @Override
+    public void initdb() throws PgControlException {
+        requireEmpty("initdb");
+        // trust only until the operator's pg_hba.conf says otherwise: configuring authentication
+        // is later work; the agent connects over TCP as settings.local().user()
+        ProgramOutput out = programs.run(INITDB, "initdb", "-D", data.toString(), "--data-checksums",
+                "-U", settings.local().user(), "-A", "trust");
+        if (!out.ok()) {
+            throw new PgControlException("initdb into " + data + " failed: " + out.failure());
+        }
+    }
+
+    @Override
+    public void configure(boolean standby, Upstream upstream, String synchronousStandbyNames)
+            throws PgControlException {
+        requireData("configure");
+        Map<String, String> owned = AgentConf.settings(settings, standby, upstream, synchronousStandbyNames);
+        try {
+            DataFiles.write(data.resolve(AgentConf.FILE), AgentConf.render(owned));
+            rewriteIfChanged(data.resolve("postgresql.conf"), ConfEdits::withInclude);
+            Path auto = data.resolve("postgresql.auto.conf");
+            if (Files.exists(auto)) {
+                rewriteIfChanged(auto, text -> ConfEdits.without(text, AgentConf.owned(owned)));
+            }
+            Path signal = data.resolve("standby.signal");
+            if (standby && !Files.exists(signal)) {
+                DataFiles.write(signal, "");
+            } else if (!standby) {
+                Files.deleteIfExists(signal);
+            }
+        } catch (IOException e) {
+            throw new PgControlException("cannot write the configuration in " + data + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void start(Duration timeout) throws PgControlException {
+        requireData("start");
+        if (Postmaster.alive(data)) {
+            awaitAnswer(timeout); // started already (by us or an operator), perhaps still recovering
+            return;
+        }
+        long logEnd = log.end();
+        ProgramOutput out = programs.run(timeout, "pg_ctl", "-D", data.toString(), "-l", settings.logFile().toString(),
+                "-w", "-t", PgPrograms.seconds(timeout), "start");
+        if (!out.ok()) {
+            String why = log.lastErrorSince(logEnd);
+            throw new PgControlException("PostgreSQL did not start on " + data + " (pg_ctl exited " + out.exitCode()
+                    + "): " + (why != null ? why : out.reason()) + "; see " + settings.logFile());
+        }
+    }
+
+    private void awaitAnswer(Duration timeout) throws PgControlException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                queries.inRecovery();
+                return;
+            } catch (SQLException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new PgControlException("a postmaster runs on " + data + " but does not accept connections after "
+                            + timeout.toSeconds() + " s: " + LocalConnection.oneLine(e), e);
+                }
+            }
+            pause();
+        }
+    }
+
+    @Override
+    public void stop(Duration fastBudget) throws PgControlException {
+        if (!Postmaster.alive(data)) {
+            return;
+        }
+        programs.run(fastBudget, "pg_ctl", "-D", data.toString(), "-m", "fast", "-w", "-t",
+                PgPrograms.seconds(fastBudget), "stop");
+        if (Postmaster.alive(data)) {
+            stopImmediately();
+        }
+    }
+
+    @Override
+    public void stopImmediately() throws PgControlException {
+        if (!Postmaster.alive(data)) {
+            return;
+        }
+        ProgramOutput out = programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "-t",
+                PgPrograms.seconds(QUICK), "stop");
+        if (Postmaster.alive(data)) {
+            throw new PgControlException("PostgreSQL on " + data + " still runs after an immediate stop: " + out.failure());
+        }
+    }
+
+    @Override
+    public void promote(Duration timeout) throws PgControlException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ProgramOutput out = programs.run(timeout, "pg_ctl", "-D", data.toString(), "-w", "-t",
+                PgPrograms.seconds(timeout), "promote");
+        if (!out.ok()) {
+            throw new PgControlException("cannot promote PostgreSQL on " + data + ": " + out.failure());
+        }
+        // pg_ctl reads pg_control; what counts for the agent is that a session may write
+        while (true) {
+            try {
+                if (!queries.inRecovery()) {
+                    return;
+                }
+            } catch (SQLException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new PgControlException("PostgreSQL on " + data + " was promoted but does not answer: "
+                            + LocalConnection.oneLine(e), e);
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new PgControlException("PostgreSQL on " + data + " is still in recovery "
+                        + timeout.toSeconds() + " s after pg_ctl promote");
+            }
+            pause();
+        }
+    }
+
+    @Override
+    public void reload() throws PgControlException {
+        ProgramOutput out = programs.run(QUICK, "pg_ctl", "-D", data.toString(), "reload");
+        if (!out.ok()) {
+            throw new PgControlException("cannot reload PostgreSQL on " + data + ": " + out.failure());
+        }
+    }
+
+    @Override
+    public void crashRecovery(Duration timeout) throws PgControlException {
+        requireStopped("crash recovery");
+        if (!controlData().crashed()) {
+            return;
+        }
+        // a signal file would make single-user mode refuse (standby) or recover from the archive
+        // and promote (recovery): moved aside for the run, back afterwards
+        List<Path> signals = List.of(data.resolve("standby.signal"), data.resolve("recovery.signal"));
+        Map<Path, Path> moved = new LinkedHashMap<>();
+        try {
+            for (Path s : signals) {
+                if (Files.exists(s)) {
+                    Path aside = s.resolveSibling(s.getFileName() + ".pgvault-aside");
+                    Files.move(s, aside, StandardCopyOption.REPLACE_EXISTING);
+                    moved.put(aside, s);
+                }
+            }
+            // replays the WAL and ends with a shutdown checkpoint (pg_rewind runs the same); stdin
+            // is /dev/null, so it exits at once; template1 always exists
+            ProgramOutput out = programs.run(timeout, "postgres", "--single", "-D", data.toString(), "template1");
+            ControlData after = controlData();
+            if (!out.ok() || !after.state().equals("shut down")) {
+                throw new PgControlException("crash recovery of " + data + " failed (pg_control says \""
+                        + after.state() + "\"): " + out.failure());
+            }
+        } catch (IOException e) {
+            throw new PgControlException("cannot move the signal files of " + data + " aside: " + e.getMessage(), e);
+        } finally {
+            moved.forEach((aside, s) -> {
+                try {
+                    Files.move(aside, s, StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException ignored) {
+                    // configure() writes standby.signal again before the next start
+                }
+            });
+        }
+    }
+
+    /**
+     * Afterwards the data directory holds the source's configuration files, this agent's file
+     * included: {@link #configure} must run before the next start.
+     */
+    @Override
+    public void rewind(Upstream source, Duration timeout) throws PgControlException {
+        requireStopped("pg_rewind");
+        RewindSource.checkpointIfBehind(new PgTarget(source.host(), source.port(), settings.local().user(), "postgres"),
+                QUERY_TIMEOUT, timeout);
+        // restore_command comes from the target's own configuration (--restore-target-wal), so
+        // configure() must have run; the source is asked over libpq, password from ~/.pgpass
+        ProgramOutput out = programs.run(timeout, "pg_rewind", "--target-pgdata=" + data,
+                "--source-server=" + sourceConnInfo(source), "--restore-target-wal");
+        if (!out.ok()) {
+            throw new PgControlException("pg_rewind of " + data + " against " + source.name() + " failed: "
+                    + out.failure());
+        }
+    }
+
+    /** Like {@link #rewind}, the copy brings the source's configuration: {@link #configure} next. */
+    @Override
+    public void baseBackup(Upstream source, Duration timeout) throws PgControlException {
+        requireStopped("pg_basebackup");
+        requireEmpty("pg_basebackup");
+        ProgramOutput out = programs.run(timeout, "pg_basebackup", "-D", data.toString(), "-h", source.host(),
+                "-p", Integer.toString(source.port()), "-U", settings.local().user(), "-X", "stream", "-c", "fast",
+                "-w");
+        if (!out.ok()) {
+            throw new PgControlException("pg_basebackup from " + source.name() + " into " + data + " failed: "
+                    + out.failure());
+        }
+        try {
+            Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new PgControlException("cannot make " + data + " mode 0700: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Path moveAside() throws PgControlException {
+        requireStopped("moving the data directory aside");
+        String stamp = ASIDE_STAMP.format(clock.instant());
+        Path aside = data.resolveSibling(data.getFileName() + ".pgvault-aside-" + stamp);
+        for (int n = 1; Files.exists(aside); n++) {
+            aside = data.resolveSibling(data.getFileName() + ".pgvault-aside-" + stamp + "-" + n);
+        }
+        try {
+            Files.move(data, aside, StandardCopyOption.ATOMIC_MOVE);
+            DataFiles.createLike(data, aside);
+            return aside;
+        } catch (IOException e) {
+            throw new PgControlException("cannot move " + data + " aside to " + aside + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void removeData() throws PgControlException {
+        requireStopped("removing the data");
+        try {
+            DataFiles.deleteContents(data);
+        } catch (IOException e) {
+            throw new PgControlException("cannot empty " + data + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<Standby> standbys() throws PgControlException {
+        try {
+            return queries.standbys();
+        } catch (SQLException e) {
+            throw new PgControlException("cannot read pg_stat_replication on " + settings.local() + ": " + LocalConnection.oneLine(e), e);
+        }
+    }
+
+    @Override
+    public Path dataDirectory() {
+        return data;
+    }
+
+    private ControlData controlData() throws PgControlException {
+        // C locale: the labels parsed are translated otherwise
+        ProgramOutput out = programs.run(QUICK, Map.of("LC_ALL", "C"), "pg_controldata", "-D", data.toString());
+        if (!out.ok()) {
+            throw new PgControlException("pg_controldata on " + data + " failed: " + out.failure());
+        }
+        return ControlData.parse(out.output());
+    }
+
+    private String sourceConnInfo(Upstream source) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("host", source.host());
+        p.put("port", Integer.toString(source.port()));
+        p.put("user", settings.local().user());
+        p.put("dbname", "postgres");
+        return new ConnInfo(p).format();
+    }
+
+    private void rewriteIfChanged(Path file, java.util.function.UnaryOperator<String> edit) throws IOException {
+        String before = DataFiles.read(file);
+        String after = edit.apply(before);
+        if (!after.equals(before)) {
+            DataFiles.write(file, after);
+        }
+    }
+
+    private void requireData(String what) throws PgControlException {
+        if (!Files.exists(data.resolve("PG_VERSION"))) {
+            throw new PgControlException("cannot " + what + ": " + data + " holds no cluster (no PG_VERSION)");
+        }
+    }
+
+    private void requireStopped(String what) throws PgControlException {
+        if (Postmaster.alive(data)) {
+            throw new PgControlException(what + " needs PostgreSQL stopped, but a postmaster runs on " + data);
+        }
+    }
+
+    private void requireEmpty(String what) throws PgControlException {
+        try {
+            if (!DataFiles.emptyOrMissing(data)) {
+                throw new PgControlException(what + " needs an empty data directory, and " + data + " is not empty");
+            }
+        } catch (IOException e) {
+            throw new PgControlException("cannot read " + data + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void pause() throws PgControlException {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgControlException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.pgvault.ha.pg;
+
+import dev.pgvault.archiver.pg.PgTarget;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the agent asks its running PostgreSQL. */
+final class ServerQueries {
+    /**
+     * One statement, so the role and the positions are read at one moment (pg_is_in_recovery() in
+     * FROM runs once). A primary's timeline is its current WAL file's: pg_control_checkpoint()'s
+     * stays on the old timeline until the first checkpoint after a promotion.
+     */
+    private static final String STATUS = "SELECT r,"
+            + " CASE WHEN r THEN NULL ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
+            + " (CASE WHEN r THEN greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())"
+            + " ELSE pg_current_wal_lsn() END - '0/0')::bigint,"
+            + " (SELECT received_tli FROM pg_stat_wal_receiver),"
+            + " coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false),"
+            + " (SELECT system_identifier FROM pg_control_system()),"
+            + " (SELECT timeline_id FROM pg_control_checkpoint())"
+            + " FROM pg_is_in_recovery() AS r";
+
+    private final PgTarget target;
+    private final Duration timeout;
+
+    ServerQueries(PgTarget target, Duration timeout) {
+        this.target = target;
+        this.timeout = timeout;
+    }
+
+    /** The running server's status; throws when it does not answer. */
+    PgStatus status() throws SQLException {
+        try (Connection c = LocalConnection.open(target, timeout); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(STATUS)) {
+            rs.next();
+            boolean inRecovery = rs.getBoolean(1);
+            long lsn = rs.getLong(3);
+            boolean streaming = rs.getBoolean(5);
+            long systemId = rs.getLong(6);
+            int timeline = inRecovery ? standbyTimeline(rs.getInt(4), streaming, rs.getInt(7)) : rs.getInt(2);
+            return new PgStatus(true, true, inRecovery, timeline, lsn, streaming, false, false, systemId);
+        }
+    }
+
+    /**
+     * Streaming: the timeline it receives. Otherwise the one it replays, which only the replication
+     * protocol's IDENTIFY_SYSTEM tells; if that connection is refused (pg_hba), the last
+     * restartpoint's timeline, which lags a timeline switch until the next restartpoint.
+     */
+    private int standbyTimeline(int receivedTimeline, boolean streaming, int checkpointTimeline) {
+        if (streaming && receivedTimeline > 0) {
+            return receivedTimeline;
+        }
+        try (Connection c = LocalConnection.openReplication(target, timeout); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {
+            rs.next();
+            return rs.getInt("timeline");
+        } catch (SQLException e) {
+            return checkpointTimeline;
+        }
+    }
+
+    boolean inRecovery() throws SQLException {
+        try (Connection c = LocalConnection.open(target, timeout); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    List<Standby> standbys() throws SQLException {
+        String sql = "SELECT application_name, state, sync_state, coalesce((flush_lsn - '0/0')::bigint, 0)"
+                + " FROM pg_stat_replication ORDER BY application_name";
+        try (Connection c = LocalConnection.open(target, timeout); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            List<Standby> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(new Standby(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package dev.pgvault.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.pgvault.archiver.pg.PgTarget;
+import dev.pgvault.ha.pg.PgNodeSettings;
+import dev.pgvault.ha.pg.PgStatus;
+import dev.pgvault.ha.pg.PostgresNode;
+import dev.pgvault.ha.pg.Standby;
+import dev.pgvault.ha.pg.SynchronousStandbyNames;
+import dev.pgvault.ha.pg.Upstream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The HA agent's hands on real PostgreSQL 15: three nodes built with {@link PostgresNode} alone
+ * (initdb, pg_basebackup, streaming), a promotion, the old primary crashed after writing what the
+ * new one never saw, brought back by crash recovery and pg_rewind to follow the new primary, a
+ * synchronous standby named by reload, and the data directory moved aside. The steps run in order
+ * and share the nodes.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(120)
+class PostgresNodeIT {
+    static final Duration START = Duration.ofSeconds(60);
+    static final Duration LONG = Duration.ofSeconds(120);
+
+    static OsUser pgUser;
+    static Path base;
+    static final List<PostgresNode> nodes = new ArrayList<>();
+    static final List<Integer> ports = new ArrayList<>();
+
+    @BeforeAll
+    static void nodes() throws Exception {
+        assumeTrue(PgCluster.available(), "PostgreSQL 15 binaries not found in " + PgCluster.BIN);
+        pgUser = OsUser.forPostgres();
+        base = pgUser.newDirectory("pgvault-ha");
+        Path archive = base.resolve("archive");
+        Proc.run(pgUser, List.of("mkdir", "-m", "0700", archive.toString())).ok();
+        for (int i = 1; i <= 3; i++) {
+            int port = PgCluster.freePort();
+            ports.add(port);
+            String name = "n" + i;
+            nodes.add(new PostgresNode(new PgNodeSettings(base.resolve(name), PgCluster.BIN, name, "127.0.0.1", port,
+                    base, new PgTarget("127.0.0.1", port, "postgres", "postgres"),
+                    Map.of("fsync", "off", "shared_buffers", "16MB", "max_connections", "20", "max_wal_size", "64MB"),
+                    "cp %p " + archive + "/%f", "cp " + archive + "/%f %p", base.resolve(name + ".log"),
+                    pgUser.wrap(List.of()))));
+        }
+    }
+
+    @AfterAll
+    static void stopAll() {
+        for (PostgresNode n : nodes) {
+            try {
+                n.stopImmediately();
+            } catch (Exception e) {
+                System.err.println("cannot stop " + n.dataDirectory() + ": " + e.getMessage());
+            }
+        }
+        if (base != null) {
+            PgvaultDist.deleteTree(base);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void initdbConfigureAndStartMakeARunningPrimaryOnTimelineOne() throws Exception {
+        PostgresNode n1 = nodes.get(0);
+        assertFalse(n1.status().hasData());
+        n1.initdb();
+        n1.configure(false, null, null);
+        n1.configure(false, null, null);
+        String conf = Files.readString(n1.dataDirectory().resolve("postgresql.conf"));
+        assertEquals(1, conf.split("include_if_exists = 'pgvault-ha.conf'", -1).length - 1, "included once");
+        n1.start(START);
+        PgStatus s = n1.status();
+        assertTrue(s.runningPrimary(), s.toString());
+        assertEquals(1, s.timeline());
+        assertTrue(s.systemIdentifier() != 0 && s.lsn() > 0, s.toString());
+        sql(0, "CREATE TABLE t (id serial PRIMARY KEY, what text NOT NULL)", "INSERT INTO t (what) VALUES ('first')");
+    }
+
+    @Test
+    @Order(2)
+    void replicasBuiltByBaseBackupStreamAndAdvance() throws Exception {
+        for (int i = 1; i <= 2; i++) {
+            PostgresNode n = nodes.get(i);
+            n.baseBackup(upstream(0), LONG);
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(n.dataDirectory())));
+            n.configure(true, upstream(0), null);
+            assertTrue(Files.readString(n.dataDirectory().resolve("pgvault-ha.conf")).contains("cluster_name = 'n" + (i + 1) + "'"),
+                    "configure replaced the copied file");
+            n.start(START);
+            await("n" + (i + 1) + " streams", () -> n.status().streaming());
+            PgStatus s = n.status();
+            assertTrue(s.runningReplica(), s.toString());
+            assertEquals(1, s.timeline());
+            long before = s.lsn();
+            sql(0, "INSERT INTO t (what) SELECT 'more' FROM generate_series(1, 1000)");
+            await("n" + (i + 1) + "'s position advances", () -> n.status().lsn() > before);
+        }
+        assertEquals(List.of("n2", "n3"), nodes.get(0).standbys().stream().map(Standby::name).toList());
+    }
+
+    @Test
+    @Order(3)
+    void promotionMakesAWritablePrimaryOnTimelineTwoThatTheOtherReplicaFollows() throws Exception {
+        PostgresNode n2 = nodes.get(1);
+        PostgresNode n3 = nodes.get(2);
+        // n3 cascades from n2 first: had it streamed from n1 past the promotion, it could not follow n2
+        n3.configure(true, upstream(1), null);
+        n3.reload();
+        await("n3 streams from n2", () -> n2.standbys().stream().anyMatch(s -> s.name().equals("n3") && s.streaming()));
+
+        n2.promote(START);
+        n2.configure(false, null, null);
+        PgStatus s = n2.status();
+        assertTrue(s.runningPrimary(), s.toString());
+        assertEquals(2, s.timeline());
+        sql(1, "INSERT INTO t (what) VALUES ('after promotion')");
+        await("n3 follows n2 onto timeline 2", () -> {
+            PgStatus st = n3.status();
+            return st.streaming() && st.timeline() == 2;
+        });
+        // the old primary goes on alone: what it writes now must vanish in its rewind
+        sql(0, "INSERT INTO t (what) SELECT 'diverged' FROM generate_series(1, 1000)", "CHECKPOINT");
+    }
+
+    @Test
+    @Order(4)
+    void theCrashedOldPrimaryRecoversRewindsAndFollowsTheNewOne() throws Exception {
+        PostgresNode n1 = nodes.get(0);
+        n1.stopImmediately();
+        PgStatus crashed = n1.status();
+        assertFalse(crashed.running(), crashed.toString());
+        assertTrue(crashed.crashed() && crashed.wasPrimary(), crashed.toString());
+
+        n1.crashRecovery(LONG);
+        PgStatus recovered = n1.status();
+        assertFalse(recovered.crashed(), recovered.toString());
+        assertTrue(recovered.wasPrimary(), "a cleanly shut down primary: " + recovered);
+
+        n1.rewind(upstream(1), LONG);
+        n1.configure(true, upstream(1), null);
+        n1.start(START);
+        await("n1 streams from n2 on timeline 2", () -> {
+            PgStatus st = n1.status();
+            return st.streaming() && st.timeline() == 2;
+        });
+        await("n1 sees n2's row", () -> count(0, "SELECT count(*) FROM t WHERE what = 'after promotion'") == 1);
+        assertEquals(0, count(0, "SELECT count(*) FROM t WHERE what = 'diverged'"));
+    }
+
+    @Test
+    @Order(5)
+    void reloadWithSynchronousStandbyNamesMakesThatStandbySynchronous() throws Exception {
+        PostgresNode n2 = nodes.get(1);
+        n2.configure(false, null, SynchronousStandbyNames.first(1, List.of("n1")));
+        n2.reload();
+        await("n1 is n2's synchronous standby", () -> n2.standbys().stream()
+                .anyMatch(s -> s.name().equals("n1") && s.synchronous() && s.streaming()));
+        sql(1, "INSERT INTO t (what) VALUES ('synchronous')");
+        assertTrue(n2.standbys().stream().noneMatch(s -> s.name().equals("n3") && s.synchronous()));
+    }
+
+    @Test
+    @Order(6)
+    void fastStopThenMoveAsideLeavesAnEmptyDirectoryAndTheOldOneIntact() throws Exception {
+        PostgresNode n3 = nodes.get(2);
+        n3.stop(Duration.ofSeconds(10));
+        PgStatus s = n3.status();
+        assertFalse(s.running() || s.crashed() || s.wasPrimary(), "a standby shut down cleanly: " + s);
+
+        Object owner = Files.getOwner(n3.dataDirectory());
+        Path aside = n3.moveAside();
+        assertTrue(Files.exists(aside.resolve("PG_VERSION")), aside.toString());
+        assertTrue(aside.getFileName().toString().startsWith("n3.pgvault-aside-"), aside.toString());
+        try (var entries = Files.list(n3.dataDirectory())) {
+            assertEquals(0, entries.count());
+        }
+        assertEquals(owner, Files.getOwner(n3.dataDirectory()));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(n3.dataDirectory())));
+        assertFalse(n3.status().hasData());
+    }
+
+    static Upstream upstream(int i) {
+        return new Upstream("n" + (i + 1), "127.0.0.1", ports.get(i));
+    }
+
+    static Connection connect(int i) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + ports.get(i) + "/postgres", p);
+    }
+
+    static void sql(int i, String... statements) throws SQLException {
+        try (Connection c = connect(i); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
+    static long count(int i, String query) throws SQLException {
+        try (Connection c = connect(i); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    static void await(String what, Check check) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (check.holds()) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not within 30 s: " + what + (last != null ? " (last error: " + last + ")" : ""));
+    }
+}
