@@ -1,5 +1,6 @@
 package dev.pgvault.ha.api;
 
+import dev.pgvault.ha.NodeState;
 import dev.pgvault.ha.cluster.Role;
 import dev.pgvault.ha.pg.PgStatus;
 
@@ -21,7 +22,7 @@ final class NodeRole {
      * The word for people: the one this node published in its member key when it is there (it can
      * say "seeding" or "rewinding", which the PostgreSQL status alone cannot), else running/stopped.
      */
-    static String state(dev.pgvault.ha.NodeState node) {
+    static String state(NodeState node) {
         if (node.cluster() != null) {
             var published = node.cluster().member(node.name());
             if (published.isPresent() && published.get().state() != null) {
