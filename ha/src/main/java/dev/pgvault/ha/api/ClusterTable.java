@@ -1,0 +1,59 @@
+package dev.pgvault.ha.api;
+
+import dev.pgvault.ha.cluster.ClusterState;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The cluster as a fixed-width text table for people ({@code pgvault ha list}): the same
+ * {@link ClusterView} as {@link ClusterJson}, with unknown values shown as "-".
+ */
+public final class ClusterTable {
+    private static final List<String> HEADER = List.of("Member", "Address", "Role", "State", "Timeline", "Lag");
+
+    private ClusterTable() {}
+
+    public static String render(String cluster, ClusterState state) {
+        return render(ClusterView.of(cluster, state));
+    }
+
+    public static String render(ClusterView view) {
+        List<List<String>> lines = new ArrayList<>();
+        lines.add(HEADER);
+        for (ClusterView.Row m : view.members()) {
+            lines.add(List.of(m.name(), m.host() + ":" + m.port(), role(m), orDash(m.state()),
+                    m.timeline() == 0 ? "-" : String.valueOf(m.timeline()),
+                    m.lagBytes() == null ? "-" : String.valueOf(m.lagBytes())));
+        }
+        int[] widths = new int[HEADER.size()];
+        for (List<String> line : lines) {
+            for (int i = 0; i < widths.length; i++) {
+                widths[i] = Math.max(widths[i], line.get(i).length());
+            }
+        }
+        StringBuilder out = new StringBuilder()
+                .append("Cluster: ").append(view.cluster())
+                .append(" (leader: ").append(view.leader() == null ? "none" : view.leader()).append(")\n");
+        for (List<String> line : lines) {
+            StringBuilder row = new StringBuilder();
+            for (int i = 0; i < widths.length; i++) {
+                row.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", line.get(i)));
+            }
+            out.append(row.toString().stripTrailing()).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** The leader and the synchronous standby are what people look for first, so they are marked in the role. */
+    private static String role(ClusterView.Row m) {
+        String role = m.role() == null ? "-" : m.role().label();
+        if (m.leader()) {
+            return role + " (leader)";
+        }
+        return m.syncStandby() ? role + " (sync)" : role;
+    }
+
+    private static String orDash(String s) {
+        return s == null || s.isEmpty() ? "-" : s;
+    }
+}

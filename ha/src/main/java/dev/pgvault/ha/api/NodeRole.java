@@ -1,0 +1,34 @@
+package dev.pgvault.ha.api;
+
+import dev.pgvault.ha.NodeState;
+import dev.pgvault.ha.cluster.Role;
+import dev.pgvault.ha.pg.PgStatus;
+
+/** What the local PostgreSQL is right now, in the words member keys use. */
+final class NodeRole {
+    private NodeRole() {}
+
+    static Role of(PgStatus pg) {
+        if (pg.runningPrimary()) {
+            return Role.PRIMARY;
+        }
+        if (pg.runningReplica()) {
+            return Role.REPLICA;
+        }
+        return pg.hasData() ? Role.STOPPED : Role.UNINITIALIZED;
+    }
+
+    /**
+     * The word for people: the one this node published in its member key when it is there (it can
+     * say "seeding" or "rewinding", which the PostgreSQL status alone cannot), else running/stopped.
+     */
+    static String state(NodeState node) {
+        if (node.cluster() != null) {
+            var published = node.cluster().member(node.name());
+            if (published.isPresent() && published.get().state() != null) {
+                return published.get().state();
+            }
+        }
+        return node.pg().running() ? "running" : "stopped";
+    }
+}

@@ -1,0 +1,72 @@
+package dev.pgvault.ha.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.pgvault.ha.cluster.ClusterState;
+import dev.pgvault.ha.cluster.Leader;
+import dev.pgvault.ha.cluster.Member;
+import dev.pgvault.ha.cluster.Role;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The documents the API and the CLI share, asserted whole. */
+class ClusterJsonTest {
+
+    @Test
+    void threeMembersAsJson() {
+        assertEquals("{\"cluster\":\"demo\",\"leader\":\"n1\",\"members\":["
+                + "{\"name\":\"n1\",\"role\":\"primary\",\"state\":\"running\",\"host\":\"10.0.0.1\",\"port\":5432,"
+                + "\"api_url\":\"http://10.0.0.1:8008\",\"timeline\":2,\"lsn\":\"0/3000148\",\"lag_bytes\":0,"
+                + "\"leader\":true,\"sync_standby\":false},"
+                + "{\"name\":\"n2\",\"role\":\"replica\",\"state\":\"running\",\"host\":\"10.0.0.2\",\"port\":5432,"
+                + "\"api_url\":\"http://10.0.0.2:8008\",\"timeline\":2,\"lsn\":\"0/3000000\",\"lag_bytes\":328,"
+                + "\"leader\":false,\"sync_standby\":true},"
+                + "{\"name\":\"n3\",\"role\":\"replica\",\"state\":\"running\",\"host\":\"10.0.0.3\",\"port\":5433,"
+                + "\"api_url\":\"http://10.0.0.3:8008\",\"timeline\":1,\"lsn\":\"0/2000000\",\"lag_bytes\":null,"
+                + "\"leader\":false,\"sync_standby\":false}]}",
+                ClusterJson.write("demo", ThreeNodes.cluster()));
+    }
+
+    @Test
+    void threeMembersAsTable() {
+        assertEquals("""
+                Cluster: demo (leader: n1)
+                Member  Address        Role              State    Timeline  Lag
+                n1      10.0.0.1:5432  primary (leader)  running  2         0
+                n2      10.0.0.2:5432  replica (sync)    running  2         328
+                n3      10.0.0.3:5433  replica           running  1         -
+                """, ClusterTable.render("demo", ThreeNodes.cluster()));
+    }
+
+    @Test
+    void withoutALeaderNothingHasALagAndUnknownPositionsAreNull() {
+        Member fresh = new Member("n4", "http://10.0.0.4:8008", "10.0.0.4", 5432, Role.UNINITIALIZED, "seeding", 0, 0,
+                false, ThreeNodes.NOW);
+        ClusterState noLeader = new ClusterState("n1", null, Map.of("n2", ThreeNodes.N2, "n4", fresh), null, Set.of(),
+                null, null, Set.of());
+        assertEquals("{\"cluster\":\"demo\",\"leader\":null,\"members\":["
+                + "{\"name\":\"n2\",\"role\":\"replica\",\"state\":\"running\",\"host\":\"10.0.0.2\",\"port\":5432,"
+                + "\"api_url\":\"http://10.0.0.2:8008\",\"timeline\":2,\"lsn\":\"0/3000000\",\"lag_bytes\":null,"
+                + "\"leader\":false,\"sync_standby\":false},"
+                + "{\"name\":\"n4\",\"role\":\"uninitialized\",\"state\":\"seeding\",\"host\":\"10.0.0.4\",\"port\":5432,"
+                + "\"api_url\":\"http://10.0.0.4:8008\",\"timeline\":null,\"lsn\":null,\"lag_bytes\":null,"
+                + "\"leader\":false,\"sync_standby\":false}]}",
+                ClusterJson.write("demo", noLeader));
+        assertEquals("""
+                Cluster: demo (leader: none)
+                Member  Address        Role           State    Timeline  Lag
+                n2      10.0.0.2:5432  replica        running  2         -
+                n4      10.0.0.4:5432  uninitialized  seeding  -         -
+                """, ClusterTable.render("demo", noLeader));
+    }
+
+    @Test
+    void aLeaderKeyWithoutItsMemberKeyIsStillNamed() {
+        ClusterState gone = new ClusterState("n1", new Leader("n9", 7), Map.of("n2", ThreeNodes.N2), null, Set.of(),
+                null, null, Set.of());
+        ClusterView view = ClusterView.of("demo", gone);
+        assertEquals("n9", view.leader());
+        assertEquals(null, view.members().get(0).lagBytes());
+    }
+}
