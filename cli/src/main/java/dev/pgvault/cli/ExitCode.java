@@ -17,6 +17,8 @@ public enum ExitCode {
     CORRUPT(6),
     /** The repository already holds something different under that name. */
     CONFLICT(7),
+    /** HA: etcd could not be reached, or the cluster did not reach the asked state in time. */
+    HA(8),
     /** A bug: an unexpected exception. */
     INTERNAL(70),
     /**

@@ -78,7 +78,10 @@ final class Failures {
                 || e instanceof SlotConflictException) {
             return ExitCode.CONFLICT;
         }
-        if (e instanceof PgException || e instanceof WalNotArchivedException || e instanceof BackupRefusedException
+        if (e instanceof dev.pgvault.ha.dcs.DcsException) {
+            return ExitCode.HA;
+        }
+        if (e instanceof dev.pgvault.ha.pg.PgControlException || e instanceof PgException || e instanceof WalNotArchivedException || e instanceof BackupRefusedException
                 || e instanceof ServerStartException) {
             return ExitCode.POSTGRES;
         }

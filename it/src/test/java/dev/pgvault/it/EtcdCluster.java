@@ -114,6 +114,18 @@ final class EtcdCluster implements AutoCloseable {
         awaitHealthy(i);
     }
 
+    /** Starts every stopped member, then waits until all are healthy (one alone has no quorum). */
+    void restartAll() throws IOException {
+        for (int i = 0; i < processes.length; i++) {
+            if (processes[i] == null || !processes[i].isAlive()) {
+                launch(i);
+            }
+        }
+        for (int i = 0; i < processes.length; i++) {
+            awaitHealthy(i);
+        }
+    }
+
     boolean running(int i) {
         return processes[i] != null && processes[i].isAlive();
     }

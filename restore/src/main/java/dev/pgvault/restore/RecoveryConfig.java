@@ -24,6 +24,11 @@ public final class RecoveryConfig {
         return shellWord(launcher.toString()) + " --config " + shellWord(config.toString()) + " archive-get %f \"%p\"";
     }
 
+    /** archive_command calling pgvault with the same configuration (the HA agent writes it on every node). */
+    public static String archiveCommand(Path launcher, Path config) {
+        return shellWord(launcher.toString()) + " --config " + shellWord(config.toString()) + " archive-push \"%p\"";
+    }
+
     /** The lines, in postgresql.conf syntax. */
     public static List<String> lines(RecoveryOptions options, String restoreCommand) {
         List<String> lines = new ArrayList<>();

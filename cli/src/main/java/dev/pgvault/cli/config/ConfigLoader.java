@@ -59,12 +59,14 @@ public final class ConfigLoader {
         PgSettings pg = pg(top.section("pg"));
         RepoSettings repo = repo(top.section("repo"));
         int processMax = top.integer("process-max", Runtime.getRuntime().availableProcessors(), 1, 256);
+        YamlSection haSection = top.section("ha");
+        HaConfig ha = top.has("ha") ? HaConfigs.parse(haSection, pg) : null;
         top.finish();
-        return new PgvaultConfig(file, stanza, pg, repo, processMax);
+        return new PgvaultConfig(file, stanza, pg, repo, processMax, ha);
     }
 
     /** Letters, digits, '_', '.', '-'; starting with a letter or digit; at most 64. No regex: start-up. */
-    private static boolean validStanza(String s) {
+    static boolean validStanza(String s) {
         if (s.isEmpty() || s.length() > 64 || !Character.isLetterOrDigit(s.charAt(0))) {
             return false;
         }
@@ -86,7 +88,8 @@ public final class ConfigLoader {
                 s.integer("port", 5432, 1, 65535),
                 s.string("user", "postgres"),
                 s.string("database", "postgres"),
-                s.path("bin", null));
+                s.path("bin", null),
+                s.scalars("parameters"));
         s.finish();
         return pg;
     }

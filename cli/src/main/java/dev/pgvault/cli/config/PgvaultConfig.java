@@ -2,5 +2,9 @@ package dev.pgvault.cli.config;
 
 import java.nio.file.Path;
 
-/** The whole configuration file, validated. {@code source} is the file it was read from. */
-public record PgvaultConfig(Path source, String stanza, PgSettings pg, RepoSettings repo, int processMax) {}
+/**
+ * The whole configuration file, validated. {@code source} is the file it was read from; {@code ha}
+ * is null when the file has no {@code ha:} section.
+ */
+public record PgvaultConfig(Path source, String stanza, PgSettings pg, RepoSettings repo, int processMax,
+        HaConfig ha) {}

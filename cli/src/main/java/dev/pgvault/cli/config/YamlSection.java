@@ -137,6 +137,43 @@ final class YamlSection {
         throw error(key, "'" + s + "' is not one of " + String.join(", ", names));
     }
 
+    /** A list of single values; a lone value counts as a list of one. Null when absent. */
+    List<String> strings(String key) throws ConfigException {
+        Object v = raw(key);
+        if (v == null) {
+            return null;
+        }
+        List<?> items = v instanceof List<?> l ? l : List.of(v);
+        List<String> out = new ArrayList<>();
+        for (Object item : items) {
+            if (item == null || item instanceof Map || item instanceof List || item.toString().isBlank()) {
+                throw error(key, "expected a list of single values");
+            }
+            out.add(item.toString().trim());
+        }
+        return out;
+    }
+
+    /** A mapping of names to single values (PostgreSQL parameters), in file order; empty when absent. */
+    Map<String, String> scalars(String key) throws ConfigException {
+        Object v = raw(key);
+        if (v == null) {
+            return Map.of();
+        }
+        if (!(v instanceof Map<?, ?> m)) {
+            throw error(key, "expected a mapping of names to values");
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            Object value = e.getValue();
+            if (value == null || value instanceof Map || value instanceof List) {
+                throw error(key + "." + e.getKey(), "expected a single value");
+            }
+            out.put(String.valueOf(e.getKey()), value.toString());
+        }
+        return out;
+    }
+
     YamlSection section(String key) throws ConfigException {
         Object v = raw(key);
         if (v != null && !(v instanceof Map)) {

@@ -68,6 +68,9 @@ final class DataFiles {
     }
 
     private static void ownLike(Path path, Path like) throws IOException {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return; // the agent runs as the cluster's owner: what it creates is already that user's
+        }
         PosixFileAttributes want = Files.readAttributes(like, PosixFileAttributes.class);
         PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class,
                 LinkOption.NOFOLLOW_LINKS);

@@ -50,6 +50,11 @@ final class InMemoryDcs implements Dcs {
     }
 
     @Override
+    public Instant adoptLease(long leaseId) {
+        throw new UnsupportedOperationException("the API never adopts a lease");
+    }
+
+    @Override
     public Instant keepAlive() throws DcsException {
         throw new UnsupportedOperationException("the API never renews the lease");
     }

@@ -1,0 +1,23 @@
+package dev.pgvault.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "ha", description = "High availability on etcd: the per-node agent and cluster operations.",
+        subcommands = {HaRunCommand.class, HaListCommand.class, HaSwitchoverCommand.class, HaFailoverCommand.class,
+                HaReinitCommand.class, CommandLine.HelpCommand.class})
+final class HaCommand implements Runnable {
+
+    @ParentCommand
+    PgvaultCommand top;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing command: ha run | list | switchover | failover | reinit");
+    }
+}

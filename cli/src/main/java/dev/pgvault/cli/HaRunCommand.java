@@ -1,0 +1,89 @@
+package dev.pgvault.cli;
+
+import dev.pgvault.cli.config.ConfigException;
+import dev.pgvault.cli.config.PgvaultConfig;
+import dev.pgvault.cli.ha.HaRepository;
+import dev.pgvault.cli.ha.HaSupport;
+import dev.pgvault.ha.HaSettings;
+import dev.pgvault.ha.agent.HaAgent;
+import dev.pgvault.ha.api.HaApi;
+import dev.pgvault.ha.dcs.EtcdDcs;
+import dev.pgvault.ha.pg.PgNodeSettings;
+import dev.pgvault.ha.pg.PostgresNode;
+import dev.pgvault.restore.RecoveryConfig;
+import dev.pgvault.storage.codec.EncodedStore;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "run",
+        description = {"The HA agent of this node, in the foreground (for systemd): manages the local",
+                "PostgreSQL under the leader lease in etcd, serves the REST API on ha.api, logs one",
+                "line per cycle. SIGTERM stops PostgreSQL and hands the leader key over.",
+                "Run it as the user PostgreSQL runs as."})
+final class HaRunCommand implements Callable<Integer> {
+
+    @ParentCommand
+    HaCommand ha;
+
+    @Override
+    public Integer call() throws Exception {
+        if ("root".equals(System.getProperty("user.name"))) {
+            throw new UserError(ExitCode.USAGE, "ha run: PostgreSQL refuses to run as root; run the agent as the user"
+                    + " PostgreSQL runs as (runuser -u postgres -- pgvault ha run)");
+        }
+        PgvaultConfig config = ha.top.loadConfig();
+        HaSettings settings = HaSupport.settings(config, true);
+        if (config.pg().data() == null) {
+            throw new ConfigException("ha run needs 'pg.data' (the data directory the agent manages) in " + config.source());
+        }
+        Path configFile = config.source().toAbsolutePath();
+        Path launcher = Launcher.path();
+        PgNodeSettings node = new PgNodeSettings(config.pg().data(),
+                config.pg().bin() == null ? Path.of("/usr/lib/postgresql/15/bin") : config.pg().bin(),
+                settings.name(), config.pg().host(), config.pg().port(), null, config.pg().target(),
+                config.pg().parameters(), RecoveryConfig.archiveCommand(launcher, configFile),
+                RecoveryConfig.restoreCommand(launcher, configFile),
+                config.pg().data().resolveSibling(config.pg().data().getFileName() + ".log"), List.of());
+        HaRepository repository = new HaRepository(config, () -> openRepository(config), launcher);
+        Clock clock = Clock.systemUTC();
+        PrintStream out = System.out;
+        String who = settings.name();
+        CountDownLatch finished = new CountDownLatch(1);
+        try (EtcdDcs dcs = HaSupport.connect(settings, settings.requestTimeout())) {
+            HaAgent agent = new HaAgent(settings, dcs, new PostgresNode(node, clock), repository, clock,
+                    line -> out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + who + " " + line));
+            try (HaApi api = new HaApi(settings, agent::state, dcs, clock)) {
+                out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + who + " agent for cluster '"
+                        + settings.cluster() + "' on etcd " + settings.etcd() + ", REST API on " + api.address());
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    agent.stop();
+                    try {
+                        finished.await(); // the JVM would exit as soon as hooks end: let the agent stop PostgreSQL
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "pgvault-ha-shutdown"));
+                agent.run();
+            }
+        } finally {
+            finished.countDown();
+        }
+        return ExitCode.OK.code;
+    }
+
+    private static EncodedStore openRepository(PgvaultConfig config) {
+        try {
+            return Repositories.openEncoded(config.repo());
+        } catch (ConfigException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.pgvault.cli;
+
+import dev.pgvault.cli.config.PgvaultConfig;
+import dev.pgvault.cli.ha.HaSupport;
+import dev.pgvault.cli.ha.HaWait;
+import dev.pgvault.ha.HaSettings;
+import dev.pgvault.ha.cluster.ClusterState;
+import dev.pgvault.ha.cluster.Member;
+import dev.pgvault.ha.cluster.Role;
+import dev.pgvault.ha.cluster.Switchover;
+import dev.pgvault.ha.dcs.EtcdDcs;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "switchover",
+        description = {"Planned switchover: the leader shuts down cleanly, NAME receives all of its WAL and",
+                "is promoted, the old leader follows it. No acknowledged commit is lost. Waits until",
+                "NAME is the primary."})
+final class HaSwitchoverCommand implements Callable<Integer> {
+
+    @ParentCommand
+    HaCommand ha;
+
+    @Mixin
+    HaTarget target;
+
+    @Override
+    public Integer call() throws Exception {
+        PgvaultConfig config = ha.top.loadConfig();
+        HaSettings settings = HaSupport.settings(config, false);
+        try (EtcdDcs dcs = HaSupport.connect(settings, HaWait.REQUEST_TIMEOUT)) {
+            ClusterState c = dcs.read();
+            if (c.leader() == null || c.leaderMember().filter(m -> m.role() == Role.PRIMARY).isEmpty()) {
+                throw new UserError(ExitCode.CONFLICT, "switchover: cluster '" + settings.cluster()
+                        + "' has no running leader; use 'pgvault ha failover --to " + target.to + "'");
+            }
+            String from = c.leader().name();
+            if (from.equals(target.to)) {
+                throw new UserError(ExitCode.CONFLICT, "switchover: " + target.to + " is already the leader");
+            }
+            Member member = c.members().get(target.to);
+            if (member == null) {
+                throw new UserError(ExitCode.USAGE, "switchover: '" + target.to + "' is not a member of cluster '"
+                        + settings.cluster() + "' (members: " + String.join(", ", new java.util.TreeSet<>(c.members().keySet())) + ")");
+            }
+            if (!member.runningReplica() || !member.streaming()) {
+                throw new UserError(ExitCode.CONFLICT, "switchover: " + target.to + " is not a streaming replica (role "
+                        + member.role().label() + ", " + member.state() + ")");
+            }
+            target.requestAndWait(dcs, "switchover from " + from + " to " + target.to,
+                    at -> dcs.requestSwitchover(new Switchover(from, target.to, at)));
+        }
+        return ExitCode.OK.code;
+    }
+}

@@ -1,0 +1,15 @@
+package dev.pgvault.cli.config;
+
+import dev.pgvault.ha.ReplicaMethod;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The {@code ha:} section as written: {@code apiTokenFile} is read only by the commands that need
+ * the token, so that a typo in it does not break {@code archive-push}.
+ */
+public record HaConfig(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
+        String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
+        boolean synchronous, List<ReplicaMethod> replicaMethods, Path apiTokenFile) {}

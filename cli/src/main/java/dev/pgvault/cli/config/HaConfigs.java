@@ -1,0 +1,105 @@
+package dev.pgvault.cli.config;
+
+import dev.pgvault.ha.HaSettings;
+import dev.pgvault.ha.ReplicaMethod;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Reads and checks the {@code ha:} section. */
+final class HaConfigs {
+    private HaConfigs() {}
+
+    static HaConfig parse(YamlSection s, PgSettings pg) throws ConfigException {
+        String cluster = s.requiredString("cluster");
+        if (!ConfigLoader.validStanza(cluster)) {
+            throw s.error("cluster", "'" + cluster + "' is not a valid name (letters, digits, '_', '.', '-')");
+        }
+        String name = s.requiredString("name");
+        if (!ConfigLoader.validStanza(name)) {
+            throw s.error("name", "'" + name + "' is not a valid member name (letters, digits, '_', '.', '-')");
+        }
+        List<URI> etcd = endpoints(s);
+        Duration ttl = Duration.ofSeconds(s.integer("ttl", 10, 2, 3600));
+        Duration loopWait = Duration.ofSeconds(s.integer("loop-wait", 1, 1, 600));
+        if (ttl.compareTo(HaSettings.minimumTtl(loopWait)) < 0) {
+            throw s.error("ttl", "too short for loop-wait " + loopWait.toSeconds() + ": at least "
+                    + HaSettings.minimumTtl(loopWait).toSeconds() + " s (3 x loop-wait + 5), so that a leader"
+                    + " survives one failed renewal and still demotes before its lease expires");
+        }
+        String[] api = hostPort(s, "api", s.string("api", "127.0.0.1:8008"));
+        String[] connect = hostPort(s, "connect-address", s.string("connect-address", pg.host() + ":" + pg.port()));
+        long maxLag = s.integer("maximum-lag-on-failover", 1048576, 0, Integer.MAX_VALUE);
+        boolean synchronous = s.bool("synchronous", false);
+        List<ReplicaMethod> methods = methods(s);
+        HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
+                port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
+                s.path("api-token-file", null));
+        s.finish();
+        return ha;
+    }
+
+    private static List<URI> endpoints(YamlSection s) throws ConfigException {
+        List<String> raw = s.strings("etcd");
+        if (raw == null || raw.isEmpty()) {
+            throw s.error("etcd", "missing required key (a list of endpoints such as http://127.0.0.1:2379)");
+        }
+        List<URI> out = new ArrayList<>();
+        for (String e : raw) {
+            URI u;
+            try {
+                u = new URI(e);
+            } catch (URISyntaxException x) {
+                throw s.error("etcd", "not a URL ('" + e + "')");
+            }
+            if (u.getHost() == null || u.getPort() < 0
+                    || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))) {
+                throw s.error("etcd", "expected http://host:port or https://host:port ('" + e + "')");
+            }
+            out.add(u);
+        }
+        return out;
+    }
+
+    private static String[] hostPort(YamlSection s, String key, String value) throws ConfigException {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0 || colon == value.length() - 1) {
+            throw s.error(key, "expected host:port ('" + value + "')");
+        }
+        return new String[] {value.substring(0, colon), value.substring(colon + 1)};
+    }
+
+    private static int port(YamlSection s, String key, String text) throws ConfigException {
+        try {
+            int p = Integer.parseInt(text);
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException ignored) {
+            // named below
+        }
+        throw s.error(key, "not a port number ('" + text + "')");
+    }
+
+    private static List<ReplicaMethod> methods(YamlSection s) throws ConfigException {
+        List<String> raw = s.strings("replica-method");
+        if (raw == null) {
+            return List.of(ReplicaMethod.REPOSITORY, ReplicaMethod.BASEBACKUP);
+        }
+        List<ReplicaMethod> out = new ArrayList<>();
+        for (String m : raw) {
+            try {
+                out.add(ReplicaMethod.valueOf(m.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw s.error("replica-method", "'" + m + "' is not one of repository, basebackup");
+            }
+        }
+        if (out.isEmpty()) {
+            throw s.error("replica-method", "empty list");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.pgvault.cli.ha;
+
+import dev.pgvault.ha.cluster.ClusterState;
+import dev.pgvault.ha.cluster.Member;
+import dev.pgvault.ha.cluster.Role;
+import dev.pgvault.ha.dcs.Dcs;
+import dev.pgvault.ha.dcs.DcsException;
+import java.time.Duration;
+import java.time.Instant;
+
+/** Waiting, as a person's command does, for the cluster to reach a state. */
+public final class HaWait {
+    public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    private HaWait() {}
+
+    /** Until {@code name} holds the leader key and publishes itself as a running primary. */
+    public static void untilPrimary(Dcs dcs, String name, Duration timeout, String what)
+            throws DcsException, InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            ClusterState c = dcs.read();
+            Member m = c.members().get(name);
+            if (c.leader() != null && c.leader().name().equals(name) && m != null && m.role() == Role.PRIMARY) {
+                return;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new DcsException(what + " did not complete within " + timeout.toSeconds() + " s (leader: "
+                        + (c.leader() == null ? "none" : c.leader().name()) + "); see the agents' logs");
+            }
+            Thread.sleep(200);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.pgvault.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/** Three HA nodes on one etcd, with their repository and API token: what the HA tests drive. */
+final class HaCluster implements AutoCloseable {
+    static final String TOKEN = "it-token-0123456789";
+
+    final List<HaNode> nodes = new ArrayList<>();
+    final Path work;
+    final Path repo;
+    final Path tokenFile;
+
+    private HaCluster(Path work, Path repo, Path tokenFile) {
+        this.work = work;
+        this.repo = repo;
+        this.tokenFile = tokenFile;
+    }
+
+    static HaCluster create(String cluster, List<String> etcd, int size, String... haExtra) throws IOException {
+        OsUser user = OsUser.forPostgres();
+        Path work = user.newDirectory("pgvault-ha-work");
+        Path repo = work.resolve("repo");
+        Files.createDirectory(repo);
+        user.own(repo);
+        Path token = work.resolve("api-token");
+        Files.writeString(token, TOKEN + "\n");
+        user.own(token);
+        HaCluster c = new HaCluster(work, repo, token);
+        for (int i = 1; i <= size; i++) {
+            c.nodes.add(HaNode.create("n" + i, cluster, etcd, repo, token, haExtra));
+        }
+        return c;
+    }
+
+    void startAll() throws IOException {
+        for (HaNode n : nodes) {
+            n.startAgent();
+        }
+    }
+
+    HaNode node(String name) {
+        return nodes.stream().filter(n -> n.name.equals(name)).findFirst().orElseThrow();
+    }
+
+    /** The node whose API says it is the writable primary, if exactly one does. */
+    Optional<HaNode> primary() {
+        List<HaNode> p = nodes.stream().filter(n -> n.get("/primary") == 200).toList();
+        return p.size() == 1 ? Optional.of(p.get(0)) : Optional.empty();
+    }
+
+    /** Waits until one node is primary and every other answers /replica with 200 (streaming). */
+    HaNode awaitHealthy(Duration timeout) throws InterruptedException {
+        await(timeout, "one primary and " + (nodes.size() - 1) + " streaming replicas", () -> {
+            Optional<HaNode> p = primary();
+            return p.isPresent() && nodes.stream().filter(n -> n != p.get()).allMatch(n -> n.get("/replica") == 200);
+        });
+        return primary().orElseThrow();
+    }
+
+    void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not reached within " + timeout.toSeconds() + " s: " + what + "\n" + logs());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Tries an INSERT on each node; the one that accepts it, if any. */
+    Optional<HaNode> writable(String table, int value, List<HaNode> candidates) {
+        for (HaNode n : candidates) {
+            try {
+                n.query("INSERT INTO " + table + " VALUES (" + value + ")");
+                return Optional.of(n);
+            } catch (SQLException e) {
+                // read-only, down, or starting: try the next
+            }
+        }
+        return Optional.empty();
+    }
+
+    String logs() {
+        StringBuilder b = new StringBuilder();
+        for (HaNode n : nodes) {
+            b.append("---- ").append(n.name).append(" agent log (tail)\n").append(n.logTail(40)).append('\n');
+        }
+        return b.toString();
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (HaNode n : nodes) {
+            n.close();
+        }
+        PgvaultDist.deleteTree(work);
+    }
+}

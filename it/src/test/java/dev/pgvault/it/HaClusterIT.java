@@ -1,0 +1,249 @@
+package dev.pgvault.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The HA story on real parts: a 3-member etcd, three PostgreSQL 15 nodes, three {@code pgvault ha run}
+ * agents. The tests run in order on one cluster, as an operator's day would: bootstrap, a crash of
+ * the primary, its return, a switchover back, a lost etcd member, all of etcd lost and back.
+ *
+ * <p>{@code -Dpgvault.ha.failover-trials=N} repeats the crash-and-rejoin N times and prints each
+ * failover time (the README's figure is the median of 5).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HaClusterIT {
+    static final Duration TTL = Duration.ofSeconds(10);
+    static final Duration LOOP_WAIT = Duration.ofSeconds(1);
+
+    EtcdCluster etcd;
+    HaCluster cluster;
+    boolean broken;
+    int nextValue = 1;
+    String firstPrimary;
+    String killed;
+
+    @BeforeAll
+    void start() throws Exception {
+        assumeTrue(PgCluster.available(), "PostgreSQL 15 binaries not found");
+        etcd = EtcdCluster.start(3);
+        cluster = HaCluster.create("itha", etcd.clientUrls(), 3);
+        cluster.startAll();
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void earlierStepsPassed() {
+        assumeTrue(!broken, "an earlier step failed: the cluster is not in the state this step starts from");
+        broken = true; // cleared by a step that ends normally
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    private int insertRows(HaNode primary, int count) throws SQLException {
+        primary.query("INSERT INTO t SELECT g FROM generate_series(" + nextValue + ", " + (nextValue + count - 1) + ") g");
+        nextValue += count;
+        return nextValue - 1;
+    }
+
+    private void awaitRows(HaNode node, long rows) throws InterruptedException {
+        cluster.await(Duration.ofSeconds(30), node.name + " has " + rows + " rows", () -> {
+            try {
+                return Long.parseLong(node.query("SELECT count(*) FROM t")) == rows;
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    @Order(1)
+    void bootstrapsOnePrimaryAndTwoStreamingReplicas() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
+        firstPrimary = primary.name;
+        primary.query("CREATE TABLE t (v int PRIMARY KEY)");
+        int last = insertRows(primary, 100);
+        for (HaNode n : cluster.nodes) {
+            awaitRows(n, last);
+            assertEquals("1", n.query("SELECT count(*) FROM pg_settings WHERE name = 'archive_command'"
+                    + " AND setting LIKE '%archive-push%'"), n.name + " archives through pgvault");
+        }
+        Proc list = primary.pgvault("ha", "list");
+        assertEquals(0, list.exitCode(), list.stderr());
+        for (HaNode n : cluster.nodes) {
+            assertTrue(list.stdout().contains(n.name), list.stdout());
+        }
+        broken = false;
+    }
+
+    @Test
+    @Order(2)
+    void restEndpointsAnswerOnEveryNode() {
+        HaNode primary = cluster.primary().orElseThrow();
+        for (HaNode n : cluster.nodes) {
+            boolean isPrimary = n == primary;
+            assertEquals(isPrimary ? 200 : 503, n.get("/primary"), n.name + " /primary");
+            assertEquals(isPrimary ? 503 : 200, n.get("/replica"), n.name + " /replica");
+            assertEquals(200, n.get("/health"), n.name + " /health");
+            HaNode.Answer c = n.api("GET", "/cluster", null, null);
+            assertEquals(200, c.statusCode(), n.name + " /cluster");
+            assertTrue(c.body().contains("\"leader\":\"" + primary.name + "\""), c.body());
+            HaNode.Answer m = n.api("GET", "/metrics", null, null);
+            assertTrue(m.body().contains("pgvault_ha_leader{member=\"" + n.name + "\"} " + (isPrimary ? 1 : 0)), m.body());
+        }
+        HaNode other = cluster.nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
+        assertEquals(401, other.api("POST", "/switchover", "{\"to\":\"" + other.name + "\"}", null).statusCode());
+        assertEquals(401, other.api("POST", "/switchover", "{\"to\":\"" + other.name + "\"}", "wrong").statusCode());
+        assertEquals(primary.name, cluster.primary().orElseThrow().name, "a refused call changes nothing");
+        broken = false;
+    }
+
+    @Test
+    @Order(3)
+    void aKilledPrimaryIsReplacedWithinTheLeaseAndRejoinsWithPgRewind() throws Exception {
+        int trials = Integer.getInteger("pgvault.ha.failover-trials", 1);
+        List<Double> seconds = new ArrayList<>();
+        for (int trial = 1; trial <= trials; trial++) {
+            HaNode old = cluster.awaitHealthy(Duration.ofSeconds(120));
+            int last = insertRows(old, 50);
+            for (HaNode n : cluster.nodes) {
+                awaitRows(n, last); // replicated before the kill
+            }
+            List<HaNode> others = cluster.nodes.stream().filter(n -> n != old).toList();
+            long killedAt = System.nanoTime();
+            old.killAgentAndPostgres();
+            Optional<HaNode> next = Optional.empty();
+            int value = nextValue++;
+            while (next.isEmpty() && System.nanoTime() - killedAt < Duration.ofSeconds(60).toNanos()) {
+                next = cluster.writable("t", value, others);
+                if (next.isEmpty()) {
+                    Thread.sleep(100);
+                }
+            }
+            double took = (System.nanoTime() - killedAt) / 1e9;
+            assertTrue(next.isPresent(), "no new primary within 60 s\n" + cluster.logs());
+            seconds.add(took);
+            System.out.printf("failover trial %d: %s killed, %s accepted writes after %.2f s%n", trial, old.name,
+                    next.get().name, took);
+            double bound = TTL.plus(LOOP_WAIT.multipliedBy(2)).toSeconds() + 8;
+            assertTrue(took < bound, "failover took " + took + " s, more than " + bound + " s");
+            assertEquals(Integer.toString(last + 1), next.get().query("SELECT count(*) FROM t"),
+                    "every row replicated before the kill, plus the new one");
+            int after = insertRows(next.get(), 10);
+
+            old.startAgent();
+            killed = old.name;
+            cluster.awaitHealthy(Duration.ofSeconds(120));
+            assertNotEquals(old.name, cluster.primary().orElseThrow().name);
+            awaitRows(old, after); // rows written on the new timeline reach the old primary
+            assertTrue(old.logTail(400).contains("pg_rewind"), "rejoined through pg_rewind:\n" + old.logTail(60));
+        }
+        seconds.sort(null);
+        System.out.printf("failover seconds over %d trials: %s, median %.2f%n", trials, seconds,
+                seconds.get(seconds.size() / 2));
+        broken = false;
+    }
+
+    @Test
+    @Order(4)
+    void switchoverBackLosesNoRows() throws Exception {
+        HaNode before = cluster.awaitHealthy(Duration.ofSeconds(60));
+        int last = insertRows(before, 25);
+        HaNode target = cluster.node(killed);
+        long began = System.nanoTime();
+        Proc p = target.pgvault("ha", "switchover", "--to", target.name);
+        double took = (System.nanoTime() - began) / 1e9;
+        assertEquals(0, p.exitCode(), p.stdout() + p.stderr() + "\n" + cluster.logs());
+        System.out.printf("switchover %s -> %s: %.2f s (%s)%n", before.name, target.name, took, p.stdout().strip());
+        HaNode now = cluster.awaitHealthy(Duration.ofSeconds(60));
+        assertEquals(target.name, now.name);
+        assertEquals(Integer.toString(last), now.query("SELECT count(*) FROM t"), "no row lost");
+        int after = insertRows(now, 5);
+        for (HaNode n : cluster.nodes) {
+            awaitRows(n, after);
+        }
+        broken = false;
+    }
+
+    @Test
+    @Order(5)
+    void oneEtcdMemberDownChangesNothing() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
+        long demotionsBefore = primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count();
+        etcd.kill(0);
+        long end = System.nanoTime() + TTL.multipliedBy(2).toNanos();
+        while (System.nanoTime() < end) {
+            insertRows(primary, 1); // throws if the primary stopped accepting writes
+            Thread.sleep(500);
+        }
+        assertEquals(primary.name, cluster.primary().orElseThrow().name);
+        assertEquals(demotionsBefore, primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count(),
+                primary.logTail(60));
+        etcd.restart(0);
+        broken = false;
+    }
+
+    @Test
+    @Order(6)
+    void withEtcdGoneTheLeaderStopsWritesBeforeItsLeaseCanExpireAndRecoversAfter() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
+        long lastWrite = 0;
+        for (int i = 0; i < 3; i++) {
+            etcd.kill(i);
+        }
+        long goneAt = System.nanoTime();
+        // the lease was last renewed at most a loop-wait before etcd went away; it cannot expire
+        // before goneAt - loopWait + ttl, so writes must have stopped by then
+        long deadline = goneAt + TTL.minus(LOOP_WAIT).toNanos();
+        boolean refused = false;
+        while (System.nanoTime() < goneAt + Duration.ofSeconds(30).toNanos()) {
+            try {
+                primary.query("INSERT INTO t VALUES (" + (nextValue++) + ")");
+                lastWrite = System.nanoTime();
+            } catch (SQLException e) {
+                refused = true;
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(refused, "the primary still accepted writes 30 s after etcd went away\n" + cluster.logs());
+        double lastOk = (lastWrite - goneAt) / 1e9;
+        System.out.printf("etcd gone: last write accepted %.2f s after, lease could expire %.0f s after%n", lastOk,
+                TTL.minus(LOOP_WAIT).toSeconds() * 1.0);
+        assertTrue(lastWrite < deadline, "a write was accepted " + lastOk + " s after etcd went away\n" + cluster.logs());
+
+        etcd.restartAll();
+        HaNode back = cluster.awaitHealthy(Duration.ofSeconds(120));
+        int last = Integer.parseInt(back.query("SELECT count(*) FROM t"));
+        int after = insertRows(back, 3);
+        assertEquals(last + 3, Integer.parseInt(back.query("SELECT count(*) FROM t")));
+        for (HaNode n : cluster.nodes) {
+            awaitRows(n, Long.parseLong(back.query("SELECT count(*) FROM t")));
+        }
+        assertTrue(after > 0);
+        broken = false;
+    }
+}
