@@ -37,6 +37,29 @@ final class BackupCommand implements Callable<Integer> {
             description = "How long to wait for the backup's WAL to reach the repository (default: ${DEFAULT-VALUE}).")
     int archiveTimeoutSeconds;
 
+    /**
+     * Internal, for tests and measurements, not a setting users need: -Dpgvault.backup.part-size
+     * (in PGVAULT_JAVA_OPTS) lets a test split a small table without writing a large one.
+     */
+    static final String PART_SIZE_PROPERTY = "pgvault.backup.part-size";
+
+    private static long partSize() {
+        String value = System.getProperty(PART_SIZE_PROPERTY);
+        if (value == null) {
+            return BackupOptions.DEFAULT_PART_SIZE;
+        }
+        try {
+            long bytes = Long.parseLong(value);
+            if (bytes > 0 && bytes % 8192 == 0) {
+                return bytes;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UserError(ExitCode.USAGE, PART_SIZE_PROPERTY + " must be a positive multiple of 8192 bytes, not '"
+                + value + "'");
+    }
+
     @Override
     public Integer call() throws Exception {
         BackupType backupType = parseType(type);
@@ -49,7 +72,8 @@ final class BackupCommand implements Callable<Integer> {
                     + ": backup reads the cluster's data directory");
         }
         BackupOptions options = BackupOptions.of(backupType, config.processMax())
-                .withArchiveTimeout(Duration.ofSeconds(archiveTimeoutSeconds));
+                .withArchiveTimeout(Duration.ofSeconds(archiveTimeoutSeconds))
+                .withPartSize(partSize());
         BackupResult result;
         try (EncodedStore repo = Repositories.openEncoded(config.repo());
                 PgSession pg = PgSession.connect(config.pg().target())) {

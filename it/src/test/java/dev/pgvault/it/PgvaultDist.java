@@ -65,9 +65,14 @@ final class PgvaultDist {
 
     /** Runs pgvault with {@code args} as {@code user}. */
     Proc run(OsUser user, Path config, String... args) {
+        return run(user, java.util.Map.of(), config, args);
+    }
+
+    /** Runs pgvault with {@code args} as {@code user}, with {@code env} added to the environment. */
+    Proc run(OsUser user, java.util.Map<String, String> env, Path config, String... args) {
         List<String> cmd = new ArrayList<>(List.of(launcher().toString(), "--config", config.toString()));
         cmd.addAll(List.of(args));
-        return Proc.run(user, cmd);
+        return Proc.run(user, cmd, env, 300);
     }
 
     static void deleteTree(Path root) {

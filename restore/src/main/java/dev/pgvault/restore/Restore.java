@@ -95,9 +95,11 @@ public final class Restore {
         DataDirectory.prepare(pgdata, plan.rootMode() == 0 ? Modes.OWNER_ONLY_DIR : Modes.pgDirectory(plan.rootMode()));
         try (FileSyncer syncer = new FileSyncer(processMax)) {
             DirectoryEntries.create(plan, pgdata);
+            createSplitFiles(plan, pgdata);
             String backupDir = layout.backupDir(backup.id());
+            SplitFileProgress progress = new SplitFileProgress(plan.splitFiles());
             ParallelRestore.run(plan.objects(), processMax,
-                    (cancelled, name) -> new ObjectRestorer(repo, backupDir, pgdata, syncer, cancelled, name),
+                    (cancelled, name) -> new ObjectRestorer(repo, backupDir, pgdata, syncer, progress, cancelled, name),
                     () -> createEmptyFiles(plan, pgdata));
             syncer.awaitAll();
             DirectoryEntries.applyModes(plan, pgdata);
@@ -110,6 +112,16 @@ public final class Restore {
         }
         return new RestoreResult(backup.id(), pgdata, plan.fileCount(), plan.byteCount(),
                 Duration.ofNanos(System.nanoTime() - t0), setup.settings(), plan.skipped());
+    }
+
+    /** Split files exist before their parts are written into them, by whichever worker comes first. */
+    private static void createSplitFiles(RestorePlan plan, Path pgdata) throws IOException {
+        for (FileEntry f : plan.splitFiles()) {
+            Path file = pgdata.resolve(RestorePlan.writePath(f.path()));
+            DirectoryEntries.createParent(file);
+            Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    Modes.attribute(Modes.OWNER_ONLY_FILE)).close();
+        }
     }
 
     private static void createEmptyFiles(RestorePlan plan, Path pgdata) throws IOException {

@@ -2,6 +2,7 @@ package dev.pgvault.restore;
 
 import dev.pgvault.archiver.backup.DirectoryEntry;
 import dev.pgvault.archiver.backup.FileEntry;
+import dev.pgvault.archiver.backup.FilePart;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.StoredObject;
 import java.nio.file.Path;
@@ -24,6 +25,10 @@ import java.util.Set;
  * restored under a temporary name and renamed into place at the end, so a half-restored
  * directory cannot be started.
  *
+ * <p>A split file is one task per part; it is created before the workers start ({@code
+ * splitFiles}), each part is written into its range, and the last part written finishes the file
+ * (mode, time, fsync).
+ *
  * @param rootMode the mode the manifest records for PGDATA itself, or 0 when it does not
  */
 public record RestorePlan(
@@ -32,6 +37,7 @@ public record RestorePlan(
         List<DirectoryEntry> directories,
         List<DirectoryEntry> tablespaceLinks,
         List<FileEntry> emptyFiles,
+        List<FileEntry> splitFiles,
         List<ObjectTask> objects,
         List<String> skipped) {
 
@@ -44,6 +50,7 @@ public record RestorePlan(
         directories = List.copyOf(directories);
         tablespaceLinks = List.copyOf(tablespaceLinks);
         emptyFiles = List.copyOf(emptyFiles);
+        splitFiles = List.copyOf(splitFiles);
         objects = List.copyOf(objects);
         skipped = List.copyOf(skipped);
     }
@@ -82,6 +89,8 @@ public record RestorePlan(
         }
         Map<String, List<FileEntry>> filesByObject = new LinkedHashMap<>();
         List<FileEntry> empty = new ArrayList<>();
+        List<FileEntry> split = new ArrayList<>();
+        List<ObjectTask> tasks = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         Set<String> filePaths = new HashSet<>();
         for (FileEntry f : m.files()) {
@@ -94,6 +103,11 @@ public record RestorePlan(
             }
             if (NOT_RESTORED.contains(f.path())) {
                 skipped.add(f.path());
+            } else if (f.split()) {
+                for (FilePart part : SplitFileCheck.parts(f, objectsByKey)) {
+                    tasks.add(new ObjectTask(objectsByKey.get(part.object()), List.of(f), part));
+                }
+                split.add(f);
             } else if (f.object() == null) {
                 if (f.size() != 0) {
                     throw new InvalidManifestException("backup manifest lists file '" + f.path() + "' of " + f.size()
@@ -114,7 +128,13 @@ public record RestorePlan(
             }
         }
 
-        List<ObjectTask> tasks = new ArrayList<>();
+        Set<String> partObjects = new HashSet<>();
+        for (ObjectTask t : tasks) {
+            if (!partObjects.add(t.object().key()) || filesByObject.containsKey(t.object().key())) {
+                throw new InvalidManifestException("backup manifest places two ranges in object '" + t.object().key()
+                        + "', one of them part of split file '" + t.files().get(0).path() + "'");
+            }
+        }
         for (Map.Entry<String, List<FileEntry>> e : filesByObject.entrySet()) {
             List<FileEntry> files = e.getValue();
             files.sort(Comparator.comparingLong(FileEntry::offset));
@@ -129,7 +149,7 @@ public record RestorePlan(
             tasks.add(new ObjectTask(objectsByKey.get(e.getKey()), files));
         }
         tasks.sort(Comparator.comparingLong((ObjectTask t) -> t.object().plainSize()).reversed());
-        return new RestorePlan(m, rootMode, dirs, links, empty, tasks, skipped);
+        return new RestorePlan(m, rootMode, dirs, links, empty, split, tasks, skipped);
     }
 
     /** Whether a file of that path in a backup is left out: a restore writes it itself, or never. */
@@ -143,9 +163,9 @@ public record RestorePlan(
     }
 
     public int fileCount() {
-        int n = emptyFiles.size();
+        int n = emptyFiles.size() + splitFiles.size();
         for (ObjectTask t : objects) {
-            n += t.files().size();
+            n += t.part() == null ? t.files().size() : 0;
         }
         return n;
     }
@@ -153,9 +173,7 @@ public record RestorePlan(
     public long byteCount() {
         long n = 0;
         for (ObjectTask t : objects) {
-            for (FileEntry f : t.files()) {
-                n += f.size();
-            }
+            n += t.bytes();
         }
         return n;
     }

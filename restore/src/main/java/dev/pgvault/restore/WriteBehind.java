@@ -100,6 +100,20 @@ final class WriteBehind implements AutoCloseable {
         });
     }
 
+    /**
+     * Opens {@code out}, a split file created before the workers started, to write one of its
+     * parts from {@code offset}; a part is its object's bytes, which the worker checks whole.
+     */
+    void openPart(Path out, long offset) {
+        submit(() -> {
+            path = out;
+            unsynced = 0;
+            channel = FileChannel.open(out, StandardOpenOption.WRITE);
+            channel.position(offset);
+            hashing = false;
+        });
+    }
+
     /** Writes {@code n} bytes of {@code b} (from {@link #buffer}) to the open file. */
     void write(byte[] b, int n) {
         thread.execute(() -> {
@@ -144,10 +158,29 @@ final class WriteBehind implements AutoCloseable {
                             + sha + ", manifest records " + f.sha256() + " (object " + objectKey + ")");
                 }
             }
-            Files.setPosixFilePermissions(out, Modes.of(f.mode()));
-            Files.setLastModifiedTime(out, FileTime.from(f.mtime(), TimeUnit.SECONDS));
-            syncer.submit(out);
+            finish(out, f);
         });
+    }
+
+    /**
+     * Closes a part of a split file; whichever part of the file is written last finishes it, as
+     * {@link #close} finishes a whole file: one fsync for the file, after all its bytes.
+     */
+    void closePart(Path out, FileEntry f, SplitFileProgress progress) {
+        submit(() -> {
+            FileChannel ch = channel;
+            channel = null;
+            ch.close();
+            if (progress.partWritten(f.path())) {
+                finish(out, f);
+            }
+        });
+    }
+
+    private void finish(Path out, FileEntry f) throws IOException {
+        Files.setPosixFilePermissions(out, Modes.of(f.mode()));
+        Files.setLastModifiedTime(out, FileTime.from(f.mtime(), TimeUnit.SECONDS));
+        syncer.submit(out);
     }
 
     /** Waits until everything submitted is done; throws the first failure. */

@@ -13,8 +13,17 @@ import java.util.Objects;
  * @param archiveTimeout how long to wait for the backup's WAL to reach the repository
  * @param lockDirectory where the stanza's backup lock file lives (the temporary directory)
  * @param clock start and stop times, and so the backup id
+ * @param partSize a file larger than this is stored as several objects (parts) of at most this
+ *     many bytes, so that several workers back it up and restore it at once; a multiple of 8 KiB
  */
-public record BackupOptions(BackupType type, int processMax, Duration archiveTimeout, Path lockDirectory, Clock clock) {
+public record BackupOptions(BackupType type, int processMax, Duration archiveTimeout, Path lockDirectory, Clock clock,
+        long partSize) {
+
+    /**
+     * Large enough that a part's fixed costs (a request, a compression frame, a manifest entry)
+     * vanish; small enough that the largest table, hundreds of MB, keeps two workers busy.
+     */
+    public static final long DEFAULT_PART_SIZE = 128L << 20;
 
     public BackupOptions {
         Objects.requireNonNull(type, "type");
@@ -24,15 +33,22 @@ public record BackupOptions(BackupType type, int processMax, Duration archiveTim
         if (processMax < 1) {
             throw new IllegalArgumentException("process-max must be at least 1, not " + processMax);
         }
+        if (partSize < PageChecksum.PAGE_SIZE || partSize % PageChecksum.PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("part size must be a positive multiple of 8 KiB, not " + partSize);
+        }
     }
 
     /** A backup with {@code processMax} workers, a 60 s archive wait, the lock in java.io.tmpdir. */
     public static BackupOptions of(BackupType type, int processMax) {
         return new BackupOptions(type, processMax, Duration.ofSeconds(60),
-                Path.of(System.getProperty("java.io.tmpdir")), Clock.systemUTC());
+                Path.of(System.getProperty("java.io.tmpdir")), Clock.systemUTC(), DEFAULT_PART_SIZE);
     }
 
     public BackupOptions withArchiveTimeout(Duration timeout) {
-        return new BackupOptions(type, processMax, timeout, lockDirectory, clock);
+        return new BackupOptions(type, processMax, timeout, lockDirectory, clock, partSize);
+    }
+
+    public BackupOptions withPartSize(long bytes) {
+        return new BackupOptions(type, processMax, archiveTimeout, lockDirectory, clock, bytes);
     }
 }

@@ -86,7 +86,7 @@ public final class BaseBackup {
                     ? new PageChecks(true, startLsn.value(), settings.blocksPerSegment())
                     : PageChecks.off();
             DataDirectoryScan.Result scan = DataDirectoryScan.scan(pgdata, new ExclusionRules(settings.majorVersion()));
-            List<CopyTask> tasks = CopyPlanner.plan(scan.files());
+            List<CopyTask> tasks = CopyPlanner.plan(scan.files(), options.partSize());
             done("scanned " + pgdata + ": " + scan.files().size() + " files into " + tasks.size() + " objects");
             String dir = layout.backupDir(id);
             List<CopyResult> copied = ParallelCopy.run(tasks, options.processMax(),
@@ -177,12 +177,17 @@ public final class BaseBackup {
             List<DirectoryEntry> directories, List<CopyResult> copied) {
         List<FileEntry> files = new ArrayList<>();
         List<StoredObject> objects = new ArrayList<>();
+        List<CopiedPart> parts = new ArrayList<>();
         for (CopyResult r : copied) {
             if (r.object() != null) {
                 objects.add(r.object());
             }
             files.addAll(r.files());
+            if (r.part() != null) {
+                parts.add(r.part());
+            }
         }
+        files.addAll(SplitFiles.join(parts));
         files.sort(Comparator.comparing(FileEntry::path));
         objects.sort(Comparator.comparing(StoredObject::key));
         return new Manifest(id, options.type(), null, startTime, stopTime, label.startLsn(), stop.lsn(),

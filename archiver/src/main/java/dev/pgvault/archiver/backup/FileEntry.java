@@ -17,11 +17,26 @@ import java.util.List;
  * @param offset where the file starts in the object's plain bytes (0 for a file alone)
  * @param badPages block numbers whose page checksum failed while reading (empty: none, or
  *     the cluster has no checksums, or not a relation file)
+ * @param parts for a file split into several objects, its ranges in file order (then {@code
+ *     object} and {@code sha256} are null: no single object or digest covers the whole file);
+ *     empty for every other file
  */
 public record FileEntry(String path, long size, String sha256, long mtime, int mode, String object, long offset,
-        List<Long> badPages) {
+        List<Long> badPages, List<FilePart> parts) {
 
     public FileEntry {
         badPages = List.copyOf(badPages);
+        parts = List.copyOf(parts);
+    }
+
+    /** A file held by one object (or by none, when empty). */
+    public FileEntry(String path, long size, String sha256, long mtime, int mode, String object, long offset,
+            List<Long> badPages) {
+        this(path, size, sha256, mtime, mode, object, offset, badPages, List.of());
+    }
+
+    /** Whether the file's bytes are spread over several objects, one per {@link FilePart}. */
+    public boolean split() {
+        return !parts.isEmpty();
     }
 }

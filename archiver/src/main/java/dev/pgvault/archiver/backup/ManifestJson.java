@@ -15,8 +15,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The manifest's JSON form, the backup's last object: backup.manifest. */
+/**
+ * The manifest's JSON form, the backup's last object: backup.manifest.
+ *
+ * <p>Format 2 is format 1 plus the parts of split files. A manifest is written as format 1 when
+ * no file is split, so that an older pgvault still reads it; with split files it is format 2,
+ * which an older pgvault refuses as a whole instead of misreading those files as empty.
+ */
 public final class ManifestJson {
+    /** The formats this version reads. */
+    static final int FORMAT_1 = 1;
+    static final int FORMAT_PARTS = 2;
     private static final JsonFactory JSON = new JsonFactory();
 
     private ManifestJson() {}
@@ -25,7 +34,7 @@ public final class ManifestJson {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeNumberField("format", 1);
+            g.writeNumberField("format", m.files().stream().anyMatch(FileEntry::split) ? FORMAT_PARTS : FORMAT_1);
             g.writeStringField("id", m.id());
             g.writeStringField("type", m.type().name().toLowerCase());
             g.writeStringField("parent", m.parent());
@@ -80,6 +89,18 @@ public final class ManifestJson {
                     }
                     g.writeEndArray();
                 }
+                if (f.split()) {
+                    g.writeArrayFieldStart("parts");
+                    for (FilePart part : f.parts()) {
+                        g.writeStartObject();
+                        g.writeStringField("object", part.object());
+                        g.writeNumberField("offset", part.offset());
+                        g.writeNumberField("size", part.size());
+                        g.writeStringField("sha256", part.sha256());
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -108,8 +129,12 @@ public final class ManifestJson {
                 }
             }
             String format = scalars.get("format");
-            if (!"1".equals(format)) {
-                throw new IOException("backup manifest format " + format + " is not supported by this pgvault (expected 1)");
+            if (!String.valueOf(FORMAT_1).equals(format) && !String.valueOf(FORMAT_PARTS).equals(format)) {
+                throw new IOException("backup manifest format " + format + " is not supported by this pgvault (expected "
+                        + FORMAT_1 + " or " + FORMAT_PARTS + ")");
+            }
+            if (String.valueOf(FORMAT_1).equals(format) && files.stream().anyMatch(FileEntry::split)) {
+                throw new IOException("backup manifest is malformed: format 1 has no split files");
             }
             return new Manifest(
                     scalars.get("id"),
@@ -158,6 +183,7 @@ public final class ManifestJson {
             long size = 0, mtime = 0, offset = 0;
             int mode = 0600;
             List<Long> bad = List.of();
+            List<FilePart> parts = List.of();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
@@ -177,10 +203,16 @@ public final class ManifestJson {
                         }
                         bad = pages;
                     }
+                    case "parts" -> {
+                        List<FilePart> read = new ArrayList<>();
+                        readArray(p, t, o -> read.add(new FilePart(o.get("object"), Long.parseLong(o.get("offset")),
+                                Long.parseLong(o.get("size")), o.get("sha256"))));
+                        parts = read;
+                    }
                     default -> p.skipChildren();
                 }
             }
-            files.add(new FileEntry(path, size, sha, mtime, mode, object, offset, bad));
+            files.add(new FileEntry(path, size, sha, mtime, mode, object, offset, bad, parts));
         }
     }
 

@@ -54,6 +54,9 @@ final class ObjectCopier {
     }
 
     CopyResult copy(CopyTask task) throws IOException {
+        if (task.part() != null) {
+            return copyPart(task);
+        }
         return task.alone() ? copyAlone(task) : copyBundle(task);
     }
 
@@ -66,11 +69,34 @@ final class ObjectCopier {
         try (ch) {
             PageVerifier v = begin(f, ch);
             int threads = task.plannedBytes() >= PARALLEL_COMPRESSION_MIN ? compressThreads : 0;
-            ObjectDigest d = repo.put(backupDir + task.object(), threads, out -> stream(ch, out, v, null));
+            ObjectDigest d = repo.put(backupDir + task.object(), threads, out -> stream(ch, out, v, null, 0, Long.MAX_VALUE));
             FileEntry entry = new FileEntry(f.path(), d.plainSize(), d.plainSha256(), f.mtime(), f.mode(),
                     d.plainSize() == 0 ? null : task.object(), 0, v == null ? List.of() : v.badPages());
             return new CopyResult(new StoredObject(task.object(), d.plainSize(), d.storedSize(), d.plainSha256()),
                     List.of(entry));
+        }
+    }
+
+    /**
+     * One range of a split file. Its pages are checked with their block numbers in the whole
+     * relation: the segment's first block plus the range's offset in pages.
+     */
+    private CopyResult copyPart(CopyTask task) throws IOException {
+        SourceFile f = task.files().get(0);
+        PartRange range = task.part();
+        FileChannel ch = open(f);
+        if (ch == null) {
+            return new CopyResult(null, List.of(), new CopiedPart(f, range, null, List.of()));
+        }
+        try (ch) {
+            PageVerifier v = begin(f, ch);
+            int threads = range.length() >= PARALLEL_COMPRESSION_MIN ? compressThreads : 0;
+            long limit = range.toEnd() ? Long.MAX_VALUE : range.length();
+            ObjectDigest d = repo.put(backupDir + task.object(), threads,
+                    out -> stream(ch, out, v, null, range.offset(), limit));
+            FilePart stored = new FilePart(task.object(), range.offset(), d.plainSize(), d.plainSha256());
+            return new CopyResult(new StoredObject(task.object(), d.plainSize(), d.storedSize(), d.plainSha256()), List.of(),
+                    new CopiedPart(f, range, stored, v == null ? List.of() : v.badPages()));
         }
     }
 
@@ -86,7 +112,7 @@ final class ObjectCopier {
                 try (ch) {
                     PageVerifier v = begin(f, ch);
                     sha256.reset();
-                    long n = stream(ch, out, v, sha256);
+                    long n = stream(ch, out, v, sha256, 0, Long.MAX_VALUE);
                     String sha = HexFormat.of().formatHex(sha256.digest());
                     entries.add(new FileEntry(f.path(), n, sha, f.mtime(), f.mode(), n == 0 ? null : task.object(),
                             n == 0 ? 0 : offset, v == null ? List.of() : v.badPages()));
@@ -122,11 +148,16 @@ final class ObjectCopier {
         return verifier;
     }
 
-    /** Copies the file to its end as it is now (it may have grown or shrunk); returns the bytes copied. */
-    private long stream(FileChannel ch, OutputStream out, PageVerifier v, MessageDigest md) throws IOException {
-        long position = 0;
+    /**
+     * Copies up to {@code limit} bytes of the file from {@code from}, or to its end as it is now
+     * (it may have grown or shrunk); returns the bytes copied.
+     */
+    private long stream(FileChannel ch, OutputStream out, PageVerifier v, MessageDigest md, long from, long limit)
+            throws IOException {
+        long position = from;
         while (true) {
-            int n = fill(ch);
+            int want = (int) Math.min(buf.length, limit - (position - from));
+            int n = fill(ch, position, want);
             if (n > 0) {
                 if (v != null) {
                     v.check(buf, n, position);
@@ -137,17 +168,20 @@ final class ObjectCopier {
                 out.write(buf, 0, n);
                 position += n;
             }
-            if (n < buf.length) {
-                return position;
+            if (n < want || n == 0) {
+                return position - from;
             }
         }
     }
 
-    /** Reads until the buffer is full or the file ends, so that only the last block is partial. */
-    private int fill(FileChannel ch) throws IOException {
-        bb.clear();
+    /**
+     * Reads {@code want} bytes at {@code position}, or fewer where the file ends, so that only
+     * the last block is partial.
+     */
+    private int fill(FileChannel ch, long position, int want) throws IOException {
+        bb.clear().limit(want);
         while (bb.hasRemaining()) {
-            if (ch.read(bb) < 0) {
+            if (ch.read(bb, position + bb.position()) < 0) {
                 break;
             }
         }

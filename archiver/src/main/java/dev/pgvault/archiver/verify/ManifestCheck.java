@@ -2,6 +2,7 @@ package dev.pgvault.archiver.verify;
 
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.backup.FileEntry;
+import dev.pgvault.archiver.backup.FilePart;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.StoredObject;
 import dev.pgvault.storage.BlobKeys;
@@ -51,6 +52,18 @@ final class ManifestCheck {
             if (f.size() < 0 || f.offset() < 0) {
                 problems.add(Problem.manifest(ProblemKind.MANIFEST_INCONSISTENT, id, manifestKey, List.of(f.path()),
                         "gives file " + f.path() + " a negative size or offset"));
+            } else if (f.split()) {
+                checkParts(id, manifestKey, f, problems);
+                for (FilePart part : f.parts()) {
+                    // The part as a file alone in its object: the object's digest is checked against the part's.
+                    FileEntry range = new FileEntry(f.path(), part.size(), part.sha256(), f.mtime(), f.mode(), part.object(), 0,
+                            List.of());
+                    if (part.object() != null && objects.containsKey(part.object())) {
+                        filesByObject.computeIfAbsent(part.object(), k -> new ArrayList<>()).add(range);
+                    } else {
+                        unlisted.computeIfAbsent(part.object(), k -> new ArrayList<>()).add(f.path());
+                    }
+                }
             } else if (f.object() == null) {
                 checkEmpty(id, manifestKey, f, problems);
             } else if (objects.containsKey(f.object())) {
@@ -67,6 +80,24 @@ final class ManifestCheck {
         objects.forEach((key, o) -> out.add(new ObjectFiles(layout.backupDir(id) + key, o,
                 filesByObject.getOrDefault(key, List.of()))));
         return new Result(out, problems);
+    }
+
+    /** A split file's parts cover it exactly, in order: no byte of it is left to no object. */
+    private static void checkParts(String id, String manifestKey, FileEntry f, List<Problem> problems) {
+        long end = 0;
+        for (FilePart part : f.parts()) {
+            if (part.offset() != end || part.size() <= 0) {
+                problems.add(Problem.manifest(ProblemKind.MANIFEST_INCONSISTENT, id, manifestKey, List.of(f.path()),
+                        "gives split file " + f.path() + " a part at byte " + part.offset() + " of " + part.size()
+                                + " bytes where the one before ends at byte " + end));
+                return;
+            }
+            end = part.end();
+        }
+        if (end != f.size()) {
+            problems.add(Problem.manifest(ProblemKind.MANIFEST_INCONSISTENT, id, manifestKey, List.of(f.path()),
+                    "gives split file " + f.path() + " " + f.size() + " bytes, but its parts end at byte " + end));
+        }
     }
 
     private static void checkEmpty(String id, String manifestKey, FileEntry f, List<Problem> problems) {

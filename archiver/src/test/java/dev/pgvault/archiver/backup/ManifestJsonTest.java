@@ -1,6 +1,7 @@
 package dev.pgvault.archiver.backup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgvault.archiver.ClusterIdentity;
 import dev.pgvault.archiver.wal.Lsn;
@@ -48,5 +49,72 @@ class ManifestJsonTest {
                 m.stopLsn(), 2, m.startWal(), m.stopWal(), m.cluster(), false, m.backupLabel(), null,
                 List.of(), List.of(), List.of());
         assertEquals(bare, ManifestJson.read(new ByteArrayInputStream(ManifestJson.write(bare))));
+    }
+
+    /** {@link #sample()} with base/5/16384 split into two parts. */
+    static Manifest withParts() {
+        Manifest m = sample();
+        long half = 3L * 512 * 1024 * 1024;
+        List<FileEntry> files = new java.util.ArrayList<>(m.files());
+        files.set(1, new FileEntry("base/5/16384", 2 * half, null, 1_700_000_001L, 0600, null, 0, List.of(7L),
+                List.of(new FilePart("part/base/5/16384/0", 0, half, "aa01"), new FilePart("part/base/5/16384/1", half, half, "bb02"))));
+        return new Manifest(m.id(), m.type(), m.parent(), m.startTime(), m.stopTime(), m.startLsn(), m.stopLsn(), m.timeline(),
+                m.startWal(), m.stopWal(), m.cluster(), m.pageChecksums(), m.backupLabel(), m.tablespaceMap(), m.directories(),
+                files, List.of(m.objects().get(0), new StoredObject("part/base/5/16384/0", half, 100, "aa01"),
+                        new StoredObject("part/base/5/16384/1", half, 100, "bb02")));
+    }
+
+    @Test
+    void aManifestWithPartsReadsBackEqualAsFormat2() throws Exception {
+        Manifest m = withParts();
+        byte[] json = ManifestJson.write(m);
+        assertTrue(new String(json, java.nio.charset.StandardCharsets.UTF_8).startsWith("{\"format\":2,"));
+        Manifest back = ManifestJson.read(new ByteArrayInputStream(json));
+        assertEquals(m, back);
+        FileEntry split = back.files().get(1);
+        assertTrue(split.split());
+        assertEquals(null, split.object());
+        assertEquals(null, split.sha256());
+        assertEquals(3L * 512 * 1024 * 1024, split.parts().get(1).offset());
+    }
+
+    @Test
+    void aManifestWithoutPartsIsStillFormat1() throws Exception {
+        String json = new String(ManifestJson.write(sample()), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(json.startsWith("{\"format\":1,"), json);
+    }
+
+    /** A format-1 manifest as pgvault wrote it before parts existed. */
+    static final String FORMAT_1 = """
+            {"format":1,"id":"20261126-031500F","type":"full","parent":null,"start_time":"2026-11-26T03:15:00Z",
+            "stop_time":"2026-11-26T03:15:07Z","start_lsn":"0/2000028","stop_lsn":"0/2000138","timeline":1,
+            "start_wal":"000000010000000000000002","stop_wal":"000000010000000000000002",
+            "system_identifier":"7300000000000000001","pg_version_num":150004,"wal_segment_size":16777216,
+            "page_checksums":true,"backup_label":"START WAL LOCATION: 0/2000028\\n","tablespace_map":null,
+            "directories":[{"path":"base","mode":448}],
+            "objects":[{"key":"data/base/5/16384","plain_size":2097152,"stored_size":999,"sha256":"cd34"}],
+            "files":[{"path":"base/5/16384","size":2097152,"sha256":"cd34","mtime":1700000001,"mode":384,
+            "object":"data/base/5/16384","offset":0,"bad_pages":[3]}]}
+            """;
+
+    @Test
+    void aFormat1ManifestStillReads() throws Exception {
+        Manifest m = ManifestJson.read(new ByteArrayInputStream(FORMAT_1.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        FileEntry f = m.files().get(0);
+        assertEquals(new FileEntry("base/5/16384", 2097152, "cd34", 1700000001L, 0600, "data/base/5/16384", 0, List.of(3L)), f);
+        assertEquals(List.of(), f.parts());
+    }
+
+    @Test
+    void anUnknownFormatOrPartsInFormat1AreRefused() {
+        String future = FORMAT_1.replace("\"format\":1", "\"format\":3");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> ManifestJson.read(new ByteArrayInputStream(future.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertTrue(e.getMessage().contains("format 3 is not supported"), e.getMessage());
+        String partsIn1 = FORMAT_1.replace("\"bad_pages\":[3]",
+                "\"parts\":[{\"object\":\"data/base/5/16384\",\"offset\":0,\"size\":2097152,\"sha256\":\"cd34\"}]");
+        e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> ManifestJson.read(new ByteArrayInputStream(partsIn1.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertTrue(e.getMessage().contains("format 1 has no split files"), e.getMessage());
     }
 }

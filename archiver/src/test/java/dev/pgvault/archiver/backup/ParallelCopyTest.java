@@ -45,7 +45,7 @@ class ParallelCopyTest {
         files.sort((a, b) -> a.path().compareTo(b.path()));
 
         EncodedStore repo = new EncodedStore(new FsBlobStore(Files.createDirectories(tmp.resolve("repo"))), CodecSpec.DEFAULT);
-        List<CopyTask> tasks = CopyPlanner.plan(files);
+        List<CopyTask> tasks = CopyPlanner.plan(files, BackupOptions.DEFAULT_PART_SIZE);
         assertEquals("data/base/5/16385", tasks.get(0).object(), "largest first");
         assertTrue(tasks.stream().filter(t -> !t.alone()).allMatch(t -> t.plannedBytes() <= CopyPlanner.BUNDLE_MAX));
         List<CopyResult> results = ParallelCopy.run(tasks, 2, () -> new ObjectCopier(repo, DIR, PageChecks.off(), 2));
@@ -93,7 +93,7 @@ class ParallelCopyTest {
             EncodedStore repo = new EncodedStore(new FsBlobStore(Files.createDirectories(tmp.resolve("repo"))),
                     CodecSpec.DEFAULT);
             PageChecks checks = new PageChecks(true, -1L, 131072);
-            List<CopyResult> results = ParallelCopy.run(CopyPlanner.plan(files), 1,
+            List<CopyResult> results = ParallelCopy.run(CopyPlanner.plan(files, BackupOptions.DEFAULT_PART_SIZE), 1,
                     () -> new ObjectCopier(repo, DIR, checks, 1));
             assertEquals(List.of(2L), results.get(0).files().get(0).badPages());
         }
