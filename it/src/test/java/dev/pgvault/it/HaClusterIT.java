@@ -38,6 +38,7 @@ class HaClusterIT {
     int nextValue = 1;
     String firstPrimary;
     String killed;
+    String backupId;
 
     @BeforeAll
     void start() throws Exception {
@@ -91,6 +92,9 @@ class HaClusterIT {
             assertEquals("1", n.query("SELECT count(*) FROM pg_settings WHERE name = 'archive_command'"
                     + " AND setting LIKE '%archive-push%'"), n.name + " archives through pgvault");
         }
+        Proc backup = primary.pgvault("backup");
+        assertEquals(0, backup.exitCode(), backup.stdout() + backup.stderr());
+        backupId = backup.stdout().strip().lines().findFirst().orElseThrow(); // the id, then a summary
         Proc list = primary.pgvault("ha", "list");
         assertEquals(0, list.exitCode(), list.stderr());
         for (HaNode n : cluster.nodes) {
@@ -190,6 +194,75 @@ class HaClusterIT {
 
     @Test
     @Order(5)
+    void archivingFollowsTheNewTimelinesAndARestoreFromTheFirstBackupFollowsThem() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
+        int rows = insertRows(primary, 7);
+        Proc check = primary.pgvault("check"); // switches WAL and waits until the segment is in the repository
+        assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
+        int timeline = Integer.parseInt(primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"), 16);
+        assertTrue(timeline >= 3, "a failover and a switchover make two new timelines, now on " + timeline);
+        for (int t = 2; t <= timeline; t++) {
+            java.nio.file.Path history = cluster.repo.resolve("itha/wal/" + String.format("%08X", t) + ".history");
+            assertTrue(java.nio.file.Files.exists(history), history + " archived by the node that promoted");
+        }
+
+        OsUser user = OsUser.forPostgres();
+        java.nio.file.Path base = user.newDirectory("pgvault-ha-restore");
+        java.nio.file.Path target = base.resolve("data");
+        int port = PgCluster.freePort();
+        try {
+            Proc restore = primary.pgvault("restore", "--pgdata", target.toString(), "--backup", backupId);
+            assertEquals(0, restore.exitCode(), restore.stdout() + restore.stderr());
+            // the copy must not archive into the cluster's stanza: it would be a fourth timeline there
+            Proc.run(user, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", target.toString(), "-l",
+                    base.resolve("log").toString(), "-w", "-t", "120", "-o", "-p " + port + " -c archive_mode=off"
+                    + " -c unix_socket_directories=" + base, "start")).ok();
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("user", "postgres");
+            String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+            cluster.await(Duration.ofSeconds(120), "the restored copy ends recovery", () -> {
+                try (var c = java.sql.DriverManager.getConnection(url, p); var st = c.createStatement();
+                        var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                    return rs.next() && !rs.getBoolean(1);
+                } catch (SQLException e) {
+                    return false;
+                }
+            });
+            try (var c = java.sql.DriverManager.getConnection(url, p); var st = c.createStatement();
+                    var rs = st.executeQuery("SELECT count(*), max(v) FROM t")) {
+                rs.next();
+                assertEquals(rows, rs.getInt(1), "the restore from the timeline-1 backup replayed timelines 2.."
+                        + timeline + " up to the last archived segment");
+                assertEquals(rows, rs.getInt(2));
+            }
+        } finally {
+            Proc.run(user, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", target.toString(), "-m",
+                    "immediate", "stop"), java.util.Map.of(), 30);
+            PgvaultDist.deleteTree(base);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void reinitReseedsAReplicaFromTheRepository() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
+        HaNode replica = cluster.nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
+        long seededBefore = replica.logTail(100000).lines().filter(l -> l.contains("seeding from the repository")).count();
+        Proc reinit = primary.pgvault("ha", "reinit", replica.name);
+        assertEquals(0, reinit.exitCode(), reinit.stdout() + reinit.stderr());
+        cluster.await(Duration.ofSeconds(60), replica.name + " reseeds from the repository", () ->
+                replica.logTail(100000).lines().filter(l -> l.contains("seeding from the repository")).count()
+                        > seededBefore);
+        cluster.awaitHealthy(Duration.ofSeconds(120));
+        int rows = insertRows(primary, 3);
+        awaitRows(replica, rows);
+        Proc refused = primary.pgvault("ha", "reinit", primary.name);
+        assertEquals(7, refused.exitCode(), "the leader is never reseeded: " + refused.stderr());
+        assertTrue(refused.stderr().contains("is the leader"), refused.stderr());
+    }
+
+    @Test
+    @Order(7)
     void oneEtcdMemberDownChangesNothing() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long demotionsBefore = primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count();
@@ -207,7 +280,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void withEtcdGoneTheLeaderStopsWritesBeforeItsLeaseCanExpireAndRecoversAfter() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long lastWrite = 0;
