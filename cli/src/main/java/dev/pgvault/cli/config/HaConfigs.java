@@ -53,9 +53,9 @@ final class HaConfigs {
             try {
                 u = new URI(e);
             } catch (URISyntaxException x) {
-                throw s.error("etcd", "not a URL ('" + e + "')");
+                u = null;
             }
-            if (u.getHost() == null || u.getPort() < 0
+            if (u == null || u.getHost() == null || u.getPort() < 0
                     || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))) {
                 throw s.error("etcd", "expected http://host:port or https://host:port ('" + e + "')");
             }

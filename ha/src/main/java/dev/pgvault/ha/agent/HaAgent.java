@@ -147,6 +147,7 @@ public final class HaAgent implements AutoCloseable {
                 return initialize(cluster, pg);
             }
             case SEED -> {
+                announce("seeding");
                 seeder.seed(up);
                 startStandby(up);
                 return false;
@@ -167,12 +168,14 @@ public final class HaAgent implements AutoCloseable {
                 return false;
             }
             case REWIND -> {
+                announce("rewinding");
                 rewind(up, pg);
                 return false;
             }
             case RESEED -> {
                 postgres.stop(HaSettings.STOP_BUDGET);
                 postgres.removeData();
+                announce("seeding");
                 seeder.seed(up);
                 startStandby(up);
                 dcs.clearReinit(me);
@@ -358,9 +361,19 @@ public final class HaAgent implements AutoCloseable {
         follow(target.name());
     }
 
+    /** Publishes a long action's state word ("seeding", "rewinding") before it starts, for ha list. */
+    private void announce(String word) {
+        Member m = member(postgres.status());
+        try {
+            dcs.publish(new Member(m.name(), m.apiUrl(), m.host(), m.port(), m.role(), word, m.timeline(), m.lsn(),
+                    false, m.updated()));
+        } catch (DcsException e) {
+            log.accept("etcd: " + e.getMessage());
+        }
+    }
+
     private Member member(PgStatus pg) {
-        Role role = !pg.hasData() ? Role.UNINITIALIZED : !pg.running() ? Role.STOPPED
-                : pg.inRecovery() ? Role.REPLICA : Role.PRIMARY;
+        Role role = Role.of(pg);
         String apiHost = settings.apiHost().equals("0.0.0.0") || settings.apiHost().equals("::")
                 ? settings.connectHost() : settings.apiHost();
         return new Member(settings.name(), "http://" + apiHost + ":" + settings.apiPort(), settings.connectHost(),

@@ -4,18 +4,12 @@ import dev.pgvault.ha.NodeState;
 import dev.pgvault.ha.cluster.Role;
 import dev.pgvault.ha.pg.PgStatus;
 
-/** What the local PostgreSQL is right now, in the words member keys use. */
+/** The role and state word the API reports for this node. */
 final class NodeRole {
     private NodeRole() {}
 
     static Role of(PgStatus pg) {
-        if (pg.runningPrimary()) {
-            return Role.PRIMARY;
-        }
-        if (pg.runningReplica()) {
-            return Role.REPLICA;
-        }
-        return pg.hasData() ? Role.STOPPED : Role.UNINITIALIZED;
+        return Role.of(pg);
     }
 
     /**

@@ -1,0 +1,110 @@
+package dev.pgvault.cli.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.ha.ReplicaMethod;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ha: section and pg.parameters, as the README shows them, and each bad value named. */
+class HaConfigTest {
+    private static final String BASE = "stanza: s\npg:\n  port: 5433\nrepo:\n  path: /r\n";
+
+    @TempDir
+    Path dir;
+
+    private PgvaultConfig load(String yaml) throws Exception {
+        Path f = dir.resolve("pgvault.yaml");
+        Files.writeString(f, yaml);
+        return ConfigLoader.load(f);
+    }
+
+    private String errorOf(String haLines) throws IOException {
+        Path f = dir.resolve("pgvault.yaml");
+        Files.writeString(f, BASE + "ha:\n  cluster: demo\n  name: n1\n" + haLines);
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+    }
+
+    @Test
+    void theReadmeExampleLoads() throws Exception {
+        PgvaultConfig c = load("""
+                stanza: main
+                pg:
+                  data: /var/lib/postgresql/15/main
+                  parameters: {max_connections: 100, shared_buffers: 1GB}
+                repo:
+                  path: /srv/repo
+                ha:
+                  cluster: demo
+                  name: node1
+                  etcd: [http://10.0.0.1:2379, http://10.0.0.2:2379]
+                  ttl: 10
+                  loop-wait: 1
+                  api: 0.0.0.0:8008
+                  connect-address: 10.0.0.1:5432
+                  maximum-lag-on-failover: 1048576
+                  synchronous: true
+                  replica-method: [basebackup]
+                  api-token-file: /etc/pgvault/api-token
+                """);
+        assertEquals(Map.of("max_connections", "100", "shared_buffers", "1GB"), c.pg().parameters());
+        HaConfig h = c.ha();
+        assertEquals("demo", h.cluster());
+        assertEquals("node1", h.name());
+        assertEquals(List.of(URI.create("http://10.0.0.1:2379"), URI.create("http://10.0.0.2:2379")), h.etcd());
+        assertEquals(Duration.ofSeconds(10), h.ttl());
+        assertEquals(Duration.ofSeconds(1), h.loopWait());
+        assertEquals("0.0.0.0", h.apiHost());
+        assertEquals(8008, h.apiPort());
+        assertEquals("10.0.0.1", h.connectHost());
+        assertEquals(5432, h.connectPort());
+        assertEquals(1048576, h.maximumLagOnFailover());
+        assertTrue(h.synchronous());
+        assertEquals(List.of(ReplicaMethod.BASEBACKUP), h.replicaMethods());
+        assertEquals(Path.of("/etc/pgvault/api-token"), h.apiTokenFile());
+    }
+
+    @Test
+    void defaults() throws Exception {
+        PgvaultConfig c = load(BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: http://127.0.0.1:2379\n");
+        HaConfig h = c.ha();
+        assertEquals(Duration.ofSeconds(10), h.ttl());
+        assertEquals("127.0.0.1", h.apiHost());
+        assertEquals(8008, h.apiPort());
+        assertEquals("127.0.0.1", h.connectHost(), "pg.host");
+        assertEquals(5433, h.connectPort(), "pg.port");
+        assertFalse(h.synchronous());
+        assertEquals(List.of(ReplicaMethod.REPOSITORY, ReplicaMethod.BASEBACKUP), h.replicaMethods());
+        assertNull(h.apiTokenFile());
+        assertNull(load(BASE).ha(), "no ha: section");
+    }
+
+    @Test
+    void badValuesAreNamed() throws Exception {
+        String etcd = "  etcd: [http://127.0.0.1:2379]\n";
+        assertTrue(errorOf("").contains("'ha.etcd'"));
+        assertTrue(errorOf("  etcd: [127.0.0.1:2379]\n").contains("expected http://host:port"));
+        assertTrue(errorOf(etcd + "  ttl: 5\n").contains("'ha.ttl'"), "shorter than 3 x loop-wait + 5");
+        assertTrue(errorOf(etcd + "  api: 8008\n").contains("'ha.api'"));
+        assertTrue(errorOf(etcd + "  api: host:99999\n").contains("not a port number"));
+        assertTrue(errorOf(etcd + "  replica-method: [rsync]\n").contains("'rsync' is not one of repository, basebackup"));
+        assertTrue(errorOf(etcd + "  synchronous: yes please\n").contains("'ha.synchronous'"));
+        assertTrue(errorOf(etcd + "  nmae: x\n").contains("unknown key: 'ha.nmae'"));
+        assertTrue(errorOf(etcd.replace("etcd", "etcd") + "  api-token-file: token\n").contains("absolute path"));
+        Path f = dir.resolve("pgvault.yaml");
+        Files.writeString(f, BASE.replace("  port: 5433\n", "  port: 5433\n  parameters: [a, b]\n"));
+        assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(f)).getMessage()
+                .contains("'pg.parameters'"));
+    }
+}
