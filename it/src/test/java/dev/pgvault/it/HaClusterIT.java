@@ -28,13 +28,22 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.extension.ExtendWith(HaClusterIT.StopAfterFailure.class)
 class HaClusterIT {
     static final Duration TTL = Duration.ofSeconds(10);
     static final Duration LOOP_WAIT = Duration.ofSeconds(1);
 
     EtcdCluster etcd;
     HaCluster cluster;
-    boolean broken;
+    /** Later steps start from the state earlier ones leave: after a failure they are skipped, not waited out. */
+    static volatile boolean broken;
+
+    static final class StopAfterFailure implements org.junit.jupiter.api.extension.TestWatcher {
+        @Override
+        public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
+            broken = true;
+        }
+    }
     int nextValue = 1;
     String firstPrimary;
     String killed;
@@ -51,7 +60,6 @@ class HaClusterIT {
     @org.junit.jupiter.api.BeforeEach
     void earlierStepsPassed() {
         assumeTrue(!broken, "an earlier step failed: the cluster is not in the state this step starts from");
-        broken = true; // cleared by a step that ends normally
     }
 
     @AfterAll
@@ -100,7 +108,6 @@ class HaClusterIT {
         for (HaNode n : cluster.nodes) {
             assertTrue(list.stdout().contains(n.name), list.stdout());
         }
-        broken = false;
     }
 
     @Test
@@ -122,7 +129,6 @@ class HaClusterIT {
         assertEquals(401, other.api("POST", "/switchover", "{\"to\":\"" + other.name + "\"}", null).statusCode());
         assertEquals(401, other.api("POST", "/switchover", "{\"to\":\"" + other.name + "\"}", "wrong").statusCode());
         assertEquals(primary.name, cluster.primary().orElseThrow().name, "a refused call changes nothing");
-        broken = false;
     }
 
     @Test
@@ -168,7 +174,6 @@ class HaClusterIT {
         seconds.sort(null);
         System.out.printf("failover seconds over %d trials: %s, median %.2f%n", trials, seconds,
                 seconds.get(seconds.size() / 2));
-        broken = false;
     }
 
     @Test
@@ -189,7 +194,6 @@ class HaClusterIT {
         for (HaNode n : cluster.nodes) {
             awaitRows(n, after);
         }
-        broken = false;
     }
 
     @Test
@@ -276,7 +280,6 @@ class HaClusterIT {
         assertEquals(demotionsBefore, primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count(),
                 primary.logTail(60));
         etcd.restart(0);
-        broken = false;
     }
 
     @Test
@@ -317,6 +320,5 @@ class HaClusterIT {
             awaitRows(n, Long.parseLong(back.query("SELECT count(*) FROM t")));
         }
         assertTrue(after > 0);
-        broken = false;
     }
 }
