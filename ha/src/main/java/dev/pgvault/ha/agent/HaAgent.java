@@ -49,6 +49,8 @@ public final class HaAgent implements AutoCloseable {
     private boolean stanzaReady;
     private String lastDcsError;
     private volatile NodeState state;
+    /** Released by etcd watches: a change of leader or a request ends the wait for the next cycle. */
+    private final java.util.concurrent.Semaphore wakeups = new java.util.concurrent.Semaphore(0);
     private volatile boolean stopping;
 
     public HaAgent(HaSettings settings, Dcs dcs, LocalPostgres postgres, Repository repository, Clock clock,
@@ -71,14 +73,16 @@ public final class HaAgent implements AutoCloseable {
     /** Runs cycles until {@link #stop()}; then stops PostgreSQL and hands the leader key back. */
     public void run() {
         watchdog.start();
+        dcs.watch(wakeups::release);
         try {
             while (!stopping) {
                 Instant began = clock.instant();
+                wakeups.drainPermits(); // what changed before this cycle's read is seen by it
                 cycle();
                 long rest = settings.loopWait().toMillis() - Duration.between(began, clock.instant()).toMillis();
                 if (rest > 0 && !stopping) {
                     try {
-                        Thread.sleep(rest);
+                        wakeups.tryAcquire(rest, java.util.concurrent.TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         break;
@@ -92,6 +96,7 @@ public final class HaAgent implements AutoCloseable {
 
     public void stop() {
         stopping = true;
+        wakeups.release();
     }
 
     /** One cycle; public for tests that step the agent. */

@@ -67,6 +67,13 @@ public interface Dcs extends AutoCloseable {
 
     void clearReinit(String member) throws DcsException;
 
+    /**
+     * Calls {@code onChange} (on another thread) whenever a key that calls for action changes: the
+     * leader key, a switchover, failover or reinit request. The agent cycles at once instead of at
+     * its next loop-wait; a lost watch only costs that speed, never correctness.
+     */
+    default void watch(Runnable onChange) {}
+
     @Override
     void close();
 }

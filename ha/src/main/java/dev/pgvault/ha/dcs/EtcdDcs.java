@@ -11,6 +11,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
@@ -20,6 +21,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +58,7 @@ public final class EtcdDcs implements Dcs {
     private final String endpoints;
     private final Clock clock;
     private volatile long leaseId;
+    private final List<Watch.Watcher> watchers = new ArrayList<>();
 
     public EtcdDcs(List<URI> endpoints, String cluster, Duration ttl, Duration timeout, Clock clock) {
         this.client = Client.builder().endpoints(endpoints).connectTimeout(timeout)
@@ -269,7 +273,22 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
-    public void close() {
+    public synchronized void watch(Runnable onChange) {
+        Watch.Listener listener = Watch.listener(response -> onChange.run(), error -> {
+            // jetcd re-establishes watches itself; until then the loop-wait cycle covers it
+        });
+        for (String name : List.of("leader", "switchover", "failover")) {
+            watchers.add(client.getWatchClient().watch(key(name), WatchOption.DEFAULT, listener));
+        }
+        watchers.add(client.getWatchClient().watch(key("reinit/"), WatchOption.builder().isPrefix(true).build(),
+                listener));
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Watch.Watcher w : watchers) {
+            w.close();
+        }
         client.close();
     }
 }
