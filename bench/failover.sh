@@ -1,0 +1,400 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): automatic failover and planned switchover times of `pgvault ha run`
+# against Patroni 3.0.2, each running 3 PostgreSQL 15 nodes on one 1-member etcd, in the same run.
+#
+#   bench/failover.sh [TRIALS]        (default 5 failover trials per tool; medians reported)
+#   SETTLE=3 bench/failover.sh        seconds the healthy cluster runs before each kill (default 3)
+#
+# Both tools get the same settings: leader lease ttl 10 s, loop wait 1 s (Patroni also needs
+# retry_timeout, set to 3: its rule is loop_wait + 2 * retry_timeout <= ttl), fsync off,
+# shared_buffers 32MB, asynchronous replication, pg_rewind for a returning primary. pgvault runs
+# as the README configures it (archive_command through pgvault into a filesystem repository);
+# Patroni runs without archiving, as its own default.
+#
+# Per tool: start the 3 nodes at once and wait for 1 primary + 2 streaming replicas (REST
+# GET /primary 200 on one node, GET /replica 200 on the others, and the primary's
+# pg_stat_replication shows 2 streaming). Then each trial: one INSERT replayed on both replicas,
+# SETTLE seconds, kill -9 the primary's agent and its postmaster, and time until another node
+# accepts an INSERT (psql with connect_timeout=1, polled every 0.1 s); then restart the killed
+# node's agent and wait until it streams again (it rejoins through pg_rewind; the rejoin time is
+# printed too). Last, one switchover to a replica (`pgvault ha switchover --to NAME`,
+# `patronictl switchover --candidate NAME --force`), timed from the command's start until NAME
+# accepts an INSERT. pgvault runs first, then Patroni, on the same etcd (separate prefixes).
+#
+# Needs a built pgvault (mvn -B -q package -DskipTests), etcd (apt-get install -y etcd-server)
+# and Patroni 3.0.2 (apt-get install -y patroni; the Debian package also brings python3-etcd and
+# python3-psycopg2). Runs PostgreSQL, the agents and Patroni as the postgres OS user when started
+# as root. Every wait has a timeout; on failure the script says what did not happen and keeps the
+# logs (agents, Patroni, PostgreSQL, etcd) under its work directory, which it prints.
+set -euo pipefail
+
+trials=${1:-5}
+settle=${SETTLE:-3}
+[[ "$settle" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "bench: SETTLE must be a number of seconds, not '$settle'" >&2; exit 2; }
+here=$(cd "$(dirname "$0")/.." && pwd -P)
+pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
+etcd_bin=${ETCD:-/usr/bin/etcd}
+if [ -x "$pgbin/psql" ]; then psql_bin=$pgbin/psql; else psql_bin=/usr/bin/psql; fi
+[[ "$trials" =~ ^[1-9][0-9]*$ ]] || { echo "bench: TRIALS must be a positive number, not '$trials'" >&2; exit 2; }
+[ -f "$here/cli/target/pgvault/lib/pgvault-cli.jar" ] || { echo "bench: build pgvault first: mvn -B -q package -DskipTests" >&2; exit 1; }
+[ -x "$etcd_bin" ] || { echo "bench: etcd is not installed (apt-get install -y etcd-server)" >&2; exit 1; }
+if ! command -v patroni >/dev/null || ! command -v patronictl >/dev/null; then
+    echo "bench: Patroni is not installed (apt-get install -y patroni)" >&2; exit 1
+fi
+if [ ! -x "$pgbin/pg_ctl" ] || [ ! -x "$psql_bin" ]; then echo "bench: PostgreSQL 15 not found in $pgbin" >&2; exit 1; fi
+for prog in curl python3 timeout setpriv; do
+    command -v "$prog" >/dev/null || { echo "bench: $prog is not installed" >&2; exit 1; }
+done
+
+if [ "$(id -u)" = 0 ]; then
+    pguser=postgres
+    as=(runuser -u postgres --)
+    as_exec=(setpriv --reuid=postgres --regid=postgres --init-groups --) # execs: $! is the agent itself
+else
+    pguser=$(id -un)
+    as=()
+    as_exec=()
+fi
+work=$(mktemp -d /tmp/pgvault-bench-failover.XXXXXX)
+chmod 755 "$work"
+ok=false
+etcd_pid=
+declare -a pid=() dir=() pgport=() apiport=() name=()
+tool=
+
+# Stops every process this script started (agents, Patroni, PostgreSQL, etcd); keeps the logs
+# when the run did not finish.
+stop_nodes() {
+    local i p
+    for i in "${!pid[@]}"; do
+        p=${pid[$i]}
+        if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+            kill -9 "$p" 2>/dev/null || true
+            { wait "$p"; } 2>/dev/null || true
+        fi
+        pid[i]=
+    done
+    for i in "${!dir[@]}"; do
+        if [ -f "${dir[$i]}/data/postmaster.pid" ]; then
+            "${as[@]}" "$pgbin/pg_ctl" -D "${dir[$i]}/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+        fi
+    done
+}
+cleanup() {
+    local status=$?
+    set +e
+    stop_nodes
+    if [ -n "$etcd_pid" ]; then
+        kill "$etcd_pid" 2>/dev/null
+        { wait "$etcd_pid"; } 2>/dev/null
+    fi
+    if $ok; then
+        rm -rf "$work"
+    else
+        rm -rf "$work/dist" "$work/etcd-data" "$work"/*/n?/data
+        echo "bench: did not finish (exit $status); logs kept in $work" >&2
+        echo "       (*/n?/agent.log and data.log: pgvault; */n?/patroni.log: Patroni; etcd.log)" >&2
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() {
+    local i
+    echo "bench: $*" >&2
+    for i in "${!dir[@]}"; do
+        for f in "${dir[$i]}/agent.log" "${dir[$i]}/patroni.log"; do
+            [ -f "$f" ] && { echo "---- $f (tail)" >&2; tail -n 15 "$f" >&2; }
+        done
+    done
+    exit 1
+}
+now() { date +%s%N; }
+secs_since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.2f", (b - a) / 1e9}'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {printf "%.2f", (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
+
+# Ports: all chosen at once, every socket held until the last is bound, so none repeats.
+read -r -a ports <<<"$(python3 -c '
+import socket
+s = [socket.socket() for _ in range(14)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))')"
+etcd_url=http://127.0.0.1:${ports[0]}
+
+sql() { # PORT SQL: the first column of the result, or a failure
+    timeout 5 "$psql_bin" "host=127.0.0.1 port=$1 user=postgres dbname=postgres connect_timeout=1" -qAtX -c "$2" 2>/dev/null
+}
+api() { # PORT PATH: the HTTP status code, 000 when nothing answers
+    curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$1$2" || true
+}
+
+echo "etcd ..."
+"$etcd_bin" --name m0 --data-dir "$work/etcd-data" \
+    --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
+    --listen-peer-urls "http://127.0.0.1:${ports[1]}" --initial-advertise-peer-urls "http://127.0.0.1:${ports[1]}" \
+    --initial-cluster "m0=http://127.0.0.1:${ports[1]}" --initial-cluster-state new \
+    --initial-cluster-token "bench-$$" --logger zap --log-outputs stderr >"$work/etcd.log" 2>&1 </dev/null &
+etcd_pid=$!
+deadline=$(( $(date +%s) + 30 ))
+until curl -s --max-time 1 "$etcd_url/health" | grep -q '"health":"true"'; do
+    kill -0 "$etcd_pid" 2>/dev/null || die "etcd exited at start (see $work/etcd.log)"
+    [ "$(date +%s)" -lt "$deadline" ] || die "etcd not healthy within 30 s at $etcd_url"
+    sleep 0.2
+done
+
+# pgvault from a copy PostgreSQL's user can read; its class-data archive is rebuilt for the copy.
+mkdir -p "$work/dist/bin" "$work/dist/lib" "$work/repo"
+cp "$here/bin/pgvault" "$work/dist/bin/"
+cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work/dist/lib/pgvault.jsa"
+echo "bench-token-0123456789" > "$work/api-token"
+chmod -R a+rX "$work/dist"
+if [ "$pguser" = postgres ]; then chown -R postgres "$work/dist" "$work/repo" "$work/api-token"; fi
+"${as[@]}" "$work/dist/bin/pgvault" --build-cds
+
+# ---- the two tools: node configuration, start, switchover ----
+
+# setup_nodes TOOL: three node directories with their configuration, ports from the pool.
+setup_nodes() {
+    local i d first=8
+    tool=$1
+    [ "$tool" = pgvault ] && first=2
+    mkdir -p "$work/$tool"
+    for i in 0 1 2; do
+        name[i]=n$((i + 1))
+        d=$work/$tool/${name[$i]}
+        dir[i]=$d
+        pgport[i]=${ports[$((first + 2 * i))]}
+        apiport[i]=${ports[$((first + 2 * i + 1))]}
+        pid[i]=
+        mkdir -m 700 "$d"
+        if [ "$tool" = pgvault ]; then
+            mkdir -m 700 "$d/data"
+            cat > "$d/pgvault.yaml" <<YAML
+stanza: bench
+process-max: 2
+pg:
+  data: $d/data
+  host: 127.0.0.1
+  port: ${pgport[$i]}
+  user: postgres
+  bin: $pgbin
+  parameters:
+    unix_socket_directories: $d
+    fsync: 'off'
+    shared_buffers: 32MB
+    max_connections: 30
+    wal_keep_size: 256MB
+repo:
+  type: fs
+  path: $work/repo
+ha:
+  cluster: bench
+  name: ${name[$i]}
+  etcd: [$etcd_url]
+  ttl: 10
+  loop-wait: 1
+  api: 127.0.0.1:${apiport[$i]}
+  api-token-file: $work/api-token
+YAML
+        else
+            cat > "$d/patroni.yml" <<YAML
+scope: bench
+namespace: /service/
+name: ${name[$i]}
+log:
+  level: INFO
+restapi:
+  listen: 127.0.0.1:${apiport[$i]}
+  connect_address: 127.0.0.1:${apiport[$i]}
+etcd3:
+  hosts: ['127.0.0.1:${ports[0]}']
+bootstrap:
+  dcs:
+    ttl: 10
+    loop_wait: 1
+    retry_timeout: 3
+    maximum_lag_on_failover: 1048576
+    postgresql:
+      use_pg_rewind: true
+      parameters:
+        fsync: 'off'
+        shared_buffers: 32MB
+        max_connections: 30
+        wal_keep_size: 256MB
+  initdb:
+    - data-checksums
+    - auth: trust
+  pg_hba:
+    - local all all trust
+    - host all all 127.0.0.1/32 trust
+    - host replication all 127.0.0.1/32 trust
+postgresql:
+  listen: 127.0.0.1:${pgport[$i]}
+  connect_address: 127.0.0.1:${pgport[$i]}
+  data_dir: $d/data
+  bin_dir: $pgbin
+  pgpass: $d/pgpass
+  authentication:
+    superuser: {username: postgres}
+    replication: {username: replicator, password: replicator}
+  parameters:
+    unix_socket_directories: $d
+watchdog:
+  mode: 'off'
+YAML
+        fi
+        if [ "$pguser" = postgres ]; then chown -R postgres "$d"; fi
+    done
+}
+
+start_node() { # INDEX: the agent (pgvault ha run, or patroni) in the background, as postgres
+    local d=${dir[$1]}
+    if [ "$tool" = pgvault ]; then
+        HOME=$d "${as_exec[@]}" "$work/dist/bin/pgvault" --config "$d/pgvault.yaml" ha run >>"$d/agent.log" 2>&1 </dev/null &
+    else
+        HOME=$d "${as_exec[@]}" patroni "$d/patroni.yml" >>"$d/patroni.log" 2>&1 </dev/null &
+    fi
+    pid[$1]=$!
+}
+
+agent_log() { if [ "$tool" = pgvault ]; then echo "${dir[$1]}/agent.log"; else echo "${dir[$1]}/patroni.log"; fi; }
+
+switchover() { # FROM TO: the tool's planned switchover command, waiting for its answer
+    if [ "$tool" = pgvault ]; then
+        timeout 120 "${as[@]}" "$work/dist/bin/pgvault" --config "${dir[$2]}/pgvault.yaml" ha switchover --to "${name[$2]}" --timeout 60
+    else
+        timeout 120 patronictl -c "${dir[$2]}/patroni.yml" switchover --leader "${name[$1]}" --candidate "${name[$2]}" --force bench
+    fi
+}
+
+# ---- waits, kills, timings: the same for both tools ----
+
+primary=
+# One node answers /primary 200, the others /replica 200, and the primary streams to both.
+healthy() {
+    local i p=() r=0
+    for i in 0 1 2; do
+        if [ "$(api "${apiport[$i]}" /primary)" = 200 ]; then p+=("$i");
+        elif [ "$(api "${apiport[$i]}" /replica)" = 200 ]; then r=$((r + 1)); fi
+    done
+    [ "${#p[@]}" = 1 ] && [ "$r" = 2 ] || return 1
+    [ "$(sql "${pgport[${p[0]}]}" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 2 ] || return 1
+    primary=${p[0]}
+}
+wait_healthy() { # SECONDS WHAT
+    local i deadline=$(( $(date +%s) + $1 ))
+    until healthy; do
+        for i in 0 1 2; do
+            [ -z "${pid[$i]}" ] || kill -0 "${pid[$i]}" 2>/dev/null ||
+                die "$tool: the agent of ${name[$i]} exited while waiting for: $2"
+        done
+        [ "$(date +%s)" -lt "$deadline" ] || die "$tool: not reached within $1 s: $2 (1 primary and 2 streaming replicas)"
+        sleep 0.5
+    done
+}
+# An INSERT on the primary, replayed on both replicas: nothing is in flight at the kill.
+value=0
+replicated() {
+    local i lsn deadline=$(( $(date +%s) + 30 ))
+    value=$((value + 1))
+    sql "${pgport[$primary]}" "INSERT INTO bench VALUES ($value)" >/dev/null || die "$tool: INSERT on primary ${name[$primary]} failed"
+    lsn=$(sql "${pgport[$primary]}" "SELECT pg_current_wal_lsn()") || die "$tool: no WAL position from ${name[$primary]}"
+    for i in 0 1 2; do
+        [ "$i" = "$primary" ] && continue
+        until [ "$(sql "${pgport[$i]}" "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ]; do
+            [ "$(date +%s)" -lt "$deadline" ] || die "$tool: ${name[$i]} did not replay $lsn within 30 s"
+            sleep 0.1
+        done
+    done
+}
+# Polls the INSERT on the given nodes every 0.1 s until one accepts it; prints its index.
+first_writable() { # TIMEOUT INDEX...
+    local i limit=$1 start
+    shift
+    start=$(date +%s)
+    value=$((value + 1))
+    while [ $(( $(date +%s) - start )) -lt "$limit" ]; do
+        for i in "$@"; do
+            if sql "${pgport[$i]}" "INSERT INTO bench VALUES ($value)" >/dev/null; then echo "$i"; return 0; fi
+        done
+        sleep 0.1
+    done
+    return 1
+}
+kill_node() { # INDEX: SIGKILL to the agent, then to the postmaster: a power cut
+    local i=$1 pm
+    [ -f "${dir[$i]}/data/postmaster.pid" ] || die "$tool: ${name[$i]} has no postmaster.pid to kill"
+    pm=$(head -n 1 "${dir[$i]}/data/postmaster.pid")
+    kill -9 "${pid[$i]}" 2>/dev/null || die "$tool: the agent of ${name[$i]} was not running"
+    kill -9 "$pm" 2>/dev/null || die "$tool: the postmaster of ${name[$i]} ($pm) was not running"
+    { wait "${pid[$i]}"; } 2>/dev/null || true
+    pid[i]=
+}
+
+declare -A failover rejoin switch
+run_tool() { # TOOL
+    local t old took took2 how next start rewinds target i others
+    setup_nodes "$1"
+    echo
+    echo "== $tool: starting 3 nodes ..."
+    start=$(now)
+    for i in 0 1 2; do start_node "$i"; done
+    wait_healthy 180 "bootstrap"
+    echo "$tool: 1 primary (${name[$primary]}) + 2 streaming replicas after $(secs_since "$start") s"
+    sql "${pgport[$primary]}" "CREATE TABLE bench (v int)" >/dev/null || die "$tool: CREATE TABLE on ${name[$primary]} failed"
+    for ((t = 1; t <= trials; t++)); do
+        wait_healthy 180 "healthy before trial $t"
+        replicated
+        sleep "$settle"
+        wait_healthy 30 "still healthy after settling, trial $t"
+        old=$primary
+        others=()
+        for i in 0 1 2; do [ "$i" = "$old" ] || others+=("$i"); done
+        rewinds=$(grep -c pg_rewind "$(agent_log "$old")" || true)
+        start=$(now)
+        kill_node "$old"
+        next=$(first_writable 60 "${others[@]}") ||
+            die "$tool: trial $t: neither ${name[${others[0]}]} nor ${name[${others[1]}]} accepted an INSERT within 60 s after ${name[$old]} was killed"
+        took=$(secs_since "$start")
+        failover[$tool]+="$took "
+        start=$(now)
+        start_node "$old"
+        wait_healthy 180 "${name[$old]} back as a streaming replica after trial $t"
+        [ "$primary" != "$old" ] || die "$tool: trial $t: ${name[$old]} came back as the primary"
+        took2=$(secs_since "$start")
+        rejoin[$tool]+="$took2 "
+        if [ "$(grep -c pg_rewind "$(agent_log "$old")" || true)" -gt "$rewinds" ]; then how="through pg_rewind"; else how="no pg_rewind in its log"; fi
+        printf "%s trial %d: killed %s, %s accepted an INSERT after %s s; %s streaming again %s s after restart (%s)\n" \
+            "$tool" "$t" "${name[$old]}" "${name[$next]}" "$took" "${name[$old]}" "$took2" "$how"
+    done
+    wait_healthy 180 "healthy before the switchover"
+    replicated
+    sleep "$settle"
+    wait_healthy 30 "still healthy before the switchover"
+    target=$old # the last killed node: a streaming replica now
+    [ "$target" != "$primary" ] || target=$(( (primary + 1) % 3 ))
+    start=$(now)
+    switchover "$primary" "$target" > "$work/$tool/switchover.out" 2>&1 ||
+        { cat "$work/$tool/switchover.out" >&2; die "$tool: the switchover ${name[$primary]} -> ${name[$target]} failed"; }
+    first_writable 60 "$target" >/dev/null ||
+        die "$tool: ${name[$target]} did not accept an INSERT within 60 s after the switchover command returned"
+    switch[$tool]=$(secs_since "$start")
+    echo "$tool switchover ${name[$primary]} -> ${name[$target]}: ${switch[$tool]} s until ${name[$target]} accepted an INSERT"
+    stop_nodes
+}
+
+echo "failover benchmark: $trials trials per tool, settle ${settle} s, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+run_tool pgvault
+run_tool patroni
+
+fp=$(echo "${failover[pgvault]}" | median); fq=$(echo "${failover[patroni]}" | median)
+rp=$(echo "${rejoin[pgvault]}" | median); rq=$(echo "${rejoin[patroni]}" | median)
+echo
+printf "%-8s %11s %9s %12s   %s\n" tool failover_s rejoin_s switchover_s "failover per trial (s)"
+printf "%-8s %11s %9s %12s   %s\n" pgvault "$fp" "$rp" "${switch[pgvault]}" "${failover[pgvault]}"
+printf "%-8s %11s %9s %12s   %s\n" patroni "$fq" "$rq" "${switch[patroni]}" "${failover[patroni]}"
+echo
+echo "ratio pgvault/Patroni: failover $(ratio "$fp" "$fq"), switchover $(ratio "${switch[pgvault]}" "${switch[patroni]}") (medians; rejoin $(ratio "$rp" "$rq"))"
+echo "(failover: kill -9 of the primary's agent and postmaster until another node accepts an INSERT; ttl 10 s, loop wait 1 s)"
+ok=true
