@@ -94,6 +94,8 @@ until [ "$(psql -c "SELECT coalesce(last_archived_wal >= '$switched', false) FRO
 # A failed run ends the benchmark: its time would be a fake data point.
 secs() {
     local t0 t1
+    # the previous run's dirty pages would otherwise be written back during this one's clock
+    sync
     t0=$(date +%s%N)
     "$@" >/dev/null || { echo "bench: failed: $*" >&2; return 1; }
     t1=$(date +%s%N)
