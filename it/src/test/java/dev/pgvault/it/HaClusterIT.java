@@ -267,6 +267,36 @@ class HaClusterIT {
 
     @Test
     @Order(7)
+    void sigtermOnTheLeaderHandsTheKeyOverWithoutWaitingForTheLease() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
+        int last = insertRows(primary, 4);
+        for (HaNode n : cluster.nodes) {
+            awaitRows(n, last);
+        }
+        long began = System.nanoTime();
+        primary.stopAgent(); // SIGTERM, as systemd stops a service
+        int exit = primary.agentExitCode(); // a JVM ended by SIGTERM exits 143, which systemd counts as clean
+        assertTrue(exit == 143 || exit == 0, "agent exit " + exit + "\n" + primary.logTail(20));
+        assertTrue(!java.nio.file.Files.exists(primary.data.resolve("postmaster.pid")), "PostgreSQL stopped with it");
+        List<HaNode> others = cluster.nodes.stream().filter(n -> n != primary).toList();
+        Optional<HaNode> next = Optional.empty();
+        int value = nextValue++;
+        while (next.isEmpty() && System.nanoTime() - began < Duration.ofSeconds(30).toNanos()) {
+            next = cluster.writable("t", value, others);
+            Thread.sleep(100);
+        }
+        double took = (System.nanoTime() - began) / 1e9;
+        assertTrue(next.isPresent(), "no new primary after the leader's agent stopped\n" + cluster.logs());
+        System.out.printf("SIGTERM on leader %s: %s accepted writes after %.2f s%n", primary.name, next.get().name, took);
+        assertTrue(took < TTL.toSeconds(), "the key was handed over, not left to expire: " + took + " s");
+        assertTrue(primary.logTail(20).contains("released the leader key"), primary.logTail(20));
+        primary.startAgent();
+        cluster.awaitHealthy(Duration.ofSeconds(120));
+        awaitRows(primary, last + 1);
+    }
+
+    @Test
+    @Order(8)
     void oneEtcdMemberDownChangesNothing() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long demotionsBefore = primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count();
@@ -283,7 +313,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void withEtcdGoneTheLeaderStopsWritesBeforeItsLeaseCanExpireAndRecoversAfter() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long lastWrite = 0;

@@ -137,6 +137,10 @@ final class HaNode implements AutoCloseable {
         }
     }
 
+    int agentExitCode() {
+        return agent.exitValue();
+    }
+
     Connection connect() throws SQLException {
         java.util.Properties p = new java.util.Properties();
         p.setProperty("user", "postgres");
