@@ -32,7 +32,11 @@ final class HaFailoverCommand implements Callable<Integer> {
         HaSettings settings = HaSupport.settings(config, false);
         try (EtcdDcs dcs = HaSupport.connect(settings, HaWait.REQUEST_TIMEOUT)) {
             ClusterState c = dcs.read();
-            if (c.leader() != null && c.leaderMember().filter(m -> m.role() == Role.PRIMARY).isPresent()) {
+            // a leader whose agent stopped reporting is not healthy, even while its key awaits expiry
+            java.time.Instant fresh = java.time.Instant.now().minus(settings.loopWait().multipliedBy(2))
+                    .minus(settings.requestTimeout()).minusSeconds(1);
+            if (c.leader() != null && c.leaderMember().filter(m -> m.role() == Role.PRIMARY
+                    && "running".equals(m.state()) && m.updated().isAfter(fresh)).isPresent()) {
                 throw new UserError(ExitCode.CONFLICT, "failover: " + c.leader().name()
                         + " is a healthy leader; use 'pgvault ha switchover --to " + target.to + "'");
             }

@@ -198,6 +198,30 @@ class HaClusterIT {
 
     @Test
     @Order(5)
+    void manualFailoverPromotesTheNamedReplica() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
+        int last = insertRows(primary, 5);
+        for (HaNode n : cluster.nodes) {
+            awaitRows(n, last);
+        }
+        // the replica automatic failover would not pick on a tie: the larger name
+        HaNode chosen = cluster.nodes.stream().filter(n -> n != primary).reduce((a, b) -> b).orElseThrow();
+        Proc refused = chosen.pgvault("ha", "failover", "--to", chosen.name);
+        assertEquals(7, refused.exitCode(), "refused while a healthy leader runs: " + refused.stderr());
+        primary.killAgentAndPostgres();
+        Thread.sleep(4000); // the dead leader's member key goes stale (its key itself lives until the ttl)
+        Proc failover = chosen.pgvault("ha", "failover", "--to", chosen.name);
+        assertEquals(0, failover.exitCode(), failover.stdout() + failover.stderr() + "\n" + cluster.logs());
+        cluster.await(Duration.ofSeconds(10), chosen.name + " answers /primary", () -> chosen.get("/primary") == 200);
+        assertEquals(Integer.toString(last), chosen.query("SELECT count(*) FROM t"));
+        primary.startAgent();
+        cluster.awaitHealthy(Duration.ofSeconds(120));
+        int after = insertRows(chosen, 2);
+        awaitRows(primary, after);
+    }
+
+    @Test
+    @Order(6)
     void archivingFollowsTheNewTimelinesAndARestoreFromTheFirstBackupFollowsThem() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int rows = insertRows(primary, 7);
@@ -247,7 +271,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void reinitReseedsAReplicaFromTheRepository() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         HaNode replica = cluster.nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
@@ -266,7 +290,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void sigtermOnTheLeaderHandsTheKeyOverWithoutWaitingForTheLease() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int last = insertRows(primary, 4);
@@ -296,7 +320,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void oneEtcdMemberDownChangesNothing() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long demotionsBefore = primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count();
@@ -313,7 +337,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void withEtcdGoneTheLeaderStopsWritesBeforeItsLeaseCanExpireAndRecoversAfter() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long lastWrite = 0;
