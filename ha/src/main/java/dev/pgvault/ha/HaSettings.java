@@ -19,11 +19,12 @@ import java.util.List;
  * @param maximumLagOnFailover bytes a replica may be behind the last known primary position and still promote
  * @param synchronous one synchronous standby; only it may be promoted
  * @param replicaMethods how an empty node gets its data, in order of preference
+ * @param bootstrap how the first node gets its data
  * @param apiToken the secret mutating REST calls must present; null disables them
  */
 public record HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
-        boolean synchronous, List<ReplicaMethod> replicaMethods, String apiToken) {
+        boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken) {
 
     public HaSettings {
         etcd = List.copyOf(etcd);

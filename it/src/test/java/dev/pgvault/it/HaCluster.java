@@ -28,17 +28,26 @@ final class HaCluster implements AutoCloseable {
     }
 
     static HaCluster create(String cluster, List<String> etcd, int size, String... haExtra) throws IOException {
+        return create(cluster, cluster, etcd, null, size, haExtra);
+    }
+
+    /** A cluster on stanza {@code stanza} of the repository {@code sharedRepo} (null: a new one of its own). */
+    static HaCluster create(String cluster, String stanza, List<String> etcd, Path sharedRepo, int size,
+            String... haExtra) throws IOException {
         OsUser user = OsUser.forPostgres();
         Path work = user.newDirectory("pgvault-ha-work");
-        Path repo = work.resolve("repo");
-        Files.createDirectory(repo);
-        user.own(repo);
+        Path repo = sharedRepo;
+        if (repo == null) {
+            repo = work.resolve("repo");
+            Files.createDirectory(repo);
+            user.own(repo);
+        }
         Path token = work.resolve("api-token");
         Files.writeString(token, TOKEN + "\n");
         user.own(token);
         HaCluster c = new HaCluster(work, repo, token);
         for (int i = 1; i <= size; i++) {
-            c.nodes.add(HaNode.create("n" + i, cluster, etcd, repo, token, haExtra));
+            c.nodes.add(HaNode.create("n" + i, cluster, stanza, etcd, repo, token, haExtra));
         }
         return c;
     }

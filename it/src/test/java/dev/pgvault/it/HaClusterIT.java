@@ -375,4 +375,34 @@ class HaClusterIT {
         }
         assertTrue(after > 0);
     }
+
+    @Test
+    @Order(11)
+    void afterEveryNodeIsLostANewClusterBootstrapsFromTheRepository() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
+        Proc check = primary.pgvault("check"); // the last rows' segment switched out and archived
+        assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
+        String rows = primary.query("SELECT count(*) FROM t");
+        for (HaNode n : cluster.nodes) {
+            n.killAgentAndPostgres();
+        }
+        try (HaCluster reborn = HaCluster.create("itha-reborn", "itha", etcd.clientUrls(), cluster.repo, 2,
+                "bootstrap: repository")) {
+            reborn.startAll();
+            HaNode p = reborn.awaitHealthy(Duration.ofSeconds(180));
+            assertEquals(rows, p.query("SELECT count(*) FROM t"), "every archived row is back\n" + reborn.logs());
+            assertTrue(p.logTail(1000).contains("bootstrap: archive recovery ended"), p.logTail(40));
+            HaNode replica = reborn.nodes.stream().filter(n -> n != p).findFirst().orElseThrow();
+            assertTrue(replica.logTail(1000).contains("seeding from the repository"), replica.logTail(40));
+            int value = Integer.parseInt(rows) + 1000;
+            p.query("INSERT INTO t VALUES (" + value + ")");
+            reborn.await(Duration.ofSeconds(30), "the replica streams the new row", () -> {
+                try {
+                    return "1".equals(replica.query("SELECT count(*) FROM t WHERE v = " + value));
+                } catch (SQLException e) {
+                    return false;
+                }
+            });
+        }
+    }
 }

@@ -54,6 +54,12 @@ final class HaNode implements AutoCloseable {
      */
     static HaNode create(String name, String cluster, List<String> etcd, Path repo, Path tokenFile,
             String... haExtra) throws IOException {
+        return create(name, cluster, cluster, etcd, repo, tokenFile, haExtra);
+    }
+
+    /** As above, with a stanza other than the cluster's name (a cluster rebuilt from another's backups). */
+    static HaNode create(String name, String cluster, String stanza, List<String> etcd, Path repo, Path tokenFile,
+            String... haExtra) throws IOException {
         OsUser user = OsUser.forPostgres();
         Path base = user.newDirectory("pgvault-ha-" + name);
         Path data = base.resolve("data");
@@ -62,7 +68,7 @@ final class HaNode implements AutoCloseable {
         int pgPort = PgCluster.freePort();
         int apiPort = PgCluster.freePort();
         StringBuilder yaml = new StringBuilder()
-                .append("stanza: ").append(cluster).append('\n')
+                .append("stanza: ").append(stanza).append('\n')
                 .append("process-max: 2\n")
                 .append("pg:\n")
                 .append("  data: ").append(data).append('\n')

@@ -12,4 +12,5 @@ import java.util.List;
  */
 public record HaConfig(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
-        boolean synchronous, List<ReplicaMethod> replicaMethods, Path apiTokenFile) {}
+        boolean synchronous, List<ReplicaMethod> replicaMethods, dev.pgvault.ha.Bootstrap bootstrap,
+        Path apiTokenFile) {}

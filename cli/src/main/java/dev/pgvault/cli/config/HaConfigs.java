@@ -1,5 +1,6 @@
 package dev.pgvault.cli.config;
 
+import dev.pgvault.ha.Bootstrap;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.ReplicaMethod;
 import java.net.URI;
@@ -37,7 +38,7 @@ final class HaConfigs {
         List<ReplicaMethod> methods = methods(s);
         HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
                 port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
-                s.path("api-token-file", null));
+                s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null));
         s.finish();
         return ha;
     }

@@ -10,7 +10,9 @@ import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.Repository;
 import dev.pgvault.ha.pg.Upstream;
 import dev.pgvault.restore.RecoveryConfig;
+import dev.pgvault.restore.recovery.RecoveryOptions;
 import dev.pgvault.restore.Restore;
+import dev.pgvault.restore.RestoreRequest;
 import dev.pgvault.restore.replica.ConnInfo;
 import dev.pgvault.restore.replica.JdbcPrimary;
 import dev.pgvault.restore.replica.PgCtl;
@@ -56,6 +58,20 @@ public final class HaRepository implements Repository {
             return !new BackupCatalog(repo, layout()).backups().isEmpty();
         } catch (Exception e) {
             throw new PgControlException("cannot list backups of stanza '" + config.stanza() + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void restoreLatest(Duration timeout) throws PgControlException {
+        RestoreRequest request = new RestoreRequest(config.pg().data(), null, RecoveryOptions.endOfArchive(),
+                RecoveryConfig.restoreCommand(launcher, config.source().toAbsolutePath()));
+        try (EncodedStore repo = opener.get()) {
+            new Restore(repo, layout(), config.processMax(), Clock.systemUTC()).run(request);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new PgControlException("restore of the newest backup failed: " + e.getMessage(), e);
         }
     }
 

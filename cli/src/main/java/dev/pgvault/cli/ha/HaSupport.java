@@ -38,7 +38,7 @@ public final class HaSupport {
             }
         }
         return new HaSettings(h.cluster(), h.name(), h.etcd(), h.ttl(), h.loopWait(), h.apiHost(), h.apiPort(),
-                h.connectHost(), h.connectPort(), h.maximumLagOnFailover(), h.synchronous(), h.replicaMethods(), token);
+                h.connectHost(), h.connectPort(), h.maximumLagOnFailover(), h.synchronous(), h.replicaMethods(), h.bootstrap(), token);
     }
 
     public static EtcdDcs connect(HaSettings settings, Duration timeout) {

@@ -56,6 +56,7 @@ class HaConfigTest {
                   maximum-lag-on-failover: 1048576
                   synchronous: true
                   replica-method: [basebackup]
+                  bootstrap: repository
                   api-token-file: /etc/pgvault/api-token
                 """);
         assertEquals(Map.of("max_connections", "100", "shared_buffers", "1GB"), c.pg().parameters());
@@ -72,6 +73,7 @@ class HaConfigTest {
         assertEquals(1048576, h.maximumLagOnFailover());
         assertTrue(h.synchronous());
         assertEquals(List.of(ReplicaMethod.BASEBACKUP), h.replicaMethods());
+        assertEquals(dev.pgvault.ha.Bootstrap.REPOSITORY, h.bootstrap());
         assertEquals(Path.of("/etc/pgvault/api-token"), h.apiTokenFile());
     }
 
@@ -87,6 +89,7 @@ class HaConfigTest {
         assertFalse(h.synchronous());
         assertEquals(List.of(ReplicaMethod.REPOSITORY, ReplicaMethod.BASEBACKUP), h.replicaMethods());
         assertNull(h.apiTokenFile());
+        assertEquals(dev.pgvault.ha.Bootstrap.INITDB, h.bootstrap());
         assertNull(load(BASE).ha(), "no ha: section");
     }
 

@@ -1,5 +1,6 @@
 package dev.pgvault.ha.agent;
 
+import dev.pgvault.ha.Bootstrap;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.NodeState;
 import dev.pgvault.ha.cluster.ClusterState;
@@ -234,14 +235,17 @@ public final class HaAgent implements AutoCloseable {
             return false;
         }
         try {
-            if (!pg.hasData()) {
+            if (!pg.hasData() && settings.bootstrap() == Bootstrap.REPOSITORY) {
+                restoreFromRepository();
+            } else if (!pg.hasData()) {
                 postgres.initdb();
             }
             postgres.configure(false, null, "");
             appliedStandbyNames = "";
-            if (!pg.running()) {
+            if (!postgres.status().running()) {
                 postgres.start(START_TIMEOUT);
             }
+            awaitEndOfRecovery();
         } catch (PgControlException e) {
             dcs.abandonInitialize(me); // let another node (or the next cycle) try again
             throw e;
@@ -252,6 +256,56 @@ public final class HaAgent implements AutoCloseable {
         }
         initStanza();
         return true;
+    }
+
+    /** Bootstrap from the repository: the newest backup, then every archived WAL file after it. */
+    private void restoreFromRepository() throws PgControlException {
+        if (repository == null) {
+            throw new PgControlException("bootstrap: repository needs a repository in the configuration");
+        }
+        announce("restoring");
+        log.accept("bootstrap: restoring the newest backup, then replaying the archive to its end");
+        repository.restoreLatest(Seeder.TIMEOUT);
+    }
+
+    /**
+     * Archive recovery (a restored cluster) ends by itself once the archive runs out; promoting
+     * earlier would drop the WAL not yet replayed. Waits for it, keeping the lease alive.
+     */
+    private void awaitEndOfRecovery() throws PgControlException {
+        if (!java.nio.file.Files.exists(postgres.dataDirectory().resolve("recovery.signal"))) {
+            return;
+        }
+        Instant deadline = clock.instant().plus(Seeder.TIMEOUT);
+        Instant nextReport = Instant.MIN;
+        while (true) {
+            PgStatus s = postgres.status();
+            if (s.runningPrimary()) {
+                log.accept("bootstrap: archive recovery ended on timeline " + s.timeline());
+                return;
+            }
+            if (!s.running() && !java.nio.file.Files.exists(postgres.dataDirectory().resolve("postmaster.pid"))) {
+                throw new PgControlException("PostgreSQL stopped during archive recovery; see its log");
+            }
+            if (clock.instant().isAfter(deadline)) {
+                throw new PgControlException("archive recovery did not end within " + Seeder.TIMEOUT.toHours() + " h");
+            }
+            if (clock.instant().isAfter(nextReport)) {
+                log.accept("bootstrap: replaying the archive, at " + new dev.pgvault.archiver.wal.Lsn(s.lsn()));
+                nextReport = clock.instant().plusSeconds(10);
+            }
+            try {
+                dcs.keepAlive();
+            } catch (DcsException e) {
+                log.accept("etcd: " + e.getMessage());
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PgControlException("interrupted during archive recovery");
+            }
+        }
     }
 
     private void initStanza() {

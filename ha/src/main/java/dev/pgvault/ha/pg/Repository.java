@@ -11,6 +11,12 @@ public interface Repository {
     /** True when a backup exists that a replica of this cluster can be built from. */
     boolean hasBackup() throws PgControlException;
 
+    /**
+     * Restores the newest backup into the empty data directory, set up to replay the whole archive
+     * and then end recovery (a new timeline): how a cluster whose every node was lost comes back.
+     */
+    void restoreLatest(Duration timeout) throws PgControlException;
+
     /** Restores the newest backup into the empty data directory, set up to stream from {@code upstream}. */
     void seedReplica(Upstream upstream, Duration timeout) throws PgControlException;
 }

@@ -69,7 +69,7 @@ final class Situation {
     Snapshot snapshot() {
         HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
                 Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
-                synchronous, List.of(ReplicaMethod.BASEBACKUP), null);
+                synchronous, List.of(ReplicaMethod.BASEBACKUP), dev.pgvault.ha.Bootstrap.INITDB, null);
         ClusterState cluster = etcdDown ? null : new ClusterState(initializedBy, leader, members, lastPosition, sync,
                 switchover, failover, reinit);
         return new Snapshot(settings, cluster, pg, new AgentMemory(MY_LEASE, leaseValidUntil, following,
