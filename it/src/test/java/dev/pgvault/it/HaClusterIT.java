@@ -321,6 +321,20 @@ class HaClusterIT {
 
     @Test
     @Order(9)
+    void aRestartedAgentTakesBackItsOwnLeaseWithoutAFailover() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
+        String timeline = primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
+        primary.killAgentOnly();
+        primary.startAgent(); // as systemd's Restart= would; PostgreSQL kept running meanwhile
+        HaNode after = cluster.awaitHealthy(Duration.ofSeconds(60));
+        assertEquals(primary.name, after.name, "no failover\n" + cluster.logs());
+        assertEquals(timeline, primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"));
+        assertTrue(primary.logTail(40).contains("ADOPT_LEASE"), primary.logTail(40));
+        insertRows(primary, 1);
+    }
+
+    @Test
+    @Order(10)
     void oneEtcdMemberDownChangesNothing() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long demotionsBefore = primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count();
@@ -337,7 +351,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void withEtcdGoneTheLeaderStopsWritesBeforeItsLeaseCanExpireAndRecoversAfter() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long lastWrite = 0;
@@ -377,7 +391,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void afterEveryNodeIsLostANewClusterBootstrapsFromTheRepository() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
         Proc check = primary.pgvault("check"); // the last rows' segment switched out and archived

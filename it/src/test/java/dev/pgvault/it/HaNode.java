@@ -133,6 +133,12 @@ final class HaNode implements AutoCloseable {
         }
     }
 
+    /** SIGKILL to the agent alone: its PostgreSQL keeps running. */
+    void killAgentOnly() throws InterruptedException {
+        agent.destroyForcibly();
+        agent.waitFor(10, TimeUnit.SECONDS);
+    }
+
     /** SIGTERM to the agent, as systemd stops it; waits for it to exit. */
     void stopAgent() throws InterruptedException {
         if (agent != null && agent.isAlive()) {
