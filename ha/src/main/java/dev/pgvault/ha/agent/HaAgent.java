@@ -127,6 +127,12 @@ public final class HaAgent implements AutoCloseable {
             leader = act(decision, cluster, pg);
         } catch (PgControlException | DcsException e) {
             log.accept(decision.action() + " failed: " + e.getMessage());
+            leader = holdsKey(cluster);
+        } catch (RuntimeException e) {
+            // a bug in one action must not end the loop: the lease, the watchdog and the next
+            // decision keep this node safe, and the log says what broke
+            log.accept(decision.action() + " failed with an internal error: " + e);
+            leader = holdsKey(cluster);
         }
         PgStatus after = decision.action() == Action.WAIT || decision.action() == Action.LEAD ? pg : postgres.status();
         watchdog.guard(leader && after.runningPrimary(), memory.leaseValidUntil());
@@ -139,6 +145,12 @@ public final class HaAgent implements AutoCloseable {
         }
         state = new NodeState(settings.name(), leader, memory.leaseValidUntil(), after, cluster, decision.toString(),
                 clock.instant());
+    }
+
+    /** Whether the leader key read this cycle is this agent's: what a failed action leaves in place. */
+    private boolean holdsKey(ClusterState cluster) {
+        return cluster != null && cluster.leader() != null && cluster.leader().name().equals(settings.name())
+                && cluster.leader().leaseId() == memory.leaseId();
     }
 
     /** Does what the decision says; returns whether this node holds the leader key afterwards. */

@@ -14,19 +14,19 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** A Dcs held in memory for the API's tests; {@link #down} makes every call fail as an unreachable etcd would. */
-final class InMemoryDcs implements Dcs {
-    String initializedBy;
-    Leader leader;
-    final Map<String, Member> members = new HashMap<>();
-    LeaderPosition position;
-    Set<String> sync = Set.of();
-    Switchover switchover;
-    Failover failover;
-    final Set<String> reinit = new HashSet<>();
-    boolean down;
+/** A Dcs held in memory for unit tests (API, agent loop), with a lease on a clock; {@link #down} makes every call fail as an unreachable etcd would. */
+public final class InMemoryDcs implements Dcs {
+    public String initializedBy;
+    public Leader leader;
+    public final Map<String, Member> members = new HashMap<>();
+    public LeaderPosition position;
+    public Set<String> sync = Set.of();
+    public Switchover switchover;
+    public Failover failover;
+    public final Set<String> reinit = new HashSet<>();
+    public volatile boolean down;
 
-    InMemoryDcs(ClusterState state) {
+    public InMemoryDcs(ClusterState state) {
         initializedBy = state.initializedBy();
         leader = state.leader();
         members.putAll(state.members());
@@ -46,22 +46,53 @@ final class InMemoryDcs implements Dcs {
     @Override
     public synchronized ClusterState read() throws DcsException {
         reachable();
+        expire();
         return new ClusterState(initializedBy, leader, members, position, sync, switchover, failover, reinit);
     }
 
-    @Override
-    public Instant adoptLease(long leaseId) {
-        throw new UnsupportedOperationException("the API never adopts a lease");
+    /** The lease: granted by keepAlive, valid for {@link #ttl} from each renewal on {@link #clock}. */
+    public java.time.Clock clock = java.time.Clock.systemUTC();
+    public java.time.Duration ttl = java.time.Duration.ofSeconds(10);
+    private long lease;
+    private Instant leaseExpiry = Instant.MIN;
+    private long nextLease = 0x100;
+
+    /** Drops expired leases and what was bound to them, as etcd does. */
+    private void expire() {
+        if (lease != 0 && !clock.instant().isBefore(leaseExpiry)) {
+            long dead = lease;
+            lease = 0;
+            if (leader != null && leader.leaseId() == dead) {
+                leader = null;
+            }
+        }
     }
 
     @Override
-    public Instant keepAlive() throws DcsException {
-        throw new UnsupportedOperationException("the API never renews the lease");
+    public synchronized Instant adoptLease(long leaseId) throws DcsException {
+        reachable();
+        expire();
+        if (leaseId != lease) {
+            throw new DcsException("lease " + leaseId + " has expired");
+        }
+        leaseExpiry = clock.instant().plus(ttl);
+        return leaseExpiry;
     }
 
     @Override
-    public long leaseId() {
-        return 0;
+    public synchronized Instant keepAlive() throws DcsException {
+        reachable();
+        expire();
+        if (lease == 0) {
+            lease = nextLease++;
+        }
+        leaseExpiry = clock.instant().plus(ttl);
+        return leaseExpiry;
+    }
+
+    @Override
+    public synchronized long leaseId() {
+        return lease;
     }
 
     @Override
@@ -71,33 +102,52 @@ final class InMemoryDcs implements Dcs {
     }
 
     @Override
-    public boolean claimInitialize(String name) {
-        throw new UnsupportedOperationException();
+    public synchronized boolean claimInitialize(String name) throws DcsException {
+        reachable();
+        if (initializedBy != null) {
+            return false;
+        }
+        initializedBy = name;
+        return true;
     }
 
     @Override
-    public void abandonInitialize(String name) {
-        throw new UnsupportedOperationException();
+    public synchronized void abandonInitialize(String name) throws DcsException {
+        reachable();
+        if (name.equals(initializedBy)) {
+            initializedBy = null;
+        }
     }
 
     @Override
-    public boolean acquireLeader(String name) {
-        throw new UnsupportedOperationException();
+    public synchronized boolean acquireLeader(String name) throws DcsException {
+        reachable();
+        expire();
+        if (leader != null || lease == 0) {
+            return false;
+        }
+        leader = new Leader(name, lease);
+        return true;
     }
 
     @Override
-    public void releaseLeader(String name) {
-        throw new UnsupportedOperationException();
+    public synchronized void releaseLeader(String name) throws DcsException {
+        reachable();
+        if (leader != null && leader.name().equals(name) && leader.leaseId() == lease) {
+            leader = null;
+        }
     }
 
     @Override
-    public void publishLeaderPosition(LeaderPosition p) {
-        throw new UnsupportedOperationException();
+    public synchronized void publishLeaderPosition(LeaderPosition p) throws DcsException {
+        reachable();
+        position = p;
     }
 
     @Override
-    public void writeSyncStandbys(Set<String> m) {
-        throw new UnsupportedOperationException();
+    public synchronized void writeSyncStandbys(Set<String> m) throws DcsException {
+        reachable();
+        sync = Set.copyOf(m);
     }
 
     @Override
@@ -134,6 +184,12 @@ final class InMemoryDcs implements Dcs {
     public synchronized void clearReinit(String member) throws DcsException {
         reachable();
         reinit.remove(member);
+    }
+
+    /** For tests: who holds the leader key now, or null. */
+    public synchronized String leaderName() {
+        expire();
+        return leader == null ? null : leader.name();
     }
 
     @Override

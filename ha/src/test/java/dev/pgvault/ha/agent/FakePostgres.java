@@ -1,0 +1,115 @@
+package dev.pgvault.ha.agent;
+
+import dev.pgvault.ha.pg.LocalPostgres;
+import dev.pgvault.ha.pg.PgControlException;
+import dev.pgvault.ha.pg.PgStatus;
+import dev.pgvault.ha.pg.Standby;
+import dev.pgvault.ha.pg.Upstream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A PostgreSQL as a few fields, for the agent loop's unit tests; every call is recorded. */
+final class FakePostgres implements LocalPostgres {
+    boolean hasData;
+    boolean running;
+    boolean inRecovery;
+    boolean standbyConfigured;
+    int timeline = 1;
+    long lsn = 1000;
+    boolean streaming;
+    RuntimeException standbysFail;
+    final List<String> calls = new ArrayList<>();
+
+    @Override
+    public PgStatus status() {
+        return new PgStatus(hasData, running, running && inRecovery, timeline, lsn, running && inRecovery && streaming,
+                hasData && !running && !inRecovery, false, 42);
+    }
+
+    @Override
+    public void initdb() {
+        calls.add("initdb");
+        hasData = true;
+    }
+
+    @Override
+    public void configure(boolean standby, Upstream upstream, String ssn) {
+        calls.add("configure " + (standby ? "standby of " + (upstream == null ? "nobody" : upstream.name()) : "primary"));
+        standbyConfigured = standby;
+    }
+
+    @Override
+    public void start(Duration timeout) {
+        calls.add("start");
+        running = true;
+        inRecovery = standbyConfigured;
+    }
+
+    @Override
+    public void stop(Duration fastBudget) {
+        calls.add("stop");
+        running = false;
+    }
+
+    @Override
+    public void stopImmediately() {
+        calls.add("stop immediately");
+        running = false;
+    }
+
+    @Override
+    public void promote(Duration timeout) {
+        calls.add("promote");
+        inRecovery = false;
+        timeline++;
+    }
+
+    @Override
+    public void reload() {
+        calls.add("reload");
+    }
+
+    @Override
+    public void crashRecovery(Duration timeout) {
+        calls.add("crash recovery");
+    }
+
+    @Override
+    public void rewind(Upstream source, Duration timeout) {
+        calls.add("rewind " + source.name());
+    }
+
+    @Override
+    public void baseBackup(Upstream source, Duration timeout) {
+        calls.add("basebackup " + source.name());
+        hasData = true;
+    }
+
+    @Override
+    public Path moveAside() {
+        calls.add("move aside");
+        hasData = false;
+        return Path.of("/aside");
+    }
+
+    @Override
+    public void removeData() {
+        calls.add("remove data");
+        hasData = false;
+    }
+
+    @Override
+    public List<Standby> standbys() throws PgControlException {
+        if (standbysFail != null) {
+            throw standbysFail;
+        }
+        return List.of();
+    }
+
+    @Override
+    public Path dataDirectory() {
+        return Path.of("/nonexistent/pgvault-fake");
+    }
+}

@@ -1,0 +1,129 @@
+package dev.pgvault.ha.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.ha.Bootstrap;
+import dev.pgvault.ha.HaSettings;
+import dev.pgvault.ha.ReplicaMethod;
+import dev.pgvault.ha.api.InMemoryDcs;
+import dev.pgvault.ha.cluster.ClusterState;
+import dev.pgvault.ha.cluster.Leader;
+import dev.pgvault.ha.cluster.Member;
+import dev.pgvault.ha.cluster.Role;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The agent loop with a fake etcd and a fake PostgreSQL on a clock the test moves. */
+class HaAgentTest {
+    private final MovingClock clock = new MovingClock(Instant.parse("2026-11-26T10:00:00Z"));
+    private final InMemoryDcs dcs = new InMemoryDcs(ClusterState.empty());
+    private final FakePostgres pg = new FakePostgres();
+    private final List<String> log = new ArrayList<>();
+
+    static final class MovingClock extends Clock {
+        Instant now;
+
+        MovingClock(Instant start) {
+            now = start;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private HaAgent agent(boolean synchronous) {
+        dcs.clock = clock;
+        HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
+                Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
+                synchronous, List.of(ReplicaMethod.BASEBACKUP), Bootstrap.INITDB, null);
+        return new HaAgent(settings, dcs, pg, null, clock, log::add);
+    }
+
+    @Test
+    void bootstrapsThenDemotesBeforeItsLeaseCouldExpireWhenEtcdVanishes() {
+        HaAgent agent = agent(false);
+        agent.cycle();
+        assertEquals(List.of("initdb", "configure primary", "start"), pg.calls);
+        assertTrue(agent.state().leader(), log.toString());
+        agent.cycle();
+        assertTrue(log.get(log.size() - 1).startsWith("LEAD"), log.toString());
+
+        Instant lastRenewal = clock.now;
+        dcs.down = true;
+        Instant demotedAt = null;
+        for (int second = 1; second <= 12 && demotedAt == null; second++) {
+            clock.now = lastRenewal.plusSeconds(second);
+            agent.cycle();
+            if (pg.calls.contains("stop")) {
+                demotedAt = clock.now;
+            }
+        }
+        assertTrue(demotedAt != null, "never demoted: " + log);
+        Instant expiry = lastRenewal.plusSeconds(10);
+        assertTrue(!demotedAt.plus(HaSettings.STOP_BUDGET).isAfter(expiry),
+                "demoted at " + demotedAt + ", too late for a " + HaSettings.STOP_BUDGET + " shutdown before " + expiry);
+        assertTrue(demotedAt.isAfter(lastRenewal.plusSeconds(1)), "one failed renewal is tolerated: " + log);
+        assertTrue(pg.running && pg.inRecovery, "restarted read-only: " + pg.calls);
+        assertFalse(agent.state().leader());
+    }
+
+    @Test
+    void anInternalErrorInOneActionDoesNotStopTheLoopNorTheLeadership() {
+        HaAgent agent = agent(true);
+        agent.cycle(); // bootstrap
+        pg.standbysFail = new IllegalStateException("a bug");
+        agent.cycle();
+        assertTrue(log.stream().anyMatch(l -> l.contains("LEAD failed with an internal error")), log.toString());
+        assertTrue(agent.state().leader(), "still the leader: the key and the lease are untouched");
+        pg.standbysFail = null;
+        clock.now = clock.now.plusSeconds(1);
+        agent.cycle();
+        assertTrue(log.get(log.size() - 1).startsWith("LEAD"), log.toString());
+    }
+
+    @Test
+    void aReplicaTakesOverWhenTheLeaderKeyExpires() {
+        HaAgent agent = agent(false);
+        dcs.initializedBy = "n2";
+        dcs.leader = new Leader("n2", 0x9999);
+        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.PRIMARY, "running", 1, 2000, false,
+                clock.now));
+        pg.hasData = true;
+        pg.inRecovery = true; // a stopped standby, not a former primary
+        agent.cycle();
+        assertEquals(List.of("configure standby of n2", "start"), pg.calls, log.toString());
+        pg.streaming = true;
+        agent.cycle();
+        assertTrue(log.get(log.size() - 1).startsWith("WAIT: replica streaming from n2"), log.toString());
+
+        dcs.leader = null; // n2's lease expired
+        dcs.members.remove("n2");
+        pg.streaming = false;
+        clock.now = clock.now.plusSeconds(1);
+        agent.cycle();
+        assertTrue(pg.calls.contains("promote"), log.toString());
+        assertEquals("n1", dcs.leaderName());
+        assertEquals(2, pg.timeline);
+    }
+}
