@@ -79,7 +79,13 @@ public final class HaAgent implements AutoCloseable {
             while (!stopping) {
                 Instant began = clock.instant();
                 wakeups.drainPermits(); // what changed before this cycle's read is seen by it
-                cycle();
+                try {
+                    cycle();
+                } catch (RuntimeException e) {
+                    // a bug or a value this version cannot handle: keep cycling (the watchdog and
+                    // the lease keep the node safe) rather than leave the cluster
+                    log.accept("cycle failed with an internal error: " + e);
+                }
                 long rest = settings.loopWait().toMillis() - Duration.between(began, clock.instant()).toMillis();
                 if (rest > 0 && !stopping) {
                     try {
@@ -135,7 +141,9 @@ public final class HaAgent implements AutoCloseable {
             leader = holdsKey(cluster);
         }
         PgStatus after = decision.action() == Action.WAIT || decision.action() == Action.LEAD ? pg : postgres.status();
-        watchdog.guard(leader && after.runningPrimary(), memory.leaseValidUntil());
+        // armed on what PostgreSQL is, not on what this cycle decided: a writable server is only
+        // allowed while a lease is surely alive, whoever's lease and whatever the decision was
+        watchdog.guard(after.runningPrimary(), memory.leaseValidUntil());
         if (cluster != null) {
             try {
                 dcs.publish(member(after));
@@ -175,6 +183,10 @@ public final class HaAgent implements AutoCloseable {
                 return cluster != null && cluster.leader() != null && cluster.leader().name().equals(me);
             }
             case START_PRIMARY -> {
+                if (appliedStandbyNames == null && settings.synchronous()) {
+                    // after an agent restart: wait for whoever etcd says may hold acknowledged commits
+                    appliedStandbyNames = SyncPlan.names(cluster.syncStandbys());
+                }
                 postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
                 postgres.start(START_TIMEOUT);
                 return true;
@@ -220,8 +232,7 @@ public final class HaAgent implements AutoCloseable {
                 return false;
             }
             case STEP_DOWN -> {
-                stepDown(up);
-                return false;
+                return stepDown(up);
             }
             case CANCEL_SWITCHOVER -> {
                 dcs.clearSwitchover();
@@ -246,10 +257,17 @@ public final class HaAgent implements AutoCloseable {
             log.accept("another node claimed the cluster first");
             return false;
         }
+        if (pg.hasData()) {
+            // existing data (etcd lost its keys, or a cluster brought under HA): claim the cluster,
+            // then let the ordinary election decide which node leads, with all its checks
+            dcs.completeInitialize(me, pg.systemIdentifier());
+            log.accept("claimed the cluster with the existing data directory; the election decides the leader");
+            return false;
+        }
         try {
-            if (!pg.hasData() && settings.bootstrap() == Bootstrap.REPOSITORY) {
+            if (settings.bootstrap() == Bootstrap.REPOSITORY) {
                 restoreFromRepository();
-            } else if (!pg.hasData()) {
+            } else {
                 postgres.initdb();
             }
             postgres.configure(false, null, "");
@@ -266,6 +284,7 @@ public final class HaAgent implements AutoCloseable {
             log.accept("bootstrapped, but another node holds the leader key");
             return false;
         }
+        dcs.completeInitialize(me, postgres.status().systemIdentifier());
         initStanza();
         return true;
     }
@@ -307,7 +326,8 @@ public final class HaAgent implements AutoCloseable {
                 nextReport = clock.instant().plusSeconds(10);
             }
             try {
-                dcs.keepAlive();
+                Instant until = dcs.keepAlive();
+                memory = new AgentMemory(dcs.leaseId(), until, memory.following(), memory.notStreamingSince());
             } catch (DcsException e) {
                 log.accept("etcd: " + e.getMessage());
             }
@@ -388,7 +408,15 @@ public final class HaAgent implements AutoCloseable {
     }
 
     private void lead(ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
-        dcs.publishLeaderPosition(new LeaderPosition(settings.name(), pg.timeline(), pg.lsn()));
+        String me = settings.name();
+        dcs.publishLeaderPosition(new LeaderPosition(me, pg.timeline(), pg.lsn()));
+        if (me.equals(cluster.initializedBy())) {
+            dcs.completeInitialize(me, pg.systemIdentifier()); // a bootstrap interrupted before it said so
+        }
+        if (cluster.reinit().contains(me)) {
+            log.accept("dropping a reinit request for this node: the leader is never reseeded");
+            dcs.clearReinit(me);
+        }
         initStanza();
         if (!settings.synchronous()) {
             return;
@@ -420,16 +448,31 @@ public final class HaAgent implements AutoCloseable {
         startStandby(up);
     }
 
-    /** Planned switchover: a clean shutdown sends all WAL to the standbys; the target checks it got it. */
-    private void stepDown(Upstream target) throws PgControlException, DcsException {
-        postgres.stop(HaSettings.STOP_BUDGET);
+    /**
+     * Planned switchover: a clean shutdown sends all WAL to the standbys; the final position is
+     * published as handed over, and the target takes the key only once it has received it. A
+     * shutdown that did not finish cleanly within the lease (it became an immediate one) may have
+     * left WAL the standbys lack: then the switchover is cancelled and this node leads on.
+     */
+    private boolean stepDown(Upstream target) throws PgControlException, DcsException {
+        Duration budget = settings.ttl().minus(settings.demoteMargin()).plus(HaSettings.STOP_BUDGET).minusSeconds(1);
+        postgres.stop(budget.compareTo(HaSettings.STOP_BUDGET) > 0 ? budget : HaSettings.STOP_BUDGET);
         PgStatus stopped = postgres.status();
-        dcs.publishLeaderPosition(new LeaderPosition(settings.name(), stopped.timeline(), stopped.lsn()));
+        if (stopped.crashed() || stopped.lsn() == 0) {
+            log.accept("switchover to " + target.name() + " cancelled: the shutdown was not clean, so "
+                    + target.name() + " may lack WAL; starting again as the primary");
+            dcs.clearSwitchover();
+            postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
+            postgres.start(START_TIMEOUT);
+            return true;
+        }
+        dcs.publishLeaderPosition(new LeaderPosition(settings.name(), stopped.timeline(), stopped.lsn(), true));
         postgres.configure(true, target, "");
         dcs.releaseLeader(settings.name());
         appliedStandbyNames = null;
         postgres.start(START_TIMEOUT);
         follow(target.name());
+        return false;
     }
 
     /** Publishes a long action's state word ("seeding", "rewinding") before it starts, for ha list. */

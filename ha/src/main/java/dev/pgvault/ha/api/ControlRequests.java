@@ -47,6 +47,9 @@ final class ControlRequests {
 
     Reply reinit(String authorization, InputStream body) throws IOException {
         return handle(authorization, body, "member", (cluster, member) -> {
+            if (cluster.leader() != null && cluster.leader().name().equals(member)) {
+                return Reply.error(409, "member " + member + " is the leader; switch over first");
+            }
             dcs.requestReinit(member);
             log.info("reinit of {} requested through the REST API", member);
             return Reply.json(202, NodeJson.object("accepted", "reinit", "member", member));

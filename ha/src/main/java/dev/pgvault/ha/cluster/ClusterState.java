@@ -7,7 +7,8 @@ import java.util.Set;
 /**
  * Everything under /pgvault/&lt;cluster&gt;/ in one consistent read.
  *
- * @param initializedBy the member that claimed the initialize key, null before bootstrap
+ * @param initializedBy the initialize key: the member that claimed it while its bootstrap runs,
+ *     then "&lt;member&gt; &lt;system identifier&gt;" for good; null before bootstrap
  * @param leader the leader key, null when nobody holds it
  * @param members member keys by name
  * @param lastLeaderPosition what the last leader published, null before the first leader

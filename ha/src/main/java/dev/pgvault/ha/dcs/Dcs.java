@@ -40,6 +40,12 @@ public interface Dcs extends AutoCloseable {
     /** Takes the initialize key if nobody has; true when this agent now holds it. */
     boolean claimInitialize(String name) throws DcsException;
 
+    /**
+     * Marks this agent's bootstrap complete: the initialize key becomes "&lt;name&gt; &lt;system
+     * identifier&gt;", after which no node ever bootstraps this cluster again.
+     */
+    void completeInitialize(String name, long systemIdentifier) throws DcsException;
+
     /** Deletes the initialize key if this agent holds it (bootstrap failed: let another try). */
     void abandonInitialize(String name) throws DcsException;
 

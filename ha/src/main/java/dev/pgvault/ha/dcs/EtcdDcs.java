@@ -147,8 +147,9 @@ public final class EtcdDcs implements Dcs {
         long id = leaseId;
         if (id != 0) {
             Instant sent = clock.instant();
-            if (renew(id)) {
-                return sent.plus(ttl);
+            long seconds = renew(id);
+            if (seconds > 0) {
+                return validUntil(sent, seconds);
             }
         }
         Instant sent = clock.instant();
@@ -156,14 +157,20 @@ public final class EtcdDcs implements Dcs {
         return sent.plus(ttl);
     }
 
-    /** True when the lease was renewed, false when etcd says it no longer exists. */
-    private boolean renew(long id) throws DcsException {
+    /** The lease's ttl as etcd states it, capped by ours: an adopted lease may have been granted shorter. */
+    private Instant validUntil(Instant sent, long seconds) {
+        Duration stated = Duration.ofSeconds(seconds);
+        return sent.plus(stated.compareTo(ttl) < 0 ? stated : ttl);
+    }
+
+    /** The ttl the renewal restored, 0 when etcd says the lease no longer exists. */
+    private long renew(long id) throws DcsException {
         try {
             LeaseKeepAliveResponse r = call(leases.keepAliveOnce(id), "lease renewal");
-            return r.getTTL() > 0;
+            return Math.max(0, r.getTTL());
         } catch (DcsException e) {
             if (e.getMessage().contains("lease not found")) {
-                return false;
+                return 0;
             }
             throw e;
         }
@@ -172,11 +179,12 @@ public final class EtcdDcs implements Dcs {
     @Override
     public Instant adoptLease(long id) throws DcsException {
         Instant sent = clock.instant();
-        if (!renew(id)) {
+        long seconds = renew(id);
+        if (seconds <= 0) {
             throw new DcsException("lease " + Long.toHexString(id) + " has expired");
         }
         leaseId = id;
-        return sent.plus(ttl);
+        return validUntil(sent, seconds);
     }
 
     @Override
@@ -206,6 +214,14 @@ public final class EtcdDcs implements Dcs {
         TxnResponse r = call(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0)))
                 .Then(Op.put(k, bytes(value), option)).commit(), "create of " + name);
         return r.isSucceeded();
+    }
+
+    @Override
+    public void completeInitialize(String name, long systemIdentifier) throws DcsException {
+        ByteSequence k = key("initialize");
+        call(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.value(bytes(name))))
+                .Then(Op.put(k, bytes(name + " " + Long.toUnsignedString(systemIdentifier)), PutOption.DEFAULT))
+                .commit(), "completion of initialize");
     }
 
     @Override

@@ -45,25 +45,33 @@ final class KeyValues {
         f.put("leader", p.leader());
         f.put("timeline", p.timeline());
         f.put("lsn", p.lsn());
+        f.put("handed_over", p.handedOver());
         return FlatJson.write(f);
     }
 
     static LeaderPosition position(String json) throws IOException {
         Map<String, Object> f = FlatJson.read(json);
-        return new LeaderPosition(text(f, "leader"), (int) number(f, "timeline"), number(f, "lsn"));
+        return new LeaderPosition(text(f, "leader"), (int) number(f, "timeline"), number(f, "lsn"),
+                Boolean.TRUE.equals(f.get("handed_over")));
     }
 
     static String sync(Set<String> members) {
         return FlatJson.write(Map.of("members", List.copyOf(new TreeSet<>(members))));
     }
 
-    @SuppressWarnings("unchecked")
     static Set<String> sync(String json) throws IOException {
         Object v = FlatJson.read(json).get("members");
-        if (!(v instanceof List<?>)) {
+        if (!(v instanceof List<?> list)) {
             throw new IOException("'members' is not a list");
         }
-        return Set.copyOf((List<String>) v);
+        Set<String> names = new java.util.HashSet<>();
+        for (Object item : list) {
+            if (!(item instanceof String name)) {
+                throw new IOException("'members' holds something other than names");
+            }
+            names.add(name);
+        }
+        return Set.copyOf(names);
     }
 
     static String switchover(Switchover s) {

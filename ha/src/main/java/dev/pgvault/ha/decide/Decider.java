@@ -184,6 +184,8 @@ public final class Decider {
                     : "cluster not initialized: claiming it to run initdb");
         }
         if (!pg.hasData()) {
+            // only a claim without a system identifier is unfinished: a finished cluster is never
+            // bootstrapped again, even by the node that bootstrapped it and lost its disk
             if (me.equals(c.initializedBy())) {
                 return Decision.of(Action.INITIALIZE, "resuming this node's unfinished bootstrap");
             }
@@ -193,6 +195,11 @@ public final class Decider {
             return Decision.of(Action.START_REPLICA, "no leader; starting read-only before the leader race");
         }
         if (pg.runningPrimary()) {
+            LeaderPosition last = c.lastLeaderPosition();
+            if (last != null && (!last.leader().equals(me) || last.timeline() > pg.timeline())) {
+                return Decision.of(Action.DEMOTE, "running primary without the leader key, and " + last.leader()
+                        + " led on timeline " + last.timeline() + " since: demoting");
+            }
             return leaseSafe(s)
                     ? Decision.of(Action.ACQUIRE, "running primary without the leader key: taking it")
                     : Decision.of(Action.DEMOTE, "running primary without the leader key and without a live lease: demoting");
@@ -206,16 +213,20 @@ public final class Decider {
         PgStatus pg = s.pg();
         String me = s.settings().name();
         Switchover sw = c.switchover();
-        if (sw != null && !stale(sw.requested(), s.now())) {
+        LeaderPosition last = c.lastLeaderPosition();
+        // a switchover counts only once its leader handed over (shut down cleanly and published its
+        // final WAL); a leader that died instead leaves a failover, with every check of one
+        if (sw != null && !stale(sw.requested(), s.now()) && last != null && last.handedOver()
+                && last.leader().equals(sw.from())) {
             if (!sw.to().equals(me)) {
                 return Decision.of(Action.WAIT, "switchover to " + sw.to() + " in progress");
             }
-            LeaderPosition last = c.lastLeaderPosition();
-            if (last != null && sw.from() != null && sw.from().equals(last.leader()) && pg.lsn() <= last.lsn()) {
+            if (Long.compareUnsigned(pg.lsn(), last.lsn()) <= 0) {
                 return Decision.of(Action.WAIT, "switchover target: waiting to receive " + last.leader()
                         + "'s final WAL " + lsn(last.lsn()) + " (have " + lsn(pg.lsn()) + ")");
             }
-            return Decision.of(Action.ACQUIRE, "switchover target: taking the leader key");
+            return Decision.of(Action.ACQUIRE, "switchover target: has " + sw.from()
+                    + "'s final WAL; taking the leader key");
         }
         Failover fo = c.failover();
         if (fo != null && !stale(fo.requested(), s.now())) {
@@ -245,7 +256,6 @@ public final class Decider {
             return Decision.of(Action.ACQUIRE, "no leader; synchronous standby (timeline " + pg.timeline() + " at "
                     + lsn(pg.lsn()) + "): taking the leader key");
         } else {
-            LeaderPosition last = c.lastLeaderPosition();
             if (last != null && last.timeline() == pg.timeline()
                     && last.lsn() - pg.lsn() > s.settings().maximumLagOnFailover()) {
                 return Decision.of(Action.WAIT, (last.lsn() - pg.lsn()) + " bytes behind the last leader position "

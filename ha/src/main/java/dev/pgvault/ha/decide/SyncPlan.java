@@ -73,6 +73,11 @@ public record SyncPlan(Set<String> writeSet, String standbyNames, String reason)
         return standbys.stream().anyMatch(s -> s.streaming() && s.name().equals(name));
     }
 
+    /** synchronous_standby_names waiting for any one of {@code members} (empty: for nobody). */
+    public static String names(Set<String> members) {
+        return String.join(", ", new java.util.TreeSet<>(members).stream().map(SyncPlan::quote).toList());
+    }
+
     /** A member name as synchronous_standby_names takes it: a quoted identifier. */
     public static String quote(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";

@@ -50,8 +50,11 @@ record ControlData(String state, long checkpoint, int timeline, long systemIdent
         return state.equals("in production") || state.equals("shut down");
     }
 
-    /** It did not shut down cleanly, so pg_rewind would refuse it until crash recovery has run. */
+    /**
+     * It did not shut down cleanly (a primary "in production", a standby stopped immediately "in
+     * archive recovery", ...), so pg_rewind would refuse it until crash recovery has run.
+     */
     boolean crashed() {
-        return state.equals("in production") || state.equals("in crash recovery");
+        return !state.equals("shut down") && !state.equals("shut down in recovery");
     }
 }

@@ -59,14 +59,24 @@ public final class PostgresNode implements LocalPostgres {
             try {
                 return queries.status();
             } catch (SQLException e) {
-                // starting up, shutting down, or hung: not running as far as the agent can use it
+                // starting up, shutting down, or hung. A postmaster that does not answer may still
+                // take writes on sessions it has: without standby.signal it counts as a primary, so
+                // that the agent demotes it when it must and never starts another server over it
+                boolean standby = Files.exists(data.resolve("standby.signal"));
+                ControlData c = null;
+                try {
+                    c = controlData();
+                } catch (PgControlException unreadable) {
+                    // timeline and position unknown
+                }
+                return new PgStatus(true, true, standby, c == null ? 0 : c.timeline(), c == null ? 0 : c.checkpoint(),
+                        false, false, false, c == null ? 0 : c.systemIdentifier());
             }
         }
         try {
             ControlData c = controlData();
-            // with a postmaster alive pg_control describes a server at work, not how one stopped
-            return new PgStatus(true, false, false, c.timeline(), c.checkpoint(), false,
-                    !postmaster && c.wasPrimary(), !postmaster && c.crashed(), c.systemIdentifier());
+            return new PgStatus(true, false, false, c.timeline(), c.checkpoint(), false, c.wasPrimary(), c.crashed(),
+                    c.systemIdentifier());
         } catch (PgControlException e) {
             return new PgStatus(true, false, false, 0, 0, false, false, false, 0);
         }

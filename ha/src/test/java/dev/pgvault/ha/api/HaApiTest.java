@@ -235,6 +235,16 @@ class HaApiTest {
         }
 
         @Test
+        void reinitOfTheLeaderIsRefused() throws Exception {
+            start(TOKEN);
+            String leader = dcs.leader.name();
+            HttpResponse<String> r = post("/reinit", "{\"member\":\"" + leader + "\"}", TOKEN);
+            assertEquals(409, r.statusCode(), r.body());
+            assertTrue(r.body().contains("is the leader"), r.body());
+            assertTrue(dcs.reinit.isEmpty());
+        }
+
+        @Test
         void withoutAConfiguredTokenMutationsAreForbidden() throws Exception {
             start(null);
             HttpResponse<String> r = post("/switchover", "{\"to\":\"n2\"}", "anything");

@@ -112,6 +112,14 @@ public final class InMemoryDcs implements Dcs {
     }
 
     @Override
+    public synchronized void completeInitialize(String name, long systemIdentifier) throws DcsException {
+        reachable();
+        if (name.equals(initializedBy)) {
+            initializedBy = name + " " + Long.toUnsignedString(systemIdentifier);
+        }
+    }
+
+    @Override
     public synchronized void abandonInitialize(String name) throws DcsException {
         reachable();
         if (name.equals(initializedBy)) {

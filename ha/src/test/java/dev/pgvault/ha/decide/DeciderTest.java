@@ -306,13 +306,26 @@ class DeciderTest {
         @Test
         void aRunningPrimaryWithALiveLeaseRetakesTheKey() {
             Situation s = noLeader();
+            s.lastPosition = new LeaderPosition("n1", 1, 1900);
             s.pg = primary(1, 2000);
             expect(s, Action.ACQUIRE, "running primary without the leader key");
         }
 
         @Test
+        void aRunningPrimaryDemotesWhenAnotherNodeLedSince() {
+            Situation s = noLeader(); // n0 published the last position
+            s.pg = primary(1, 2000);
+            expect(s, Action.DEMOTE, "n0 led on timeline 1 since");
+            Situation t = noLeader();
+            t.lastPosition = new LeaderPosition("n1", 2, 10);
+            t.pg = primary(1, 2000);
+            expect(t, Action.DEMOTE, "led on timeline 2 since");
+        }
+
+        @Test
         void aRunningPrimaryWithoutALiveLeaseDemotes() {
             Situation s = noLeader();
+            s.lastPosition = new LeaderPosition("n1", 1, 1900);
             s.pg = primary(1, 2000);
             s.leaseValidUntil = NOW.plusSeconds(1);
             expect(s, Action.DEMOTE, "without a live lease");
@@ -426,7 +439,7 @@ class DeciderTest {
         void theTargetWaitsForTheFinalWalThenTakesTheKey() {
             Situation s = new Situation();
             s.switchover = new Switchover("n0", "n1", NOW.minusSeconds(2));
-            s.lastPosition = new LeaderPosition("n0", 1, 2000);
+            s.lastPosition = new LeaderPosition("n0", 1, 2000, true);
             s.pg = replica(1, 2000, true);
             expect(s, Action.WAIT, "final WAL");
             s.pg = replica(1, 2100, true);
@@ -437,8 +450,25 @@ class DeciderTest {
         void othersStandBackDuringASwitchover() {
             Situation s = new Situation().with(member("n2", Role.REPLICA, 1, 10));
             s.switchover = new Switchover("n0", "n2", NOW.minusSeconds(2));
+            s.lastPosition = new LeaderPosition("n0", 1, 5, true);
             s.pg = replica(1, 99999, true);
             expect(s, Action.WAIT, "switchover to n2 in progress");
+        }
+
+        @Test
+        void aLeaderThatDiedInsteadOfHandingOverLeavesAnOrdinaryFailover() {
+            // the pending target is behind and not the synchronous standby: it must not jump the queue
+            Situation target = new Situation().with(member("n2", Role.REPLICA, 1, 5000));
+            target.switchover = new Switchover("n0", "n1", NOW.minusSeconds(2));
+            target.lastPosition = new LeaderPosition("n0", 1, 1500); // a running leader's, not a final one
+            target.pg = replica(1, 1600, false);
+            expect(target, Action.WAIT, "n2 is further ahead");
+            Situation sync = new Situation();
+            sync.synchronous = true;
+            sync.switchover = new Switchover("n0", "n1", NOW.minusSeconds(2));
+            sync.lastPosition = new LeaderPosition("n0", 1, 1500);
+            sync.sync.add("n2");
+            expect(sync, Action.WAIT, "only [n2] may be promoted");
         }
     }
 }

@@ -49,11 +49,13 @@ class ControlDataTest {
     }
 
     @Test
-    void aStandbyIsNeitherAPrimaryNorCrashedAndCrashRecoveryIsACrash() throws Exception {
-        for (String state : new String[] {"shut down in recovery", "in archive recovery"}) {
-            ControlData c = ControlData.parse(output(state));
-            assertFalse(c.wasPrimary() || c.crashed(), state);
-        }
+    void aStandbyIsNotAPrimaryAndOnlyACleanShutdownIsNotACrash() throws Exception {
+        ControlData clean = ControlData.parse(output("shut down in recovery"));
+        assertFalse(clean.wasPrimary() || clean.crashed());
+        // a standby stopped immediately needs crash recovery before pg_rewind, like a primary
+        ControlData immediate = ControlData.parse(output("in archive recovery"));
+        assertFalse(immediate.wasPrimary());
+        assertTrue(immediate.crashed());
         assertTrue(ControlData.parse(output("in crash recovery")).crashed());
     }
 
