@@ -375,7 +375,13 @@ public final class HaAgent implements AutoCloseable {
             postgres.rewind(up, START_TIMEOUT);
             log.accept("pg_rewind against " + up.name() + " done");
         } catch (PgControlException e) {
-            log.accept("pg_rewind failed: " + e.getMessage() + "; moving the data directory aside and seeding again");
+            String m = e.getMessage();
+            if (m.contains("could not connect") || m.contains("connection to server")) {
+                // the source was unreachable: nothing was rewound, so try again next cycle rather
+                // than give up a data directory over a network hiccup
+                throw new PgControlException("pg_rewind could not reach " + up.name() + "; retrying: " + m, e);
+            }
+            log.accept("pg_rewind failed: " + m + "; moving the data directory aside and seeding again");
             log.accept("old data directory kept at " + postgres.moveAside());
             seeder.seed(up);
         }
