@@ -100,6 +100,24 @@ final class HaCluster implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Polls every 100 ms until one of {@code candidates} accepts {@code INSERT INTO t VALUES (value)};
+     * fails, with the agents' logs, when none has within {@code timeout}.
+     */
+    HaNode awaitNewPrimary(List<HaNode> candidates, int value, Duration timeout, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Optional<HaNode> next = writable("t", value, candidates);
+        while (next.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                fail("no new primary within " + timeout.toSeconds() + " s " + what + "\n" + logs());
+            }
+            Thread.sleep(100);
+            next = writable("t", value, candidates);
+        }
+        return next.get();
+    }
+
     String logs() {
         StringBuilder b = new StringBuilder();
         for (HaNode n : nodes) {

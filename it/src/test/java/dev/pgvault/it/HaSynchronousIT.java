@@ -101,13 +101,7 @@ class HaSynchronousIT {
         assertTrue(acknowledged.size() > 10, "the writer committed only " + acknowledged.size() + " rows");
 
         List<HaNode> others = cluster.nodes.stream().filter(n -> n != primary).toList();
-        long killedAt = System.nanoTime();
-        Optional<HaNode> next = Optional.empty();
-        while (next.isEmpty() && System.nanoTime() - killedAt < Duration.ofSeconds(60).toNanos()) {
-            next = cluster.writable("t", -1, others);
-            Thread.sleep(100);
-        }
-        assertTrue(next.isPresent(), "no new primary within 60 s\n" + cluster.logs());
+        Optional<HaNode> next = Optional.of(cluster.awaitNewPrimary(others, -1, Duration.ofSeconds(60), "after the kill"));
         assertEquals(sync, next.get().name, "only the synchronous standby may take over");
         int last = acknowledged.get(acknowledged.size() - 1);
         String present = next.get().query("SELECT count(*) FROM t WHERE v BETWEEN 1 AND " + last);

@@ -18,7 +18,7 @@ final class NodeJson {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("name", node.name());
-            g.writeStringField("role", NodeRole.of(node.pg()).label());
+            g.writeStringField("role", dev.pgvault.ha.cluster.Role.of(node.pg()).label());
             g.writeStringField("state", NodeRole.state(node));
             ClusterJson.writeTimeline(g, node.pg().timeline());
             ClusterJson.writeLsn(g, node.pg().lsn());

@@ -1,16 +1,10 @@
 package dev.pgvault.ha.api;
 
 import dev.pgvault.ha.NodeState;
-import dev.pgvault.ha.cluster.Role;
-import dev.pgvault.ha.pg.PgStatus;
 
-/** The role and state word the API reports for this node. */
+/** The state word the API reports for this node. */
 final class NodeRole {
     private NodeRole() {}
-
-    static Role of(PgStatus pg) {
-        return Role.of(pg);
-    }
 
     /**
      * The word for people: the one this node published in its member key when it is there (it can
