@@ -195,6 +195,35 @@ public abstract class BlobStoreContract {
     }
 
     @Test
+    void aListingSurvivesBlobsDeletedWhileItRuns() throws IOException {
+        // What `info` sees while a backup or expire changes the repository under it.
+        Set<String> all = new TreeSet<>();
+        for (String dir : List.of("a", "b", "c")) {
+            for (int i = 0; i < 3; i++) {
+                all.add(dir + "/" + i);
+                store.put(dir + "/" + i, BlobWriter.of(new byte[] {1}));
+            }
+        }
+        Set<String> seen = new TreeSet<>();
+        Set<String> deleted = new TreeSet<>();
+        try (Stream<BlobInfo> s = store.list("")) {
+            var it = s.iterator();
+            seen.add(it.next().key());
+            for (String k : all) {
+                if (!seen.contains(k) && !k.startsWith("a/")) {
+                    store.delete(k);
+                    deleted.add(k);
+                }
+            }
+            it.forEachRemaining(b -> seen.add(b.key()));
+        }
+        assertTrue(all.containsAll(seen), "only keys that existed: " + seen);
+        Set<String> kept = new TreeSet<>(all);
+        kept.removeAll(deleted);
+        assertTrue(seen.containsAll(kept), "every key never deleted is listed: " + seen);
+    }
+
+    @Test
     void createWritesOnlyWhenAbsent() throws IOException {
         assertTrue(store.create("c", BlobWriter.of(new byte[] {1})));
         assertFalse(store.create("c", BlobWriter.of(new byte[] {2})));

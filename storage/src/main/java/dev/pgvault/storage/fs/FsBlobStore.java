@@ -13,13 +13,17 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -160,28 +164,59 @@ public final class FsBlobStore implements BlobStore {
         if (!Files.isDirectory(dir)) {
             return Stream.empty();
         }
-        // Files.walk is lazy: a directory's entries are read as the stream reaches it.
-        // FOLLOW_LINKS: an operator may have moved wal/ elsewhere and linked it back.
-        return Files.walk(dir, java.nio.file.FileVisitOption.FOLLOW_LINKS)
-                .filter(p -> !p.getFileName().toString().startsWith(TEMP_PREFIX))
-                .filter(p -> keyOf(p).startsWith(prefix))
-                .map(p -> attributes(p, keyOf(p)))
-                .flatMap(Optional::stream);
+        return walk(dir, prefix, 0).filter(info -> info.key().startsWith(prefix));
+    }
+
+    /** Deeper than any key pgvault writes: a deeper tree is a symbolic link loop. */
+    private static final int MAX_DEPTH = 32;
+
+    /**
+     * The blobs under {@code dir}, one directory read at a time as the stream is consumed.
+     * Not Files.walk: it fails the whole listing when an entry vanishes between the directory
+     * read and its stat, which is what a concurrent writer's temporary file or a concurrent
+     * delete does; `info` during a running backup must not fail for that. Follows symbolic
+     * links: an operator may have moved wal/ elsewhere and linked it back.
+     */
+    private Stream<BlobInfo> walk(Path dir, String prefix, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new UncheckedIOException(new StorageException(
+                    "cannot list " + dir + ": nested more than " + MAX_DEPTH + " deep (a symbolic link loop?)"));
+        }
+        List<Path> entries = new ArrayList<>();
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+            for (Path child : children) {
+                if (!child.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                    entries.add(child);
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return Stream.empty(); // removed, or replaced, while listing
+        } catch (IOException e) {
+            throw new UncheckedIOException(new StorageException("cannot list " + dir + ": " + e, e));
+        }
+        entries.sort(null); // keys in order within a directory, as S3 lists them
+        return entries.stream().flatMap(p -> visit(p, prefix, depth));
+    }
+
+    private Stream<BlobInfo> visit(Path p, String prefix, int depth) {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return Stream.empty(); // deleted while listing
+        } catch (IOException e) {
+            throw new UncheckedIOException(new StorageException("cannot list " + p + ": " + e, e));
+        }
+        if (a.isDirectory()) {
+            String under = keyOf(p) + "/";
+            boolean mayMatch = under.startsWith(prefix) || prefix.startsWith(under);
+            return mayMatch ? walk(p, prefix, depth + 1) : Stream.empty();
+        }
+        return a.isRegularFile() ? Stream.of(info(keyOf(p), a)) : Stream.empty();
     }
 
     private String keyOf(Path p) {
         return root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
-    }
-
-    private static Optional<BlobInfo> attributes(Path p, String key) {
-        try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            return a.isRegularFile() ? Optional.of(info(key, a)) : Optional.empty();
-        } catch (NoSuchFileException e) {
-            return Optional.empty(); // deleted while listing
-        } catch (IOException e) {
-            throw new UncheckedIOException(new StorageException("cannot list " + p + ": " + e, e));
-        }
     }
 
     private static BlobInfo info(String key, BasicFileAttributes a) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.BlobStore;
 import dev.pgvault.storage.BlobStoreContract;
 import dev.pgvault.storage.BlobWriter;
@@ -11,6 +12,8 @@ import dev.pgvault.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +47,38 @@ class FsBlobStoreTest extends BlobStoreContract {
         try (var s = store.list("wal/")) {
             assertEquals(1, s.count());
         }
+    }
+
+    @Test
+    void aListingSurvivesADirectoryRemovedAndATemporaryFileRenamedWhileItRuns() throws IOException {
+        for (String k : List.of("backup/1/a", "backup/2/a", "backup/2/b", "backup/3/a")) {
+            store.put(k, BlobWriter.of(new byte[] {1}));
+        }
+        Path inFlight = dir.resolve("backup/3/" + FsBlobStore.TEMP_PREFIX + "b.1");
+        Files.write(inFlight, new byte[] {2});
+        List<String> seen = new ArrayList<>();
+        try (Stream<BlobInfo> s = store.list("backup/")) {
+            var it = s.iterator();
+            seen.add(it.next().key()); // backup/1/a: the listing has read backup/ and backup/1/
+            Files.delete(dir.resolve("backup/2/a"));
+            Files.delete(dir.resolve("backup/2/b"));
+            Files.delete(dir.resolve("backup/2"));
+            Files.move(inFlight, dir.resolve("backup/3/b"));
+            it.forEachRemaining(b -> seen.add(b.key()));
+        }
+        assertEquals(List.of("backup/1/a", "backup/3/a", "backup/3/b"), seen);
+    }
+
+    @Test
+    void aSymbolicLinkLoopIsAnErrorNotAHang() throws IOException {
+        Files.createDirectories(dir.resolve("wal"));
+        Files.createSymbolicLink(dir.resolve("wal/loop"), dir.resolve("wal"));
+        var e = assertThrows(java.io.UncheckedIOException.class, () -> {
+            try (Stream<BlobInfo> s = store.list("wal/")) {
+                s.count();
+            }
+        });
+        assertTrue(e.getCause().getMessage().contains("symbolic link loop"), e.getCause().getMessage());
     }
 
     @Test
