@@ -6,6 +6,7 @@ import dev.pgvault.cli.ha.HaRepository;
 import dev.pgvault.cli.ha.HaSupport;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.agent.HaAgent;
+import dev.pgvault.ha.agent.SteadyClock;
 import dev.pgvault.ha.api.HaApi;
 import dev.pgvault.ha.dcs.EtcdDcs;
 import dev.pgvault.ha.pg.PgNodeSettings;
@@ -59,6 +60,7 @@ final class HaRunCommand implements Callable<Integer> {
         CountDownLatch finished = new CountDownLatch(1);
         try (EtcdDcs dcs = HaSupport.connect(settings, settings.requestTimeout())) {
             HaAgent agent = new HaAgent(settings, dcs, new PostgresNode(node, clock), repository, clock,
+                    new SteadyClock(),
                     line -> out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + who + " " + line));
             try (HaApi api = new HaApi(settings, agent::state, dcs, clock)) {
                 out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + who + " agent for cluster '"

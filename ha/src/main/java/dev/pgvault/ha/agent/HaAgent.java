@@ -39,12 +39,17 @@ public final class HaAgent implements AutoCloseable {
     private final Dcs dcs;
     private final LocalPostgres postgres;
     private final Repository repository;
+    /** Wall time: what this node publishes and compares with other nodes' timestamps. */
     private final Clock clock;
+    /** Real elapsed time: the lease and the agent's own waits. */
+    private final Clock steady;
     private final Consumer<String> log;
     private final Seeder seeder;
     private final LeaseWatchdog watchdog;
 
     private AgentMemory memory = AgentMemory.fresh();
+    /** Until when the lease surely holds, on {@link #steady}; null before the first renewal. */
+    private Instant leaseUntil;
     /** The synchronous_standby_names this agent applied; null when unknown. */
     private String appliedStandbyNames;
     private boolean stanzaReady;
@@ -54,16 +59,21 @@ public final class HaAgent implements AutoCloseable {
     private final java.util.concurrent.Semaphore wakeups = new java.util.concurrent.Semaphore(0);
     private volatile boolean stopping;
 
+    /**
+     * @param clock the wall clock
+     * @param steady a clock that never steps ({@link SteadyClock}), for the lease and waits
+     */
     public HaAgent(HaSettings settings, Dcs dcs, LocalPostgres postgres, Repository repository, Clock clock,
-            Consumer<String> log) {
+            Clock steady, Consumer<String> log) {
         this.settings = settings;
         this.dcs = dcs;
         this.postgres = postgres;
         this.repository = repository;
         this.clock = clock;
+        this.steady = steady;
         this.log = log;
         this.seeder = new Seeder(settings, postgres, repository, log);
-        this.watchdog = new LeaseWatchdog(postgres, clock, log);
+        this.watchdog = new LeaseWatchdog(postgres, steady, log);
     }
 
     /** The latest cycle's view, for the REST API; null before the first cycle ends. */
@@ -77,7 +87,7 @@ public final class HaAgent implements AutoCloseable {
         dcs.watch(wakeups::release);
         try {
             while (!stopping) {
-                Instant began = clock.instant();
+                Instant began = steady.instant();
                 wakeups.drainPermits(); // what changed before this cycle's read is seen by it
                 try {
                     cycle();
@@ -86,7 +96,7 @@ public final class HaAgent implements AutoCloseable {
                     // the lease keep the node safe) rather than leave the cluster
                     log.accept("cycle failed with an internal error: " + e);
                 }
-                long rest = settings.loopWait().toMillis() - Duration.between(began, clock.instant()).toMillis();
+                long rest = settings.loopWait().toMillis() - Duration.between(began, steady.instant()).toMillis();
                 if (rest > 0 && !stopping) {
                     try {
                         wakeups.tryAcquire(rest, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -110,8 +120,7 @@ public final class HaAgent implements AutoCloseable {
     public void cycle() {
         ClusterState cluster = null;
         try {
-            Instant until = dcs.keepAlive();
-            memory = new AgentMemory(dcs.leaseId(), until, memory.following(), memory.notStreamingSince());
+            renewLease();
             cluster = dcs.read();
             lastDcsError = null;
         } catch (DcsException e) {
@@ -124,7 +133,7 @@ public final class HaAgent implements AutoCloseable {
         Instant now = clock.instant();
         Instant notStreaming = pg.runningReplica() && !pg.streaming()
                 ? (memory.notStreamingSince() == null ? now : memory.notStreamingSince()) : null;
-        memory = new AgentMemory(memory.leaseId(), memory.leaseValidUntil(), memory.following(), notStreaming);
+        memory = new AgentMemory(dcs.leaseId(), leaseOnWallClock(now), memory.following(), notStreaming);
 
         Decision decision = Decider.decide(new Snapshot(settings, cluster, pg, memory, now));
         log.accept(decision.toString());
@@ -143,7 +152,7 @@ public final class HaAgent implements AutoCloseable {
         PgStatus after = decision.action() == Action.WAIT || decision.action() == Action.LEAD ? pg : postgres.status();
         // armed on what PostgreSQL is, not on what this cycle decided: a writable server is only
         // allowed while a lease is surely alive, whoever's lease and whatever the decision was
-        watchdog.guard(after.runningPrimary(), memory.leaseValidUntil());
+        watchdog.guard(after.runningPrimary(), leaseUntil);
         if (cluster != null) {
             try {
                 dcs.publish(member(after));
@@ -151,8 +160,36 @@ public final class HaAgent implements AutoCloseable {
                 log.accept("etcd: " + e.getMessage());
             }
         }
-        state = new NodeState(settings.name(), leader, memory.leaseValidUntil(), after, cluster, decision.toString(),
-                clock.instant());
+        Instant end = clock.instant();
+        state = new NodeState(settings.name(), leader, leaseOnWallClock(end), after, cluster, decision.toString(), end);
+    }
+
+    /**
+     * Before PostgreSQL becomes writable inside a cycle: a promote or start slower than the lease
+     * is stopped when the lease could lapse, not only once the cycle ends. The lease is not renewed
+     * during the action, so a hung pg_ctl cannot keep a node leading.
+     */
+    private void armWatchdog() {
+        watchdog.guard(true, leaseUntil);
+    }
+
+    /** Whether the watchdog would stop PostgreSQL on a lapsing lease; for tests. */
+    boolean watchdogArmed() {
+        return watchdog.armed();
+    }
+
+    /** Renews the lease, measuring its validity from before the request on the steady clock. */
+    private void renewLease() throws DcsException {
+        Instant sent = steady.instant();
+        leaseUntil = sent.plus(dcs.keepAlive());
+    }
+
+    /**
+     * The lease's end as a wall-clock instant, for the decision and the API at wall time {@code now}:
+     * the remaining validity is real elapsed time, whatever the wall clock did meanwhile.
+     */
+    private Instant leaseOnWallClock(Instant now) {
+        return leaseUntil == null ? null : now.plus(Duration.between(steady.instant(), leaseUntil));
     }
 
     /** Whether the leader key read this cycle is this agent's: what a failed action leaves in place. */
@@ -188,6 +225,7 @@ public final class HaAgent implements AutoCloseable {
                     appliedStandbyNames = SyncPlan.names(cluster.syncStandbys());
                 }
                 postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
+                armWatchdog();
                 postgres.start(START_TIMEOUT);
                 return true;
             }
@@ -239,8 +277,10 @@ public final class HaAgent implements AutoCloseable {
                 return cluster.leader() != null && cluster.leader().name().equals(me);
             }
             case ADOPT_LEASE -> {
-                Instant until = dcs.adoptLease(cluster.leader().leaseId());
-                memory = new AgentMemory(dcs.leaseId(), until, memory.following(), memory.notStreamingSince());
+                Instant sent = steady.instant();
+                leaseUntil = sent.plus(dcs.adoptLease(cluster.leader().leaseId()));
+                memory = new AgentMemory(dcs.leaseId(), leaseOnWallClock(clock.instant()), memory.following(),
+                        memory.notStreamingSince());
                 return true;
             }
             case RELEASE -> {
@@ -307,7 +347,7 @@ public final class HaAgent implements AutoCloseable {
         if (!java.nio.file.Files.exists(postgres.dataDirectory().resolve("recovery.signal"))) {
             return;
         }
-        Instant deadline = clock.instant().plus(Seeder.TIMEOUT);
+        Instant deadline = steady.instant().plus(Seeder.TIMEOUT);
         Instant nextReport = Instant.MIN;
         while (true) {
             PgStatus s = postgres.status();
@@ -318,16 +358,15 @@ public final class HaAgent implements AutoCloseable {
             if (!s.running() && !java.nio.file.Files.exists(postgres.dataDirectory().resolve("postmaster.pid"))) {
                 throw new PgControlException("PostgreSQL stopped during archive recovery; see its log");
             }
-            if (clock.instant().isAfter(deadline)) {
+            if (steady.instant().isAfter(deadline)) {
                 throw new PgControlException("archive recovery did not end within " + Seeder.TIMEOUT.toHours() + " h");
             }
-            if (clock.instant().isAfter(nextReport)) {
+            if (steady.instant().isAfter(nextReport)) {
                 log.accept("bootstrap: replaying the archive, at " + new dev.pgvault.archiver.wal.Lsn(s.lsn()));
-                nextReport = clock.instant().plusSeconds(10);
+                nextReport = steady.instant().plusSeconds(10);
             }
             try {
-                Instant until = dcs.keepAlive();
-                memory = new AgentMemory(dcs.leaseId(), until, memory.following(), memory.notStreamingSince());
+                renewLease();
             } catch (DcsException e) {
                 log.accept("etcd: " + e.getMessage());
             }
@@ -395,6 +434,7 @@ public final class HaAgent implements AutoCloseable {
             dcs.writeSyncStandbys(Set.of());
         }
         if (pg.inRecovery()) {
+            armWatchdog();
             postgres.promote(START_TIMEOUT);
         }
         postgres.configure(false, null, "");

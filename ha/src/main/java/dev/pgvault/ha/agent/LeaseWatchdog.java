@@ -40,6 +40,10 @@ final class LeaseWatchdog implements AutoCloseable {
         this.armed = writablePrimary;
     }
 
+    boolean armed() {
+        return armed;
+    }
+
     private void watch() {
         while (!closed) {
             try {

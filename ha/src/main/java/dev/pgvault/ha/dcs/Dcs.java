@@ -5,6 +5,7 @@ import dev.pgvault.ha.cluster.Failover;
 import dev.pgvault.ha.cluster.LeaderPosition;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Switchover;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 
@@ -20,16 +21,18 @@ public interface Dcs extends AutoCloseable {
     ClusterState read() throws DcsException;
 
     /**
-     * Renews this agent's lease (granting a new one when it expired) and returns the instant until
-     * which it is certainly valid: the time the renewal was sent plus the ttl.
+     * Renews this agent's lease (granting a new one when it expired) and returns how long it is
+     * certainly valid, counted from the moment this call began: the caller reads its own clock
+     * before calling and adds this.
      */
-    Instant keepAlive() throws DcsException;
+    Duration keepAlive() throws DcsException;
 
     /**
      * Takes over a lease an earlier run of this agent left (its leader key still names this node):
-     * renews it and makes it this agent's lease. Returns until when it is certainly valid.
+     * renews it and makes it this agent's lease. Returns how long it is certainly valid, counted
+     * as for {@link #keepAlive}.
      */
-    Instant adoptLease(long leaseId) throws DcsException;
+    Duration adoptLease(long leaseId) throws DcsException;
 
     /** The lease this agent holds now, 0 when none. */
     long leaseId();

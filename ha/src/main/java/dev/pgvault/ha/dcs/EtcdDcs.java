@@ -143,24 +143,22 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
-    public Instant keepAlive() throws DcsException {
+    public Duration keepAlive() throws DcsException {
         long id = leaseId;
         if (id != 0) {
-            Instant sent = clock.instant();
             long seconds = renew(id);
             if (seconds > 0) {
-                return validUntil(sent, seconds);
+                return validity(seconds);
             }
         }
-        Instant sent = clock.instant();
         leaseId = call(leases.grant(ttl.toSeconds()), "lease grant").getID();
-        return sent.plus(ttl);
+        return ttl;
     }
 
     /** The lease's ttl as etcd states it, capped by ours: an adopted lease may have been granted shorter. */
-    private Instant validUntil(Instant sent, long seconds) {
+    private Duration validity(long seconds) {
         Duration stated = Duration.ofSeconds(seconds);
-        return sent.plus(stated.compareTo(ttl) < 0 ? stated : ttl);
+        return stated.compareTo(ttl) < 0 ? stated : ttl;
     }
 
     /** The ttl the renewal restored, 0 when etcd says the lease no longer exists. */
@@ -177,14 +175,13 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
-    public Instant adoptLease(long id) throws DcsException {
-        Instant sent = clock.instant();
+    public Duration adoptLease(long id) throws DcsException {
         long seconds = renew(id);
         if (seconds <= 0) {
             throw new DcsException("lease " + Long.toHexString(id) + " has expired");
         }
         leaseId = id;
-        return validUntil(sent, seconds);
+        return validity(seconds);
     }
 
     @Override

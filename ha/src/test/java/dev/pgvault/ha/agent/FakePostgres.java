@@ -21,6 +21,8 @@ final class FakePostgres implements LocalPostgres {
     boolean streaming;
     RuntimeException standbysFail;
     final List<String> calls = new ArrayList<>();
+    /** Runs inside promote: what the test checks while PostgreSQL is turning writable. */
+    Runnable onPromote = () -> { };
 
     @Override
     public PgStatus status() {
@@ -62,6 +64,7 @@ final class FakePostgres implements LocalPostgres {
     @Override
     public void promote(Duration timeout) {
         calls.add("promote");
+        onPromote.run();
         inRecovery = false;
         timeline++;
     }

@@ -22,15 +22,18 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The agent loop with a fake etcd and a fake PostgreSQL on a clock the test moves. */
+/** The agent loop with a fake etcd and a fake PostgreSQL on clocks the test moves. */
 class HaAgentTest {
+    /** The wall clock, which an operator or NTP may step. */
     private final MovingClock clock = new MovingClock(Instant.parse("2026-11-26T10:00:00Z"));
+    /** Real elapsed time, which etcd's lease expiry follows too. */
+    private final MovingClock steady = new MovingClock(Instant.parse("2026-11-26T10:00:00Z"));
     private final InMemoryDcs dcs = new InMemoryDcs(ClusterState.empty());
     private final FakePostgres pg = new FakePostgres();
     private final List<String> log = new ArrayList<>();
 
     static final class MovingClock extends Clock {
-        Instant now;
+        volatile Instant now; // read by the watchdog thread
 
         MovingClock(Instant start) {
             now = start;
@@ -52,12 +55,18 @@ class HaAgentTest {
         }
     }
 
+    /** Real time passes: both clocks move. */
+    private void advance(Duration d) {
+        clock.now = clock.now.plus(d);
+        steady.now = steady.now.plus(d);
+    }
+
     private HaAgent agent(boolean synchronous) {
-        dcs.clock = clock;
+        dcs.clock = steady;
         HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
                 Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
                 synchronous, List.of(ReplicaMethod.BASEBACKUP), Bootstrap.INITDB, null);
-        return new HaAgent(settings, dcs, pg, null, clock, log::add);
+        return new HaAgent(settings, dcs, pg, null, clock, steady, log::add);
     }
 
     @Test
@@ -69,14 +78,14 @@ class HaAgentTest {
         agent.cycle();
         assertTrue(log.get(log.size() - 1).startsWith("LEAD"), log.toString());
 
-        Instant lastRenewal = clock.now;
+        Instant lastRenewal = steady.now;
         dcs.down = true;
         Instant demotedAt = null;
         for (int second = 1; second <= 12 && demotedAt == null; second++) {
-            clock.now = lastRenewal.plusSeconds(second);
+            advance(Duration.ofSeconds(1));
             agent.cycle();
             if (pg.calls.contains("stop")) {
-                demotedAt = clock.now;
+                demotedAt = steady.now;
             }
         }
         assertTrue(demotedAt != null, "never demoted: " + log);
@@ -89,6 +98,32 @@ class HaAgentTest {
     }
 
     @Test
+    void aWallClockSteppedBackDoesNotStretchTheLease() {
+        HaAgent agent = agent(false);
+        agent.cycle();
+        agent.cycle();
+        assertTrue(agent.state().leader(), log.toString());
+
+        Instant lastRenewal = steady.now;
+        dcs.down = true;
+        Instant demotedAt = null;
+        for (int second = 1; second <= 12 && demotedAt == null; second++) {
+            advance(Duration.ofSeconds(1));
+            if (second == 2) {
+                clock.now = clock.now.minusSeconds(30); // NTP steps the wall clock back mid-outage
+            }
+            agent.cycle();
+            if (pg.calls.contains("stop")) {
+                demotedAt = steady.now;
+            }
+        }
+        assertTrue(demotedAt != null, "never demoted: " + log);
+        assertTrue(!demotedAt.plus(HaSettings.STOP_BUDGET).isAfter(lastRenewal.plusSeconds(10)),
+                "demoted at " + demotedAt + ", after the lease taken at " + lastRenewal + " could expire");
+        assertFalse(agent.state().writablePrimary(clock.now), "the API no longer calls it the primary");
+    }
+
+    @Test
     void anInternalErrorInOneActionDoesNotStopTheLoopNorTheLeadership() {
         HaAgent agent = agent(true);
         agent.cycle(); // bootstrap
@@ -97,7 +132,7 @@ class HaAgentTest {
         assertTrue(log.stream().anyMatch(l -> l.contains("LEAD failed with an internal error")), log.toString());
         assertTrue(agent.state().leader(), "still the leader: the key and the lease are untouched");
         pg.standbysFail = null;
-        clock.now = clock.now.plusSeconds(1);
+        advance(Duration.ofSeconds(1));
         agent.cycle();
         assertTrue(log.get(log.size() - 1).startsWith("LEAD"), log.toString());
     }
@@ -120,8 +155,11 @@ class HaAgentTest {
         dcs.leader = null; // n2's lease expired
         dcs.members.remove("n2");
         pg.streaming = false;
-        clock.now = clock.now.plusSeconds(1);
+        advance(Duration.ofSeconds(1));
+        boolean[] armedDuringPromote = {false};
+        pg.onPromote = () -> armedDuringPromote[0] = agent.watchdogArmed();
         agent.cycle();
+        assertTrue(armedDuringPromote[0], "a promote that outlasts the lease is stopped by the watchdog");
         assertTrue(pg.calls.contains("promote"), log.toString());
         assertEquals("n1", dcs.leaderName());
         assertEquals(2, pg.timeline);

@@ -69,25 +69,25 @@ public final class InMemoryDcs implements Dcs {
     }
 
     @Override
-    public synchronized Instant adoptLease(long leaseId) throws DcsException {
+    public synchronized java.time.Duration adoptLease(long leaseId) throws DcsException {
         reachable();
         expire();
         if (leaseId != lease) {
             throw new DcsException("lease " + leaseId + " has expired");
         }
         leaseExpiry = clock.instant().plus(ttl);
-        return leaseExpiry;
+        return ttl;
     }
 
     @Override
-    public synchronized Instant keepAlive() throws DcsException {
+    public synchronized java.time.Duration keepAlive() throws DcsException {
         reachable();
         expire();
         if (lease == 0) {
             lease = nextLease++;
         }
         leaseExpiry = clock.instant().plus(ttl);
-        return leaseExpiry;
+        return ttl;
     }
 
     @Override
