@@ -1,7 +1,6 @@
 package dev.pgvault.it;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -229,22 +228,12 @@ final class EtcdCluster implements AutoCloseable {
                 + " s (last: " + last + "); its log:\n" + log(i));
     }
 
-    /** Holds every socket open until all are chosen, so no two members get the same port. */
     private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
+        int[] ports = new int[n];
+        for (int i = 0; i < n; i++) {
+            ports[i] = TestPorts.next(); // distinct: never the same port twice in one JVM
         }
+        return ports;
     }
 
     private static void sleep(long millis) {
