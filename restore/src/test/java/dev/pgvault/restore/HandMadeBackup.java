@@ -5,6 +5,7 @@ import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.backup.BackupType;
 import dev.pgvault.archiver.backup.DirectoryEntry;
 import dev.pgvault.archiver.backup.FileEntry;
+import dev.pgvault.archiver.backup.FilePart;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.ManifestJson;
 import dev.pgvault.archiver.backup.StoredObject;
@@ -74,6 +75,20 @@ final class HandMadeBackup {
         ObjectDigest d = repo.put(layout.backupDir(id) + key, BlobWriter.of(bytes));
         objects.add(new StoredObject(key, d.plainSize(), d.storedSize(), d.plainSha256()));
         files.add(new FileEntry(path, bytes.length, sha256(bytes), mtime, mode, key, 0, List.of()));
+        return this;
+    }
+
+    /** A large file split into parts of {@code partSize} bytes, each its own object under part/&lt;path&gt;/&lt;n&gt;. */
+    HandMadeBackup split(String path, byte[] bytes, int partSize, int mode, long mtime) throws IOException {
+        List<FilePart> parts = new ArrayList<>();
+        for (int offset = 0, n = 0; offset < bytes.length; offset += partSize, n++) {
+            byte[] range = java.util.Arrays.copyOfRange(bytes, offset, Math.min(bytes.length, offset + partSize));
+            String key = "part/" + path + "/" + n;
+            ObjectDigest d = repo.put(layout.backupDir(id) + key, BlobWriter.of(range));
+            objects.add(new StoredObject(key, d.plainSize(), d.storedSize(), d.plainSha256()));
+            parts.add(new FilePart(key, offset, range.length, d.plainSha256()));
+        }
+        files.add(new FileEntry(path, bytes.length, null, mtime, mode, null, 0, List.of(), parts));
         return this;
     }
 

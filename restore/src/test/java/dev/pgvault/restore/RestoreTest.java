@@ -315,6 +315,59 @@ class RestoreTest {
         assertNotStartable(again);
     }
 
+    /** A backup whose one table is split into four parts, the last one shorter. */
+    HandMadeBackup splitBackup(EncodedStore repo, String id, byte[] table) throws IOException {
+        return new HandMadeBackup(repo, LAYOUT, id).dir("base", 0700).dir("base/5", 0700)
+                .split("base/5/16384", table, 1 << 20, 0640, MTIME)
+                .bundle(new HandMadeBackup.Small("global/pg_control", CONTROL, 0600, MTIME - 1));
+    }
+
+    @Test
+    void aSplitFileIsRestoredFromItsPartsWithItsModeAndTime() throws Exception {
+        EncodedStore repo = repo(CodecSpec.DEFAULT);
+        splitBackup(repo, ID, BIG).write();
+        try (Stream<Path> parts = Files.list(tmp.resolve("repo").resolve(LAYOUT.backupDir(ID) + "part/base/5/16384"))) {
+            assertEquals(4, parts.count());
+        }
+        Path pgdata = tmp.resolve("pgdata");
+
+        RestoreResult result = new Restore(repo, LAYOUT, 3, CLOCK).run(request(pgdata, RecoveryOptions.endOfArchive()));
+
+        assertEquals(BIG.length + CONTROL.length, result.bytes());
+        Path table = pgdata.resolve("base/5/16384");
+        assertArrayEquals(BIG, Files.readAllBytes(table));
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(table)));
+        assertEquals(FileTime.from(MTIME, java.util.concurrent.TimeUnit.SECONDS), Files.getLastModifiedTime(table));
+        assertArrayEquals(CONTROL, Files.readAllBytes(pgdata.resolve("global/pg_control")));
+    }
+
+    @Test
+    void aCorruptedPartFailsNamingTheFileAndThePartsObject() throws Exception {
+        EncodedStore repo = repo(CodecSpec.DEFAULT);
+        splitBackup(repo, ID, BIG).write();
+        flipByteInTheMiddle(tmp.resolve("repo").resolve(LAYOUT.backupDir(ID) + "part/base/5/16384/2"));
+        Path pgdata = tmp.resolve("pgdata");
+        RestoreIncompleteException e = assertThrows(RestoreIncompleteException.class,
+                () -> new Restore(repo, LAYOUT, 2, CLOCK).run(request(pgdata, RecoveryOptions.endOfArchive())));
+        assertTrue(e.getMessage().contains("base/5/16384") && e.getMessage().contains("part/base/5/16384/2"), e.getMessage());
+        assertNotStartable(pgdata);
+    }
+
+    @Test
+    void partsThatDoNotTileTheFileAreRefusedBeforeAnythingIsWritten() throws Exception {
+        EncodedStore repo = repo(CodecSpec.DEFAULT);
+        splitBackup(repo, ID, BIG)
+                .replaceEntry("base/5/16384", f -> new dev.pgvault.archiver.backup.FileEntry(f.path(), f.size(), null,
+                        f.mtime(), f.mode(), null, 0, List.of(), List.of(f.parts().get(0), f.parts().get(2), f.parts().get(3))))
+                .write();
+        Path pgdata = tmp.resolve("pgdata");
+        InvalidManifestException e = assertThrows(InvalidManifestException.class,
+                () -> new Restore(repo, LAYOUT, 2, CLOCK).run(request(pgdata, RecoveryOptions.endOfArchive())));
+        assertTrue(e.getMessage().contains("gap or an overlap at the part at byte 2097152 of split file 'base/5/16384'"),
+                e.getMessage());
+        assertFalse(Files.exists(pgdata), "nothing written");
+    }
+
     @Test
     void aMissingObjectFailsTheRestore() throws Exception {
         EncodedStore repo = repo(CodecSpec.DEFAULT);
