@@ -8,6 +8,7 @@ import dev.pgvault.ha.cluster.ClusterState;
 import dev.pgvault.ha.cluster.Failover;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Role;
+import dev.pgvault.ha.dcs.DcsException;
 import dev.pgvault.ha.dcs.EtcdDcs;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,7 +46,23 @@ final class HaFailoverCommand implements Callable<Integer> {
                 throw new UserError(ExitCode.CONFLICT, "failover: '" + target.to + "' is not a running replica of cluster '"
                         + settings.cluster() + "'");
             }
-            target.requestAndWait(dcs, "failover to " + target.to, at -> dcs.requestFailover(new Failover(target.to, at)));
+            target.requestAndWait(dcs, "failover to " + target.to, new HaTarget.Request() {
+                @Override
+                public void write(java.time.Instant at) throws DcsException {
+                    dcs.requestFailover(new Failover(target.to, at));
+                }
+
+                @Override
+                public boolean pending(ClusterState now, java.time.Instant at) {
+                    return now.failover() != null && now.failover().to().equals(target.to)
+                            && now.failover().requested().equals(at);
+                }
+
+                @Override
+                public void withdraw() throws DcsException {
+                    dcs.clearFailover();
+                }
+            });
         }
         return ExitCode.OK.code;
     }

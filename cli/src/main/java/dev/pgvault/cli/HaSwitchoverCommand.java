@@ -8,6 +8,7 @@ import dev.pgvault.ha.cluster.ClusterState;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Role;
 import dev.pgvault.ha.cluster.Switchover;
+import dev.pgvault.ha.dcs.DcsException;
 import dev.pgvault.ha.dcs.EtcdDcs;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,8 +50,23 @@ final class HaSwitchoverCommand implements Callable<Integer> {
                 throw new UserError(ExitCode.CONFLICT, "switchover: " + target.to + " is not a streaming replica (role "
                         + member.role().label() + ", " + member.state() + ")");
             }
-            target.requestAndWait(dcs, "switchover from " + from + " to " + target.to,
-                    at -> dcs.requestSwitchover(new Switchover(from, target.to, at)));
+            target.requestAndWait(dcs, "switchover from " + from + " to " + target.to, new HaTarget.Request() {
+                @Override
+                public void write(java.time.Instant at) throws DcsException {
+                    dcs.requestSwitchover(new Switchover(from, target.to, at));
+                }
+
+                @Override
+                public boolean pending(ClusterState now, java.time.Instant at) {
+                    return now.switchover() != null && now.switchover().to().equals(target.to)
+                            && now.switchover().requested().equals(at);
+                }
+
+                @Override
+                public void withdraw() throws DcsException {
+                    dcs.clearSwitchover();
+                }
+            });
         }
         return ExitCode.OK.code;
     }

@@ -1,7 +1,9 @@
 package dev.pgvault.cli;
 
 import dev.pgvault.cli.ha.HaWait;
+import dev.pgvault.ha.cluster.ClusterState;
 import dev.pgvault.ha.dcs.Dcs;
+import dev.pgvault.ha.dcs.DcsException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -17,15 +19,46 @@ final class HaTarget {
     long timeout;
 
     interface Request {
-        void write(Instant at) throws Exception;
+        void write(Instant at) throws DcsException;
+
+        /** Whether the request written at {@code at} is still the one in etcd. */
+        boolean pending(ClusterState c, Instant at);
+
+        /** Removes the request (called only while it is still the one written). */
+        void withdraw() throws DcsException;
     }
 
-    /** Writes the request, waits until {@link #to} is the primary, and prints how long that took. */
+    /**
+     * Writes the request, waits until {@link #to} is the primary, and prints how long that took.
+     * A request an agent dropped is a refusal; one that timed out is withdrawn, so that it cannot
+     * fire later, unattended, when the operator has moved on.
+     */
     void requestAndWait(Dcs dcs, String what, Request request) throws Exception {
         Instant began = Instant.now();
         request.write(began);
         System.out.println(what + " requested; waiting");
-        HaWait.untilPrimary(dcs, to, Duration.ofSeconds(timeout), what);
+        boolean done;
+        try {
+            done = HaWait.untilPrimary(dcs, to, Duration.ofSeconds(timeout), what, c -> request.pending(c, began));
+        } catch (DcsException e) {
+            try {
+                if (request.pending(dcs.read(), began)) {
+                    request.withdraw();
+                    throw new DcsException(e.getMessage() + "; the request was withdrawn");
+                }
+            } catch (DcsException unreachable) {
+                if (unreachable.getMessage().endsWith("withdrawn")) {
+                    throw unreachable;
+                }
+                // etcd gone: the agents ignore the request once it is a minute old
+            }
+            throw e;
+        }
+        if (!done) {
+            ClusterState c = dcs.read();
+            throw new UserError(ExitCode.CONFLICT, what + " was dropped by the cluster's agents (leader: "
+                    + (c.leader() == null ? "none" : c.leader().name()) + "); see their logs");
+        }
         System.out.printf(Locale.ROOT, "%s is the primary (%.1f s)%n", to,
                 Duration.between(began, Instant.now()).toMillis() / 1000.0);
     }

@@ -14,15 +14,23 @@ public final class HaWait {
 
     private HaWait() {}
 
-    /** Until {@code name} holds the leader key and publishes itself as a running primary. */
-    public static void untilPrimary(Dcs dcs, String name, Duration timeout, String what)
-            throws DcsException, InterruptedException {
+    /**
+     * Until {@code name} holds the leader key and publishes itself as a running primary (true), or
+     * until the request that should make it so is no longer {@code pending} while another node
+     * leads or none does (false: an agent dropped or cancelled it).
+     */
+    public static boolean untilPrimary(Dcs dcs, String name, Duration timeout, String what,
+            java.util.function.Predicate<ClusterState> pending) throws DcsException, InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
             ClusterState c = dcs.read();
             Member m = c.members().get(name);
-            if (c.leader() != null && c.leader().name().equals(name) && m != null && m.role() == Role.PRIMARY) {
-                return;
+            boolean leads = c.leader() != null && c.leader().name().equals(name);
+            if (leads && m != null && m.role() == Role.PRIMARY) {
+                return true;
+            }
+            if (!leads && !pending.test(c)) {
+                return false;
             }
             if (Instant.now().isAfter(deadline)) {
                 throw new DcsException(what + " did not complete within " + timeout.toSeconds() + " s (leader: "

@@ -49,7 +49,7 @@ public final class HaAgent implements AutoCloseable {
 
     private AgentMemory memory = AgentMemory.fresh();
     /** Until when the lease surely holds, on {@link #steady}; null before the first renewal. */
-    private Instant leaseUntil;
+    private volatile Instant leaseUntil;
     /** The synchronous_standby_names this agent applied; null when unknown. */
     private String appliedStandbyNames;
     private boolean stanzaReady;
@@ -164,13 +164,64 @@ public final class HaAgent implements AutoCloseable {
         state = new NodeState(settings.name(), leader, leaseOnWallClock(end), after, cluster, decision.toString(), end);
     }
 
+    private interface PgAction {
+        void run() throws PgControlException;
+    }
+
     /**
-     * Before PostgreSQL becomes writable inside a cycle: a promote or start slower than the lease
-     * is stopped when the lease could lapse, not only once the cycle ends. The lease is not renewed
-     * during the action, so a hung pg_ctl cannot keep a node leading.
+     * A start or a promotion that makes PostgreSQL writable. First the lease is renewed (this
+     * node must still own the lease its key is bound to) and the watchdog armed; then the same
+     * lease is renewed every loop-wait while the action runs, because crash recovery or the end
+     * of a long replay can outlast the ttl, and a primary stopped by its own watchdog each time
+     * would never come up. Holding a live lease is holding the key, so no other node can be
+     * promoted meanwhile; the renewals stop when the action ends, after {@link #START_TIMEOUT}
+     * (pg_ctl's own bound) at most, or as soon as the lease turns out lost.
      */
-    private void armWatchdog() {
+    private void becomeWritable(PgAction action) throws PgControlException, DcsException {
+        long lease = dcs.leaseId();
+        renewLease();
+        if (lease == 0 || dcs.leaseId() != lease) {
+            throw new DcsException("the lease had expired, and the leader key with it: PostgreSQL is not made writable");
+        }
         watchdog.guard(true, leaseUntil);
+        Thread keeper = new Thread(() -> keepLease(lease), "pgvault-lease-keeper");
+        keeper.setDaemon(true);
+        keeper.start();
+        try {
+            action.run();
+        } finally {
+            keeper.interrupt();
+            try {
+                keeper.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void keepLease(long lease) {
+        Instant giveUp = steady.instant().plus(START_TIMEOUT);
+        String lastError = null;
+        while (steady.instant().isBefore(giveUp)) {
+            try {
+                Thread.sleep(settings.loopWait().toMillis());
+                Instant sent = steady.instant();
+                Duration valid = dcs.keepAlive();
+                if (dcs.leaseId() != lease) {
+                    log.accept("the lease expired while PostgreSQL was being made writable");
+                    return;
+                }
+                leaseUntil = sent.plus(valid);
+                watchdog.guard(true, leaseUntil);
+            } catch (InterruptedException e) {
+                return; // the action ended
+            } catch (DcsException e) {
+                if (!e.getMessage().equals(lastError)) {
+                    log.accept("etcd, while PostgreSQL is being made writable: " + e.getMessage());
+                    lastError = e.getMessage();
+                }
+            }
+        }
     }
 
     /** Whether the watchdog would stop PostgreSQL on a lapsing lease; for tests. */
@@ -225,8 +276,7 @@ public final class HaAgent implements AutoCloseable {
                     appliedStandbyNames = SyncPlan.names(cluster.syncStandbys());
                 }
                 postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
-                armWatchdog();
-                postgres.start(START_TIMEOUT);
+                becomeWritable(() -> postgres.start(START_TIMEOUT));
                 return true;
             }
             case FOLLOW -> {
@@ -434,8 +484,7 @@ public final class HaAgent implements AutoCloseable {
             dcs.writeSyncStandbys(Set.of());
         }
         if (pg.inRecovery()) {
-            armWatchdog();
-            postgres.promote(START_TIMEOUT);
+            becomeWritable(() -> postgres.promote(START_TIMEOUT));
         }
         postgres.configure(false, null, "");
         postgres.reload();
@@ -462,6 +511,12 @@ public final class HaAgent implements AutoCloseable {
         if (cluster.reinit().contains(me)) {
             log.accept("dropping a reinit request for this node: the leader is never reseeded");
             dcs.clearReinit(me);
+        }
+        if (cluster.failover() != null) {
+            // a manual failover is for a cluster without a healthy leader, and this one is
+            log.accept("dropping the manual failover request to " + cluster.failover().to()
+                    + ": the leader is healthy; a switchover moves it");
+            dcs.clearFailover();
         }
         initStanza();
         if (!settings.synchronous()) {

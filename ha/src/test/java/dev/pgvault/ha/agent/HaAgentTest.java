@@ -124,6 +124,62 @@ class HaAgentTest {
     }
 
     @Test
+    void aPromotionLongerThanTheLeaseKeepsTheKeyByRenewingTheSameLease() {
+        HaAgent agent = agent(false);
+        followN2ThenLoseIt(agent);
+        pg.onPromote = () -> {
+            for (int i = 0; i < 3; i++) { // 12 s of replay at the end of recovery, over a 10 s lease
+                steady.now = steady.now.plusSeconds(4);
+                clock.now = clock.now.plusSeconds(4);
+                sleep(1500); // the agent renews every loop-wait (1 s) of real time
+            }
+        };
+        agent.cycle();
+        assertTrue(pg.calls.contains("promote"), log.toString());
+        assertEquals("n1", dcs.leaderName(), "the key outlived the promotion: " + log);
+        assertTrue(agent.state().leader() && agent.state().writablePrimary(clock.now), log.toString());
+        assertFalse(pg.calls.contains("stop immediately"), pg.calls.toString());
+    }
+
+    @Test
+    void aLeaderDropsAManualFailoverRequest() {
+        HaAgent agent = agent(false);
+        agent.cycle(); // bootstrap
+        dcs.failover = new dev.pgvault.ha.cluster.Failover("n2", clock.now);
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertEquals(null, dcs.failover, log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("dropping the manual failover request to n2: the leader is healthy")),
+                log.toString());
+        assertTrue(agent.state().leader());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** n1 streams from n2, then n2's key expires: the next cycle promotes n1. */
+    private void followN2ThenLoseIt(HaAgent agent) {
+        dcs.initializedBy = "n2";
+        dcs.leader = new Leader("n2", 0x9999);
+        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.PRIMARY, "running", 1, 2000, false,
+                clock.now));
+        pg.hasData = true;
+        pg.inRecovery = true;
+        agent.cycle();
+        pg.streaming = true;
+        agent.cycle();
+        dcs.leader = null;
+        dcs.members.remove("n2");
+        pg.streaming = false;
+        advance(Duration.ofSeconds(1));
+    }
+
+    @Test
     void anInternalErrorInOneActionDoesNotStopTheLoopNorTheLeadership() {
         HaAgent agent = agent(true);
         agent.cycle(); // bootstrap
