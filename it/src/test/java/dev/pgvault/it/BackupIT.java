@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -175,20 +176,28 @@ class BackupIT {
             assertEquals(List.of(1L), byPath(second).get(corrupt).badPages());
             assertEquals(1, second.badPageCount());
 
-            // 3. Archiving made slow, so that a backup is still running when we look.
-            setArchiveCommand(pg, "sleep 3; " + archiveCommand);
-            Process running = start(pgUser, dist, config, "backup");
-            String killedId = awaitObjects(dist, pgUser, config, Set.of(first.id(), second.id()), running);
-            assertNotEquals(secondId, killedId);
+            // 3. Archiving held back by a gate file, so that a backup is still running when we look
+            // (it waits for its last WAL to be archived), however slow the machine.
+            Path gate = repo.dir.resolve("archive-gate");
+            Files.writeString(gate, "closed");
+            String killedId;
+            try {
+                setArchiveCommand(pg, "while [ -e " + gate + " ]; do sleep 0.1; done; " + archiveCommand);
+                Process running = start(pgUser, dist, config, "backup");
+                killedId = awaitObjects(dist, pgUser, config, Set.of(first.id(), second.id()), running);
+                assertNotEquals(secondId, killedId);
 
-            Proc refused = dist.run(pgUser, config, "backup");
-            assertTrue(running.isAlive(), "the first backup still runs while the second is refused");
-            assertEquals(7, refused.exitCode(), refused.stdout() + refused.stderr());
-            assertTrue(refused.stderr().contains("another backup is running") && refused.stderr().contains(".lock"),
-                    refused.stderr());
-            assertEquals(1, refused.stderr().strip().lines().count(), refused.stderr());
+                Proc refused = dist.run(pgUser, config, "backup");
+                assertTrue(running.isAlive(), "the first backup still runs while the second is refused");
+                assertEquals(7, refused.exitCode(), refused.stdout() + refused.stderr());
+                assertTrue(refused.stderr().contains("another backup is running") && refused.stderr().contains(".lock"),
+                        refused.stderr());
+                assertEquals(1, refused.stderr().strip().lines().count(), refused.stderr());
 
-            killHard(running);
+                killHard(running);
+            } finally {
+                Files.deleteIfExists(gate); // else PostgreSQL's archiver would wait forever, and its shutdown with it
+            }
             List<String> left = keys(dist, pgUser, config, "main/backup/" + killedId + "/");
             assertFalse(left.isEmpty(), "the killed backup left objects");
             assertFalse(left.stream().anyMatch(k -> k.endsWith("backup.manifest")), "but no manifest: " + left);
@@ -305,10 +314,27 @@ class BackupIT {
         }
     }
 
+    /** The regular files of a running cluster's data directory; one PostgreSQL removes meanwhile is skipped. */
     private static List<String> onDisk(Path data) throws Exception {
-        try (Stream<Path> all = Files.walk(data)) {
-            return all.filter(Files::isRegularFile).map(p -> data.relativize(p).toString()).toList();
-        }
+        List<String> files = new ArrayList<>();
+        Files.walkFileTree(data, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
+                if (a.isRegularFile()) {
+                    files.add(data.relativize(p).toString());
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        return files;
     }
 
     private static String sha256(Path file) throws Exception {

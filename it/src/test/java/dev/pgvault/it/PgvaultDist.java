@@ -81,8 +81,8 @@ final class PgvaultDist {
         }
         try (Stream<Path> all = Files.walk(root)) {
             all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a temp directory
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // best effort: a temp directory, which a process still ending may be writing to
         }
     }
 }

@@ -118,7 +118,12 @@ class ReplicaIT {
             }
             writer.interrupt();
             writer.join(10_000);
+            assertFalse(writer.isAlive(), "the writer stopped, so that its last mark and the row count agree");
             assertEquals(null, writerFailure.get());
+            // the standby was built and caught up under load; the checks below need no more of it
+            // and on two cores an unthrottled pgbench would only slow the standby's replay
+            pgbench.destroy();
+            pgbench.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
             long last = lastMark.get();
             long primaryRows;
             try (Connection c = primary.connect(); Statement st = c.createStatement()) {
