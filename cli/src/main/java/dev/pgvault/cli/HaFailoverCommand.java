@@ -59,8 +59,8 @@ final class HaFailoverCommand implements Callable<Integer> {
                 }
 
                 @Override
-                public void withdraw() throws DcsException {
-                    dcs.clearFailover();
+                public void withdraw(java.time.Instant at) throws DcsException {
+                    dcs.withdrawFailover(new Failover(target.to, at));
                 }
             });
         }

@@ -62,10 +62,6 @@ final class HaSwitchoverCommand implements Callable<Integer> {
                             && now.switchover().requested().equals(at);
                 }
 
-                @Override
-                public void withdraw() throws DcsException {
-                    dcs.clearSwitchover();
-                }
             });
         }
         return ExitCode.OK.code;

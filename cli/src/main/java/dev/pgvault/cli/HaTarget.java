@@ -24,14 +24,19 @@ final class HaTarget {
         /** Whether the request written at {@code at} is still the one in etcd. */
         boolean pending(ClusterState c, Instant at);
 
-        /** Removes the request (called only while it is still the one written). */
-        void withdraw() throws DcsException;
+        /**
+         * Removes the request written at {@code at} if it is still the one in etcd. A failover
+         * must not fire later, unattended; a switchover is left to expire (a minute), because
+         * withdrawn mid-flight, after its leader handed over, it would turn into an ordinary
+         * failover that may not wait for the handed-over WAL.
+         */
+        default void withdraw(Instant at) throws DcsException {}
     }
 
     /**
      * Writes the request, waits until {@link #to} is the primary, and prints how long that took.
-     * A request an agent dropped is a refusal; one that timed out is withdrawn, so that it cannot
-     * fire later, unattended, when the operator has moved on.
+     * A request an agent dropped is a refusal; one that timed out is withdrawn where that is safe
+     * (see {@link Request#withdraw}).
      */
     void requestAndWait(Dcs dcs, String what, Request request) throws Exception {
         Instant began = Instant.now();
@@ -42,14 +47,8 @@ final class HaTarget {
             done = HaWait.untilPrimary(dcs, to, Duration.ofSeconds(timeout), what, c -> request.pending(c, began));
         } catch (DcsException e) {
             try {
-                if (request.pending(dcs.read(), began)) {
-                    request.withdraw();
-                    throw new DcsException(e.getMessage() + "; the request was withdrawn");
-                }
+                request.withdraw(began);
             } catch (DcsException unreachable) {
-                if (unreachable.getMessage().endsWith("withdrawn")) {
-                    throw unreachable;
-                }
                 // etcd gone: the agents ignore the request once it is a minute old
             }
             throw e;

@@ -23,7 +23,17 @@ public final class HaWait {
             java.util.function.Predicate<ClusterState> pending) throws DcsException, InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
-            ClusterState c = dcs.read();
+            ClusterState c;
+            try {
+                c = dcs.read();
+            } catch (DcsException e) {
+                // one failed read (an etcd leader election) is not the end of the wait
+                if (Instant.now().isAfter(deadline)) {
+                    throw e;
+                }
+                Thread.sleep(200);
+                continue;
+            }
             Member m = c.members().get(name);
             boolean leads = c.leader() != null && c.leader().name().equals(name);
             if (leads && m != null && m.role() == Role.PRIMARY) {

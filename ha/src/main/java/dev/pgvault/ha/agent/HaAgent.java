@@ -48,8 +48,8 @@ public final class HaAgent implements AutoCloseable {
     private final LeaseWatchdog watchdog;
 
     private AgentMemory memory = AgentMemory.fresh();
-    /** Until when the lease surely holds, on {@link #steady}; null before the first renewal. */
-    private volatile Instant leaseUntil;
+    /** Until when the lease surely holds; null before the first renewal. */
+    private volatile LeaseDeadline lease;
     /** The synchronous_standby_names this agent applied; null when unknown. */
     private String appliedStandbyNames;
     private boolean stanzaReady;
@@ -73,7 +73,7 @@ public final class HaAgent implements AutoCloseable {
         this.steady = steady;
         this.log = log;
         this.seeder = new Seeder(settings, postgres, repository, log);
-        this.watchdog = new LeaseWatchdog(postgres, steady, log);
+        this.watchdog = new LeaseWatchdog(postgres, steady, clock, log);
     }
 
     /** The latest cycle's view, for the REST API; null before the first cycle ends. */
@@ -152,7 +152,7 @@ public final class HaAgent implements AutoCloseable {
         PgStatus after = decision.action() == Action.WAIT || decision.action() == Action.LEAD ? pg : postgres.status();
         // armed on what PostgreSQL is, not on what this cycle decided: a writable server is only
         // allowed while a lease is surely alive, whoever's lease and whatever the decision was
-        watchdog.guard(after.runningPrimary(), leaseUntil);
+        watchdog.guard(after.runningPrimary(), lease);
         if (cluster != null) {
             try {
                 dcs.publish(member(after));
@@ -165,7 +165,14 @@ public final class HaAgent implements AutoCloseable {
     }
 
     private interface PgAction {
-        void run() throws PgControlException;
+        void run() throws PgControlException, DcsException;
+    }
+
+    /** Before this node acknowledges commits alone: until a standby is confirmed synchronous, nobody else has them. */
+    private void emptySyncSet() throws DcsException {
+        if (settings.synchronous()) {
+            dcs.writeSyncStandbys(Set.of());
+        }
     }
 
     /**
@@ -178,13 +185,13 @@ public final class HaAgent implements AutoCloseable {
      * (pg_ctl's own bound) at most, or as soon as the lease turns out lost.
      */
     private void becomeWritable(PgAction action) throws PgControlException, DcsException {
-        long lease = dcs.leaseId();
+        long id = dcs.leaseId();
         renewLease();
-        if (lease == 0 || dcs.leaseId() != lease) {
+        if (id == 0 || dcs.leaseId() != id) {
             throw new DcsException("the lease had expired, and the leader key with it: PostgreSQL is not made writable");
         }
-        watchdog.guard(true, leaseUntil);
-        Thread keeper = new Thread(() -> keepLease(lease), "pgvault-lease-keeper");
+        watchdog.guard(true, lease);
+        Thread keeper = new Thread(() -> keepLease(id), "pgvault-lease-keeper");
         keeper.setDaemon(true);
         keeper.start();
         try {
@@ -199,20 +206,21 @@ public final class HaAgent implements AutoCloseable {
         }
     }
 
-    private void keepLease(long lease) {
+    private void keepLease(long id) {
         Instant giveUp = steady.instant().plus(START_TIMEOUT);
         String lastError = null;
         while (steady.instant().isBefore(giveUp)) {
             try {
                 Thread.sleep(settings.loopWait().toMillis());
-                Instant sent = steady.instant();
+                Instant steadySent = steady.instant();
+                Instant wallSent = clock.instant();
                 Duration valid = dcs.keepAlive();
-                if (dcs.leaseId() != lease) {
+                if (dcs.leaseId() != id) {
                     log.accept("the lease expired while PostgreSQL was being made writable");
                     return;
                 }
-                leaseUntil = sent.plus(valid);
-                watchdog.guard(true, leaseUntil);
+                lease = LeaseDeadline.after(steadySent, wallSent, valid);
+                watchdog.guard(true, lease);
             } catch (InterruptedException e) {
                 return; // the action ended
             } catch (DcsException e) {
@@ -224,15 +232,45 @@ public final class HaAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * PostgreSQL did not start as the primary (it failed, or was still recovering after {@link
+     * #START_TIMEOUT}): while this node holds the key nobody else can serve, so if a replica can
+     * take over, stop it and release the key; else keep the key and try again next cycle.
+     */
+    private boolean handOverIfPossible(PgControlException failure, ClusterState cluster, PgStatus pg)
+            throws PgControlException, DcsException {
+        java.util.Optional<String> heir = Decider.heir(new Snapshot(settings, cluster, pg, memory, clock.instant()));
+        if (heir.isEmpty()) {
+            throw failure;
+        }
+        log.accept("PostgreSQL did not start as the primary (" + failure.getMessage() + "); " + heir.get()
+                + " can take over: stopping it and releasing the leader key");
+        postgres.stopImmediately();
+        watchdog.guard(false, lease);
+        dcs.releaseLeader(settings.name());
+        return false;
+    }
+
+    /**
+     * Starts a PostgreSQL configured as a standby. It will not be writable, so the watchdog is
+     * disarmed first: else, armed by a lease that lapsed while this cycle demoted, it would stop
+     * the read-only start it has no reason to fear.
+     */
+    private void startReadOnly() throws PgControlException {
+        watchdog.guard(false, lease);
+        postgres.start(START_TIMEOUT);
+    }
+
     /** Whether the watchdog would stop PostgreSQL on a lapsing lease; for tests. */
     boolean watchdogArmed() {
         return watchdog.armed();
     }
 
-    /** Renews the lease, measuring its validity from before the request on the steady clock. */
+    /** Renews the lease, measuring its validity from before the request. */
     private void renewLease() throws DcsException {
-        Instant sent = steady.instant();
-        leaseUntil = sent.plus(dcs.keepAlive());
+        Instant steadySent = steady.instant();
+        Instant wallSent = clock.instant();
+        lease = LeaseDeadline.after(steadySent, wallSent, dcs.keepAlive());
     }
 
     /**
@@ -240,7 +278,8 @@ public final class HaAgent implements AutoCloseable {
      * the remaining validity is real elapsed time, whatever the wall clock did meanwhile.
      */
     private Instant leaseOnWallClock(Instant now) {
-        return leaseUntil == null ? null : now.plus(Duration.between(steady.instant(), leaseUntil));
+        LeaseDeadline l = lease;
+        return l == null ? null : now.plus(l.remaining(steady, clock));
     }
 
     /** Whether the leader key read this cycle is this agent's: what a failed action leaves in place. */
@@ -276,7 +315,11 @@ public final class HaAgent implements AutoCloseable {
                     appliedStandbyNames = SyncPlan.names(cluster.syncStandbys());
                 }
                 postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
-                becomeWritable(() -> postgres.start(START_TIMEOUT));
+                try {
+                    becomeWritable(() -> postgres.start(START_TIMEOUT));
+                } catch (PgControlException e) {
+                    return handOverIfPossible(e, cluster, pg);
+                }
                 return true;
             }
             case FOLLOW -> {
@@ -327,8 +370,9 @@ public final class HaAgent implements AutoCloseable {
                 return cluster.leader() != null && cluster.leader().name().equals(me);
             }
             case ADOPT_LEASE -> {
-                Instant sent = steady.instant();
-                leaseUntil = sent.plus(dcs.adoptLease(cluster.leader().leaseId()));
+                Instant steadySent = steady.instant();
+                Instant wallSent = clock.instant();
+                lease = LeaseDeadline.after(steadySent, wallSent, dcs.adoptLease(cluster.leader().leaseId()));
                 memory = new AgentMemory(dcs.leaseId(), leaseOnWallClock(clock.instant()), memory.following(),
                         memory.notStreamingSince());
                 return true;
@@ -443,7 +487,7 @@ public final class HaAgent implements AutoCloseable {
 
     private void startStandby(Upstream up) throws PgControlException {
         postgres.configure(true, up, "");
-        postgres.start(START_TIMEOUT);
+        startReadOnly();
         follow(up == null ? null : up.name());
     }
 
@@ -479,12 +523,13 @@ public final class HaAgent implements AutoCloseable {
 
     /** This node holds the key: make PostgreSQL writable, reset synchronous state, drop satisfied requests. */
     private void takeOver(ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
-        if (settings.synchronous()) {
-            // until a standby is confirmed synchronous, nothing acknowledged exists anywhere else
-            dcs.writeSyncStandbys(Set.of());
-        }
         if (pg.inRecovery()) {
-            becomeWritable(() -> postgres.promote(START_TIMEOUT));
+            becomeWritable(() -> {
+                emptySyncSet(); // only once the lease is known to be still ours
+                postgres.promote(START_TIMEOUT);
+            });
+        } else {
+            emptySyncSet();
         }
         postgres.configure(false, null, "");
         postgres.reload();
@@ -564,14 +609,14 @@ public final class HaAgent implements AutoCloseable {
                     + target.name() + " may lack WAL; starting again as the primary");
             dcs.clearSwitchover();
             postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
-            postgres.start(START_TIMEOUT);
+            becomeWritable(() -> postgres.start(START_TIMEOUT));
             return true;
         }
         dcs.publishLeaderPosition(new LeaderPosition(settings.name(), stopped.timeline(), stopped.lsn(), true));
         postgres.configure(true, target, "");
         dcs.releaseLeader(settings.name());
         appliedStandbyNames = null;
-        postgres.start(START_TIMEOUT);
+        startReadOnly();
         follow(target.name());
         return false;
     }

@@ -4,7 +4,6 @@ import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.function.Consumer;
 
 /**
@@ -15,16 +14,22 @@ import java.util.function.Consumer;
  */
 final class LeaseWatchdog implements AutoCloseable {
     private final LocalPostgres postgres;
-    private final Clock clock;
+    private final Clock steady;
+    private final Clock wall;
     private final Consumer<String> log;
     private final Thread thread;
     private volatile boolean armed;
-    private volatile Instant leaseValidUntil;
+    private volatile LeaseDeadline lease;
     private volatile boolean closed;
+    /** The last failed stop's message, so that retries four times a second log it once. */
+    private String lastError;
+    /** Whether it has stopped PostgreSQL since the last guard call. */
+    private volatile boolean fired;
 
-    LeaseWatchdog(LocalPostgres postgres, Clock clock, Consumer<String> log) {
+    LeaseWatchdog(LocalPostgres postgres, Clock steady, Clock wall, Consumer<String> log) {
         this.postgres = postgres;
-        this.clock = clock;
+        this.steady = steady;
+        this.wall = wall;
         this.log = log;
         this.thread = new Thread(this::watch, "pgvault-lease-watchdog");
         this.thread.setDaemon(true);
@@ -35,8 +40,9 @@ final class LeaseWatchdog implements AutoCloseable {
     }
 
     /** After each cycle: whether this node runs a writable primary, and until when its lease surely holds. */
-    void guard(boolean writablePrimary, Instant validUntil) {
-        this.leaseValidUntil = validUntil;
+    void guard(boolean writablePrimary, LeaseDeadline lease) {
+        this.lease = lease;
+        this.fired = false;
         this.armed = writablePrimary;
     }
 
@@ -51,15 +57,26 @@ final class LeaseWatchdog implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            Instant until = leaseValidUntil;
-            if (armed && (until == null || clock.instant().plus(HaSettings.STOP_BUDGET).isAfter(until))) {
-                armed = false;
-                log.accept("watchdog: the lease could expire at " + until + " and the cycle has not demoted: "
-                        + "stopping PostgreSQL immediately");
+            LeaseDeadline until = lease;
+            if (armed && (until == null || until.remaining(steady, wall).compareTo(HaSettings.STOP_BUDGET) < 0)) {
+                if (!fired) {
+                    fired = true;
+                    log.accept("watchdog: the lease could expire at " + (until == null ? "any moment" : until.wall())
+                            + " and the cycle has not demoted: stopping PostgreSQL immediately");
+                }
+                // disarmed only once it has stopped a postmaster: one still starting (no pid file
+                // yet) must not come up writable after a stop that found nothing, nor after one
+                // that failed; once stopped, the cycle's own demotion may start it read-only
                 try {
-                    postgres.stopImmediately();
+                    if (postgres.stopImmediately()) {
+                        armed = false;
+                    }
+                    lastError = null;
                 } catch (PgControlException e) {
-                    log.accept("watchdog: " + e.getMessage());
+                    if (!e.getMessage().equals(lastError)) {
+                        log.accept("watchdog: " + e.getMessage() + "; retrying");
+                    }
+                    lastError = e.getMessage();
                 }
             }
         }

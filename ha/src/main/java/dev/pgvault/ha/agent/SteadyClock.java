@@ -8,8 +8,9 @@ import java.time.ZoneOffset;
 /**
  * A clock that only moves forward at the pace of real time: the wall clock read once, plus the
  * monotonic time elapsed since. The agent measures its lease and its waits on it, because a wall
- * clock stepped back (NTP at boot, a resumed VM) would otherwise stretch a lease that etcd has
- * already let expire, and a node would keep writing while another is promoted.
+ * clock stepped back (NTP) would otherwise stretch a lease that etcd has already let expire, and a
+ * node would keep writing while another is promoted. It stands still while the machine is
+ * suspended, which is why {@link LeaseDeadline} asks the wall clock too.
  */
 public final class SteadyClock extends Clock {
     private final Instant anchor;

@@ -72,6 +72,9 @@ public interface Dcs extends AutoCloseable {
 
     void clearFailover() throws DcsException;
 
+    /** Removes the failover request only if it is still {@code request}: another one written since stays. */
+    void withdrawFailover(Failover request) throws DcsException;
+
     void requestReinit(String member) throws DcsException;
 
     void clearReinit(String member) throws DcsException;

@@ -276,6 +276,13 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
+    public void withdrawFailover(Failover request) throws DcsException {
+        ByteSequence k = key("failover");
+        call(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.value(bytes(KeyValues.failover(request)))))
+                .Then(Op.delete(k, DeleteOption.DEFAULT)).commit(), "failover withdrawal");
+    }
+
+    @Override
     public void requestReinit(String member) throws DcsException {
         call(kv.put(key("reinit/" + member), bytes(clock.instant().toString())), "reinit request");
     }

@@ -207,6 +207,25 @@ public final class Decider {
         return candidate(s);
     }
 
+    /**
+     * For a leader whose PostgreSQL will not start: a replica that the election would let take
+     * over (fresh, running; in synchronous mode a member of the sync set; else on the last
+     * leader's timeline within maximum-lag-on-failover of its last position), if there is one.
+     */
+    public static java.util.Optional<String> heir(Snapshot s) {
+        ClusterState c = s.cluster();
+        if (c == null) {
+            return java.util.Optional.empty();
+        }
+        LeaderPosition last = c.lastLeaderPosition();
+        return c.members().values().stream()
+                .filter(m -> !m.name().equals(s.settings().name()) && m.runningReplica() && fresh(m, s))
+                .filter(m -> s.settings().synchronous() ? c.syncStandbys().contains(m.name())
+                        : last == null || (m.timeline() == last.timeline()
+                                && last.lsn() - m.lsn() <= s.settings().maximumLagOnFailover()))
+                .map(Member::name).sorted().findFirst();
+    }
+
     /** A running replica with no leader: take the key only if nothing says another node should. */
     private static Decision candidate(Snapshot s) {
         ClusterState c = s.cluster();

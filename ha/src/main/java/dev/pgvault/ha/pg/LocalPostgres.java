@@ -31,8 +31,11 @@ public interface LocalPostgres {
     /** Fast shutdown; immediate when the fast one has not finished within {@code fastBudget}. */
     void stop(Duration fastBudget) throws PgControlException;
 
-    /** Immediate shutdown: the safety net when a leader may have lost its lease. */
-    void stopImmediately() throws PgControlException;
+    /**
+     * Immediate shutdown: the safety net when a leader may have lost its lease. Returns whether a
+     * postmaster was running (false: nothing to stop, perhaps not yet written its pid file).
+     */
+    boolean stopImmediately() throws PgControlException;
 
     /** Promotes the running standby and waits until it accepts writes. */
     void promote(Duration timeout) throws PgControlException;

@@ -163,15 +163,16 @@ public final class PostgresNode implements LocalPostgres {
     }
 
     @Override
-    public void stopImmediately() throws PgControlException {
+    public boolean stopImmediately() throws PgControlException {
         if (!Postmaster.alive(data)) {
-            return;
+            return false;
         }
         ProgramOutput out = programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "-t",
                 PgPrograms.seconds(QUICK), "stop");
         if (Postmaster.alive(data)) {
             throw new PgControlException("PostgreSQL on " + data + " still runs after an immediate stop: " + out.failure());
         }
+        return true;
     }
 
     @Override

@@ -7,20 +7,21 @@ import dev.pgvault.ha.pg.Standby;
 import dev.pgvault.ha.pg.Upstream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /** A PostgreSQL as a few fields, for the agent loop's unit tests; every call is recorded. */
 final class FakePostgres implements LocalPostgres {
     boolean hasData;
-    boolean running;
+    volatile boolean running; // read by the watchdog thread
     boolean inRecovery;
     boolean standbyConfigured;
     int timeline = 1;
     long lsn = 1000;
     boolean streaming;
     RuntimeException standbysFail;
-    final List<String> calls = new ArrayList<>();
+    final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Thrown by start when set. */
+    PgControlException startFails;
     /** Runs inside promote: what the test checks while PostgreSQL is turning writable. */
     Runnable onPromote = () -> { };
 
@@ -43,8 +44,11 @@ final class FakePostgres implements LocalPostgres {
     }
 
     @Override
-    public void start(Duration timeout) {
+    public void start(Duration timeout) throws PgControlException {
         calls.add("start");
+        if (startFails != null) {
+            throw startFails;
+        }
         running = true;
         inRecovery = standbyConfigured;
     }
@@ -56,9 +60,11 @@ final class FakePostgres implements LocalPostgres {
     }
 
     @Override
-    public void stopImmediately() {
+    public boolean stopImmediately() {
         calls.add("stop immediately");
+        boolean was = running;
         running = false;
+        return was;
     }
 
     @Override

@@ -79,16 +79,7 @@ class HaAgentTest {
         assertTrue(log.get(log.size() - 1).startsWith("LEAD"), log.toString());
 
         Instant lastRenewal = steady.now;
-        dcs.down = true;
-        Instant demotedAt = null;
-        for (int second = 1; second <= 12 && demotedAt == null; second++) {
-            advance(Duration.ofSeconds(1));
-            agent.cycle();
-            if (pg.calls.contains("stop")) {
-                demotedAt = steady.now;
-            }
-        }
-        assertTrue(demotedAt != null, "never demoted: " + log);
+        Instant demotedAt = demotedWhileEtcdIsDown(agent, second -> { });
         Instant expiry = lastRenewal.plusSeconds(10);
         assertTrue(!demotedAt.plus(HaSettings.STOP_BUDGET).isAfter(expiry),
                 "demoted at " + demotedAt + ", too late for a " + HaSettings.STOP_BUDGET + " shutdown before " + expiry);
@@ -105,19 +96,11 @@ class HaAgentTest {
         assertTrue(agent.state().leader(), log.toString());
 
         Instant lastRenewal = steady.now;
-        dcs.down = true;
-        Instant demotedAt = null;
-        for (int second = 1; second <= 12 && demotedAt == null; second++) {
-            advance(Duration.ofSeconds(1));
+        Instant demotedAt = demotedWhileEtcdIsDown(agent, second -> {
             if (second == 2) {
                 clock.now = clock.now.minusSeconds(30); // NTP steps the wall clock back mid-outage
             }
-            agent.cycle();
-            if (pg.calls.contains("stop")) {
-                demotedAt = steady.now;
-            }
-        }
-        assertTrue(demotedAt != null, "never demoted: " + log);
+        });
         assertTrue(!demotedAt.plus(HaSettings.STOP_BUDGET).isAfter(lastRenewal.plusSeconds(10)),
                 "demoted at " + demotedAt + ", after the lease taken at " + lastRenewal + " could expire");
         assertFalse(agent.state().writablePrimary(clock.now), "the API no longer calls it the primary");
@@ -152,6 +135,51 @@ class HaAgentTest {
         assertTrue(log.stream().anyMatch(l -> l.startsWith("dropping the manual failover request to n2: the leader is healthy")),
                 log.toString());
         assertTrue(agent.state().leader());
+    }
+
+    @Test
+    void aLeaderWhosePostgresWillNotStartHandsTheKeyToAReplicaThatCanTakeOver() {
+        HaAgent agent = leaderWhosePostgresWillNotStartBeside(new Member("n2", "http://h:8008", "h", 5433, Role.REPLICA,
+                "running", 1, 1000, true, clock.now));
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("PostgreSQL did not start as the primary")
+                && l.endsWith("n2 can take over: stopping it and releasing the leader key")), log.toString());
+        assertEquals(null, dcs.leaderName(), "the key is free for n2");
+        assertFalse(agent.state().leader());
+    }
+
+    @Test
+    void aLeaderWhosePostgresWillNotStartKeepsTheKeyWhenNoReplicaCanTakeOver() {
+        HaAgent agent = leaderWhosePostgresWillNotStartBeside(new Member("n2", "http://h:8008", "h", 5433, Role.REPLICA,
+                "running", 1, 0, false, clock.now.minusSeconds(60))); // silent for a minute
+        assertTrue(log.get(log.size() - 1).startsWith("START_PRIMARY failed: PostgreSQL did not start"), log.toString());
+        assertEquals("n1", dcs.leaderName());
+    }
+
+    /** etcd goes away; one cycle a second until the agent stops PostgreSQL; when that was, on the steady clock. */
+    private Instant demotedWhileEtcdIsDown(HaAgent agent, java.util.function.IntConsumer eachSecond) {
+        dcs.down = true;
+        for (int second = 1; second <= 12; second++) {
+            advance(Duration.ofSeconds(1));
+            eachSecond.accept(second);
+            agent.cycle();
+            if (pg.calls.contains("stop")) {
+                return steady.now;
+            }
+        }
+        throw new AssertionError("never demoted: " + log);
+    }
+
+    /** n1 bootstraps and leads; its postmaster dies and will not start again (a full disk, say). */
+    private HaAgent leaderWhosePostgresWillNotStartBeside(Member other) {
+        HaAgent agent = agent(false);
+        agent.cycle();
+        agent.cycle();
+        pg.running = false;
+        pg.startFails = new dev.pgvault.ha.pg.PgControlException("PostgreSQL did not start (pg_ctl exited 1)");
+        dcs.members.put(other.name(), other);
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        return agent;
     }
 
     private static void sleep(long millis) {

@@ -177,6 +177,14 @@ public final class InMemoryDcs implements Dcs {
     }
 
     @Override
+    public synchronized void withdrawFailover(Failover request) throws DcsException {
+        reachable();
+        if (request.equals(failover)) {
+            failover = null;
+        }
+    }
+
+    @Override
     public synchronized void clearFailover() throws DcsException {
         reachable();
         failover = null;
