@@ -4,6 +4,7 @@
 #
 #   bench/failover.sh [TRIALS]        (default 5 failover trials per tool; medians reported)
 #   SETTLE=3 bench/failover.sh        seconds the healthy cluster runs before each kill (default 3)
+#   KEEP_LOGS=1 bench/failover.sh     keep the agents' and servers' logs after a finished run
 #
 # Both tools get the same settings: leader lease ttl 10 s, loop wait 1 s (Patroni also needs
 # retry_timeout, set to 3: its rule is loop_wait + 2 * retry_timeout <= ttl), fsync off,
@@ -88,8 +89,11 @@ cleanup() {
         kill "$etcd_pid" 2>/dev/null
         { wait "$etcd_pid"; } 2>/dev/null
     fi
-    if $ok; then
+    if $ok && [ -z "${KEEP_LOGS:-}" ]; then
         rm -rf "$work"
+    elif $ok; then
+        rm -rf "$work/dist" "$work/etcd-data" "$work"/*/n?/data
+        echo "bench: logs kept in $work (KEEP_LOGS)" >&2
     else
         rm -rf "$work/dist" "$work/etcd-data" "$work"/*/n?/data
         echo "bench: did not finish (exit $status); logs kept in $work" >&2
