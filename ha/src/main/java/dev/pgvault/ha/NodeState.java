@@ -18,6 +18,10 @@ import java.time.Instant;
 public record NodeState(String name, boolean leader, Instant leaseValidUntil, PgStatus pg, ClusterState cluster,
         String decision, Instant at) {
 
+    public NodeState withLeaseValidUntil(Instant until) {
+        return new NodeState(name, leader, until, pg, cluster, decision, at);
+    }
+
     /** The leader with a writable PostgreSQL and a lease that is surely alive now. */
     public boolean writablePrimary(Instant now) {
         return leader && pg.runningPrimary() && leaseValidUntil != null && now.isBefore(leaseValidUntil);

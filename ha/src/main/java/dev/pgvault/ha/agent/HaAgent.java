@@ -78,7 +78,10 @@ public final class HaAgent implements AutoCloseable {
 
     /** The latest cycle's view, for the REST API; null before the first cycle ends. */
     public NodeState state() {
-        return state;
+        NodeState s = state;
+        // the lease's end as of this call, from both clocks: a wall clock stepped back since the
+        // cycle ended must not let the API call this node the primary for longer
+        return s == null ? null : s.withLeaseValidUntil(leaseOnWallClock(clock.instant()));
     }
 
     /** Runs cycles until {@link #stop()}; then stops PostgreSQL and hands the leader key back. */

@@ -107,6 +107,18 @@ class HaAgentTest {
     }
 
     @Test
+    void theApiDoesNotCallAPrimaryWritableOnceItsLeaseCouldHaveExpiredWhateverTheWallClockDid() {
+        HaAgent agent = agent(false);
+        agent.cycle();
+        agent.cycle();
+        assertTrue(agent.state().writablePrimary(clock.now), log.toString());
+        // a cycle hangs for 10 s of real time, and NTP steps the wall clock back 30 s meanwhile
+        steady.now = steady.now.plusSeconds(10);
+        clock.now = clock.now.minusSeconds(20);
+        assertFalse(agent.state().writablePrimary(clock.now), "the lease taken 10 s ago may have expired");
+    }
+
+    @Test
     void aPromotionLongerThanTheLeaseKeepsTheKeyByRenewingTheSameLease() {
         HaAgent agent = agent(false);
         followN2ThenLoseIt(agent);
