@@ -46,6 +46,7 @@ public final class HaAgent implements AutoCloseable {
     private final Consumer<String> log;
     private final Seeder seeder;
     private final LeaseWatchdog watchdog;
+    private final MemberReports reports = new MemberReports();
 
     private AgentMemory memory = AgentMemory.fresh();
     /** Until when the lease surely holds; null before the first renewal. */
@@ -124,7 +125,7 @@ public final class HaAgent implements AutoCloseable {
         ClusterState cluster = null;
         try {
             renewLease();
-            cluster = dcs.read();
+            cluster = reports.localize(dcs.read(), clock.instant());
             lastDcsError = null;
         } catch (DcsException e) {
             if (!e.getMessage().equals(lastDcsError)) {

@@ -152,7 +152,7 @@ class HaAgentTest {
     @Test
     void aLeaderWhosePostgresWillNotStartHandsTheKeyToAReplicaThatCanTakeOver() {
         HaAgent agent = leaderWhosePostgresWillNotStartBeside(new Member("n2", "http://h:8008", "h", 5433, Role.REPLICA,
-                "running", 1, 1000, true, clock.now));
+                "running", 1, 1000, true, clock.now), 0);
         assertTrue(log.stream().anyMatch(l -> l.startsWith("PostgreSQL did not start as the primary")
                 && l.endsWith("n2 can take over: stopping it and releasing the leader key")), log.toString());
         assertEquals(null, dcs.leaderName(), "the key is free for n2");
@@ -162,7 +162,7 @@ class HaAgentTest {
     @Test
     void aLeaderWhosePostgresWillNotStartKeepsTheKeyWhenNoReplicaCanTakeOver() {
         HaAgent agent = leaderWhosePostgresWillNotStartBeside(new Member("n2", "http://h:8008", "h", 5433, Role.REPLICA,
-                "running", 1, 0, false, clock.now.minusSeconds(60))); // silent for a minute
+                "running", 1, 1000, true, clock.now), 11); // n2 then writes nothing for 11 s: silent longer than a ttl
         assertTrue(log.get(log.size() - 1).startsWith("START_PRIMARY failed: PostgreSQL did not start"), log.toString());
         assertEquals("n1", dcs.leaderName());
     }
@@ -181,17 +181,39 @@ class HaAgentTest {
         throw new AssertionError("never demoted: " + log);
     }
 
-    /** n1 bootstraps and leads; its postmaster dies and will not start again (a full disk, say). */
-    private HaAgent leaderWhosePostgresWillNotStartBeside(Member other) {
+    /**
+     * n1 bootstraps and leads beside {@code other}, which then publishes nothing for {@code
+     * silentSeconds}; n1's postmaster dies and will not start again (a full disk, say).
+     */
+    private HaAgent leaderWhosePostgresWillNotStartBeside(Member other, int silentSeconds) {
         HaAgent agent = agent(false);
         agent.cycle();
+        dcs.members.put(other.name(), other);
         agent.cycle();
+        for (int i = 0; i < silentSeconds; i++) {
+            advance(Duration.ofSeconds(1));
+            agent.cycle();
+        }
         pg.running = false;
         pg.startFails = new dev.pgvault.ha.pg.PgControlException("PostgreSQL did not start (pg_ctl exited 1)");
-        dcs.members.put(other.name(), other);
         advance(Duration.ofSeconds(1));
         agent.cycle();
         return agent;
+    }
+
+    @Test
+    void aReplicaWhoseClockIsAMinuteBehindStillCountsAsFurtherAhead() {
+        HaAgent agent = agent(false);
+        followN2ThenLoseIt(agent);
+        // n3 reports every second, each time stamped a minute behind this node's clock
+        for (int i = 0; i < 3; i++) {
+            dcs.members.put("n3", new Member("n3", "http://h3:8008", "h3", 5432, Role.REPLICA, "running", 1, 5000,
+                    false, clock.now.minusSeconds(60)));
+            agent.cycle();
+            assertFalse(pg.calls.contains("promote"), log.toString());
+            assertTrue(log.get(log.size() - 1).startsWith("WAIT: no leader; n3 is further ahead"), log.toString());
+            advance(Duration.ofSeconds(1));
+        }
     }
 
     private static void sleep(long millis) {
