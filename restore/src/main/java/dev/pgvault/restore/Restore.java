@@ -117,19 +117,22 @@ public final class Restore {
     /** Split files exist before their parts are written into them, by whichever worker comes first. */
     private static void createSplitFiles(RestorePlan plan, Path pgdata) throws IOException {
         for (FileEntry f : plan.splitFiles()) {
-            Path file = pgdata.resolve(RestorePlan.writePath(f.path()));
-            DirectoryEntries.createParent(file);
-            Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    Modes.attribute(Modes.OWNER_ONLY_FILE)).close();
+            createOwnerOnly(pgdata, f);
         }
+    }
+
+    /** Creates {@code f}'s file, empty and readable by its owner only; it must not exist yet. */
+    private static Path createOwnerOnly(Path pgdata, FileEntry f) throws IOException {
+        Path file = pgdata.resolve(RestorePlan.writePath(f.path()));
+        DirectoryEntries.createParent(file);
+        Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                Modes.attribute(Modes.OWNER_ONLY_FILE)).close();
+        return file;
     }
 
     private static void createEmptyFiles(RestorePlan plan, Path pgdata) throws IOException {
         for (FileEntry f : plan.emptyFiles()) {
-            Path file = pgdata.resolve(RestorePlan.writePath(f.path()));
-            DirectoryEntries.createParent(file);
-            Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    Modes.attribute(Modes.OWNER_ONLY_FILE)).close();
+            Path file = createOwnerOnly(pgdata, f);
             Files.setPosixFilePermissions(file, Modes.of(f.mode()));
             Files.setLastModifiedTime(file, FileTime.from(f.mtime(), TimeUnit.SECONDS));
         }
