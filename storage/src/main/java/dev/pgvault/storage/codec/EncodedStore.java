@@ -33,7 +33,7 @@ public final class EncodedStore implements AutoCloseable {
      */
     public ObjectDigest put(String key, int compressThreads, BlobWriter plain) throws IOException {
         ObjectDigest[] digest = new ObjectDigest[1];
-        blobs.put(key, out -> digest[0] = encode(plain, out, compressThreads));
+        blobs.put(key, out -> digest[0] = encode(key, plain, out, compressThreads));
         return digest[0];
     }
 
@@ -43,12 +43,14 @@ public final class EncodedStore implements AutoCloseable {
      */
     public Optional<ObjectDigest> create(String key, BlobWriter plain) throws IOException {
         ObjectDigest[] digest = new ObjectDigest[1];
-        boolean created = blobs.create(key, out -> digest[0] = encode(plain, out, 0));
+        boolean created = blobs.create(key, out -> digest[0] = encode(key, plain, out, 0));
         return created ? Optional.of(digest[0]) : Optional.empty();
     }
 
-    private ObjectDigest encode(BlobWriter plain, java.io.OutputStream out, int compressThreads) throws IOException {
-        EncodingStream enc = encoder.open(out, compressThreads);
+    /** Every object is bound to its key: read under another one, it is refused (see {@link ObjectHeader}). */
+    private ObjectDigest encode(String key, BlobWriter plain, java.io.OutputStream out, int compressThreads)
+            throws IOException {
+        EncodingStream enc = encoder.open(out, compressThreads, key);
         try {
             plain.writeTo(enc);
         } catch (IOException | RuntimeException e) {
@@ -66,7 +68,8 @@ public final class EncodedStore implements AutoCloseable {
 
     /**
      * The plain bytes of the object under {@code key}; the stream throws at its end if the object
-     * fails its checksum, length or authentication checks. Missing: BlobNotFoundException. Once
+     * fails its checksum, length or authentication checks, and at once if it was written under
+     * another key. Missing: BlobNotFoundException. Once
      * read to its end, the stream's {@link DecodingStream#result()} gives the verified digest, so
      * a caller that compares it with a record (verify) need not hash the bytes again.
      */
@@ -79,7 +82,7 @@ public final class EncodedStore implements AutoCloseable {
      * {@link ObjectDecoder#open(java.io.InputStream, Optional, boolean)}).
      */
     public DecodingStream get(String key, boolean hashInBackground) throws IOException {
-        return decoder.open(blobs.get(key), spec.key(), hashInBackground);
+        return decoder.open(blobs.get(key), spec.key(), hashInBackground, key);
     }
 
     /** The raw store underneath, for listing, stat and delete. */

@@ -33,9 +33,24 @@ public final class ObjectDecoder {
      * small object is over before the second thread pays off.
      */
     public DecodingStream open(InputStream stored, Optional<CipherKey> key, boolean hashInBackground) throws IOException {
+        return open(stored, key, hashInBackground, null);
+    }
+
+    /**
+     * Like {@link #open(InputStream, Optional, boolean)}, for the object stored under {@code
+     * storedKey}: an object whose header binds it to another key (it was moved or swapped in the
+     * repository) is refused with {@link CorruptObjectException} before a byte is read. Objects of
+     * format 1 carry no key and are not checked; null checks nothing.
+     */
+    public DecodingStream open(InputStream stored, Optional<CipherKey> key, boolean hashInBackground, String storedKey)
+            throws IOException {
         CountingInputStream counted = new CountingInputStream(stored);
         try {
             ObjectHeader header = ObjectHeader.read(counted);
+            if (storedKey != null && header.boundKey().isPresent() && !header.boundKey().get().equals(storedKey)) {
+                throw new CorruptObjectException("object under " + storedKey + " was written as " + header.boundKey().get()
+                        + ": it was moved or swapped in the repository");
+            }
             InputStream body = counted;
             if (header.encryption().isPresent()) {
                 body = decrypting(counted, header, key.orElseThrow(

@@ -49,6 +49,15 @@ public final class ObjectEncoder {
      * many megabytes, where one core would otherwise bound the object's speed.
      */
     public EncodingStream open(OutputStream sink, int compressThreads) throws IOException {
+        return open(sink, compressThreads, null);
+    }
+
+    /**
+     * Like {@link #open(OutputStream, int)}, binding the object to {@code key}, the key it is
+     * stored under (format 2): a reader that asks for it under another key is refused, so an
+     * object moved or swapped in the repository cannot pass for another. Null writes format 1.
+     */
+    public EncodingStream open(OutputStream sink, int compressThreads, String key) throws IOException {
         if (compressThreads < 0) {
             throw new IllegalArgumentException("negative compression thread count " + compressThreads);
         }
@@ -56,15 +65,16 @@ public final class ObjectEncoder {
         ObjectHeader header;
         ChunkEncryptingOutputStream encryptor = null;
         if (spec.key().isPresent()) {
-            CipherKey key = spec.key().get();
+            CipherKey cipherKey = spec.key().get();
             byte[] salt = randomBytes(ObjectKeys.SALT_LEN);
             byte[] noncePrefix = randomBytes(ChunkCipher.NONCE_PREFIX_LEN);
-            ObjectKeys keys = ObjectKeys.derive(key.masterKey(), salt);
+            ObjectKeys keys = ObjectKeys.derive(cipherKey.masterKey(), salt);
             header = new ObjectHeader(spec.compression(),
-                    Optional.of(new ObjectHeader.Encryption(key.iterations(), salt, noncePrefix, keys.keyCheck())));
+                    Optional.of(new ObjectHeader.Encryption(cipherKey.iterations(), salt, noncePrefix, keys.keyCheck())),
+                    Optional.ofNullable(key));
             encryptor = new ChunkEncryptingOutputStream(guarded, new ChunkCipher(keys.aesKey(), header.encode(), noncePrefix));
         } else {
-            header = new ObjectHeader(spec.compression(), Optional.empty());
+            header = new ObjectHeader(spec.compression(), Optional.empty(), Optional.ofNullable(key));
         }
         byte[] headerBytes = header.encode();
         guarded.write(headerBytes);

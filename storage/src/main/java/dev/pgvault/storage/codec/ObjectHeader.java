@@ -3,18 +3,31 @@ package dev.pgvault.storage.codec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
 
 /**
  * The self-describing start of every stored object (layout in {@code package-info.java}). It names
- * everything a reader needs but the key; in encrypted objects it is authenticated as the
- * associated data of every chunk.
+ * everything a reader needs, and since format 2 the key the object was written under, so an object
+ * moved or swapped to another key is refused however intact its bytes are. In encrypted objects
+ * it is authenticated as the associated data of every chunk; in plain ones the trailer's CRC-32C
+ * covers it.
+ *
+ * @param boundKey the key the object was written under (format 2); empty in a format-1 object,
+ *     which is read as before, bound to nothing
  */
-record ObjectHeader(Compression compression, Optional<Encryption> encryption) {
-    static final int VERSION = 1;
+record ObjectHeader(Compression compression, Optional<Encryption> encryption, Optional<String> boundKey) {
+    /** Format 1: no key. Still read; written only where no key is known (codec unit tests). */
+    static final int VERSION_UNBOUND = 1;
+    /** Format 2: the fixed part, the encryption part if any, then the key. */
+    static final int VERSION_BOUND = 2;
     static final int PLAIN_LENGTH = 8;
     static final int ENCRYPTED_LENGTH = 52;
+    /** S3 allows keys of 1024 bytes; a longer length field can only be damage. */
+    static final int MAX_KEY_BYTES = 1024;
 
     private static final byte[] MAGIC = {'P', 'G', 'V', 'O'};
     private static final int CIPHER_NONE = 0;
@@ -31,12 +44,26 @@ record ObjectHeader(Compression compression, Optional<Encryption> encryption) {
         }
     }
 
+    ObjectHeader {
+        boundKey.ifPresent(k -> {
+            int n = k.getBytes(StandardCharsets.UTF_8).length;
+            if (n == 0 || n > MAX_KEY_BYTES) {
+                throw new IllegalArgumentException("an object key must be 1 to " + MAX_KEY_BYTES + " bytes, not " + n);
+            }
+        });
+    }
+
     byte[] encode() {
-        ByteBuffer b = ByteBuffer.allocate(encryption.isPresent() ? ENCRYPTED_LENGTH : PLAIN_LENGTH);
-        b.put(MAGIC).put((byte) VERSION).put((byte) compression.id());
+        byte[] key = boundKey.map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
+        int length = (encryption.isPresent() ? ENCRYPTED_LENGTH : PLAIN_LENGTH) + (key == null ? 0 : 2 + key.length);
+        ByteBuffer b = ByteBuffer.allocate(length);
+        b.put(MAGIC).put((byte) (key == null ? VERSION_UNBOUND : VERSION_BOUND)).put((byte) compression.id());
         b.put((byte) (encryption.isPresent() ? CIPHER_AES_256_GCM_64K : CIPHER_NONE)).put((byte) 0);
         encryption.ifPresent(e -> b.put((byte) KDF_PBKDF2_HKDF_SHA256).putInt(e.kdfIterations())
                 .put(e.salt()).put(e.noncePrefix()).put(e.keyCheck()));
+        if (key != null) {
+            b.putShort((short) key.length).put(key);
+        }
         return b.array();
     }
 
@@ -52,8 +79,10 @@ record ObjectHeader(Compression compression, Optional<Encryption> encryption) {
         if (fixed.length < PLAIN_LENGTH) {
             throw new CorruptObjectException("object is truncated inside its header");
         }
-        if (fixed[4] != VERSION) {
-            throw new CorruptObjectException("unsupported object format version " + (fixed[4] & 0xff) + " (this pgvault reads " + VERSION + ")");
+        int version = fixed[4] & 0xff;
+        if (version != VERSION_UNBOUND && version != VERSION_BOUND) {
+            throw new CorruptObjectException("unsupported object format version " + version + " (this pgvault reads "
+                    + VERSION_UNBOUND + " and " + VERSION_BOUND + ")");
         }
         Compression compression = Compression.byId(fixed[5] & 0xff)
                 .orElseThrow(() -> new CorruptObjectException("unknown compression id " + (fixed[5] & 0xff) + " in object header"));
@@ -61,12 +90,19 @@ record ObjectHeader(Compression compression, Optional<Encryption> encryption) {
             throw new CorruptObjectException("reserved object header byte is " + (fixed[7] & 0xff) + ", expected 0");
         }
         int cipher = fixed[6] & 0xff;
+        Optional<Encryption> encryption;
         if (cipher == CIPHER_NONE) {
-            return new ObjectHeader(compression, Optional.empty());
-        }
-        if (cipher != CIPHER_AES_256_GCM_64K) {
+            encryption = Optional.empty();
+        } else if (cipher == CIPHER_AES_256_GCM_64K) {
+            encryption = Optional.of(readEncryption(in));
+        } else {
             throw new CorruptObjectException("unknown cipher id " + cipher + " in object header");
         }
+        Optional<String> key = version == VERSION_BOUND ? Optional.of(readKey(in)) : Optional.empty();
+        return new ObjectHeader(compression, encryption, key);
+    }
+
+    private static Encryption readEncryption(InputStream in) throws IOException {
         byte[] rest = in.readNBytes(ENCRYPTED_LENGTH - PLAIN_LENGTH);
         if (rest.length < ENCRYPTED_LENGTH - PLAIN_LENGTH) {
             throw new CorruptObjectException("object is truncated inside its header");
@@ -84,6 +120,27 @@ record ObjectHeader(Compression compression, Optional<Encryption> encryption) {
         byte[] noncePrefix = new byte[ChunkCipher.NONCE_PREFIX_LEN];
         byte[] keyCheck = new byte[ObjectKeys.KEY_CHECK_LEN];
         b.get(salt).get(noncePrefix).get(keyCheck);
-        return new ObjectHeader(compression, Optional.of(new Encryption(iterations, salt, noncePrefix, keyCheck)));
+        return new Encryption(iterations, salt, noncePrefix, keyCheck);
+    }
+
+    private static String readKey(InputStream in) throws IOException {
+        byte[] len = in.readNBytes(2);
+        if (len.length < 2) {
+            throw new CorruptObjectException("object is truncated inside its header");
+        }
+        int n = ((len[0] & 0xff) << 8) | (len[1] & 0xff);
+        if (n == 0 || n > MAX_KEY_BYTES) {
+            throw new CorruptObjectException("object header gives a key of " + n + " bytes (1 to " + MAX_KEY_BYTES + " expected)");
+        }
+        byte[] key = in.readNBytes(n);
+        if (key.length < n) {
+            throw new CorruptObjectException("object is truncated inside its header");
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CorruptObjectException("the key in the object header is not UTF-8");
+        }
     }
 }
