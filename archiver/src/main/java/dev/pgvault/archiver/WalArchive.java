@@ -1,6 +1,6 @@
 package dev.pgvault.archiver;
 
-import dev.pgvault.archiver.wal.WalFileKind;
+import dev.pgvault.archiver.wal.WalContentCheck;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.archiver.wal.WalSegmentHeader;
 import dev.pgvault.storage.BlobNotFoundException;
@@ -8,6 +8,7 @@ import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * Pushes WAL files into a stanza and fetches them back: what archive_command and
@@ -49,8 +51,9 @@ public final class WalArchive {
      */
     public PushOutcome push(Path file) throws IOException {
         WalFileName name = WalFileName.parse(file.getFileName().toString());
-        if (name.kind() == WalFileKind.SEGMENT || name.kind() == WalFileKind.PARTIAL) {
-            checkSegment(file, name);
+        Optional<String> why = mismatch(name, file);
+        if (why.isPresent()) {
+            throw new ForeignWalException(why.get() + " (stanza '" + layout.stanza() + "')");
         }
         String key = layout.walKey(name);
         boolean created = repo.create(key, out -> {
@@ -72,57 +75,61 @@ public final class WalArchive {
                 + layout.stanza() + "'?");
     }
 
-    private void checkSegment(Path file, WalFileName name) throws IOException {
-        long size = Files.size(file);
-        byte[] head = new byte[WalSegmentHeader.LENGTH];
-        int n;
-        try (InputStream in = Files.newInputStream(file)) {
-            n = in.readNBytes(head, 0, head.length);
-        }
-        WalSegmentHeader h;
-        try {
-            h = WalSegmentHeader.read(head, n);
-        } catch (IllegalArgumentException e) {
-            throw new ForeignWalException(file + " is not a WAL segment: " + e.getMessage());
-        }
-        if (h.systemIdentifier() != cluster.systemIdentifier()) {
-            throw new ForeignWalException(name.name() + " belongs to another cluster: system identifier "
-                    + Long.toUnsignedString(h.systemIdentifier()) + ", stanza '" + layout.stanza() + "' has "
-                    + cluster.systemIdentifierText());
-        }
-        if (h.segmentSize() != cluster.walSegmentSize() || size != cluster.walSegmentSize()) {
-            throw new ForeignWalException(name.name() + " is " + size + " bytes with segment size "
-                    + h.segmentSize() + " in its header; stanza '" + layout.stanza() + "' has segment size "
-                    + cluster.walSegmentSize());
-        }
-        long expected = name.segmentNumber(cluster.walSegmentSize()) * cluster.walSegmentSize();
-        if (h.pageAddress() != expected) {
-            throw new ForeignWalException(name.name() + " holds WAL from another position (page address "
-                    + Long.toHexString(h.pageAddress()) + ", its name says " + Long.toHexString(expected) + ")");
+    /**
+     * Why the WAL file at {@code file} does not fit {@code name} and this stanza's cluster, or
+     * empty when it does (see {@link WalContentCheck}); .backup files are not checked.
+     */
+    private Optional<String> mismatch(WalFileName name, Path file) throws IOException {
+        WalContentCheck check = new WalContentCheck(cluster.systemIdentifier(), cluster.walSegmentSize());
+        switch (name.kind()) {
+            case SEGMENT, PARTIAL -> {
+                byte[] head = new byte[WalSegmentHeader.LENGTH];
+                int n;
+                long size;
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                    size = ch.size();
+                    n = Math.max(0, ch.read(ByteBuffer.wrap(head), 0));
+                }
+                return check.segmentMismatch(name, head, n, size);
+            }
+            case HISTORY -> {
+                return check.historyMismatch(name, Files.readAllBytes(file));
+            }
+            default -> {
+                return Optional.empty();
+            }
         }
     }
 
     /**
-     * Writes the WAL file {@code name} to {@code dest}, checksum verified, through a temporary
-     * file renamed into place: PostgreSQL never sees a partial file. Returns false, writing
-     * nothing, when the repository does not have it.
+     * Writes the WAL file {@code name} to {@code dest}, checksum verified and checked against its
+     * name (see {@link WalContentCheck}), through a temporary file renamed into place: PostgreSQL
+     * never sees a partial file, nor another segment's bytes under this name. Returns false,
+     * writing nothing, when the repository does not have it; throws {@link
+     * MisplacedWalException} when what it has is not that file.
      */
     public boolean get(WalFileName name, Path dest) throws IOException {
+        String key = layout.walKey(name);
         InputStream in;
         try {
-            in = repo.get(layout.walKey(name));
+            in = repo.get(key);
         } catch (BlobNotFoundException e) {
             return false;
         }
         Path temp = dest.resolveSibling(dest.getFileName() + ".pgvault-tmp");
-        try (in; FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (in; FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             // The decoder verifies the checksum before its last read returns: a bad object
             // throws here, and the temporary file is removed below. No fsync: recovery reads
             // the file at once, and after a crash PostgreSQL asks for it again.
             OutputStream out = Channels.newOutputStream(ch);
             in.transferTo(out);
             out.flush();
+            Optional<String> why = mismatch(name, temp);
+            if (why.isPresent()) {
+                throw new MisplacedWalException(why.get() + " (" + key + " in " + repo.describe()
+                        + "): not handed to PostgreSQL");
+            }
             ch.close();
             Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException | Error e) {

@@ -1,6 +1,7 @@
 package dev.pgvault.cli;
 
 import dev.pgvault.archiver.ForeignWalException;
+import dev.pgvault.archiver.MisplacedWalException;
 import dev.pgvault.archiver.StanzaMismatchException;
 import dev.pgvault.archiver.WalConflictException;
 import dev.pgvault.archiver.backup.BackupLockedException;
@@ -88,7 +89,7 @@ final class Failures {
         if (e instanceof BlobNotFoundException) {
             return ExitCode.NOT_FOUND;
         }
-        if (e instanceof CorruptObjectException || e instanceof WrongKeyException) {
+        if (e instanceof CorruptObjectException || e instanceof WrongKeyException || e instanceof MisplacedWalException) {
             return ExitCode.CORRUPT;
         }
         if (e instanceof StorageException || e instanceof IOException) {

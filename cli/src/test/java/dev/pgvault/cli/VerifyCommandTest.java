@@ -15,6 +15,7 @@ import dev.pgvault.archiver.backup.ManifestJson;
 import dev.pgvault.archiver.backup.StoredObject;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.archiver.wal.WalSegmentHeader;
 import dev.pgvault.storage.BlobWriter;
 import dev.pgvault.storage.codec.CodecSpec;
 import dev.pgvault.storage.codec.EncodedStore;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** `pgvault verify` as a user meets it: the lines it prints and its exit code. */
 class VerifyCommandTest {
-    private static final int SEGMENT_SIZE = 16 * 1024 * 1024;
+    private static final int SEGMENT_SIZE = 1024 * 1024;
     private static final String ID = "20261126-031500F";
     private static final String BUNDLE = "main/backup/" + ID + "/bundle/1";
 
@@ -64,13 +65,17 @@ class VerifyCommandTest {
                     List.of(new StoredObject("bundle/1", d.plainSize(), d.storedSize(), d.plainSha256())));
             store.put(layout.manifestKey(ID), BlobWriter.of(ManifestJson.write(m)));
             for (int n = 2; n <= 4; n++) {
-                store.put(layout.walKey(WalFileName.parse(segment(n))), BlobWriter.of(new byte[] {(byte) n}));
+                // a page header as PostgreSQL writes it, then zeros: verify checks it against the name
+                byte[] wal = new byte[SEGMENT_SIZE];
+                byte[] h = new WalSegmentHeader(0xD110, 1, (long) n * SEGMENT_SIZE, 42, SEGMENT_SIZE, 8192).encode();
+                System.arraycopy(h, 0, wal, 0, h.length);
+                store.put(layout.walKey(WalFileName.parse(segment(n))), BlobWriter.of(wal));
             }
         }
     }
 
     private static String segment(long n) {
-        return String.format("%08X%08X%08X", 1, 0, n);
+        return WalFileName.segmentName(1, n, SEGMENT_SIZE);
     }
 
     private static String sha256(byte[] b) throws Exception {

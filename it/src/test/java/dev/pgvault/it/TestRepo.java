@@ -1,5 +1,8 @@
 package dev.pgvault.it;
 
+import dev.pgvault.storage.BlobStore;
+import dev.pgvault.storage.fs.FsBlobStore;
+import dev.pgvault.storage.s3.S3BlobStore;
 import dev.pgvault.storage.s3.S3ProxyServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,24 +15,29 @@ import java.nio.file.Path;
 final class TestRepo implements AutoCloseable {
     enum Kind { FS, S3 }
 
+    private static final String PREFIX = "pgvault/test";
     private static S3ProxyServer s3;
 
     final Kind kind;
     final boolean encrypted;
     final Path dir;
     private final String yaml;
+    /** The S3 bucket, or null for a filesystem repository. */
+    private final String bucket;
 
-    private TestRepo(Kind kind, boolean encrypted, Path dir, String yaml) {
+    private TestRepo(Kind kind, boolean encrypted, Path dir, String yaml, String bucket) {
         this.kind = kind;
         this.encrypted = encrypted;
         this.dir = dir;
         this.yaml = yaml;
+        this.bucket = bucket;
     }
 
     static TestRepo create(Kind kind, boolean encrypted, OsUser user) throws Exception {
         Path dir = user.newDirectory("pgvault-repo");
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         StringBuilder repo = new StringBuilder("repo:\n");
+        String bucket = null;
         if (kind == Kind.FS) {
             Path path = dir.resolve("repo");
             Files.createDirectory(path);
@@ -37,11 +45,12 @@ final class TestRepo implements AutoCloseable {
             repo.append("  type: fs\n  path: ").append(path).append('\n');
         } else {
             S3ProxyServer server = s3();
+            bucket = server.createBucket();
             repo.append("  type: s3\n  s3:\n")
                     .append("    endpoint: ").append(server.uri()).append('\n')
                     .append("    region: us-east-1\n")
-                    .append("    bucket: ").append(server.createBucket()).append('\n')
-                    .append("    prefix: pgvault/test\n")
+                    .append("    bucket: ").append(bucket).append('\n')
+                    .append("    prefix: ").append(PREFIX).append('\n')
                     .append("    path-style: true\n")
                     .append("    access-key: ").append(S3ProxyServer.ACCESS_KEY).append('\n')
                     .append("    secret-key: ").append(S3ProxyServer.SECRET_KEY).append('\n');
@@ -52,7 +61,16 @@ final class TestRepo implements AutoCloseable {
             user.own(pass);
             repo.append("  cipher-pass-file: ").append(pass).append('\n');
         }
-        return new TestRepo(kind, encrypted, dir, repo.toString());
+        return new TestRepo(kind, encrypted, dir, repo.toString(), bucket);
+    }
+
+    /**
+     * The repository's raw blob store, as pgvault's configuration opens it: for a test to look at
+     * or damage stored objects behind pgvault's back (keys relative to the repository, as in
+     * repo-ls).
+     */
+    BlobStore blobs() throws Exception {
+        return kind == Kind.FS ? new FsBlobStore(dir.resolve("repo")) : new S3BlobStore(s3().settings(bucket, PREFIX));
     }
 
     private static synchronized S3ProxyServer s3() throws Exception {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pgvault.storage.BlobStore;
+import dev.pgvault.storage.BlobWriter;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -82,6 +85,29 @@ class WalArchivingIT {
                     assertEquals(List.of("RECOVERYXLOG"), left.map(p -> p.getFileName().toString()).toList(),
                             "archive-get leaves no temporary file");
                 }
+
+                // Two intact segments stored under each other's names: archive-get refuses each
+                // (126, so recovery stops instead of ending early) and verify names both.
+                String a = archived.get(0);
+                String b = archived.get(1);
+                String keyA = "main/wal/" + a.substring(0, 16) + "/" + a;
+                String keyB = "main/wal/" + b.substring(0, 16) + "/" + b;
+                try (BlobStore blobs = repo.blobs()) {
+                    swap(blobs, keyA, keyB);
+                    Path swapped = fetched.resolve("swapped");
+                    Proc refused = dist.run(pgUser, config, "archive-get", a, swapped.toString());
+                    assertEquals(126, refused.exitCode(), refused.stderr());
+                    assertTrue(refused.stderr().contains("object under " + keyA + " was written as " + keyB)
+                            && refused.stderr().contains("moved or swapped"), refused.stderr());
+                    assertEquals(1, refused.stderr().strip().lines().count(), refused.stderr());
+                    assertFalse(Files.exists(swapped));
+                    Proc verify = dist.run(pgUser, config, "verify");
+                    assertEquals(6, verify.exitCode(), verify.stdout() + verify.stderr());
+                    assertTrue(verify.stdout().contains("WAL file " + a) && verify.stdout().contains("WAL file " + b),
+                            verify.stdout());
+                    swap(blobs, keyA, keyB);
+                }
+                dist.run(pgUser, config, "verify").ok();
 
                 String segment = archived.get(archived.size() - 1);
                 Path copy = fetched.resolve(segment);
@@ -219,6 +245,20 @@ class WalArchivingIT {
             rs.next();
             return rs.getString(1);
         }
+    }
+
+    /** Exchanges the stored bytes of two objects, each left intact. */
+    private static void swap(BlobStore blobs, String keyA, String keyB) throws Exception {
+        byte[] x;
+        byte[] y;
+        try (InputStream in = blobs.get(keyA)) {
+            x = in.readAllBytes();
+        }
+        try (InputStream in = blobs.get(keyB)) {
+            y = in.readAllBytes();
+        }
+        blobs.put(keyA, BlobWriter.of(y));
+        blobs.put(keyB, BlobWriter.of(x));
     }
 
     static void waitArchived(Statement st, String segment, PgCluster pg) throws Exception {

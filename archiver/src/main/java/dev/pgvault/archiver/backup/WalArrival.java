@@ -26,10 +26,9 @@ final class WalArrival {
             // A promotion during the backup: only the stop segment's timeline is certain.
             return List.of(last);
         }
-        long segmentsPerLog = 0x1_0000_0000L / segmentSize;
         List<String> names = new ArrayList<>();
         for (long n = a.segmentNumber(segmentSize); n <= b.segmentNumber(segmentSize); n++) {
-            names.add(String.format("%08X%08X%08X", a.timeline(), n / segmentsPerLog, n % segmentsPerLog));
+            names.add(WalFileName.segmentName(a.timeline(), n, segmentSize));
         }
         return names;
     }

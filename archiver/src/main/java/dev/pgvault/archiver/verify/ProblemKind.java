@@ -20,6 +20,8 @@ public enum ProblemKind {
     INCOMPLETE_BACKUP,
     /** An archived WAL file fails its checks. */
     CORRUPT_WAL,
+    /** An archived WAL file is intact but holds another file's content: another segment, cluster or timeline. */
+    MISPLACED_WAL,
     /** An object in the WAL area that archive-get would never find: not a WAL name, or misplaced. */
     UNEXPECTED_WAL_OBJECT,
     /** WAL between a backup's start and stop segments is missing or corrupt: it cannot be restored. */

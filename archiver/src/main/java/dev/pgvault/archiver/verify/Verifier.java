@@ -6,6 +6,7 @@ import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.ManifestJson;
+import dev.pgvault.archiver.wal.WalContentCheck;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.BlobNotFoundException;
@@ -83,13 +84,17 @@ public final class Verifier {
                 results.add(done(List.of(Problem.incompleteBackup(id, layout.backupDir(id)))));
             }
             List<WalFileName> archived = new ArrayList<>();
+            WalContentCheck contentCheck = new WalContentCheck(cluster.systemIdentifier(), cluster.walSegmentSize());
             for (BlobInfo blob : walObjects()) {
                 WalFileName name = walName(blob.key(), results);
                 if (name != null) {
-                    if (layout.walKey(name).equals(blob.key())) {
+                    // Content is checked only where archive-get reads: an object elsewhere is a
+                    // warning of its own, whatever it holds.
+                    boolean inPlace = layout.walKey(name).equals(blob.key());
+                    if (inPlace) {
                         archived.add(name);
                     }
-                    results.add(pool.submit(new WalFileCheck(repo, blob, name.name())));
+                    results.add(pool.submit(new WalFileCheck(repo, blob, name, inPlace ? contentCheck : null)));
                 }
             }
 
@@ -105,7 +110,7 @@ public final class Verifier {
                 bytes += r.bytesRead();
                 for (Problem p : r.problems()) {
                     problems.add(p);
-                    if (p.kind() == ProblemKind.CORRUPT_WAL) {
+                    if (p.kind() == ProblemKind.CORRUPT_WAL || p.kind() == ProblemKind.MISPLACED_WAL) {
                         corruptWal.addAll(p.walFiles());
                     }
                 }

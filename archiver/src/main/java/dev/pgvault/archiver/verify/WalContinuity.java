@@ -159,7 +159,6 @@ final class WalContinuity {
 
     /** The segment name for number {@code n} (counted from LSN 0) on timeline {@code tli}. */
     String name(int tli, long n) {
-        long perLog = 0x1_0000_0000L / segmentSize;
-        return String.format("%08X%08X%08X", tli, n / perLog, n % perLog);
+        return WalFileName.segmentName(tli, n, segmentSize);
     }
 }

@@ -1,46 +1,79 @@
 package dev.pgvault.archiver.verify;
 
+import dev.pgvault.archiver.wal.WalContentCheck;
+import dev.pgvault.archiver.wal.WalFileKind;
+import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.archiver.wal.WalSegmentHeader;
 import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.codec.CorruptObjectException;
 import dev.pgvault.storage.codec.DecodingStream;
 import dev.pgvault.storage.codec.EncodedStore;
 import dev.pgvault.storage.codec.WrongKeyException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
  * Reads one archived WAL file to its end, which is where the decoder checks its SHA-256, length
- * and authentication. The WAL inside is not parsed: archive-push checked the segment header.
+ * and authentication, and checks its content against its name as archive-get does ({@link
+ * WalContentCheck}): a segment's first page header, a history file's lines. The rest of the WAL
+ * inside is not parsed.
  */
 final class WalFileCheck implements Callable<CheckResult> {
     private static final int BUFFER = 64 * 1024;
+    /** History files are a line per timeline switch; anything larger is not one. */
+    private static final int HISTORY_MAX = 1 << 20;
 
     private final EncodedStore repo;
     private final BlobInfo blob;
-    private final String walName;
+    private final WalFileName name;
+    private final WalContentCheck contentCheck;
 
-    WalFileCheck(EncodedStore repo, BlobInfo blob, String walName) {
+    /** {@code contentCheck}: null to check only the object's own integrity. */
+    WalFileCheck(EncodedStore repo, BlobInfo blob, WalFileName name, WalContentCheck contentCheck) {
         this.repo = repo;
         this.blob = blob;
-        this.walName = walName;
+        this.name = name;
+        this.contentCheck = contentCheck;
     }
 
     @Override
     public CheckResult call() throws IOException {
+        boolean segment = contentCheck != null && (name.kind() == WalFileKind.SEGMENT || name.kind() == WalFileKind.PARTIAL);
+        boolean history = contentCheck != null && name.kind() == WalFileKind.HISTORY;
+        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        long size = 0;
         try (DecodingStream in = repo.get(blob.key())) {
             byte[] buf = new byte[BUFFER];
-            while (in.read(buf, 0, buf.length) >= 0) {
-                // read to the end: the checks run there
+            int n;
+            while ((n = in.read(buf, 0, buf.length)) >= 0) {
+                long keep = segment ? WalSegmentHeader.LENGTH - size : history ? HISTORY_MAX - size : 0;
+                if (keep > 0) {
+                    kept.write(buf, 0, (int) Math.min(keep, n));
+                }
+                size += n;
             }
         } catch (BlobNotFoundException e) {
             // Removed since the listing (expire running at the same time): nothing was read.
             return new CheckResult(0, 0, 0, List.of());
         } catch (CorruptObjectException | WrongKeyException e) {
-            return new CheckResult(0, 1, blob.size(), List.of(Problem.wal(ProblemKind.CORRUPT_WAL, Severity.ERROR,
-                    blob.key(), walName, "WAL file " + walName + " (" + blob.key() + ") is corrupt: " + e.getMessage())));
+            return bad(ProblemKind.CORRUPT_WAL, "is corrupt: " + e.getMessage());
+        }
+        byte[] head = kept.toByteArray();
+        Optional<String> mismatch = segment ? contentCheck.segmentMismatch(name, head, head.length, size)
+                : history ? contentCheck.historyMismatch(name, head) : Optional.empty();
+        if (mismatch.isPresent()) {
+            return bad(ProblemKind.MISPLACED_WAL, "does not hold what its name says: " + mismatch.get()
+                    + "; archive-get refuses it");
         }
         return new CheckResult(0, 1, blob.size(), List.of());
+    }
+
+    private CheckResult bad(ProblemKind kind, String what) {
+        return new CheckResult(0, 1, blob.size(), List.of(Problem.wal(kind, Severity.ERROR, blob.key(), name.name(),
+                "WAL file " + name.name() + " (" + blob.key() + ") " + what)));
     }
 }

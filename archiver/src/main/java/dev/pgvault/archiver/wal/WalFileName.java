@@ -50,6 +50,12 @@ public record WalFileName(String name, WalFileKind kind, int timeline, long log,
         return cut.replaceAll("\\p{Cntrl}", "?");
     }
 
+    /** The name of segment number {@code n} (counted from LSN 0) on timeline {@code tli}. */
+    public static String segmentName(int tli, long n, long segmentSize) {
+        long perLog = 0x1_0000_0000L / segmentSize;
+        return String.format("%08X%08X%08X", tli, n / perLog, n % perLog);
+    }
+
     /** The segment's number counting from LSN 0, given the cluster's segment size. */
     public long segmentNumber(long segmentSize) {
         long segmentsPerLog = 0x1_0000_0000L / segmentSize;

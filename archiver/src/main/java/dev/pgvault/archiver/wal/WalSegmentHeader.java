@@ -32,4 +32,16 @@ public record WalSegmentHeader(int magic, int timeline, long pageAddress, long s
         }
         return new WalSegmentHeader(magic, b.getInt(4), b.getLong(8), b.getLong(24), b.getInt(32), b.getInt(36));
     }
+
+    /**
+     * The header's {@link #LENGTH} bytes as PostgreSQL lays them out, in the machine's byte order,
+     * with no continuation record (xlp_rem_len 0): what {@link #read} reads back. For tests and
+     * tools that need a segment of their own.
+     */
+    public byte[] encode() {
+        ByteBuffer b = ByteBuffer.allocate(LENGTH).order(ByteOrder.nativeOrder());
+        b.putShort(0, (short) magic).putShort(2, (short) XLP_LONG_HEADER).putInt(4, timeline).putLong(8, pageAddress)
+                .putLong(24, systemIdentifier).putInt(32, segmentSize).putInt(36, blockSize);
+        return b.array();
+    }
 }

@@ -13,10 +13,12 @@ import dev.pgvault.archiver.backup.ManifestJson;
 import dev.pgvault.archiver.backup.StoredObject;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.archiver.wal.WalSegmentHeader;
 import dev.pgvault.storage.BlobWriter;
 import dev.pgvault.storage.codec.CodecSpec;
 import dev.pgvault.storage.codec.EncodedStore;
 import dev.pgvault.storage.codec.ObjectDigest;
+import dev.pgvault.storage.codec.ObjectEncoder;
 import dev.pgvault.storage.fs.FsBlobStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,10 +38,12 @@ import java.util.Random;
 /**
  * A stanza in a filesystem repository, with backups written by hand exactly as the manifest's
  * javadoc describes them (a file alone, small files in a bundle, empty files without an object)
- * and WAL segment objects holding arbitrary bytes: verify does not parse WAL.
+ * and WAL segments that are a page header, as PostgreSQL writes it, and zeros: verify checks
+ * the header against the name and parses nothing else. Segments are 1 MiB (PostgreSQL's
+ * smallest) to keep the tests quick.
  */
 final class TestStanza implements AutoCloseable {
-    static final int SEGMENT_SIZE = 16 * 1024 * 1024;
+    static final int SEGMENT_SIZE = 1024 * 1024;
 
     final Path root;
     final EncodedStore repo;
@@ -54,16 +58,45 @@ final class TestStanza implements AutoCloseable {
     }
 
     static String segment(int tli, long n) {
-        long perLog = 0x1_0000_0000L / SEGMENT_SIZE;
-        return String.format("%08X%08X%08X", tli, n / perLog, n % perLog);
+        return WalFileName.segmentName(tli, n, SEGMENT_SIZE);
     }
 
     /** Archives segments {@code from..to} of timeline {@code tli}. */
     void wal(int tli, long from, long to) throws IOException {
         for (long n = from; n <= to; n++) {
-            String name = segment(tli, n);
-            repo.put(walKey(name), BlobWriter.of(("not really WAL: " + name + "\n").repeat(100).getBytes(UTF_8)));
+            repo.put(walKey(segment(tli, n)), BlobWriter.of(segmentBytes(cluster, tli, n)));
         }
+    }
+
+    /**
+     * Stores {@code content} under segment {@code name}'s key as a format-1 object, which names no
+     * key: what a repository written before format 2 holds.
+     */
+    void walUnbound(String name, byte[] content) throws IOException {
+        ByteArrayOutputStream stored = new ByteArrayOutputStream();
+        try (var out = new ObjectEncoder(CodecSpec.DEFAULT).open(stored)) {
+            out.write(content);
+        }
+        repo.blobs().put(walKey(name), BlobWriter.of(stored.toByteArray()));
+    }
+
+    /** Swaps the stored objects under two keys, bytes intact, as a misdirected copy would. */
+    void swap(String keyA, String keyB) throws IOException {
+        Path a = root.resolve(keyA);
+        Path b = root.resolve(keyB);
+        Path t = root.resolve(keyA + ".swap");
+        Files.move(a, t);
+        Files.move(b, a);
+        Files.move(t, b);
+    }
+
+    /** What PostgreSQL would archive as segment {@code n} of timeline {@code tli} of {@code cluster}, roughly. */
+    static byte[] segmentBytes(ClusterIdentity cluster, int tli, long n) {
+        byte[] b = new byte[cluster.walSegmentSize()];
+        byte[] h = new WalSegmentHeader(0xD110, tli, n * cluster.walSegmentSize(), cluster.systemIdentifier(),
+                cluster.walSegmentSize(), 8192).encode();
+        System.arraycopy(h, 0, b, 0, h.length);
+        return b;
     }
 
     String walKey(String name) {

@@ -238,6 +238,75 @@ class VerifierTest {
         assertEquals(11, r.walFiles());
     }
 
+    /** The reliability trial's finding: intact segments under each other's names passed verify. */
+    @Test
+    void twoSegmentsSwappedAreEachNamedAndBreakRecoveryPastThem() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 6);
+        stanza.swap(stanza.walKey(segment(1, 4)), stanza.walKey(segment(1, 5)));
+
+        VerifyReport r = stanza.verify();
+        assertFalse(r.ok());
+        for (long n : new long[] {4, 5}) {
+            assertTrue(r.problems().stream().anyMatch(p -> p.kind() == ProblemKind.CORRUPT_WAL
+                    && p.walFiles().equals(List.of(segment(1, n))) && p.message().contains("moved or swapped")), () -> lines(r));
+        }
+        assertTrue(r.problems().stream().anyMatch(p -> p.kind() == ProblemKind.WAL_GAP
+                && p.walFiles().equals(List.of(segment(1, 4)))), () -> lines(r));
+    }
+
+    /** Objects written before format 2 name no key: the segment's own page header still tells. */
+    @Test
+    void aFormatOneSegmentHoldingAnotherPositionIsNamed() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 4);
+        stanza.walUnbound(segment(1, 5), TestStanza.segmentBytes(stanza.cluster, 1, 7));
+        stanza.walUnbound(segment(1, 6), TestStanza.segmentBytes(stanza.cluster, 1, 6));
+
+        VerifyReport r = stanza.verify();
+        assertEquals(2, r.problems().size(), () -> lines(r));
+        Problem p = r.problems().get(0);
+        assertEquals(ProblemKind.MISPLACED_WAL, p.kind());
+        assertEquals(List.of(segment(1, 5)), p.walFiles());
+        Problem gap = r.problems().get(1);
+        assertEquals(ProblemKind.WAL_GAP, gap.kind(), gap.line());
+        assertEquals(List.of(segment(1, 5)), gap.walFiles(), "recovery cannot go past the misplaced segment");
+        assertEquals("error: WAL file " + segment(1, 5) + " (" + stanza.walKey(segment(1, 5)) + ") does not hold what its"
+                + " name says: " + segment(1, 5) + " holds WAL of another position: its header's page address is 0/700000"
+                + " (segment " + segment(1, 7) + "), its name says 0/500000; archive-get refuses it", p.line());
+        assertFalse(r.ok());
+    }
+
+    @Test
+    void aHistoryFileThatIsNotItsTimelinesHistoryIsNamed() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 3);
+        stanza.repo.put(stanza.layout.walPrefix() + "00000002.history",
+                BlobWriter.of("1\t0/5000000\tno recovery target\n".getBytes(UTF_8)));
+        // timeline 3's history stored as timeline 2's: it names timeline 2 as its own parent
+        stanza.repo.put(stanza.layout.walPrefix() + "00000003.history",
+                BlobWriter.of("1\t0/5000000\tno recovery target\n2\t0/9000000\tbefore 2000-01-01\n".getBytes(UTF_8)));
+        stanza.swap(stanza.layout.walPrefix() + "00000002.history", stanza.layout.walPrefix() + "00000003.history");
+
+        VerifyReport r = stanza.verify();
+        assertTrue(r.problems().stream().anyMatch(p -> p.walFiles().equals(List.of("00000002.history"))), () -> lines(r));
+        assertTrue(r.problems().stream().anyMatch(p -> p.walFiles().equals(List.of("00000003.history"))), () -> lines(r));
+        assertFalse(r.ok());
+    }
+
+    @Test
+    void aFormatOneHistoryFileNamingItsOwnTimelineAsParentIsMisplaced() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 3);
+        stanza.walUnbound("00000002.history",
+                "1\t0/5000000\tno recovery target\n2\t0/9000000\tbefore 2000-01-01\n".getBytes(UTF_8));
+
+        Problem p = only(stanza.verify());
+        assertEquals(ProblemKind.MISPLACED_WAL, p.kind());
+        assertTrue(p.message().contains("00000002.history is not the history of timeline 2: line 2: parent timeline 2"
+                + " is not older than timeline 2"), p.message());
+    }
+
     @Test
     void unexpectedObjectsInTheWalAreaAreWarnings() throws IOException {
         stanza.typicalBackup(ID, 2, 3).write();

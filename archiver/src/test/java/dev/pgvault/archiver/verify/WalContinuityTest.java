@@ -35,10 +35,11 @@ class WalContinuityTest {
 
     @Test
     void segmentNamesCrossLogBoundaries() {
-        WalContinuity c = new WalContinuity(List.of(), Set.of(), SEGMENT_SIZE);
+        long sixteenMiB = 16L * 1024 * 1024;
+        WalContinuity c = new WalContinuity(List.of(), Set.of(), sixteenMiB);
         assertEquals("0000000100000000000000FF", c.name(1, 255));
         assertEquals("000000010000000100000000", c.name(1, 256));
-        assertEquals(256, WalFileName.parse(c.name(1, 256)).segmentNumber(SEGMENT_SIZE));
+        assertEquals(256, WalFileName.parse(c.name(1, 256)).segmentNumber(sixteenMiB));
         WalContinuity big = new WalContinuity(List.of(), Set.of(), 1024L * 1024 * 1024);
         assertEquals("000000030000000200000003", big.name(3, 2 * 4 + 3));
     }

@@ -93,7 +93,7 @@ public final class S3ProxyServer implements AutoCloseable {
                 .withPartSize(S3Settings.MIN_PART_SIZE);
     }
 
-    S3Settings settings(String bucket, String prefix) {
+    public S3Settings settings(String bucket, String prefix) {
         return settings(uri(), bucket, prefix);
     }
 

@@ -1,0 +1,129 @@
+package dev.pgvault.archiver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.archiver.wal.WalSegmentHeader;
+import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.codec.CodecSpec;
+import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.codec.ObjectEncoder;
+import dev.pgvault.storage.fs.FsBlobStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** archive-push and archive-get on a filesystem repository: the content of a WAL file must fit its name. */
+class WalArchiveTest {
+    private static final int SEG = 1024 * 1024;
+    private static final ClusterIdentity CLUSTER = new ClusterIdentity(7301234567890123456L, 150004, SEG, Instant.EPOCH);
+
+    @TempDir
+    Path dir;
+
+    EncodedStore repo;
+    RepositoryLayout layout = new RepositoryLayout("main");
+    WalArchive archive;
+    Path pgWal;
+
+    @BeforeEach
+    void open() throws IOException {
+        repo = new EncodedStore(new FsBlobStore(Files.createDirectory(dir.resolve("repo"))), CodecSpec.DEFAULT);
+        new StanzaStore(repo, layout).init(CLUSTER);
+        archive = new WalArchive(repo, layout, CLUSTER);
+        pgWal = Files.createDirectory(dir.resolve("pg_wal"));
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        repo.close();
+    }
+
+    private static byte[] segment(int headerTli, long n) {
+        byte[] b = new byte[SEG];
+        byte[] h = new WalSegmentHeader(0xD110, headerTli, n * SEG, CLUSTER.systemIdentifier(), SEG, 8192).encode();
+        System.arraycopy(h, 0, b, 0, h.length);
+        b[SEG - 1] = (byte) n;
+        return b;
+    }
+
+    private Path file(String name, byte[] content) throws IOException {
+        return Files.write(pgWal.resolve(name), content);
+    }
+
+    @Test
+    void aPushedSegmentComesBackByteIdentical() throws IOException {
+        byte[] wal = segment(1, 5);
+        assertEquals(WalArchive.PushOutcome.STORED, archive.push(file("000000010000000000000005", wal)));
+        assertEquals(WalArchive.PushOutcome.ALREADY_STORED, archive.push(file("000000010000000000000005", wal)));
+        Path dest = dir.resolve("RECOVERYXLOG");
+        assertTrue(archive.get(WalFileName.parse("000000010000000000000005"), dest));
+        assertArrayEquals(wal, Files.readAllBytes(dest));
+        assertFalse(archive.get(WalFileName.parse("000000010000000000000006"), dir.resolve("none")));
+        assertFalse(Files.exists(dir.resolve("none")));
+    }
+
+    /** A new timeline's first segment begins with its parent's pages: its header names the parent. */
+    @Test
+    void theFirstSegmentOfANewTimelineMayCarryItsParentsTimeline() throws IOException {
+        archive.push(file("000000020000000000000005", segment(1, 5)));
+        assertTrue(archive.get(WalFileName.parse("000000020000000000000005"), dir.resolve("x")));
+        ForeignWalException e = assertThrows(ForeignWalException.class,
+                () -> archive.push(file("000000010000000000000006", segment(2, 6))));
+        assertEquals("000000010000000000000006 holds WAL of a later timeline: its header says timeline 2, its name 1"
+                + " (stanza 'main')", e.getMessage());
+    }
+
+    @Test
+    void aSegmentOfAnotherPositionIsRefusedOnPush() {
+        ForeignWalException e = assertThrows(ForeignWalException.class,
+                () -> archive.push(file("000000010000000000000005", segment(1, 7))));
+        assertTrue(e.getMessage().startsWith("000000010000000000000005 holds WAL of another position"), e.getMessage());
+    }
+
+    /**
+     * A repository written before objects named their key: a segment stored under another's name
+     * is caught by its page header, and nothing reaches the destination.
+     */
+    @Test
+    void aFormatOneObjectHoldingAnotherSegmentIsNotHandedOver() throws IOException {
+        String key = layout.walKey(WalFileName.parse("000000010000000000000005"));
+        ByteArrayOutputStream stored = new ByteArrayOutputStream();
+        try (var out = new ObjectEncoder(CodecSpec.DEFAULT).open(stored)) {
+            out.write(segment(1, 9));
+        }
+        repo.blobs().put(key, BlobWriter.of(stored.toByteArray()));
+        Path dest = dir.resolve("RECOVERYXLOG");
+        MisplacedWalException e = assertThrows(MisplacedWalException.class,
+                () -> archive.get(WalFileName.parse("000000010000000000000005"), dest));
+        assertEquals("000000010000000000000005 holds WAL of another position: its header's page address is 0/900000"
+                + " (segment 000000010000000000000009), its name says 0/500000 (" + key + " in " + repo.describe()
+                + "): not handed to PostgreSQL", e.getMessage());
+        assertFalse(Files.exists(dest));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(0, left.filter(p -> p.getFileName().toString().contains("pgvault-tmp")).count());
+        }
+    }
+
+    @Test
+    void historyFilesAreCheckedOnPushAndGet() throws IOException {
+        byte[] history = "1\t0/5000000\tno recovery target specified\n".getBytes(StandardCharsets.UTF_8);
+        archive.push(file("00000002.history", history));
+        assertTrue(archive.get(WalFileName.parse("00000002.history"), dir.resolve("h")));
+        assertArrayEquals(history, Files.readAllBytes(dir.resolve("h")));
+        ForeignWalException e = assertThrows(ForeignWalException.class, () -> archive.push(file("00000001.history", history)));
+        assertTrue(e.getMessage().startsWith("00000001.history is not the history of timeline 1"), e.getMessage());
+    }
+}
