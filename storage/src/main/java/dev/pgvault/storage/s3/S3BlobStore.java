@@ -8,6 +8,7 @@ import dev.pgvault.storage.BlobWriter;
 import dev.pgvault.storage.StorageException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Iterator;
@@ -285,17 +286,26 @@ public final class S3BlobStore implements BlobStore {
                 && "NoSuchBucket".equals(a.awsErrorDetails().errorCode()));
     }
 
-    /** The object's bytes; read failures name the key, and closing early drops the connection. */
+    /**
+     * The object's bytes. The SDK retries a request that fails, not a body that breaks while the
+     * caller reads it, so a read that fails mid-body asks again for the rest, from the byte
+     * reached, and only while the object is the one first opened (If-Match its ETag): up to
+     * maxAttempts requests in all, with the same backoff doubling from 100 ms. A read that still
+     * fails names the key and the byte, never a Java class. Closing early drops the connection.
+     */
     private final class ReadStream extends InputStream {
-        private final ResponseInputStream<GetObjectResponse> in;
         private final String key;
+        private final String etag;
+        private ResponseInputStream<GetObjectResponse> in;
         private long position;
+        private int attempts = 1;
         private boolean eof;
 
         ReadStream(ResponseInputStream<GetObjectResponse> in, String key, long offset) {
             this.in = in;
             this.key = key;
             this.position = offset;
+            this.etag = in.response().eTag();
         }
 
         @Override
@@ -306,16 +316,47 @@ public final class S3BlobStore implements BlobStore {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                int n = in.read(b, off, len);
-                if (n < 0) {
-                    eof = true;
-                } else {
-                    position += n;
+            while (true) {
+                try {
+                    int n = in.read(b, off, len);
+                    if (n < 0) {
+                        eof = true;
+                    } else {
+                        position += n;
+                    }
+                    return n;
+                } catch (IOException | SdkException e) {
+                    if (attempts >= settings.maxAttempts() || etag == null) {
+                        throw new StorageException(redact(failedHeader("get", key) + "reading at byte " + position
+                                + " after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ") + reason(e)), e);
+                    }
+                    resume(e);
                 }
-                return n;
-            } catch (IOException | SdkException e) {
-                throw new StorageException(redact(failedHeader("get", key) + "reading at byte " + position + ": " + e), e);
+            }
+        }
+
+        private void resume(Exception cause) throws IOException {
+            in.abort();
+            try {
+                Thread.sleep(Math.min(2000, 100L << (attempts - 1)));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("s3 get of '" + key + "' interrupted while resuming");
+            }
+            attempts++;
+            try {
+                in = s3.getObject(GetObjectRequest.builder().bucket(settings.bucket()).key(objectKey(key))
+                        .range("bytes=" + position + "-").ifMatch(etag).build());
+            } catch (SdkException e) {
+                if (status(e) == 412) {
+                    StorageException changed = new StorageException(failedHeader("get", key) + "the object was replaced"
+                            + " while it was read (at byte " + position + ")", e);
+                    changed.addSuppressed(cause);
+                    throw changed;
+                }
+                StorageException failed = failure("get", key, e);
+                failed.addSuppressed(cause);
+                throw failed;
             }
         }
 
@@ -331,5 +372,15 @@ public final class S3BlobStore implements BlobStore {
             }
             in.close();
         }
+    }
+
+    /** What went wrong, for a person: the deepest cause's message, without class names. */
+    private static String reason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return m == null || m.isBlank() ? "the connection failed" : m;
     }
 }
