@@ -59,6 +59,17 @@ public interface BlobStore extends AutoCloseable {
     /** Removes a blob. Removing a key that does not exist succeeds: delete is idempotent. */
     void delete(String key) throws IOException;
 
+    /**
+     * Removes every blob in {@code keys}, as {@link #delete} would one by one, but in as few
+     * requests as the store allows (S3: a thousand keys a request). Missing keys succeed. On a
+     * failure some keys may be gone and others not; each is either wholly there or wholly gone.
+     */
+    default void deleteAll(java.util.Collection<String> keys) throws IOException {
+        for (String key : keys) {
+            delete(key);
+        }
+    }
+
     /** Whether {@link #create} is a single atomic compare-and-create on this store. */
     boolean atomicCreate();
 

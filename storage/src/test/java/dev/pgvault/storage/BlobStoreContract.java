@@ -139,6 +139,27 @@ public abstract class BlobStoreContract {
     }
 
     @Test
+    void deleteAllRemovesEveryKeyGivenInBatchesAndSkipsMissingOnes() throws IOException {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 1100; i++) { // more than one S3 DeleteObjects request
+            keys.add(String.format("b/%02d/x/%04d", i % 7, i));
+        }
+        for (String k : keys) {
+            store.put(k, BlobWriter.of(new byte[] {(byte) k.hashCode()}));
+        }
+        store.put("b/keep", BlobWriter.of(new byte[] {1}));
+        List<String> gone = new ArrayList<>(keys);
+        gone.add("b/never/existed");
+        store.deleteAll(gone);
+        assertEquals(Set.of("b/keep"), keys("b/"));
+        store.deleteAll(List.of());
+        store.deleteAll(gone); // again: all missing, still a success
+        // a writer after the delete finds its place again, whatever the store tidied up
+        store.put("b/03/x/0003", BlobWriter.of(new byte[] {2}));
+        assertArrayEquals(new byte[] {2}, read("b/03/x/0003"));
+    }
+
+    @Test
     void deleteIsIdempotent() throws IOException {
         store.put("d", BlobWriter.of(new byte[] {9}));
         store.delete("d");

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -23,8 +24,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
@@ -86,7 +90,15 @@ public final class FsBlobStore implements BlobStore {
         }
         Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "."
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            // deleteAll removed the directory, emptied, between the check and the create
+            createDirectoriesDurably(dir);
+            opened = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
+        try (FileChannel ch = opened) {
             OutputStream out = new BufferedOutputStream(new Unclosable(Channels.newOutputStream(ch)), 1 << 16);
             content.writeTo(out);
             out.flush();
@@ -228,6 +240,44 @@ public final class FsBlobStore implements BlobStore {
         Path file = resolve(key);
         if (Files.deleteIfExists(file)) {
             fsyncDirectory(file.getParent());
+        }
+    }
+
+    /**
+     * Deletes the files, fsyncs each directory they were in once, and removes the directories
+     * left empty (a deleted backup leaves no tree of empty directories behind). A writer that
+     * finds its directory removed under it creates it again ({@link #writeTemp}).
+     */
+    @Override
+    public void deleteAll(Collection<String> keys) throws IOException {
+        TreeSet<Path> dirs = new TreeSet<>(Comparator.reverseOrder());
+        for (String key : keys) {
+            Path file = resolve(key);
+            if (Files.deleteIfExists(file)) {
+                dirs.add(file.getParent());
+            }
+        }
+        TreeSet<Path> parents = new TreeSet<>(Comparator.reverseOrder());
+        // Deepest first, so a directory emptied by removing its last subdirectory goes too.
+        while (!dirs.isEmpty()) {
+            Path dir = dirs.pollFirst();
+            if (!dir.equals(root) && dir.startsWith(root) && removeIfEmpty(dir)) {
+                dirs.add(dir.getParent());
+            } else if (Files.isDirectory(dir)) {
+                parents.add(dir);
+            }
+        }
+        for (Path dir : parents) {
+            fsyncDirectory(dir);
+        }
+    }
+
+    private static boolean removeIfEmpty(Path dir) throws IOException {
+        try {
+            Files.delete(dir);
+            return true;
+        } catch (DirectoryNotEmptyException | NoSuchFileException e) {
+            return false;
         }
     }
 

@@ -11,7 +11,10 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -33,9 +36,12 @@ import software.amazon.awssdk.retries.StandardRetryStrategy;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -45,6 +51,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * multipart above it.
  */
 public final class S3BlobStore implements BlobStore {
+
+    /** The most keys one DeleteObjects request takes. */
+    static final int DELETE_BATCH = 1000;
 
     private final S3Settings settings;
     private final S3Client s3;
@@ -211,6 +220,33 @@ public final class S3BlobStore implements BlobStore {
         } catch (SdkException e) {
             if (!isNotFound(e)) {
                 throw failure("delete", key, e);
+            }
+        }
+    }
+
+    /** DeleteObjects, a thousand keys a request (S3's limit); keys already gone count as deleted. */
+    @Override
+    public void deleteAll(Collection<String> keys) throws IOException {
+        List<String> all = new ArrayList<>(keys);
+        for (String key : all) {
+            BlobKeys.check(key);
+        }
+        for (int from = 0; from < all.size(); from += DELETE_BATCH) {
+            List<ObjectIdentifier> batch = all.subList(from, Math.min(all.size(), from + DELETE_BATCH)).stream()
+                    .map(k -> ObjectIdentifier.builder().key(objectKey(k)).build()).toList();
+            DeleteObjectsResponse r;
+            try {
+                r = s3.deleteObjects(b -> b.bucket(settings.bucket()).delete(d -> d.objects(batch).quiet(true)));
+            } catch (SdkException e) {
+                throw failure("delete", all.get(from), e); // names the batch's first key
+
+            }
+            List<S3Error> failed = r.errors().stream().filter(e -> !"NoSuchKey".equals(e.code())).toList();
+            if (!failed.isEmpty()) {
+                S3Error first = failed.get(0);
+                throw new StorageException(redact(failedHeader("delete", first.key().substring(root.length()))
+                        + first.code() + ": " + first.message() + (failed.size() > 1 ? " (and " + (failed.size() - 1)
+                                + " more keys of the batch)" : "")));
             }
         }
     }

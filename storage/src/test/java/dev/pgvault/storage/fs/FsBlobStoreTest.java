@@ -40,6 +40,21 @@ class FsBlobStoreTest extends BlobStoreContract {
     }
 
     @Test
+    void deleteAllLeavesNoEmptyDirectoriesButKeepsTheRoot() throws IOException {
+        store.put("main/backup/1/data/base/5/16384", BlobWriter.of(new byte[] {1}));
+        store.put("main/backup/1/backup.manifest", BlobWriter.of(new byte[] {2}));
+        store.put("main/backup/2/backup.manifest", BlobWriter.of(new byte[] {3}));
+        store.deleteAll(List.of("main/backup/1/data/base/5/16384", "main/backup/1/backup.manifest"));
+        assertTrue(Files.notExists(dir.resolve("main/backup/1")));
+        assertTrue(Files.isRegularFile(dir.resolve("main/backup/2/backup.manifest")));
+        store.deleteAll(List.of("main/backup/2/backup.manifest"));
+        assertTrue(Files.isDirectory(dir), "the repository directory itself stays");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(0, left.count());
+        }
+    }
+
+    @Test
     void aTemporaryFileLeftByACrashIsNotListed() throws IOException {
         Files.createDirectories(dir.resolve("wal"));
         Files.write(dir.resolve("wal").resolve(FsBlobStore.TEMP_PREFIX + "seg.123"), new byte[] {1});
