@@ -12,6 +12,7 @@ import dev.pgvault.archiver.wal.WalFileName;
  * &lt;stanza&gt;/backup/&lt;id&gt;/data/&lt;path in PGDATA&gt;    a large file, alone
  * &lt;stanza&gt;/backup/&lt;id&gt;/bundle/&lt;n&gt;                small files, concatenated
  * &lt;stanza&gt;/backup/&lt;id&gt;/backup.manifest           written last
+ * &lt;stanza&gt;/backup/&lt;id&gt;/backup.keep               only while the backup is pinned (pgvault keep)
  * </pre>
  * Every object is self-describing (its header names its compression and cipher), so names
  * carry no extension and a lookup is one request.
@@ -37,6 +38,11 @@ public record RepositoryLayout(String stanza) {
 
     public String manifestKey(String backupId) {
         return backupDir(backupId) + "backup.manifest";
+    }
+
+    /** Present while backup {@code backupId} is pinned: no retention rule removes it. */
+    public String keepKey(String backupId) {
+        return backupDir(backupId) + "backup.keep";
     }
 
     public String walKey(WalFileName name) {

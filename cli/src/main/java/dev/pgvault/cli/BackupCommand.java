@@ -1,18 +1,21 @@
 package dev.pgvault.cli;
 
 import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.backup.BackupLock;
 import dev.pgvault.archiver.backup.BackupOptions;
 import dev.pgvault.archiver.backup.BackupResult;
 import dev.pgvault.archiver.backup.BackupType;
 import dev.pgvault.archiver.backup.BaseBackup;
 import dev.pgvault.archiver.backup.FileEntry;
 import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.expire.ExpireOptions;
 import dev.pgvault.archiver.pg.PgSession;
 import dev.pgvault.cli.config.ConfigException;
 import dev.pgvault.cli.config.PgvaultConfig;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -32,6 +35,10 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "full",
             description = "Backup type: full (the default; diff and incr are not available yet).")
     String type;
+
+    @Option(names = "--no-expire",
+            description = "Do not expire after the backup (by default, a configured retention is applied after a backup succeeds).")
+    boolean noExpire;
 
     @Option(names = "--archive-timeout", paramLabel = "SECONDS", defaultValue = "60",
             description = "How long to wait for the backup's WAL to reach the repository (default: ${DEFAULT-VALUE}).")
@@ -73,14 +80,37 @@ final class BackupCommand implements Callable<Integer> {
         }
         BackupOptions options = BackupOptions.of(backupType, config.processMax())
                 .withArchiveTimeout(Duration.ofSeconds(archiveTimeoutSeconds))
-                .withPartSize(partSize());
-        BackupResult result;
-        try (EncodedStore repo = Repositories.openEncoded(config.repo());
-                PgSession pg = PgSession.connect(config.pg().target())) {
-            result = new BaseBackup(repo, new RepositoryLayout(config.stanza()), options,
-                    top.verbose ? line -> System.err.println("pgvault: " + line) : line -> { })
-                    .run(pg, config.pg().data());
+                .withPartSize(partSize())
+                .withClock(CommandClock.get());
+        RepositoryLayout layout = new RepositoryLayout(config.stanza());
+        boolean expire = !noExpire && config.retention().policy().isSet();
+        try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
+            BaseBackup backup = new BaseBackup(repo, layout, options,
+                    top.verbose ? line -> System.err.println("pgvault: " + line) : line -> { });
+            // One lock across the backup and its expire, as pgBackRest does: no other backup starts between.
+            try (BackupLock lock = backup.lock()) {
+                BackupResult result;
+                try (PgSession pg = PgSession.connect(config.pg().target())) {
+                    result = backup.runLocked(lock, pg, config.pg().data());
+                }
+                report(result);
+                if (expire) {
+                    try {
+                        ExpireRun.print(ExpireRun.run(repo, layout, new ExpireOptions(config.retention().policy(),
+                                config.retention().garbageAge(), false, options.clock()), Set.of()), System.out);
+                    } catch (Exception | Error e) {
+                        System.out.flush();
+                        System.err.println("pgvault: backup " + result.manifest().id()
+                                + " is complete, but the expire after it failed (run 'pgvault expire' again):");
+                        return Failures.report(e, top.verbose, System.err);
+                    }
+                }
+            }
         }
+        return ExitCode.OK.code;
+    }
+
+    private static void report(BackupResult result) {
         Manifest m = result.manifest();
         for (FileEntry f : m.files()) {
             if (!f.badPages().isEmpty()) {
@@ -96,7 +126,7 @@ final class BackupCommand implements Callable<Integer> {
                 m.type().name().toLowerCase(Locale.ROOT), m.id(), m.files().size(), Sizes.human(m.sizeBytes()),
                 Sizes.human(m.storedBytes()), result.elapsed().toMillis() / 1000.0, bad, bad == 1 ? "page" : "pages",
                 m.pageChecksums() ? "" : " (the cluster has no data checksums: pages not checked)"));
-        return ExitCode.OK.code;
+        System.out.flush();
     }
 
     private static BackupType parseType(String type) {

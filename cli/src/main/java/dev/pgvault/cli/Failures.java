@@ -6,6 +6,7 @@ import dev.pgvault.archiver.StanzaMismatchException;
 import dev.pgvault.archiver.WalConflictException;
 import dev.pgvault.archiver.backup.BackupLockedException;
 import dev.pgvault.archiver.backup.BackupRefusedException;
+import dev.pgvault.archiver.backup.NoSuchBackupException;
 import dev.pgvault.archiver.backup.WalNotArchivedException;
 import dev.pgvault.archiver.pg.PgException;
 import dev.pgvault.cli.config.ConfigException;
@@ -65,7 +66,8 @@ final class Failures {
         if (e instanceof RestoreIncompleteException && e.getCause() != null) {
             return codeOf(e.getCause());
         }
-        if (e instanceof NoBackupForTargetException || e instanceof UnknownBackupException) {
+        if (e instanceof NoBackupForTargetException || e instanceof UnknownBackupException
+                || e instanceof NoSuchBackupException) {
             return ExitCode.NOT_FOUND;
         }
         if (e instanceof TargetDirectoryException) {

@@ -32,9 +32,9 @@ final class InfoCommand implements Callable<Integer> {
             info = StanzaInfo.read(repo, new RepositoryLayout(config.stanza()));
         }
         if (output == Output.json) {
-            StanzaInfoJson.write(info, System.out);
+            StanzaInfoJson.write(info, config.retention().policy(), System.out);
         } else {
-            System.out.print(InfoTable.render(info));
+            System.out.print(InfoTable.render(info, config.retention().policy()));
         }
         System.out.flush();
         return ExitCode.OK.code;

@@ -2,6 +2,7 @@ package dev.pgvault.cli;
 
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.StanzaInfo;
+import dev.pgvault.archiver.expire.RetentionPolicy;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -15,7 +16,7 @@ final class InfoTable {
 
     private InfoTable() {}
 
-    static String render(StanzaInfo info) {
+    static String render(StanzaInfo info, RetentionPolicy retention) {
         StringBuilder out = new StringBuilder();
         out.append("stanza: ").append(info.stanza()).append('\n');
         out.append("  repository: ").append(info.repository()).append('\n');
@@ -28,14 +29,17 @@ final class InfoTable {
             out.append("backups (").append(info.backups().size()).append(", times UTC):\n");
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"id", "type", "start", "stop", "start lsn", "stop lsn", "tli", "size", "stored",
-                "bad pages"});
+                "keep", "bad pages"});
             for (Manifest m : info.backups()) {
                 rows.add(new String[] {m.id(), m.type().name().toLowerCase(), time(m.startTime()), time(m.stopTime()),
                     m.startLsn().toString(), m.stopLsn().toString(), String.valueOf(m.timeline()),
-                    Sizes.human(m.sizeBytes()), Sizes.human(m.storedBytes()), String.valueOf(m.badPageCount())});
+                    Sizes.human(m.sizeBytes()), Sizes.human(m.storedBytes()), info.pinned().contains(m.id()) ? "yes" : "-",
+                    String.valueOf(m.badPageCount())});
             }
             table(rows, out);
         }
+        out.append("retention: ").append(retention.isSet() ? retention.describe() : "none set (backups are kept until"
+                + " removed; see retention in the configuration)").append('\n');
         out.append('\n');
         StanzaInfo.WalRange wal = info.archive();
         if (wal.min() == null) {

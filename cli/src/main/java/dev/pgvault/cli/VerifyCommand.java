@@ -57,7 +57,8 @@ final class VerifyCommand implements Callable<Integer> {
     static String summary(VerifyReport r) {
         return "verified stanza '" + r.stanza() + "': " + count(r.backups(), "backup") + ", "
                 + count(r.objects(), "object") + ", " + count(r.walFiles(), "WAL file") + ", "
-                + bytes(r.bytesRead()) + " read: " + count(r.errors(), "error") + ", " + count(r.warnings(), "warning");
+                + bytes(r.bytesRead()) + " read: " + count(r.errors(), "error") + ", " + count(r.warnings(), "warning")
+                + (r.infos() == 0 ? "" : ", " + count(r.infos(), "note"));
     }
 
     private static String count(long n, String what) {

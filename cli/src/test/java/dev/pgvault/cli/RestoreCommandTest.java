@@ -130,8 +130,8 @@ class RestoreCommandTest {
         MainTest.Result r = restore("--pgdata", dir.resolve("data").toString(), "--target-time", "2026-11-26T03:15:59Z");
         assertEquals(1, r.code());
         assertOneLine(r);
-        assertEquals("pgvault: no backup can reach recovery target time 2026-11-26 03:15:59+00: the earliest backup, 20261126-031500F,"
-                + " finished at 2026-11-26 03:16:00+00", r.err().strip());
+        assertEquals("pgvault: no backup can reach recovery target time 2026-11-26 03:15:59+00: the earliest moment a"
+                + " restore can reach is 2026-11-26 03:16:00+00, the end of the oldest backup, 20261126-031500F", r.err().strip());
         assertFalse(Files.exists(dir.resolve("data")));
     }
 

@@ -190,7 +190,7 @@ class BackupIT {
                 Proc refused = dist.run(pgUser, config, "backup");
                 assertTrue(running.isAlive(), "the first backup still runs while the second is refused");
                 assertEquals(7, refused.exitCode(), refused.stdout() + refused.stderr());
-                assertTrue(refused.stderr().contains("another backup is running") && refused.stderr().contains(".lock"),
+                assertTrue(refused.stderr().contains("another backup or expire of the stanza is running") && refused.stderr().contains(".lock"),
                         refused.stderr());
                 assertEquals(1, refused.stderr().strip().lines().count(), refused.stderr());
 

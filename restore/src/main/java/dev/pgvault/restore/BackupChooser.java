@@ -15,8 +15,7 @@ import java.util.List;
  */
 public final class BackupChooser {
     /** Newest last: by stop time, then stop LSN, then id (ids sort by start time). */
-    static final Comparator<Manifest> NEWEST = Comparator.comparing(Manifest::stopTime)
-            .thenComparing(Manifest::stopLsn).thenComparing(Manifest::id);
+    static final Comparator<Manifest> NEWEST = Manifest.BY_STOP;
 
     private BackupChooser() {}
 
@@ -28,8 +27,9 @@ public final class BackupChooser {
         return backups.stream().filter(b -> canReach(b, target)).max(NEWEST).orElseThrow(() -> {
             Manifest earliest = backups.stream().min(target instanceof RecoveryTarget.AtLsn
                     ? Comparator.comparing(Manifest::stopLsn).thenComparing(NEWEST) : NEWEST).orElseThrow();
-            return new NoBackupForTargetException("no backup can reach " + target.describe() + ": the earliest backup, "
-                    + earliest.id() + ", " + stopped(earliest, target));
+            return new NoBackupForTargetException("no backup can reach " + target.describe() + ": the earliest "
+                    + (target instanceof RecoveryTarget.AtLsn ? "LSN" : "moment") + " a restore can reach is "
+                    + end(earliest, target) + ", the end of the oldest backup, " + earliest.id());
         });
     }
 
@@ -50,6 +50,10 @@ public final class BackupChooser {
             return backup.stopLsn().compareTo(l.lsn()) <= 0;
         }
         return true;
+    }
+
+    private static String end(Manifest backup, RecoveryTarget target) {
+        return target instanceof RecoveryTarget.AtLsn ? backup.stopLsn().toString() : TargetTime.format(backup.stopTime());
     }
 
     private static String stopped(Manifest backup, RecoveryTarget target) {

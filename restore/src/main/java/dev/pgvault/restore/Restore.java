@@ -140,16 +140,45 @@ public final class Restore {
 
     private Manifest choose(String backupId, RecoveryTarget target) throws IOException {
         BackupCatalog catalog = new BackupCatalog(repo, layout);
-        if (backupId != null) {
-            Manifest named = catalog.find(backupId).orElseThrow(() -> new UnknownBackupException(
-                    "no backup '" + backupId + "' in stanza '" + layout.stanza() + "' (" + repo.describe() + ")"));
-            return BackupChooser.check(named, target);
-        }
         List<Manifest> backups = catalog.backups();
-        if (backups.isEmpty()) {
+        Manifest chosen;
+        if (backupId != null) {
+            Manifest named = backups.stream().filter(b -> b.id().equals(backupId)).findFirst().orElseThrow(
+                    () -> new UnknownBackupException("no backup '" + backupId + "' in stanza '" + layout.stanza() + "' ("
+                            + repo.describe() + ")"));
+            chosen = BackupChooser.check(named, target);
+        } else if (backups.isEmpty()) {
             throw new NoBackupForTargetException("stanza '" + layout.stanza() + "' in " + repo.describe()
                     + " has no backups: run 'pgvault backup' first");
+        } else {
+            chosen = BackupChooser.choose(backups, target);
         }
-        return BackupChooser.choose(backups, target);
+        checkReachPastPinned(chosen, backups, target, catalog);
+        return chosen;
+    }
+
+    /**
+     * A pinned backup that is not the newest may have lost the WAL after its stop to expire: a
+     * target past its end is then out of its reach, whatever the chooser's times say. Refused
+     * here, before anything is written, naming the next moment a restore can reach.
+     */
+    private void checkReachPastPinned(Manifest chosen, List<Manifest> backups, RecoveryTarget target,
+            BackupCatalog catalog) throws IOException {
+        boolean pastEnd = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.AtLsn;
+        Manifest newest = backups.stream().max(Manifest.BY_STOP).orElse(chosen);
+        if (!pastEnd || chosen.id().equals(newest.id()) || !catalog.pinned().contains(chosen.id())) {
+            return;
+        }
+        long segmentSize = new StanzaStore(repo, layout).requireIdentity().walSegmentSize();
+        if (WalAfterStop.archived(repo, layout, chosen, segmentSize)) {
+            return;
+        }
+        Manifest next = backups.stream().filter(b -> Manifest.BY_STOP.compare(b, chosen) > 0).min(Manifest.BY_STOP)
+                .orElse(newest);
+        throw new NoBackupForTargetException("no backup can reach " + target.describe() + ": backup " + chosen.id()
+                + " is pinned and restores only to its end, " + TargetTime.format(chosen.stopTime()) + " (LSN "
+                + chosen.stopLsn() + "; the WAL after it is not archived, as expire removes it past a pinned backup);"
+                + " the next moment a restore can reach is " + TargetTime.format(next.stopTime()) + " (LSN "
+                + next.stopLsn() + "), the end of backup " + next.id());
     }
 }

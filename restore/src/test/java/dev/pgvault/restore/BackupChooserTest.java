@@ -67,8 +67,8 @@ class BackupChooserTest {
     void aTimeBeforeTheFirstBackupFinishedIsRefusedNamingTheEarliestBackup() {
         NoBackupForTargetException e = assertThrows(NoBackupForTargetException.class,
                 () -> BackupChooser.choose(WEEK, time("2026-11-23T03:00:59Z")));
-        assertEquals("no backup can reach recovery target time 2026-11-23 03:00:59+00: the earliest backup, 20261123-030000F,"
-                + " finished at 2026-11-23 03:01:00+00", e.getMessage());
+        assertEquals("no backup can reach recovery target time 2026-11-23 03:00:59+00: the earliest moment a restore can"
+                + " reach is 2026-11-23 03:01:00+00, the end of the oldest backup, 20261123-030000F", e.getMessage());
         e = assertThrows(NoBackupForTargetException.class, () -> BackupChooser.choose(List.of(WED, MON, TUE), time("2020-01-01T00:00:00Z")));
         assertEquals(true, e.getMessage().contains("20261123-030000F"), "earliest whatever the order: " + e.getMessage());
     }
@@ -81,8 +81,8 @@ class BackupChooserTest {
         assertEquals(TUE, BackupChooser.choose(WEEK, lsn("1/2000000")));
         assertEquals(WED, BackupChooser.choose(WEEK, lsn("FF/0")));
         NoBackupForTargetException e = assertThrows(NoBackupForTargetException.class, () -> BackupChooser.choose(WEEK, lsn("0/3000028")));
-        assertEquals("no backup can reach recovery target LSN 0/3000028: the earliest backup, 20261123-030000F,"
-                + " stops at LSN 0/5000100", e.getMessage());
+        assertEquals("no backup can reach recovery target LSN 0/3000028: the earliest LSN a restore can reach is"
+                + " 0/5000100, the end of the oldest backup, 20261123-030000F", e.getMessage());
     }
 
     @Test

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgvault.archiver.ClusterIdentity;
 import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.archiver.StanzaMismatchException;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.restore.recovery.RecoveryOptions;
@@ -17,6 +18,7 @@ import dev.pgvault.restore.recovery.RecoveryTarget;
 import dev.pgvault.restore.recovery.TargetAction;
 import dev.pgvault.restore.recovery.TargetTimeline;
 import dev.pgvault.storage.codec.CipherKey;
+import dev.pgvault.storage.BlobWriter;
 import dev.pgvault.storage.codec.CodecSpec;
 import dev.pgvault.storage.codec.Compression;
 import dev.pgvault.storage.codec.CorruptObjectException;
@@ -395,8 +397,8 @@ class RestoreTest {
 
         RecoveryOptions tooEarly = new RecoveryOptions(new RecoveryTarget.Time(Instant.parse("2026-11-24T00:00:00Z")), null, false, null);
         NoBackupForTargetException none = assertThrows(NoBackupForTargetException.class, () -> restore.run(request(tmp.resolve("a"), tooEarly)));
-        assertEquals("no backup can reach recovery target time 2026-11-24 00:00:00+00: the earliest backup, 20261125-031500F,"
-                + " finished at 2026-11-25 03:16:00+00", none.getMessage());
+        assertEquals("no backup can reach recovery target time 2026-11-24 00:00:00+00: the earliest moment a restore can"
+                + " reach is 2026-11-25 03:16:00+00, the end of the oldest backup, 20261125-031500F", none.getMessage());
 
         UnknownBackupException unknown = assertThrows(UnknownBackupException.class,
                 () -> restore.run(new RestoreRequest(tmp.resolve("a"), "20261127-000000F", RecoveryOptions.endOfArchive(), COMMAND)));
@@ -407,6 +409,46 @@ class RestoreTest {
 
         RestoreResult named = restore.run(new RestoreRequest(tmp.resolve("a"), "20261125-031500F", RecoveryOptions.endOfArchive(), COMMAND));
         assertEquals("20261125-031500F", named.backupId());
+    }
+
+    /**
+     * Expire removes the WAL after a pinned backup's stop: a target past its end is then out of
+     * its reach, and the restore says so before writing anything, naming the next reachable moment.
+     */
+    @Test
+    void aTargetPastAPinnedBackupWhoseLaterWalIsGoneIsRefused() throws Exception {
+        EncodedStore repo = repo(CodecSpec.DEFAULT);
+        new HandMadeBackup(repo, LAYOUT, "20261125-031500F").stoppedAt("2026-11-25T03:16:00Z", "0/3000100")
+                .alone("PG_VERSION", "15\n".getBytes(UTF_8), 0600, MTIME).write();
+        new HandMadeBackup(repo, LAYOUT, "20261126-031500F").stoppedAt("2026-11-26T03:16:00Z", "0/9000100")
+                .alone("PG_VERSION", "15\n".getBytes(UTF_8), 0600, MTIME).write();
+        new dev.pgvault.archiver.backup.BackupPins(repo, LAYOUT).pin("20261125-031500F", Instant.EPOCH);
+        Restore restore = new Restore(repo, LAYOUT, 2, CLOCK);
+        RecoveryOptions between = new RecoveryOptions(new RecoveryTarget.Time(Instant.parse("2026-11-25T12:00:00Z")), null,
+                false, null);
+
+        NoBackupForTargetException e = assertThrows(NoBackupForTargetException.class,
+                () -> restore.run(request(tmp.resolve("a"), between)));
+        assertEquals("no backup can reach recovery target time 2026-11-25 12:00:00+00: backup 20261125-031500F is pinned and"
+                + " restores only to its end, 2026-11-25 03:16:00+00 (LSN 0/3000100; the WAL after it is not archived, as"
+                + " expire removes it past a pinned backup); the next moment a restore can reach is 2026-11-26 03:16:00+00"
+                + " (LSN 0/9000100), the end of backup 20261126-031500F", e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("a")));
+        RecoveryOptions toItsEnd = new RecoveryOptions(new RecoveryTarget.Time(Instant.parse("2026-11-25T03:16:00Z")), null,
+                false, null);
+        assertThrows(NoBackupForTargetException.class, () -> restore.plan(request(tmp.resolve("a"), between)));
+        assertEquals("20261125-031500F", restore.plan(new RestoreRequest(tmp.resolve("a"), "20261125-031500F",
+                RecoveryOptions.endOfArchive(), COMMAND)).manifest().id(), "named, it restores to where its WAL ends");
+
+        // the WAL after it on a later timeline that left timeline 1 after its stop: reachable again
+        repo.put(LAYOUT.walPrefix() + "00000002.history", BlobWriter.of("1\t0/3800000\tno recovery target specified\n"
+                .getBytes(UTF_8)));
+        repo.put(LAYOUT.walKey(WalFileName.parse("000000020000000000000004")), BlobWriter.of(new byte[] {1}));
+        assertEquals("20261125-031500F", restore.plan(request(tmp.resolve("a"), between)).manifest().id());
+        repo.blobs().delete(LAYOUT.walKey(WalFileName.parse("000000020000000000000004")));
+        repo.put(LAYOUT.walKey(WalFileName.parse("000000010000000000000004")), BlobWriter.of(new byte[] {1}));
+        assertEquals("20261125-031500F", restore.plan(request(tmp.resolve("a"), between)).manifest().id());
+        assertEquals("20261125-031500F", restore.plan(request(tmp.resolve("a"), toItsEnd)).manifest().id());
     }
 
     @Test

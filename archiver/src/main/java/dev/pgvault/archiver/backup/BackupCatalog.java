@@ -7,16 +7,22 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
  * The stanza's backups: those with a manifest, oldest first. A backup directory without one
- * (a backup killed half-way) is not a backup; {@link #incomplete()} names them for cleanup.
+ * (a backup killed half-way) is not a backup; {@link #incomplete()} names them for cleanup. A
+ * backup is pinned while its keep marker is there ({@link BackupPins}).
  */
 public final class BackupCatalog {
     private static final String MANIFEST = "backup.manifest";
+    private static final String KEEP = "backup.keep";
 
     private final EncodedStore repo;
     private final RepositoryLayout layout;
@@ -50,6 +56,40 @@ public final class BackupCatalog {
             json = in.readAllBytes();
         }
         return ManifestJson.read(new java.io.ByteArrayInputStream(json));
+    }
+
+    /** Every backup directory with what it holds, by id in id order (oldest first): one listing. */
+    public SortedMap<String, BackupDirectory> directories() throws IOException {
+        String prefix = layout.backupPrefix();
+        Map<String, List<BlobInfo>> objects = new TreeMap<>();
+        try (Stream<BlobInfo> blobs = repo.blobs().list(prefix)) {
+            blobs.forEach(b -> {
+                String rest = b.key().substring(prefix.length());
+                int slash = rest.indexOf('/');
+                if (slash > 0) {
+                    objects.computeIfAbsent(rest.substring(0, slash), k -> new ArrayList<>()).add(b);
+                }
+            });
+        }
+        SortedMap<String, BackupDirectory> out = new TreeMap<>();
+        objects.forEach((id, list) -> {
+            String dir = layout.backupDir(id);
+            boolean complete = list.stream().anyMatch(b -> b.key().equals(dir + MANIFEST));
+            boolean pinned = list.stream().anyMatch(b -> b.key().equals(dir + KEEP));
+            out.put(id, new BackupDirectory(id, complete, pinned, list));
+        });
+        return out;
+    }
+
+    /** Ids of the complete backups that are pinned. */
+    public Set<String> pinned() throws IOException {
+        Set<String> ids = new TreeSet<>();
+        for (BackupDirectory d : directories().values()) {
+            if (d.complete() && d.pinned()) {
+                ids.add(d.id());
+            }
+        }
+        return ids;
     }
 
     /** Ids of backup directories that hold objects but no manifest. */

@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * One backup per stanza and repository at a time on this host: an advisory lock (fcntl) on a file
@@ -45,6 +46,17 @@ public final class BackupLock implements AutoCloseable {
 
     /** Takes the lock or throws {@link BackupLockedException} naming it and its holder. */
     public static BackupLock acquire(Path file, String holder) throws IOException {
+        Optional<BackupLock> lock = tryAcquire(file, holder);
+        if (lock.isEmpty()) {
+            String owner = holderOf(file);
+            throw new BackupLockedException("another backup or expire of the stanza is running: lock " + file + " is held"
+                    + (owner.isEmpty() ? "" : " by " + owner));
+        }
+        return lock.get();
+    }
+
+    /** Takes the lock, or returns empty when another process holds it ({@link #holderOf} says who). */
+    public static Optional<BackupLock> tryAcquire(Path file, String holder) throws IOException {
         FileChannel ch = open(file);
         FileLock lock;
         try {
@@ -56,20 +68,32 @@ public final class BackupLock implements AutoCloseable {
             throw e;
         }
         if (lock == null) {
-            String owner = readHolder(ch);
             ch.close();
-            throw new BackupLockedException("another backup is running: lock " + file + " is held"
-                    + (owner.isEmpty() ? "" : " by " + owner));
+            return Optional.empty();
         }
+        BackupLock held = new BackupLock(file, ch, lock);
         try {
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap((holder + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            held.describe(holder);
         } catch (IOException e) {
-            lock.release();
-            ch.close();
+            held.close();
             throw e;
         }
-        return new BackupLock(file, ch, lock);
+        return Optional.of(held);
+    }
+
+    /** What the holder of the lock wrote about itself, or "" when nothing can be read. */
+    public static String holderOf(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readHolder(ch);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Replaces the text that names the holder: a backup names its id once it has one. */
+    public void describe(String holder) throws IOException {
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap((holder + "\n").getBytes(StandardCharsets.UTF_8)), 0);
     }
 
     public Path path() {

@@ -48,6 +48,10 @@ public record BackupOptions(BackupType type, int processMax, Duration archiveTim
         return new BackupOptions(type, processMax, timeout, lockDirectory, clock, partSize);
     }
 
+    public BackupOptions withClock(Clock c) {
+        return new BackupOptions(type, processMax, archiveTimeout, lockDirectory, c, partSize);
+    }
+
     public BackupOptions withPartSize(long bytes) {
         return new BackupOptions(type, processMax, archiveTimeout, lockDirectory, clock, bytes);
     }

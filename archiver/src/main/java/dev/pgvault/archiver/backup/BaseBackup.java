@@ -61,53 +61,81 @@ public final class BaseBackup {
         phaseStart = now;
     }
 
+    /** Takes the stanza's backup lock ({@link #lock}), backs up, and lets the lock go. */
     public BackupResult run(PgSession pg, Path pgdata) throws IOException, PgException, InterruptedException {
+        try (BackupLock lock = lock()) {
+            return runLocked(lock, pg, pgdata);
+        }
+    }
+
+    /** The id a lock holder's text names as the backup it is writing ({@link #holder}), if any. */
+    public static java.util.Optional<String> runningId(String holderText) {
+        String rest = holderText.startsWith("backup ") ? holderText.substring(7) : "";
+        int comma = rest.indexOf(',');
+        String id = comma < 0 ? "" : rest.substring(0, comma);
+        return BackupId.isWellFormed(id) ? java.util.Optional.of(id) : java.util.Optional.empty();
+    }
+
+    /** How a running backup names itself in the lock, with its id once it has one: expire reads it. */
+    public static String holder(String id, Instant since) {
+        return "backup " + (id == null ? "starting" : id) + ", process " + ProcessHandle.current().pid() + " since " + since;
+    }
+
+    /**
+     * The stanza's backup lock on this host, which expire takes too: a caller that expires after
+     * the backup holds it across both ({@link #runLocked}), so no other backup starts between.
+     */
+    public BackupLock lock() throws IOException {
+        return BackupLock.acquire(BackupLock.lockFile(options.lockDirectory(), layout.stanza(), repo.describe()),
+                holder(null, options.clock().instant()));
+    }
+
+    /** The backup, by a caller that holds {@link #lock()}; the lock is told the backup's id. */
+    public BackupResult runLocked(BackupLock lock, PgSession pg, Path pgdata)
+            throws IOException, PgException, InterruptedException {
         long began = System.nanoTime();
         phaseStart = began;
-        Path lockFile = BackupLock.lockFile(options.lockDirectory(), layout.stanza(), repo.describe());
-        try (BackupLock lock = BackupLock.acquire(lockFile, "process " + ProcessHandle.current().pid()
-                + " since " + options.clock().instant())) {
-            ClusterIdentity cluster = checkCluster(pg);
-            LowLevelBackup low = new LowLevelBackup(pg);
-            LowLevelBackup.Settings settings = low.settings();
-            if (settings.archiveMode().equals("off")) {
-                throw new BackupRefusedException("archive_mode is off on " + pgdata
-                        + ": a backup needs its WAL archived; set archive_mode = on and archive_command to pgvault"
-                        + " archive-push, restart PostgreSQL, and run 'pgvault check'");
-            }
-
-            Instant startTime = startTime();
-            String id = BackupId.of(startTime, options.type());
-            done("backup " + id + ": checked the stanza and the cluster");
-            Lsn startLsn = low.start("pgvault " + id);
-            done("pg_backup_start: start lsn " + startLsn);
-
-            PageChecks checks = settings.dataChecksums() && settings.blockSize() == PageChecksum.PAGE_SIZE
-                    ? new PageChecks(true, startLsn.value(), settings.blocksPerSegment())
-                    : PageChecks.off();
-            DataDirectoryScan.Result scan = DataDirectoryScan.scan(pgdata, new ExclusionRules(settings.majorVersion()));
-            List<CopyTask> tasks = CopyPlanner.plan(scan.files(), options.partSize());
-            done("scanned " + pgdata + ": " + scan.files().size() + " files into " + tasks.size() + " objects");
-            String dir = layout.backupDir(id);
-            List<CopyResult> copied = ParallelCopy.run(tasks, options.processMax(),
-                    () -> new ObjectCopier(repo, dir, checks, options.processMax()));
-            done("copied the files on " + options.processMax() + " workers");
-
-            LowLevelBackup.Stop stop = low.stop();
-            Instant stopTime = options.clock().instant();
-            BackupLabel label = BackupLabel.parse(stop.backupLabel());
-            String stopWal = low.walFileName(stop.lsn());
-            String startWal = label.startWal() != null ? label.startWal() : low.walFileName(startLsn);
-            done("pg_backup_stop: stop lsn " + stop.lsn() + ", WAL " + startWal + " to " + stopWal);
-            awaitWal(pg, startWal, stopWal, cluster.walSegmentSize());
-            done("WAL " + startWal + " to " + stopWal + " is in the repository");
-
-            Manifest manifest = manifest(id, startTime, stopTime, label, stop, startWal, stopWal, cluster,
-                    settings.dataChecksums(), scan.directories(), copied);
-            repo.put(layout.manifestKey(id), BlobWriter.of(ManifestJson.write(manifest)));
-            done("wrote the manifest");
-            return new BackupResult(manifest, Duration.ofNanos(System.nanoTime() - began));
+        ClusterIdentity cluster = checkCluster(pg);
+        LowLevelBackup low = new LowLevelBackup(pg);
+        LowLevelBackup.Settings settings = low.settings();
+        if (settings.archiveMode().equals("off")) {
+            throw new BackupRefusedException("archive_mode is off on " + pgdata
+                    + ": a backup needs its WAL archived; set archive_mode = on and archive_command to pgvault"
+                    + " archive-push, restart PostgreSQL, and run 'pgvault check'");
         }
+
+        Instant startTime = startTime();
+        String id = BackupId.of(startTime, options.type());
+        lock.describe(holder(id, startTime));
+        done("backup " + id + ": checked the stanza and the cluster");
+        Lsn startLsn = low.start("pgvault " + id);
+        done("pg_backup_start: start lsn " + startLsn);
+
+        PageChecks checks = settings.dataChecksums() && settings.blockSize() == PageChecksum.PAGE_SIZE
+                ? new PageChecks(true, startLsn.value(), settings.blocksPerSegment())
+                : PageChecks.off();
+        DataDirectoryScan.Result scan = DataDirectoryScan.scan(pgdata, new ExclusionRules(settings.majorVersion()));
+        List<CopyTask> tasks = CopyPlanner.plan(scan.files(), options.partSize());
+        done("scanned " + pgdata + ": " + scan.files().size() + " files into " + tasks.size() + " objects");
+        String dir = layout.backupDir(id);
+        List<CopyResult> copied = ParallelCopy.run(tasks, options.processMax(),
+                () -> new ObjectCopier(repo, dir, checks, options.processMax()));
+        done("copied the files on " + options.processMax() + " workers");
+
+        LowLevelBackup.Stop stop = low.stop();
+        Instant stopTime = options.clock().instant();
+        BackupLabel label = BackupLabel.parse(stop.backupLabel());
+        String stopWal = low.walFileName(stop.lsn());
+        String startWal = label.startWal() != null ? label.startWal() : low.walFileName(startLsn);
+        done("pg_backup_stop: stop lsn " + stop.lsn() + ", WAL " + startWal + " to " + stopWal);
+        awaitWal(pg, startWal, stopWal, cluster.walSegmentSize());
+        done("WAL " + startWal + " to " + stopWal + " is in the repository");
+
+        Manifest manifest = manifest(id, startTime, stopTime, label, stop, startWal, stopWal, cluster,
+                settings.dataChecksums(), scan.directories(), copied);
+        repo.put(layout.manifestKey(id), BlobWriter.of(ManifestJson.write(manifest)));
+        done("wrote the manifest");
+        return new BackupResult(manifest, Duration.ofNanos(System.nanoTime() - began));
     }
 
     private ClusterIdentity checkCluster(PgSession pg) throws IOException, PgException {

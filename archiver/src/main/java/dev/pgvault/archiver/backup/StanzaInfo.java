@@ -10,16 +10,20 @@ import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * What a stanza holds, for {@code pgvault info}: its cluster, its complete backups (oldest first),
- * the range of archived WAL segments, and the window a restore can reach.
+ * What a stanza holds, for {@code pgvault info}: its cluster, its complete backups (oldest first)
+ * and which of them are pinned, the range of archived WAL segments, and the window a restore can
+ * reach.
  */
 public record StanzaInfo(String stanza, String repository, ClusterIdentity cluster, List<Manifest> backups,
-        WalRange archive) {
+        Set<String> pinned, WalRange archive) {
 
     /** The archived WAL segments: the lowest and highest name (null when none) and how many. */
     public record WalRange(String min, String max, long segments) {}
@@ -34,13 +38,24 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
 
     public StanzaInfo {
         backups = List.copyOf(backups);
+        pinned = Set.copyOf(pinned);
     }
 
     /** Reads the stanza; {@link dev.pgvault.archiver.StanzaNotInitializedException} if it has no cluster.json. */
     public static StanzaInfo read(EncodedStore repo, RepositoryLayout layout) throws IOException {
         ClusterIdentity cluster = new StanzaStore(repo, layout).requireIdentity();
-        List<Manifest> backups = new BackupCatalog(repo, layout).backups();
-        return new StanzaInfo(layout.stanza(), repo.describe(), cluster, backups, walRange(repo, layout));
+        BackupCatalog catalog = new BackupCatalog(repo, layout);
+        List<Manifest> backups = new ArrayList<>();
+        Set<String> pinned = new TreeSet<>();
+        for (BackupDirectory d : catalog.directories().values()) {
+            if (d.complete()) {
+                backups.add(catalog.read(d.id()));
+                if (d.pinned()) {
+                    pinned.add(d.id());
+                }
+            }
+        }
+        return new StanzaInfo(layout.stanza(), repo.describe(), cluster, backups, pinned, walRange(repo, layout));
     }
 
     private static WalRange walRange(EncodedStore repo, RepositoryLayout layout) throws IOException {

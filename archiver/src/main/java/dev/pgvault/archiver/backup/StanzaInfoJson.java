@@ -3,6 +3,8 @@ package dev.pgvault.archiver.backup;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.pgvault.archiver.expire.RetentionDuration;
+import dev.pgvault.archiver.expire.RetentionPolicy;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Optional;
@@ -12,9 +14,10 @@ import java.util.Optional;
  * <pre>
  * {"stanza": "main",
  *  "backups": [{"id", "type", "parent", "start_time", "stop_time", "start_lsn", "stop_lsn",
- *               "timeline", "size_bytes", "stored_bytes"}, ...],          oldest first
+ *               "timeline", "size_bytes", "stored_bytes", "keep"}, ...],  oldest first; keep: pinned
  *  "archive": {"min": segment or null, "max": segment or null},
- *  "recoverable": null, or {"earliest": {"backup", "time", "lsn"}, "latest": null or {"wal", "lsn"}}}
+ *  "recoverable": null, or {"earliest": {"backup", "time", "lsn"}, "latest": null or {"wal", "lsn"}},
+ *  "retention": {"full": n or null, "window": "14d" or null}}              the rules in force
  * </pre>
  * Times are ISO-8601 in UTC; LSNs are PostgreSQL's text form.
  */
@@ -23,7 +26,8 @@ public final class StanzaInfoJson {
 
     private StanzaInfoJson() {}
 
-    public static void write(StanzaInfo info, OutputStream out) throws IOException {
+    /** {@code retention}: the rules in force (the configuration's), shown as they are. */
+    public static void write(StanzaInfo info, RetentionPolicy retention, OutputStream out) throws IOException {
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             g.useDefaultPrettyPrinter();
@@ -42,6 +46,7 @@ public final class StanzaInfoJson {
                 g.writeNumberField("timeline", m.timeline());
                 g.writeNumberField("size_bytes", m.sizeBytes());
                 g.writeNumberField("stored_bytes", m.storedBytes());
+                g.writeBooleanField("keep", info.pinned().contains(m.id()));
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -69,6 +74,14 @@ public final class StanzaInfoJson {
                 }
                 g.writeEndObject();
             }
+            g.writeObjectFieldStart("retention");
+            if (retention.full().isPresent()) {
+                g.writeNumberField("full", retention.full().getAsInt());
+            } else {
+                g.writeNullField("full");
+            }
+            g.writeStringField("window", retention.window().map(RetentionDuration::format).orElse(null));
+            g.writeEndObject();
             g.writeEndObject();
             g.flush();
         }

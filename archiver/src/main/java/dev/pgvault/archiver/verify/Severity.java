@@ -4,5 +4,7 @@ package dev.pgvault.archiver.verify;
 public enum Severity {
     ERROR,
     /** Worth knowing, restores are unaffected: a half-written backup left for expire. */
-    WARNING
+    WARNING,
+    /** As intended, said so it is not mistaken for damage: the WAL after a pinned backup removed by expire. */
+    INFO
 }

@@ -4,6 +4,7 @@ import dev.pgvault.archiver.ClusterIdentity;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
+import dev.pgvault.archiver.backup.BackupDirectory;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.ManifestJson;
 import dev.pgvault.archiver.wal.WalContentCheck;
@@ -24,6 +25,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -45,7 +47,6 @@ import java.util.stream.Stream;
  * between the listing and the read is skipped, or reported missing.
  */
 public final class Verifier {
-    private static final String MANIFEST = "backup.manifest";
 
     private final EncodedStore repo;
     private final RepositoryLayout layout;
@@ -66,7 +67,17 @@ public final class Verifier {
         try {
             // One list in report order; the jobs run in any order, the report does not change.
             List<Future<CheckResult>> results = new ArrayList<>();
-            List<String> ids = backupIds();
+            SortedMap<String, BackupDirectory> dirs = new BackupCatalog(repo, layout).directories();
+            List<String> ids = new ArrayList<>();
+            Set<String> pinned = new TreeSet<>();
+            for (BackupDirectory d : dirs.values()) {
+                if (d.complete()) {
+                    ids.add(d.id());
+                    if (d.pinned()) {
+                        pinned.add(d.id());
+                    }
+                }
+            }
             List<Manifest> manifests = new ArrayList<>();
             for (String id : ids) {
                 Manifest m = readManifest(id, results);
@@ -80,8 +91,10 @@ public final class Verifier {
                     results.add(pool.submit(new BackupObjectCheck(repo, id, o.key(), o.object(), o.files())));
                 }
             }
-            for (String id : new BackupCatalog(repo, layout).incomplete()) {
-                results.add(done(List.of(Problem.incompleteBackup(id, layout.backupDir(id)))));
+            for (BackupDirectory d : dirs.values()) {
+                if (!d.complete()) {
+                    results.add(done(List.of(Problem.incompleteBackup(d.id(), layout.backupDir(d.id())))));
+                }
             }
             List<WalFileName> archived = new ArrayList<>();
             WalContentCheck contentCheck = new WalContentCheck(cluster.systemIdentifier(), cluster.walSegmentSize());
@@ -115,7 +128,7 @@ public final class Verifier {
                     }
                 }
             }
-            problems.addAll(new WalContinuity(archived, corruptWal, cluster.walSegmentSize()).check(manifests));
+            problems.addAll(new WalContinuity(archived, corruptWal, cluster.walSegmentSize()).check(manifests, pinned));
             return new VerifyReport(layout.stanza(), ids.size(), objects, walFiles, bytes, problems);
         } finally {
             pool.shutdownNow();
@@ -144,20 +157,6 @@ public final class Verifier {
         results.add(done(List.of(Problem.manifest(ProblemKind.MANIFEST_UNREADABLE, id, key, List.of(),
                 key + " " + why + "; the backup cannot be checked or restored"))));
         return null;
-    }
-
-    /** Ids of the backup directories that hold a manifest, oldest first. */
-    private List<String> backupIds() throws IOException {
-        String prefix = layout.backupPrefix();
-        TreeSet<String> ids = new TreeSet<>();
-        for (BlobInfo b : list(prefix)) {
-            String rest = b.key().substring(prefix.length());
-            int slash = rest.indexOf('/');
-            if (slash > 0 && rest.substring(slash + 1).equals(MANIFEST)) {
-                ids.add(rest.substring(0, slash));
-            }
-        }
-        return new ArrayList<>(ids);
     }
 
     private List<BlobInfo> walObjects() throws IOException {

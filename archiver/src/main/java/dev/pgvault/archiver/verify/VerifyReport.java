@@ -27,7 +27,11 @@ public record VerifyReport(String stanza, int backups, long objects, long walFil
         return problems.stream().filter(p -> p.severity() == Severity.WARNING).count();
     }
 
-    /** Whether every backup and every WAL file checked out; warnings do not count. */
+    public long infos() {
+        return problems.stream().filter(p -> p.severity() == Severity.INFO).count();
+    }
+
+    /** Whether every backup and every WAL file checked out; warnings and information do not count. */
     public boolean ok() {
         return errors() == 0;
     }

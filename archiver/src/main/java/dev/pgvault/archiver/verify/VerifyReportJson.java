@@ -29,6 +29,7 @@ public final class VerifyReportJson {
             g.writeNumberField("bytes_read", r.bytesRead());
             g.writeNumberField("errors", r.errors());
             g.writeNumberField("warnings", r.warnings());
+            g.writeNumberField("infos", r.infos());
             g.writeArrayFieldStart("problems");
             for (Problem p : r.problems()) {
                 g.writeStartObject();

@@ -45,8 +45,17 @@ final class WalContinuity {
         }
     }
 
-    /** Backups oldest first; the problems name them by id. */
+    /** Backups oldest first; the problems name them by id. None pinned. */
     List<Problem> check(List<Manifest> backups) {
+        return check(backups, Set.of());
+    }
+
+    /**
+     * Backups oldest first; the problems name them by id. A gap after a pinned backup that no
+     * other backup shares is information, not an error: expire removes the WAL after a pinned
+     * backup's stop, which then restores to its end only.
+     */
+    List<Problem> check(List<Manifest> backups, Set<String> pinned) {
         List<Problem> problems = new ArrayList<>();
         Map<String, List<String>> gaps = new LinkedHashMap<>(); // first unusable segment -> backups
         for (Manifest m : backups) {
@@ -69,7 +78,7 @@ final class WalContinuity {
             checkRange(m, start, stop, problems);
             firstUnusableAfter(stop).ifPresent(name -> gaps.computeIfAbsent(name, k -> new ArrayList<>()).add(m.id()));
         }
-        gaps.forEach((name, ids) -> problems.add(gap(name, ids)));
+        gaps.forEach((name, ids) -> problems.add(pinned.containsAll(ids) ? pinnedGap(name, ids) : gap(name, ids)));
         return problems;
     }
 
@@ -143,6 +152,14 @@ final class WalContinuity {
                 "WAL gap on timeline " + n.timeline() + ": segment " + first + " is " + state + " (newest archived: "
                         + newest + "): point-in-time recovery from backup" + (backupIds.size() == 1 ? " " : "s ")
                         + String.join(", ", backupIds) + " cannot go past it");
+    }
+
+    private Problem pinnedGap(String first, List<String> backupIds) {
+        String which = backupIds.size() == 1 ? "backup " + backupIds.get(0) + " is" : "backups "
+                + String.join(", ", backupIds) + " are";
+        return new Problem(Severity.INFO, ProblemKind.WAL_GAP, backupIds, null, List.of(), List.of(first),
+                which + " pinned and restore" + (backupIds.size() == 1 ? "s" : "") + " to its end: the WAL after it is not"
+                        + " all archived from " + first + " (expire removes the WAL after a pinned backup's stop)");
     }
 
     private static Problem inconsistent(Manifest m, String what) {

@@ -11,6 +11,7 @@ import dev.pgvault.archiver.ClusterIdentity;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaNotInitializedException;
 import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.expire.RetentionPolicy;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.storage.BlobWriter;
@@ -23,6 +24,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,9 +60,11 @@ class StanzaInfoTest {
         assertEquals(Lsn.parse("0/7000000"), r.latestLsn());
 
         String json = json(info);
-        assertEquals(List.of("stanza", "backups", "archive", "recoverable"), keys(json, 1));
+        assertEquals(List.of("stanza", "backups", "archive", "recoverable", "retention"), keys(json, 1));
         assertEquals(List.of("id", "type", "parent", "start_time", "stop_time", "start_lsn", "stop_lsn", "timeline",
-                "size_bytes", "stored_bytes"), keys(json, 3).subList(0, 10));
+                "size_bytes", "stored_bytes", "keep"), keys(json, 3).subList(0, 11));
+        assertTrue(json.contains("\"keep\" : false"), json);
+        assertTrue(json.contains("\"retention\" : {\n    \"full\" : 2,\n    \"window\" : null\n  }"), json);
         assertTrue(json.contains("\"start_time\" : \"2026-11-26T03:15:00.123456Z\""), json);
         assertTrue(json.contains("\"size_bytes\" : " + sample.sizeBytes()), json);
         assertTrue(json.contains("\"min\" : \"000000010000000000000001\""), json);
@@ -90,7 +95,7 @@ class StanzaInfoTest {
 
     private static String json(StanzaInfo info) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StanzaInfoJson.write(info, out);
+        StanzaInfoJson.write(info, new RetentionPolicy(OptionalInt.of(2), Optional.empty()), out);
         return out.toString(StandardCharsets.UTF_8);
     }
 

@@ -42,27 +42,27 @@ import java.util.Random;
  * the header against the name and parses nothing else. Segments are 1 MiB (PostgreSQL's
  * smallest) to keep the tests quick.
  */
-final class TestStanza implements AutoCloseable {
-    static final int SEGMENT_SIZE = 1024 * 1024;
+public final class TestStanza implements AutoCloseable {
+    public static final int SEGMENT_SIZE = 1024 * 1024;
 
-    final Path root;
-    final EncodedStore repo;
-    final RepositoryLayout layout = new RepositoryLayout("main");
-    final ClusterIdentity cluster = new ClusterIdentity(7301234567890123456L, 150004, SEGMENT_SIZE,
+    public final Path root;
+    public final EncodedStore repo;
+    public final RepositoryLayout layout = new RepositoryLayout("main");
+    public final ClusterIdentity cluster = new ClusterIdentity(7301234567890123456L, 150004, SEGMENT_SIZE,
             Instant.parse("2026-11-26T03:00:00Z"));
 
-    TestStanza(Path root, CodecSpec spec) throws IOException {
+    public TestStanza(Path root, CodecSpec spec) throws IOException {
         this.root = root;
         this.repo = new EncodedStore(new FsBlobStore(root), spec);
         new StanzaStore(repo, layout).init(cluster);
     }
 
-    static String segment(int tli, long n) {
+    public static String segment(int tli, long n) {
         return WalFileName.segmentName(tli, n, SEGMENT_SIZE);
     }
 
     /** Archives segments {@code from..to} of timeline {@code tli}. */
-    void wal(int tli, long from, long to) throws IOException {
+    public void wal(int tli, long from, long to) throws IOException {
         for (long n = from; n <= to; n++) {
             repo.put(walKey(segment(tli, n)), BlobWriter.of(segmentBytes(cluster, tli, n)));
         }
@@ -81,7 +81,7 @@ final class TestStanza implements AutoCloseable {
     }
 
     /** Swaps the stored objects under two keys, bytes intact, as a misdirected copy would. */
-    void swap(String keyA, String keyB) throws IOException {
+    public void swap(String keyA, String keyB) throws IOException {
         Path a = root.resolve(keyA);
         Path b = root.resolve(keyB);
         Path t = root.resolve(keyA + ".swap");
@@ -99,12 +99,16 @@ final class TestStanza implements AutoCloseable {
         return b;
     }
 
-    String walKey(String name) {
+    public String walKey(String name) {
         return layout.walKey(WalFileName.parse(name));
     }
 
     Backup backup(String id, long startSegment, long stopSegment) {
         return new Backup(id, 1, startSegment, stopSegment);
+    }
+
+    public Backup backup(String id, int timeline, long startSegment, long stopSegment) {
+        return new Backup(id, timeline, startSegment, stopSegment);
     }
 
     /** Flips one byte in the middle of a stored object, as a failing disk would. */
@@ -119,7 +123,7 @@ final class TestStanza implements AutoCloseable {
         repo.blobs().delete(key);
     }
 
-    VerifyReport verify() throws IOException {
+    public VerifyReport verify() throws IOException {
         return new Verifier(repo, layout, 3).run();
     }
 
@@ -146,9 +150,10 @@ final class TestStanza implements AutoCloseable {
     }
 
     /** One backup being written; {@link #write} stores its objects, then its manifest, last. */
-    final class Backup {
-        final String id;
+    public final class Backup {
+        public final String id;
         private final int timeline;
+        private Instant start = Instant.parse("2026-11-26T03:15:00Z");
         private final long startSegment;
         private final long stopSegment;
         private final List<FileEntry> files = new ArrayList<>();
@@ -164,7 +169,7 @@ final class TestStanza implements AutoCloseable {
         }
 
         /** The full repository key of one of this backup's objects. */
-        String key(String relative) {
+        public String key(String relative) {
             return layout.backupDir(id) + relative;
         }
 
@@ -209,12 +214,17 @@ final class TestStanza implements AutoCloseable {
             objects.add(new StoredObject(object, d.plainSize(), d.storedSize(), d.plainSha256()));
         }
 
-        Manifest write() throws IOException {
+        /** Started at {@code time} (one minute long); the default is 2026-11-26 03:15 UTC. */
+        public Backup at(Instant time) {
+            this.start = time;
+            return this;
+        }
+
+        public Manifest write() throws IOException {
             List<FileEntry> recorded = files.stream().map(f -> !shaLies.containsKey(f.path()) ? f
                     : new FileEntry(f.path(), f.size(), shaLies.get(f.path()), f.mtime(), f.mode(), f.object(),
                             f.offset(), f.badPages())).toList();
-            Manifest m = new Manifest(id, BackupType.FULL, null, Instant.parse("2026-11-26T03:15:00Z"),
-                    Instant.parse("2026-11-26T03:16:00Z"), new Lsn(startSegment * SEGMENT_SIZE + 0x28),
+            Manifest m = new Manifest(id, BackupType.FULL, null, start, start.plusSeconds(60), new Lsn(startSegment * SEGMENT_SIZE + 0x28),
                     new Lsn(stopSegment * SEGMENT_SIZE + 0x100), timeline, segment(timeline, startSegment),
                     segment(timeline, stopSegment), cluster, true, "START WAL LOCATION: ...\n", null,
                     List.of(new DirectoryEntry("base", 0700, null), new DirectoryEntry("pg_wal", 0700, null)),
@@ -225,7 +235,7 @@ final class TestStanza implements AutoCloseable {
     }
 
     /** A typical small backup: one file alone, a bundle of three, an empty file. */
-    Backup typicalBackup(String id, long startSegment, long stopSegment) throws IOException {
+    public Backup typicalBackup(String id, long startSegment, long stopSegment) throws IOException {
         Map<String, byte[]> small = new LinkedHashMap<>();
         small.put("PG_VERSION", "15\n".getBytes(UTF_8));
         small.put("global/pg_control", bytes(8192, 2));

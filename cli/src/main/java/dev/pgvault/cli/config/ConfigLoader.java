@@ -1,5 +1,8 @@
 package dev.pgvault.cli.config;
 
+import dev.pgvault.archiver.expire.ExpireOptions;
+import dev.pgvault.archiver.expire.RetentionDuration;
+import dev.pgvault.archiver.expire.RetentionPolicy;
 import dev.pgvault.storage.codec.Compression;
 import dev.pgvault.storage.s3.S3Settings;
 import java.io.IOException;
@@ -9,7 +12,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /** Finds, parses and validates pgvault.yaml. */
 public final class ConfigLoader {
@@ -61,8 +67,9 @@ public final class ConfigLoader {
         int processMax = top.integer("process-max", Runtime.getRuntime().availableProcessors(), 1, 256);
         YamlSection haSection = top.section("ha");
         HaConfig ha = top.has("ha") ? HaConfigs.parse(haSection, pg) : null;
+        RetentionSettings retention = retention(top.section("retention"));
         top.finish();
-        return new PgvaultConfig(file, stanza, pg, repo, processMax, ha);
+        return new PgvaultConfig(file, stanza, pg, repo, processMax, ha, retention);
     }
 
     /** Letters, digits, '_', '.', '-'; starting with a letter or digit; at most 64. No regex: start-up. */
@@ -120,6 +127,25 @@ public final class ConfigLoader {
         Path cipherPassFile = s.path("cipher-pass-file", null);
         s.finish();
         return new RepoSettings(type, path, s3, compress, level, cipherPassFile);
+    }
+
+    private static RetentionSettings retention(YamlSection s) throws ConfigException {
+        OptionalInt full = s.string("full", null) == null ? OptionalInt.empty()
+                : OptionalInt.of(s.integer("full", 0, 1, 100_000));
+        Optional<Duration> window = s.string("window", null) == null ? Optional.empty() : Optional.of(duration(s, "window"));
+        Duration garbageAge = s.string("garbage-age", null) == null ? ExpireOptions.DEFAULT_GARBAGE_AGE
+                : duration(s, "garbage-age");
+        s.finish();
+        return new RetentionSettings(new RetentionPolicy(full, window), garbageAge);
+    }
+
+    private static Duration duration(YamlSection s, String key) throws ConfigException {
+        String text = s.string(key, null);
+        try {
+            return RetentionDuration.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw s.error(key, e.getMessage());
+        }
     }
 
     /** The codec's own table of valid levels, so a level accepted here always works there. */

@@ -156,4 +156,27 @@ class ConfigLoaderTest {
         assertEquals(Path.of("/x/env.yaml"), ConfigLoader.locate(null, Map.of("PGVAULT_CONFIG", "/x/env.yaml")));
         assertEquals(Path.of("/etc/pgvault/pgvault.yaml"), ConfigLoader.locate(null, Map.of()));
     }
+
+    @Test
+    void retentionRulesLoadAndBadValuesNameTheirKey() throws Exception {
+        String base = "stanza: main\nrepo:\n  path: /r\n";
+        PgvaultConfig none = ConfigLoader.load(write(base));
+        assertFalse(none.retention().policy().isSet());
+        assertEquals(java.time.Duration.ofHours(6), none.retention().garbageAge());
+        PgvaultConfig c = ConfigLoader.load(write(base + "retention:\n  full: 2\n  window: 14d\n  garbage-age: 12h\n"));
+        assertEquals("full=2, window=14d", c.retention().policy().describe());
+        assertEquals(java.time.Duration.ofHours(12), c.retention().garbageAge());
+        assertEquals("window=3w", ConfigLoader.load(write(base + "retention:\n  window: 3w\n")).retention().policy()
+                .describe().replace("21d", "3w"));
+
+        String f = dir.resolve("pgvault.yaml").toString();
+        assertEquals("out of range 1..100000 (0): 'retention.full' in " + f, errorOf(base + "retention:\n  full: 0\n"));
+        assertEquals("out of range 1..100000 (-2): 'retention.full' in " + f, errorOf(base + "retention:\n  full: -2\n"));
+        assertEquals("not a whole number ('two'): 'retention.full' in " + f, errorOf(base + "retention:\n  full: two\n"));
+        assertEquals("'3x' is not a duration (a whole number and a unit: s, m, h, d or w, as in 14d): 'retention.window' in "
+                + f, errorOf(base + "retention:\n  window: 3x\n"));
+        assertEquals("'0h' is zero: a duration must be positive: 'retention.garbage-age' in " + f,
+                errorOf(base + "retention:\n  garbage-age: 0h\n"));
+        assertEquals("unknown key: 'retention.keep' in " + f, errorOf(base + "retention:\n  keep: 2\n"));
+    }
 }
