@@ -97,7 +97,7 @@ final class BackupCommand implements Callable<Integer> {
                 if (expire) {
                     try {
                         ExpireRun.print(ExpireRun.run(repo, layout, new ExpireOptions(config.retention().policy(),
-                                config.retention().garbageAge(), false, options.clock()), Set.of()), System.out);
+                                config.retention().garbageAge(), false, options.clock()), Set.of(), top.verbose), System.out);
                     } catch (Exception | Error e) {
                         System.out.flush();
                         System.err.println("pgvault: backup " + result.manifest().id()

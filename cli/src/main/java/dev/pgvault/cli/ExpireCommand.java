@@ -60,7 +60,7 @@ final class ExpireCommand implements Callable<Integer> {
         ExpireReport report;
         try (EncodedStore repo = Repositories.openEncoded(config.repo());
                 ExpireRun.Guard guard = ExpireRun.guard(repo, layout)) {
-            report = ExpireRun.run(repo, layout, expire, guard.running());
+            report = ExpireRun.run(repo, layout, expire, guard.running(), top.verbose);
         }
         if (output == Output.json) {
             ExpireReportJson.write(config.stanza(), report, System.out);

@@ -71,9 +71,10 @@ final class ExpireRun {
     }
 
     /** Runs an expire whose caller holds the stanza's lock, or leaves {@code running} alone. */
-    static ExpireReport run(EncodedStore repo, RepositoryLayout layout, ExpireOptions options, Set<String> running)
-            throws IOException {
-        return new Expire(repo, layout, options).run(running);
+    static ExpireReport run(EncodedStore repo, RepositoryLayout layout, ExpireOptions options, Set<String> running,
+            boolean verbose) throws IOException {
+        return new Expire(repo, layout, options, verbose ? line -> System.err.println("pgvault: expire: " + line)
+                : line -> { }).run(running);
     }
 
     /** One line per backup removed with its reason, the WAL per timeline, the garbage, then a summary. */

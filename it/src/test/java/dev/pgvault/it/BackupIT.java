@@ -255,7 +255,7 @@ class BackupIT {
         }
     }
 
-    private static void setArchiveCommand(PgCluster pg, String command) throws Exception {
+    static void setArchiveCommand(PgCluster pg, String command) throws Exception {
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {
             st.execute("ALTER SYSTEM SET archive_command = '" + command.replace("'", "''") + "'");
             st.execute("SELECT pg_reload_conf()");
@@ -275,13 +275,13 @@ class BackupIT {
         return files;
     }
 
-    private static List<String> keys(PgvaultDist dist, OsUser user, Path config, String prefix) {
+    static List<String> keys(PgvaultDist dist, OsUser user, Path config, String prefix) {
         return dist.run(user, config, "repo-ls", prefix).ok().stdout().lines()
                 .map(l -> l.strip().split("\\s+", 2)[1]).toList();
     }
 
     /** Waits until a backup other than {@code known} has objects in the repository; returns its id. */
-    private static String awaitObjects(PgvaultDist dist, OsUser user, Path config, Set<String> known, Process running)
+    static String awaitObjects(PgvaultDist dist, OsUser user, Path config, Set<String> known, Process running)
             throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
@@ -297,7 +297,7 @@ class BackupIT {
         throw new AssertionError("no objects of a new backup appeared in 60 s");
     }
 
-    private static Process start(OsUser user, PgvaultDist dist, Path config, String... args) throws Exception {
+    static Process start(OsUser user, PgvaultDist dist, Path config, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(dist.launcher().toString(), "--config", config.toString()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(user.wrap(cmd)).redirectErrorStream(true)
@@ -305,7 +305,7 @@ class BackupIT {
     }
 
     /** SIGKILL to the JVM itself, not only to runuser in front of it. */
-    private static void killHard(Process p) throws Exception {
+    static void killHard(Process p) throws Exception {
         List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
         all.add(p.toHandle());
         all.forEach(ProcessHandle::destroyForcibly);

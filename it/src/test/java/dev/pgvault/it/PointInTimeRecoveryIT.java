@@ -176,11 +176,11 @@ class PointInTimeRecoveryIT {
         }
     }
 
-    private static void insert(Statement st, int from, int to) throws Exception {
+    static void insert(Statement st, int from, int to) throws Exception {
         st.execute("INSERT INTO story (id) SELECT g FROM generate_series(" + from + ", " + to + ") g");
     }
 
-    private static String value(Statement st, String sql) throws Exception {
+    static String value(Statement st, String sql) throws Exception {
         try (ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
@@ -188,7 +188,7 @@ class PointInTimeRecoveryIT {
     }
 
     /** Restores with {@code targetArgs}, starts the copy, and checks it holds exactly rows 1..expected. */
-    private static void assertRestore(PgvaultDist dist, OsUser user, Path config, int expected, String... targetArgs)
+    static void assertRestore(PgvaultDist dist, OsUser user, Path config, int expected, String... targetArgs)
             throws Exception {
         Path base = user.newDirectory("pgvault-restored");
         Path dir = base.resolve("data");

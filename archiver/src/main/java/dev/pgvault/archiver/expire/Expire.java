@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -48,14 +49,24 @@ import java.util.stream.Stream;
  * kept backup, so none of the WAL expire removes is its own.
  */
 public final class Expire {
+    /** Keys removed per request and per progress line: small enough that a kill lands between many steps. */
+    static final int CHUNK = 256;
+
     private final EncodedStore repo;
     private final RepositoryLayout layout;
     private final ExpireOptions options;
+    private final Consumer<String> progress;
 
-    public Expire(EncodedStore repo, RepositoryLayout layout, ExpireOptions options) {
+    /** {@code progress} hears one line before each removal step (for --verbose). */
+    public Expire(EncodedStore repo, RepositoryLayout layout, ExpireOptions options, Consumer<String> progress) {
         this.repo = repo;
         this.layout = layout;
         this.options = options;
+        this.progress = progress;
+    }
+
+    public Expire(EncodedStore repo, RepositoryLayout layout, ExpireOptions options) {
+        this(repo, layout, options, line -> { });
     }
 
     public ExpireReport run() throws IOException {
@@ -107,9 +118,9 @@ public final class Expire {
             for (ExpireReport.ExpiredBackup e : expired) {
                 removeBackup(dirs.get(e.verdict().backup().id()));
             }
-            repo.blobs().deleteAll(wal.stream().map(BlobInfo::key).toList());
+            remove("WAL", wal.stream().map(BlobInfo::key).toList());
             for (ExpireReport.Garbage g : garbage) {
-                repo.blobs().deleteAll(dirs.get(g.id()).objects().stream().map(BlobInfo::key).toList());
+                remove("incomplete backup " + g.id(), dirs.get(g.id()).objects().stream().map(BlobInfo::key).toList());
             }
         }
         return new ExpireReport(options.policy(), options.dryRun(), verdicts, expired, walRanges(wal), garbage,
@@ -131,8 +142,18 @@ public final class Expire {
     /** The manifest first: from then on the backup is not listed, and what remains is garbage. */
     private void removeBackup(BackupDirectory d) throws IOException {
         String manifest = layout.manifestKey(d.id());
+        progress.accept("removing backup " + d.id() + ": its manifest");
         repo.blobs().delete(manifest);
-        repo.blobs().deleteAll(d.objects().stream().map(BlobInfo::key).filter(k -> !k.equals(manifest)).toList());
+        remove("backup " + d.id(), d.objects().stream().map(BlobInfo::key).filter(k -> !k.equals(manifest)).toList());
+    }
+
+    private void remove(String what, List<String> keys) throws IOException {
+        for (int from = 0; from < keys.size(); from += CHUNK) {
+            int to = Math.min(keys.size(), from + CHUNK);
+            progress.accept("removing " + what + ": " + (from + 1) + ".." + to + " of " + keys.size()
+                    + (what.equals("WAL") ? " files" : " objects"));
+            repo.blobs().deleteAll(keys.subList(from, to));
+        }
     }
 
     /** When a directory was last written to: its newest object, or its id's start if later. */
