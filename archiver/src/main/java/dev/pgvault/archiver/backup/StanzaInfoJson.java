@@ -3,7 +3,7 @@ package dev.pgvault.archiver.backup;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.pgvault.archiver.expire.RetentionDuration;
+import dev.pgvault.archiver.expire.ExpireReportJson;
 import dev.pgvault.archiver.expire.RetentionPolicy;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -74,14 +74,7 @@ public final class StanzaInfoJson {
                 }
                 g.writeEndObject();
             }
-            g.writeObjectFieldStart("retention");
-            if (retention.full().isPresent()) {
-                g.writeNumberField("full", retention.full().getAsInt());
-            } else {
-                g.writeNullField("full");
-            }
-            g.writeStringField("window", retention.window().map(RetentionDuration::format).orElse(null));
-            g.writeEndObject();
+            ExpireReportJson.writeRetention(g, retention);
             g.writeEndObject();
             g.flush();
         }

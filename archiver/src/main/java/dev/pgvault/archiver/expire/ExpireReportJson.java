@@ -31,14 +31,7 @@ public final class ExpireReportJson {
             g.writeStartObject();
             g.writeStringField("stanza", stanza);
             g.writeBooleanField("dry_run", r.dryRun());
-            g.writeObjectFieldStart("retention");
-            if (r.policy().full().isPresent()) {
-                g.writeNumberField("full", r.policy().full().getAsInt());
-            } else {
-                g.writeNullField("full");
-            }
-            g.writeStringField("window", r.policy().window().map(RetentionDuration::format).orElse(null));
-            g.writeEndObject();
+            writeRetention(g, r.policy());
             g.writeArrayFieldStart("expired");
             for (ExpireReport.ExpiredBackup e : r.expired()) {
                 g.writeStartObject();
@@ -78,6 +71,18 @@ public final class ExpireReportJson {
             g.flush();
         }
         out.write('\n');
+    }
+
+    /** {@code "retention": {"full": n or null, "window": "14d" or null}}, as info writes it too. */
+    public static void writeRetention(JsonGenerator g, RetentionPolicy policy) throws IOException {
+        g.writeObjectFieldStart("retention");
+        if (policy.full().isPresent()) {
+            g.writeNumberField("full", policy.full().getAsInt());
+        } else {
+            g.writeNullField("full");
+        }
+        g.writeStringField("window", policy.window().map(RetentionDuration::format).orElse(null));
+        g.writeEndObject();
     }
 
     private static void garbage(JsonGenerator g, String field, java.util.List<ExpireReport.Garbage> list)
