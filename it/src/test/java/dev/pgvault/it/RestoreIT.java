@@ -108,8 +108,8 @@ class RestoreIT {
                 Proc early = dist.run(pgUser, config, "restore", "--pgdata", base.resolve("early").toString(),
                         "--target-time", "2026-11-26 03:00:00+00");
                 assertEquals(1, early.exitCode(), early.stderr());
-                assertTrue(early.stderr().contains("the earliest backup, 20261126-031500F, finished at 2026-11-26 03:16:00+00"),
-                        early.stderr());
+                assertTrue(early.stderr().contains("the earliest moment a restore can reach is 2026-11-26 03:16:00+00, the end"
+                        + " of the oldest backup, 20261126-031500F"), early.stderr());
                 assertFalse(Files.exists(base.resolve("early")));
             } finally {
                 PgvaultDist.deleteTree(base);
