@@ -105,6 +105,14 @@ final class Failures {
 
     private static String message(Throwable e, ExitCode code) {
         String m = e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() == null && f.getFile() != null) {
+            // The JDK's message is the bare path: say what happened to it.
+            String what = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                    : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                    : e instanceof java.nio.file.NotDirectoryException ? "not a directory" : "file system error";
+            m = what + ": " + f.getFile() + (f.getOtherFile() == null ? "" : " (and " + f.getOtherFile() + ")");
+        }
         if (m == null || m.isBlank()) {
             m = e.getClass().getSimpleName();
         }
