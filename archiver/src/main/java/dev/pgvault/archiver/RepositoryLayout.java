@@ -2,6 +2,10 @@ package dev.pgvault.archiver;
 
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * Where a stanza's objects live in the repository:
@@ -18,6 +22,20 @@ import dev.pgvault.archiver.wal.WalFileName;
  * carry no extension and a lookup is one request.
  */
 public record RepositoryLayout(String stanza) {
+
+    /**
+     * Eight hex digits naming a repository (its description, such as "fs:/var/lib/pgvault") in
+     * local file names: the backup lock, the async spool. Two repositories holding the same stanza
+     * name do not share them.
+     */
+    public static String repositoryTag(String repositoryDescription) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(repositoryDescription.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     public String clusterKey() {
         return stanza + "/cluster.json";

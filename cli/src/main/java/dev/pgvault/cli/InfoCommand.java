@@ -1,6 +1,8 @@
 package dev.pgvault.cli;
 
 import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.async.ArchiverState;
+import dev.pgvault.archiver.async.Spool;
 import dev.pgvault.archiver.backup.StanzaInfo;
 import dev.pgvault.archiver.backup.StanzaInfoJson;
 import dev.pgvault.cli.config.PgvaultConfig;
@@ -28,13 +30,17 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PgvaultConfig config = top.loadConfig();
         StanzaInfo info;
+        ArchiverState archiver = ArchiverState.OFF;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             info = StanzaInfo.read(repo, new RepositoryLayout(config.stanza()));
+            if (config.archive().async()) {
+                archiver = ArchiverState.read(Spool.of(config.archive().spool(), config.stanza(), repo.describe()));
+            }
         }
         if (output == Output.json) {
-            StanzaInfoJson.write(info, config.retention().policy(), System.out);
+            StanzaInfoJson.write(info, config.retention().policy(), archiver, System.out);
         } else {
-            System.out.print(InfoTable.render(info, config.retention().policy()));
+            System.out.print(InfoTable.render(info, config.retention().policy(), archiver));
         }
         System.out.flush();
         return ExitCode.OK.code;

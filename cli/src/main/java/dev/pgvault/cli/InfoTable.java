@@ -2,6 +2,7 @@ package dev.pgvault.cli;
 
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.StanzaInfo;
+import dev.pgvault.archiver.async.ArchiverState;
 import dev.pgvault.archiver.expire.RetentionPolicy;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -17,6 +18,10 @@ final class InfoTable {
     private InfoTable() {}
 
     static String render(StanzaInfo info, RetentionPolicy retention) {
+        return render(info, retention, ArchiverState.OFF);
+    }
+
+    static String render(StanzaInfo info, RetentionPolicy retention, ArchiverState archiver) {
         StringBuilder out = new StringBuilder();
         out.append("stanza: ").append(info.stanza()).append('\n');
         out.append("  repository: ").append(info.repository()).append('\n');
@@ -38,6 +43,9 @@ final class InfoTable {
             }
             table(rows, out);
         }
+        out.append("archiver: ").append(archiver.async() ? "async, spool " + archiver.spool() + (archiver.running()
+                ? ", running" : ", not running now") + archiver.status().map(s -> "; last status " + s).orElse("")
+                : "synchronous (one push per archive_command call)").append('\n');
         out.append("retention: ").append(retention.isSet() ? retention.describe() : "none set (backups are kept until"
                 + " removed; see retention in the configuration)").append('\n');
         out.append('\n');

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
         versionProvider = PgvaultCommand.VersionProvider.class,
         description = "PostgreSQL backup, point-in-time recovery and high availability.",
         subcommands = {InitCommand.class, CheckCommand.class, ArchivePushCommand.class, ArchiveGetCommand.class,
+                ArchiveAsyncCommand.class,
                 BackupCommand.class, ExpireCommand.class, KeepCommand.class, InfoCommand.class, RestoreCommand.class, ReplicaCommand.class, HaCommand.class, VerifyCommand.class,
                 DemoCommand.class, RepoLsCommand.class, RepoGetCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 not found, 2 bad arguments, 3 configuration, 4 repository,",

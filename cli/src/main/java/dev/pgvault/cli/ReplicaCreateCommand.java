@@ -10,6 +10,7 @@ import dev.pgvault.restore.replica.ConnInfo;
 import dev.pgvault.restore.replica.JdbcPrimary;
 import dev.pgvault.restore.replica.PgCtl;
 import dev.pgvault.restore.replica.ReplicaBootstrap;
+import dev.pgvault.restore.replica.ServerControl;
 import dev.pgvault.restore.replica.ReplicaRequest;
 import dev.pgvault.restore.replica.ReplicaResult;
 import dev.pgvault.storage.codec.EncodedStore;
@@ -83,7 +84,15 @@ final class ReplicaCreateCommand implements Callable<Integer> {
         ReplicaResult r;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC());
-            r = new ReplicaBootstrap(restore, JdbcPrimary::connect, new PgCtl(config.pg().bin())).create(request);
+            PgCtl pgCtl = new PgCtl(config.pg().bin());
+            ServerControl start = (dir, log, timeout) -> {
+                AsyncArchiving.warmForRecovery(config, repo, dir);
+                pgCtl.start(dir, log, timeout);
+            };
+            r = new ReplicaBootstrap(restore, JdbcPrimary::connect, start).create(request);
+            if (request.startTimeout() == null) {
+                AsyncArchiving.warmForRecovery(config, repo, r.restore().pgdata()); // for the start to come
+            }
         }
         report(r, config, System.out, System.err);
         return ExitCode.OK.code;

@@ -79,6 +79,7 @@ final class RestoreCommand implements Callable<Integer> {
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC());
             r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand));
+            AsyncArchiving.warmForRecovery(config, repo, r.pgdata());
         }
         report(r, options, config, System.out, System.err);
         return ExitCode.OK.code;

@@ -4,6 +4,7 @@ import dev.pgvault.archiver.ClusterIdentity;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.WalArchive;
+import dev.pgvault.archiver.async.Spool;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.cli.config.ConfigException;
 import dev.pgvault.cli.config.PgvaultConfig;
@@ -11,7 +12,9 @@ import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * archive-push and archive-get, shared by the picocli commands and the launcher's fast path
@@ -27,8 +30,16 @@ final class WalCommands {
             throw new UserError(ExitCode.USAGE, "archive-push: " + file + " is not a file");
         }
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
+            Spool spool = config.archive().async() ? asyncSpool(config, repo, err) : null;
+            if (spool != null) {
+                spool.writeWalDir(path.toAbsolutePath().getParent());
+                if (spool.pushed(path)) {
+                    return ExitCode.OK.code; // the resident archiver pushed it, durably
+                }
+            }
+            // Not done yet: pushed here, as the synchronous path does; never a weaker promise.
             WalArchive archive = archive(config, repo);
-            if (archive.push(path) == WalArchive.PushOutcome.ALREADY_STORED) {
+            if (archive.push(path) == WalArchive.PushOutcome.ALREADY_STORED && spool == null) {
                 err.println("pgvault: warning: " + path.getFileName()
                         + " is already archived with the same content; nothing to do");
             }
@@ -39,6 +50,13 @@ final class WalCommands {
     static int get(PgvaultConfig config, String name, String dest, PrintStream err) throws IOException, ConfigException {
         WalFileName wal = WalFileName.parse(name);
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
+            Spool spool = config.archive().async() ? asyncSpool(config, repo, err) : null;
+            if (spool != null) {
+                spool.writeRequested(name);
+                if (takeFromSpool(spool, name, Path.of(dest))) {
+                    return ExitCode.OK.code;
+                }
+            }
             if (!archive(config, repo).get(wal, Path.of(dest))) {
                 // PostgreSQL asks for files that do not exist as a normal part of recovery.
                 err.println("pgvault: " + name + " is not in the archive");
@@ -46,6 +64,40 @@ final class WalCommands {
             }
         }
         return ExitCode.OK.code;
+    }
+
+    /**
+     * The spool with the resident archiver running, or null (with a warning) when the spool cannot
+     * be used: the call then does its work itself, as without async.
+     */
+    private static Spool asyncSpool(PgvaultConfig config, EncodedStore repo, PrintStream err) {
+        try {
+            return AsyncArchiving.prepare(config, repo);
+        } catch (IOException | RuntimeException e) {
+            err.println("pgvault: warning: archive.async: the spool cannot be used (" + Failures.unwrap(e).getMessage()
+                    + "); working synchronously");
+            return null;
+        }
+    }
+
+    /** A file the resident archiver fetched ahead, moved to {@code dest} through a temporary name. */
+    private static boolean takeFromSpool(Spool spool, String name, Path dest) throws IOException {
+        Path spooled = spool.getDir().resolve(name);
+        if (!Files.isRegularFile(spooled)) {
+            return false;
+        }
+        Path temp = dest.resolveSibling(dest.getFileName() + ".pgvault-tmp");
+        try {
+            Files.copy(spooled, temp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchFileException e) {
+            Files.deleteIfExists(temp); // removed meanwhile (recovery passed it): fetched below
+            return false;
+        }
+        if (!name.endsWith(".history")) { // history files are asked for again and again
+            Files.deleteIfExists(spooled);
+        }
+        return true;
     }
 
     private static WalArchive archive(PgvaultConfig config, EncodedStore repo) throws IOException {

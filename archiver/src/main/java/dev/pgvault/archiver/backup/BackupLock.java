@@ -1,5 +1,6 @@
 package dev.pgvault.archiver.backup;
 
+import dev.pgvault.archiver.RepositoryLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,9 +14,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -41,7 +39,7 @@ public final class BackupLock implements AutoCloseable {
      * two repositories holding the same stanza name do not block each other.
      */
     public static Path lockFile(Path dir, String stanza, String repository) {
-        return dir.resolve("pgvault-backup-" + stanza + "-" + shortHash(repository) + ".lock");
+        return dir.resolve("pgvault-backup-" + stanza + "-" + RepositoryLayout.repositoryTag(repository) + ".lock");
     }
 
     /** Takes the lock or throws {@link BackupLockedException} naming it and its holder. */
@@ -139,15 +137,6 @@ public final class BackupLock implements AutoCloseable {
             return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private static String shortHash(String s) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

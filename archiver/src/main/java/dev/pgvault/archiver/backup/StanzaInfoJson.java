@@ -3,6 +3,7 @@ package dev.pgvault.archiver.backup;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.pgvault.archiver.async.ArchiverState;
 import dev.pgvault.archiver.expire.ExpireReportJson;
 import dev.pgvault.archiver.expire.RetentionPolicy;
 import java.io.IOException;
@@ -17,7 +18,9 @@ import java.util.Optional;
  *               "timeline", "size_bytes", "stored_bytes", "keep"}, ...],  oldest first; keep: pinned
  *  "archive": {"min": segment or null, "max": segment or null},
  *  "recoverable": null, or {"earliest": {"backup", "time", "lsn"}, "latest": null or {"wal", "lsn"}},
- *  "retention": {"full": n or null, "window": "14d" or null}}              the rules in force
+ *  "retention": {"full": n or null, "window": "14d" or null},             the rules in force
+ *  "archiver": {"async", "spool", "running", "status": {"queued", "in_flight", "last_pushed",
+ *               "last_pushed_at", "last_failure", "last_failure_at", ...} or null}}   this host's
  * </pre>
  * Times are ISO-8601 in UTC; LSNs are PostgreSQL's text form.
  */
@@ -28,6 +31,12 @@ public final class StanzaInfoJson {
 
     /** {@code retention}: the rules in force (the configuration's), shown as they are. */
     public static void write(StanzaInfo info, RetentionPolicy retention, OutputStream out) throws IOException {
+        write(info, retention, ArchiverState.OFF, out);
+    }
+
+    /** {@code archiver}: the resident archiver of this host, shown under "archiver". */
+    public static void write(StanzaInfo info, RetentionPolicy retention, ArchiverState archiver, OutputStream out)
+            throws IOException {
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             g.useDefaultPrettyPrinter();
@@ -75,6 +84,7 @@ public final class StanzaInfoJson {
                 g.writeEndObject();
             }
             ExpireReportJson.writeRetention(g, retention);
+            archiver.writeJson(g);
             g.writeEndObject();
             g.flush();
         }

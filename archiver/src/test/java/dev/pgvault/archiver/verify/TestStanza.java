@@ -91,7 +91,7 @@ public final class TestStanza implements AutoCloseable {
     }
 
     /** What PostgreSQL would archive as segment {@code n} of timeline {@code tli} of {@code cluster}, roughly. */
-    static byte[] segmentBytes(ClusterIdentity cluster, int tli, long n) {
+    public static byte[] segmentBytes(ClusterIdentity cluster, int tli, long n) {
         byte[] b = new byte[cluster.walSegmentSize()];
         byte[] h = new WalSegmentHeader(0xD110, tli, n * cluster.walSegmentSize(), cluster.systemIdentifier(),
                 cluster.walSegmentSize(), 8192).encode();

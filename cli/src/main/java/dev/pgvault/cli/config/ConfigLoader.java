@@ -68,8 +68,9 @@ public final class ConfigLoader {
         YamlSection haSection = top.section("ha");
         HaConfig ha = top.has("ha") ? HaConfigs.parse(haSection, pg) : null;
         RetentionSettings retention = retention(top.section("retention"));
+        ArchiveSettings archive = archive(top.section("archive"));
         top.finish();
-        return new PgvaultConfig(file, stanza, pg, repo, processMax, ha, retention);
+        return new PgvaultConfig(file, stanza, pg, repo, processMax, ha, retention, archive);
     }
 
     /** Letters, digits, '_', '.', '-'; starting with a letter or digit; at most 64. No regex: start-up. */
@@ -127,6 +128,15 @@ public final class ConfigLoader {
         Path cipherPassFile = s.path("cipher-pass-file", null);
         s.finish();
         return new RepoSettings(type, path, s3, compress, level, cipherPassFile);
+    }
+
+    private static ArchiveSettings archive(YamlSection s) throws ConfigException {
+        ArchiveSettings d = ArchiveSettings.SYNCHRONOUS;
+        ArchiveSettings a = new ArchiveSettings(s.bool("async", d.async()), s.path("spool", d.spool()),
+                s.integer("push-max", d.pushMax(), 1, 64), s.integer("get-ahead", d.getAhead(), 1, 1024),
+                Duration.ofSeconds(s.integer("idle-exit", (int) d.idleExit().toSeconds(), 1, 86_400)));
+        s.finish();
+        return a;
     }
 
     private static RetentionSettings retention(YamlSection s) throws ConfigException {

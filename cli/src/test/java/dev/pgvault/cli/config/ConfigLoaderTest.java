@@ -179,4 +179,24 @@ class ConfigLoaderTest {
                 errorOf(base + "retention:\n  garbage-age: 0h\n"));
         assertEquals("unknown key: 'retention.keep' in " + f, errorOf(base + "retention:\n  keep: 2\n"));
     }
+
+    @Test
+    void archiveSettingsLoadWithDefaultsAndBadValuesNameTheirKey() throws Exception {
+        String base = "stanza: main\nrepo:\n  path: /r\n";
+        ArchiveSettings off = ConfigLoader.load(write(base)).archive();
+        assertFalse(off.async());
+        assertEquals(Path.of("/var/spool/pgvault"), off.spool());
+        assertEquals(4, off.pushMax());
+        assertEquals(16, off.getAhead());
+        assertEquals(java.time.Duration.ofSeconds(60), off.idleExit());
+        ArchiveSettings on = ConfigLoader.load(write(base + "archive:\n  async: true\n  spool: /s\n  push-max: 8\n"
+                + "  get-ahead: 32\n  idle-exit: 120\n")).archive();
+        assertEquals(new ArchiveSettings(true, Path.of("/s"), 8, 32, java.time.Duration.ofSeconds(120)), on);
+        String f = dir.resolve("pgvault.yaml").toString();
+        assertEquals("expected true or false ('yes please'): 'archive.async' in " + f,
+                errorOf(base + "archive:\n  async: yes please\n"));
+        assertEquals("expected an absolute path ('spool'): 'archive.spool' in " + f, errorOf(base + "archive:\n  spool: spool\n"));
+        assertEquals("out of range 1..64 (0): 'archive.push-max' in " + f, errorOf(base + "archive:\n  push-max: 0\n"));
+        assertEquals("unknown key: 'archive.queue-max' in " + f, errorOf(base + "archive:\n  queue-max: 10\n"));
+    }
 }

@@ -1,0 +1,210 @@
+package dev.pgvault.archiver.async;
+
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.wal.WalFileName;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The spool of one stanza and repository on this host: where the resident archiver records
+ * what it has done, so that a call whose work is done is answered without the repository (by
+ * the launcher script, without a JVM). Its layout is the protocol between the two:
+ * <pre>
+ * &lt;spool&gt;/&lt;stanza&gt;-&lt;hash of the repository&gt;/
+ *     daemon.lock, daemon.pid, daemon.log, status.json   the resident archiver
+ *     wal-dir                    the pg_wal directory it pushes from (absolute)
+ *     push/&lt;name&gt;              a push done: a hard link to the very file pushed ...
+ *     push/&lt;name&gt;.mtime        ... and an empty file with its modification time: the launcher
+ *                                compares both with shell tests alone (-ef, -nt, -ot)
+ *     push/&lt;name&gt;.stamp        instead of both where pg_wal is on another filesystem: the
+ *                                file's {@link SegmentStamp}, which the launcher compares by stat
+ *     push/&lt;name&gt;.error        the last failure pushing it, one line
+ *     get/&lt;name&gt;               a file fetched ahead, verified, renamed into place when complete
+ *     get/&lt;name&gt;.pending       being fetched: a call waits for it while the archiver runs
+ *     get/&lt;name&gt;.missing       the repository had no such file when last asked
+ *     get/requested              the last name recovery asked for: where to fetch ahead from
+ * </pre>
+ * Files are written through a temporary name and renamed, so a reader never sees half of one.
+ * The directory is the PostgreSQL user's alone (0700).
+ */
+public final class Spool {
+    private final Path dir;
+
+    private Spool(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The spool of {@code stanza} in the repository described as {@code repository}, under {@code root}. */
+    public static Spool of(Path root, String stanza, String repository) {
+        return new Spool(root.resolve(stanza + "-" + RepositoryLayout.repositoryTag(repository)));
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path pushDir() {
+        return dir.resolve("push");
+    }
+
+    public Path getDir() {
+        return dir.resolve("get");
+    }
+
+    Path lockFile() {
+        return dir.resolve("daemon.lock");
+    }
+
+    public Path pidFile() {
+        return dir.resolve("daemon.pid");
+    }
+
+    public Path logFile() {
+        return dir.resolve("daemon.log");
+    }
+
+    public Path statusFile() {
+        return dir.resolve("status.json");
+    }
+
+    /** Creates the directories, readable by this user only; recreates them if removed meanwhile. */
+    public Spool create() throws IOException {
+        for (Path d : List.of(dir.getParent(), dir, pushDir(), getDir())) {
+            if (!Files.isDirectory(d)) {
+                try {
+                    Files.createDirectories(d);
+                    if (!d.equals(dir.getParent())) {
+                        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+                    }
+                } catch (FileAlreadyExistsException e) {
+                    throw new IOException("archive spool " + d + " is in the way: not a directory");
+                }
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Records that {@code segment} was pushed, durable in the repository, while it was stamped
+     * {@code stamp}. The hard link is written last: it is what makes the record.
+     */
+    public void recordPushed(Path segment, SegmentStamp stamp) throws IOException {
+        String name = segment.getFileName().toString();
+        Path link = pushDir().resolve(name);
+        Path mtime = pushDir().resolve(name + ".mtime");
+        Files.deleteIfExists(link);
+        Files.deleteIfExists(pushDir().resolve(name + ".error"));
+        Files.writeString(mtime, "");
+        Files.setLastModifiedTime(mtime, FileTime.from(stamp.mtimeNanos(), TimeUnit.NANOSECONDS));
+        try {
+            Files.createLink(link, segment);
+        } catch (FileSystemException e) {
+            // another filesystem (EXDEV) or no links there: the stamp, which the launcher compares by stat
+            Files.deleteIfExists(mtime);
+            writeAtomically(pushDir().resolve(name + ".stamp"), stamp.text() + "\n");
+            return;
+        }
+        if (!SegmentStamp.of(link).equals(stamp)) {
+            forgetPush(name); // changed since it was stamped: not the file pushed
+        }
+    }
+
+    /** Whether {@code segment} is the very file recorded as pushed (same inode and modification time, or stamp). */
+    public boolean pushed(Path segment) throws IOException {
+        String name = segment.getFileName().toString();
+        SegmentStamp now = SegmentStamp.of(segment);
+        Path link = pushDir().resolve(name);
+        if (Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path mtime = pushDir().resolve(name + ".mtime");
+            return Files.isSameFile(link, segment) && Files.exists(mtime)
+                    && Files.getLastModifiedTime(mtime).to(TimeUnit.NANOSECONDS) == now.mtimeNanos();
+        }
+        return read(pushDir().resolve(name + ".stamp")).map(s -> s.strip().equals(now.text())).orElse(false);
+    }
+
+    /** Drops what records the push of {@code name}: the link first, so no half record is believed. */
+    public void forgetPush(String name) throws IOException {
+        Files.deleteIfExists(pushDir().resolve(name));
+        Files.deleteIfExists(pushDir().resolve(name + ".mtime"));
+        Files.deleteIfExists(pushDir().resolve(name + ".stamp"));
+        Files.deleteIfExists(pushDir().resolve(name + ".error"));
+    }
+
+    public void recordPushError(String name, String message) throws IOException {
+        writeAtomically(pushDir().resolve(name + ".error"), message.replace('\n', ' ') + "\n");
+    }
+
+    public void writeWalDir(Path walDir) throws IOException {
+        String text = walDir.toAbsolutePath().normalize() + "\n";
+        if (!read(dir.resolve("wal-dir")).map(text::equals).orElse(false)) {
+            writeAtomically(dir.resolve("wal-dir"), text);
+        }
+    }
+
+    public Optional<Path> walDir() throws IOException {
+        return read(dir.resolve("wal-dir")).map(s -> Path.of(s.strip()));
+    }
+
+    /** Records the name recovery asked for last (the launcher writes it too). */
+    public void writeRequested(String name) throws IOException {
+        writeAtomically(getDir().resolve("requested"), name + "\n");
+    }
+
+    /** The name recovery asked for last, or empty; a half-written or foreign line counts as none. */
+    public Optional<WalFileName> requested() throws IOException {
+        Optional<String> text = read(getDir().resolve("requested"));
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(WalFileName.parse(text.get().strip()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The names of the files in {@code d}, none if it is gone. */
+    static List<String> names(Path d) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(d)) {
+            s.forEach(p -> out.add(p.getFileName().toString()));
+        } catch (NoSuchFileException e) {
+            return out;
+        }
+        return out;
+    }
+
+    static Optional<String> read(Path file) throws IOException {
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
+                + Thread.currentThread().getId());
+        Files.writeString(temp, text, StandardCharsets.UTF_8);
+        try {
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+    }
+}

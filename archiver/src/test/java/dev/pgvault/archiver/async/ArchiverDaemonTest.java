@@ -1,0 +1,163 @@
+package dev.pgvault.archiver.async;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.archiver.verify.TestStanza;
+import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.storage.codec.CodecSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The resident archiver on a filesystem repository and a pg_wal made by hand. */
+class ArchiverDaemonTest {
+    @TempDir
+    Path dir;
+
+    TestStanza stanza;
+    Spool spool;
+    Path walDir;
+    final List<String> log = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeEach
+    void open() throws IOException {
+        stanza = new TestStanza(Files.createDirectory(dir.resolve("repo")), CodecSpec.DEFAULT);
+        spool = Spool.of(dir.resolve("spool"), "main", stanza.repo.describe()).create();
+        walDir = Files.createDirectories(dir.resolve("pg_wal/archive_status"));
+        walDir = walDir.getParent();
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        stanza.close();
+    }
+
+    private ArchiverDaemon daemon(Duration idleExit) {
+        return new ArchiverDaemon(stanza.repo, stanza.layout, spool, 3, 4, idleExit, Clock.systemUTC(), log::add);
+    }
+
+    private void ready(long n) throws IOException {
+        String name = TestStanza.segment(1, n);
+        Files.write(walDir.resolve(name), TestStanza.segmentBytes(stanza.cluster, 1, n));
+        Files.writeString(walDir.resolve("archive_status/" + name + ".ready"), "");
+    }
+
+    private static CompletableFuture<Boolean> start(ArchiverDaemon daemon) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return daemon.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** The launcher's own test of a record, in the same shell: the same inode and modification time. */
+    private static boolean launcherAccepts(Path segment, Path record) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", "[ \"$1\" -ef \"$2\" ] && [ ! \"$1\" -nt \"$2.mtime\" ]"
+                + " && [ ! \"$1\" -ot \"$2.mtime\" ]", "sh", segment.toString(), record.toString()).start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        return p.exitValue() == 0;
+    }
+
+    @Test
+    void readySegmentsArePushedAndRecordedWithTheStampTheLauncherCompares() throws Exception {
+        for (long n = 3; n <= 8; n++) {
+            ready(n);
+        }
+        spool.writeWalDir(walDir);
+        CompletableFuture<Boolean> run = start(daemon(Duration.ofSeconds(3)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (long n = 3; n <= 8; n++) {
+            Path rec = spool.pushDir().resolve(TestStanza.segment(1, n));
+            while (!Files.exists(rec) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(Files.exists(rec), "pushed and recorded: " + rec + "; log " + log);
+            Path seg = walDir.resolve(TestStanza.segment(1, n));
+            assertTrue(launcherAccepts(seg, rec), "the launcher's shell test accepts the record of " + seg);
+            assertTrue(spool.pushed(seg));
+            assertTrue(stanza.repo.blobs().stat(stanza.walKey(TestStanza.segment(1, n))).isPresent(),
+                    "durable in the repository before it is recorded");
+        }
+        assertFalse(daemon(Duration.ofSeconds(1)).run(), "a second archiver finds the spool taken");
+        // The same name, another file (different bytes): the record does not vouch for it.
+        Path third = walDir.resolve(TestStanza.segment(1, 3));
+        Path copy = dir.resolve("copy");
+        Files.copy(third, copy);
+        Files.move(copy, third, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertFalse(launcherAccepts(third, spool.pushDir().resolve(TestStanza.segment(1, 3))));
+        assertFalse(spool.pushed(third));
+
+        // PostgreSQL marks them done: the records go, and with nothing ready the archiver exits.
+        for (long n = 3; n <= 8; n++) {
+            String name = TestStanza.segment(1, n);
+            Files.move(walDir.resolve("archive_status/" + name + ".ready"), walDir.resolve("archive_status/" + name + ".done"));
+        }
+        assertTrue(run.get(60, TimeUnit.SECONDS), "the archiver ran, then exited when idle");
+        assertEquals(List.of(), Spool.names(spool.pushDir()));
+        String status = ArchiverDaemon.status(spool).orElseThrow();
+        assertTrue(status.matches(".*\"last_pushed\":\"00000001000000000000000[3-8]\".*") && status.contains("\"queued\":0")
+                && status.contains("\"last_failure\":null"), status);
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("idle for 3 s")), log.toString());
+    }
+
+    @Test
+    void recoveryIsFetchedAheadAndWhatItPassedLeavesTheSpool() throws Exception {
+        stanza.wal(1, 1, 20);
+        spool.writeRequested(TestStanza.segment(1, 5));
+        CompletableFuture<Boolean> run = start(daemon(Duration.ofSeconds(2)));
+        waitFor(spool.getDir().resolve(TestStanza.segment(1, 9)));
+        for (long n = 6; n <= 9; n++) {
+            Path f = spool.getDir().resolve(TestStanza.segment(1, n));
+            assertArrayEquals(TestStanza.segmentBytes(stanza.cluster, 1, n), Files.readAllBytes(f));
+        }
+        assertFalse(Files.exists(spool.getDir().resolve(TestStanza.segment(1, 10))), "no further than get-ahead");
+        spool.writeRequested(TestStanza.segment(1, 8));
+        waitFor(spool.getDir().resolve(TestStanza.segment(1, 12)));
+        Thread.sleep(300);
+        assertFalse(Files.exists(spool.getDir().resolve(TestStanza.segment(1, 6))), "passed: removed");
+        assertFalse(Files.exists(spool.getDir().resolve(TestStanza.segment(1, 7))), "passed: removed");
+        assertTrue(run.get(60, TimeUnit.SECONDS));
+    }
+
+    /** Timeline 2 branched from 1 in segment 7: recovery reads 7 onwards from timeline 2, as PostgreSQL would. */
+    @Test
+    void fetchingAheadFollowsTheNewestTimelinesHistory() throws Exception {
+        stanza.wal(1, 1, 9);
+        stanza.wal(2, 7, 12);
+        stanza.repo.put(stanza.layout.walPrefix() + "00000002.history", dev.pgvault.storage.BlobWriter.of(
+                "1\t0/740000\tno recovery target specified\n".getBytes(StandardCharsets.UTF_8)));
+        spool.writeRequested(TestStanza.segment(1, 5));
+        CompletableFuture<Boolean> run = start(daemon(Duration.ofSeconds(2)));
+        waitFor(spool.getDir().resolve(TestStanza.segment(2, 9)));
+        assertTrue(Files.exists(spool.getDir().resolve(TestStanza.segment(1, 6))));
+        assertTrue(Files.exists(spool.getDir().resolve(TestStanza.segment(2, 7))));
+        assertFalse(Files.exists(spool.getDir().resolve(TestStanza.segment(1, 7))));
+        assertTrue(run.get(60, TimeUnit.SECONDS));
+        assertEquals(WalFileName.parse(TestStanza.segment(1, 5)), spool.requested().orElseThrow());
+    }
+
+    private static void waitFor(Path file) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(file) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.exists(file), file + " never appeared");
+    }
+}

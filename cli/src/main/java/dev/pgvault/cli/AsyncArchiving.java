@@ -1,0 +1,165 @@
+package dev.pgvault.cli;
+
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.async.Spool;
+import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.cli.config.PgvaultConfig;
+import dev.pgvault.storage.codec.EncodedStore;
+import java.io.File;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The call side of asynchronous archiving (archive.async: true): what an archive-push or
+ * archive-get that reaches the JVM does so that the next calls need none. It makes sure the
+ * resident archiver runs (started detached, by the launcher, with its output in the spool's
+ * daemon.log) and leaves the launcher a pointer from this configuration file to the spool:
+ * <pre>
+ * /tmp/pgvault-&lt;$LOGNAME, or the uid&gt;/cfg&lt;absolute path of the configuration&gt;.async
+ *     one line: the spool directory
+ * </pre>
+ * The launcher trusts the pointer only while it is newer than the configuration and the
+ * pointer and the spool belong to the user running it; anything else goes to the JVM. The
+ * resident archiver removes the pointer and exits as soon as its configuration file changes in
+ * any way (even replaced by an older copy).
+ */
+final class AsyncArchiving {
+    private AsyncArchiving() {}
+
+    /** The stanza's spool, created; the pointer for the launcher written; the resident archiver started. */
+    static Spool prepare(PgvaultConfig config, EncodedStore repo) throws IOException {
+        Spool spool = Spool.of(config.archive().spool(), config.stanza(), repo.describe()).create();
+        writePointer(config.source().toAbsolutePath(), spool.dir());
+        ensureRunning(config, spool);
+        return spool;
+    }
+
+    /**
+     * Before recovery starts on a restored {@code pgdata}: tells the resident archiver where it
+     * begins (backup_label's start segment), so that its first segments and history files are in
+     * the spool before PostgreSQL asks for them. Best effort: a failure only costs the first calls
+     * their JVM.
+     */
+    static void warmForRecovery(PgvaultConfig config, EncodedStore repo, Path pgdata) {
+        if (!config.archive().async()) {
+            return;
+        }
+        try {
+            String label = Files.readString(pgdata.resolve("backup_label"), StandardCharsets.UTF_8);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(file ([0-9A-F]{24})\\)").matcher(label);
+            if (!m.find()) {
+                return;
+            }
+            WalFileName start = WalFileName.parse(m.group(1));
+            Spool spool = prepare(config, repo);
+            long segmentSize = new StanzaStore(repo, new RepositoryLayout(config.stanza())).requireIdentity().walSegmentSize();
+            long n = start.segmentNumber(segmentSize);
+            if (n > 0) {
+                spool.writeRequested(WalFileName.segmentName(start.timeline(), n - 1, segmentSize));
+            }
+        } catch (IOException | RuntimeException e) {
+            // the calls fetch it themselves
+        }
+    }
+
+    /** Starts the resident archiver unless one holds the spool's lock; a second one started by a race exits at once. */
+    static void ensureRunning(PgvaultConfig config, Spool spool) throws IOException {
+        String launcher = System.getProperty("pgvault.launcher");
+        if (launcher == null) {
+            return; // run in-process (tests): no launcher to start it with
+        }
+        try (FileChannel ch = FileChannel.open(spool.dir().resolve("daemon.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                return;
+            }
+            if (lock == null) {
+                return; // running
+            }
+            lock.release();
+        }
+        ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "-f", launcher, "--config",
+                config.source().toAbsolutePath().toString(), "archive-async"))
+                .directory(spool.dir().toFile())
+                .redirectInput(new File("/dev/null"))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(spool.logFile().toFile()))
+                .redirectErrorStream(true);
+        pb.environment().remove("PGVAULT_CONFIG");
+        Process p = pb.start();
+        try {
+            p.waitFor(10, TimeUnit.SECONDS); // setsid -f returns once it has forked
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Writes the launcher's pointer for {@code config}, unless one newer than the configuration
+     * already says the same. It is written after the configuration was read, so it is newer than
+     * it; an edit of the configuration makes it older, and the launcher then ignores it.
+     */
+    static void writePointer(Path config, Path spool) throws IOException {
+        Path pointer = pointerFor(config);
+        Path dir = pointer.getParent();
+        Path top = pointerDir();
+        if (!Files.isDirectory(top)) {
+            Files.createDirectories(top);
+            Files.setPosixFilePermissions(top, PosixFilePermissions.fromString("rwx------"));
+        }
+        Object me = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (!me.equals(Files.getAttribute(top, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+            throw new IOException(top + " belongs to another user: no pointer for the launcher");
+        }
+        Files.createDirectories(dir);
+        String text = spool.toAbsolutePath() + "\n";
+        try {
+            if (Files.readString(pointer, StandardCharsets.UTF_8).equals(text)
+                    && Files.getLastModifiedTime(pointer).compareTo(Files.getLastModifiedTime(config)) > 0) {
+                return;
+            }
+        } catch (IOException absent) {
+            // written below
+        }
+        Path temp = dir.resolve("." + pointer.getFileName() + "." + ProcessHandle.current().pid());
+        Files.writeString(temp, text, StandardCharsets.UTF_8);
+        Files.move(temp, pointer, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** "/tmp/pgvault-WHO/cfg/etc/pgvault/pgvault.yaml.async": the launcher builds it with no program run. */
+    static Path pointerFor(Path config) throws IOException {
+        return Path.of(pointerDir() + "/cfg" + config.toAbsolutePath() + ".async");
+    }
+
+    /** Removes the pointer: the launcher then sends every call to the JVM. */
+    static void removePointer(Path config) throws IOException {
+        Files.deleteIfExists(pointerFor(config));
+    }
+
+    /**
+     * "/tmp/pgvault-$LOGNAME", or "/tmp/pgvault-UID" when LOGNAME is unset or odd: the user's
+     * own directory of pointers, named as the launcher names it from the same environment (the
+     * launcher execs this JVM). Its name costs the launcher no fork when LOGNAME is set.
+     */
+    static Path pointerDir() throws IOException {
+        String who = System.getenv("LOGNAME");
+        if (who == null || who.isEmpty() || !who.matches("[A-Za-z0-9._-]+")) {
+            who = String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        }
+        return Path.of("/tmp", "pgvault-" + who);
+    }
+
+}
