@@ -5,6 +5,8 @@
 #
 #   bench/replica.sh [SCALE] [ROUNDS]     (defaults: scale 30, 3 rounds; median reported)
 #   RATE=200 bench/replica.sh             pgbench's rate on the primary during the runs (tps, 2 clients)
+#   ASYNC=1 bench/replica.sh              with archive.async: the standby's restore_command calls are
+#                                         answered from the spool, fetched ahead by the resident archiver
 #
 # Loads pgbench data at SCALE and rewrites pgbench_accounts.filler with random hex (as
 # bench/backup-restore.sh does: the blank filler compresses ~20x and flatters everything), takes
@@ -29,6 +31,7 @@ load_pid=
 cleanup() {
     [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
     for d in standby data; do $as "$pgbin/pg_ctl" -D "$work/$d" -m immediate stop >/dev/null 2>&1 || true; done
+    pkill -f "$work/pgvault.yaml archive-async" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -64,6 +67,10 @@ repo:
   compress-level: 3
 process-max: 2
 YAML
+if [ -n "${ASYNC:-}" ]; then
+    mkdir -p "$work/spool"
+    printf 'archive:\n  async: true\n  spool: %s\n' "$work/spool" >> "$work/pgvault.yaml"
+fi
 [ -n "$as" ] && chown -R postgres "$work"
 $as "$pgbin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w start >/dev/null
 psql() { $as "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtX "$@"; }
@@ -132,4 +139,4 @@ for tool in "${tools[@]}"; do
 done
 tp=$(echo "${t[pgvault]}" | median); tb=$(echo "${t[basebackup]}" | median)
 echo
-echo "ratio pgvault/pg_basebackup: $(awk -v a="$tp" -v b="$tb" 'BEGIN {printf "%.2f", a/b}') (time to a streaming standby; pgbench -R $rate on the primary throughout)"
+echo "ratio pgvault${ASYNC:+ (async)}/pg_basebackup: $(awk -v a="$tp" -v b="$tb" 'BEGIN {printf "%.2f", a/b}') (time to a streaming standby; pgbench -R $rate on the primary throughout)"
