@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -186,8 +192,83 @@ class HaClusterIT {
                 seconds.get(seconds.size() / 2));
     }
 
+    /**
+     * The primary's archiver stopped (SIGSTOP) while it completes segments, as a primary whose
+     * archiving lags; then the primary is lost. Its standbys archive what they received
+     * (archive_mode = always): the archive of its timeline has no hole up to the switch point.
+     */
     @Test
     @Order(4)
+    void aPrimaryLostWithAnArchiveBacklogLeavesNoHoleInTheArchive() throws Exception {
+        HaNode old = cluster.awaitHealthy(Duration.ofSeconds(120));
+        String archiver = old.query("SELECT pid FROM pg_stat_activity WHERE backend_type = 'archiver'");
+        OsUser root = new OsUser("root", false);
+        Proc.run(root, List.of("kill", "-STOP", archiver)).ok();
+        int timeline = Integer.parseInt(old.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"), 16);
+        int last = 0;
+        for (int i = 0; i < 4; i++) {
+            last = insertRows(old, 20);
+            old.query("SELECT pg_switch_wal()");
+        }
+        for (HaNode n : cluster.nodes) {
+            awaitRows(n, last); // every standby received the backlog
+        }
+        long backlog;
+        try (Stream<Path> s = Files.list(old.data.resolve("pg_wal/archive_status"))) {
+            backlog = s.filter(f -> f.toString().endsWith(".ready")).count();
+        }
+        assertTrue(backlog >= 4, "segments the primary never archived: " + backlog);
+        List<HaNode> others = cluster.nodes.stream().filter(n -> n != old).toList();
+        old.killAgentAndPostgres();
+        Proc.run(root, List.of("kill", "-9", archiver)); // stopped, it would not notice its postmaster's death
+        HaNode next = cluster.awaitNewPrimary(others, nextValue++, Duration.ofSeconds(60), "after the loss");
+        old.startAgent();
+        cluster.awaitHealthy(Duration.ofSeconds(120));
+
+        // Every segment of the timeline, from the one it began in to the one holding its last byte.
+        Path wal = cluster.repo.resolve("itha/wal");
+        String history = String.format("%08X.history", timeline + 1);
+        cluster.await(Duration.ofSeconds(60), history + " archived", () -> Files.exists(wal.resolve(history)));
+        Proc content = next.pgvault("repo-get", "itha/wal/" + history); // stored encoded: read through pgvault
+        assertEquals(0, content.exitCode(), content.stderr());
+        long first = switchPoint(content.stdout(), timeline - 1) >>> 24; // 16 MiB segments
+        long end = (switchPoint(content.stdout(), timeline) - 1) >>> 24; // a switch on a boundary ends the segment before
+        String prefix = String.format("%08X", timeline);
+        TreeSet<Long> have = new TreeSet<>();
+        try {
+            cluster.await(Duration.ofSeconds(90), "timeline " + timeline + " archived from segment " + first + " to " + end, () -> {
+                have.clear();
+                try (Stream<Path> all = Files.walk(wal)) {
+                    all.map(f -> f.getFileName().toString()).filter(f -> f.matches(prefix + "[0-9A-F]{16}(\\.partial)?"))
+                            .forEach(f -> have.add(Long.parseLong(f.substring(8, 16), 16) * 256 + Long.parseLong(f.substring(16, 24), 16)));
+                } catch (IOException e) {
+                    return false;
+                }
+                return have.containsAll(LongStream.rangeClosed(first, end).boxed().toList());
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError("segments of timeline " + timeline + " in the archive: " + have, e);
+        }
+        for (HaNode n : cluster.nodes) {
+            if (n != next && n.agentAlive()) {
+                assertEquals("0", n.query("SELECT failed_count FROM pg_stat_archiver"), n.name + " archives without failing");
+            }
+        }
+    }
+
+    /** The LSN at which a timeline history's line for {@code timeline} ends it (0 for none, as timeline 0). */
+    private static long switchPoint(String history, int timeline) {
+        if (timeline < 1) {
+            return 0;
+        }
+        String line = history.lines().filter(l -> l.startsWith(timeline + "\t")).findFirst().orElseThrow(
+                () -> new AssertionError("the history names no switch from timeline " + timeline + ": " + history));
+        String[] lsn = line.split("\t")[1].split("/");
+        return (Long.parseLong(lsn[0], 16) << 32) | Long.parseLong(lsn[1], 16);
+    }
+
+    @Test
+    @Order(5)
     void switchoverBackLosesNoRows() throws Exception {
         HaNode before = cluster.awaitHealthy(Duration.ofSeconds(60));
         int last = insertRows(before, 25);
@@ -207,7 +288,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void manualFailoverPromotesTheNamedReplica() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int last = insertRows(primary, 5);
@@ -231,7 +312,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void archivingFollowsTheNewTimelinesAndARestoreFromTheFirstBackupFollowsThem() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int rows = insertRows(primary, 7);
@@ -281,7 +362,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void reinitReseedsAReplicaFromTheRepository() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         HaNode replica = cluster.nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
@@ -300,7 +381,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void sigtermOnTheLeaderHandsTheKeyOverWithoutWaitingForTheLease() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int last = insertRows(primary, 4);
@@ -325,7 +406,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void aRestartedAgentTakesBackItsOwnLeaseWithoutAFailover() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         String timeline = primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
@@ -339,7 +420,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void oneEtcdMemberDownChangesNothing() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long demotionsBefore = primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count();
@@ -356,7 +437,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void withEtcdGoneTheLeaderStopsWritesBeforeItsLeaseCanExpireAndRecoversAfter() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long lastWrite = 0;
@@ -396,7 +477,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void afterEveryNodeIsLostANewClusterBootstrapsFromTheRepository() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
         Proc check = primary.pgvault("check"); // the last rows' segment switched out and archived

@@ -46,7 +46,9 @@ final class AgentConf {
         // initdb the agent did not run may lack them)
         s.put("wal_log_hints", "on");
         s.put("max_wal_senders", "10");
-        s.put("archive_mode", "on");
+        // always: a standby archives what it received too (the same bytes twice are a success), so
+        // a primary lost with segments it had not archived yet leaves no hole in the archive
+        s.put("archive_mode", "always");
         s.put("archive_command", node.archiveCommand());
         s.put("restore_command", node.restoreCommand());
         s.put("recovery_target_timeline", "latest");
