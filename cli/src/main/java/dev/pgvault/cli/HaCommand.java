@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "ha", description = "High availability on etcd: the per-node agent and cluster operations.",
-        subcommands = {HaRunCommand.class, HaListCommand.class, HaSwitchoverCommand.class, HaFailoverCommand.class,
+        subcommands = {HaRunCommand.class, HaFenceCommand.class, HaListCommand.class, HaSwitchoverCommand.class, HaFailoverCommand.class,
                 HaReinitCommand.class, CommandLine.HelpCommand.class})
 final class HaCommand implements Runnable {
 

@@ -9,6 +9,10 @@ import dev.pgvault.ha.agent.HaAgent;
 import dev.pgvault.ha.agent.SteadyClock;
 import dev.pgvault.ha.api.HaApi;
 import dev.pgvault.ha.dcs.EtcdDcs;
+import dev.pgvault.ha.fence.AgentFence;
+import dev.pgvault.ha.fence.FenceFiles;
+import dev.pgvault.ha.fence.FenceHeartbeat;
+import dev.pgvault.ha.fence.FenceMode;
 import dev.pgvault.ha.pg.PgNodeSettings;
 import dev.pgvault.ha.pg.PostgresNode;
 import dev.pgvault.restore.RecoveryConfig;
@@ -42,26 +46,21 @@ final class HaRunCommand implements Callable<Integer> {
         }
         PgvaultConfig config = ha.top.loadConfig();
         HaSettings settings = HaSupport.settings(config, true);
-        if (config.pg().data() == null) {
-            throw new ConfigException("ha run needs 'pg.data' (the data directory the agent manages) in " + config.source());
-        }
-        Path configFile = config.source().toAbsolutePath();
         Path launcher = Launcher.path();
-        PgNodeSettings node = new PgNodeSettings(config.pg().data(),
-                config.pg().bin() == null ? Path.of("/usr/lib/postgresql/15/bin") : config.pg().bin(),
-                settings.name(), config.pg().host(), config.pg().port(), null, config.pg().target(),
-                config.pg().parameters(), RecoveryConfig.archiveCommand(launcher, configFile),
-                RecoveryConfig.restoreCommand(launcher, configFile),
-                config.pg().data().resolveSibling(config.pg().data().getFileName() + ".log"), List.of());
+        PgNodeSettings node = nodeSettings(config, settings.name());
         HaRepository repository = new HaRepository(config, () -> openRepository(config), launcher);
         Clock clock = Clock.systemUTC();
         PrintStream out = System.out;
         String who = settings.name();
         CountDownLatch finished = new CountDownLatch(1);
         try (EtcdDcs dcs = HaSupport.connect(settings, settings.requestTimeout())) {
+            java.util.function.Consumer<String> log =
+                    line -> out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + who + " " + line);
+            FenceMode mode = config.ha().watchdog();
+            AgentFence fence = mode == FenceMode.OFF ? AgentFence.NONE
+                    : new FenceHeartbeat(FenceFiles.beside(node.dataDirectory()), () -> FenceProcess.start(config, log), log);
             HaAgent agent = new HaAgent(settings, dcs, new PostgresNode(node, clock), repository, clock,
-                    new SteadyClock(),
-                    line -> out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + who + " " + line));
+                    new SteadyClock(), log, fence, mode == FenceMode.REQUIRED);
             try (HaApi api = new HaApi(settings, agent::state, dcs, clock)) {
                 out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + who + " agent for cluster '"
                         + settings.cluster() + "' on etcd " + settings.etcd() + ", REST API on " + api.address());
@@ -79,6 +78,21 @@ final class HaRunCommand implements Callable<Integer> {
             finished.countDown();
         }
         return ExitCode.OK.code;
+    }
+
+    /** The node's PostgreSQL as the agent (and its fence) drive it. */
+    static PgNodeSettings nodeSettings(PgvaultConfig config, String name) throws ConfigException {
+        if (config.pg().data() == null) {
+            throw new ConfigException("ha run needs 'pg.data' (the data directory the agent manages) in " + config.source());
+        }
+        Path configFile = config.source().toAbsolutePath();
+        Path launcher = Launcher.path();
+        return new PgNodeSettings(config.pg().data(),
+                config.pg().bin() == null ? Path.of("/usr/lib/postgresql/15/bin") : config.pg().bin(),
+                name, config.pg().host(), config.pg().port(), null, config.pg().target(),
+                config.pg().parameters(), RecoveryConfig.archiveCommand(launcher, configFile),
+                RecoveryConfig.restoreCommand(launcher, configFile),
+                config.pg().data().resolveSibling(config.pg().data().getFileName() + ".log"), List.of());
     }
 
     private static EncodedStore openRepository(PgvaultConfig config) {

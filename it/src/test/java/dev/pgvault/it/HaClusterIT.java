@@ -256,6 +256,69 @@ class HaClusterIT {
         }
     }
 
+    /**
+     * The primary's agent frozen (SIGSTOP: a long GC pause, a stuck read, a paused container) while
+     * its PostgreSQL runs and a client commits every 0.25 s: the fence beside the agent stops
+     * PostgreSQL before the lease can expire, so nothing commits on it once another node accepts
+     * writes, and no acknowledged write is lost; thawed, the agent rejoins its node as a replica.
+     */
+    @Test
+    @Order(5)
+    void aFrozenAgentsPrimaryStopsCommittingBeforeAnotherNodeIsPromoted() throws Exception {
+        HaNode old = cluster.awaitHealthy(Duration.ofSeconds(120));
+        old.query("CREATE TABLE IF NOT EXISTS frozen (v int PRIMARY KEY)");
+        List<HaNode> others = cluster.nodes.stream().filter(n -> n != old).toList();
+        List<long[]> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>(); // {value, nanoTime after commit}
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            int v = 0;
+            while (!done.get()) {
+                v++;
+                try (java.sql.Connection c = old.connect(); java.sql.Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO frozen VALUES (" + v + ")");
+                    acknowledged.add(new long[] {v, System.nanoTime()});
+                } catch (SQLException e) {
+                    // stopped, or refusing: only acknowledged commits count
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "frozen-agent-writer");
+        writer.start();
+        Thread.sleep(1000);
+        long frozeAt = System.nanoTime();
+        old.signalAgent("STOP");
+        HaNode next;
+        long promotedAt;
+        try {
+            next = cluster.awaitNewPrimary(others, nextValue++, Duration.ofSeconds(60), "after the leader's agent froze");
+            promotedAt = System.nanoTime();
+            Thread.sleep(2000); // the writer keeps trying the old primary
+        } finally {
+            done.set(true);
+            writer.join(10_000);
+            old.signalAgent("CONT");
+        }
+        long lastOld = acknowledged.get(acknowledged.size() - 1)[1];
+        long after = acknowledged.stream().filter(a -> a[1] >= promotedAt).count();
+        System.out.printf("frozen agent: %d commits on %s; its last %.2f s after the freeze; %s took writes %.2f s after it%n",
+                acknowledged.size(), old.name, (lastOld - frozeAt) / 1e9, next.name, (promotedAt - frozeAt) / 1e9);
+        assertEquals(0, after, "commits on the frozen agent's primary after " + next.name + " accepted writes");
+        assertTrue(lastOld < promotedAt, "the old primary committed until " + (lastOld - promotedAt) / 1e9
+                + " s after the new one took writes");
+        String fenceLog = old.fenceLog();
+        assertTrue(fenceLog.contains("stopped it immediately"), "the fence stopped it:\n" + fenceLog);
+        String present = next.query("SELECT string_agg(v::text, ',' ORDER BY v) FROM frozen");
+        java.util.Set<String> have = java.util.Set.of(present == null ? new String[0] : present.split(","));
+        List<Long> lost = acknowledged.stream().map(a -> a[0]).filter(v -> !have.contains(Long.toString(v))).toList();
+        assertEquals(List.of(), lost, "acknowledged writes missing on the new primary");
+        cluster.awaitHealthy(Duration.ofSeconds(120));
+        awaitRows(old, nextValue - 1); // the thawed node follows the new primary
+    }
+
     /** The LSN at which a timeline history's line for {@code timeline} ends it (0 for none, as timeline 0). */
     private static long switchPoint(String history, int timeline) {
         if (timeline < 1) {
@@ -268,7 +331,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void switchoverBackLosesNoRows() throws Exception {
         HaNode before = cluster.awaitHealthy(Duration.ofSeconds(60));
         int last = insertRows(before, 25);
@@ -288,7 +351,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void manualFailoverPromotesTheNamedReplica() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int last = insertRows(primary, 5);
@@ -312,7 +375,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void archivingFollowsTheNewTimelinesAndARestoreFromTheFirstBackupFollowsThem() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int rows = insertRows(primary, 7);
@@ -362,7 +425,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void reinitReseedsAReplicaFromTheRepository() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         HaNode replica = cluster.nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
@@ -381,7 +444,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void sigtermOnTheLeaderHandsTheKeyOverWithoutWaitingForTheLease() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int last = insertRows(primary, 4);
@@ -406,7 +469,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aRestartedAgentTakesBackItsOwnLeaseWithoutAFailover() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         String timeline = primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
@@ -420,7 +483,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void oneEtcdMemberDownChangesNothing() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long demotionsBefore = primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count();
@@ -437,7 +500,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void withEtcdGoneTheLeaderStopsWritesBeforeItsLeaseCanExpireAndRecoversAfter() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long lastWrite = 0;
@@ -477,7 +540,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void afterEveryNodeIsLostANewClusterBootstrapsFromTheRepository() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
         Proc check = primary.pgvault("check"); // the last rows' segment switched out and archived

@@ -133,6 +133,17 @@ final class HaNode implements AutoCloseable {
         }
     }
 
+    /** A signal to the agent's JVM alone ("STOP" freezes it, "CONT" thaws it). */
+    void signalAgent(String signal) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(agent.pid())).start().waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** The fence's log beside the data directory; empty when there is none. */
+    String fenceLog() throws IOException {
+        Path f = data.resolveSibling("data.fence").resolve("fence.log");
+        return Files.exists(f) ? Files.readString(f) : "";
+    }
+
     /** SIGKILL to the agent alone: its PostgreSQL keeps running. */
     void killAgentOnly() throws InterruptedException {
         agent.destroyForcibly();

@@ -8,9 +8,10 @@ import java.util.List;
 
 /**
  * The {@code ha:} section as written: {@code apiTokenFile} is read only by the commands that need
- * the token, so that a typo in it does not break {@code archive-push}.
+ * the token, so that a typo in it does not break {@code archive-push}. {@code watchdog}: the fence
+ * process beside the agent (off, automatic, required).
  */
 public record HaConfig(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, dev.pgvault.ha.Bootstrap bootstrap,
-        Path apiTokenFile) {}
+        Path apiTokenFile, dev.pgvault.ha.fence.FenceMode watchdog) {}

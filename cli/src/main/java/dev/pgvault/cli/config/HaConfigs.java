@@ -3,6 +3,7 @@ package dev.pgvault.cli.config;
 import dev.pgvault.ha.Bootstrap;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.ReplicaMethod;
+import dev.pgvault.ha.fence.FenceMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -36,11 +37,23 @@ final class HaConfigs {
         long maxLag = s.integer("maximum-lag-on-failover", 1048576, 0, Integer.MAX_VALUE);
         boolean synchronous = s.bool("synchronous", false);
         List<ReplicaMethod> methods = methods(s);
+        FenceMode watchdog = watchdog(s);
         HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
                 port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
-                s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null));
+                s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog);
         s.finish();
         return ha;
+    }
+
+    /** YAML reads a bare {@code off} as false: both mean off. */
+    private static FenceMode watchdog(YamlSection s) throws ConfigException {
+        String w = s.string("watchdog", "automatic");
+        return switch (w.toLowerCase(Locale.ROOT)) {
+            case "off", "false" -> FenceMode.OFF;
+            case "automatic" -> FenceMode.AUTOMATIC;
+            case "required" -> FenceMode.REQUIRED;
+            default -> throw s.error("watchdog", "'" + w + "' is not one of off, automatic, required");
+        };
     }
 
     private static List<URI> endpoints(YamlSection s) throws ConfigException {

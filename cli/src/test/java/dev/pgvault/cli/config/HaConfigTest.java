@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgvault.ha.ReplicaMethod;
+import dev.pgvault.ha.fence.FenceMode;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -58,6 +59,7 @@ class HaConfigTest {
                   replica-method: [basebackup]
                   bootstrap: repository
                   api-token-file: /etc/pgvault/api-token
+                  watchdog: required
                 """);
         assertEquals(Map.of("max_connections", "100", "shared_buffers", "1GB"), c.pg().parameters());
         HaConfig h = c.ha();
@@ -75,6 +77,17 @@ class HaConfigTest {
         assertEquals(List.of(ReplicaMethod.BASEBACKUP), h.replicaMethods());
         assertEquals(dev.pgvault.ha.Bootstrap.REPOSITORY, h.bootstrap());
         assertEquals(Path.of("/etc/pgvault/api-token"), h.apiTokenFile());
+        assertEquals(FenceMode.REQUIRED, h.watchdog());
+    }
+
+    @Test
+    void theWatchdogIsAutomaticUnlessSaidAndABareOffMeansOff() throws Exception {
+        String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
+        assertEquals(FenceMode.AUTOMATIC, load(ha).ha().watchdog());
+        assertEquals(FenceMode.OFF, load(ha + "  watchdog: off\n").ha().watchdog()); // YAML reads it as false
+        assertEquals(FenceMode.OFF, load(ha + "  watchdog: 'off'\n").ha().watchdog());
+        String e = errorOf("  etcd: [http://127.0.0.1:2379]\n  watchdog: sometimes\n");
+        assertTrue(e.contains("watchdog") && e.contains("'sometimes' is not one of off, automatic, required"), e);
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.pgvault.ha.decide.Decider;
 import dev.pgvault.ha.decide.Decision;
 import dev.pgvault.ha.decide.Snapshot;
 import dev.pgvault.ha.decide.SyncPlan;
+import dev.pgvault.ha.fence.AgentFence;
 import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
@@ -46,6 +47,8 @@ public final class HaAgent implements AutoCloseable {
     private final Consumer<String> log;
     private final Seeder seeder;
     private final LeaseWatchdog watchdog;
+    private final AgentFence fence;
+    private final boolean fenceRequired;
     private final MemberReports reports = new MemberReports();
 
     private AgentMemory memory = AgentMemory.fresh();
@@ -66,6 +69,17 @@ public final class HaAgent implements AutoCloseable {
      */
     public HaAgent(HaSettings settings, Dcs dcs, LocalPostgres postgres, Repository repository, Clock clock,
             Clock steady, Consumer<String> log) {
+        this(settings, dcs, postgres, repository, clock, steady, log, AgentFence.NONE, false);
+    }
+
+    /**
+     * @param fence the fence process beside this agent ({@link AgentFence#NONE} for none)
+     * @param fenceRequired PostgreSQL is made writable only while the fence runs
+     */
+    public HaAgent(HaSettings settings, Dcs dcs, LocalPostgres postgres, Repository repository, Clock clock,
+            Clock steady, Consumer<String> log, AgentFence fence, boolean fenceRequired) {
+        this.fence = fence;
+        this.fenceRequired = fenceRequired;
         this.settings = settings;
         this.dcs = dcs;
         this.postgres = postgres;
@@ -74,7 +88,7 @@ public final class HaAgent implements AutoCloseable {
         this.steady = steady;
         this.log = log;
         this.seeder = new Seeder(settings, postgres, repository, log);
-        this.watchdog = new LeaseWatchdog(postgres, steady, clock, log);
+        this.watchdog = new LeaseWatchdog(postgres, steady, clock, log, fence);
     }
 
     /** The latest cycle's view, for the REST API; null before the first cycle ends. */
@@ -194,7 +208,11 @@ public final class HaAgent implements AutoCloseable {
         if (id == 0 || dcs.leaseId() != id) {
             throw new DcsException("the lease had expired, and the leader key with it: PostgreSQL is not made writable");
         }
-        watchdog.guard(true, lease);
+        watchdog.guard(true, lease); // also starts the fence when none runs
+        if (fenceRequired && !awaitFence()) {
+            throw new PgControlException("ha.watchdog is required and no fence process runs beside this agent"
+                    + " (see the fence log beside the data directory): PostgreSQL is not made writable");
+        }
         Thread keeper = new Thread(() -> keepLease(id), "pgvault-lease-keeper");
         keeper.setDaemon(true);
         keeper.start();
@@ -208,6 +226,23 @@ public final class HaAgent implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Whether a fence runs, giving one just started two seconds to take its lock. */
+    private boolean awaitFence() {
+        Instant until = steady.instant().plusSeconds(2);
+        while (!fence.running()) {
+            if (steady.instant().isAfter(until)) {
+                return false;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     private void keepLease(long id) {
@@ -651,7 +686,9 @@ public final class HaAgent implements AutoCloseable {
         NodeState last = state;
         try {
             postgres.stop(HaSettings.STOP_BUDGET);
+            fence.retire(); // stopped: nothing left to fence
         } catch (PgControlException e) {
+            // the fence keeps its last order: a primary left running is stopped before its lease ends
             log.accept("stopping PostgreSQL failed: " + e.getMessage());
         }
         if (last != null && last.leader()) {

@@ -1,6 +1,7 @@
 package dev.pgvault.ha.agent;
 
 import dev.pgvault.ha.HaSettings;
+import dev.pgvault.ha.fence.AgentFence;
 import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import java.time.Clock;
@@ -10,13 +11,15 @@ import java.util.function.Consumer;
  * The last line of defence against two writable primaries: the loop demotes long before the
  * lease can expire, but a cycle can hang (a stuck pg_ctl, a stalled disk). This thread checks
  * four times a second and stops a leading PostgreSQL immediately once the lease is within the
- * stop budget of expiring.
+ * stop budget of expiring. Every order it gets goes to the {@link AgentFence} too, whose process
+ * does the same from outside this JVM, a little later, when this JVM freezes.
  */
 final class LeaseWatchdog implements AutoCloseable {
     private final LocalPostgres postgres;
     private final Clock steady;
     private final Clock wall;
     private final Consumer<String> log;
+    private final AgentFence fence;
     private final Thread thread;
     private volatile boolean armed;
     private volatile LeaseDeadline lease;
@@ -26,8 +29,9 @@ final class LeaseWatchdog implements AutoCloseable {
     /** Whether it has stopped PostgreSQL since the last guard call. */
     private volatile boolean fired;
 
-    LeaseWatchdog(LocalPostgres postgres, Clock steady, Clock wall, Consumer<String> log) {
+    LeaseWatchdog(LocalPostgres postgres, Clock steady, Clock wall, Consumer<String> log, AgentFence fence) {
         this.postgres = postgres;
+        this.fence = fence;
         this.steady = steady;
         this.wall = wall;
         this.log = log;
@@ -44,6 +48,7 @@ final class LeaseWatchdog implements AutoCloseable {
         this.lease = lease;
         this.fired = false;
         this.armed = writablePrimary;
+        fence.guard(writablePrimary, lease == null ? null : lease.remaining(steady, wall));
     }
 
     boolean armed() {

@@ -21,7 +21,7 @@ class LeaseWatchdogTest {
     private final List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private LeaseWatchdog started() {
-        LeaseWatchdog w = new LeaseWatchdog(pg, steady, wall, log::add);
+        LeaseWatchdog w = new LeaseWatchdog(pg, steady, wall, log::add, dev.pgvault.ha.fence.AgentFence.NONE);
         w.start();
         return w;
     }

@@ -1,0 +1,34 @@
+package dev.pgvault.cli;
+
+import dev.pgvault.cli.config.PgvaultConfig;
+import dev.pgvault.ha.fence.Fence;
+import dev.pgvault.ha.fence.FenceFiles;
+import dev.pgvault.ha.pg.PgNodeSettings;
+import dev.pgvault.ha.pg.PostgresNode;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The fence beside an HA agent (started by {@code ha run}; not a command for users): stops the
+ * node's PostgreSQL when the agent stops renewing the lease it runs a primary under.
+ */
+@Command(name = "fence", hidden = true,
+        description = "The fence process of ha run (ha.watchdog): stops PostgreSQL when the agent stops renewing.")
+final class HaFenceCommand implements Callable<Integer> {
+
+    @ParentCommand
+    HaCommand ha;
+
+    @Override
+    public Integer call() throws Exception {
+        PgvaultConfig config = ha.top.loadConfig();
+        PgNodeSettings node = HaRunCommand.nodeSettings(config, "fence");
+        Fence fence = new Fence(FenceFiles.beside(node.dataDirectory()), new PostgresNode(node),
+                line -> System.out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + line));
+        fence.run(); // false: another fence already runs, and this one has nothing to do
+        return ExitCode.OK.code;
+    }
+}

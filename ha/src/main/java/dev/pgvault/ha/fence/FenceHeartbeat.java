@@ -1,0 +1,78 @@
+package dev.pgvault.ha.fence;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * Writes the agent's orders for its fence and keeps a fence process running: one is started
+ * (through {@code starter}) whenever none holds the fence's lock, at most once a second.
+ */
+public final class FenceHeartbeat implements AgentFence {
+    private final FenceFiles files;
+    private final Runnable starter;
+    private final Consumer<String> log;
+    private final String boot = FenceFiles.bootId();
+    private final long pid = ProcessHandle.current().pid();
+    private long lastStartCheck = System.nanoTime() - 2_000_000_000L;
+    private String lastError;
+
+    public FenceHeartbeat(FenceFiles files, Runnable starter, Consumer<String> log) {
+        this.files = files;
+        this.starter = starter;
+        this.log = log;
+    }
+
+    @Override
+    public synchronized void guard(boolean armed, Duration leaseLeft) {
+        long left = leaseLeft == null ? Long.MIN_VALUE / 4 : leaseLeft.toNanos();
+        long steadyEnd = System.nanoTime() + left;
+        long wallEnd = System.currentTimeMillis() + (leaseLeft == null ? Long.MIN_VALUE / 4_000_000 : leaseLeft.toMillis());
+        try {
+            files.write(new FenceOrder(armed ? FenceOrder.State.ARMED : FenceOrder.State.DISARMED, steadyEnd, wallEnd, boot,
+                    pid));
+            lastError = null;
+        } catch (IOException e) {
+            if (!String.valueOf(e.getMessage()).equals(lastError)) {
+                log.accept("fence: cannot write " + files.order() + ": " + e.getMessage());
+            }
+            lastError = String.valueOf(e.getMessage());
+        }
+        if (System.nanoTime() - lastStartCheck > 1_000_000_000L) {
+            lastStartCheck = System.nanoTime();
+            if (!running()) {
+                starter.run();
+            }
+        }
+    }
+
+    @Override
+    public boolean running() {
+        try (FileChannel ch = FileChannel.open(files.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock = ch.tryLock();
+            if (lock == null) {
+                return true;
+            }
+            lock.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true; // held within this JVM (tests run the fence in-process)
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public synchronized void retire() {
+        try {
+            Files.deleteIfExists(files.order());
+        } catch (IOException e) {
+            log.accept("fence: cannot remove " + files.order() + ": " + e.getMessage());
+        }
+    }
+}
