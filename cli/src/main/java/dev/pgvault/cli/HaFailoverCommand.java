@@ -42,6 +42,10 @@ final class HaFailoverCommand implements Callable<Integer> {
                         + " is a healthy leader; use 'pgvault ha switchover --to " + target.to + "'");
             }
             Member member = c.members().get(target.to);
+            if (member != null && member.tags().noFailover()) {
+                throw new UserError(ExitCode.CONFLICT, "failover: " + target.to + " is tagged nofailover and never"
+                        + " becomes the primary");
+            }
             if (member == null || !member.runningReplica()) {
                 throw new UserError(ExitCode.CONFLICT, "failover: '" + target.to + "' is not a running replica of cluster '"
                         + settings.cluster() + "'");

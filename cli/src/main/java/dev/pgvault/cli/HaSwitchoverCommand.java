@@ -46,6 +46,10 @@ final class HaSwitchoverCommand implements Callable<Integer> {
                 throw new UserError(ExitCode.USAGE, "switchover: '" + target.to + "' is not a member of cluster '"
                         + settings.cluster() + "' (members: " + String.join(", ", new java.util.TreeSet<>(c.members().keySet())) + ")");
             }
+            if (member.tags().noFailover()) {
+                throw new UserError(ExitCode.CONFLICT, "switchover: " + target.to + " is tagged nofailover and never"
+                        + " becomes the primary");
+            }
             if (!member.runningReplica() || !member.streaming()) {
                 throw new UserError(ExitCode.CONFLICT, "switchover: " + target.to + " is not a streaming replica (role "
                         + member.role().label() + ", " + member.state() + ")");

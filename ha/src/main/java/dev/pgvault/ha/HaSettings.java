@@ -21,14 +21,24 @@ import java.util.List;
  * @param replicaMethods how an empty node gets its data, in order of preference
  * @param bootstrap how the first node gets its data
  * @param apiToken the secret mutating REST calls must present; null disables them
+ * @param tags this node's tags (nofailover, nosync)
  */
 public record HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
-        boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken) {
+        boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
+        dev.pgvault.ha.cluster.Tags tags) {
 
     public HaSettings {
         etcd = List.copyOf(etcd);
         replicaMethods = List.copyOf(replicaMethods);
+    }
+
+    /** Settings of a node without tags. */
+    public HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
+            String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
+            boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken) {
+        this(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort, maximumLagOnFailover,
+                synchronous, replicaMethods, bootstrap, apiToken, dev.pgvault.ha.cluster.Tags.NONE);
     }
 
     /** How long one etcd request may take before the cycle treats etcd as unreachable. */

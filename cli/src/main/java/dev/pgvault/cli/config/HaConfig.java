@@ -14,4 +14,4 @@ import java.util.List;
 public record HaConfig(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, dev.pgvault.ha.Bootstrap bootstrap,
-        Path apiTokenFile, dev.pgvault.ha.fence.FenceMode watchdog) {}
+        Path apiTokenFile, dev.pgvault.ha.fence.FenceMode watchdog, dev.pgvault.ha.cluster.Tags tags) {}

@@ -3,6 +3,7 @@ package dev.pgvault.cli.config;
 import dev.pgvault.ha.Bootstrap;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.ReplicaMethod;
+import dev.pgvault.ha.cluster.Tags;
 import dev.pgvault.ha.fence.FenceMode;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -38,11 +39,20 @@ final class HaConfigs {
         boolean synchronous = s.bool("synchronous", false);
         List<ReplicaMethod> methods = methods(s);
         FenceMode watchdog = watchdog(s);
+        Tags tags = tags(s);
         HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
                 port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
-                s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog);
+                s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog, tags);
         s.finish();
         return ha;
+    }
+
+    /** {@code tags: {nofailover: true, nosync: true}}; any other tag is refused, naming it. */
+    private static Tags tags(YamlSection s) throws ConfigException {
+        YamlSection t = s.section("tags");
+        Tags tags = new Tags(t.bool("nofailover", false), t.bool("nosync", false));
+        t.finish();
+        return tags;
     }
 
     /** YAML reads a bare {@code off} as false: both mean off. */

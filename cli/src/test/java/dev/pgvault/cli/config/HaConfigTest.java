@@ -81,6 +81,18 @@ class HaConfigTest {
     }
 
     @Test
+    void tagsAreReadAndAnUnknownTagIsNamed() throws Exception {
+        String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
+        assertEquals(dev.pgvault.ha.cluster.Tags.NONE, load(ha).ha().tags());
+        assertEquals(new dev.pgvault.ha.cluster.Tags(true, false), load(ha + "  tags: {nofailover: true}\n").ha().tags());
+        assertEquals(new dev.pgvault.ha.cluster.Tags(false, true), load(ha + "  tags:\n    nosync: true\n").ha().tags());
+        String e = errorOf("  etcd: [http://127.0.0.1:2379]\n  tags: {noloadbalance: true}\n");
+        assertTrue(e.contains("ha.tags.noloadbalance") && e.contains("unknown key"), e);
+        String b = errorOf("  etcd: [http://127.0.0.1:2379]\n  tags: {nofailover: yes-please}\n");
+        assertTrue(b.contains("ha.tags.nofailover"), b);
+    }
+
+    @Test
     void theWatchdogIsAutomaticUnlessSaidAndABareOffMeansOff() throws Exception {
         String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
         assertEquals(FenceMode.AUTOMATIC, load(ha).ha().watchdog());

@@ -606,8 +606,9 @@ public final class HaAgent implements AutoCloseable {
         if (!settings.synchronous()) {
             return;
         }
+        // a member tagged nosync is never chosen (and one tagged since is replaced)
         SyncPlan plan = SyncPlan.plan(cluster.syncStandbys(), appliedStandbyNames, postgres.standbys(),
-                cluster.members().keySet());
+                cluster.members().values().stream().filter(m -> !m.tags().noSync()).map(Member::name).toList());
         if (!plan.changes()) {
             return;
         }
@@ -665,7 +666,7 @@ public final class HaAgent implements AutoCloseable {
         Member m = member(postgres.status());
         try {
             dcs.publish(new Member(m.name(), m.apiUrl(), m.host(), m.port(), m.role(), word, m.timeline(), m.lsn(),
-                    false, m.updated()));
+                    false, m.updated(), m.tags()));
         } catch (DcsException e) {
             log.accept("etcd: " + e.getMessage());
         }
@@ -677,7 +678,7 @@ public final class HaAgent implements AutoCloseable {
                 ? settings.connectHost() : settings.apiHost();
         return new Member(settings.name(), "http://" + apiHost + ":" + settings.apiPort(), settings.connectHost(),
                 settings.connectPort(), role, pg.running() ? "running" : "stopped", pg.timeline(), pg.lsn(),
-                pg.streaming(), clock.instant());
+                pg.streaming(), clock.instant(), settings.tags());
     }
 
     /** Agent shutdown (SIGTERM): stop PostgreSQL cleanly, then hand the key back so failover is immediate. */

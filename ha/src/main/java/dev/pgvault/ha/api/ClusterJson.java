@@ -47,6 +47,11 @@ public final class ClusterJson {
                 }
                 g.writeBooleanField("leader", m.leader());
                 g.writeBooleanField("sync_standby", m.syncStandby());
+                g.writeArrayFieldStart("tags");
+                for (String t : m.tags()) {
+                    g.writeString(t);
+                }
+                g.writeEndArray();
                 g.writeEndObject();
             }
             g.writeEndArray();

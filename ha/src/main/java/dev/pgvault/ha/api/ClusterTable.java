@@ -18,14 +18,24 @@ public final class ClusterTable {
     }
 
     public static String render(ClusterView view) {
+        // a Tags column only when some member has tags: most clusters have none
+        boolean tags = view.members().stream().anyMatch(m -> !m.tags().isEmpty());
         List<List<String>> lines = new ArrayList<>();
-        lines.add(HEADER);
+        List<String> header = new ArrayList<>(HEADER);
+        if (tags) {
+            header.add("Tags");
+        }
+        lines.add(header);
         for (ClusterView.Row m : view.members()) {
-            lines.add(List.of(m.name(), m.host() + ":" + m.port(), role(m), orDash(m.state()),
+            List<String> line = new ArrayList<>(List.of(m.name(), m.host() + ":" + m.port(), role(m), orDash(m.state()),
                     m.timeline() == 0 ? "-" : String.valueOf(m.timeline()),
                     m.lagBytes() == null ? "-" : String.valueOf(m.lagBytes())));
+            if (tags) {
+                line.add(m.tags().isEmpty() ? "-" : String.join(",", m.tags()));
+            }
+            lines.add(line);
         }
-        int[] widths = new int[HEADER.size()];
+        int[] widths = new int[header.size()];
         for (List<String> line : lines) {
             for (int i = 0; i < widths.length; i++) {
                 widths[i] = Math.max(widths[i], line.get(i).length());

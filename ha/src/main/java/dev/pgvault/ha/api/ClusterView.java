@@ -26,9 +26,21 @@ public record ClusterView(String cluster, String leader, List<Row> members) {
      * @param lagBytes the leader member's lsn minus this one's, null when unknown
      * @param leader this member holds the leader key
      * @param syncStandby this member may hold acknowledged synchronous commits
+     * @param tags its tags, as words: nofailover, nosync
      */
     public record Row(String name, String host, int port, String apiUrl, Role role, String state, int timeline,
-            long lsn, Long lagBytes, boolean leader, boolean syncStandby) {}
+            long lsn, Long lagBytes, boolean leader, boolean syncStandby, List<String> tags) {}
+
+    private static List<String> words(dev.pgvault.ha.cluster.Tags t) {
+        List<String> w = new java.util.ArrayList<>();
+        if (t.noFailover()) {
+            w.add("nofailover");
+        }
+        if (t.noSync()) {
+            w.add("nosync");
+        }
+        return List.copyOf(w);
+    }
 
     public static ClusterView of(String cluster, ClusterState state) {
         String leader = state.leader() == null ? null : state.leader().name();
@@ -38,7 +50,7 @@ public record ClusterView(String cluster, String leader, List<Row> members) {
                 .map(m -> new Row(m.name(), m.host(), m.port(), m.apiUrl(), m.role(), m.state(), m.timeline(),
                         m.lsn(), leaderMember.map(l -> ReplicationLag.bytes(l.timeline(), l.lsn(), m.timeline(),
                                 m.lsn())).orElse(null),
-                        m.name().equals(leader), state.syncStandbys().contains(m.name())))
+                        m.name().equals(leader), state.syncStandbys().contains(m.name()), words(m.tags())))
                 .toList();
         return new ClusterView(cluster, leader, rows);
     }

@@ -37,6 +37,9 @@ final class ControlRequests {
             if (from.equals(to)) {
                 return Reply.error(400, "member " + to + " is already the leader");
             }
+            if (cluster.members().get(to) != null && cluster.members().get(to).tags().noFailover()) {
+                return Reply.error(409, "member " + to + " is tagged nofailover and never becomes the primary");
+            }
             Switchover request = new Switchover(from, to, clock.instant());
             dcs.requestSwitchover(request);
             log.info("switchover from {} to {} requested through the REST API", from, to);

@@ -20,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's REST API. Health checks ({@code /primary}, {@code /replica}, {@code /health}) answer
+ * The agent's REST API. Health checks ({@code /primary}, {@code /replica}, {@code /health}, and
+ * Patroni's {@code /leader}, {@code /read-only}, {@code /readiness}, {@code /liveness}) answer
  * 200 or 503 from the agent's latest cycle and never touch etcd or PostgreSQL, so a load balancer
  * polling them cannot slow the agent down; {@code /cluster} and {@code /metrics} are for people and
  * monitoring; {@code POST /switchover} and {@code POST /reinit} record an operator's request in etcd.
@@ -79,7 +80,8 @@ public final class HaApi implements AutoCloseable {
         String method = exchange.getRequestMethod();
         String path = exchange.getRequestURI().getPath();
         switch (path) {
-            case "/", "/primary", "/replica", "/health", "/cluster", "/metrics" -> {
+            case "/", "/primary", "/replica", "/health", "/leader", "/read-only", "/readiness", "/liveness", "/cluster",
+                    "/metrics" -> {
                 if (!READ_METHODS.contains(method)) {
                     return notAllowed(exchange, "GET, HEAD, OPTIONS");
                 }
@@ -107,6 +109,14 @@ public final class HaApi implements AutoCloseable {
             case "/", "/primary" -> check(node, n -> n.writablePrimary(clock.instant()));
             case "/replica" -> check(node, n -> n.pg().runningReplica() && n.pg().streaming());
             case "/health" -> check(node, n -> n.pg().running());
+            // holds the leader key, whatever PostgreSQL is doing (Patroni's /leader)
+            case "/leader" -> check(node, NodeState::leader);
+            // serves reads: the writable primary or a streaming replica
+            case "/read-only" -> check(node, n -> n.writablePrimary(clock.instant()) || n.pg().runningReplica() && n.pg().streaming());
+            // may take traffic (a Kubernetes readiness probe): the writable primary, or a running replica
+            case "/readiness" -> check(node, n -> n.writablePrimary(clock.instant()) || !n.leader() && n.pg().runningReplica());
+            // the agent's loop runs (a liveness probe): its last cycle ended within a ttl (two on a replica)
+            case "/liveness" -> check(node, n -> clock.instant().isBefore(n.at().plus(settings.ttl().multipliedBy(n.leader() ? 1 : 2))));
             case "/cluster" -> cluster(node);
             case "/metrics" -> new Reply(200, PrometheusText.CONTENT_TYPE,
                     PrometheusText.render(settings.name(), node, clock.instant()).getBytes(StandardCharsets.UTF_8));

@@ -17,9 +17,16 @@ import java.time.Instant;
  *     replayed on a replica, 0 when unknown
  * @param streaming a replica with a walreceiver streaming from its upstream
  * @param updated when the agent wrote this
+ * @param tags its ha.tags
  */
 public record Member(String name, String apiUrl, String host, int port, Role role, String state, int timeline,
-        long lsn, boolean streaming, Instant updated) {
+        long lsn, boolean streaming, Instant updated, Tags tags) {
+
+    /** A member without tags. */
+    public Member(String name, String apiUrl, String host, int port, Role role, String state, int timeline,
+            long lsn, boolean streaming, Instant updated) {
+        this(name, apiUrl, host, port, role, state, timeline, lsn, streaming, updated, Tags.NONE);
+    }
 
     /** A running replica: the only kind that can be promoted. */
     public boolean runningReplica() {

@@ -3,6 +3,7 @@ package dev.pgvault.ha.dcs;
 import dev.pgvault.ha.cluster.Failover;
 import dev.pgvault.ha.cluster.LeaderPosition;
 import dev.pgvault.ha.cluster.Member;
+import dev.pgvault.ha.cluster.Tags;
 import dev.pgvault.ha.cluster.Role;
 import dev.pgvault.ha.cluster.Switchover;
 import java.io.IOException;
@@ -29,6 +30,12 @@ final class KeyValues {
         f.put("lsn", m.lsn());
         f.put("streaming", m.streaming());
         f.put("updated", m.updated().toString());
+        if (m.tags().noFailover()) {
+            f.put("nofailover", true);
+        }
+        if (m.tags().noSync()) {
+            f.put("nosync", true);
+        }
         return FlatJson.write(f);
     }
 
@@ -37,7 +44,8 @@ final class KeyValues {
         return new Member(text(f, "name"), text(f, "api_url"), text(f, "host"), (int) number(f, "port"),
                 Role.valueOf(text(f, "role").toUpperCase(java.util.Locale.ROOT)), text(f, "state"),
                 (int) number(f, "timeline"), number(f, "lsn"), Boolean.TRUE.equals(f.get("streaming")),
-                Instant.parse(text(f, "updated")));
+                Instant.parse(text(f, "updated")),
+                new Tags(Boolean.TRUE.equals(f.get("nofailover")), Boolean.TRUE.equals(f.get("nosync"))));
     }
 
     static String position(LeaderPosition p) {

@@ -116,6 +116,9 @@ public final class Decider {
         if (!fresh(target, s)) {
             return name + " has not reported since " + target.updated();
         }
+        if (target.tags().noFailover()) {
+            return name + " is tagged nofailover";
+        }
         if (s.settings().synchronous() && !s.cluster().syncStandbys().isEmpty()
                 && !s.cluster().syncStandbys().contains(name)) {
             return name + " is not the synchronous standby " + s.cluster().syncStandbys();
@@ -219,7 +222,8 @@ public final class Decider {
         }
         LeaderPosition last = c.lastLeaderPosition();
         return c.members().values().stream()
-                .filter(m -> !m.name().equals(s.settings().name()) && m.runningReplica() && fresh(m, s))
+                .filter(m -> !m.name().equals(s.settings().name()) && m.runningReplica() && fresh(m, s)
+                        && !m.tags().noFailover())
                 .filter(m -> s.settings().synchronous() ? c.syncStandbys().contains(m.name())
                         : last == null || (m.timeline() == last.timeline()
                                 && last.lsn() - m.lsn() <= s.settings().maximumLagOnFailover()))
@@ -231,6 +235,9 @@ public final class Decider {
         ClusterState c = s.cluster();
         PgStatus pg = s.pg();
         String me = s.settings().name();
+        if (s.settings().tags().noFailover()) {
+            return Decision.of(Action.WAIT, "no leader; this node is tagged nofailover and never takes the key");
+        }
         Switchover sw = c.switchover();
         LeaderPosition last = c.lastLeaderPosition();
         // a switchover counts only once its leader handed over (shut down cleanly and published its
@@ -287,7 +294,8 @@ public final class Decider {
             }
         }
         for (Member m : c.members().values()) {
-            if (!m.name().equals(me) && m.runningReplica() && fresh(m, s) && ahead(m, me, pg)) {
+            // one tagged nofailover will never take the key: waiting for it would leave none
+            if (!m.name().equals(me) && m.runningReplica() && fresh(m, s) && !m.tags().noFailover() && ahead(m, me, pg)) {
                 return Decision.of(Action.WAIT, "no leader; " + m.name() + " is further ahead (timeline "
                         + m.timeline() + " at " + lsn(m.lsn()) + ")");
             }

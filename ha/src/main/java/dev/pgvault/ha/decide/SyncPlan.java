@@ -30,14 +30,16 @@ public record SyncPlan(Set<String> writeSet, String standbyNames, String reason)
     public static SyncPlan plan(Set<String> set, String applied, List<Standby> standbys, Collection<String> members) {
         // 1. the chosen standby confirmed synchronous: drop the others from the set
         for (Standby s : standbys) {
-            if (s.synchronous() && quote(s.name()).equals(applied) && !set.equals(Set.of(s.name()))) {
+            // (not one that may no longer be chosen, tagged nosync since: it is replaced first)
+            if (s.synchronous() && quote(s.name()).equals(applied) && members.contains(s.name())
+                    && !set.equals(Set.of(s.name()))) {
                 return new SyncPlan(Set.of(s.name()), null, s.name() + " is synchronous: the sync set is now just it");
             }
         }
         // 2. the set's one member streams: make sure PostgreSQL waits for it
         if (set.size() == 1) {
             String only = set.iterator().next();
-            if (streaming(standbys, only)) {
+            if (streaming(standbys, only) && members.contains(only)) {
                 return quote(only).equals(applied) ? NOTHING
                         : new SyncPlan(null, quote(only), "waiting for " + only + " on every commit");
             }

@@ -131,6 +131,48 @@ class HaApiTest {
         }
 
         @Test
+        void patronisChecksAnswerForEachRole() throws Exception {
+            start(null);
+            state.set(ThreeNodes.leaderNode(NOW.plusSeconds(5)));
+            assertEquals(List.of(200, 200, 200, 200), codes("/leader", "/read-only", "/readiness", "/liveness"));
+            state.set(ThreeNodes.leaderNode(NOW)); // its lease may have expired: it still holds the key
+            assertEquals(List.of(200, 503, 503, 200), codes("/leader", "/read-only", "/readiness", "/liveness"));
+            state.set(ThreeNodes.replicaNode(true));
+            assertEquals(List.of(503, 200, 200, 200), codes("/leader", "/read-only", "/readiness", "/liveness"));
+            state.set(ThreeNodes.replicaNode(false)); // running, not streaming: ready, but not for reads
+            assertEquals(List.of(503, 503, 200, 200), codes("/leader", "/read-only", "/readiness", "/liveness"));
+            state.set(ThreeNodes.stoppedNode(null));
+            assertEquals(List.of(503, 503, 503, 200), codes("/leader", "/read-only", "/readiness", "/liveness"));
+        }
+
+        @Test
+        void livenessFailsOnceTheLoopHasNotCycledForATtl() throws Exception {
+            start(null); // ttl 30 s
+            NodeState leader = ThreeNodes.leaderNode(NOW.plusSeconds(5));
+            state.set(withCycleEnd(leader, NOW.minusSeconds(29)));
+            assertEquals(200, get("/liveness").statusCode());
+            state.set(withCycleEnd(leader, NOW.minusSeconds(31)));
+            assertEquals(503, get("/liveness").statusCode());
+            NodeState replica = ThreeNodes.replicaNode(true);
+            state.set(withCycleEnd(replica, NOW.minusSeconds(59)));
+            assertEquals(200, get("/liveness").statusCode(), "a replica gets two ttls");
+            state.set(withCycleEnd(replica, NOW.minusSeconds(61)));
+            assertEquals(503, get("/liveness").statusCode());
+        }
+
+        private NodeState withCycleEnd(NodeState n, java.time.Instant at) {
+            return new NodeState(n.name(), n.leader(), n.leaseValidUntil(), n.pg(), n.cluster(), n.decision(), at);
+        }
+
+        private List<Integer> codes(String... paths) throws Exception {
+            List<Integer> out = new java.util.ArrayList<>();
+            for (String p : paths) {
+                out.add(get(p).statusCode());
+            }
+            return out;
+        }
+
+        @Test
         void headAndOptionsAnswerLikeGet() throws Exception {
             start(null);
             state.set(ThreeNodes.replicaNode(true));
@@ -268,6 +310,18 @@ class HaApiTest {
             assertEquals(401, send("POST", "/reinit", "{\"member\":\"n3\"}", "Authorization", TOKEN).statusCode());
             assertNull(dcs.switchover);
             assertTrue(dcs.reinit.isEmpty());
+        }
+
+        @Test
+        void aSwitchoverToAMemberTaggedNofailoverIsAConflict() throws Exception {
+            start(TOKEN);
+            dev.pgvault.ha.cluster.Member n2 = dcs.members.get("n2");
+            dcs.members.put("n2", new dev.pgvault.ha.cluster.Member(n2.name(), n2.apiUrl(), n2.host(), n2.port(), n2.role(),
+                    n2.state(), n2.timeline(), n2.lsn(), n2.streaming(), n2.updated(), new dev.pgvault.ha.cluster.Tags(true, false)));
+            HttpResponse<String> r = post("/switchover", "{\"to\":\"n2\"}", TOKEN);
+            assertEquals(409, r.statusCode());
+            assertEquals("{\"error\":\"member n2 is tagged nofailover and never becomes the primary\"}", r.body());
+            assertNull(dcs.switchover);
         }
 
         @Test

@@ -9,6 +9,7 @@ import dev.pgvault.ha.cluster.LeaderPosition;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Role;
 import dev.pgvault.ha.cluster.Switchover;
+import dev.pgvault.ha.cluster.Tags;
 import dev.pgvault.ha.pg.PgStatus;
 import java.net.URI;
 import java.time.Duration;
@@ -38,6 +39,8 @@ final class Situation {
     Instant leaseValidUntil = NOW.plusSeconds(10);
     String following;
     Instant notStreamingSince;
+    /** This node's own tags. */
+    Tags tags = Tags.NONE;
 
     static PgStatus primary(int timeline, long lsn) {
         return new PgStatus(true, true, false, timeline, lsn, false, false, false, 42);
@@ -56,6 +59,11 @@ final class Situation {
                 role == Role.REPLICA, NOW.minusSeconds(1));
     }
 
+    static Member tagged(Member m, Tags tags) {
+        return new Member(m.name(), m.apiUrl(), m.host(), m.port(), m.role(), m.state(), m.timeline(), m.lsn(),
+                m.streaming(), m.updated(), tags);
+    }
+
     Situation leader(String name) {
         leader = new Leader(name, name.equals("n1") ? MY_LEASE : 0x2222);
         return this;
@@ -69,7 +77,7 @@ final class Situation {
     Snapshot snapshot() {
         HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
                 Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
-                synchronous, List.of(ReplicaMethod.BASEBACKUP), dev.pgvault.ha.Bootstrap.INITDB, null);
+                synchronous, List.of(ReplicaMethod.BASEBACKUP), dev.pgvault.ha.Bootstrap.INITDB, null, tags);
         ClusterState cluster = etcdDown ? null : new ClusterState(initializedBy, leader, members, lastPosition, sync,
                 switchover, failover, reinit);
         return new Snapshot(settings, cluster, pg, new AgentMemory(MY_LEASE, leaseValidUntil, following,
