@@ -248,6 +248,21 @@ class AsyncArchivingIT {
                 assertTrue(refused.exitCode() != 0, "another file under the name goes to the JVM: " + refused.stderr());
                 assertEquals(7, dist.run(pgUser, config, "archive-push", other.toString()).exitCode(),
                         "and the JVM refuses different bytes under a stored name");
+
+                // A "missing" mark the resident archiver left long ago (an earlier recovery, a standby
+                // waiting for its primary) is no answer: the call asks the repository, or an archive
+                // recovery would end early, short of what is archived.
+                String archivedSince = names.get(2);
+                Path mark = spoolOf(repo).resolve("get").resolve(archivedSince + ".missing");
+                Files.writeString(mark, "");
+                pgUser.own(mark);
+                Files.setLastModifiedTime(mark, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(30)));
+                Path fetched = fake.resolve("fetched");
+                Proc got = dist.run(pgUser, config, "archive-get", archivedSince, fetched.toString());
+                assertEquals(0, got.exitCode(), "a stale 'missing' mark answered the call: " + got.stderr());
+                byte[] original = bytes.clone();
+                original[original.length - 1] ^= 1; // the segment as archived, before the flip above
+                assertArrayEquals(original, Files.readAllBytes(fetched));
             } finally {
                 PgvaultDist.deleteTree(fake);
             }

@@ -77,8 +77,21 @@ final class AsyncFetcher {
         }
     }
 
+    /**
+     * The file whose modification time is {@link #MISSING_RETRY} before this pass: the launcher
+     * answers "not found" only from a mark newer than it. Without it a mark left by an earlier
+     * recovery, or by a standby that waited for its primary's next segment, would end a later
+     * archive recovery early at a segment the repository has since received.
+     */
+    static final String FRESH_AFTER = ".missing-fresh-after";
+
     /** One pass; true when recovery asked for something new since the last pass. */
     boolean tick(Instant now) throws IOException {
+        Path limit = spool.getDir().resolve(FRESH_AFTER);
+        if (!Files.exists(limit)) {
+            Files.writeString(limit, "");
+        }
+        Files.setLastModifiedTime(limit, java.nio.file.attribute.FileTime.from(now.minus(MISSING_RETRY)));
         Optional<WalFileName> asked = spool.requested();
         if (asked.isEmpty() || asked.get().kind() != WalFileKind.SEGMENT) {
             return false;
@@ -147,6 +160,10 @@ final class AsyncFetcher {
     private void removePassed(long requested) throws IOException {
         for (String f : Spool.names(spool.getDir())) {
             String base = f.endsWith(".missing") ? f.substring(0, f.length() - 8) : f;
+            if (f.endsWith(".missing") && !missingSince.containsKey(base)) {
+                Files.deleteIfExists(spool.getDir().resolve(f)); // an earlier run's: never an answer again
+                continue;
+            }
             WalFileName n;
             try {
                 n = WalFileName.parse(base);
