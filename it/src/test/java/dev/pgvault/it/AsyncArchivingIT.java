@@ -228,10 +228,14 @@ class AsyncArchivingIT {
                 }
                 Proc.run(new OsUser("root", false), List.of("chown", "-R", pgUser.name(), fake.toString())).ok();
                 dist.run(pgUser, config, "archive-push", wal.resolve(names.get(0)).toString()).ok(); // through the JVM
-                Path record = spoolOf(repo).resolve("push").resolve(names.get(2));
+                // pushed from this pg_wal: the record is a link to these very files (the segments'
+                // first pushes, from the cluster's own pg_wal, left records of other inodes)
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!Files.exists(record) && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
+                for (String n : names.subList(1, 3)) {
+                    Path record = spoolOf(repo).resolve("push").resolve(n);
+                    while (!(Files.exists(record) && Files.isSameFile(record, wal.resolve(n))) && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
                 }
                 java.util.Map<String, String> noJava = java.util.Map.of("JAVA_HOME", "/nonexistent-java");
                 for (String n : names.subList(1, 3)) {
