@@ -1,8 +1,10 @@
 package dev.pgvault.cli;
 
+import dev.pgvault.cli.config.ConfigException;
 import dev.pgvault.cli.config.PgvaultConfig;
 import dev.pgvault.cli.ha.HaSupport;
 import dev.pgvault.cli.ha.HaWait;
+import dev.pgvault.cli.ha.RestSwitchover;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.cluster.ClusterState;
 import dev.pgvault.ha.cluster.Member;
@@ -10,6 +12,10 @@ import dev.pgvault.ha.cluster.Role;
 import dev.pgvault.ha.cluster.Switchover;
 import dev.pgvault.ha.dcs.DcsException;
 import dev.pgvault.ha.dcs.EtcdDcs;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,7 +36,15 @@ final class HaSwitchoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PgvaultConfig config = ha.top.loadConfig();
-        HaSettings settings = HaSupport.settings(config, false);
+        HaSettings settings;
+        try {
+            settings = HaSupport.settings(config, true);
+        } catch (ConfigException unreadableToken) {
+            settings = HaSupport.settings(config, false); // not this user's to read: etcd directly, as before
+        }
+        if (settings.apiToken() != null && throughLocalAgent(settings)) {
+            return ExitCode.OK.code;
+        }
         try (EtcdDcs dcs = HaSupport.connect(settings, HaWait.REQUEST_TIMEOUT)) {
             ClusterState c = dcs.read();
             if (c.leader() == null || c.leaderMember().filter(m -> m.role() == Role.PRIMARY).isEmpty()) {
@@ -69,5 +83,36 @@ final class HaSwitchoverCommand implements Callable<Integer> {
             });
         }
         return ExitCode.OK.code;
+    }
+
+    /**
+     * Through this node's agent, whose REST API checks the request against etcd and records it:
+     * no etcd client to start here. False when no agent answers on ha.api (then etcd directly).
+     */
+    private boolean throughLocalAgent(HaSettings settings) throws Exception {
+        RestSwitchover rest = new RestSwitchover(settings);
+        Instant began = Instant.now();
+        Optional<RestSwitchover.Answer> answer = rest.request(target.to);
+        if (answer.isEmpty()) {
+            return false;
+        }
+        RestSwitchover.Answer a = answer.get();
+        if (a.status() == 400 && a.error().startsWith("no member named")) {
+            throw new UserError(ExitCode.USAGE, "switchover: " + a.error()); // as when it asks etcd itself
+        }
+        if (a.status() == 503) {
+            return false; // the local agent cannot reach etcd now; nor, likely, can this command, but try
+        }
+        if (a.status() != 202) {
+            throw new UserError(ExitCode.CONFLICT, "switchover: " + a.error());
+        }
+        System.out.println("switchover to " + target.to + " requested through the local agent; waiting");
+        if (!rest.awaitPrimary(target.to, Duration.ofSeconds(target.timeout))) {
+            throw new UserError(ExitCode.CONFLICT, "switchover to " + target.to + " did not complete within "
+                    + target.timeout + " s; see the agents' logs");
+        }
+        System.out.printf(Locale.ROOT, "%s is the primary (%.1f s)%n", target.to,
+                Duration.between(began, Instant.now()).toMillis() / 1000.0);
+        return true;
     }
 }

@@ -42,6 +42,8 @@ class HaClusterIT {
 
     EtcdCluster etcd;
     HaCluster cluster;
+    /** contrib/haproxy.cfg in front of the three nodes. */
+    HaProxy proxy;
     /** Later steps start from the state earlier ones leave: after a failure they are skipped, not waited out. */
     static volatile boolean broken;
 
@@ -62,6 +64,7 @@ class HaClusterIT {
         etcd = EtcdCluster.start(3);
         cluster = HaCluster.create("itha", etcd.clientUrls(), 3);
         cluster.startAll();
+        proxy = HaProxy.start(cluster.nodes, cluster.work);
     }
 
     @org.junit.jupiter.api.BeforeEach
@@ -71,6 +74,9 @@ class HaClusterIT {
 
     @AfterAll
     void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
         if (cluster != null) {
             cluster.close();
         }
@@ -83,6 +89,27 @@ class HaClusterIT {
         primary.query("INSERT INTO t SELECT g FROM generate_series(" + nextValue + ", " + (nextValue + count - 1) + ") g");
         nextValue += count;
         return nextValue - 1;
+    }
+
+    /** Writes through HAProxy's primary port until one commits; returns the name of the node it reached. */
+    private String awaitProxiedWrite(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        SQLException last = null;
+        while (System.nanoTime() < deadline) {
+            try (java.sql.Connection c = proxy.connect(proxy.primaryPort); java.sql.Statement st = c.createStatement()) {
+                st.execute("INSERT INTO via_proxy VALUES (1)");
+                try (java.sql.ResultSet r = st.executeQuery("SELECT inet_server_port()")) {
+                    r.next();
+                    int port = r.getInt(1);
+                    return cluster.nodes.stream().filter(n -> n.pgPort == port).findFirst().orElseThrow().name;
+                }
+            } catch (SQLException e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no write through HAProxy's primary port within " + timeout.toSeconds() + " s: "
+                + (last == null ? "" : last.getMessage()));
     }
 
     private void awaitRows(HaNode node, long rows) throws InterruptedException {
@@ -166,11 +193,22 @@ class HaClusterIT {
                 awaitRows(n, last); // replicated before the kill
             }
             List<HaNode> others = cluster.nodes.stream().filter(n -> n != old).toList();
+            old.query("CREATE TABLE IF NOT EXISTS via_proxy (v int)");
+            assertEquals(old.name, awaitProxiedWrite(Duration.ofSeconds(15)), "HAProxy's primary port reaches the primary");
+            try (java.sql.Connection c = proxy.connect(proxy.replicaPort); java.sql.Statement st = c.createStatement();
+                    java.sql.ResultSet r = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                assertTrue(r.next() && r.getBoolean(1), "HAProxy's replica port reaches a replica");
+            }
             long killedAt = System.nanoTime();
             old.killAgentAndPostgres();
             Optional<HaNode> next = Optional.of(cluster.awaitNewPrimary(others, nextValue++, Duration.ofSeconds(60),
                     "after the kill"));
             double took = (System.nanoTime() - killedAt) / 1e9;
+            String proxied = awaitProxiedWrite(Duration.ofSeconds(30));
+            double throughProxy = (System.nanoTime() - killedAt) / 1e9;
+            System.out.printf("failover trial %d: writes through HAProxy again after %.2f s, on %s%n", trial, throughProxy, proxied);
+            assertEquals(next.get().name, proxied, "HAProxy routes writes to the new primary");
+            assertTrue(throughProxy < TTL.toSeconds() + 8, "writes through HAProxy resumed only after " + throughProxy + " s");
             seconds.add(took);
             System.out.printf("failover trial %d: %s killed, %s accepted writes after %.2f s%n", trial, old.name,
                     next.get().name, took);
@@ -265,58 +303,69 @@ class HaClusterIT {
     @Test
     @Order(5)
     void aFrozenAgentsPrimaryStopsCommittingBeforeAnotherNodeIsPromoted() throws Exception {
-        HaNode old = cluster.awaitHealthy(Duration.ofSeconds(120));
-        old.query("CREATE TABLE IF NOT EXISTS frozen (v int PRIMARY KEY)");
-        List<HaNode> others = cluster.nodes.stream().filter(n -> n != old).toList();
-        List<long[]> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>(); // {value, nanoTime after commit}
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread writer = new Thread(() -> {
-            int v = 0;
-            while (!done.get()) {
-                v++;
-                try (java.sql.Connection c = old.connect(); java.sql.Statement st = c.createStatement()) {
-                    st.execute("INSERT INTO frozen VALUES (" + v + ")");
-                    acknowledged.add(new long[] {v, System.nanoTime()});
-                } catch (SQLException e) {
-                    // stopped, or refusing: only acknowledged commits count
+        int trials = Integer.getInteger("pgvault.ha.freeze-trials", 1);
+        java.util.concurrent.atomic.AtomicInteger values = new java.util.concurrent.atomic.AtomicInteger();
+        List<Double> margins = new ArrayList<>();
+        for (int trial = 1; trial <= trials; trial++) {
+            HaNode old = cluster.awaitHealthy(Duration.ofSeconds(120));
+            old.query("CREATE TABLE IF NOT EXISTS frozen (v int PRIMARY KEY)");
+            List<HaNode> others = cluster.nodes.stream().filter(n -> n != old).toList();
+            long fencedBefore = old.fenceLog().lines().filter(l -> l.contains("stopped it immediately")).count();
+            List<long[]> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>(); // {value, nanoTime after commit}
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread writer = new Thread(() -> {
+                while (!done.get()) {
+                    int v = values.incrementAndGet();
+                    try (java.sql.Connection c = old.connect(); java.sql.Statement st = c.createStatement()) {
+                        st.execute("INSERT INTO frozen VALUES (" + v + ")");
+                        acknowledged.add(new long[] {v, System.nanoTime()});
+                    } catch (SQLException e) {
+                        // stopped, or refusing: only acknowledged commits count
+                    }
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
                 }
-                try {
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    return;
-                }
+            }, "frozen-agent-writer");
+            writer.start();
+            Thread.sleep(1000);
+            long frozeAt = System.nanoTime();
+            old.signalAgent("STOP");
+            HaNode next;
+            long promotedAt;
+            try {
+                next = cluster.awaitNewPrimary(others, nextValue++, Duration.ofSeconds(60), "after the leader's agent froze");
+                promotedAt = System.nanoTime();
+                Thread.sleep(2000); // the writer keeps trying the old primary
+            } finally {
+                done.set(true);
+                writer.join(10_000);
+                old.signalAgent("CONT");
             }
-        }, "frozen-agent-writer");
-        writer.start();
-        Thread.sleep(1000);
-        long frozeAt = System.nanoTime();
-        old.signalAgent("STOP");
-        HaNode next;
-        long promotedAt;
-        try {
-            next = cluster.awaitNewPrimary(others, nextValue++, Duration.ofSeconds(60), "after the leader's agent froze");
-            promotedAt = System.nanoTime();
-            Thread.sleep(2000); // the writer keeps trying the old primary
-        } finally {
-            done.set(true);
-            writer.join(10_000);
-            old.signalAgent("CONT");
+            long lastOld = acknowledged.get(acknowledged.size() - 1)[1];
+            long after = acknowledged.stream().filter(a -> a[1] >= promotedAt).count();
+            margins.add((promotedAt - lastOld) / 1e9);
+            System.out.printf("frozen agent trial %d: %d commits on %s, its last %.2f s after the freeze; %s took writes"
+                    + " %.2f s after it%n", trial, acknowledged.size(), old.name, (lastOld - frozeAt) / 1e9, next.name,
+                    (promotedAt - frozeAt) / 1e9);
+            assertEquals(0, after, "commits on the frozen agent's primary after " + next.name + " accepted writes");
+            assertTrue(lastOld < promotedAt, "the old primary committed until " + (lastOld - promotedAt) / 1e9
+                    + " s after the new one took writes");
+            String fenceLog = old.fenceLog();
+            assertEquals(fencedBefore + 1, fenceLog.lines().filter(l -> l.contains("stopped it immediately")).count(),
+                    "the fence stopped it:\n" + fenceLog);
+            String present = next.query("SELECT string_agg(v::text, ',' ORDER BY v) FROM frozen");
+            java.util.Set<String> have = java.util.Set.of(present == null ? new String[0] : present.split(","));
+            List<Long> lost = acknowledged.stream().map(a -> a[0]).filter(v -> !have.contains(Long.toString(v))).toList();
+            assertEquals(List.of(), lost, "acknowledged writes missing on the new primary");
+            cluster.awaitHealthy(Duration.ofSeconds(120));
+            awaitRows(old, nextValue - 1); // the thawed node follows the new primary
         }
-        long lastOld = acknowledged.get(acknowledged.size() - 1)[1];
-        long after = acknowledged.stream().filter(a -> a[1] >= promotedAt).count();
-        System.out.printf("frozen agent: %d commits on %s; its last %.2f s after the freeze; %s took writes %.2f s after it%n",
-                acknowledged.size(), old.name, (lastOld - frozeAt) / 1e9, next.name, (promotedAt - frozeAt) / 1e9);
-        assertEquals(0, after, "commits on the frozen agent's primary after " + next.name + " accepted writes");
-        assertTrue(lastOld < promotedAt, "the old primary committed until " + (lastOld - promotedAt) / 1e9
-                + " s after the new one took writes");
-        String fenceLog = old.fenceLog();
-        assertTrue(fenceLog.contains("stopped it immediately"), "the fence stopped it:\n" + fenceLog);
-        String present = next.query("SELECT string_agg(v::text, ',' ORDER BY v) FROM frozen");
-        java.util.Set<String> have = java.util.Set.of(present == null ? new String[0] : present.split(","));
-        List<Long> lost = acknowledged.stream().map(a -> a[0]).filter(v -> !have.contains(Long.toString(v))).toList();
-        assertEquals(List.of(), lost, "acknowledged writes missing on the new primary");
-        cluster.awaitHealthy(Duration.ofSeconds(120));
-        awaitRows(old, nextValue - 1); // the thawed node follows the new primary
+        margins.sort(null);
+        System.out.printf("frozen agent over %d trials: seconds from the old primary's last commit to the new one's"
+                + " first: %s, median %.2f%n", trials, margins, margins.get(margins.size() / 2));
     }
 
     /** The LSN at which a timeline history's line for {@code timeline} ends it (0 for none, as timeline 0). */
@@ -335,12 +384,20 @@ class HaClusterIT {
     void switchoverBackLosesNoRows() throws Exception {
         HaNode before = cluster.awaitHealthy(Duration.ofSeconds(60));
         int last = insertRows(before, 25);
-        HaNode target = cluster.node(killed);
+        HaNode killedNode = cluster.node(killed);
+        // back to the node killed earlier, unless later steps (more freeze trials) made it the leader again
+        HaNode target = killedNode != before ? killedNode
+                : cluster.nodes.stream().filter(n -> n != before).findFirst().orElseThrow();
         long began = System.nanoTime();
         Proc p = target.pgvault("ha", "switchover", "--to", target.name);
         double took = (System.nanoTime() - began) / 1e9;
         assertEquals(0, p.exitCode(), p.stdout() + p.stderr() + "\n" + cluster.logs());
         System.out.printf("switchover %s -> %s: %.2f s (%s)%n", before.name, target.name, took, p.stdout().strip());
+        if (Boolean.getBoolean("pgvault.ha.switchover-logs")) {
+            System.out.println("---- " + before.name + "\n" + before.logTail(14) + "\n---- " + target.name + "\n"
+                    + target.logTail(14) + "\n---- " + before.name + " server\n" + before.serverLogTail(40) + "\n---- "
+                    + target.name + " server\n" + target.serverLogTail(40));
+        }
         HaNode now = cluster.awaitHealthy(Duration.ofSeconds(60));
         assertEquals(target.name, now.name);
         assertEquals(Integer.toString(last), now.query("SELECT count(*) FROM t"), "no row lost");
@@ -350,8 +407,51 @@ class HaClusterIT {
         }
     }
 
+    /**
+     * Switchover as a load balancer's operator would time it: from the POST to the new primary
+     * committing a write, polled every 50 ms; every row committed before the request survives.
+     * {@code -Dpgvault.ha.switchover-trials=N} repeats it N times, alternating targets.
+     */
     @Test
     @Order(7)
+    void switchoverFromRequestToWritesIsQuickAndLosesNoRows() throws Exception {
+        int trials = Integer.getInteger("pgvault.ha.switchover-trials", 1);
+        List<Double> seconds = new ArrayList<>();
+        for (int trial = 1; trial <= trials; trial++) {
+            HaNode before = cluster.awaitHealthy(Duration.ofSeconds(60));
+            int last = insertRows(before, 10);
+            HaNode target = cluster.nodes.stream().filter(n -> n != before).toList().get(trial % 2);
+            awaitRows(target, last);
+            long began = System.nanoTime();
+            HaNode.Answer a = before.api("POST", "/switchover", "{\"to\":\"" + target.name + "\"}", HaCluster.TOKEN);
+            assertEquals(202, a.statusCode(), a.body());
+            int value = nextValue++;
+            long deadline = began + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                try (java.sql.Connection c = target.connect(); java.sql.Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO t VALUES (" + value + ")");
+                    break;
+                } catch (SQLException e) {
+                    assertTrue(System.nanoTime() < deadline, "no write on " + target.name + " 30 s after the request: "
+                            + e.getMessage() + "\n" + cluster.logs());
+                    Thread.sleep(50);
+                }
+            }
+            double took = (System.nanoTime() - began) / 1e9;
+            seconds.add(took);
+            System.out.printf("switchover trial %d: %s -> %s, writes %.2f s after the request%n", trial, before.name,
+                    target.name, took);
+            assertEquals(Integer.toString(last + 1), target.query("SELECT count(*) FROM t"), "no row lost");
+            cluster.awaitHealthy(Duration.ofSeconds(60));
+            awaitRows(before, last + 1); // the old leader follows
+        }
+        seconds.sort(null);
+        System.out.printf("switchover seconds over %d trials: %s, median %.2f%n", trials, seconds,
+                seconds.get(seconds.size() / 2));
+    }
+
+    @Test
+    @Order(8)
     void manualFailoverPromotesTheNamedReplica() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int last = insertRows(primary, 5);
@@ -375,7 +475,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void archivingFollowsTheNewTimelinesAndARestoreFromTheFirstBackupFollowsThem() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int rows = insertRows(primary, 7);
@@ -425,7 +525,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void reinitReseedsAReplicaFromTheRepository() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         HaNode replica = cluster.nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
@@ -444,7 +544,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void sigtermOnTheLeaderHandsTheKeyOverWithoutWaitingForTheLease() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         int last = insertRows(primary, 4);
@@ -469,7 +569,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void aRestartedAgentTakesBackItsOwnLeaseWithoutAFailover() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         String timeline = primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
@@ -483,7 +583,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void oneEtcdMemberDownChangesNothing() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long demotionsBefore = primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count();
@@ -500,7 +600,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void withEtcdGoneTheLeaderStopsWritesBeforeItsLeaseCanExpireAndRecoversAfter() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long lastWrite = 0;
@@ -540,7 +640,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void afterEveryNodeIsLostANewClusterBootstrapsFromTheRepository() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
         Proc check = primary.pgvault("check"); // the last rows' segment switched out and archived

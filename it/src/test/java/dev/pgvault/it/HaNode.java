@@ -82,6 +82,9 @@ final class HaNode implements AutoCloseable {
                 .append("    shared_buffers: 32MB\n")
                 .append("    max_connections: 30\n")
                 .append("    wal_keep_size: 256MB\n")
+                // as the README advises for HA nodes: promotion and shutdown wait on archive calls
+                .append(Boolean.parseBoolean(System.getProperty("pgvault.ha.async", "true"))
+                        ? "archive:\n  async: true\n  spool: " + base.resolve("spool") + "\n" : "")
                 .append("repo:\n")
                 .append("  type: fs\n")
                 .append("  path: ").append(repo).append('\n')
@@ -212,6 +215,16 @@ final class HaNode implements AutoCloseable {
     /** pgvault with this node's configuration, as PostgreSQL's OS user. */
     Proc pgvault(String... args) {
         return dist.run(user, config, args);
+    }
+
+    /** The tail of this node's PostgreSQL server log (beside the data directory). */
+    String serverLogTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(data.resolveSibling("data.log"), StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no server log: " + e + ")";
+        }
     }
 
     String logTail(int lines) {

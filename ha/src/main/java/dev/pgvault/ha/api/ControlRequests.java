@@ -37,8 +37,11 @@ final class ControlRequests {
             if (from.equals(to)) {
                 return Reply.error(400, "member " + to + " is already the leader");
             }
-            if (cluster.members().get(to) != null && cluster.members().get(to).tags().noFailover()) {
+            if (cluster.members().get(to).tags().noFailover()) {
                 return Reply.error(409, "member " + to + " is tagged nofailover and never becomes the primary");
+            }
+            if (!cluster.members().get(to).runningReplica() || !cluster.members().get(to).streaming()) {
+                return Reply.error(409, "member " + to + " is not a streaming replica");
             }
             Switchover request = new Switchover(from, to, clock.instant());
             dcs.requestSwitchover(request);

@@ -268,6 +268,15 @@ class HaApiTest {
         }
 
         @Test
+        void aSwitchoverToAReplicaThatDoesNotStreamIsAConflict() throws Exception {
+            start(TOKEN);
+            HttpResponse<String> r = post("/switchover", "{\"to\": \"n3\"}", TOKEN);
+            assertEquals(409, r.statusCode(), r.body());
+            assertEquals("{\"error\":\"member n3 is not a streaming replica\"}", r.body());
+            assertNull(dcs.switchover);
+        }
+
+        @Test
         void reinitIsWrittenToEtcd() throws Exception {
             start(TOKEN);
             HttpResponse<String> r = post("/reinit", "{\"member\":\"n3\",\"extra\":[1,{\"a\":2}]}", TOKEN);

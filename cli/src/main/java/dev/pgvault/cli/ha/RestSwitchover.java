@@ -1,0 +1,98 @@
+package dev.pgvault.cli.ha;
+
+import dev.pgvault.ha.HaSettings;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A switchover through this node's own agent (its REST API on ha.api, with the API token), so the
+ * command pays no etcd client start: POST /switchover, then GET /cluster until the target leads
+ * as a running primary. Empty when no agent answers here: the caller then goes to etcd itself.
+ */
+public final class RestSwitchover {
+    private static final int CONNECT_MILLIS = 500;
+    private static final int READ_MILLIS = 5000;
+
+    /** What the agent answered: its status and its one-line error, if any. */
+    public record Answer(int status, String body) {
+        /** The "error" field of a JSON error answer, else the body. */
+        public String error() {
+            Matcher m = Pattern.compile("\"error\":\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(body);
+            return m.find() ? m.group(1).replace("\\\"", "\"").replace("\\\\", "\\") : body;
+        }
+    }
+
+    private final URI base;
+    private final String token;
+
+    public RestSwitchover(HaSettings settings) {
+        String host = settings.apiHost().equals("0.0.0.0") || settings.apiHost().equals("::") ? "127.0.0.1"
+                : settings.apiHost();
+        this.base = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + settings.apiPort());
+        this.token = settings.apiToken();
+    }
+
+    /** Empty when the local agent cannot be reached (not running, or listening elsewhere). */
+    public Optional<Answer> request(String to) throws IOException {
+        try {
+            return Optional.of(call("POST", "/switchover", "{\"to\":\"" + to.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}"));
+        } catch (ConnectException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether {@code name} leads as a running primary in the local agent's view, polled until {@code timeout}. */
+    public boolean awaitPrimary(String name, Duration timeout) throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        Pattern leader = Pattern.compile("\"leader\":\"" + Pattern.quote(name) + "\"");
+        Pattern member = Pattern.compile("\\{\"name\":\"" + Pattern.quote(name) + "\",\"role\":\"primary\",\"state\":\"running\"");
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                Answer a = call("GET", "/cluster", null);
+                if (a.status() == 200 && leader.matcher(a.body()).find() && member.matcher(a.body()).find()) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // the local agent restarting PostgreSQL or between cycles: ask again
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    private Answer call(String method, String path, String body) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) base.resolve(path).toURL().openConnection();
+        c.setConnectTimeout(CONNECT_MILLIS);
+        c.setReadTimeout(READ_MILLIS);
+        c.setRequestMethod(method);
+        if (body != null) {
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/json");
+            c.setRequestProperty("Authorization", "Bearer " + token);
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(body.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        int status = c.getResponseCode();
+        try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            if (in != null) {
+                in.transferTo(b);
+            }
+            return new Answer(status, b.toString(StandardCharsets.UTF_8));
+        } finally {
+            c.disconnect();
+        }
+    }
+}
