@@ -1,24 +1,20 @@
 package dev.pgvault.cli;
 
+import dev.pgvault.archiver.LockProbe;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.async.Spool;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.cli.config.PgvaultConfig;
 import dev.pgvault.storage.codec.EncodedStore;
-import java.io.File;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The call side of asynchronous archiving (archive.async: true): what an archive-push or
@@ -75,36 +71,11 @@ final class AsyncArchiving {
 
     /** Starts the resident archiver unless one holds the spool's lock; a second one started by a race exits at once. */
     static void ensureRunning(PgvaultConfig config, Spool spool) throws IOException {
-        String launcher = System.getProperty("pgvault.launcher");
-        if (launcher == null) {
-            return; // run in-process (tests): no launcher to start it with
+        Optional<String> launcher = Detached.launcher();
+        if (launcher.isEmpty() || LockProbe.held(spool.dir().resolve("daemon.lock"))) {
+            return; // in-process (tests): no launcher to start it with; or running
         }
-        try (FileChannel ch = FileChannel.open(spool.dir().resolve("daemon.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
-            FileLock lock;
-            try {
-                lock = ch.tryLock();
-            } catch (OverlappingFileLockException e) {
-                return;
-            }
-            if (lock == null) {
-                return; // running
-            }
-            lock.release();
-        }
-        ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "-f", launcher, "--config",
-                config.source().toAbsolutePath().toString(), "archive-async"))
-                .directory(spool.dir().toFile())
-                .redirectInput(new File("/dev/null"))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(spool.logFile().toFile()))
-                .redirectErrorStream(true);
-        pb.environment().remove("PGVAULT_CONFIG");
-        Process p = pb.start();
-        try {
-            p.waitFor(10, TimeUnit.SECONDS); // setsid -f returns once it has forked
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Detached.start(launcher.get(), config, spool.dir(), spool.logFile(), Map.of(), "archive-async");
     }
 
     /**

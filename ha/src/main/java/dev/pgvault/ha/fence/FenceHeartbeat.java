@@ -1,11 +1,8 @@
 package dev.pgvault.ha.fence;
 
+import dev.pgvault.archiver.LockProbe;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -53,15 +50,8 @@ public final class FenceHeartbeat implements AgentFence {
 
     @Override
     public boolean running() {
-        try (FileChannel ch = FileChannel.open(files.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = ch.tryLock();
-            if (lock == null) {
-                return true;
-            }
-            lock.release();
-            return false;
-        } catch (OverlappingFileLockException e) {
-            return true; // held within this JVM (tests run the fence in-process)
+        try {
+            return LockProbe.held(files.lock());
         } catch (IOException e) {
             return false;
         }
