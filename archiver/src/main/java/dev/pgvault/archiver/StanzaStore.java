@@ -2,27 +2,62 @@ package dev.pgvault.archiver;
 
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.codec.DecodingStream;
 import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.codec.KdfParams;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Optional;
 
 /** A stanza's record of which cluster it belongs to (cluster.json). */
 public final class StanzaStore {
     private final EncodedStore repo;
     private final RepositoryLayout layout;
+    private Optional<KdfParams> recordedKdf = Optional.empty();
 
     public StanzaStore(EncodedStore repo, RepositoryLayout layout) {
         this.repo = repo;
         this.layout = layout;
     }
 
+    /**
+     * The stanza's cluster, or empty before {@code init}. In an encrypted repository, the store
+     * then writes new objects with the stanza's key derivation, which the header of cluster.json
+     * records (see {@link KdfParams}); a stanza made before per-stanza salts has none to give
+     * until {@link #renewKdf()}.
+     */
     public Optional<ClusterIdentity> identity() throws IOException {
-        try (InputStream in = repo.get(layout.clusterKey())) {
-            return Optional.of(ClusterIdentity.fromJson(in.readAllBytes()));
+        try (DecodingStream in = repo.get(layout.clusterKey())) {
+            ClusterIdentity cluster = ClusterIdentity.fromJson(in.readAllBytes()); // to its end: verified
+            recordedKdf = in.kdf();
+            recordedKdf.filter(k -> !k.isLegacy()).ifPresent(repo::useStanzaKdf);
+            return Optional.of(cluster);
         } catch (BlobNotFoundException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Gives an encrypted stanza a new random key-derivation salt, with the configured iteration
+     * count, when it has none of its own (made before per-stanza salts) or a lower count than
+     * configured: cluster.json is written again with it, and every writer takes it from there.
+     * Objects already written keep theirs, which their headers record. Returns the new
+     * derivation; empty when nothing changed (or the repository is not encrypted).
+     */
+    public Optional<KdfParams> renewKdf() throws IOException {
+        ClusterIdentity cluster = requireIdentity();
+        Optional<Integer> configured = repo.configuredKdfIterations();
+        if (configured.isEmpty() || recordedKdf.isEmpty()) {
+            return Optional.empty();
+        }
+        KdfParams now = recordedKdf.get();
+        if (!now.isLegacy() && now.iterations() >= configured.get()) {
+            return Optional.empty();
+        }
+        KdfParams renewed = KdfParams.fresh(configured.get());
+        repo.useStanzaKdf(renewed);
+        repo.put(layout.clusterKey(), BlobWriter.of(cluster.toJson()));
+        recordedKdf = Optional.of(renewed);
+        return recordedKdf;
     }
 
     /** The stanza's identity, or {@link StanzaNotInitializedException} naming the fix. */
@@ -37,6 +72,7 @@ public final class StanzaStore {
      */
     public boolean init(ClusterIdentity cluster) throws IOException {
         if (repo.create(layout.clusterKey(), BlobWriter.of(cluster.toJson())).isPresent()) {
+            recordedKdf = repo.writeKdf(); // the salt this process chose is now the stanza's
             return true;
         }
         ClusterIdentity existing = requireIdentity();

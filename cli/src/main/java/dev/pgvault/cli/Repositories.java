@@ -33,10 +33,10 @@ final class Repositories {
     }
 
     static CodecSpec codec(RepoSettings repo) throws ConfigException {
-        return new CodecSpec(repo.compress(), repo.compressLevel(), cipherKey(repo.cipherPassFile()));
+        return new CodecSpec(repo.compress(), repo.compressLevel(), cipherKey(repo.cipherPassFile(), repo.cipherKdfIterations()));
     }
 
-    private static Optional<CipherKey> cipherKey(Path passFile) throws ConfigException {
+    private static Optional<CipherKey> cipherKey(Path passFile, int kdfIterations) throws ConfigException {
         if (passFile == null) {
             return Optional.empty();
         }
@@ -59,6 +59,6 @@ final class Repositories {
         }
         byte[] trimmed = java.util.Arrays.copyOf(pass, end);
         java.util.Arrays.fill(pass, (byte) 0);
-        return Optional.of(CipherKey.fromPassphrase(trimmed));
+        return Optional.of(CipherKey.fromPassphrase(trimmed, kdfIterations));
     }
 }

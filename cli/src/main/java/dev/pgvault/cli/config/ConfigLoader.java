@@ -3,7 +3,9 @@ package dev.pgvault.cli.config;
 import dev.pgvault.archiver.expire.ExpireOptions;
 import dev.pgvault.archiver.expire.RetentionDuration;
 import dev.pgvault.archiver.expire.RetentionPolicy;
+import dev.pgvault.storage.codec.CipherKey;
 import dev.pgvault.storage.codec.Compression;
+import dev.pgvault.storage.codec.KdfParams;
 import dev.pgvault.storage.s3.S3Settings;
 import java.io.IOException;
 import java.net.URI;
@@ -126,8 +128,10 @@ public final class ConfigLoader {
         Compression compress = s.choice("compress", Compression.ZSTD, Compression.class);
         int level = compressLevel(s, compress);
         Path cipherPassFile = s.path("cipher-pass-file", null);
+        int kdfIterations = s.integer("cipher-kdf-iterations", CipherKey.DEFAULT_ITERATIONS, CipherKey.DEFAULT_ITERATIONS,
+                KdfParams.MAX_ITERATIONS);
         s.finish();
-        return new RepoSettings(type, path, s3, compress, level, cipherPassFile);
+        return new RepoSettings(type, path, s3, compress, level, cipherPassFile, kdfIterations);
     }
 
     private static ArchiveSettings archive(YamlSection s) throws ConfigException {

@@ -82,8 +82,19 @@ class ConfigLoaderTest {
         assertEquals(Compression.ZSTD, c.repo().compress());
         assertEquals(3, c.repo().compressLevel());
         assertNull(c.repo().cipherPassFile());
+        assertEquals(1000, c.repo().cipherKdfIterations());
         assertEquals(5432, c.pg().port());
         assertEquals(Runtime.getRuntime().availableProcessors(), c.processMax());
+    }
+
+    @Test
+    void theKdfIterationCountIsCheckedAndNeverBelowTheDefault() throws Exception {
+        assertEquals(600_000, ConfigLoader.load(write("stanza: s\nrepo:\n  path: /r\n  cipher-kdf-iterations: 600000\n"))
+                .repo().cipherKdfIterations());
+        for (String bad : new String[] {"999", "0", "-5", "10000001", "many"}) {
+            String message = errorOf("stanza: s\nrepo:\n  path: /r\n  cipher-kdf-iterations: " + bad + "\n");
+            assertTrue(message.contains("'repo.cipher-kdf-iterations'"), message);
+        }
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.pgvault.storage.codec;
 
-import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.nio.ByteBuffer;
@@ -16,82 +15,89 @@ import javax.crypto.spec.PBEKeySpec;
 
 /**
  * The repository's encryption key: a master key derived from the cipher passphrase with
- * PBKDF2-HMAC-SHA256. Each object then gets its own AES key from the master key and a random salt
- * (see {@link ObjectKeys}), so the slow derivation runs once per passphrase and process.
+ * PBKDF2-HMAC-SHA256 (see {@link KdfParams}). Each object then gets its own AES key from the
+ * master key and a random salt (see {@link ObjectKeys}), so the slow derivation runs once per
+ * passphrase, stanza salt and process, and only when an encrypted object is first written or read.
  *
- * <p>The PBKDF2 salt is a fixed label, not random: a random one would have to be stored per object
- * and would make every object read pay the slow derivation again. The price is that one
- * precomputed dictionary serves against every pgvault repository, which is why the passphrase
- * file should hold a random secret (for example {@code openssl rand -base64 48}); PBKDF2 only slows
- * down guessing of weak ones.
+ * <p>New objects are written with the stanza's derivation ({@link #forStanza}), which the stanza
+ * records in its {@code cluster.json}. Before it is known (the {@code cluster.json} of a new
+ * stanza), a random salt of this process and the configured iterations are used.
  *
  * <p>Neither the passphrase nor any key ever appears in {@link #toString()} or in a message.
  */
 public final class CipherKey {
 
     /**
-     * PBKDF2 iterations for new objects; the count is recorded in each object header, so it can be
-     * raised later without losing old objects. PostgreSQL runs archive_command as a new JVM per
-     * 16 MiB WAL segment, and in a fresh JVM PBKDF2 runs interpreted or C1-compiled, without the
-     * SHA-256 intrinsic. Measured on this 2-core AMD EPYC, JDK 17, fresh JVM with JCE loaded,
-     * {@code fromPassphrase} (median of 11, while other builds loaded the machine): 1 iteration
-     * 5 ms (class loading), 1,000 iterations 20 ms (25 ms with the launcher's
-     * -XX:TieredStopAtLevel=1), 2,000 27 ms, 4,000 33-73 ms; warm, 1,000 cost 0.3 ms. Hence
-     * 1,000, the most that fits a 10-20 ms budget per call. That is a speed bump for guessing, not
-     * a defence of a weak passphrase: see the class comment.
+     * PBKDF2 iterations for a new stanza; the count is recorded in each object header, so it can
+     * be raised later without losing old objects. PostgreSQL runs archive_command as a new JVM per
+     * 16 MiB WAL segment unless archive.async is on, and every such JVM derives the master key once.
+     * Measured on this 2-core AMD EPYC, JDK 17, fresh JVM as the launcher starts it (C2 on), time
+     * of the derivation alone, median of 7 (bench/kdf-cost.sh): see the README's encryption section
+     * for the figures. 1,000 is the count the synchronous per-segment path paid before; a resident
+     * archiver (archive.async) pays any count once per start. The setting
+     * repo.cipher-kdf-iterations raises it for a new stanza, or for an existing one at its next
+     * {@code pgvault init}.
      */
     public static final int DEFAULT_ITERATIONS = 1_000;
 
     /** Accepted from object headers; bounds the work a damaged header can ask for. */
-    static final int MAX_ITERATIONS = 10_000_000;
+    static final int MAX_ITERATIONS = KdfParams.MAX_ITERATIONS;
 
-    private static final byte[] KDF_SALT = "pgvault/cipher-pass/v1".getBytes(US_ASCII);
     private static final Map<CacheKey, byte[]> MASTER_KEYS = new ConcurrentHashMap<>();
 
     private final byte[] passphrase;
     private final int iterations;
-    private final byte[] masterKey;
+    private final KdfParams stanzaKdf; // null: not known yet, the process's own is chosen on first write
+    private KdfParams processKdf;
 
-    private CipherKey(byte[] passphrase, int iterations, byte[] masterKey) {
+    private CipherKey(byte[] passphrase, int iterations, KdfParams stanzaKdf) {
         this.passphrase = passphrase;
         this.iterations = iterations;
-        this.masterKey = masterKey;
+        this.stanzaKdf = stanzaKdf;
     }
 
     /**
      * The key for {@code passphrase}, used exactly as given (the caller strips a trailing newline
-     * from the file if it wants to). It must be non-empty UTF-8 text. Derived once per passphrase
-     * in a process, then cached.
+     * from the file if it wants to). It must be non-empty UTF-8 text.
      */
     public static CipherKey fromPassphrase(byte[] passphrase) {
         return fromPassphrase(passphrase, DEFAULT_ITERATIONS);
     }
 
-    /** Like {@link #fromPassphrase(byte[])} with an explicit PBKDF2 iteration count for new objects. */
+    /** Like {@link #fromPassphrase(byte[])} with the PBKDF2 iteration count for a new stanza. */
     public static CipherKey fromPassphrase(byte[] passphrase, int iterations) {
         if (iterations < 1 || iterations > MAX_ITERATIONS) {
             throw new IllegalArgumentException("pbkdf2 iterations " + iterations + " out of range 1.." + MAX_ITERATIONS);
         }
         byte[] copy = passphrase.clone();
-        return new CipherKey(copy, iterations, cachedMasterKey(copy, iterations));
+        checkPassphrase(copy);
+        return new CipherKey(copy, iterations, null);
     }
 
-    int iterations() {
+    /** The same passphrase, writing new objects with the stanza's derivation {@code kdf}. */
+    public CipherKey forStanza(KdfParams kdf) {
+        return new CipherKey(passphrase, iterations, kdf);
+    }
+
+    /** The iteration count configured for a new stanza salt. */
+    public int iterations() {
         return iterations;
     }
 
-    /** The master key for new objects. Not copied: callers in this package only read it. */
-    byte[] masterKey() {
-        return masterKey;
+    /** The derivation new objects are written with. */
+    public synchronized KdfParams writeKdf() {
+        if (stanzaKdf != null) {
+            return stanzaKdf;
+        }
+        if (processKdf == null) {
+            processKdf = KdfParams.fresh(iterations);
+        }
+        return processKdf;
     }
 
-    /** The master key for an object written with {@code iterations}, cached as well. */
-    byte[] masterKey(int iterations) {
-        return iterations == this.iterations ? masterKey : cachedMasterKey(passphrase, iterations);
-    }
-
-    private static byte[] cachedMasterKey(byte[] passphrase, int iterations) {
-        return MASTER_KEYS.computeIfAbsent(new CacheKey(passphrase, iterations), k -> pbkdf2(k.passphrase, KDF_SALT, k.iterations));
+    /** The master key for objects written with {@code kdf}, derived once per process. Not copied: callers in this package only read it. */
+    byte[] masterKey(KdfParams kdf) {
+        return MASTER_KEYS.computeIfAbsent(new CacheKey(passphrase, kdf), k -> pbkdf2(k.passphrase, kdf.pbkdf2Salt(), kdf.iterations()));
     }
 
     /** PBKDF2-HMAC-SHA256 with a 32-byte output, through the JDK's own implementation. */
@@ -110,6 +116,13 @@ public final class CipherKey {
             spec.clearPassword();
             Arrays.fill(chars, '\0');
         }
+    }
+
+    private static void checkPassphrase(byte[] passphrase) {
+        if (passphrase.length == 0) {
+            throw new IllegalArgumentException("cipher passphrase is empty");
+        }
+        Arrays.fill(utf8Chars(passphrase), '\0');
     }
 
     private static char[] utf8Chars(byte[] bytes) {
@@ -133,15 +146,15 @@ public final class CipherKey {
         return "CipherKey[redacted]";
     }
 
-    private record CacheKey(byte[] passphrase, int iterations) {
+    private record CacheKey(byte[] passphrase, KdfParams kdf) {
         @Override
         public boolean equals(Object o) {
-            return o instanceof CacheKey k && k.iterations == iterations && Arrays.equals(k.passphrase, passphrase);
+            return o instanceof CacheKey k && k.kdf.equals(kdf) && Arrays.equals(k.passphrase, passphrase);
         }
 
         @Override
         public int hashCode() {
-            return 31 * Arrays.hashCode(passphrase) + iterations;
+            return 31 * Arrays.hashCode(passphrase) + kdf.hashCode();
         }
 
         @Override

@@ -6,6 +6,7 @@ import java.io.InterruptedIOException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The reading end of {@link ObjectDecoder}: the plain bytes of one object. The read that reaches
@@ -35,10 +36,12 @@ public final class DecodingStream extends InputStream {
     private IOException failure;
     private ObjectDigest result;
     private boolean closed;
+    private final Optional<KdfParams> kdf;
 
     /** {@code backgroundSha256}: where to hash, or null to hash on the reading thread. */
     DecodingStream(CountingInputStream stored, TrailerSplittingInputStream body, InputStream decompressor, Compression compression,
-            BackgroundSha256 backgroundSha256) {
+            BackgroundSha256 backgroundSha256, Optional<KdfParams> kdf) {
+        this.kdf = kdf;
         this.stored = stored;
         this.body = body;
         this.decompressor = decompressor;
@@ -46,6 +49,14 @@ public final class DecodingStream extends InputStream {
         this.backgroundSha256 = backgroundSha256;
         this.sha256 = backgroundSha256 == null ? Sha256.newDigest() : null;
         this.block = backgroundSha256 == null ? new byte[BLOCK] : null;
+    }
+
+    /**
+     * How the object's master key was derived, when it is encrypted. Only trust it once the
+     * object was read to its end: the header is authenticated with the body.
+     */
+    public Optional<KdfParams> kdf() {
+        return kdf;
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.Optional;
 public final class EncodedStore implements AutoCloseable {
     private final BlobStore blobs;
     private final CodecSpec spec;
-    private final ObjectEncoder encoder;
+    private volatile ObjectEncoder encoder;
     private final ObjectDecoder decoder = new ObjectDecoder();
 
     public EncodedStore(BlobStore blobs, CodecSpec spec) {
@@ -83,6 +83,25 @@ public final class EncodedStore implements AutoCloseable {
      */
     public DecodingStream get(String key, boolean hashInBackground) throws IOException {
         return decoder.open(blobs.get(key), spec.key(), hashInBackground, key);
+    }
+
+    /**
+     * From now on, writes new objects with the stanza's key derivation {@code kdf} (recorded in
+     * the header of its cluster.json), so that every object of the stanza shares one salt and a
+     * reader derives its master key once. Nothing changes in a plain repository.
+     */
+    public void useStanzaKdf(KdfParams kdf) {
+        spec.key().ifPresent(k -> encoder = new ObjectEncoder(spec.withKey(k.forStanza(kdf))));
+    }
+
+    /** The PBKDF2 iteration count configured for a new stanza salt; empty in a plain repository. */
+    public Optional<Integer> configuredKdfIterations() {
+        return spec.key().map(CipherKey::iterations);
+    }
+
+    /** The key derivation new objects get; empty in a plain repository. */
+    public Optional<KdfParams> writeKdf() {
+        return encoder.spec().key().map(CipherKey::writeKdf);
     }
 
     /** The raw store underneath, for listing, stat and delete. */

@@ -66,7 +66,7 @@ public final class ObjectDecoder {
                 throw DecodingStream.translate(split, header.compression(), e);
             }
             return new DecodingStream(counted, split, decompressor, header.compression(),
-                    hashInBackground ? new BackgroundSha256() : null);
+                    hashInBackground ? new BackgroundSha256() : null, header.encryption().map(ObjectHeader.Encryption::kdf));
         } catch (IOException | RuntimeException e) {
             try {
                 counted.close();
@@ -79,7 +79,7 @@ public final class ObjectDecoder {
 
     private static InputStream decrypting(InputStream in, ObjectHeader header, CipherKey key) throws IOException {
         ObjectHeader.Encryption e = header.encryption().orElseThrow();
-        ObjectKeys keys = ObjectKeys.derive(key.masterKey(e.kdfIterations()), e.salt());
+        ObjectKeys keys = ObjectKeys.derive(key.masterKey(e.kdf()), e.salt());
         if (!MessageDigest.isEqual(keys.keyCheck(), e.keyCheck())) {
             throw new WrongKeyException("cannot decrypt object: wrong passphrase or corrupted object header");
         }

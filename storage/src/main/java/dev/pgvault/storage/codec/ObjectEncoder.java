@@ -68,9 +68,10 @@ public final class ObjectEncoder {
             CipherKey cipherKey = spec.key().get();
             byte[] salt = randomBytes(ObjectKeys.SALT_LEN);
             byte[] noncePrefix = randomBytes(ChunkCipher.NONCE_PREFIX_LEN);
-            ObjectKeys keys = ObjectKeys.derive(cipherKey.masterKey(), salt);
+            KdfParams kdf = cipherKey.writeKdf();
+            ObjectKeys keys = ObjectKeys.derive(cipherKey.masterKey(kdf), salt);
             header = new ObjectHeader(spec.compression(),
-                    Optional.of(new ObjectHeader.Encryption(cipherKey.iterations(), salt, noncePrefix, keys.keyCheck())),
+                    Optional.of(new ObjectHeader.Encryption(kdf, salt, noncePrefix, keys.keyCheck())),
                     Optional.ofNullable(key));
             encryptor = new ChunkEncryptingOutputStream(guarded, new ChunkCipher(keys.aesKey(), header.encode(), noncePrefix));
         } else {

@@ -25,7 +25,10 @@ record ObjectHeader(Compression compression, Optional<Encryption> encryption, Op
     /** Format 2: the fixed part, the encryption part if any, then the key. */
     static final int VERSION_BOUND = 2;
     static final int PLAIN_LENGTH = 8;
-    static final int ENCRYPTED_LENGTH = 52;
+    /** An encrypted object's fixed part with a stanza salt (key derivation 2); 52 with the legacy derivation 1. */
+    static final int ENCRYPTED_LENGTH = 68;
+    /** Cipher fields after the key derivation's own: salt, nonce prefix, key check. */
+    private static final int CIPHER_FIELDS = ObjectKeys.SALT_LEN + ChunkCipher.NONCE_PREFIX_LEN + ObjectKeys.KEY_CHECK_LEN;
     /** S3 allows keys of 1024 bytes; a longer length field can only be damage. */
     static final int MAX_KEY_BYTES = 1024;
 
@@ -33,14 +36,11 @@ record ObjectHeader(Compression compression, Optional<Encryption> encryption, Op
     private static final int CIPHER_NONE = 0;
     /** AES-256-GCM over 64 KiB chunks, STREAM construction; see {@link ChunkCipher}. */
     private static final int CIPHER_AES_256_GCM_64K = 1;
-    /** PBKDF2-HMAC-SHA256 with the fixed salt of {@link CipherKey}, then HKDF-SHA256 per object. */
-    private static final int KDF_PBKDF2_HKDF_SHA256 = 1;
-
     /** The encryption parameters of one object; none of them is secret. */
-    record Encryption(int kdfIterations, byte[] salt, byte[] noncePrefix, byte[] keyCheck) {
+    record Encryption(KdfParams kdf, byte[] salt, byte[] noncePrefix, byte[] keyCheck) {
         @Override
         public String toString() {
-            return "Encryption[aes-256-gcm, pbkdf2 iterations " + kdfIterations + "]";
+            return "Encryption[aes-256-gcm, " + kdf + "]";
         }
     }
 
@@ -55,11 +55,12 @@ record ObjectHeader(Compression compression, Optional<Encryption> encryption, Op
 
     byte[] encode() {
         byte[] key = boundKey.map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
-        int length = (encryption.isPresent() ? ENCRYPTED_LENGTH : PLAIN_LENGTH) + (key == null ? 0 : 2 + key.length);
+        int length = PLAIN_LENGTH + encryption.map(e -> 1 + e.kdf().encodedLength() + CIPHER_FIELDS).orElse(0)
+                + (key == null ? 0 : 2 + key.length);
         ByteBuffer b = ByteBuffer.allocate(length);
         b.put(MAGIC).put((byte) (key == null ? VERSION_UNBOUND : VERSION_BOUND)).put((byte) compression.id());
         b.put((byte) (encryption.isPresent() ? CIPHER_AES_256_GCM_64K : CIPHER_NONE)).put((byte) 0);
-        encryption.ifPresent(e -> b.put((byte) KDF_PBKDF2_HKDF_SHA256).putInt(e.kdfIterations())
+        encryption.ifPresent(e -> b.put((byte) e.kdf().id()).putInt(e.kdf().iterations()).put(e.kdf().salt())
                 .put(e.salt()).put(e.noncePrefix()).put(e.keyCheck()));
         if (key != null) {
             b.putShort((short) key.length).put(key);
@@ -103,24 +104,31 @@ record ObjectHeader(Compression compression, Optional<Encryption> encryption, Op
     }
 
     private static Encryption readEncryption(InputStream in) throws IOException {
-        byte[] rest = in.readNBytes(ENCRYPTED_LENGTH - PLAIN_LENGTH);
-        if (rest.length < ENCRYPTED_LENGTH - PLAIN_LENGTH) {
-            throw new CorruptObjectException("object is truncated inside its header");
-        }
-        ByteBuffer b = ByteBuffer.wrap(rest);
+        byte[] idAndCount = readFully(in, 5);
+        ByteBuffer b = ByteBuffer.wrap(idAndCount);
         int kdf = b.get() & 0xff;
-        if (kdf != KDF_PBKDF2_HKDF_SHA256) {
+        if (kdf != KdfParams.LEGACY && kdf != KdfParams.STANZA_SALT) {
             throw new CorruptObjectException("unknown key derivation id " + kdf + " in object header");
         }
         int iterations = b.getInt();
-        if (iterations < 1 || iterations > CipherKey.MAX_ITERATIONS) {
+        if (iterations < 1 || iterations > KdfParams.MAX_ITERATIONS) {
             throw new CorruptObjectException("pbkdf2 iteration count " + Integer.toUnsignedString(iterations) + " in object header is out of range");
         }
+        byte[] kdfSalt = readFully(in, kdf == KdfParams.STANZA_SALT ? KdfParams.SALT_LEN : 0);
+        ByteBuffer rest = ByteBuffer.wrap(readFully(in, CIPHER_FIELDS));
         byte[] salt = new byte[ObjectKeys.SALT_LEN];
         byte[] noncePrefix = new byte[ChunkCipher.NONCE_PREFIX_LEN];
         byte[] keyCheck = new byte[ObjectKeys.KEY_CHECK_LEN];
-        b.get(salt).get(noncePrefix).get(keyCheck);
-        return new Encryption(iterations, salt, noncePrefix, keyCheck);
+        rest.get(salt).get(noncePrefix).get(keyCheck);
+        return new Encryption(new KdfParams(kdf, iterations, kdfSalt), salt, noncePrefix, keyCheck);
+    }
+
+    private static byte[] readFully(InputStream in, int n) throws IOException {
+        byte[] bytes = in.readNBytes(n);
+        if (bytes.length < n) {
+            throw new CorruptObjectException("object is truncated inside its header");
+        }
+        return bytes;
     }
 
     private static String readKey(InputStream in) throws IOException {

@@ -23,31 +23,63 @@ class CipherKeyTest {
     @Test
     void neverShowsTheKeyOrPassphrase() {
         CodecSpec spec = CodecSpec.DEFAULT.withKey(KEY);
-        for (String s : new String[] {KEY.toString(), spec.toString(), ObjectKeys.derive(KEY.masterKey(), new byte[16]).toString()}) {
+        byte[] master = KEY.masterKey(KEY.writeKdf());
+        for (String s : new String[] {KEY.toString(), spec.toString(), ObjectKeys.derive(master, new byte[16]).toString(),
+                KEY.writeKdf().toString()}) {
             assertFalse(s.contains(PASSPHRASE_TEXT), s);
-            assertFalse(s.contains(HEX.formatHex(KEY.masterKey())), s);
+            assertFalse(s.contains(HEX.formatHex(master)), s);
         }
         assertEquals("CipherKey[redacted]", KEY.toString());
     }
 
     @Test
-    void masterKeyIsDerivedOncePerPassphraseAndIterationCount() {
+    void masterKeyIsDerivedOncePerPassphraseSaltAndIterationCount() {
         CipherKey again = CipherKey.fromPassphrase(PASSPHRASE.clone());
-        assertSame(KEY.masterKey(), again.masterKey());
-        assertSame(KEY.masterKey(), again.masterKey(CipherKey.DEFAULT_ITERATIONS));
-        assertNotEquals(HEX.formatHex(KEY.masterKey()), HEX.formatHex(KEY.masterKey(2000)));
-        assertSame(KEY.masterKey(2000), again.masterKey(2000));
+        KdfParams stanza = KdfParams.fresh(1000);
+        assertSame(KEY.masterKey(stanza), again.masterKey(stanza));
+        assertSame(KEY.masterKey(stanza), again.masterKey(new KdfParams(KdfParams.STANZA_SALT, 1000, stanza.salt())));
+        assertNotEquals(HEX.formatHex(KEY.masterKey(stanza)), HEX.formatHex(KEY.masterKey(KdfParams.fresh(1000))), "another salt");
+        assertNotEquals(HEX.formatHex(KEY.masterKey(stanza)),
+                HEX.formatHex(KEY.masterKey(new KdfParams(KdfParams.STANZA_SALT, 2000, stanza.salt()))), "another count");
+        assertNotEquals(HEX.formatHex(KEY.masterKey(stanza)), HEX.formatHex(KEY.masterKey(KdfParams.legacy(1000))), "the fixed label");
+    }
+
+    @Test
+    void newObjectsUseOneRandomSaltPerProcessUntilTheStanzasIsKnown() {
+        CipherKey key = CipherKey.fromPassphrase(PASSPHRASE, 5000);
+        KdfParams first = key.writeKdf();
+        assertEquals(KdfParams.STANZA_SALT, first.id());
+        assertEquals(5000, first.iterations());
+        assertSame(first, key.writeKdf(), "one salt for the process's objects");
+        assertNotEquals(HEX.formatHex(first.salt()), HEX.formatHex(CipherKey.fromPassphrase(PASSPHRASE).writeKdf().salt()),
+                "another key, another random salt");
+        KdfParams stanza = KdfParams.fresh(1000);
+        assertEquals(stanza, key.forStanza(stanza).writeKdf());
+        assertEquals(5000, key.forStanza(stanza).iterations(), "the count for a new stanza stays the configured one");
     }
 
     @Test
     void passphraseBytesAreUsedExactly() throws Exception {
         byte[] withNewline = (PASSPHRASE_TEXT + "\n").getBytes(US_ASCII);
-        assertFalse(Arrays.equals(KEY.masterKey(), CipherKey.fromPassphrase(withNewline).masterKey()));
+        KdfParams stanza = KdfParams.fresh(1000);
+        assertFalse(Arrays.equals(KEY.masterKey(stanza), CipherKey.fromPassphrase(withNewline).masterKey(stanza)));
         byte[] unicode = "pässwörd-ü€".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        byte[] viaJdk = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+        byte[] legacyViaJdk = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
                 .generateSecret(new PBEKeySpec("pässwörd-ü€".toCharArray(), "pgvault/cipher-pass/v1".getBytes(US_ASCII), 1000, 256))
                 .getEncoded();
-        assertArrayEquals(viaJdk, CipherKey.fromPassphrase(unicode).masterKey());
+        assertArrayEquals(legacyViaJdk, CipherKey.fromPassphrase(unicode).masterKey(KdfParams.legacy(1000)));
+        byte[] stanzaViaJdk = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                .generateSecret(new PBEKeySpec("pässwörd-ü€".toCharArray(), stanza.salt(), 1000, 256)).getEncoded();
+        assertArrayEquals(stanzaViaJdk, CipherKey.fromPassphrase(unicode).masterKey(stanza));
+    }
+
+    @Test
+    void kdfParamsOutOfShapeAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new KdfParams(KdfParams.STANZA_SALT, 1000, new byte[15]));
+        assertThrows(IllegalArgumentException.class, () -> new KdfParams(KdfParams.LEGACY, 1000, new byte[16]));
+        assertThrows(IllegalArgumentException.class, () -> new KdfParams(3, 1000, new byte[16]));
+        assertThrows(IllegalArgumentException.class, () -> new KdfParams(KdfParams.STANZA_SALT, 0, new byte[16]));
+        assertThrows(IllegalArgumentException.class, () -> KdfParams.fresh(KdfParams.MAX_ITERATIONS + 1));
     }
 
     @Test
