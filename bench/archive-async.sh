@@ -15,26 +15,12 @@ set -euo pipefail
 
 segments=${1:-32}
 rounds=${2:-5}
-here=$(cd "$(dirname "$0")/.." && pwd -P)
-pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
-command -v pgbackrest >/dev/null || { echo "bench: pgbackrest is not installed (apt-get install -y pgbackrest)" >&2; exit 1; }
-[ -f "$here/cli/target/pgvault/lib/pgvault-cli.jar" ] || { echo "bench: build pgvault first: mvn -B -q package -DskipTests" >&2; exit 1; }
-
-if [ "$(id -u)" = 0 ]; then as="runuser -u postgres --"; else as=""; fi
-work=$(mktemp -d /tmp/pgvault-bench.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-    $as "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-    pkill -f "$work/pgvault.yaml archive-async" 2>/dev/null || true
-    [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/dist/bin" "$work/dist/lib" "$work/spool-pgvault" "$work/spool-pgbackrest" "$work/lock"
-cp "$here/bin/pgvault" "$work/dist/bin/"
-cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work/dist/lib/pgvault.jsa"
-[ -n "$as" ] && chown -R postgres "$work"
-$as "$work/dist/bin/pgvault" --build-cds
+source "$(dirname "$0")/lib.sh"
+need_pgbackrest
+need_pgvault
+bench_workdir pgvault-bench
+mkdir -p "$work/spool-pgvault" "$work/spool-pgbackrest" "$work/lock"
+bench_dist
 pgvault="$work/dist/bin/pgvault --config $work/pgvault.yaml"
 
 port=$((20000 + RANDOM % 20000))

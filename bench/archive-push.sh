@@ -12,26 +12,11 @@
 set -euo pipefail
 
 segments=${1:-20}
-here=$(cd "$(dirname "$0")/.." && pwd -P)
-pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
-command -v pgbackrest >/dev/null || { echo "bench: pgbackrest is not installed (apt-get install -y pgbackrest)" >&2; exit 1; }
-[ -f "$here/cli/target/pgvault/lib/pgvault-cli.jar" ] || { echo "bench: build pgvault first: mvn -B -q package -DskipTests" >&2; exit 1; }
-
-if [ "$(id -u)" = 0 ]; then as="runuser -u postgres --"; else as=""; fi
-work=$(mktemp -d /tmp/pgvault-bench.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-    $as "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# pgvault from a copy PostgreSQL's user can read; its class-data archive is rebuilt for the copy.
-mkdir -p "$work/dist/bin" "$work/dist/lib"
-cp "$here/bin/pgvault" "$work/dist/bin/"
-cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work/dist/lib/pgvault.jsa"
-[ -n "$as" ] && chown -R postgres "$work"
-$as "$work/dist/bin/pgvault" --build-cds
+source "$(dirname "$0")/lib.sh"
+need_pgbackrest
+need_pgvault
+bench_workdir pgvault-bench
+bench_dist
 
 port=$((20000 + RANDOM % 20000))
 $as "$pgbin/initdb" -D "$work/data" -U postgres -A trust --no-sync >/dev/null
@@ -89,7 +74,6 @@ CONF
 $as "$work/dist/bin/pgvault" --config "$work/pgvault.yaml" init >/dev/null
 $as pgbackrest --config="$work/pgbackrest.conf" --stanza=bench stanza-create >/dev/null
 
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
 push_pgvault() { ms $as "$work/dist/bin/pgvault" --config "$work/pgvault.yaml" archive-push "$1"; }
 push_pgbackrest() { ms $as pgbackrest --config="$work/pgbackrest.conf" --stanza=bench archive-push "$1"; }
 

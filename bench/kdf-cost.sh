@@ -14,17 +14,9 @@ set -euo pipefail
 runs=${1:-7}
 [ $# -gt 0 ] && shift
 counts=${*:-1000 100000 600000}
-here=$(cd "$(dirname "$0")/.." && pwd -P)
-pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
-[ -f "$here/cli/target/pgvault/lib/pgvault-cli.jar" ] || { echo "bench: build pgvault first: mvn -B -q package -DskipTests" >&2; exit 1; }
-if [ "$(id -u)" = 0 ]; then as="runuser -u postgres --"; else as=""; fi
-work=$(mktemp -d /tmp/pgvault-kdf.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-    $as "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
+need_pgvault
+bench_workdir pgvault-kdf
 stats() { sort -n "$1" | awk '{ t[NR] = $1 } END { printf "median %7.1f ms (%.1f-%.1f)\n", t[int((NR + 1) / 2)], t[1], t[NR] }'; }
 
 echo "1. the derivation alone, fresh JVM:"
@@ -35,11 +27,7 @@ for n in 1 $counts; do
     printf "   %8d iterations: %s\n" "$n" "$(stats "$work/times")"
 done
 
-mkdir -p "$work/dist/bin" "$work/dist/lib"
-cp "$here/bin/pgvault" "$work/dist/bin/"
-cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work/dist/lib/pgvault.jsa"
-[ -n "$as" ] && chown -R postgres "$work"
-$as "$work/dist/bin/pgvault" --build-cds
+bench_dist
 
 port=$((20000 + RANDOM % 20000))
 $as "$pgbin/initdb" -D "$work/data" -U postgres -A trust --no-sync >/dev/null
@@ -68,7 +56,6 @@ done
 [ -n "$as" ] && chown -R postgres "$work"
 for r in $repos; do $as "$work/dist/bin/pgvault" --config "$work/$r.yaml" init >/dev/null; : > "$work/push-$r"; done
 
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
 set -- $repos
 round=0
 for seg in "$work"/wal/*; do

@@ -20,27 +20,13 @@ set -euo pipefail
 scale=${1:-30}
 rounds=${2:-3}
 rate=${RATE:-200}
-here=$(cd "$(dirname "$0")/.." && pwd -P)
-pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
-[ -f "$here/cli/target/pgvault/lib/pgvault-cli.jar" ] || { echo "bench: build pgvault first: mvn -B -q package -DskipTests" >&2; exit 1; }
-
-if [ "$(id -u)" = 0 ]; then as="runuser -u postgres --"; else as=""; fi
-work=$(mktemp -d /tmp/pgvault-bench.XXXXXX)
-chmod 755 "$work"
+source "$(dirname "$0")/lib.sh"
+need_pgvault
 load_pid=
-cleanup() {
-    [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
-    for d in standby data; do $as "$pgbin/pg_ctl" -D "$work/$d" -m immediate stop >/dev/null 2>&1 || true; done
-    pkill -f "$work/pgvault.yaml archive-async" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/dist/bin" "$work/dist/lib" "$work/repo"
-cp "$here/bin/pgvault" "$work/dist/bin/"
-cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work/dist/lib/pgvault.jsa"
-[ -n "$as" ] && chown -R postgres "$work"
-$as "$work/dist/bin/pgvault" --build-cds
+bench_cleanup() { [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null; }
+bench_workdir pgvault-bench
+mkdir -p "$work/repo"
+bench_dist
 pgvault="$work/dist/bin/pgvault --config $work/pgvault.yaml"
 
 port=$((20000 + RANDOM % 20000))

@@ -17,25 +17,11 @@ set -euo pipefail
 days=${1:-30}
 scale=${2:-5}
 retention=${3:-"full: 7"}
-here=$(cd "$(dirname "$0")/.." && pwd -P)
-pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
-[ -f "$here/cli/target/pgvault/lib/pgvault-cli.jar" ] || { echo "bench: build pgvault first: mvn -B -q package -DskipTests" >&2; exit 1; }
-
-if [ "$(id -u)" = 0 ]; then as="runuser -u postgres --"; else as=""; fi
-work=$(mktemp -d /tmp/pgvault-month.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-    $as "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-    $as "$pgbin/pg_ctl" -D "$work/restored" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/dist/bin" "$work/dist/lib" "$work/repo"
-cp "$here/bin/pgvault" "$work/dist/bin/"
-cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work/dist/lib/pgvault.jsa"
-[ -n "$as" ] && chown -R postgres "$work"
-$as "$work/dist/bin/pgvault" --build-cds
+source "$(dirname "$0")/lib.sh"
+need_pgvault
+bench_workdir pgvault-month
+mkdir -p "$work/repo"
+bench_dist
 pgvault="$work/dist/bin/pgvault --config $work/pgvault.yaml"
 
 port=$((20000 + RANDOM % 20000))
