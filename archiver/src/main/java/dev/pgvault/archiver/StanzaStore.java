@@ -2,9 +2,11 @@ package dev.pgvault.archiver;
 
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.codec.CorruptObjectException;
 import dev.pgvault.storage.codec.DecodingStream;
 import dev.pgvault.storage.codec.EncodedStore;
 import dev.pgvault.storage.codec.KdfParams;
+import dev.pgvault.storage.codec.WrongKeyException;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -33,6 +35,11 @@ public final class StanzaStore {
             return Optional.of(cluster);
         } catch (BlobNotFoundException e) {
             return Optional.empty();
+        } catch (WrongKeyException e) {
+            throw new WrongKeyException("stanza record " + layout.clusterKey() + ": " + e.getMessage());
+        } catch (CorruptObjectException e) {
+            // a damaged record stops every command: say which object it is
+            throw new CorruptObjectException("stanza record " + layout.clusterKey() + " is damaged: " + e.getMessage(), e);
         }
     }
 

@@ -7,7 +7,9 @@ import dev.pgvault.archiver.backup.BackupCatalog;
 import dev.pgvault.archiver.backup.BackupDirectory;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.ManifestJson;
+import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalContentCheck;
+import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.BlobNotFoundException;
@@ -22,8 +24,10 @@ import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeSet;
@@ -128,7 +132,12 @@ public final class Verifier {
                     }
                 }
             }
-            problems.addAll(new WalContinuity(archived, corruptWal, cluster.walSegmentSize()).check(manifests, pinned));
+            WalContinuity continuity = new WalContinuity(archived, corruptWal, cluster.walSegmentSize());
+            problems.addAll(continuity.check(manifests, pinned));
+            Map<Integer, TimelineHistory> histories = new HashMap<>();
+            Set<Integer> unreadable = new HashSet<>();
+            readHistories(archived, histories, unreadable);
+            problems.addAll(continuity.checkLaterTimelines(histories, unreadable, manifests));
             return new VerifyReport(layout.stanza(), ids.size(), objects, walFiles, bytes, problems);
         } finally {
             pool.shutdownNow();
@@ -157,6 +166,21 @@ public final class Verifier {
         results.add(done(List.of(Problem.manifest(ProblemKind.MANIFEST_UNREADABLE, id, key, List.of(),
                 key + " " + why + "; the backup cannot be checked or restored"))));
         return null;
+    }
+
+    /** The archived history files, parsed; those that cannot be read (reported by their own check) in {@code unreadable}. */
+    private void readHistories(List<WalFileName> archived, Map<Integer, TimelineHistory> histories, Set<Integer> unreadable)
+            throws IOException {
+        for (WalFileName name : archived) {
+            if (name.kind() != WalFileKind.HISTORY) {
+                continue;
+            }
+            try (InputStream in = repo.get(layout.walKey(name))) {
+                histories.put(name.timeline(), TimelineHistory.parse(name.timeline(), in.readAllBytes()));
+            } catch (BlobNotFoundException | CorruptObjectException | WrongKeyException | IllegalArgumentException e) {
+                unreadable.add(name.timeline());
+            }
+        }
     }
 
     private List<BlobInfo> walObjects() throws IOException {

@@ -2,6 +2,7 @@ package dev.pgvault.archiver.verify;
 
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.wal.WalFileKind;
+import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalFileName;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,10 +19,11 @@ import java.util.TreeSet;
  * stop segment (else the backup cannot be restored at all), and every segment from there to the
  * newest archived one (else point-in-time recovery stops at the first hole).
  *
- * <p>Timelines are kept simple on purpose: only segments of a backup's own timeline count. WAL
- * after a promotion lives on a later timeline, reached through its .history file; following
- * that branch is left to restore. So a backup taken before a promotion shows no gap as long as
- * its own timeline is whole up to that timeline's newest segment.
+ * <p>A backup's own timeline counts up to that timeline's newest segment. WAL after a promotion
+ * lives on a later timeline, reached through its .history file ({@link #checkLaterTimelines}):
+ * a later timeline whose history file is missing cannot be followed at all, and one that
+ * descends from a backup's timeline after the backup's stop must be whole from its switch point
+ * to its newest segment, since recovery to the latest timeline replays all of it.
  */
 final class WalContinuity {
     /** Per problem, the missing or corrupt segment names listed one by one (the message has them all as ranges). */
@@ -79,6 +81,46 @@ final class WalContinuity {
             firstUnusableAfter(stop).ifPresent(name -> gaps.computeIfAbsent(name, k -> new ArrayList<>()).add(m.id()));
         }
         gaps.forEach((name, ids) -> problems.add(pinned.containsAll(ids) ? pinnedGap(name, ids) : gap(name, ids)));
+        return problems;
+    }
+
+    /**
+     * The timelines after a promotion: each later timeline with archived segments needs its
+     * history file, and the WAL from its switch point to its newest segment when a backup of an
+     * ancestor timeline, taken before the switch, would replay into it.
+     *
+     * @param histories the readable history files by timeline (a damaged one is reported by its own check)
+     * @param unreadable timelines whose history file is archived but damaged
+     */
+    List<Problem> checkLaterTimelines(Map<Integer, TimelineHistory> histories, Set<Integer> unreadable, List<Manifest> backups) {
+        List<Problem> problems = new ArrayList<>();
+        for (Map.Entry<Integer, TreeSet<Long>> e : new java.util.TreeMap<>(present).entrySet()) {
+            int tli = e.getKey();
+            if (tli == 1 || unreadable.contains(tli)) {
+                continue;
+            }
+            TimelineHistory h = histories.get(tli);
+            String historyName = String.format("%08X.history", tli);
+            if (h == null) {
+                problems.add(new Problem(Severity.ERROR, ProblemKind.WAL_GAP, List.of(), null, List.of(), List.of(historyName),
+                        "timeline " + tli + " has archived WAL (" + name(tli, e.getValue().first()) + " to "
+                                + name(tli, e.getValue().last()) + ") but its history file " + historyName
+                                + " is missing: recovery cannot follow timeline " + tli));
+                continue;
+            }
+            List<String> reaching = backups.stream().filter(m -> m.timeline() != tli && h.contains(m.timeline())
+                    && m.stopLsn().value() <= h.endOf(m.timeline()).value()).map(Manifest::id).toList();
+            if (reaching.isEmpty()) {
+                continue; // backups on this timeline are checked from their own start
+            }
+            long from = h.beginOf(tli).value() / segmentSize;
+            for (long n = from; n <= e.getValue().last(); n++) {
+                if (!e.getValue().contains(n) || corrupt.contains(name(tli, n))) {
+                    problems.add(gap(name(tli, n), reaching));
+                    break;
+                }
+            }
+        }
         return problems;
     }
 

@@ -238,6 +238,44 @@ class VerifierTest {
         assertEquals(11, r.walFiles());
     }
 
+    /** Found by CorruptionTrialsTest: timeline 2's WAL without its history file passed verify. */
+    @Test
+    void aLaterTimelineWithoutItsHistoryFileIsNamed() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 1, 7);
+        stanza.wal(2, 7, 9);
+
+        Problem p = only(stanza.verify());
+        assertEquals(Severity.ERROR, p.severity());
+        assertEquals(List.of("00000002.history"), p.walFiles());
+        assertTrue(p.line().contains("timeline 2 has archived WAL (" + segment(2, 7) + " to " + segment(2, 9)
+                + ") but its history file 00000002.history is missing"), p.line());
+    }
+
+    /** Found by CorruptionTrialsTest: the first segment of a later timeline deleted passed verify. */
+    @Test
+    void aHoleInALaterTimelineIsAGapForTheBackupsTakenBeforeItsSwitch() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.typicalBackup("20261126-041500F", 8, 8).write(); // on timeline 1, after the switch: not affected
+        stanza.wal(1, 1, 8);
+        stanza.wal(2, 8, 9); // segment 7 of timeline 2, where it begins, is missing
+        stanza.repo.put(stanza.layout.walPrefix() + "00000002.history", BlobWriter.of("1\t0/780000\tno recovery target\n".getBytes(UTF_8)));
+
+        Problem p = only(stanza.verify());
+        assertEquals(ProblemKind.WAL_GAP, p.kind());
+        assertEquals(List.of(segment(2, 7)), p.walFiles());
+        assertEquals(List.of(ID), p.backups());
+        assertTrue(p.line().startsWith("error: WAL gap on timeline 2: segment " + segment(2, 7) + " is missing"), p.line());
+    }
+
+    /** Found by CorruptionTrialsTest: a damaged cluster.json stopped verify with a message that named no object. */
+    @Test
+    void aDamagedStanzaRecordIsNamed() throws IOException {
+        stanza.flipByte(stanza.layout.clusterKey());
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, stanza::verify);
+        assertTrue(e.getMessage().startsWith("stanza record main/cluster.json is damaged: "), e.getMessage());
+    }
+
     /** The reliability trial's finding: intact segments under each other's names passed verify. */
     @Test
     void twoSegmentsSwappedAreEachNamedAndBreakRecoveryPastThem() throws IOException {
