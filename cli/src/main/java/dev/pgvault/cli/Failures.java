@@ -35,7 +35,7 @@ final class Failures {
     static int report(Throwable t, boolean verbose, PrintStream err) {
         Throwable e = unwrap(t);
         ExitCode code = codeOf(e);
-        err.println("pgvault: " + message(e, code));
+        err.println("pgvault: " + OneLine.of(message(e, code)));
         if (verbose) {
             t.printStackTrace(err);
         }

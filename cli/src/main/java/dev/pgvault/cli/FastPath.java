@@ -20,10 +20,11 @@ final class FastPath {
         int i = 0;
         for (; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--config") && i + 1 < args.length) {
-                config = Path.of(args[++i]);
-            } else if (a.startsWith("--config=")) {
-                config = Path.of(a.substring("--config=".length()));
+            if (a.equals("--config") && i + 1 < args.length || a.startsWith("--config=")) {
+                config = pathOrNull(a.equals("--config") ? args[++i] : a.substring("--config=".length()));
+                if (config == null) {
+                    return -1; // an unusable path: picocli says what is wrong with it
+                }
             } else if (a.equals("--verbose")) {
                 verbose = true;
             } else {
@@ -50,6 +51,14 @@ final class FastPath {
         } catch (Exception | Error e) {
             int code = Failures.report(e, verbose, err);
             return args[i].equals("archive-get") ? Failures.forRestoreCommand(code) : code;
+        }
+    }
+
+    private static Path pathOrNull(String text) {
+        try {
+            return Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
         }
     }
 }

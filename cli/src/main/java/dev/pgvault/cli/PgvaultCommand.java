@@ -48,13 +48,22 @@ public final class PgvaultCommand implements Runnable {
         CommandLine cl = new CommandLine(top);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
+        cl.registerConverter(java.nio.file.Path.class, PgvaultCommand::path);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("pgvault: " + ex.getMessage().strip().replace('\n', ' ')
-                    + " (see 'pgvault --help')");
+            err.println("pgvault: " + OneLine.of(ex.getMessage()) + " (see 'pgvault --help')");
             return ExitCode.USAGE.code;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> Failures.report(ex, top.verbose, err));
         return cl.execute(args);
+    }
+
+    /** A path argument; picocli's own conversion would name Java classes in its error. */
+    private static java.nio.file.Path path(String text) {
+        try {
+            return java.nio.file.Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is not a usable path (" + e.getReason() + ")");
+        }
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

@@ -34,12 +34,15 @@ class MainTest {
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
         PrintStream saved = System.out;
+        PrintStream savedErr = System.err;
         System.setOut(o); // commands that stream bytes write to System.out
+        System.setErr(e); // and some report on System.err, as the process does
         try {
             int code = Main.run(args, o, e);
             return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(saved);
+            System.setErr(savedErr);
         }
     }
 
@@ -57,6 +60,19 @@ class MainTest {
         Result h = run("--help");
         assertEquals(0, h.code());
         assertTrue(h.out().contains("archive-push") && h.out().contains("Exit codes"), h.out());
+    }
+
+    /** Found by FuzzTrialsTest: picocli's conversion named java.nio.file.Path and an exception class; a newline split the line. */
+    @Test
+    void aBadPathOrAControlCharacterInAnArgumentStaysOneLineWithoutJavaNames() {
+        Result r = run("--config", "abc\u0000def", "info");
+        assertEquals(2, r.code());
+        assertEquals("pgvault: Invalid value for option '--config': 'abc\\u0000def' is not a usable path (Nul character not allowed)"
+                + " (see 'pgvault --help')", r.err().strip());
+        Result split = run("info", "x\ny\rz");
+        assertEquals(2, split.code());
+        assertOneLine(split);
+        assertTrue(split.err().contains("x\\ny\\rz"), split.err());
     }
 
     @Test
