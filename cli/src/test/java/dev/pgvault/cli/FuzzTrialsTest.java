@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import dev.pgvault.storage.trials.Trials;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,10 +54,8 @@ class FuzzTrialsTest {
 
     @Test
     void noInputEndsInAStackTraceAHangOrAnUndocumentedExitCode() throws Exception {
-        int count = Integer.getInteger("pgvault.trials.fuzz", 300);
-        long seed = Long.getLong("pgvault.trials.seed", new Random().nextLong());
-        System.out.println("fuzz trials: " + count + ", seed " + seed);
-        Random random = new Random(seed);
+        Trials trials = Trials.of("fuzz", "pgvault.trials.fuzz", 300);
+        Random random = trials.random();
         Path repo = Files.createDirectory(dir.resolve("repo"));
         String validConfig = "stanza: main\npg:\n  data: " + dir.resolve("data") + "\n  port: 1\n  host: 127.0.0.1\nrepo:\n  path: "
                 + repo + "\n  compress: zstd\n  compress-level: 3\nprocess-max: 2\nretention:\n  full: 2\n  window: 14d\n"
@@ -72,7 +71,7 @@ class FuzzTrialsTest {
             return t;
         });
         try {
-            for (int trial = 0; trial < count; trial++) {
+            for (int trial = 0; trial < trials.count(); trial++) {
                 List<String> args = new ArrayList<>();
                 if (random.nextInt(3) == 0) {
                     Path mutated = dir.resolve("fuzz-" + trial + ".yaml");
@@ -97,12 +96,12 @@ class FuzzTrialsTest {
                 try {
                     r = f.get(30, TimeUnit.SECONDS);
                 } catch (TimeoutException e) {
-                    failures.add("trial " + trial + " (seed " + seed + ") hung: " + shown(args));
+                    failures.add(trials.trial(trial) + " hung: " + shown(args));
                     break; // the runner thread is stuck; the rest would queue behind it
                 }
                 String why = judge(r);
                 if (why != null) {
-                    failures.add("trial " + trial + " (seed " + seed + "): " + why + ": " + shown(args) + " -> exit " + r.code() + ", "
+                    failures.add(trials.trial(trial) + ": " + why + ": " + shown(args) + " -> exit " + r.code() + ", "
                             + OneLine.of(r.err()));
                 }
             }

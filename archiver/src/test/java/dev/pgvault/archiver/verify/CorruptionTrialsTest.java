@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import dev.pgvault.storage.trials.Trials;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,13 +46,11 @@ class CorruptionTrialsTest {
 
     @Test
     void everyDamagedObjectIsNamedByVerify() throws Exception {
-        int count = Integer.getInteger("pgvault.trials.corruption", 60);
-        long seed = Long.getLong("pgvault.trials.seed", new Random().nextLong());
-        System.out.println("corruption trials: " + count + ", seed " + seed);
-        Random random = new Random(seed);
+        Trials trials = Trials.of("corruption", "pgvault.trials.corruption", 60);
+        Random random = trials.random();
         Map<Damage, int[]> tally = new EnumMap<>(Damage.class);
         List<String> missed = new ArrayList<>();
-        for (int trial = 0; trial < count; trial++) {
+        for (int trial = 0; trial < trials.count(); trial++) {
             Path root = Files.createDirectory(dir.resolve("t" + trial));
             boolean encrypted = random.nextBoolean();
             CodecSpec spec = encrypted ? CodecSpec.DEFAULT.withKey(CipherKey.fromPassphrase("trial passphrase".getBytes(UTF_8)))
@@ -78,7 +77,7 @@ class CorruptionTrialsTest {
                             && (p.severity() == Severity.ERROR || target.endsWith("backup.manifest") && damage == Damage.DELETE));
                     boolean namedOther = other == null || r.problems().stream().anyMatch(p -> names(p.line(), other));
                     if (!named || !namedOther) {
-                        missed.add("trial " + trial + " (seed " + seed + ", " + (encrypted ? "encrypted" : "plain") + "): "
+                        missed.add(trials.trial(trial) + " " + (encrypted ? "encrypted" : "plain") + "): "
                                 + damage + " " + target + (other != null ? " <-> " + other : "") + " -> " + (outcome.isEmpty() ? "no problem" : outcome));
                     }
                 } catch (IOException | RuntimeException e) {
@@ -87,7 +86,7 @@ class CorruptionTrialsTest {
                     boolean deletedRecord = damage == Damage.DELETE && target.endsWith("cluster.json")
                             && outcome.startsWith("stanza 'main' is not initialized"); // init makes it again
                     if (!names(outcome, target) && !deletedRecord) {
-                        missed.add("trial " + trial + " (seed " + seed + "): " + damage + " " + target + " -> " + e);
+                        missed.add(trials.trial(trial) + ": " + damage + " " + target + " -> " + e);
                     }
                 }
                 tally.computeIfAbsent(damage, d -> new int[1])[0]++;

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import dev.pgvault.storage.trials.Trials;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,14 +27,12 @@ class ObjectFuzzTrialsTest {
 
     @Test
     void aDamagedObjectIsEitherRefusedByTheCodecOrReadExactly() throws Exception {
-        int count = Integer.getInteger("pgvault.trials.fuzz", 500);
-        long seed = Long.getLong("pgvault.trials.seed", new Random().nextLong());
-        System.out.println("object fuzz trials: " + count + ", seed " + seed);
-        Random random = new Random(seed);
+        Trials trials = Trials.of("object fuzz", "pgvault.trials.fuzz", 500);
+        Random random = trials.random();
         List<CodecSpec> specs = CodecFixtures.allSpecs();
         List<String> failures = new ArrayList<>();
         int refused = 0;
-        for (int trial = 0; trial < count; trial++) {
+        for (int trial = 0; trial < trials.count(); trial++) {
             CodecSpec spec = specs.get(random.nextInt(specs.size()));
             byte[] plain = CodecFixtures.compressible(random.nextInt(3) == 0 ? 200_000 : random.nextInt(5000), random.nextLong());
             ByteArrayOutputStream stored = new ByteArrayOutputStream();
@@ -47,12 +46,12 @@ class ObjectFuzzTrialsTest {
             try (InputStream in = new ObjectDecoder().open(new ByteArrayInputStream(damaged), spec.key(), random.nextBoolean(), KEY)) {
                 byte[] read = in.readAllBytes();
                 if (!Arrays.equals(read, plain)) {
-                    failures.add("trial " + trial + " (seed " + seed + ", " + CodecFixtures.describe(spec) + "): other bytes read, no error");
+                    failures.add(trials.trial(trial) + " " + CodecFixtures.describe(spec) + "): other bytes read, no error");
                 }
             } catch (CorruptObjectException | WrongKeyException expected) {
                 refused++;
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
-                failures.add("trial " + trial + " (seed " + seed + ", " + CodecFixtures.describe(spec) + "): " + e);
+                failures.add(trials.trial(trial) + " " + CodecFixtures.describe(spec) + "): " + e);
             }
         }
         System.out.println("object fuzz trials: " + refused + " refused by the codec; failed: " + failures.size());
