@@ -73,7 +73,8 @@ final class TestRepo implements AutoCloseable {
         return kind == Kind.FS ? new FsBlobStore(dir.resolve("repo")) : new S3BlobStore(s3().settings(bucket, PREFIX));
     }
 
-    private static synchronized S3ProxyServer s3() throws Exception {
+    /** The in-process S3 server every S3 repository of the tests lives on. */
+    static synchronized S3ProxyServer s3() throws Exception {
         if (s3 == null) {
             s3 = S3ProxyServer.start();
         }

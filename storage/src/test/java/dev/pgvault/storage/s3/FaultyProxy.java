@@ -27,9 +27,9 @@ import java.util.function.Function;
  * sees every request, numbered from 1, and picks its {@link Fault}. Failed requests never reach
  * the server, except {@link Fault#CUT}, whose response is cut short after the server acted.
  */
-final class FaultyProxy implements AutoCloseable {
+public final class FaultyProxy implements AutoCloseable {
 
-    enum Fault {
+    public enum Fault {
         /** Pass the request and response through. */
         FORWARD,
         /** Answer 500 InternalError with an S3 XML error body. */
@@ -47,17 +47,17 @@ final class FaultyProxy implements AutoCloseable {
     }
 
     /** One request head as the plan sees it; header names are lower case. */
-    record Request(int number, String method, String target, Map<String, String> headers) {
-        boolean isListing() {
+    public record Request(int number, String method, String target, Map<String, String> headers) {
+        public boolean isListing() {
             return method.equals("GET") && target.contains("list-type=");
         }
 
-        boolean isConditional() {
+        public boolean isConditional() {
             return headers.containsKey("if-none-match") || headers.containsKey("if-match");
         }
 
         /** Whether the server acting twice on it does no harm (a CUT response makes the SDK resend it). */
-        boolean safeToRepeat() {
+        public boolean safeToRepeat() {
             return method.equals("HEAD") || isListing() || (method.equals("PUT") && !isConditional())
                     || (method.equals("DELETE") && !target.contains("uploadId="));
         }
@@ -71,7 +71,7 @@ final class FaultyProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile Function<Request, Fault> plan;
 
-    FaultyProxy(int upstreamPort, Function<Request, Fault> plan) throws IOException {
+    public FaultyProxy(int upstreamPort, Function<Request, Fault> plan) throws IOException {
         this.upstreamPort = upstreamPort;
         this.plan = plan;
         this.server = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
@@ -80,24 +80,24 @@ final class FaultyProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort());
     }
 
-    void plan(Function<Request, Fault> plan) {
+    public void plan(Function<Request, Fault> plan) {
         this.plan = plan;
     }
 
-    int requests() {
+    public int requests() {
         return requests.get();
     }
 
-    int faults() {
+    public int faults() {
         return faults.get();
     }
 
     /** "n METHOD target -> FAULT" for every request seen, for failure messages. */
-    List<String> log() {
+    public List<String> log() {
         synchronized (log) {
             return List.copyOf(log);
         }
