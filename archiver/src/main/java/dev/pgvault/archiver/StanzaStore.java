@@ -24,14 +24,17 @@ public final class StanzaStore {
     /**
      * The stanza's cluster, or empty before {@code init}. In an encrypted repository, the store
      * then writes new objects with the stanza's key derivation, which the header of cluster.json
-     * records (see {@link KdfParams}); a stanza made before per-stanza salts has none to give
-     * until {@link #renewKdf()}.
+     * records (see {@link KdfParams}); a stanza made before per-stanza salts keeps its fixed-label
+     * derivation until {@link #renewKdf()}.
      */
     public Optional<ClusterIdentity> identity() throws IOException {
         try (DecodingStream in = repo.get(layout.clusterKey())) {
             ClusterIdentity cluster = ClusterIdentity.fromJson(in.readAllBytes()); // to its end: verified
             recordedKdf = in.kdf();
-            recordedKdf.filter(k -> !k.isLegacy()).ifPresent(repo::useStanzaKdf);
+            // A stanza made before per-stanza salts keeps writing the derivation it has (so that a
+            // reader, an older pgvault on another host included, derives once for all of it) until
+            // init gives it a salt of its own.
+            recordedKdf.ifPresent(repo::useStanzaKdf);
             return Optional.of(cluster);
         } catch (BlobNotFoundException e) {
             return Optional.empty();

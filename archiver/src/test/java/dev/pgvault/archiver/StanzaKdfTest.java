@@ -73,6 +73,12 @@ class StanzaKdfTest {
             new StanzaStore(old, LAYOUT).init(CLUSTER);
             old.put(LAYOUT.walPrefix() + "old", BlobWriter.of("before".getBytes(UTF_8)));
         }
+        try (EncodedStore upgraded = process(1000)) { // the new pgvault before anyone runs init
+            new StanzaStore(upgraded, LAYOUT).requireIdentity();
+            upgraded.put(LAYOUT.walPrefix() + "between", BlobWriter.of("between".getBytes(UTF_8)));
+            assertEquals(KdfParams.legacy(1000), kdfOf(upgraded, LAYOUT.walPrefix() + "between"),
+                    "the stanza's derivation, which an older pgvault on another host still reads");
+        }
         KdfParams renewed;
         try (EncodedStore init = process(20_000)) {
             StanzaStore stanza = new StanzaStore(init, LAYOUT);

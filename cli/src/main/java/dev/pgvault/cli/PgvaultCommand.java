@@ -51,7 +51,9 @@ public final class PgvaultCommand implements Runnable {
         cl.registerConverter(java.nio.file.Path.class, PgvaultCommand::path);
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("pgvault: " + OneLine.of(ex.getMessage()) + " (see 'pgvault --help')");
-            return ExitCode.USAGE.code;
+            // PostgreSQL reads restore_command's exit codes 1-125 as "no such file", which would
+            // end archive recovery early: a call it cannot even parse must stop recovery instead
+            return java.util.List.of(args).contains("archive-get") ? ExitCode.RESTORE_ABORT.code : ExitCode.USAGE.code;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> Failures.report(ex, top.verbose, err));
         return cl.execute(args);

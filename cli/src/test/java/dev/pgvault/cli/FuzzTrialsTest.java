@@ -125,7 +125,7 @@ class FuzzTrialsTest {
             return "undocumented exit code";
         }
         String err = r.err().strip();
-        if (err.contains("\tat ") || err.matches("(?s).*\\b(java|javax|sun|org|com|picocli|software)\\.[a-z]+\\.[A-Za-z.]*(Exception|Error)\\b.*")) {
+        if (err.contains("\tat ") || err.contains("Exception") || err.matches("(?s).*\\b(java|javax|sun|org|com|picocli|software)\\.[a-z]+\\.[A-Za-z.]*(Exception|Error)\\b.*")) {
             return "a stack trace or a Java class name";
         }
         if (r.code() != 0 && err.isEmpty()) {

@@ -69,6 +69,8 @@ class MainTest {
         assertEquals(2, r.code());
         assertEquals("pgvault: Invalid value for option '--config': 'abc\\u0000def' is not a usable path (Nul character not allowed)"
                 + " (see 'pgvault --help')", r.err().strip());
+        Result get = run("--config", "abc\u0000def", "archive-get", "000000010000000000000001", "/tmp/x");
+        assertEquals(126, get.code(), "a restore_command that cannot run stops recovery, never 'not found': " + get.err());
         Result split = run("info", "x\ny\rz");
         assertEquals(2, split.code());
         assertOneLine(split);

@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * incomplete one), a segment is in the repository whole or not at all, a fetched file is whole or
  * absent, a restored directory is startable only if the restore finished (no {@code
  * global/pg_control} before the end), and the same command run again succeeds. {@code
- * -Dpgvault.trials.kill=N} (default 5 per repository kind), {@code -Dpgvault.trials.seed=S}; full
+ * -Dpgvault.trials.kill=N} (default 5 per repository kind; the S3 repository is encrypted), {@code
+ * -Dpgvault.trials.seed=S}; full
  * count: {@code cd it && mvn -B -o verify -Dit.test=KillPointsIT -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false -Dpgvault.trials.kill=100}.
  */
@@ -54,16 +55,14 @@ class KillPointsIT {
         PgvaultDist dist = PgvaultDist.get();
         OsUser pgUser = OsUser.forPostgres();
         Path scratch = pgUser.newDirectory("pgvault-kill");
-        try (TestRepo repo = TestRepo.create(kind, false, pgUser);
+        try (TestRepo repo = TestRepo.create(kind, kind == TestRepo.Kind.S3, pgUser); // S3 encrypted, fs plain
                 PgCluster pg = PgCluster.create("archive_mode = on", "archive_timeout = 0")) {
             Path config = repo.config("main", pg);
-            Path pushConfig = repo.config("pushed", pg); // a stanza of its own, where pushed segments are new
             Path fetchConfig = repo.config("fetched", pg); // one that expire never touches, for archive-get
             Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
                     + " --config " + config + " archive-push %p'\n", StandardOpenOption.APPEND);
             pg.start();
             dist.run(pgUser, config, "init").ok();
-            dist.run(pgUser, pushConfig, "init").ok();
             dist.run(pgUser, fetchConfig, "init").ok();
             pg.client("pgbench", "-i", "-s", "5", "-q", "postgres").ok();
             dist.run(pgUser, config, "backup").ok();
@@ -90,6 +89,11 @@ class KillPointsIT {
                     case RESTORE -> List.of("restore", "--pgdata", pgdata.toString());
                     case EXPIRE -> List.of("expire", "--retention-full", "1");
                 };
+                // each push into a stanza of its own, where the segment is new: never the "already stored" path
+                Path pushConfig = repo.config("pushed" + trial, pg);
+                if (op == Op.ARCHIVE_PUSH) {
+                    dist.run(pgUser, pushConfig, "init").ok();
+                }
                 Path opConfig = switch (op) {
                     case ARCHIVE_PUSH -> pushConfig;
                     case ARCHIVE_GET -> fetchConfig;

@@ -50,7 +50,7 @@ class S3FaultsIT {
         List<String> outcomes = new ArrayList<>();
         for (int trial = 0; trial < trials.count(); trial++) {
             String what = trials.trial(trial);
-            try (TestRepo repo = TestRepo.create(TestRepo.Kind.S3, trial % 2 == 1, pgUser);
+            try (TestRepo repo = TestRepo.create(TestRepo.Kind.S3, trial % 2 == 0, pgUser);
                     FaultyProxy proxy = new FaultyProxy(TestRepo.s3().port(), r -> Fault.FORWARD);
                     PgCluster pg = PgCluster.create("archive_mode = on", "archive_timeout = 0")) {
                 Path direct = repo.config("main", pg);
@@ -99,7 +99,7 @@ class S3FaultsIT {
                 String rows = awaitPromoted(pg);
                 assertEquals(expected, rows, what + ": the restored server's rows\n" + pg.serverLog());
                 dist.run(pgUser, direct, "verify").ok();
-                outcomes.add(what + (repo.encrypted ? " encrypted" : "") + ": " + proxy.faults() + " faults in " + proxy.requests()
+                outcomes.add(what + (repo.encrypted ? " encrypted" : " plain") + ": " + proxy.faults() + " faults in " + proxy.requests()
                         + " requests; backup " + (backupTries == 1 ? "first try" : "after " + backupTries + " tries")
                         + ", restore " + (restoreTries == 1 ? "first try" : "after " + restoreTries + " tries") + ", rows exact");
             }

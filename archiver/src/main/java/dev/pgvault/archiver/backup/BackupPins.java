@@ -28,6 +28,7 @@ public final class BackupPins {
      * when the backup was removed while this ran.
      */
     public boolean pin(String id, Instant now) throws IOException {
+        new dev.pgvault.archiver.StanzaStore(repo, layout).requireIdentity(); // the stanza's key derivation for what it writes
         requireBackup(id);
         String key = layout.keepKey(id);
         if (repo.blobs().stat(key).isPresent()) {

@@ -26,7 +26,9 @@ public final class ManifestJson {
     /** The formats this version reads. */
     static final int FORMAT_1 = 1;
     static final int FORMAT_PARTS = 2;
-    private static final JsonFactory JSON = new JsonFactory();
+    /** Duplicate fields refused: two file entries run together would otherwise read as the second alone. */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private ManifestJson() {}
 
@@ -128,6 +130,9 @@ public final class ManifestJson {
                     default -> scalars.put(field, t == JsonToken.VALUE_NULL ? null : p.getText());
                 }
             }
+            // a manifest cut or garbled after its last field would otherwise read as one with fewer files
+            expect(p.currentToken(), JsonToken.END_OBJECT);
+            expect(p.nextToken(), null);
             String format = scalars.get("format");
             if (!String.valueOf(FORMAT_1).equals(format) && !String.valueOf(FORMAT_PARTS).equals(format)) {
                 throw new IOException("backup manifest format " + format + " is not supported by this pgvault (expected "
@@ -207,8 +212,10 @@ public final class ManifestJson {
                 JsonToken t = p.nextToken();
                 o.put(name, t == JsonToken.VALUE_NULL ? null : p.getText());
             }
+            expect(p.currentToken(), JsonToken.END_OBJECT);
             reader.accept(o);
         }
+        expect(p.currentToken(), JsonToken.END_ARRAY);
     }
 
     private static void readFiles(JsonParser p, JsonToken start, List<FileEntry> files) throws IOException {
@@ -247,13 +254,19 @@ public final class ManifestJson {
                     default -> p.skipChildren();
                 }
             }
+            expect(p.currentToken(), JsonToken.END_OBJECT);
             files.add(new FileEntry(path, size, sha, mtime, mode, object, offset, bad, parts));
         }
+        expect(p.currentToken(), JsonToken.END_ARRAY);
     }
 
     private static void expect(JsonToken actual, JsonToken wanted) throws IOException {
         if (actual != wanted) {
-            throw new IOException("backup manifest is malformed: expected " + wanted + ", found " + actual);
+            throw new IOException("backup manifest is malformed: expected " + describe(wanted) + ", found " + describe(actual));
         }
+    }
+
+    private static String describe(JsonToken t) {
+        return t == null ? "the end" : t.asString() != null ? "'" + t.asString() + "'" : t.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
     }
 }

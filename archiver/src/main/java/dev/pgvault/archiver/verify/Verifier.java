@@ -137,7 +137,7 @@ public final class Verifier {
             Map<Integer, TimelineHistory> histories = new HashMap<>();
             Set<Integer> unreadable = new HashSet<>();
             readHistories(archived, histories, unreadable);
-            problems.addAll(continuity.checkLaterTimelines(histories, unreadable, manifests));
+            problems.addAll(continuity.checkLaterTimelines(histories, unreadable, manifests, pinned));
             return new VerifyReport(layout.stanza(), ids.size(), objects, walFiles, bytes, problems);
         } finally {
             pool.shutdownNow();

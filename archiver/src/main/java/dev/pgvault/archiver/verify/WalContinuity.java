@@ -92,7 +92,8 @@ final class WalContinuity {
      * @param histories the readable history files by timeline (a damaged one is reported by its own check)
      * @param unreadable timelines whose history file is archived but damaged
      */
-    List<Problem> checkLaterTimelines(Map<Integer, TimelineHistory> histories, Set<Integer> unreadable, List<Manifest> backups) {
+    List<Problem> checkLaterTimelines(Map<Integer, TimelineHistory> histories, Set<Integer> unreadable, List<Manifest> backups,
+            Set<String> pinned) {
         List<Problem> problems = new ArrayList<>();
         for (Map.Entry<Integer, TreeSet<Long>> e : new java.util.TreeMap<>(present).entrySet()) {
             int tli = e.getKey();
@@ -102,10 +103,14 @@ final class WalContinuity {
             TimelineHistory h = histories.get(tli);
             String historyName = String.format("%08X.history", tli);
             if (h == null) {
-                problems.add(new Problem(Severity.ERROR, ProblemKind.WAL_GAP, List.of(), null, List.of(), List.of(historyName),
-                        "timeline " + tli + " has archived WAL (" + name(tli, e.getValue().first()) + " to "
-                                + name(tli, e.getValue().last()) + ") but its history file " + historyName
-                                + " is missing: recovery cannot follow timeline " + tli));
+                // Only a recovery that starts on an earlier timeline needs the history to reach this
+                // one; PostgreSQL reads a timeline's own missing history as "no parents".
+                List<String> before = backups.stream().filter(m -> m.timeline() < tli).map(Manifest::id).toList();
+                problems.add(new Problem(before.isEmpty() ? Severity.WARNING : Severity.ERROR, ProblemKind.WAL_GAP, before, null,
+                        List.of(), List.of(historyName), "timeline " + tli + " has archived WAL (" + name(tli, e.getValue().first())
+                                + " to " + name(tli, e.getValue().last()) + ") but its history file " + historyName
+                                + " is missing: recovery cannot follow timeline " + tli
+                                + (before.isEmpty() ? "" : " from backup" + (before.size() == 1 ? " " : "s ") + String.join(", ", before))));
                 continue;
             }
             List<String> reaching = backups.stream().filter(m -> m.timeline() != tli && h.contains(m.timeline())
@@ -116,7 +121,8 @@ final class WalContinuity {
             long from = h.beginOf(tli).value() / segmentSize;
             for (long n = from; n <= e.getValue().last(); n++) {
                 if (!e.getValue().contains(n) || corrupt.contains(name(tli, n))) {
-                    problems.add(gap(name(tli, n), reaching));
+                    // expire keeps only a pinned backup's own WAL: a gap after it is expected
+                    problems.add(pinned.containsAll(reaching) ? pinnedGap(name(tli, n), reaching) : gap(name(tli, n), reaching));
                     break;
                 }
             }

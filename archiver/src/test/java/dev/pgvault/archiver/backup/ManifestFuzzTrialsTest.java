@@ -31,7 +31,8 @@ class ManifestFuzzTrialsTest {
         List<String> failures = new ArrayList<>();
         int refused = 0;
         for (int trial = 0; trial < trials.count(); trial++) {
-            StringBuilder s = new StringBuilder(valid[random.nextInt(valid.length)]);
+            String base = valid[random.nextInt(valid.length)];
+            StringBuilder s = new StringBuilder(base);
             int edits = 1 + random.nextInt(4);
             for (int e = 0; e < edits; e++) {
                 int at = random.nextInt(s.length());
@@ -42,7 +43,15 @@ class ManifestFuzzTrialsTest {
                 }
             }
             try {
-                ManifestJson.read(new ByteArrayInputStream(s.toString().getBytes(UTF_8)));
+                Manifest read = ManifestJson.read(new ByteArrayInputStream(s.toString().getBytes(UTF_8)));
+                // what parses must be whole: as many files, objects and directories as a valid manifest
+                // (an edit inside a value may change that value; it must not drop entries)
+                Manifest original = ManifestJson.read(new ByteArrayInputStream(valid[0].equals(base) ? valid[0].getBytes(UTF_8)
+                        : valid[1].getBytes(UTF_8)));
+                if (read.files().size() != original.files().size() || read.objects().size() != original.objects().size()
+                        || read.directories().size() != original.directories().size()) {
+                    failures.add(trials.trial(trial) + ": parsed with entries missing: " + s);
+                }
             } catch (IOException e) {
                 refused++;
                 String m = String.valueOf(e.getMessage());

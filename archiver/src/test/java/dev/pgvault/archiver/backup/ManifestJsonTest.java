@@ -42,6 +42,14 @@ class ManifestJsonTest {
         cases.put(json.replaceFirst("\\{", "{{"), "backup manifest is malformed: Unexpected character ('{' (code 123)): was expecting"
                 + " double-quote to start field name (line 1, column 2)");
         assertEquals(3, cases.size());
+        // Found by the fuzz trial: two file entries run together read as the second alone.
+        int files = json.indexOf("\"files\":[");
+        int next = json.indexOf("},{\"path\"", files);
+        String merged = json.substring(0, next) + "," + json.substring(next + 3);
+        java.io.IOException dup = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> ManifestJson.read(new ByteArrayInputStream(merged.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertTrue(dup.getMessage().startsWith("backup manifest is malformed: Duplicate field 'path'"), dup.getMessage());
+        assertTrue(!dup.getMessage().contains("Exception") && !dup.getMessage().contains("java."), dup.getMessage());
         for (var c : cases.entrySet()) {
             assertTrue(!c.getKey().equals(json), "the case changed the manifest: " + c.getValue());
             java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,

@@ -268,6 +268,48 @@ class VerifierTest {
         assertTrue(p.line().startsWith("error: WAL gap on timeline 2: segment " + segment(2, 7) + " is missing"), p.line());
     }
 
+    /** Only a recovery from an earlier timeline needs the history: a backup on timeline 2 restores without it. */
+    @Test
+    void aMissingHistoryNoBackupNeedsIsAWarning() throws IOException {
+        stanza.backup(ID, 2, 8, 8).bundle(java.util.Map.of("PG_VERSION", "15\n".getBytes(UTF_8))).write();
+        stanza.wal(2, 7, 9);
+
+        VerifyReport r = stanza.verify();
+        Problem p = only(r);
+        assertEquals(Severity.WARNING, p.severity());
+        assertEquals(List.of("00000002.history"), p.walFiles());
+        assertTrue(r.ok());
+    }
+
+    /** expire keeps only a pinned backup's own WAL, so the later timeline's start may be gone: information. */
+    @Test
+    void aHoleInALaterTimelineAfterAPinnedBackupIsInformation() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.repo.put(stanza.layout.keepKey(ID), BlobWriter.of("{}".getBytes(UTF_8)));
+        stanza.wal(1, 2, 3);
+        stanza.wal(2, 9, 9);
+        stanza.repo.put(stanza.layout.walPrefix() + "00000002.history", BlobWriter.of("1\t0/780000\tno recovery target\n".getBytes(UTF_8)));
+
+        VerifyReport r = stanza.verify();
+        assertTrue(r.ok(), () -> lines(r));
+        assertTrue(r.problems().stream().anyMatch(p -> p.severity() == Severity.INFO && p.kind() == ProblemKind.WAL_GAP
+                && p.walFiles().equals(List.of(segment(2, 7)))), () -> lines(r));
+    }
+
+    /** A switch exactly at a segment's start: the new timeline begins in that segment, as in PostgreSQL. */
+    @Test
+    void aSwitchOnASegmentBoundaryNeedsTheSegmentThatStartsThere() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 1, 6);
+        stanza.repo.put(stanza.layout.walPrefix() + "00000002.history", BlobWriter.of("1\t0/700000\tno recovery target\n".getBytes(UTF_8)));
+        stanza.wal(2, 8, 9);
+        Problem p = only(stanza.verify());
+        assertEquals(List.of(segment(2, 7)), p.walFiles());
+        stanza.wal(2, 7, 7);
+        VerifyReport whole = stanza.verify();
+        assertEquals(List.of(), whole.problems(), () -> lines(whole));
+    }
+
     /** Found by CorruptionTrialsTest: a damaged cluster.json stopped verify with a message that named no object. */
     @Test
     void aDamagedStanzaRecordIsNamed() throws IOException {

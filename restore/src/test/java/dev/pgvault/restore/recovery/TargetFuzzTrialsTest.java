@@ -12,9 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Seeded fuzzing of recovery targets (issue 10), the values an operator types under pressure:
  * times, LSNs, transaction ids, restore point names, timelines and actions mutated from valid
- * ones. Each must parse or be refused with {@link InvalidTargetException} (or, for the parsers
- * shared with other commands, IllegalArgumentException) in a message that names no Java class:
- * never another exception. {@code -Dpgvault.trials.fuzz=N} (default 2,000).
+ * ones. Each must parse or be refused with {@link InvalidTargetException}, whose message names no
+ * Java class: never another exception. {@code -Dpgvault.trials.fuzz=N} (default 2,000).
  */
 class TargetFuzzTrialsTest {
     private static final String[] TIMES = {"2026-11-26 03:15:00+00", "2026-11-26T03:15:00Z", "2026-11-26 03:15:00.123456+05:30",
@@ -44,7 +43,7 @@ class TargetFuzzTrialsTest {
                     case 5 -> TargetAction.parse(text);
                     default -> RecoveryTargets.of(text, text, null, null, random.nextBoolean(), zone);
                 }
-            } catch (IllegalArgumentException e) {
+            } catch (InvalidTargetException e) {
                 refused++;
                 String m = String.valueOf(e.getMessage());
                 if (m.matches("(?s).*\\b(java|javax|sun)\\.[a-z]+[.\\w]*.*") || m.contains("Exception")) {
