@@ -1,6 +1,7 @@
 package dev.pgvault.archiver.expire;
 
 import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.HistoryFiles;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
@@ -15,7 +16,6 @@ import dev.pgvault.storage.StorageException;
 import dev.pgvault.storage.codec.CorruptObjectException;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -183,7 +183,7 @@ public final class Expire {
                 continue; // misplaced: archive-get never reads it, verify warns about it
             }
             if (name.kind() == WalFileKind.HISTORY) {
-                history(name).ifPresent(h -> histories.put(h.timeline(), h));
+                HistoryFiles.read(repo, layout, name).ifPresent(h -> histories.put(h.timeline(), h));
             } else {
                 files.add(Map.entry(name, b));
             }
@@ -197,17 +197,6 @@ public final class Expire {
         }
         removable.sort(Comparator.comparing(BlobInfo::key));
         return removable;
-    }
-
-    /** A history file's content; empty when it cannot be read or parsed (its timeline's ancestry is then unknown). */
-    private Optional<TimelineHistory> history(WalFileName name) throws IOException {
-        try (InputStream in = repo.get(layout.walKey(name))) {
-            return Optional.of(TimelineHistory.parse(name.timeline(), in.readAllBytes()));
-        } catch (StorageException e) {
-            throw e;
-        } catch (IOException | IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 
     private static List<ExpireReport.WalRange> walRanges(List<BlobInfo> removed) {

@@ -1,6 +1,7 @@
 package dev.pgvault.archiver.verify;
 
 import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.HistoryFiles;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
@@ -172,13 +173,9 @@ public final class Verifier {
     private void readHistories(List<WalFileName> archived, Map<Integer, TimelineHistory> histories, Set<Integer> unreadable)
             throws IOException {
         for (WalFileName name : archived) {
-            if (name.kind() != WalFileKind.HISTORY) {
-                continue;
-            }
-            try (InputStream in = repo.get(layout.walKey(name))) {
-                histories.put(name.timeline(), TimelineHistory.parse(name.timeline(), in.readAllBytes()));
-            } catch (BlobNotFoundException | CorruptObjectException | WrongKeyException | IllegalArgumentException e) {
-                unreadable.add(name.timeline());
+            if (name.kind() == WalFileKind.HISTORY) {
+                HistoryFiles.read(repo, layout, name).ifPresentOrElse(h -> histories.put(name.timeline(), h),
+                        () -> unreadable.add(name.timeline()));
             }
         }
     }

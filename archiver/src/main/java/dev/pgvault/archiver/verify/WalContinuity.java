@@ -1,5 +1,6 @@
 package dev.pgvault.archiver.verify;
 
+import dev.pgvault.archiver.HistoryFiles;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.TimelineHistory;
@@ -101,7 +102,7 @@ final class WalContinuity {
                 continue;
             }
             TimelineHistory h = histories.get(tli);
-            String historyName = String.format("%08X.history", tli);
+            String historyName = HistoryFiles.name(tli);
             if (h == null) {
                 // Only a recovery that starts on an earlier timeline needs the history to reach this
                 // one; PostgreSQL reads a timeline's own missing history as "no parents".
