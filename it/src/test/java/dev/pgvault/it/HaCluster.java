@@ -34,6 +34,16 @@ final class HaCluster implements AutoCloseable {
     /** A cluster on stanza {@code stanza} of the repository {@code sharedRepo} (null: a new one of its own). */
     static HaCluster create(String cluster, String stanza, List<String> etcd, Path sharedRepo, int size,
             String... haExtra) throws IOException {
+        List<List<String>> perNode = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            perNode.add(etcd);
+        }
+        return create(cluster, stanza, perNode, sharedRepo, haExtra);
+    }
+
+    /** A cluster of {@code etcdPerNode.size()} nodes, node i reaching etcd at the URLs {@code etcdPerNode.get(i)}. */
+    static HaCluster create(String cluster, String stanza, List<List<String>> etcdPerNode, Path sharedRepo,
+            String... haExtra) throws IOException {
         OsUser user = OsUser.forPostgres();
         Path work = user.newDirectory("pgvault-ha-work");
         Path repo = sharedRepo;
@@ -46,8 +56,8 @@ final class HaCluster implements AutoCloseable {
         Files.writeString(token, TOKEN + "\n");
         user.own(token);
         HaCluster c = new HaCluster(work, repo, token);
-        for (int i = 1; i <= size; i++) {
-            c.nodes.add(HaNode.create("n" + i, cluster, stanza, etcd, repo, token, haExtra));
+        for (int i = 1; i <= etcdPerNode.size(); i++) {
+            c.nodes.add(HaNode.create("n" + i, cluster, stanza, etcdPerNode.get(i - 1), repo, token, haExtra));
         }
         return c;
     }

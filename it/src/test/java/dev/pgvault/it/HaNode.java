@@ -136,6 +136,15 @@ final class HaNode implements AutoCloseable {
         }
     }
 
+    /** SIGKILL to the postmaster alone: its agent lives on (and should start it again). */
+    void killPostgresOnly() throws IOException, InterruptedException {
+        Path pid = data.resolve("postmaster.pid");
+        if (Files.exists(pid)) {
+            String first = Files.readAllLines(pid).get(0).strip();
+            new ProcessBuilder("kill", "-9", first).start().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** A signal to the agent's JVM alone ("STOP" freezes it, "CONT" thaws it). */
     void signalAgent(String signal) throws IOException, InterruptedException {
         new ProcessBuilder("kill", "-" + signal, Long.toString(agent.pid())).start().waitFor(10, TimeUnit.SECONDS);
