@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Seeded S3 faults (issue 10): WAL archiving, a full backup and a restore in place of a lost
  * server, all through a proxy in front of S3Proxy that fails a share of requests (default 10%)
- * with 500, 503, a reset connection or a response cut mid-body. Each command either succeeds or
+ * with 500, 503, a reset connection, a response cut mid-body or one 2 s late. Each command either succeeds or
  * fails with one line and nothing listed or startable that is not whole; a failed one is run
  * again. The restored server holds exactly the source's rows. Responses are cut only where the
  * server acting twice does no harm (see {@link FaultyProxy.Request#safeToRepeat}); a request
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * 3), {@code -Dpgvault.trials.seed=S}.
  */
 class S3FaultsIT {
-    private static final Fault[] FAULTS = {Fault.ERROR_500, Fault.ERROR_503, Fault.DROP, Fault.CUT};
+    private static final Fault[] FAULTS = {Fault.ERROR_500, Fault.ERROR_503, Fault.DROP, Fault.CUT, Fault.SLOW};
 
     @BeforeAll
     static void needsPostgres() {

@@ -3,7 +3,11 @@ package dev.pgvault.archiver.verify;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.pgvault.storage.BlobInfo;
+import dev.pgvault.storage.BlobStore;
 import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.fs.FsBlobStore;
+import dev.pgvault.storage.s3.S3BlobStore;
 import dev.pgvault.storage.codec.CipherKey;
 import dev.pgvault.storage.codec.CodecSpec;
 import java.io.IOException;
@@ -21,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seeded corruption trials (issue 10): a stanza of two backups, WAL on two timelines and a history
- * file, plain or encrypted; one object damaged at random — a byte flipped, cut, deleted, bytes
+ * file, plain or encrypted, in a filesystem repository or on S3 (S3Proxy in this JVM, a bucket per
+ * trial); one object damaged at random through the repository's own store — a byte flipped, cut, deleted, bytes
  * appended, a range zeroed, or swapped with another object of its kind (WAL for WAL, bundle for
  * bundle, file for file, manifest for manifest) — then {@code verify} must name it in an error.
  * The count and seed come from {@code -Dpgvault.trials.corruption=N} (default 60) and {@code
@@ -44,31 +49,50 @@ class CorruptionTrialsTest {
     @TempDir
     Path dir;
 
+    private static dev.pgvault.storage.s3.S3ProxyServer s3;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void startS3() throws Exception {
+        s3 = dev.pgvault.storage.s3.S3ProxyServer.start();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopS3() throws Exception {
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
     @Test
     void everyDamagedObjectIsNamedByVerify() throws Exception {
         Trials trials = Trials.of("corruption", "pgvault.trials.corruption", 60);
         Random random = trials.random();
         Map<Damage, int[]> tally = new EnumMap<>(Damage.class);
+        int[] onS3 = new int[1];
         List<String> missed = new ArrayList<>();
         for (int trial = 0; trial < trials.count(); trial++) {
             Path root = Files.createDirectory(dir.resolve("t" + trial));
             boolean encrypted = random.nextBoolean();
+            boolean s3Repo = random.nextBoolean();
             CodecSpec spec = encrypted ? CodecSpec.DEFAULT.withKey(CipherKey.fromPassphrase("trial passphrase".getBytes(UTF_8)))
                     : CodecSpec.DEFAULT;
-            try (TestStanza stanza = new TestStanza(root, spec)) {
+            BlobStore blobs = s3Repo ? new S3BlobStore(s3.settings(s3.createBucket(), "repo")) : new FsBlobStore(root);
+            onS3[0] += s3Repo ? 1 : 0;
+            String where = (s3Repo ? "S3" : "fs") + ", " + (encrypted ? "encrypted" : "plain");
+            try (TestStanza stanza = new TestStanza(s3Repo ? null : root, blobs, spec)) {
                 stanza.typicalBackup(A, 2, 3).write();
                 stanza.typicalBackup(B, 5, 5).at(java.time.Instant.parse("2026-11-27T03:15:00Z")).write();
                 stanza.wal(1, 1, 7);
                 stanza.wal(2, 7, 9);
                 stanza.repo.put(stanza.layout.walPrefix() + "00000002.history",
                         BlobWriter.of("1\t0/780000\tno recovery target specified\n".getBytes(UTF_8)));
-                List<String> keys = objects(root);
+                List<String> keys = objects(blobs);
                 Damage drawn = Damage.values()[random.nextInt(Damage.values().length)];
                 String target = pick(keys, drawn, random);
                 String other = drawn == Damage.SWAP ? partner(keys, target, random) : null;
                 // the only one of its kind (cluster.json, the history file) cannot be swapped
                 Damage damage = drawn == Damage.SWAP && other == null ? Damage.FLIP : drawn;
-                apply(stanza, root, damage, target, other, random);
+                apply(stanza, damage, target, other, random);
                 String outcome;
                 try {
                     VerifyReport r = stanza.verify();
@@ -77,7 +101,7 @@ class CorruptionTrialsTest {
                             && (p.severity() == Severity.ERROR || target.endsWith("backup.manifest") && damage == Damage.DELETE));
                     boolean namedOther = other == null || r.problems().stream().anyMatch(p -> names(p.line(), other));
                     if (!named || !namedOther) {
-                        missed.add(trials.trial(trial) + " " + (encrypted ? "encrypted" : "plain") + "): "
+                        missed.add(trials.trial(trial) + " " + where + "): "
                                 + damage + " " + target + (other != null ? " <-> " + other : "") + " -> " + (outcome.isEmpty() ? "no problem" : outcome));
                     }
                 } catch (IOException | RuntimeException e) {
@@ -86,21 +110,22 @@ class CorruptionTrialsTest {
                     boolean deletedRecord = damage == Damage.DELETE && target.endsWith("cluster.json")
                             && outcome.startsWith("stanza 'main' is not initialized"); // init makes it again
                     if (!names(outcome, target) && !deletedRecord) {
-                        missed.add(trials.trial(trial) + ": " + damage + " " + target + " -> " + e);
+                        missed.add(trials.trial(trial) + " " + where + ": " + damage + " " + target + " -> " + e);
                     }
                 }
                 tally.computeIfAbsent(damage, d -> new int[1])[0]++;
             }
         }
         System.out.println("corruption trials by damage: " + tally.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue()[0]).toList() + "; not named: " + missed.size());
+                .map(e -> e.getKey() + " " + e.getValue()[0]).toList() + "; on S3: " + onS3[0] + "; not named: "
+                + missed.size());
         assertEquals(List.of(), missed);
     }
 
     /** Every stored object's key, sorted: the same seed damages the same object. */
-    private static List<String> objects(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+    private static List<String> objects(BlobStore blobs) throws IOException {
+        try (Stream<BlobInfo> s = blobs.list("")) {
+            return s.map(BlobInfo::key).sorted().toList();
         }
     }
 
@@ -133,20 +158,23 @@ class CorruptionTrialsTest {
         return "";
     }
 
-    private static void apply(TestStanza stanza, Path root, Damage damage, String key, String other, Random random) throws IOException {
-        Path file = root.resolve(key);
-        byte[] b = Files.readAllBytes(file);
+    /** Damages the object as stored (header, encoding and all), through the repository's own store. */
+    private static void apply(TestStanza stanza, Damage damage, String key, String other, Random random) throws IOException {
+        BlobStore blobs = stanza.repo.blobs();
+        byte[] b = stanza.raw(key);
         switch (damage) {
             case FLIP -> {
                 b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
-                Files.write(file, b);
+                blobs.put(key, BlobWriter.of(b));
             }
-            case CUT -> Files.write(file, java.util.Arrays.copyOf(b, random.nextInt(b.length)));
-            case DELETE -> Files.delete(file);
+            case CUT -> blobs.put(key, BlobWriter.of(java.util.Arrays.copyOf(b, random.nextInt(b.length))));
+            case DELETE -> blobs.delete(key);
             case APPEND -> {
                 byte[] more = new byte[1 + random.nextInt(100)];
                 random.nextBytes(more);
-                Files.write(file, more, java.nio.file.StandardOpenOption.APPEND);
+                byte[] longer = java.util.Arrays.copyOf(b, b.length + more.length);
+                System.arraycopy(more, 0, longer, b.length, more.length);
+                blobs.put(key, BlobWriter.of(longer));
             }
             case ZERO -> {
                 int from = random.nextInt(b.length);
@@ -159,7 +187,7 @@ class CorruptionTrialsTest {
                 if (!changed) {
                     b[from] = 1; // the range was zero already: a damage must change something
                 }
-                Files.write(file, b);
+                blobs.put(key, BlobWriter.of(b));
             }
             case SWAP -> stanza.swap(key, other);
         }

@@ -52,8 +52,13 @@ public final class TestStanza implements AutoCloseable {
             Instant.parse("2026-11-26T03:00:00Z"));
 
     public TestStanza(Path root, CodecSpec spec) throws IOException {
+        this(root, new FsBlobStore(root), spec);
+    }
+
+    /** A stanza in {@code blobs} (an S3 store, say); {@code root} is null unless it is a directory there. */
+    public TestStanza(Path root, dev.pgvault.storage.BlobStore blobs, CodecSpec spec) throws IOException {
         this.root = root;
-        this.repo = new EncodedStore(new FsBlobStore(root), spec);
+        this.repo = new EncodedStore(blobs, spec);
         new StanzaStore(repo, layout).init(cluster);
     }
 
@@ -82,12 +87,17 @@ public final class TestStanza implements AutoCloseable {
 
     /** Swaps the stored objects under two keys, bytes intact, as a misdirected copy would. */
     public void swap(String keyA, String keyB) throws IOException {
-        Path a = root.resolve(keyA);
-        Path b = root.resolve(keyB);
-        Path t = root.resolve(keyA + ".swap");
-        Files.move(a, t);
-        Files.move(b, a);
-        Files.move(t, b);
+        byte[] a = raw(keyA);
+        byte[] b = raw(keyB);
+        repo.blobs().put(keyA, BlobWriter.of(b));
+        repo.blobs().put(keyB, BlobWriter.of(a));
+    }
+
+    /** The object stored under {@code key} as stored: its header, encoding and all. */
+    public byte[] raw(String key) throws IOException {
+        try (var in = repo.blobs().get(key)) {
+            return in.readAllBytes();
+        }
     }
 
     /** What PostgreSQL would archive as segment {@code n} of timeline {@code tli} of {@code cluster}, roughly. */

@@ -43,8 +43,16 @@ public final class FaultyProxy implements AutoCloseable {
          * a body is lost whole (the connection is reset). Never cut a head short: Apache HttpClient
          * 4 takes a head ended by EOF as complete, so the SDK would not even notice.
          */
-        CUT
+        CUT,
+        /**
+         * Forward the request after {@link #SLOW_MILLIS}, as an overloaded server answers late
+         * (within the client's socket timeout: a late answer is still an answer).
+         */
+        SLOW
     }
+
+    /** How late a {@link Fault#SLOW} request reaches the server. */
+    public static final long SLOW_MILLIS = 2000;
 
     /** One request head as the plan sees it; header names are lower case. */
     public record Request(int number, String method, String target, Map<String, String> headers) {
@@ -157,11 +165,24 @@ public final class FaultyProxy implements AutoCloseable {
                 case ERROR_503 -> error(request, in, out, "503 Slow Down", "SlowDown",
                         "Please reduce your request rate.");
                 case FORWARD, CUT -> forward(client, lines, request, in, out, fault == Fault.CUT);
+                case SLOW -> {
+                    sleep(SLOW_MILLIS);
+                    forward(client, lines, request, in, out, false);
+                }
             }
         } catch (IOException e) {
             // the client or the server went away: nothing to do
         } finally {
             open.remove(client);
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while delaying a request");
         }
     }
 

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class S3FaultTest {
     private static final int PART = S3Settings.MIN_PART_SIZE;
-    private static final Fault[] ROTATION = {Fault.ERROR_500, Fault.ERROR_503, Fault.DROP, Fault.CUT};
+    private static final Fault[] ROTATION = {Fault.ERROR_500, Fault.ERROR_503, Fault.DROP, Fault.CUT, Fault.SLOW};
 
     private static S3ProxyServer server;
     private String bucket;
@@ -71,7 +71,7 @@ class S3FaultTest {
     }
 
     /**
-     * Odd-numbered requests fail in turn with 500, 503, a reset connection and a cut response
+     * Odd-numbered requests fail in turn with 500, 503, a reset connection, a cut response and a late one
      * (listings are always cut mid-body; requests unsafe to repeat get a 503 instead of a cut).
      */
     private static Fault everyOther(Request r) {
