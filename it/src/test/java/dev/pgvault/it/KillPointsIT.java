@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Seeded kill points (issue 10): {@code backup}, {@code archive-push}, {@code archive-get},
- * {@code restore} and {@code expire}, each started through the launcher against a real cluster
+ * {@code restore}, {@code expire} and {@code replica create}, each started through the launcher against a real cluster
  * and repository and killed with SIGKILL after a random delay (before, during or after its work).
  * Afterwards what a user checks: {@code verify} passes (warnings allowed: a killed backup is an
  * incomplete one), a segment is in the repository whole or not at all, a fetched file is whole or
@@ -35,11 +35,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * -Dsurefire.failIfNoSpecifiedTests=false -Dpgvault.trials.kill=100}.
  */
 class KillPointsIT {
-    enum Op { BACKUP, ARCHIVE_PUSH, ARCHIVE_GET, RESTORE, EXPIRE }
+    enum Op { BACKUP, ARCHIVE_PUSH, ARCHIVE_GET, RESTORE, EXPIRE, REPLICA_CREATE }
 
     /** Roughly how long each takes here, so that the kill falls anywhere in it. */
     private static final Map<Op, Integer> SPAN_MS = Map.of(Op.BACKUP, 5000, Op.ARCHIVE_PUSH, 900, Op.ARCHIVE_GET, 900,
-            Op.RESTORE, 3000, Op.EXPIRE, 1500);
+            Op.RESTORE, 3000, Op.EXPIRE, 1500, Op.REPLICA_CREATE, 3500);
 
     @BeforeAll
     static void needsPostgres() {
@@ -88,6 +88,8 @@ class KillPointsIT {
                     case ARCHIVE_GET -> List.of("archive-get", name, dest.toString());
                     case RESTORE -> List.of("restore", "--pgdata", pgdata.toString());
                     case EXPIRE -> List.of("expire", "--retention-full", "1");
+                    case REPLICA_CREATE -> List.of("replica", "create", "--pgdata", pgdata.toString(),
+                            "--primary-conninfo", conninfo(pg));
                 };
                 // each push into a stanza of its own, where the segment is new: never the "already stored" path
                 Path pushConfig = repo.config("pushed" + trial, pg);
@@ -133,6 +135,23 @@ class KillPointsIT {
                         }
                         dist.run(pgUser, config, "restore", "--pgdata", dir.resolve("data2").toString()).ok();
                     }
+                    case REPLICA_CREATE -> {
+                        boolean startable = Files.exists(pgdata.resolve("global/pg_control"));
+                        boolean signalled = Files.exists(pgdata.resolve("standby.signal"));
+                        assertEquals(startable, signalled, what + ": pg_control only with the signal file, written last");
+                        assertTrue(!finished || signalled, what + ": a replica create that ended well left a standby");
+                        if (Files.exists(pgdata) && !isEmpty(pgdata)) {
+                            Proc refused = dist.run(pgUser, config, "replica", "create", "--pgdata", pgdata.toString(),
+                                    "--primary-conninfo", conninfo(pg));
+                            assertEquals(2, refused.exitCode(), what + ": a non-empty directory is refused: " + refused.stderr());
+                        }
+                        Path again = dir.resolve("data2");
+                        dist.run(pgUser, config, "replica", "create", "--pgdata", again.toString(), "--primary-conninfo",
+                                conninfo(pg)).ok();
+                        assertTrue(Files.exists(again.resolve("standby.signal")), what + ": the second one is a standby");
+                        assertTrue(Files.readString(again.resolve("postgresql.auto.conf")).contains("primary_conninfo"),
+                                what + ": it names its primary");
+                    }
                     case BACKUP, EXPIRE -> dist.run(pgUser, config, args.toArray(String[]::new)).ok();
                 }
                 dist.run(pgUser, opConfig, "verify").ok();
@@ -171,6 +190,10 @@ class KillPointsIT {
         }
         assertTrue(copies.size() >= 2, "archived segments still in pg_wal: " + copies);
         return copies;
+    }
+
+    private static String conninfo(PgCluster pg) {
+        return "host=127.0.0.1 port=" + pg.port + " user=postgres";
     }
 
     private static boolean isEmpty(Path dir) throws Exception {
