@@ -80,7 +80,7 @@ class RestoreTest {
     }
 
     /** The backup every test restores: each kind of entry a manifest can hold. */
-    HandMadeBackup fullBackup(EncodedStore repo, Path tablespace) throws IOException {
+    static HandMadeBackup fullBackup(EncodedStore repo, Path tablespace) throws IOException {
         return new HandMadeBackup(repo, LAYOUT, ID)
                 .dir("base", 0700).dir("base/5", 0700).dir("global", 0700)
                 .dir("pg_wal", 0700).dir("pg_wal/archive_status", 0700).dir("pg_replslot", 0700).dir("pg_tblspc", 0700)
@@ -253,6 +253,21 @@ class RestoreTest {
         assertTrue(e.getMessage().startsWith("restore failed, " + pgdata + " is incomplete and cannot be started"), e.getMessage());
         assertTrue(e.getMessage().contains("cannot restore base/5/16384: "), e.getMessage());
         assertNotStartable(pgdata);
+    }
+
+    /** Found by RestoreCorruptionTrialsTest: the codec's message alone ("object checksum mismatch ...") named nothing. */
+    @Test
+    void aDamagedManifestFailsNamingTheBackupAndTheObject() throws Exception {
+        EncodedStore repo = repo(CodecSpec.DEFAULT);
+        fullBackup(repo, tmp.resolve("ts")).write();
+        flipByteInTheMiddle(tmp.resolve("repo").resolve(LAYOUT.manifestKey(ID)));
+        Path pgdata = tmp.resolve("pgdata");
+        IOException e = assertThrows(IOException.class,
+                () -> new Restore(repo, LAYOUT, 2, CLOCK).run(request(pgdata, RecoveryOptions.endOfArchive())));
+        assertTrue(e.getMessage().startsWith("backup " + ID + ": manifest " + LAYOUT.manifestKey(ID) + " in fs:"),
+                e.getMessage());
+        assertFalse(Files.exists(pgdata.resolve("global/pg_control")));
+        assertFalse(Files.exists(pgdata.resolve("recovery.signal")));
     }
 
     @Test

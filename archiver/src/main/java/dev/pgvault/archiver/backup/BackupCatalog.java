@@ -48,14 +48,26 @@ public final class BackupCatalog {
         return Optional.of(read(id));
     }
 
+    /**
+     * The manifest of backup {@code id}. A damaged or malformed one fails naming the backup and
+     * the object: the codec's and the parser's own messages say what is wrong, not where.
+     */
     public Manifest read(String id) throws IOException {
+        String key = layout.manifestKey(id);
+        String where = "backup " + id + ": manifest " + key + " in " + repo.describe() + ": ";
         byte[] json;
-        try (InputStream in = repo.get(layout.manifestKey(id))) {
+        try (InputStream in = repo.get(key)) {
             // Read to the end first: the decoder checks the checksum only there, and the JSON
             // parser would stop at the closing brace.
             json = in.readAllBytes();
+        } catch (dev.pgvault.storage.codec.CorruptObjectException e) {
+            throw new dev.pgvault.storage.codec.CorruptObjectException(where + e.getMessage(), e);
         }
-        return ManifestJson.read(new java.io.ByteArrayInputStream(json));
+        try {
+            return ManifestJson.read(new java.io.ByteArrayInputStream(json));
+        } catch (IOException e) {
+            throw new IOException(where + e.getMessage(), e);
+        }
     }
 
     /** Every backup directory with what it holds, by id in id order (oldest first): one listing. */

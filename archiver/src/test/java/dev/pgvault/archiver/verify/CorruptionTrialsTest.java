@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import dev.pgvault.storage.trials.Damage;
 import dev.pgvault.storage.trials.Trials;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * file, plain or encrypted, in a filesystem repository or on S3 (S3Proxy in this JVM, a bucket per
  * trial); one object damaged at random through the repository's own store — a byte flipped, cut, deleted, bytes
  * appended, a range zeroed, or swapped with another object of its kind (WAL for WAL, bundle for
- * bundle, file for file, manifest for manifest) — then {@code verify} must name it in an error.
+ * bundle, file for file, manifest for manifest) — then {@code verify} must name it in an error,
+ * and archive-get asked for a damaged segment must refuse it (an exception: exit 126), never hand
+ * it over nor answer "not in the archive".
  * The count and seed come from {@code -Dpgvault.trials.corruption=N} (default 60) and {@code
  * -Dpgvault.trials.seed=S} (default: a fresh one, printed); a failure names the seed and trial,
  * which reproduce it. The full count: {@code mvn -B -o test -pl archiver -Dtest=CorruptionTrialsTest
@@ -43,8 +46,6 @@ import org.junit.jupiter.api.io.TempDir;
 class CorruptionTrialsTest {
     private static final String A = "20261126-031500F";
     private static final String B = "20261127-031500F";
-
-    enum Damage { FLIP, CUT, DELETE, APPEND, ZERO, SWAP }
 
     @TempDir
     Path dir;
@@ -69,6 +70,7 @@ class CorruptionTrialsTest {
         Random random = trials.random();
         Map<Damage, int[]> tally = new EnumMap<>(Damage.class);
         int[] onS3 = new int[1];
+        int[] fetched = new int[1];
         List<String> missed = new ArrayList<>();
         for (int trial = 0; trial < trials.count(); trial++) {
             Path root = Files.createDirectory(dir.resolve("t" + trial));
@@ -113,13 +115,39 @@ class CorruptionTrialsTest {
                         missed.add(trials.trial(trial) + " " + where + ": " + damage + " " + target + " -> " + e);
                     }
                 }
+                if (kind(target).equals("wal") && damage != Damage.DELETE) {
+                    fetched[0]++;
+                    String refused = archiveGetRefuses(stanza, target, root);
+                    if (refused != null) {
+                        missed.add(trials.trial(trial) + " " + where + ": " + damage + " " + target + " -> archive-get "
+                                + refused);
+                    }
+                }
                 tally.computeIfAbsent(damage, d -> new int[1])[0]++;
             }
         }
         System.out.println("corruption trials by damage: " + tally.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue()[0]).toList() + "; on S3: " + onS3[0] + "; not named: "
+                .map(e -> e.getKey() + " " + e.getValue()[0]).toList() + "; on S3: " + onS3[0] + "; damaged segments asked of archive-get: "
+                + fetched[0] + "; not named or not refused: "
                 + missed.size());
         assertEquals(List.of(), missed);
+    }
+
+    /**
+     * What archive-get does with the damaged segment: null when it refuses it with an exception
+     * (which the command reports with exit 126) and hands nothing over, else what went wrong. A
+     * "not in the archive" answer (false) would end a recovery early, silently.
+     */
+    private static String archiveGetRefuses(TestStanza stanza, String key, Path dir) throws IOException {
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        Path dest = dir.resolve("fetched-" + name);
+        try {
+            boolean found = new dev.pgvault.archiver.WalArchive(stanza.repo, stanza.layout, stanza.cluster)
+                    .get(dev.pgvault.archiver.wal.WalFileName.parse(name), dest);
+            return found ? "handed it over" : "answered 'not in the archive'";
+        } catch (IOException | RuntimeException e) {
+            return Files.exists(dest) ? "refused it but left " + dest : null;
+        }
     }
 
     /** Every stored object's key, sorted: the same seed damages the same object. */
@@ -161,35 +189,10 @@ class CorruptionTrialsTest {
     /** Damages the object as stored (header, encoding and all), through the repository's own store. */
     private static void apply(TestStanza stanza, Damage damage, String key, String other, Random random) throws IOException {
         BlobStore blobs = stanza.repo.blobs();
-        byte[] b = stanza.raw(key);
         switch (damage) {
-            case FLIP -> {
-                b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
-                blobs.put(key, BlobWriter.of(b));
-            }
-            case CUT -> blobs.put(key, BlobWriter.of(java.util.Arrays.copyOf(b, random.nextInt(b.length))));
             case DELETE -> blobs.delete(key);
-            case APPEND -> {
-                byte[] more = new byte[1 + random.nextInt(100)];
-                random.nextBytes(more);
-                byte[] longer = java.util.Arrays.copyOf(b, b.length + more.length);
-                System.arraycopy(more, 0, longer, b.length, more.length);
-                blobs.put(key, BlobWriter.of(longer));
-            }
-            case ZERO -> {
-                int from = random.nextInt(b.length);
-                int to = Math.min(b.length, from + 1 + random.nextInt(4096));
-                boolean changed = false;
-                for (int i = from; i < to; i++) {
-                    changed |= b[i] != 0;
-                    b[i] = 0;
-                }
-                if (!changed) {
-                    b[from] = 1; // the range was zero already: a damage must change something
-                }
-                blobs.put(key, BlobWriter.of(b));
-            }
             case SWAP -> stanza.swap(key, other);
+            default -> blobs.put(key, BlobWriter.of(damage.apply(stanza.raw(key), random)));
         }
     }
 
