@@ -35,8 +35,14 @@ final class RestoreCommand implements Callable<Integer> {
     PgvaultCommand top;
 
     @Option(names = "--pgdata", paramLabel = "DIR", required = true,
-            description = "Where to restore: a missing or empty directory.")
+            description = "Where to restore: a missing or empty directory (or, with --delta, a stopped data directory).")
     Path pgdata;
+
+    @Option(names = "--delta", description = {"Restore into an existing, stopped data directory (refused while a postmaster",
+            "runs in it): files that already hold the backup's bytes are kept, the others written",
+            "again, anything the backup does not hold removed. The result is what a restore into",
+            "an empty directory writes."})
+    boolean delta;
 
     @Option(names = "--backup", paramLabel = "ID", description = "The backup to restore (default: chosen for the target).")
     String backup;
@@ -78,7 +84,7 @@ final class RestoreCommand implements Callable<Integer> {
         RestoreResult r;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC());
-            r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand));
+            r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand, delta));
             AsyncArchiving.warmForRecovery(config, repo, r.pgdata());
         }
         report(r, options, config, System.out, System.err);
@@ -88,6 +94,10 @@ final class RestoreCommand implements Callable<Integer> {
     static void report(RestoreResult r, RecoveryOptions options, PgvaultConfig config, PrintStream out, PrintStream err) {
         out.printf(Locale.ROOT, "restored backup %s into %s: %d files, %.1f MB in %.2f s%n", r.backupId(), r.pgdata(), r.files(),
                 r.bytes() / 1e6, r.elapsed().toNanos() / 1e9);
+        if (r.delta() != null) {
+            out.printf(Locale.ROOT, "delta: %d files (%.1f MB) already held the backup's bytes and were kept; %d entries removed%n",
+                    r.delta().kept(), r.delta().keptBytes() / 1e6, r.delta().removed());
+        }
         RecoveryTarget target = options.target();
         if (target instanceof RecoveryTarget.EndOfArchive) {
             out.println("recovery: replays all archived WAL, then promotes");

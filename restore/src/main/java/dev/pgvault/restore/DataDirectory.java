@@ -39,6 +39,39 @@ final class DataDirectory {
         }
     }
 
+    /**
+     * Refuses {@code dir} for a delta restore unless it is missing or a directory no postmaster
+     * runs in, owned by the user running the restore; and a backup with tablespaces (not handled
+     * by a delta restore yet). Changes nothing.
+     */
+    static void checkForDelta(Path dir, RestorePlan plan) throws IOException {
+        if (!plan.tablespaceLinks().isEmpty()) {
+            throw new TargetDirectoryException("--delta cannot restore backup " + plan.manifest().id() + ": it has "
+                    + plan.tablespaceLinks().size() + " tablespace(s), which a delta restore does not handle yet;"
+                    + " restore into an empty directory; nothing was changed");
+        }
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new TargetDirectoryException("PGDATA " + dir + " exists and is not a directory");
+        }
+        Path pid = dir.resolve("postmaster.pid");
+        if (Files.isRegularFile(pid, LinkOption.NOFOLLOW_LINKS)) {
+            String first = Files.readAllLines(pid).stream().findFirst().orElse("").strip();
+            if (first.matches("\\d{1,10}") && ProcessHandle.of(Long.parseLong(first)).map(ProcessHandle::isAlive).orElse(false)) {
+                throw new TargetDirectoryException("a postmaster (pid " + first + ") is running in " + dir
+                        + ": stop it before a delta restore; nothing was changed");
+            }
+        }
+        UserPrincipal me = currentUser(dir);
+        UserPrincipal owner = Files.getOwner(dir);
+        if (!owner.equals(me) && !isRoot()) {
+            throw new TargetDirectoryException("PGDATA " + dir + " is owned by " + owner.getName() + ", not by "
+                    + me.getName() + " who runs the restore: restore as " + owner.getName());
+        }
+    }
+
     /** Creates {@code dir} (and missing parents) or takes over the empty one; owner-only mode. */
     static void prepare(Path dir, int mode) throws IOException {
         try {

@@ -73,6 +73,9 @@ final class DirectoryEntries {
     }
 
     private static void mkdir(Path dir) throws IOException {
+        if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return; // a delta restore keeps the directories it finds (DeltaSync removed any other kind of entry)
+        }
         createParent(dir);
         Files.createDirectory(dir, Modes.attribute(Modes.OWNER_ONLY_DIR));
     }

@@ -51,15 +51,21 @@ public final class Restore {
 
     /** Steps 1 and 2: the backup to restore and what restoring it does; changes nothing anywhere. */
     public RestorePlan plan(RestoreRequest request) throws IOException {
-        return plan(request.pgdata(), request.backupId(), request.recovery().target());
+        return plan(request.pgdata(), request.backupId(), request.recovery().target(), request.delta());
+    }
+
+    /** Steps 1 and 2 for a restore into a missing or empty {@code pgdata}. */
+    public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target) throws IOException {
+        return plan(pgdata, backupId, target, false);
     }
 
     /**
      * Steps 1 and 2 for any restore: {@code backupId}, or the newest backup that can reach
      * {@code target}, checked against the stanza; {@code pgdata} and the tablespace locations
-     * checked to be missing or empty. Changes nothing anywhere.
+     * checked to be missing or empty, or with {@code delta} {@code pgdata} checked to be a
+     * stopped data directory. Changes nothing anywhere.
      */
-    public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target) throws IOException {
+    public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target, boolean delta) throws IOException {
         Manifest backup = choose(backupId, target);
         ClusterIdentity stanza = new StanzaStore(repo, layout).requireIdentity();
         if (!stanza.sameClusterAs(backup.cluster())) {
@@ -69,8 +75,12 @@ public final class Restore {
                     + ", PostgreSQL " + stanza.pgVersionNum());
         }
         RestorePlan plan = RestorePlan.of(backup);
-        DataDirectory.check(pgdata, "PGDATA");
-        TablespaceLinks.check(plan.tablespaceLinks(), pgdata);
+        if (delta) {
+            DataDirectory.checkForDelta(pgdata, plan);
+        } else {
+            DataDirectory.check(pgdata, "PGDATA");
+            TablespaceLinks.check(plan.tablespaceLinks(), pgdata);
+        }
         return plan;
     }
 
@@ -79,9 +89,19 @@ public final class Restore {
         long t0 = System.nanoTime();
         RestorePlan plan = plan(request);
         RecoverySetup setup = RecoverySetup.recovery(RecoveryConfig.lines(request.recovery(), request.restoreCommand()));
+        DeltaSummary delta = null;
+        if (request.delta()) {
+            try {
+                DeltaSync.Result d = DeltaSync.apply(plan, request.pgdata().toAbsolutePath(), processMax);
+                plan = d.plan();
+                delta = d.summary();
+            } catch (IOException | RuntimeException e) {
+                throw new RestoreIncompleteException(request.pgdata().toAbsolutePath(), e);
+            }
+        }
         RestoreResult r = run(plan, request.pgdata(), setup);
         return new RestoreResult(r.backupId(), r.pgdata(), r.files(), r.bytes(), Duration.ofNanos(System.nanoTime() - t0),
-                r.settings(), r.skipped());
+                r.settings(), r.skipped(), delta);
     }
 
     /**

@@ -1,0 +1,12 @@
+package dev.pgvault.restore;
+
+/**
+ * What a delta restore found in the directory it was given.
+ *
+ * @param kept files that already held the backup's bytes, left in place (mode and time set)
+ * @param keptBytes their size
+ * @param removed files, links and directories removed: not in the backup, or not its bytes
+ */
+public record DeltaSummary(int kept, long keptBytes, int removed) {
+    static final DeltaSummary NONE = new DeltaSummary(0, 0, 0);
+}

@@ -1,0 +1,236 @@
+package dev.pgvault.restore;
+
+import dev.pgvault.archiver.backup.DirectoryEntry;
+import dev.pgvault.archiver.backup.FileEntry;
+import dev.pgvault.archiver.backup.FilePart;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The first half of a delta restore ({@code restore --delta}): makes an existing, stopped data
+ * directory ready for the normal restore steps to bring it to exactly what a restore into an
+ * empty directory writes, while keeping every file that already holds the backup's bytes.
+ * <ol>
+ * <li>first removes what makes the directory startable ({@code global/pg_control}, the signal
+ * files, {@code backup_label}, {@code tablespace_map}), durably: a delta restore stopped at any
+ * moment leaves a directory PostgreSQL refuses to start, and the next one finishes it;
+ * <li>removes every file, link and directory the backup does not hold (links are removed, never
+ * followed);
+ * <li>reads every remaining file the backup holds and keeps it only when its size and SHA-256
+ * are the manifest's (given back its mode and time); the others are removed and written again
+ * (a bundle's object is read whole, but only its stale files are written);
+ * <li>returns the plan reduced to what is left to write.
+ * </ol>
+ * Not handled: backups with tablespaces (refused by {@link Restore#plan} before anything is touched).
+ */
+final class DeltaSync {
+    /** The plan reduced to what is left to write, and what the delta found. */
+    record Result(RestorePlan plan, DeltaSummary summary) {}
+
+    private DeltaSync() {}
+
+    static Result apply(RestorePlan plan, Path pgdata, int threads) throws IOException, InterruptedException {
+        if (!Files.isDirectory(pgdata, LinkOption.NOFOLLOW_LINKS)) {
+            return new Result(plan, DeltaSummary.NONE); // nothing to keep: a plain restore
+        }
+        for (String f : List.of(RestorePlan.PG_CONTROL, "recovery.signal", "standby.signal", "backup_label",
+                "tablespace_map", "postmaster.pid")) {
+            Files.deleteIfExists(pgdata.resolve(f));
+        }
+        FileSyncer.sync(pgdata);
+        if (Files.isDirectory(pgdata.resolve("global"), LinkOption.NOFOLLOW_LINKS)) {
+            FileSyncer.sync(pgdata.resolve("global"));
+        }
+
+        Set<String> wanted = new HashSet<>();
+        for (DirectoryEntry d : plan.directories()) {
+            wanted.add(d.path());
+        }
+        List<FileEntry> files = new ArrayList<>(plan.emptyFiles());
+        files.addAll(plan.splitFiles());
+        for (ObjectTask t : plan.objects()) {
+            if (t.part() == null) {
+                files.addAll(t.files());
+            }
+        }
+        for (FileEntry f : files) {
+            wanted.add(f.path());
+        }
+        for (String w : List.copyOf(wanted)) { // a manifest need not list every parent directory
+            for (Path p = Path.of(w).getParent(); p != null; p = p.getParent()) {
+                wanted.add(p.toString());
+            }
+        }
+        int removed = removeAllBut(pgdata, wanted);
+        for (DirectoryEntry d : plan.directories()) {
+            Path dir = pgdata.resolve(d.path());
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(dir); // a file or link where the backup has a directory
+                removed++;
+            }
+        }
+
+        Set<String> stale = new HashSet<>(staleFiles(files, pgdata, threads));
+        stale.add(RestorePlan.PG_CONTROL); // always written again, last: see RecoveryFiles
+        // An object is still read whole (its digest is checked at its end), but of a bundle only
+        // the stale files are written; a split file is written again whole, every part.
+        List<ObjectTask> tasks = new ArrayList<>();
+        Set<String> rewritten = new HashSet<>();
+        for (ObjectTask t : plan.objects()) {
+            List<FileEntry> write = t.files().stream().filter(f -> stale.contains(f.path())).toList();
+            if (!write.isEmpty()) {
+                tasks.add(t.part() == null ? new ObjectTask(t.object(), write) : t);
+                write.forEach(f -> rewritten.add(f.path()));
+            }
+        }
+        List<FileEntry> empty = new ArrayList<>();
+        List<FileEntry> split = new ArrayList<>();
+        int kept = 0;
+        long keptBytes = 0;
+        for (FileEntry f : files) {
+            Path file = pgdata.resolve(f.path());
+            boolean toWrite = rewritten.contains(f.path()) || stale.contains(f.path());
+            if (toWrite) {
+                removed += Files.deleteIfExists(file) ? 1 : 0;
+                if (plan.emptyFiles().contains(f)) {
+                    empty.add(f);
+                } else if (plan.splitFiles().contains(f)) {
+                    split.add(f);
+                }
+            } else {
+                Files.setPosixFilePermissions(file, Modes.of(f.mode()));
+                Files.setLastModifiedTime(file, FileTime.from(f.mtime(), TimeUnit.SECONDS));
+                kept++;
+                keptBytes += f.size();
+            }
+        }
+        RestorePlan reduced = new RestorePlan(plan.manifest(), plan.rootMode(), plan.directories(),
+                plan.tablespaceLinks(), empty, split, tasks, plan.skipped());
+        return new Result(reduced, new DeltaSummary(kept, keptBytes, removed));
+    }
+
+    /** Removes, deepest first, every entry under {@code pgdata} whose path is not {@code wanted}. */
+    private static int removeAllBut(Path pgdata, Set<String> wanted) throws IOException {
+        List<Path> all;
+        try (Stream<Path> s = Files.walk(pgdata)) { // never follows links
+            all = s.filter(p -> !p.equals(pgdata)).sorted(Comparator.reverseOrder()).toList();
+        }
+        int removed = 0;
+        for (Path p : all) {
+            String rel = pgdata.relativize(p).toString();
+            if (!wanted.contains(rel) && Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    removeTree(p);
+                } else {
+                    Files.delete(p);
+                }
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private static void removeTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** The files that are not already the backup's: missing, of another kind, size or SHA-256. */
+    private static List<String> staleFiles(List<FileEntry> files, Path pgdata, int threads)
+            throws IOException, InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
+        try {
+            List<Future<String>> checks = new ArrayList<>();
+            for (FileEntry f : files) {
+                checks.add(pool.submit(() -> matches(pgdata.resolve(f.path()), f) ? null : f.path()));
+            }
+            List<String> stale = new ArrayList<>();
+            for (Future<String> c : checks) {
+                String path = c.get();
+                if (path != null) {
+                    stale.add(path);
+                }
+            }
+            return stale;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static boolean matches(Path file, FileEntry f) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
+        if (a.isDirectory()) {
+            removeTree(file); // a directory where the backup has a file
+            return false;
+        }
+        if (!a.isRegularFile() || a.size() != f.size()) {
+            return false;
+        }
+        if (!f.split()) {
+            return sha256(file, 0, f.size()).equalsIgnoreCase(f.sha256());
+        }
+        // a split file has no digest of its own: each part's range is checked against the part's
+        for (FilePart part : f.parts()) {
+            if (!sha256(file, part.offset(), part.size()).equalsIgnoreCase(part.sha256())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The SHA-256 of {@code size} bytes of {@code file} from {@code offset}. */
+    private static String sha256(Path file, long offset, long size) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, LinkOption.NOFOLLOW_LINKS)) {
+            long pos = offset;
+            long end = offset + size;
+            while (pos < end) {
+                buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
+                int n = ch.read(buf, pos);
+                if (n < 0) {
+                    return ""; // shorter than it was a moment ago: not the backup's bytes
+                }
+                md.update(buf.array(), 0, n);
+                pos += n;
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

@@ -1,0 +1,183 @@
+package dev.pgvault.restore;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.restore.recovery.RecoveryOptions;
+import dev.pgvault.storage.codec.CodecSpec;
+import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.fs.FsBlobStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code restore --delta}: an existing stopped directory brought to exactly what a restore into an empty one writes. */
+class DeltaRestoreTest {
+    @TempDir
+    Path tmp;
+
+    /** The backup below, and a restore of it into an empty directory: what every delta must equal. */
+    private EncodedStore repo;
+    private Path fresh;
+
+    @BeforeEach
+    void backupAndFreshRestore() throws Exception {
+        repo = repo("repo");
+        backup(repo).write();
+        fresh = tmp.resolve("fresh");
+        restore(repo, fresh, false);
+    }
+
+    private EncodedStore repo(String name) throws IOException {
+        Path root = Files.createDirectories(tmp.resolve(name));
+        EncodedStore repo = new EncodedStore(new FsBlobStore(root), CodecSpec.DEFAULT);
+        new StanzaStore(repo, RestoreTest.LAYOUT).init(RestoreTest.CLUSTER);
+        return repo;
+    }
+
+    /** RestoreTest's backup without its tablespace: a file alone, a split file, a bundle, an empty file. */
+    private static HandMadeBackup backup(EncodedStore repo) throws IOException {
+        return new HandMadeBackup(repo, RestoreTest.LAYOUT, RestoreTest.ID)
+                .dir("base", 0700).dir("base/5", 0700).dir("global", 0700)
+                .dir("pg_wal", 0700).dir("pg_wal/archive_status", 0700).dir("pg_tblspc", 0700)
+                .alone("base/5/16384", RestoreTest.BIG, 0600, RestoreTest.MTIME)
+                .split("base/5/16385", RestoreTest.bytes(5 << 20, 9), 2 << 20, 0600, RestoreTest.MTIME - 7)
+                .bundle(new HandMadeBackup.Small("PG_VERSION", "15\n".getBytes(UTF_8), 0600, RestoreTest.MTIME - 100),
+                        new HandMadeBackup.Small("global/pg_control", RestoreTest.CONTROL, 0600, RestoreTest.MTIME - 1),
+                        new HandMadeBackup.Small("postgresql.auto.conf", "work_mem = '64MB'\n".getBytes(UTF_8), 0600,
+                                RestoreTest.MTIME - 2),
+                        new HandMadeBackup.Small("postgresql.conf", "port = 5432\n".getBytes(UTF_8), 0640, RestoreTest.MTIME - 3))
+                .bundle(new HandMadeBackup.Small("base/5/PG_VERSION", "15\n".getBytes(UTF_8), 0600, RestoreTest.MTIME - 5),
+                        new HandMadeBackup.Small("base/5/16390_vm", RestoreTest.bytes(8192, 4), 0600, RestoreTest.MTIME - 6))
+                .empty("base/5/16391", 0600, RestoreTest.MTIME - 5);
+    }
+
+    private RestoreResult restore(EncodedStore repo, Path pgdata, boolean delta) throws Exception {
+        return new Restore(repo, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(pgdata, null,
+                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, delta));
+    }
+
+    private static final java.util.Set<String> WRITTEN_NOW = java.util.Set.of("backup_label", "recovery.signal",
+            "postgresql.auto.conf");
+
+    /** Every entry under {@code dir}: its kind, mode, time, and bytes or link target. */
+    static TreeMap<String, String> tree(Path dir) throws Exception {
+        TreeMap<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.toList()) {
+                String rel = dir.relativize(p).toString();
+                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+                if (Files.isSymbolicLink(p)) {
+                    out.put(rel, "link -> " + Files.readSymbolicLink(p));
+                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    out.put(rel, "dir " + mode);
+                } else {
+                    byte[] b = Files.readAllBytes(p);
+                    // the files a restore writes itself, at the end, have the time they were written
+                    String time = WRITTEN_NOW.contains(rel) ? "now"
+                            : Long.toString(Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() / 1000);
+                    out.put(rel, "file " + mode + " " + time + " "
+                            + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b)));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aStaleCopyBecomesExactlyWhatARestoreIntoAnEmptyDirectoryWrites() throws Exception {
+
+        Path stale = tmp.resolve("stale");
+        restore(repo, stale, false);
+        // what a copy that ran on after the backup, then stopped, looks like
+        byte[] big = Files.readAllBytes(stale.resolve("base/5/16384"));
+        big[123_456] ^= 1;
+        Files.write(stale.resolve("base/5/16384"), big); // same size, other bytes
+        Files.writeString(stale.resolve("base/5/PG_VERSION"), "16\n"); // one file of a bundle
+        Files.write(stale.resolve("base/5/16385"), new byte[100]); // a split file truncated
+        Files.delete(stale.resolve("base/5/16391")); // an empty file gone
+        Files.writeString(stale.resolve("base/5/99999"), "a relation made after the backup");
+        Files.createDirectories(stale.resolve("base/77/sub"));
+        Files.writeString(stale.resolve("base/77/sub/1"), "a database made after the backup");
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.writeString(outside.resolve("keep-me"), "not in PGDATA");
+        Files.createSymbolicLink(stale.resolve("pg_tblspc/16999"), outside);
+        Files.setPosixFilePermissions(stale.resolve("postgresql.conf"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.writeString(stale.resolve("pg_wal/000000010000000000000009"), "WAL of a later day");
+        Files.writeString(stale.resolve("postmaster.pid"), "999999999\n/stale\n"); // no such process
+        Files.delete(stale.resolve("global/pg_control"));
+
+        RestoreResult r = restore(repo, stale, true);
+
+        assertEquals(tree(fresh), tree(stale));
+        assertEquals(List.of("keep-me"), Files.list(outside).map(p -> p.getFileName().toString()).toList(),
+                "a link is removed, never followed");
+        // kept: PG_VERSION, postgresql.conf (its mode set back) and base/5/16390_vm. Removed: 6
+        // entries the backup does not hold (99999, base/77 with its two, the link, the WAL) and 4
+        // stale files: 16384, 16385, base/5/PG_VERSION and postgresql.auto.conf (the first restore
+        // appended its recovery settings). Written: those 4, pg_control (deleted first) and the empty file
+        assertEquals(3, r.delta().kept(), r.toString());
+        assertEquals(10, r.delta().removed(), r.toString());
+        assertEquals(6, r.files(), r.toString());
+    }
+
+    @Test
+    void anUnchangedCopyIsKeptButForPgControlAndTheRecoverySettings() throws Exception {
+        Path copy = tmp.resolve("copy");
+        restore(repo, copy, false);
+
+        RestoreResult r = restore(repo, copy, true);
+
+        assertEquals(tree(fresh), tree(copy));
+        assertEquals(RestoreTest.BIG.length + (5 << 20) + 3 + 12 + 3 + 8192, r.delta().keptBytes(), r.toString());
+        // pg_control is always written again, last; postgresql.auto.conf holds the first restore's settings
+        assertEquals(2, r.files(), r.toString());
+    }
+
+    @Test
+    void aDeltaIntoAMissingDirectoryIsAPlainRestore() throws Exception {
+        Path missing = tmp.resolve("missing");
+        restore(repo, missing, true);
+        assertEquals(tree(fresh), tree(missing));
+    }
+
+    @Test
+    void aRunningPostmasterIsRefusedAndNothingChanged() throws Exception {
+        Path pgdata = tmp.resolve("running");
+        restore(repo, pgdata, false);
+        Files.writeString(pgdata.resolve("postmaster.pid"), ProcessHandle.current().pid() + "\n" + pgdata + "\n");
+        Files.writeString(pgdata.resolve("base/5/99999"), "new");
+        TreeMap<String, String> before = tree(pgdata);
+        TargetDirectoryException e = assertThrows(TargetDirectoryException.class, () -> restore(repo, pgdata, true));
+        assertEquals("a postmaster (pid " + ProcessHandle.current().pid() + ") is running in " + pgdata
+                + ": stop it before a delta restore; nothing was changed", e.getMessage());
+        assertEquals(before, tree(pgdata));
+    }
+
+    @Test
+    void aBackupWithTablespacesIsRefusedBeforeAnythingChanges() throws Exception {
+        EncodedStore withTablespace = repo("repo2");
+        RestoreTest.fullBackup(withTablespace, tmp.resolve("ts")).write();
+        Path pgdata = Files.createDirectories(tmp.resolve("old"));
+        Files.writeString(pgdata.resolve("PG_VERSION"), "15\n");
+        TargetDirectoryException e = assertThrows(TargetDirectoryException.class, () -> restore(withTablespace, pgdata, true));
+        assertTrue(e.getMessage().startsWith("--delta cannot restore backup " + RestoreTest.ID + ": it has 1 tablespace(s)"),
+                e.getMessage());
+        assertEquals("15\n", Files.readString(pgdata.resolve("PG_VERSION")));
+        assertFalse(Files.exists(tmp.resolve("ts")));
+    }
+}
