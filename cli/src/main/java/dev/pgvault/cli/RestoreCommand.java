@@ -95,8 +95,9 @@ final class RestoreCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "restored backup %s into %s: %d files, %.1f MB in %.2f s%n", r.backupId(), r.pgdata(), r.files(),
                 r.bytes() / 1e6, r.elapsed().toNanos() / 1e9);
         if (r.delta() != null) {
-            out.printf(Locale.ROOT, "delta: %d files (%.1f MB) already held the backup's bytes and were kept; %d entries removed%n",
-                    r.delta().kept(), r.delta().keptBytes() / 1e6, r.delta().removed());
+            out.printf(Locale.ROOT, "delta: %d files (%.1f MB) already held the backup's bytes and were kept; %d written over"
+                    + " in place, only their blocks that differed; %d entries removed%n", r.delta().kept(),
+                    r.delta().keptBytes() / 1e6, r.delta().patched(), r.delta().removed());
         }
         RecoveryTarget target = options.target();
         if (target instanceof RecoveryTarget.EndOfArchive) {

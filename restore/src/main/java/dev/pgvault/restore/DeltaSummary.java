@@ -5,8 +5,9 @@ package dev.pgvault.restore;
  *
  * @param kept files that already held the backup's bytes, left in place (mode and time set)
  * @param keptBytes their size
- * @param removed files, links and directories removed: not in the backup, or not its bytes
+ * @param patched files that were not the backup's, written over in place: only their blocks that differ
+ * @param removed files, links and directories removed: not in the backup, or not a file where it has one
  */
-public record DeltaSummary(int kept, long keptBytes, int removed) {
-    static final DeltaSummary NONE = new DeltaSummary(0, 0, 0);
+public record DeltaSummary(int kept, long keptBytes, int patched, int removed) {
+    static final DeltaSummary NONE = new DeltaSummary(0, 0, 0, 0);
 }

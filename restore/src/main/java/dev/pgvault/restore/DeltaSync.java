@@ -35,8 +35,9 @@ import java.util.stream.Stream;
  * <li>removes every file, link and directory the backup does not hold (links are removed, never
  * followed);
  * <li>reads every remaining file the backup holds and keeps it only when its size and SHA-256
- * are the manifest's (given back its mode and time); the others are removed and written again
- * (a bundle's object is read whole, but only its stale files are written);
+ * are the manifest's (given back its mode and time); the others are written again, over the
+ * existing file in place where there is one, block by block, writing only the 8 KiB blocks that
+ * differ (a bundle's object is read whole, but only its stale files are written);
  * <li>returns the plan reduced to what is left to write.
  * </ol>
  * Not handled: backups with tablespaces (refused by {@link Restore#plan} before anything is touched).
@@ -103,14 +104,20 @@ final class DeltaSync {
         }
         List<FileEntry> empty = new ArrayList<>();
         List<FileEntry> split = new ArrayList<>();
+        Set<String> patched = new HashSet<>();
         int kept = 0;
         long keptBytes = 0;
         for (FileEntry f : files) {
             Path file = pgdata.resolve(f.path());
             boolean toWrite = rewritten.contains(f.path()) || stale.contains(f.path());
+            boolean isEmpty = plan.emptyFiles().contains(f);
             if (toWrite) {
-                removed += Files.deleteIfExists(file) ? 1 : 0;
-                if (plan.emptyFiles().contains(f)) {
+                if (!isEmpty && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    patched.add(f.path()); // written over in place: only its blocks that differ
+                } else {
+                    removed += Files.deleteIfExists(file) ? 1 : 0;
+                }
+                if (isEmpty) {
                     empty.add(f);
                 } else if (plan.splitFiles().contains(f)) {
                     split.add(f);
@@ -123,8 +130,8 @@ final class DeltaSync {
             }
         }
         RestorePlan reduced = new RestorePlan(plan.manifest(), plan.rootMode(), plan.directories(),
-                plan.tablespaceLinks(), empty, split, tasks, plan.skipped());
-        return new Result(reduced, new DeltaSummary(kept, keptBytes, removed));
+                plan.tablespaceLinks(), empty, split, tasks, plan.skipped(), patched);
+        return new Result(reduced, new DeltaSummary(kept, keptBytes, patched.size(), removed));
     }
 
     /** Removes, deepest first, every entry under {@code pgdata} whose path is not {@code wanted}. */

@@ -43,9 +43,13 @@ final class ObjectRestorer implements ParallelRestore.Worker {
 
     private final SplitFileProgress splitFiles;
 
-    ObjectRestorer(EncodedStore repo, String backupDir, Path pgdata, FileSyncer syncer, SplitFileProgress splitFiles,
-            BooleanSupplier cancelled, String name) {
+    /** Files written over in place by a delta restore: only their blocks that differ. */
+    private final java.util.Set<String> patched;
+
+    ObjectRestorer(EncodedStore repo, String backupDir, Path pgdata, java.util.Set<String> patched, FileSyncer syncer,
+            SplitFileProgress splitFiles, BooleanSupplier cancelled, String name) {
         this.repo = repo;
+        this.patched = patched;
         this.splitFiles = splitFiles;
         this.backupDir = backupDir;
         this.pgdata = pgdata;
@@ -64,7 +68,7 @@ final class ObjectRestorer implements ParallelRestore.Worker {
                 // A part is its whole object: the object's digest, checked below, is the part's.
                 current = task.files().get(0);
                 Path out = pgdata.resolve(RestorePlan.writePath(current.path()));
-                writer.openPart(out, task.part().offset());
+                writer.openPart(out, task.part().offset(), patched.contains(current.path()));
                 copy(in, current, task.part().size(), object);
                 writer.closePart(out, current, splitFiles);
             }
@@ -73,7 +77,7 @@ final class ObjectRestorer implements ParallelRestore.Worker {
                 current = f;
                 skip(in, f.offset() - pos, object);
                 Path out = pgdata.resolve(RestorePlan.writePath(f.path()));
-                writer.open(out, !single);
+                writer.open(out, !single, patched.contains(f.path()));
                 copy(in, f, f.size(), object);
                 writer.close(out, f, object.key());
                 pos = f.offset() + f.size();

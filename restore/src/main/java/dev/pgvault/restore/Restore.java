@@ -119,7 +119,8 @@ public final class Restore {
             String backupDir = layout.backupDir(backup.id());
             SplitFileProgress progress = new SplitFileProgress(plan.splitFiles());
             ParallelRestore.run(plan.objects(), processMax,
-                    (cancelled, name) -> new ObjectRestorer(repo, backupDir, pgdata, syncer, progress, cancelled, name),
+                    (cancelled, name) -> new ObjectRestorer(repo, backupDir, pgdata, plan.patched(), syncer, progress,
+                            cancelled, name),
                     () -> createEmptyFiles(plan, pgdata));
             syncer.awaitAll();
             DirectoryEntries.applyModes(plan, pgdata);
@@ -137,7 +138,9 @@ public final class Restore {
     /** Split files exist before their parts are written into them, by whichever worker comes first. */
     private static void createSplitFiles(RestorePlan plan, Path pgdata) throws IOException {
         for (FileEntry f : plan.splitFiles()) {
-            createOwnerOnly(pgdata, f);
+            if (!plan.patched().contains(f.path())) {
+                createOwnerOnly(pgdata, f);
+            }
         }
     }
 

@@ -30,6 +30,7 @@ import java.util.Set;
  * (mode, time, fsync).
  *
  * @param rootMode the mode the manifest records for PGDATA itself, or 0 when it does not
+ * @param patched files a delta restore writes over in place, only the blocks that differ (see {@link DeltaSync})
  */
 public record RestorePlan(
         Manifest manifest,
@@ -39,7 +40,8 @@ public record RestorePlan(
         List<FileEntry> emptyFiles,
         List<FileEntry> splitFiles,
         List<ObjectTask> objects,
-        List<String> skipped) {
+        List<String> skipped,
+        Set<String> patched) {
 
     static final String PG_CONTROL = "global/pg_control";
     static final String STAGING_SUFFIX = ".pgvault-restore";
@@ -53,6 +55,7 @@ public record RestorePlan(
         splitFiles = List.copyOf(splitFiles);
         objects = List.copyOf(objects);
         skipped = List.copyOf(skipped);
+        patched = Set.copyOf(patched);
     }
 
     public static RestorePlan of(Manifest m) throws InvalidManifestException {
@@ -149,7 +152,7 @@ public record RestorePlan(
             tasks.add(new ObjectTask(objectsByKey.get(e.getKey()), files));
         }
         tasks.sort(Comparator.comparingLong((ObjectTask t) -> t.object().plainSize()).reversed());
-        return new RestorePlan(m, rootMode, dirs, links, empty, split, tasks, skipped);
+        return new RestorePlan(m, rootMode, dirs, links, empty, split, tasks, skipped, Set.of());
     }
 
     /** Whether a file of that path in a backup is left out: a restore writes it itself, or never. */

@@ -45,9 +45,14 @@ final class WriteBehind implements AutoCloseable {
     private Path path;
     private boolean hashing;
     private long unsynced;
+    /** Writing over an existing file: only the blocks that differ from what it holds (delta restore). */
+    private boolean patching;
+    private long position;
+    private final ByteBuffer existing;
 
     WriteBehind(String name, int depth, int bufferSize, FileSyncer syncer) {
         this.syncer = syncer;
+        this.existing = ByteBuffer.allocate(bufferSize);
         this.free = new ArrayBlockingQueue<>(depth);
         for (int i = 0; i < depth; i++) {
             free.add(new byte[bufferSize]);
@@ -81,12 +86,19 @@ final class WriteBehind implements AutoCloseable {
         free.add(b);
     }
 
-    /** Creates {@code out}, owner-only until {@link #close} gives it its mode; hashes what follows if asked. */
-    void open(Path out, boolean hash) {
+    /**
+     * Creates {@code out}, owner-only until {@link #close} gives it its mode; or with {@code patch}
+     * opens the existing file to write only the blocks that differ. Hashes what follows if asked.
+     */
+    void open(Path out, boolean hash, boolean patch) {
         submit(() -> {
             path = out;
             unsynced = 0;
-            try {
+            position = 0;
+            patching = patch;
+            if (patch) {
+                channel = FileChannel.open(out, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } else try {
                 channel = FileChannel.open(out, CREATE, Modes.attribute(Modes.OWNER_ONLY_FILE));
             } catch (NoSuchFileException e) {
                 // a directory the manifest does not list: made here, not by a pass over every file first
@@ -104,11 +116,14 @@ final class WriteBehind implements AutoCloseable {
      * Opens {@code out}, a split file created before the workers started, to write one of its
      * parts from {@code offset}; a part is its object's bytes, which the worker checks whole.
      */
-    void openPart(Path out, long offset) {
+    void openPart(Path out, long offset, boolean patch) {
         submit(() -> {
             path = out;
             unsynced = 0;
-            channel = FileChannel.open(out, StandardOpenOption.WRITE);
+            position = offset;
+            patching = patch;
+            channel = patch ? FileChannel.open(out, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(out, StandardOpenOption.WRITE);
             channel.position(offset);
             hashing = false;
         });
@@ -122,11 +137,15 @@ final class WriteBehind implements AutoCloseable {
                     if (hashing) {
                         sha256.update(b, 0, n);
                     }
-                    ByteBuffer bb = ByteBuffer.wrap(b, 0, n);
-                    while (bb.hasRemaining()) {
-                        channel.write(bb);
+                    if (patching) {
+                        unsynced += patch(b, n);
+                    } else {
+                        ByteBuffer bb = ByteBuffer.wrap(b, 0, n);
+                        while (bb.hasRemaining()) {
+                            channel.write(bb);
+                        }
+                        unsynced += n;
                     }
-                    unsynced += n;
                     if (unsynced >= SYNC_EVERY) {
                         // start the disk on a large file's first part while the rest is decoded,
                         // instead of all of it in the final fsync
@@ -141,6 +160,41 @@ final class WriteBehind implements AutoCloseable {
             }
         });
     }
+
+    /**
+     * Writes the {@link #BLOCK}s of {@code b[0..n)} that differ from what the file holds at
+     * {@link #position} (or lies beyond its end), and moves on; returns the bytes written. The file
+     * then holds exactly these bytes there: each block is either written or already equal.
+     */
+    private long patch(byte[] b, int n) throws IOException {
+        existing.clear().limit(n);
+        long at = position;
+        while (existing.hasRemaining()) {
+            if (channel.read(existing, at + existing.position()) < 0) {
+                break; // the file ends here: the rest is written
+            }
+        }
+        int have = existing.position();
+        byte[] old = existing.array();
+        long written = 0;
+        for (int off = 0; off < n; off += BLOCK) {
+            int len = Math.min(BLOCK, n - off);
+            if (off + len <= have && java.util.Arrays.equals(b, off, off + len, old, off, off + len)) {
+                continue;
+            }
+            ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+            long pos = at + off;
+            while (bb.hasRemaining()) {
+                pos += channel.write(bb, pos);
+            }
+            written += len;
+        }
+        position = at + n;
+        return written;
+    }
+
+    /** PostgreSQL's page: what a delta restore compares and writes over. */
+    static final int BLOCK = 8192;
 
     /**
      * Closes the file; checks the hash taken since {@link #open} against the manifest when there
@@ -178,6 +232,11 @@ final class WriteBehind implements AutoCloseable {
     }
 
     private void finish(Path out, FileEntry f) throws IOException {
+        if (Files.size(out) > f.size()) { // a file written over in place that was longer than the backup's
+            try (FileChannel ch = FileChannel.open(out, StandardOpenOption.WRITE)) {
+                ch.truncate(f.size());
+            }
+        }
         Files.setPosixFilePermissions(out, Modes.of(f.mode()));
         Files.setLastModifiedTime(out, FileTime.from(f.mtime(), TimeUnit.SECONDS));
         syncer.submit(out);

@@ -126,12 +126,14 @@ class DeltaRestoreTest {
         assertEquals(tree(fresh), tree(stale));
         assertEquals(List.of("keep-me"), Files.list(outside).map(p -> p.getFileName().toString()).toList(),
                 "a link is removed, never followed");
-        // kept: PG_VERSION, postgresql.conf (its mode set back) and base/5/16390_vm. Removed: 6
-        // entries the backup does not hold (99999, base/77 with its two, the link, the WAL) and 4
-        // stale files: 16384, 16385, base/5/PG_VERSION and postgresql.auto.conf (the first restore
-        // appended its recovery settings). Written: those 4, pg_control (deleted first) and the empty file
+        // kept: PG_VERSION, postgresql.conf (its mode set back) and base/5/16390_vm. Written over
+        // in place: 16384 (one block), 16385 (extended from 100 bytes), base/5/PG_VERSION and
+        // postgresql.auto.conf (the first restore appended its settings: cut back). Removed: the 6
+        // entries the backup does not hold (99999, base/77 with its two, the link, the WAL).
+        // Written: those 4, pg_control (deleted first) and the empty file
         assertEquals(3, r.delta().kept(), r.toString());
-        assertEquals(10, r.delta().removed(), r.toString());
+        assertEquals(4, r.delta().patched(), r.toString());
+        assertEquals(6, r.delta().removed(), r.toString());
         assertEquals(6, r.files(), r.toString());
     }
 
@@ -146,6 +148,23 @@ class DeltaRestoreTest {
         assertEquals(RestoreTest.BIG.length + (5 << 20) + 3 + 12 + 3 + 8192, r.delta().keptBytes(), r.toString());
         // pg_control is always written again, last; postgresql.auto.conf holds the first restore's settings
         assertEquals(2, r.files(), r.toString());
+    }
+
+    @Test
+    void filesLongerThanTheBackupsAreCutBackAndChangedBlocksAnywhereAreWritten() throws Exception {
+        Path stale = tmp.resolve("longer");
+        restore(repo, stale, false);
+        for (String f : List.of("base/5/16384", "base/5/16385")) {
+            byte[] b = Files.readAllBytes(stale.resolve(f));
+            b[0] ^= 1; // the first block,
+            b[b.length - 1] ^= 1; // the last, a partial one in 16384
+            b[b.length / 2] ^= 1;
+            byte[] longer = java.util.Arrays.copyOf(b, b.length + 10_000);
+            Files.write(stale.resolve(f), longer);
+        }
+        RestoreResult r = restore(repo, stale, true);
+        assertEquals(tree(fresh), tree(stale));
+        assertEquals(3, r.delta().patched(), r.toString()); // and postgresql.auto.conf
     }
 
     @Test
