@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Seeded kill points (issue 10): {@code backup}, {@code archive-push}, {@code archive-get},
- * {@code restore}, {@code expire} and {@code replica create}, each started through the launcher against a real cluster
+ * {@code restore}, {@code restore --delta} (over a restored copy with a file changed), {@code
+ * expire} and {@code replica create}, each started through the launcher against a real cluster
  * and repository and killed with SIGKILL after a random delay (before, during or after its work).
  * Afterwards what a user checks: {@code verify} passes (warnings allowed: a killed backup is an
  * incomplete one), a segment is in the repository whole or not at all, a fetched file is whole or
@@ -35,11 +36,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * -Dsurefire.failIfNoSpecifiedTests=false -Dpgvault.trials.kill=100}.
  */
 class KillPointsIT {
-    enum Op { BACKUP, ARCHIVE_PUSH, ARCHIVE_GET, RESTORE, EXPIRE, REPLICA_CREATE }
+    enum Op { BACKUP, ARCHIVE_PUSH, ARCHIVE_GET, RESTORE, EXPIRE, REPLICA_CREATE, RESTORE_DELTA }
 
     /** Roughly how long each takes here, so that the kill falls anywhere in it. */
     private static final Map<Op, Integer> SPAN_MS = Map.of(Op.BACKUP, 5000, Op.ARCHIVE_PUSH, 900, Op.ARCHIVE_GET, 900,
-            Op.RESTORE, 3000, Op.EXPIRE, 1500, Op.REPLICA_CREATE, 3500);
+            Op.RESTORE, 3000, Op.EXPIRE, 1500, Op.REPLICA_CREATE, 3500, Op.RESTORE_DELTA, 3000);
 
     @BeforeAll
     static void needsPostgres() {
@@ -88,6 +89,7 @@ class KillPointsIT {
                     case ARCHIVE_GET -> List.of("archive-get", name, dest.toString());
                     case RESTORE -> List.of("restore", "--pgdata", pgdata.toString());
                     case EXPIRE -> List.of("expire", "--retention-full", "1");
+                    case RESTORE_DELTA -> List.of("restore", "--delta", "--pgdata", pgdata.toString());
                     case REPLICA_CREATE -> List.of("replica", "create", "--pgdata", pgdata.toString(),
                             "--primary-conninfo", conninfo(pg));
                 };
@@ -101,6 +103,11 @@ class KillPointsIT {
                     case ARCHIVE_GET -> fetchConfig;
                     default -> config;
                 };
+                if (op == Op.RESTORE_DELTA) { // a copy to repair: restored, then one file changed and one added
+                    dist.run(pgUser, config, "restore", "--pgdata", pgdata.toString()).ok();
+                    Files.writeString(pgdata.resolve("PG_VERSION"), "14\n");
+                    Files.writeString(pgdata.resolve("base/extra"), "not in the backup");
+                }
                 Process p = BackupIT.start(pgUser, dist, opConfig, args.toArray(String[]::new));
                 boolean finished = p.waitFor(delay, TimeUnit.MILLISECONDS) && p.exitValue() == 0;
                 BackupIT.killHard(p);
@@ -134,6 +141,16 @@ class KillPointsIT {
                             assertEquals(2, refused.exitCode(), what + ": a non-empty directory is refused: " + refused.stderr());
                         }
                         dist.run(pgUser, config, "restore", "--pgdata", dir.resolve("data2").toString()).ok();
+                    }
+                    case RESTORE_DELTA -> {
+                        boolean startable = Files.exists(pgdata.resolve("global/pg_control"));
+                        boolean signalled = Files.exists(pgdata.resolve("recovery.signal"));
+                        assertEquals(startable, signalled, what + ": pg_control only with the signal file, written last");
+                        assertTrue(!finished || signalled, what + ": a delta restore that ended well left a startable directory");
+                        dist.run(pgUser, config, "restore", "--delta", "--pgdata", pgdata.toString()).ok();
+                        assertEquals("15\n", Files.readString(pgdata.resolve("PG_VERSION")), what + ": repaired");
+                        assertTrue(!Files.exists(pgdata.resolve("base/extra")), what + ": what the backup lacks is gone");
+                        assertTrue(Files.exists(pgdata.resolve("recovery.signal")), what + ": startable once finished");
                     }
                     case REPLICA_CREATE -> {
                         boolean startable = Files.exists(pgdata.resolve("global/pg_control"));
