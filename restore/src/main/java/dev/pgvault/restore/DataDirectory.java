@@ -40,8 +40,8 @@ final class DataDirectory {
     }
 
     /**
-     * Refuses {@code dir} for a delta restore unless it is missing or a directory no postmaster
-     * runs in, owned by the user running the restore; and a backup with tablespaces (not handled
+     * Refuses {@code dir} for a delta restore unless it is missing or a directory without a
+     * {@code postmaster.pid}, owned by the user running the restore; and a backup with tablespaces (not handled
      * by a delta restore yet). Changes nothing.
      */
     static void checkForDelta(Path dir, RestorePlan plan) throws IOException {
@@ -56,13 +56,21 @@ final class DataDirectory {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new TargetDirectoryException("PGDATA " + dir + " exists and is not a directory");
         }
+        // Any postmaster.pid refuses, as pgBackRest's delta does: a live process is not always
+        // visible from here (a single-user backend writes -pid, another PID namespace or host on
+        // shared storage, backends left by a killed postmaster); the operator who knows it is
+        // stopped removes the file.
         Path pid = dir.resolve("postmaster.pid");
-        if (Files.isRegularFile(pid, LinkOption.NOFOLLOW_LINKS)) {
-            String first = Files.readAllLines(pid).stream().findFirst().orElse("").strip();
-            if (first.matches("\\d{1,10}") && ProcessHandle.of(Long.parseLong(first)).map(ProcessHandle::isAlive).orElse(false)) {
-                throw new TargetDirectoryException("a postmaster (pid " + first + ") is running in " + dir
-                        + ": stop it before a delta restore; nothing was changed");
-            }
+        if (Files.exists(pid, LinkOption.NOFOLLOW_LINKS)) {
+            String first = Files.isRegularFile(pid, LinkOption.NOFOLLOW_LINKS)
+                    ? Files.readAllLines(pid).stream().findFirst().orElse("").strip() : "";
+            boolean alive = first.matches("-?\\d{1,10}")
+                    && ProcessHandle.of(Math.abs(Long.parseLong(first))).map(ProcessHandle::isAlive).orElse(false);
+            throw new TargetDirectoryException(alive
+                    ? "a postmaster (pid " + first + ") is running in " + dir + ": stop it before a delta restore; nothing was changed"
+                    : dir + " holds postmaster.pid" + (first.isEmpty() ? "" : " (pid " + first + ", not running here)")
+                            + ": PostgreSQL may still be running; once it is surely stopped, remove postmaster.pid"
+                            + " and run the delta restore again; nothing was changed");
         }
         UserPrincipal me = currentUser(dir);
         UserPrincipal owner = Files.getOwner(dir);

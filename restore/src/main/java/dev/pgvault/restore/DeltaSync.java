@@ -52,14 +52,17 @@ final class DeltaSync {
         if (!Files.isDirectory(pgdata, LinkOption.NOFOLLOW_LINKS)) {
             return new Result(plan, DeltaSummary.NONE); // nothing to keep: a plain restore
         }
-        for (String f : List.of(RestorePlan.PG_CONTROL, "recovery.signal", "standby.signal", "backup_label",
-                "tablespace_map", "postmaster.pid")) {
+        Path global = pgdata.resolve("global");
+        if (Files.exists(global, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(global, LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(global); // a link or file: never deleted through
+        } else if (Files.exists(global, LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(pgdata.resolve(RestorePlan.PG_CONTROL));
+            FileSyncer.sync(global);
+        }
+        for (String f : List.of("recovery.signal", "standby.signal", "backup_label", "tablespace_map")) {
             Files.deleteIfExists(pgdata.resolve(f));
         }
         FileSyncer.sync(pgdata);
-        if (Files.isDirectory(pgdata.resolve("global"), LinkOption.NOFOLLOW_LINKS)) {
-            FileSyncer.sync(pgdata.resolve("global"));
-        }
 
         Set<String> wanted = new HashSet<>();
         for (DirectoryEntry d : plan.directories()) {
@@ -112,7 +115,7 @@ final class DeltaSync {
             boolean toWrite = rewritten.contains(f.path()) || stale.contains(f.path());
             boolean isEmpty = plan.emptyFiles().contains(f);
             if (toWrite) {
-                if (!isEmpty && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                if (!isEmpty && patchable(file)) {
                     patched.add(f.path()); // written over in place: only its blocks that differ
                 } else {
                     removed += Files.deleteIfExists(file) ? 1 : 0;
@@ -132,6 +135,18 @@ final class DeltaSync {
         RestorePlan reduced = new RestorePlan(plan.manifest(), plan.rootMode(), plan.directories(),
                 plan.tablespaceLinks(), empty, split, tasks, plan.skipped(), patched);
         return new Result(reduced, new DeltaSummary(kept, keptBytes, patched.size(), removed));
+    }
+
+    /**
+     * Whether a stale file may be written over in place: a regular file this user can write, with
+     * no other hard link (a {@code cp -al} safety copy or a {@code pg_upgrade --link} cluster
+     * shares its blocks: those are never touched). Else it is removed and created anew.
+     */
+    private static boolean patchable(Path file) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Files.isWritable(file)) {
+            return false;
+        }
+        return ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() == 1;
     }
 
     /** Removes, deepest first, every entry under {@code pgdata} whose path is not {@code wanted}. */
@@ -204,14 +219,28 @@ final class DeltaSync {
         if (!a.isRegularFile() || a.size() != f.size()) {
             return false;
         }
+        if (((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() != 1) {
+            return false; // shared with another name: created anew, so setting its mode and time touches only ours
+        }
         if (!f.split()) {
-            return sha256(file, 0, f.size()).equalsIgnoreCase(f.sha256());
+            return sha256(file, 0, f.size()).equalsIgnoreCase(f.sha256()) && durable(file);
         }
         // a split file has no digest of its own: each part's range is checked against the part's
         for (FilePart part : f.parts()) {
             if (!sha256(file, part.offset(), part.size()).equalsIgnoreCase(part.sha256())) {
                 return false;
             }
+        }
+        return durable(file);
+    }
+
+    /**
+     * fsyncs a file that is kept: an earlier restore killed before its fsync may have left it in
+     * the page cache only, and this one is about to make the directory startable.
+     */
+    private static boolean durable(Path file) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, LinkOption.NOFOLLOW_LINKS)) {
+            ch.force(true);
         }
         return true;
     }

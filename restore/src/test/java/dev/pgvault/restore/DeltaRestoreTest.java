@@ -118,7 +118,6 @@ class DeltaRestoreTest {
         Files.createSymbolicLink(stale.resolve("pg_tblspc/16999"), outside);
         Files.setPosixFilePermissions(stale.resolve("postgresql.conf"), PosixFilePermissions.fromString("rw-rw-rw-"));
         Files.writeString(stale.resolve("pg_wal/000000010000000000000009"), "WAL of a later day");
-        Files.writeString(stale.resolve("postmaster.pid"), "999999999\n/stale\n"); // no such process
         Files.delete(stale.resolve("global/pg_control"));
 
         RestoreResult r = restore(repo, stale, true);
@@ -165,6 +164,49 @@ class DeltaRestoreTest {
         RestoreResult r = restore(repo, stale, true);
         assertEquals(tree(fresh), tree(stale));
         assertEquals(3, r.delta().patched(), r.toString()); // and postgresql.auto.conf
+    }
+
+    @Test
+    void aPostmasterPidOfNoLiveProcessIsRefusedUntilTheOperatorRemovesIt() throws Exception {
+        Path pgdata = tmp.resolve("crashed");
+        restore(repo, pgdata, false);
+        Files.writeString(pgdata.resolve("postmaster.pid"), "999999999\n" + pgdata + "\n"); // no such process here
+        TreeMap<String, String> before = tree(pgdata);
+        TargetDirectoryException e = assertThrows(TargetDirectoryException.class, () -> restore(repo, pgdata, true));
+        assertEquals(pgdata + " holds postmaster.pid (pid 999999999, not running here): PostgreSQL may still be running;"
+                + " once it is surely stopped, remove postmaster.pid and run the delta restore again; nothing was changed",
+                e.getMessage());
+        assertEquals(before, tree(pgdata));
+        // a single-user backend writes its pid negated
+        Files.writeString(pgdata.resolve("postmaster.pid"), "-" + ProcessHandle.current().pid() + "\n" + pgdata + "\n");
+        e = assertThrows(TargetDirectoryException.class, () -> restore(repo, pgdata, true));
+        assertTrue(e.getMessage().startsWith("a postmaster (pid -" + ProcessHandle.current().pid() + ") is running in "),
+                e.getMessage());
+        Files.delete(pgdata.resolve("postmaster.pid"));
+        restore(repo, pgdata, true);
+        assertEquals(tree(fresh), tree(pgdata));
+    }
+
+    @Test
+    void aFileHardLinkedOutsidePgdataIsNeverWrittenThrough() throws Exception {
+        Path pgdata = tmp.resolve("linked");
+        restore(repo, pgdata, false);
+        Path safety = Files.createDirectories(tmp.resolve("safety-copy"));
+        for (String f : List.of("base/5/16384", "PG_VERSION")) { // a stale file and a kept one, as cp -al leaves them
+            Files.createLink(safety.resolve(f.replace('/', '_')), pgdata.resolve(f));
+        }
+        byte[] big = Files.readAllBytes(pgdata.resolve("base/5/16384"));
+        big[10] ^= 1;
+        Files.write(pgdata.resolve("base/5/16384"), big); // through either name: both hold the change
+        Files.setPosixFilePermissions(pgdata.resolve("PG_VERSION"), PosixFilePermissions.fromString("rw-r-----"));
+
+        restore(repo, pgdata, true);
+
+        assertEquals(tree(fresh), tree(pgdata));
+        assertTrue(java.util.Arrays.equals(big, Files.readAllBytes(safety.resolve("base_5_16384"))),
+                "the other name keeps its bytes");
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(safety.resolve("PG_VERSION"))),
+                "and its mode");
     }
 
     @Test
