@@ -210,6 +210,48 @@ class DeltaRestoreTest {
     }
 
     @Test
+    void entriesOfTheWrongKindAreReplacedAndLinksAtBackupPathsNeverFollowed() throws Exception {
+        Path pgdata = tmp.resolve("kinds");
+        restore(repo, pgdata, false);
+        Path outside = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.writeString(outside.resolve("16384"), "a file outside PGDATA");
+        Files.writeString(outside.resolve("PG_VERSION"), "15\n");
+        // a directory where the backup has a file, a file where it has a directory, and a link
+        // where it has a directory, to a directory holding files of the backup's names
+        Files.delete(pgdata.resolve("base/5/16390_vm"));
+        Files.createDirectories(pgdata.resolve("base/5/16390_vm/inner"));
+        Files.writeString(pgdata.resolve("base/5/16390_vm/inner/x"), "x");
+        try (Stream<Path> s = Files.list(pgdata.resolve("pg_wal/archive_status"))) {
+            for (Path p : s.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(pgdata.resolve("pg_wal/archive_status"));
+        Files.writeString(pgdata.resolve("pg_wal/archive_status"), "a file");
+        try (Stream<Path> s = Files.list(pgdata.resolve("base/5"))) {
+            for (Path p : s.toList()) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    try (Stream<Path> t = Files.walk(p)) {
+                        for (Path q : t.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.delete(q);
+                        }
+                    }
+                } else {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.delete(pgdata.resolve("base/5"));
+        Files.createSymbolicLink(pgdata.resolve("base/5"), outside);
+
+        restore(repo, pgdata, true);
+
+        assertEquals(tree(fresh), tree(pgdata));
+        assertEquals("a file outside PGDATA", Files.readString(outside.resolve("16384")), "never written through the link");
+        assertEquals(List.of("16384", "PG_VERSION"), Files.list(outside).map(p -> p.getFileName().toString()).sorted().toList());
+    }
+
+    @Test
     void aDeltaIntoAMissingDirectoryIsAPlainRestore() throws Exception {
         Path missing = tmp.resolve("missing");
         restore(repo, missing, true);
