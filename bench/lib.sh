@@ -52,3 +52,72 @@ ms() {
     echo $(( (t1 - t0) / 1000000 ))
 }
 
+
+# bench_pgbench_pair SCALE: in $work, pgvault (process-max 2, zstd 3) and pgBackRest (the same)
+# repositories of one cluster loaded with pgbench at SCALE, pgbench_accounts.filler rewritten with
+# random hex (pgbench's blank filler compresses ~20x and flatters every tool; random hex ~2.7x,
+# like real tables), both stanzas made and archiving caught up. Sets port, pgvault, pgbackrest
+# and psql (a function) for the caller.
+bench_pgbench_pair() {
+    local scale=$1
+    mkdir -p "$work/spool"
+    bench_dist
+    pgvault="$work/dist/bin/pgvault --config $work/pgvault.yaml"
+    pgbackrest="pgbackrest --config=$work/pgbackrest.conf --stanza=bench"
+
+    port=$((20000 + RANDOM % 20000))
+    $as "$pgbin/initdb" -D "$work/data" -U postgres -A trust --data-checksums --no-sync >/dev/null
+    cat >> "$work/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$work'
+archive_mode = on
+archive_command = 'true'
+max_wal_size = 4GB
+CONF
+    cat > "$work/pgvault.yaml" <<YAML
+stanza: bench
+pg:
+  data: $work/data
+  port: $port
+repo:
+  path: $work/repo-pgvault
+  compress: zstd
+  compress-level: 3
+process-max: 2
+YAML
+    cat > "$work/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$work/repo-pgbackrest
+compress-type=zst
+compress-level=3
+process-max=2
+start-fast=y
+log-level-console=warn
+log-level-file=off
+lock-path=$work/spool
+spool-path=$work/spool
+[bench]
+pg1-path=$work/data
+pg1-port=$port
+pg1-socket-path=$work
+CONF
+    mkdir -p "$work/repo-pgvault" "$work/repo-pgbackrest"
+    [ -n "$as" ] && chown -R postgres "$work"
+    $as "$pgbin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w start >/dev/null
+    psql() { $as "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtX "$@"; }
+
+    echo "loading pgbench scale $scale with random filler ..."
+    $as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s "$scale" postgres >/dev/null 2>&1
+    psql -c "UPDATE pgbench_accounts SET filler = substr(md5(random()::text) || md5(random()::text) || md5(random()::text), 1, 84)"
+    psql -c "VACUUM FULL pgbench_accounts" -c "CHECKPOINT"
+    echo "data directory: $(du -sm --exclude=pg_wal "$work/data" | cut -f1) MB without pg_wal"
+    $as $pgvault init >/dev/null
+    $as $pgbackrest stanza-create >/dev/null
+    # The load's WAL was not archived (no backup needs it, and pushing it would take minutes); from
+    # here on both tools archive, and the first round starts once the archiver has caught up.
+    echo "archive_command = '$pgvault archive-push %p && $pgbackrest archive-push %p'" >> "$work/data/postgresql.conf"
+    $as "$pgbin/pg_ctl" -D "$work/data" reload >/dev/null
+    switched=$(psql -c "SELECT pg_walfile_name(pg_switch_wal())")
+    until [ "$(psql -c "SELECT coalesce(last_archived_wal >= '$switched', false) FROM pg_stat_archiver")" = t ]; do sleep 0.2; done
+}
