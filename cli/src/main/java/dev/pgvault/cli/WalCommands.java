@@ -87,6 +87,7 @@ final class WalCommands {
             return false;
         }
         Path temp = dest.resolveSibling(dest.getFileName() + ".pgvault-tmp");
+        spool.recordTaken(name);
         try {
             Files.copy(spooled, temp, StandardCopyOption.REPLACE_EXISTING);
             Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -267,6 +267,24 @@ class AsyncArchivingIT {
                 byte[] original = bytes.clone();
                 original[original.length - 1] ^= 1; // the segment as archived, before the flip above
                 assertArrayEquals(original, Files.readAllBytes(fetched));
+
+                // The very file asked for is fetched by the resident archiver, and the launcher
+                // answers with it or with "not in the archive", with no Java at all: a promotion's
+                // and a standby's restore_command calls pay no JVM.
+                Path answered = fake.resolve("answered");
+                Proc present = dist.run(pgUser, noJava, config, "archive-get", names.get(1), answered.toString());
+                assertEquals(0, present.exitCode(), "an archived segment, answered by the launcher: " + present.stderr());
+                assertArrayEquals(Files.readAllBytes(wal.resolve(names.get(1))), Files.readAllBytes(answered));
+                Proc absent = dist.run(pgUser, noJava, config, "archive-get", "0000007F.history", answered.toString());
+                assertEquals(1, absent.exitCode(), "a file the repository lacks: " + absent.stderr());
+                assertTrue(absent.stderr().contains("0000007F.history is not in the archive"), absent.stderr());
+                Files.writeString(mark, "");
+                pgUser.own(mark);
+                Files.setLastModifiedTime(mark, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(30)));
+                Files.deleteIfExists(fetched);
+                Proc again = dist.run(pgUser, noJava, config, "archive-get", archivedSince, fetched.toString());
+                assertEquals(0, again.exitCode(), "a stale 'missing' mark answered the launcher: " + again.stderr());
+                assertArrayEquals(original, Files.readAllBytes(fetched));
             } finally {
                 PgvaultDist.deleteTree(fake);
             }

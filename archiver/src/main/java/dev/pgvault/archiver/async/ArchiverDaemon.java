@@ -39,6 +39,11 @@ import java.util.function.Supplier;
 public final class ArchiverDaemon {
     /** How often the spool and pg_wal are looked at: well under a call's wait. */
     static final Duration TICK = Duration.ofMillis(50);
+    /**
+     * How often, between passes, a new request of recovery's is looked for: a promotion makes
+     * several calls in a row, each waiting for this archiver's answer.
+     */
+    static final Duration REQUEST_POLL = Duration.ofMillis(10);
 
     private final EncodedStore repo;
     private final RepositoryLayout layout;
@@ -116,7 +121,10 @@ public final class ArchiverDaemon {
                         break;
                     }
                     lastStatus = writeStatus(pusher.status(), fetcher.status(), lastStatus);
-                    Thread.sleep(TICK.toMillis());
+                    for (long slept = 0; slept < TICK.toMillis(); slept += REQUEST_POLL.toMillis()) {
+                        Thread.sleep(REQUEST_POLL.toMillis());
+                        fetcher.answerNewRequest();
+                    }
                 }
             } finally {
                 pushers.shutdown();

@@ -10,7 +10,10 @@ import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,12 +27,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 
 /**
- * The fetch side of the resident archiver: while recovery asks for WAL, fetches the next {@code
- * getAhead} segments after the one it asked for last into the spool, each checked as archive-get
- * checks it and renamed into place only when complete, so that the next calls find them there;
- * and the history files recovery reads or probes for. What the repository lacks is marked
- * {@code .missing} for at most {@link #MISSING_RETRY}: the launcher answers "not found" from that
- * mark while it is fresh, then it is asked again.
+ * The fetch side of the resident archiver. It fetches the very file recovery asked for last (the
+ * launcher waits for it, so the call pays no JVM) and, while recovery asks for segments, the next
+ * {@code getAhead} segments after it into the spool, each checked as archive-get checks it and
+ * renamed into place only when complete; and the history files recovery reads or probes for.
+ * What the repository lacks is marked {@code .missing}, with the time the request for it was
+ * sent as the mark's modification time: the launcher answers "not found" only from a mark newer
+ * than the call's own request, so no answer predates the question (a mark from before could end
+ * an archive recovery short of WAL stored since). Ahead of recovery, a missing file is asked
+ * again after {@link #MISSING_RETRY}.
  * Which timeline each next segment is read from follows the newest timeline's history, as
  * PostgreSQL's recovery does (recovery_target_timeline = latest). Segments the recovery has
  * passed, judged by LSN whatever their timeline, leave the spool: it never grows past the window.
@@ -37,6 +43,18 @@ import java.util.function.Consumer;
 final class AsyncFetcher {
     /** How long a segment the repository lacked stays unasked: a standby waits for its primary's next one. */
     private static final Duration MISSING_RETRY = Duration.ofSeconds(1);
+    /**
+     * How far a file's modification time may lag the moment it was written: Linux stamps files
+     * from a clock read once per tick (up to 10 ms at HZ=100). A request for the asked file is
+     * sent only this long after the request file's stamp, so a mark stamped with the request's
+     * time is newer than the call's request only if the request really came after it.
+     */
+    private static final Duration STAMP_LAG = Duration.ofMillis(10);
+    /** Suffixes of the spool's marks: see {@link Spool}. */
+    static final String MISSING = ".missing";
+    static final String FAILED = ".failed";
+    static final String TAKEN = ".taken";
+    static final String PENDING = ".pending";
     /** How often the newest timeline is looked for again. */
     private static final Duration TIMELINE_PROBE = Duration.ofSeconds(10);
 
@@ -54,6 +72,7 @@ final class AsyncFetcher {
     private TimelineHistory target;
     private Instant probedAt = Instant.EPOCH;
     private String lastRequested;
+    private FileTime lastSeenRequest;
     private volatile String lastFailure;
 
     AsyncFetcher(EncodedStore repo, RepositoryLayout layout, WalArchive archive, Spool spool, long segmentSize,
@@ -77,23 +96,16 @@ final class AsyncFetcher {
         }
     }
 
-    /**
-     * The file whose modification time is {@link #MISSING_RETRY} before this pass: the launcher
-     * answers "not found" only from a mark newer than it. Without it a mark left by an earlier
-     * recovery, or by a standby that waited for its primary's next segment, would end a later
-     * archive recovery early at a segment the repository has since received.
-     */
-    static final String FRESH_AFTER = ".missing-fresh-after";
-
     /** One pass; true when recovery asked for something new since the last pass. */
     boolean tick(Instant now) throws IOException {
-        Path limit = spool.getDir().resolve(FRESH_AFTER);
-        if (!Files.exists(limit)) {
-            Files.writeString(limit, "");
-        }
-        Files.setLastModifiedTime(limit, java.nio.file.attribute.FileTime.from(now.minus(MISSING_RETRY)));
+        // The time first: a request rewritten in between is then seen as a new one next pass.
+        Optional<FileTime> askedAt = spool.requestedAt();
         Optional<WalFileName> asked = spool.requested();
-        if (asked.isEmpty() || asked.get().kind() != WalFileKind.SEGMENT) {
+        if (asked.isEmpty() || askedAt.isEmpty()) {
+            return false;
+        }
+        answer(asked.get(), askedAt.get());
+        if (asked.get().kind() != WalFileKind.SEGMENT) {
             return false;
         }
         WalFileName requested = asked.get();
@@ -122,30 +134,90 @@ final class AsyncFetcher {
                     || missing != null && Duration.between(missing, now).compareTo(MISSING_RETRY) < 0) {
                 continue;
             }
-            inFlight.add(name);
-            // Pending first, then the stale "missing" goes: a call waits rather than answering from it.
-            Files.writeString(spool.getDir().resolve(name + ".pending"), "");
-            Files.deleteIfExists(spool.getDir().resolve(name + ".missing"));
-            workers.submit(() -> fetch(name));
+            submit(name, Instant.EPOCH);
         }
         return moved;
     }
 
-    private void fetch(String name) {
-        Path pending = spool.getDir().resolve(name + ".pending");
+    /**
+     * Between passes: when a new request was written since the last look, answers it at once (a
+     * stat per call, cheap enough to run every few milliseconds). A call then waits for its
+     * file's fetch, not for the next pass.
+     */
+    void answerNewRequest() throws IOException {
+        Optional<FileTime> askedAt = spool.requestedAt();
+        if (askedAt.isEmpty() || askedAt.get().equals(lastSeenRequest)) {
+            return;
+        }
+        Optional<WalFileName> asked = spool.requested();
+        if (asked.isPresent()) {
+            lastSeenRequest = askedAt.get();
+            answer(asked.get(), askedAt.get());
+        }
+    }
+
+    /**
+     * Fetches the file recovery asked for unless the call has its answer: the file is in the spool
+     * or was taken from it, or a mark newer than the request says the repository lacked it or
+     * the fetch failed (the call then works itself, and reports what is wrong).
+     */
+    private void answer(WalFileName asked, FileTime askedAt) throws IOException {
+        if (asked.kind() != WalFileKind.SEGMENT && asked.kind() != WalFileKind.HISTORY) {
+            return; // the launcher sends these to the JVM
+        }
+        String name = asked.name();
+        Path dir = spool.getDir();
+        if (inFlight.contains(name) || Files.exists(dir.resolve(name))
+                || !stamp(dir.resolve(name + TAKEN)).map(t -> t.compareTo(askedAt) < 0).orElse(true)
+                || stamp(dir.resolve(name + MISSING)).map(t -> t.compareTo(askedAt) > 0).orElse(false)
+                || stamp(dir.resolve(name + FAILED)).map(t -> t.compareTo(askedAt) > 0).orElse(false)) {
+            return;
+        }
+        submit(name, askedAt.toInstant().plus(STAMP_LAG));
+    }
+
+    private static Optional<FileTime> stamp(Path file) throws IOException {
         try {
+            return Optional.of(Files.getLastModifiedTime(file));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Fetches {@code name} in a worker, its request sent no earlier than {@code notBefore}. */
+    private void submit(String name, Instant notBefore) throws IOException {
+        inFlight.add(name);
+        // Pending first: a call waits rather than falling through to the JVM.
+        Files.writeString(spool.getDir().resolve(name + PENDING), "");
+        workers.submit(() -> fetch(name, notBefore));
+    }
+
+    private void fetch(String name, Instant notBefore) {
+        Path pending = spool.getDir().resolve(name + PENDING);
+        try {
+            long wait = Duration.between(Instant.now(), notBefore).toMillis();
+            if (wait > 0) {
+                Thread.sleep(wait);
+            }
+            Instant sent = Instant.now();
             if (archive.get(WalFileName.parse(name), spool.getDir().resolve(name))) {
                 missingSince.remove(name);
-                Files.deleteIfExists(spool.getDir().resolve(name + ".missing"));
+                Files.deleteIfExists(spool.getDir().resolve(name + MISSING));
+                Files.deleteIfExists(spool.getDir().resolve(name + FAILED));
             } else {
-                missingSince.put(name, Instant.now());
-                Files.writeString(spool.getDir().resolve(name + ".missing"), "");
+                missingSince.put(name, sent);
+                mark(name + MISSING, sent.minus(STAMP_LAG));
             }
         } catch (Exception | Error e) {
             // The call for it fetches it itself, and reports what is wrong with the exit code recovery needs.
             lastFailure = name + ": " + AsyncPusher.oneLine(e);
             missingSince.put(name, Instant.now());
-            log.accept("fetch ahead failed: " + lastFailure);
+            log.accept("fetch failed: " + lastFailure);
+            try {
+                mark(name + FAILED, Instant.now());
+            } catch (IOException ignored) {
+                // the call waits out its limit, then works itself
+            }
         } finally {
             try {
                 Files.deleteIfExists(pending);
@@ -156,13 +228,23 @@ final class AsyncFetcher {
         }
     }
 
+    /** An empty mark stamped {@code at}, renamed into place: never seen with another stamp. */
+    private void mark(String markName, Instant at) throws IOException {
+        Path temp = spool.getDir().resolve("." + markName + ".pgvault-tmp");
+        Files.writeString(temp, "");
+        Files.setLastModifiedTime(temp, FileTime.from(at));
+        Files.move(temp, spool.getDir().resolve(markName), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
     /** Files of segments that end at or before the start of {@code requested}: recovery is past them. */
     private void removePassed(long requested) throws IOException {
         for (String f : Spool.names(spool.getDir())) {
-            String base = f.endsWith(".missing") ? f.substring(0, f.length() - 8) : f;
-            if (f.endsWith(".missing") && !missingSince.containsKey(base)) {
-                Files.deleteIfExists(spool.getDir().resolve(f)); // an earlier run's: never an answer again
-                continue;
+            String base = f;
+            for (String suffix : new String[] {MISSING, FAILED, TAKEN}) {
+                if (f.endsWith(suffix)) {
+                    base = f.substring(0, f.length() - suffix.length());
+                }
             }
             WalFileName n;
             try {

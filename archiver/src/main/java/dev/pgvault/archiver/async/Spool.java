@@ -35,8 +35,12 @@ import java.util.stream.Stream;
  *     push/&lt;name&gt;.error        the last failure pushing it, one line
  *     get/&lt;name&gt;               a file fetched ahead, verified, renamed into place when complete
  *     get/&lt;name&gt;.pending       being fetched: a call waits for it while the archiver runs
- *     get/&lt;name&gt;.missing       the repository had no such file when last asked
- *     get/requested              the last name recovery asked for: where to fetch ahead from
+ *     get/&lt;name&gt;.missing       the repository had no such file when asked at the mark's
+ *                                modification time: an answer to requests older than that
+ *     get/&lt;name&gt;.failed        the last fetch of it failed: calls asked before it go to the JVM
+ *     get/&lt;name&gt;.taken         a call took the file: not fetched again for requests older
+ *     get/requested              the last name recovery asked for: fetched itself, and the
+ *                                segments after it ahead; its modification time is the request's
  * </pre>
  * Files are written through a temporary name and renamed, so a reader never sees half of one.
  * The directory is the PostgreSQL user's alone (0700).
@@ -175,6 +179,23 @@ public final class Spool {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * When the last request was written: the launcher answers a call only from marks newer than
+     * its own request. Empty when there is none.
+     */
+    public Optional<FileTime> requestedAt() throws IOException {
+        try {
+            return Optional.of(Files.getLastModifiedTime(getDir().resolve("requested")));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Marks {@code name} as taken from the spool for the call that asked for it: not fetched again for that request. */
+    public void recordTaken(String name) throws IOException {
+        Files.writeString(getDir().resolve(name + ".taken"), "");
     }
 
     /** The names of the files in {@code d}, none if it is gone. */

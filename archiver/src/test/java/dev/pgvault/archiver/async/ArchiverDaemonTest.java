@@ -149,6 +149,55 @@ class ArchiverDaemonTest {
         assertTrue(run.get(60, TimeUnit.SECONDS));
     }
 
+    /**
+     * The file asked for is fetched itself (the launcher waits for it); once taken it is not
+     * fetched again for the same request; a file the repository lacks is marked missing with a
+     * stamp the launcher's own test finds newer than the request, and a mark from before the
+     * request is not taken for an answer: the archiver asks again.
+     */
+    @Test
+    void theFileAskedForIsFetchedAndAMissingMarkIsNewerThanTheRequest() throws Exception {
+        stanza.wal(1, 1, 6);
+        CompletableFuture<Boolean> run = start(daemon(Duration.ofSeconds(3)));
+        String asked = TestStanza.segment(1, 6);
+        spool.writeRequested(asked);
+        Path file = spool.getDir().resolve(asked);
+        waitFor(file);
+        assertArrayEquals(TestStanza.segmentBytes(stanza.cluster, 1, 6), Files.readAllBytes(file));
+        spool.recordTaken(asked);
+        Files.delete(file);
+        Thread.sleep(500); // ten passes
+        assertFalse(Files.exists(file), "taken: not fetched again for the same request");
+
+        String absent = TestStanza.segment(1, 7);
+        Path mark = spool.getDir().resolve(absent + ".missing");
+        Files.writeString(mark, ""); // an earlier recovery's
+        spool.writeRequested(absent);
+        Path request = spool.getDir().resolve("requested");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!launcherFindsNewer(mark, request) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(launcherFindsNewer(mark, request), "the repository's answer, asked after the request");
+
+        spool.writeRequested("00000002.history");
+        Path history = spool.getDir().resolve("00000002.history");
+        Path historyMark = spool.getDir().resolve("00000002.history.missing");
+        while (!launcherFindsNewer(historyMark, request) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(launcherFindsNewer(historyMark, request), "a history file asked for is looked up too");
+        assertFalse(Files.exists(history));
+        assertTrue(run.get(60, TimeUnit.SECONDS));
+    }
+
+    private static boolean launcherFindsNewer(Path a, Path b) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", "[ -f \"$1\" ] && [ \"$1\" -nt \"$2\" ]", "sh", a.toString(),
+                b.toString()).start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        return p.exitValue() == 0;
+    }
+
     /** Timeline 2 branched from 1 in segment 7: recovery reads 7 onwards from timeline 2, as PostgreSQL would. */
     @Test
     void fetchingAheadFollowsTheNewestTimelinesHistory() throws Exception {
