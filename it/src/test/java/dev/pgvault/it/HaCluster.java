@@ -80,11 +80,13 @@ final class HaCluster implements AutoCloseable {
 
     /** Waits until one node is primary and every other answers /replica with 200 (streaming). */
     HaNode awaitHealthy(Duration timeout) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicReference<HaNode> found = new java.util.concurrent.atomic.AtomicReference<>();
         await(timeout, "one primary and " + (nodes.size() - 1) + " streaming replicas", () -> {
             Optional<HaNode> p = primary();
+            found.set(p.orElse(null));
             return p.isPresent() && nodes.stream().filter(n -> n != p.get()).allMatch(n -> n.get("/replica") == 200);
         });
-        return primary().orElseThrow();
+        return found.get(); // the one seen healthy: asking again could catch a later moment
     }
 
     void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {

@@ -441,6 +441,11 @@ class HaClusterIT {
             seconds.add(took);
             System.out.printf("switchover trial %d: %s -> %s, writes %.2f s after the request%n", trial, before.name,
                     target.name, took);
+            if (Boolean.getBoolean("pgvault.ha.switchover-logs")) {
+                System.out.println("---- " + before.name + "\n" + before.logTail(14) + "\n---- " + target.name + "\n"
+                        + target.logTail(24) + "\n---- " + before.name + " server\n" + before.serverLogTail(30) + "\n---- "
+                        + target.name + " server\n" + target.serverLogTail(took > 3 ? 300 : 30));
+            }
             assertEquals(Integer.toString(last + 1), target.query("SELECT count(*) FROM t"), "no row lost");
             cluster.awaitHealthy(Duration.ofSeconds(60));
             awaitRows(before, last + 1); // the old leader follows

@@ -135,6 +135,8 @@ class PostgresNodeIT {
         await("n3 streams from n2", () -> n2.standbys().stream().anyMatch(s -> s.name().equals("n3") && s.streaming()));
 
         n2.promote(START);
+        assertFalse(java.nio.file.Files.exists(n2.dataDirectory().resolve("promote")),
+                "no promote request left behind for a later standby start");
         n2.configure(false, null, null);
         PgStatus s = n2.status();
         assertTrue(s.runningPrimary(), s.toString());

@@ -136,6 +136,10 @@ public final class HaAgent implements AutoCloseable {
 
     /** One cycle; public for tests that step the agent. */
     public void cycle() {
+        // PostgreSQL first, etcd last: the status takes the longest (a connection or two, or
+        // pg_controldata), and what etcd says is then as fresh as it can be when the decision is
+        // made, so a handover or a lost leader is acted on one status sooner
+        PgStatus pg = postgres.status();
         ClusterState cluster = null;
         try {
             renewLease();
@@ -147,7 +151,6 @@ public final class HaAgent implements AutoCloseable {
                 lastDcsError = e.getMessage();
             }
         }
-        PgStatus pg = postgres.status();
         Instant now = clock.instant();
         Instant notStreaming = pg.runningReplica() && !pg.streaming()
                 ? (memory.notStreamingSince() == null ? now : memory.notStreamingSince()) : null;

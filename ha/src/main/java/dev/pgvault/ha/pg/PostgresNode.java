@@ -175,18 +175,30 @@ public final class PostgresNode implements LocalPostgres {
         return true;
     }
 
+    /**
+     * How often the promote request is sent again while the server is still in recovery.
+     * PostgreSQL 15 can take a promote request while it waits on a WAL stream, then go on to wait
+     * out the rest of wal_retrieve_retry_interval (5 s by default) with nothing left to wake it:
+     * seen in one switchover in nine here. A request sent again wakes it; one that arrives after
+     * the promotion is refused by pg_ctl ("not in standby mode") and does nothing.
+     */
+    static final Duration PROMOTE_NUDGE = Duration.ofMillis(500);
+
     @Override
     public void promote(Duration timeout) throws PgControlException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        ProgramOutput out = programs.run(timeout, "pg_ctl", "-D", data.toString(), "-w", "-t",
-                PgPrograms.seconds(timeout), "promote");
+        ProgramOutput out = programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-W", "promote");
         if (!out.ok()) {
             throw new PgControlException("cannot promote PostgreSQL on " + data + ": " + out.failure());
         }
-        // pg_ctl reads pg_control; what counts for the agent is that a session may write
+        long nudgeAt = System.nanoTime() + PROMOTE_NUDGE.toNanos();
+        // what counts for the agent is that a session may write, not what pg_control says
         while (true) {
             try {
                 if (!queries.inRecovery()) {
+                    // a request sent again just as the promotion ended leaves its signal file:
+                    // gone, so that it is not taken up if this node is ever a standby again
+                    Files.deleteIfExists(data.resolve("promote"));
                     return;
                 }
             } catch (SQLException e) {
@@ -194,10 +206,16 @@ public final class PostgresNode implements LocalPostgres {
                     throw new PgControlException("PostgreSQL on " + data + " was promoted but does not answer: "
                             + LocalConnection.oneLine(e), e);
                 }
+            } catch (IOException e) {
+                throw new PgControlException("cannot remove " + data.resolve("promote") + ": " + e.getMessage(), e);
             }
             if (System.nanoTime() > deadline) {
                 throw new PgControlException("PostgreSQL on " + data + " is still in recovery "
                         + timeout.toSeconds() + " s after pg_ctl promote");
+            }
+            if (System.nanoTime() > nudgeAt) {
+                programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-W", "promote"); // refused once promoted: fine
+                nudgeAt = System.nanoTime() + PROMOTE_NUDGE.toNanos();
             }
             pause();
         }
