@@ -47,9 +47,11 @@ final class AsyncFetcher {
      * How far a file's modification time may lag the moment it was written: Linux stamps files
      * from a clock read once per tick (up to 10 ms at HZ=100). A request for the asked file is
      * sent only this long after the request file's stamp, so a mark stamped with the request's
-     * time is newer than the call's request only if the request really came after it.
+     * time is newer than the call's request only if the request really came after it. Five
+     * ticks, not one: the bound must hold with room to spare, and it only delays the answer
+     * "not in the archive", which recovery hears once at its end and for each timeline it probes.
      */
-    private static final Duration STAMP_LAG = Duration.ofMillis(10);
+    private static final Duration STAMP_LAG = Duration.ofMillis(50);
     /** Suffixes of the spool's marks: see {@link Spool}. */
     static final String MISSING = ".missing";
     static final String FAILED = ".failed";
@@ -195,11 +197,11 @@ final class AsyncFetcher {
     private void fetch(String name, Instant notBefore) {
         Path pending = spool.getDir().resolve(name + PENDING);
         try {
-            long wait = Duration.between(Instant.now(), notBefore).toMillis();
-            if (wait > 0) {
-                Thread.sleep(wait);
-            }
             Instant sent = Instant.now();
+            while (!sent.isAfter(notBefore)) { // a sleep in whole milliseconds can end just short of it
+                Thread.sleep(Duration.between(sent, notBefore).toMillis() + 1);
+                sent = Instant.now();
+            }
             if (archive.get(WalFileName.parse(name), spool.getDir().resolve(name))) {
                 missingSince.remove(name);
                 Files.deleteIfExists(spool.getDir().resolve(name + MISSING));

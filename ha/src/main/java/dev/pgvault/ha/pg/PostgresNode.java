@@ -203,6 +203,7 @@ public final class PostgresNode implements LocalPostgres {
                 }
             } catch (SQLException e) {
                 if (System.nanoTime() > deadline) {
+                    withdrawPromoteRequest();
                     throw new PgControlException("PostgreSQL on " + data + " was promoted but does not answer: "
                             + LocalConnection.oneLine(e), e);
                 }
@@ -210,14 +211,32 @@ public final class PostgresNode implements LocalPostgres {
                 throw new PgControlException("cannot remove " + data.resolve("promote") + ": " + e.getMessage(), e);
             }
             if (System.nanoTime() > deadline) {
+                withdrawPromoteRequest();
                 throw new PgControlException("PostgreSQL on " + data + " is still in recovery "
                         + timeout.toSeconds() + " s after pg_ctl promote");
             }
             if (System.nanoTime() > nudgeAt) {
-                programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-W", "promote"); // refused once promoted: fine
+                try {
+                    programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-W", "promote"); // refused once promoted: fine
+                } catch (PgControlException e) {
+                    // only a nudge: the first request stands, and the deadline above still holds
+                }
                 nudgeAt = System.nanoTime() + PROMOTE_NUDGE.toNanos();
             }
             pause();
+        }
+    }
+
+    /**
+     * Removes the promote request of a promotion given up on. Left in place, the postmaster would
+     * act on it at its next signal of any kind, promoting a standby the agent no longer means to.
+     * Best effort: a promotion already under way is not undone by it.
+     */
+    private void withdrawPromoteRequest() {
+        try {
+            Files.deleteIfExists(data.resolve("promote"));
+        } catch (IOException ignored) {
+            // the error thrown next is what the agent acts on
         }
     }
 
