@@ -8,13 +8,20 @@ import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Switchover;
 import dev.pgvault.ha.dcs.Dcs;
 import dev.pgvault.ha.dcs.DcsException;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** A Dcs held in memory for unit tests (API, agent loop), with a lease on a clock; {@link #down} makes every call fail as an unreachable etcd would. */
+/**
+ * A Dcs held in memory for unit tests (API, agent loop, simulation), with leases on a clock; {@link
+ * #down} makes every call fail as an unreachable etcd would. An instance made from a {@link
+ * ClusterState} is the store (its public fields) and one client of it; {@link #anotherClient} makes
+ * more clients of the same store, each with its own lease, as several agents on one etcd.
+ */
 public final class InMemoryDcs implements Dcs {
     public String initializedBy;
     public Leader leader;
@@ -25,6 +32,18 @@ public final class InMemoryDcs implements Dcs {
     public Failover failover;
     public final Set<String> reinit = new HashSet<>();
     public volatile boolean down;
+    /** Leases live {@link #ttl} from each renewal on {@link #clock}. */
+    public Clock clock = Clock.systemUTC();
+    public Duration ttl = Duration.ofSeconds(10);
+
+    private final Map<Long, Instant> leases = new HashMap<>();
+    /** The lease each published member is bound to; members put in by a test are bound to none. */
+    private final Map<String, Long> memberLeases = new HashMap<>();
+    private long nextLease = 0x100;
+    /** Whose keys these calls read and write: this instance, or the one it is another client of. */
+    private final InMemoryDcs store;
+    /** This client's lease, 0 when none. */
+    private long lease;
 
     public InMemoryDcs(ClusterState state) {
         initializedBy = state.initializedBy();
@@ -35,177 +54,228 @@ public final class InMemoryDcs implements Dcs {
         switchover = state.switchover();
         failover = state.failover();
         reinit.addAll(state.reinit());
+        store = this;
     }
 
-    private synchronized void reachable() throws DcsException {
-        if (down) {
+    private InMemoryDcs(InMemoryDcs store) {
+        this.store = store;
+    }
+
+    /** Another agent's client of this store: its own lease, the same keys. */
+    public Dcs anotherClient() {
+        return new InMemoryDcs(store);
+    }
+
+    private void reachable() throws DcsException {
+        if (store.down) {
             throw new DcsException("http://127.0.0.1:2379: UNAVAILABLE (test)");
         }
     }
 
-    @Override
-    public synchronized ClusterState read() throws DcsException {
-        reachable();
-        expire();
-        return new ClusterState(initializedBy, leader, members, position, sync, switchover, failover, reinit);
-    }
-
-    /** The lease: granted by keepAlive, valid for {@link #ttl} from each renewal on {@link #clock}. */
-    public java.time.Clock clock = java.time.Clock.systemUTC();
-    public java.time.Duration ttl = java.time.Duration.ofSeconds(10);
-    private long lease;
-    private Instant leaseExpiry = Instant.MIN;
-    private long nextLease = 0x100;
-
     /** Drops expired leases and what was bound to them, as etcd does. */
     private void expire() {
-        if (lease != 0 && !clock.instant().isBefore(leaseExpiry)) {
-            long dead = lease;
-            lease = 0;
-            if (leader != null && leader.leaseId() == dead) {
+        Instant now = clock.instant();
+        leases.entrySet().removeIf(lease -> {
+            if (now.isBefore(lease.getValue())) {
+                return false;
+            }
+            if (leader != null && leader.leaseId() == lease.getKey()) {
                 leader = null;
+            }
+            memberLeases.entrySet().removeIf(bound -> {
+                boolean dead = bound.getValue().equals(lease.getKey());
+                if (dead) {
+                    members.remove(bound.getKey());
+                }
+                return dead;
+            });
+            return true;
+        });
+    }
+
+    /** A change to the store's keys, made under its lock, as etcd serializes its requests. */
+    private interface Change {
+        void apply(InMemoryDcs store);
+    }
+
+    private void write(Change change) throws DcsException {
+        synchronized (store) {
+            reachable();
+            change.apply(store);
+        }
+    }
+
+    @Override
+    public ClusterState read() throws DcsException {
+        synchronized (store) {
+            reachable();
+            store.expire();
+            return new ClusterState(store.initializedBy, store.leader, store.members, store.position, store.sync,
+                    store.switchover, store.failover, store.reinit);
+        }
+    }
+
+    @Override
+    public Duration keepAlive() throws DcsException {
+        synchronized (store) {
+            reachable();
+            store.expire();
+            if (!store.leases.containsKey(lease)) {
+                lease = store.nextLease++;
+            }
+            store.leases.put(lease, store.clock.instant().plus(store.ttl));
+            return store.ttl;
+        }
+    }
+
+    @Override
+    public Duration adoptLease(long leaseId) throws DcsException {
+        synchronized (store) {
+            reachable();
+            store.expire();
+            if (!store.leases.containsKey(leaseId)) {
+                throw new DcsException("lease " + Long.toHexString(leaseId) + " has expired");
+            }
+            lease = leaseId;
+            store.leases.put(lease, store.clock.instant().plus(store.ttl));
+            return store.ttl;
+        }
+    }
+
+    @Override
+    public long leaseId() {
+        synchronized (store) {
+            return lease;
+        }
+    }
+
+    private void requireLease() throws DcsException {
+        if (!store.leases.containsKey(lease)) {
+            throw new DcsException("no etcd lease yet");
+        }
+    }
+
+    @Override
+    public void publish(Member member) throws DcsException {
+        synchronized (store) {
+            reachable();
+            store.expire();
+            requireLease();
+            store.members.put(member.name(), member);
+            store.memberLeases.put(member.name(), lease);
+        }
+    }
+
+    @Override
+    public boolean claimInitialize(String name) throws DcsException {
+        synchronized (store) {
+            reachable();
+            if (store.initializedBy != null) {
+                return false;
+            }
+            store.initializedBy = name;
+            return true;
+        }
+    }
+
+    @Override
+    public void completeInitialize(String name, long systemIdentifier) throws DcsException {
+        write(s -> {
+            if (name.equals(s.initializedBy)) {
+                s.initializedBy = name + " " + Long.toUnsignedString(systemIdentifier);
+            }
+        });
+    }
+
+    @Override
+    public void abandonInitialize(String name) throws DcsException {
+        write(s -> {
+            if (name.equals(s.initializedBy)) {
+                s.initializedBy = null;
+            }
+        });
+    }
+
+    @Override
+    public boolean acquireLeader(String name) throws DcsException {
+        synchronized (store) {
+            reachable();
+            store.expire();
+            requireLease();
+            if (store.leader != null) {
+                return false;
+            }
+            store.leader = new Leader(name, lease);
+            return true;
+        }
+    }
+
+    @Override
+    public void releaseLeader(String name) throws DcsException {
+        synchronized (store) {
+            reachable();
+            store.expire();
+            if (store.leader != null && store.leader.name().equals(name) && store.leader.leaseId() == lease) {
+                store.leader = null;
             }
         }
     }
 
     @Override
-    public synchronized java.time.Duration adoptLease(long leaseId) throws DcsException {
-        reachable();
-        expire();
-        if (leaseId != lease) {
-            throw new DcsException("lease " + leaseId + " has expired");
-        }
-        leaseExpiry = clock.instant().plus(ttl);
-        return ttl;
+    public void publishLeaderPosition(LeaderPosition p) throws DcsException {
+        write(s -> s.position = p);
     }
 
     @Override
-    public synchronized java.time.Duration keepAlive() throws DcsException {
-        reachable();
-        expire();
-        if (lease == 0) {
-            lease = nextLease++;
-        }
-        leaseExpiry = clock.instant().plus(ttl);
-        return ttl;
+    public void writeSyncStandbys(Set<String> m) throws DcsException {
+        write(s -> s.sync = Set.copyOf(m));
     }
 
     @Override
-    public synchronized long leaseId() {
-        return lease;
+    public void requestSwitchover(Switchover request) throws DcsException {
+        write(s -> s.switchover = request);
     }
 
     @Override
-    public synchronized void publish(Member member) throws DcsException {
-        reachable();
-        members.put(member.name(), member);
+    public void clearSwitchover() throws DcsException {
+        write(s -> s.switchover = null);
     }
 
     @Override
-    public synchronized boolean claimInitialize(String name) throws DcsException {
-        reachable();
-        if (initializedBy != null) {
-            return false;
-        }
-        initializedBy = name;
-        return true;
+    public void requestFailover(Failover request) throws DcsException {
+        write(s -> s.failover = request);
     }
 
     @Override
-    public synchronized void completeInitialize(String name, long systemIdentifier) throws DcsException {
-        reachable();
-        if (name.equals(initializedBy)) {
-            initializedBy = name + " " + Long.toUnsignedString(systemIdentifier);
-        }
+    public void withdrawFailover(Failover request) throws DcsException {
+        write(s -> {
+            if (request.equals(s.failover)) {
+                s.failover = null;
+            }
+        });
     }
 
     @Override
-    public synchronized void abandonInitialize(String name) throws DcsException {
-        reachable();
-        if (name.equals(initializedBy)) {
-            initializedBy = null;
-        }
+    public void clearFailover() throws DcsException {
+        write(s -> s.failover = null);
     }
 
     @Override
-    public synchronized boolean acquireLeader(String name) throws DcsException {
-        reachable();
-        expire();
-        if (leader != null || lease == 0) {
-            return false;
-        }
-        leader = new Leader(name, lease);
-        return true;
+    public void requestReinit(String member) throws DcsException {
+        write(s -> s.reinit.add(member));
     }
 
     @Override
-    public synchronized void releaseLeader(String name) throws DcsException {
-        reachable();
-        if (leader != null && leader.name().equals(name) && leader.leaseId() == lease) {
-            leader = null;
-        }
-    }
-
-    @Override
-    public synchronized void publishLeaderPosition(LeaderPosition p) throws DcsException {
-        reachable();
-        position = p;
-    }
-
-    @Override
-    public synchronized void writeSyncStandbys(Set<String> m) throws DcsException {
-        reachable();
-        sync = Set.copyOf(m);
-    }
-
-    @Override
-    public synchronized void requestSwitchover(Switchover request) throws DcsException {
-        reachable();
-        switchover = request;
-    }
-
-    @Override
-    public synchronized void clearSwitchover() throws DcsException {
-        reachable();
-        switchover = null;
-    }
-
-    @Override
-    public synchronized void requestFailover(Failover request) throws DcsException {
-        reachable();
-        failover = request;
-    }
-
-    @Override
-    public synchronized void withdrawFailover(Failover request) throws DcsException {
-        reachable();
-        if (request.equals(failover)) {
-            failover = null;
-        }
-    }
-
-    @Override
-    public synchronized void clearFailover() throws DcsException {
-        reachable();
-        failover = null;
-    }
-
-    @Override
-    public synchronized void requestReinit(String member) throws DcsException {
-        reachable();
-        reinit.add(member);
-    }
-
-    @Override
-    public synchronized void clearReinit(String member) throws DcsException {
-        reachable();
-        reinit.remove(member);
+    public void clearReinit(String member) throws DcsException {
+        write(s -> s.reinit.remove(member));
     }
 
     /** For tests: who holds the leader key now, or null. */
-    public synchronized String leaderName() {
-        expire();
-        return leader == null ? null : leader.name();
+    public String leaderName() {
+        synchronized (store) {
+            store.expire();
+            return store.leader == null ? null : store.leader.name();
+        }
     }
 
     @Override
