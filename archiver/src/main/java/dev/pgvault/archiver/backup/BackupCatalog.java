@@ -62,6 +62,11 @@ public final class BackupCatalog {
             json = in.readAllBytes();
         } catch (dev.pgvault.storage.codec.CorruptObjectException e) {
             throw new dev.pgvault.storage.codec.CorruptObjectException(where + e.getMessage(), e);
+        } catch (dev.pgvault.storage.codec.WrongKeyException e) {
+            // A damaged header reads as a wrong key too: say which object, so the operator can
+            // tell one bad manifest from a wrong passphrase for the whole repository.
+            throw (dev.pgvault.storage.codec.WrongKeyException)
+                    new dev.pgvault.storage.codec.WrongKeyException(where + e.getMessage()).initCause(e);
         }
         try {
             return ManifestJson.read(new java.io.ByteArrayInputStream(json));
