@@ -28,7 +28,7 @@ final class MemberReports {
                 seen.put(m.name(), s);
             }
             members.put(m.name(), new Member(m.name(), m.apiUrl(), m.host(), m.port(), m.role(), m.state(),
-                    m.timeline(), m.lsn(), m.streaming(), s.at()));
+                    m.timeline(), m.lsn(), m.streaming(), s.at(), m.tags()));
         }
         seen.keySet().retainAll(c.members().keySet());
         return new ClusterState(c.initializedBy(), c.leader(), members, c.lastLeaderPosition(), c.syncStandbys(),

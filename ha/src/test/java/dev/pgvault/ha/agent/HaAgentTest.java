@@ -216,6 +216,22 @@ class HaAgentTest {
         }
     }
 
+    /**
+     * A replica further ahead but tagged nofailover never takes the key, so waiting for it would
+     * leave the cluster without a primary. The tag must survive this agent's own bookkeeping of
+     * when each member reported (it once did not: every other member read as untagged).
+     */
+    @Test
+    void aReplicaFurtherAheadButTaggedNofailoverIsNotWaitedFor() {
+        HaAgent agent = agent(false);
+        followN2ThenLoseIt(agent);
+        dcs.members.put("n3", new Member("n3", "http://h3:8008", "h3", 5432, Role.REPLICA, "running", 1, 5000,
+                false, clock.now, new dev.pgvault.ha.cluster.Tags(true, false)));
+        agent.cycle();
+        assertTrue(pg.calls.contains("promote"), log.toString());
+        assertEquals("n1", dcs.leaderName());
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
