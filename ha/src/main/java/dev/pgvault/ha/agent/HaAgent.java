@@ -56,6 +56,13 @@ public final class HaAgent implements AutoCloseable {
     private volatile LeaseDeadline lease;
     /** The synchronous_standby_names this agent applied; null when unknown. */
     private String appliedStandbyNames;
+    /** When it applied them, on the steady clock. */
+    private Instant standbyNamesAppliedAt = Instant.MIN;
+    /**
+     * The primary's WAL position read at least a loop-wait after {@link #appliedStandbyNames} took
+     * effect: every commit acknowledged under the setting before lies before it. Negative until read.
+     */
+    private long standbyNamesSettledLsn = -1;
     private boolean stanzaReady;
     private String lastDcsError;
     private volatile NodeState state;
@@ -192,7 +199,7 @@ public final class HaAgent implements AutoCloseable {
     /** Before this node acknowledges commits alone: until a standby is confirmed synchronous, nobody else has them. */
     private void emptySyncSet() throws DcsException {
         if (settings.synchronous()) {
-            dcs.writeSyncStandbys(Set.of());
+            dcs.writeSyncStandbys(settings.name(), Set.of());
         }
     }
 
@@ -354,7 +361,7 @@ public final class HaAgent implements AutoCloseable {
             case START_PRIMARY -> {
                 if (appliedStandbyNames == null && settings.synchronous()) {
                     // after an agent restart: wait for whoever etcd says may hold acknowledged commits
-                    appliedStandbyNames = SyncPlan.names(cluster.syncStandbys());
+                    applied(SyncPlan.names(me, cluster.syncStandbys()));
                 }
                 postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
                 try {
@@ -447,7 +454,8 @@ public final class HaAgent implements AutoCloseable {
                 postgres.initdb();
             }
             postgres.configure(false, null, "");
-            appliedStandbyNames = "";
+            applied("");
+            emptySyncSet(); // this node will acknowledge commits alone: say so before it can
             if (!postgres.status().running()) {
                 postgres.start(START_TIMEOUT);
             }
@@ -575,7 +583,7 @@ public final class HaAgent implements AutoCloseable {
         }
         postgres.configure(false, null, "");
         postgres.reload();
-        appliedStandbyNames = "";
+        applied("");
         follow(null);
         String me = settings.name();
         if (cluster.switchover() != null && cluster.switchover().to().equals(me)) {
@@ -610,20 +618,32 @@ public final class HaAgent implements AutoCloseable {
             return;
         }
         // a member tagged nosync is never chosen (and one tagged since is replaced)
-        SyncPlan plan = SyncPlan.plan(cluster.syncStandbys(), appliedStandbyNames, postgres.standbys(),
+        if (standbyNamesSettledLsn < 0 && appliedStandbyNames != null
+                && !steady.instant().isBefore(standbyNamesAppliedAt.plus(settings.loopWait()))) {
+            standbyNamesSettledLsn = postgres.status().lsn();
+        }
+        SyncPlan plan = SyncPlan.plan(me, cluster.syncStandbys(), appliedStandbyNames, standbyNamesSettledLsn,
+                postgres.standbys(),
                 cluster.members().values().stream().filter(m -> !m.tags().noSync()).map(Member::name).toList());
         if (!plan.changes()) {
             return;
         }
         log.accept("synchronous: " + plan.reason());
         if (plan.writeSet() != null) {
-            dcs.writeSyncStandbys(plan.writeSet());
+            dcs.writeSyncStandbys(me, plan.writeSet());
         }
         if (plan.standbyNames() != null) {
             postgres.configure(false, null, plan.standbyNames());
             postgres.reload();
-            appliedStandbyNames = plan.standbyNames();
+            applied(plan.standbyNames());
         }
+    }
+
+    /** Records the synchronous_standby_names just applied (to a running or a starting PostgreSQL). */
+    private void applied(String standbyNames) {
+        appliedStandbyNames = standbyNames;
+        standbyNamesAppliedAt = steady.instant();
+        standbyNamesSettledLsn = -1;
     }
 
     private void demote(Upstream up) throws PgControlException {

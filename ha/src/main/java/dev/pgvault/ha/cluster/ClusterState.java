@@ -17,15 +17,25 @@ import java.util.Set;
  * @param switchover a pending switchover request, or null
  * @param failover a pending manual failover request, or null
  * @param reinit members asked to reseed
+ * @param syncLeader in synchronous mode, the leader that wrote {@code syncStandbys}: it holds every
+ *     commit it acknowledged itself, and every node writes the set, naming itself, before it turns
+ *     writable, so no other node has acknowledged a commit since; null when unknown
  */
 public record ClusterState(String initializedBy, Leader leader, Map<String, Member> members,
         LeaderPosition lastLeaderPosition, Set<String> syncStandbys, Switchover switchover, Failover failover,
-        Set<String> reinit) {
+        Set<String> reinit, String syncLeader) {
 
     public ClusterState {
         members = Map.copyOf(members);
         syncStandbys = Set.copyOf(syncStandbys);
         reinit = Set.copyOf(reinit);
+    }
+
+    /** A state whose sync set names no leader. */
+    public ClusterState(String initializedBy, Leader leader, Map<String, Member> members,
+            LeaderPosition lastLeaderPosition, Set<String> syncStandbys, Switchover switchover, Failover failover,
+            Set<String> reinit) {
+        this(initializedBy, leader, members, lastLeaderPosition, syncStandbys, switchover, failover, reinit, null);
     }
 
     public static ClusterState empty() {

@@ -61,8 +61,11 @@ public interface Dcs extends AutoCloseable {
     /** Records the leader's WAL position (no lease: it outlives the leader). */
     void publishLeaderPosition(LeaderPosition position) throws DcsException;
 
-    /** Replaces the set of members that may hold acknowledged synchronous commits. */
-    void writeSyncStandbys(Set<String> members) throws DcsException;
+    /**
+     * Replaces the set of members that may hold acknowledged synchronous commits, written by
+     * {@code leader}, which holds them all itself.
+     */
+    void writeSyncStandbys(String leader, Set<String> members) throws DcsException;
 
     void requestSwitchover(Switchover request) throws DcsException;
 

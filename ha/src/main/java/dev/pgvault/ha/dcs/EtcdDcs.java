@@ -109,6 +109,7 @@ public final class EtcdDcs implements Dcs {
         Map<String, Member> members = new HashMap<>();
         LeaderPosition position = null;
         Set<String> sync = Set.of();
+        String syncLeader = null;
         Switchover switchover = null;
         Failover failover = null;
         Set<String> reinit = new HashSet<>();
@@ -127,6 +128,7 @@ public final class EtcdDcs implements Dcs {
                     position = KeyValues.position(value);
                 } else if (name.equals("sync")) {
                     sync = KeyValues.sync(value);
+                    syncLeader = KeyValues.syncLeader(value);
                 } else if (name.equals("switchover")) {
                     switchover = KeyValues.switchover(value);
                 } else if (name.equals("failover")) {
@@ -139,7 +141,8 @@ public final class EtcdDcs implements Dcs {
                 continue;
             }
         }
-        return new ClusterState(initializedBy, leader, members, position, sync, switchover, failover, reinit);
+        return new ClusterState(initializedBy, leader, members, position, sync, switchover, failover, reinit,
+                syncLeader);
     }
 
     @Override
@@ -251,8 +254,8 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
-    public void writeSyncStandbys(Set<String> members) throws DcsException {
-        call(kv.put(key("sync"), bytes(KeyValues.sync(members))), "sync update");
+    public void writeSyncStandbys(String leader, Set<String> members) throws DcsException {
+        call(kv.put(key("sync"), bytes(KeyValues.sync(leader, members))), "sync update");
     }
 
     @Override

@@ -63,8 +63,18 @@ final class KeyValues {
                 Boolean.TRUE.equals(f.get("handed_over")));
     }
 
-    static String sync(Set<String> members) {
-        return FlatJson.write(Map.of("members", List.copyOf(new TreeSet<>(members))));
+    static String sync(String leader, Set<String> members) {
+        Map<String, Object> f = new java.util.LinkedHashMap<>();
+        f.put("members", List.copyOf(new TreeSet<>(members)));
+        if (leader != null) {
+            f.put("leader", leader);
+        }
+        return FlatJson.write(f);
+    }
+
+    /** The leader that wrote the sync key; null in a key written before it said (or not a name). */
+    static String syncLeader(String json) throws IOException {
+        return FlatJson.read(json).get("leader") instanceof String name ? name : null;
     }
 
     static Set<String> sync(String json) throws IOException {

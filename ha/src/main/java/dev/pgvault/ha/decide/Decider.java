@@ -85,6 +85,12 @@ public final class Decider {
             return Decision.of(Action.PROMOTE, "holding the leader key; promoting the standby");
         }
         Switchover sw = s.cluster().switchover();
+        if (sw != null && sw.from() != null && !sw.from().equals(s.settings().name())) {
+            // its target would not take a handover from this node (it waits for sw.from's), so
+            // stepping down would only bounce the primary on a new timeline, again and again
+            return Decision.of(Action.CANCEL_SWITCHOVER, "switchover from " + sw.from() + " to " + sw.to()
+                    + ": " + sw.from() + " no longer leads; dropped");
+        }
         if (sw != null && !sw.to().equals(s.settings().name())) {
             Member target = s.cluster().members().get(sw.to());
             if (stale(sw.requested(), s.now())) {
@@ -115,6 +121,11 @@ public final class Decider {
         }
         if (!fresh(target, s)) {
             return name + " has not reported since " + target.updated();
+        }
+        if (target.timeline() != s.pg().timeline()) {
+            // not streaming from this primary (its report is of an earlier leader's stream): it
+            // would wait for a final WAL it cannot receive while nobody leads
+            return name + " is on timeline " + target.timeline() + ", not this primary's " + s.pg().timeline();
         }
         if (target.tags().noFailover()) {
             return name + " is tagged nofailover";
@@ -220,6 +231,10 @@ public final class Decider {
         if (c == null) {
             return java.util.Optional.empty();
         }
+        if (s.settings().synchronous() && c.syncStandbys().contains(s.settings().name())) {
+            // this leader acknowledged commits no standby is known to have: it must come back itself
+            return java.util.Optional.empty();
+        }
         LeaderPosition last = c.lastLeaderPosition();
         return c.members().values().stream()
                 .filter(m -> !m.name().equals(s.settings().name()) && m.runningReplica() && fresh(m, s)
@@ -245,14 +260,18 @@ public final class Decider {
         if (sw != null && !stale(sw.requested(), s.now()) && last != null && last.handedOver()
                 && last.leader().equals(sw.from())) {
             if (!sw.to().equals(me)) {
-                return Decision.of(Action.WAIT, "switchover to " + sw.to() + " in progress");
-            }
-            if (Long.compareUnsigned(pg.lsn(), last.lsn()) <= 0) {
+                Member target = c.members().get(sw.to());
+                if (target != null && fresh(target, s)) {
+                    return Decision.of(Action.WAIT, "switchover to " + sw.to() + " in progress");
+                }
+                // a target gone silent after the handover will not take the key: elect as usual
+            } else if (Long.compareUnsigned(pg.lsn(), last.lsn()) <= 0) {
                 return Decision.of(Action.WAIT, "switchover target: waiting to receive " + last.leader()
                         + "'s final WAL " + lsn(last.lsn()) + " (have " + lsn(pg.lsn()) + ")");
+            } else {
+                return Decision.of(Action.ACQUIRE, "switchover target: has " + sw.from()
+                        + "'s final WAL; taking the leader key");
             }
-            return Decision.of(Action.ACQUIRE, "switchover target: has " + sw.from()
-                    + "'s final WAL; taking the leader key");
         }
         Failover fo = c.failover();
         if (fo != null && !stale(fo.requested(), s.now())) {
@@ -261,6 +280,14 @@ public final class Decider {
                     : Decision.of(Action.WAIT, "manual failover to " + fo.to() + " in progress");
         }
         if (s.settings().synchronous()) {
+            // the leader that wrote the sync set holds every commit acknowledged since: each node
+            // names itself there before it turns writable, and the last position agrees
+            if (me.equals(c.syncLeader()) && last != null && last.leader().equals(me)
+                    && pg.timeline() >= last.timeline() && Long.compareUnsigned(pg.lsn(), last.lsn()) >= 0) {
+                return Decision.of(Action.ACQUIRE, "no leader; synchronous mode: this node led last and holds every"
+                        + " acknowledged commit (timeline " + pg.timeline() + " at " + lsn(pg.lsn())
+                        + "): taking the leader key");
+            }
             if (!c.syncStandbys().contains(me)) {
                 return Decision.of(Action.WAIT, "synchronous mode: only " + (c.syncStandbys().isEmpty()
                         ? "a synchronous standby (none yet)" : c.syncStandbys().toString()) + " may be promoted");
@@ -273,6 +300,13 @@ public final class Decider {
                 if (m == null || !fresh(m, s)) {
                     return Decision.of(Action.WAIT, "synchronous mode: " + other
                             + " may hold acknowledged commits and has not reported");
+                }
+                if (m.streaming()) {
+                    // its position was still growing when it reported, maybe past this node's
+                    // (an agent frozen while its PostgreSQL streams reports a stale one): compare
+                    // only once it reports the position it stopped at
+                    return Decision.of(Action.WAIT, "synchronous mode: " + other
+                            + " may hold acknowledged commits and last reported still streaming");
                 }
                 if (ahead(m, me, pg)) {
                     return Decision.of(Action.WAIT, "synchronous mode: " + other + " is further ahead");

@@ -11,7 +11,12 @@ import java.util.Set;
  * cycle. The invariant: every member that may hold an acknowledged commit is in etcd's sync set
  * before PostgreSQL waits for it, and leaves the set only after PostgreSQL stopped waiting for it
  * alone. So the set only grows before {@code synchronous_standby_names} changes and only shrinks
- * after the new standby is confirmed synchronous.
+ * after the new standby is confirmed synchronous and has received everything acknowledged before.
+ *
+ * <p>The leader holds every commit it acknowledged. While the set is empty it acknowledges alone,
+ * so when the set first grows it names the leader too: a standby added then lacks what was
+ * acknowledged before it, and may be promoted only where the leader reports and is not ahead of
+ * it (the election compares the set's members), until it is confirmed.
  *
  * @param writeSet the sync set to write to etcd first (null: leave it)
  * @param standbyNames the value of synchronous_standby_names to apply after (null: leave it)
@@ -22,17 +27,25 @@ public record SyncPlan(Set<String> writeSet, String standbyNames, String reason)
     static final SyncPlan NOTHING = new SyncPlan(null, null, null);
 
     /**
+     * @param leader this leader's member name
      * @param set etcd's sync set
      * @param applied the synchronous_standby_names this agent applied (null: unknown, e.g. after a restart)
+     * @param settledLsn the leader's WAL position a cycle after {@code applied} took effect (every
+     *     commit acknowledged without waiting for it lies before); negative while unknown
      * @param standbys pg_stat_replication on the leader
      * @param members names of the cluster's members (a standby that is not one is never chosen)
      */
-    public static SyncPlan plan(Set<String> set, String applied, List<Standby> standbys, Collection<String> members) {
-        // 1. the chosen standby confirmed synchronous: drop the others from the set
+    public static SyncPlan plan(String leader, Set<String> set, String applied, long settledLsn,
+            List<Standby> standbys, Collection<String> members) {
+        // 1. the chosen standby confirmed synchronous, with everything acknowledged before it was
+        // chosen: drop the others (the leader too) from the set
         for (Standby s : standbys) {
             // (not one that may no longer be chosen, tagged nosync since: it is replaced first)
             if (s.synchronous() && quote(s.name()).equals(applied) && members.contains(s.name())
                     && !set.equals(Set.of(s.name()))) {
+                if (settledLsn < 0 || Long.compareUnsigned(s.flushLsn(), settledLsn) < 0) {
+                    return NOTHING; // it may still lack commits acknowledged before it was waited for
+                }
                 return new SyncPlan(Set.of(s.name()), null, s.name() + " is synchronous: the sync set is now just it");
             }
         }
@@ -47,7 +60,7 @@ public record SyncPlan(Set<String> writeSet, String standbyNames, String reason)
         // 3. choose a streaming member, preferring one already in the set; grow the set first
         String pick = null;
         for (Standby s : standbys) {
-            if (s.streaming() && members.contains(s.name())
+            if (s.streaming() && members.contains(s.name()) && !s.name().equals(leader)
                     && (pick == null || set.contains(s.name()) && !set.contains(pick)
                     || set.contains(s.name()) == set.contains(pick) && s.name().compareTo(pick) < 0)) {
                 pick = s.name();
@@ -60,6 +73,11 @@ public record SyncPlan(Set<String> writeSet, String standbyNames, String reason)
             if (!set.contains(pick)) {
                 Set<String> grown = new HashSet<>(set);
                 grown.add(pick);
+                if (set.isEmpty()) {
+                    grown.add(leader);
+                    return new SyncPlan(grown, null, "adding " + pick + " to the sync set before waiting for it,"
+                            + " with this leader, which acknowledged commits alone until now");
+                }
                 return new SyncPlan(grown, null, "adding " + pick + " to the sync set before waiting for it");
             }
             return new SyncPlan(null, quote(pick), "choosing " + pick + " as the synchronous standby");
@@ -75,9 +93,13 @@ public record SyncPlan(Set<String> writeSet, String standbyNames, String reason)
         return standbys.stream().anyMatch(s -> s.streaming() && s.name().equals(name));
     }
 
-    /** synchronous_standby_names waiting for any one of {@code members} (empty: for nobody). */
-    public static String names(Set<String> members) {
-        return String.join(", ", new java.util.TreeSet<>(members).stream().map(SyncPlan::quote).toList());
+    /**
+     * synchronous_standby_names waiting for any one of {@code members} but {@code leader} itself
+     * (empty: for nobody).
+     */
+    public static String names(String leader, Set<String> members) {
+        return String.join(", ", new java.util.TreeSet<>(members).stream().filter(m -> !m.equals(leader))
+                .map(SyncPlan::quote).toList());
     }
 
     /** A member name as synchronous_standby_names takes it: a quoted identifier. */

@@ -28,10 +28,13 @@ public final class InMemoryDcs implements Dcs {
     public final Map<String, Member> members = new HashMap<>();
     public LeaderPosition position;
     public Set<String> sync = Set.of();
+    public String syncLeader;
     public Switchover switchover;
     public Failover failover;
     public final Set<String> reinit = new HashSet<>();
     public volatile boolean down;
+    /** This client alone cannot reach the store: a node cut off from etcd. */
+    public volatile boolean cutOff;
     /** Leases live {@link #ttl} from each renewal on {@link #clock}. */
     public Clock clock = Clock.systemUTC();
     public Duration ttl = Duration.ofSeconds(10);
@@ -62,12 +65,12 @@ public final class InMemoryDcs implements Dcs {
     }
 
     /** Another agent's client of this store: its own lease, the same keys. */
-    public Dcs anotherClient() {
+    public InMemoryDcs anotherClient() {
         return new InMemoryDcs(store);
     }
 
     private void reachable() throws DcsException {
-        if (store.down) {
+        if (store.down || cutOff) {
             throw new DcsException("http://127.0.0.1:2379: UNAVAILABLE (test)");
         }
     }
@@ -111,7 +114,7 @@ public final class InMemoryDcs implements Dcs {
             reachable();
             store.expire();
             return new ClusterState(store.initializedBy, store.leader, store.members, store.position, store.sync,
-                    store.switchover, store.failover, store.reinit);
+                    store.switchover, store.failover, store.reinit, store.syncLeader);
         }
     }
 
@@ -227,8 +230,11 @@ public final class InMemoryDcs implements Dcs {
     }
 
     @Override
-    public void writeSyncStandbys(Set<String> m) throws DcsException {
-        write(s -> s.sync = Set.copyOf(m));
+    public void writeSyncStandbys(String leader, Set<String> m) throws DcsException {
+        write(s -> {
+            s.sync = Set.copyOf(m);
+            s.syncLeader = leader;
+        });
     }
 
     @Override

@@ -221,12 +221,14 @@ public abstract class DcsContract {
         a.keepAlive();
         LeaderPosition position = new LeaderPosition("a", 3, 0x3000060L, true);
         a.publishLeaderPosition(position);
-        a.writeSyncStandbys(Set.of("b", "c"));
+        a.writeSyncStandbys("a", Set.of("b", "c"));
         ClusterState state = client().read();
         assertEquals(position, state.lastLeaderPosition());
         assertEquals(Set.of("b", "c"), state.syncStandbys());
-        a.writeSyncStandbys(Set.of());
+        assertEquals("a", state.syncLeader());
+        a.writeSyncStandbys("b", Set.of());
         assertTrue(client().read().syncStandbys().isEmpty());
+        assertEquals("b", client().read().syncLeader());
     }
 
     @Test

@@ -26,4 +26,14 @@ class KeyValuesTest {
         assertFalse(plainJson.contains("nofailover") || plainJson.contains("nosync"), plainJson);
         assertEquals(plain, KeyValues.member(plainJson)); // as an agent of an earlier version wrote it
     }
+
+    @Test
+    void aSyncKeyNamesItsLeaderAndOneWrittenBeforeItDidReadsWithoutOne() throws Exception {
+        String json = KeyValues.sync("n1", java.util.Set.of("n3", "n2"));
+        assertEquals(java.util.Set.of("n2", "n3"), KeyValues.sync(json));
+        assertEquals("n1", KeyValues.syncLeader(json));
+        String older = "{\"members\":[\"n2\"]}";
+        assertEquals(java.util.Set.of("n2"), KeyValues.sync(older));
+        assertEquals(null, KeyValues.syncLeader(older));
+    }
 }

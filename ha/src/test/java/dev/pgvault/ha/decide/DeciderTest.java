@@ -351,6 +351,11 @@ class DeciderTest {
 
     @Nested
     class Synchronous {
+        private static Member stoppedStreaming(Member m) {
+            return new Member(m.name(), m.apiUrl(), m.host(), m.port(), m.role(), m.state(), m.timeline(), m.lsn(),
+                    false, m.updated(), m.tags());
+        }
+
         private Situation noLeader() {
             Situation s = new Situation();
             s.synchronous = true;
@@ -379,16 +384,52 @@ class DeciderTest {
             expect(s, Action.WAIT, "none yet");
         }
 
+        /**
+         * The leader acknowledged commits alone (no synchronous standby yet), then lost its key (its
+         * agent froze, etcd went away): it holds every acknowledged commit, so it may lead again;
+         * found by the simulation, where such a cluster stayed without a primary for good.
+         */
+        @Test
+        void theLeaderThatWroteTheSyncSetMayTakeTheKeyBack() {
+            Situation s = noLeader().with(member("n2", Role.REPLICA, 2, 5000));
+            s.syncLeader = "n1";
+            s.lastPosition = new LeaderPosition("n1", 2, 4000);
+            s.pg = replica(2, 4100, false);
+            expect(s, Action.ACQUIRE, "this node led last and holds every acknowledged commit");
+            s.sync.add("n3"); // its synchronous standby, silent: it has nothing the leader lacks
+            expect(s, Action.ACQUIRE, "this node led last");
+            s.pg = replica(2, 3900, false); // less WAL than it published: not the data it led with
+            expect(s, Action.WAIT, "synchronous mode: only");
+        }
+
+        @Test
+        void aLeaderThatWroteTheSyncSetBeforeAnotherLedDoesNotTakeTheKeyBack() {
+            Situation s = noLeader().with(member("n2", Role.REPLICA, 3, 500));
+            s.syncLeader = "n2"; // n2 turned writable since: only it holds what it acknowledged
+            s.lastPosition = new LeaderPosition("n1", 2, 4000); // its own position never reached etcd
+            expect(s, Action.WAIT, "synchronous mode: only");
+            Situation t = noLeader().with(member("n2", Role.REPLICA, 3, 500));
+            t.syncLeader = "n1";
+            t.lastPosition = new LeaderPosition("n2", 3, 400); // positions and sync key disagree: wait
+            expect(t, Action.WAIT, "synchronous mode: only");
+        }
+
         @Test
         void duringAChangeOfStandbyBothMustReportAndTheFurthestWins() {
-            Situation r = noLeader().with(member("n2", Role.REPLICA, 1, 1800));
+            Situation r = noLeader().with(stoppedStreaming(member("n2", Role.REPLICA, 1, 1800)));
             r.sync.add("n1");
             r.sync.add("n2");
             expect(r, Action.WAIT, "synchronous mode: n2 is further ahead");
-            Situation s = noLeader().with(member("n2", Role.REPLICA, 1, 800));
+            Situation s = noLeader().with(stoppedStreaming(member("n2", Role.REPLICA, 1, 800)));
             s.sync.add("n1");
             s.sync.add("n2");
             expect(s, Action.ACQUIRE, "synchronous standby");
+            // reported while still streaming: its position may have grown past this node's since
+            // (its agent froze while its PostgreSQL went on receiving; found by the simulation)
+            Situation u = noLeader().with(member("n2", Role.REPLICA, 1, 800));
+            u.sync.add("n1");
+            u.sync.add("n2");
+            expect(u, Action.WAIT, "n2 may hold acknowledged commits and last reported still streaming");
             Situation t = noLeader();
             t.sync.add("n1");
             t.sync.add("n2");
@@ -425,6 +466,15 @@ class DeciderTest {
             expect(s, Action.LEAD, "n2 is not a streaming replica");
         }
 
+        /** Found by the simulation: a target cut off from etcd still reported streaming from the previous leader. */
+        @Test
+        void theLeaderWaitsForATargetOnAnotherTimeline() {
+            Situation s = new Situation().leader("n1").with(member("n2", Role.REPLICA, 2, 4900));
+            s.pg = primary(3, 5000);
+            s.switchover = new Switchover("n1", "n2", NOW.minusSeconds(1));
+            expect(s, Action.LEAD, "n2 is on timeline 2, not this primary's 3");
+        }
+
         @Test
         void aSwitchoverToAnUnknownNodeWaitsThenIsDropped() {
             Situation s = new Situation().leader("n1");
@@ -453,6 +503,29 @@ class DeciderTest {
             s.lastPosition = new LeaderPosition("n0", 1, 5, true);
             s.pg = replica(1, 99999, true);
             expect(s, Action.WAIT, "switchover to n2 in progress");
+        }
+
+        @Test
+        void othersDoNotWaitForATargetThatFellSilentAfterTheHandover() {
+            Member silent = new Member("n2", "u", "h", 1, Role.REPLICA, "running", 1, 10, true, NOW.minusSeconds(11));
+            Situation s = new Situation().with(silent);
+            s.switchover = new Switchover("n0", "n2", NOW.minusSeconds(12));
+            s.lastPosition = new LeaderPosition("n0", 1, 5, true);
+            s.pg = replica(1, 99999, true);
+            expect(s, Action.ACQUIRE, "the healthiest replica");
+        }
+
+        /**
+         * A switchover requested from an earlier leader: its target waits for that leader's
+         * handover, so a new leader stepping down for it was never followed and took the key back
+         * at once, on a new timeline every two seconds (found by the simulation).
+         */
+        @Test
+        void aLeaderDropsASwitchoverRequestedFromAnotherLeader() {
+            Situation s = new Situation().leader("n1").with(member("n2", Role.REPLICA, 1, 4900));
+            s.pg = primary(1, 5000);
+            s.switchover = new Switchover("n0", "n2", NOW.minusSeconds(1));
+            expect(s, Action.CANCEL_SWITCHOVER, "n0 no longer leads");
         }
 
         @Test

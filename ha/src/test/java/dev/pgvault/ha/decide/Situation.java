@@ -31,6 +31,8 @@ final class Situation {
     final Map<String, Member> members = new HashMap<>();
     LeaderPosition lastPosition;
     final Set<String> sync = new HashSet<>();
+    /** The leader that wrote {@link #sync}. */
+    String syncLeader;
     Switchover switchover;
     Failover failover;
     final Set<String> reinit = new HashSet<>();
@@ -79,7 +81,7 @@ final class Situation {
                 Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
                 synchronous, List.of(ReplicaMethod.BASEBACKUP), dev.pgvault.ha.Bootstrap.INITDB, null, tags);
         ClusterState cluster = etcdDown ? null : new ClusterState(initializedBy, leader, members, lastPosition, sync,
-                switchover, failover, reinit);
+                switchover, failover, reinit, syncLeader);
         return new Snapshot(settings, cluster, pg, new AgentMemory(MY_LEASE, leaseValidUntil, following,
                 notStreamingSince), NOW);
     }

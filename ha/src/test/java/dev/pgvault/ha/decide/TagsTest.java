@@ -60,16 +60,16 @@ class TagsTest {
     void aNosyncMemberIsNeverChosenAndOneTaggedSinceIsReplaced() {
         List<Standby> standbys = List.of(new Standby("n2", "streaming", "async", 100), new Standby("n3", "streaming", "async", 100));
         // n2 sorts first, but only n3 may be chosen: the set grows by n3 first
-        SyncPlan plan = SyncPlan.plan(Set.of(), "", standbys, List.of("n1", "n3"));
-        assertEquals(Set.of("n3"), plan.writeSet(), plan.reason());
+        SyncPlan plan = SyncPlan.plan("n1", Set.of(), "", 0, standbys, List.of("n1", "n3"));
+        assertEquals(Set.of("n1", "n3"), plan.writeSet(), plan.reason());
         // n2 is the synchronous standby and gets tagged nosync: n3 is added, then chosen, then n2 leaves
         List<Standby> n2Sync = List.of(new Standby("n2", "streaming", "sync", 100), new Standby("n3", "streaming", "async", 100));
-        SyncPlan grow = SyncPlan.plan(Set.of("n2"), "\"n2\"", n2Sync, List.of("n1", "n3"));
+        SyncPlan grow = SyncPlan.plan("n1", Set.of("n2"), "\"n2\"", 0, n2Sync, List.of("n1", "n3"));
         assertEquals(Set.of("n2", "n3"), grow.writeSet(), grow.reason());
-        SyncPlan choose = SyncPlan.plan(Set.of("n2", "n3"), "\"n2\"", n2Sync, List.of("n1", "n3"));
+        SyncPlan choose = SyncPlan.plan("n1", Set.of("n2", "n3"), "\"n2\"", 0, n2Sync, List.of("n1", "n3"));
         assertEquals("\"n3\"", choose.standbyNames(), choose.reason());
         List<Standby> n3Sync = List.of(new Standby("n2", "streaming", "async", 100), new Standby("n3", "streaming", "sync", 100));
-        SyncPlan shrink = SyncPlan.plan(Set.of("n2", "n3"), "\"n3\"", n3Sync, List.of("n1", "n3"));
+        SyncPlan shrink = SyncPlan.plan("n1", Set.of("n2", "n3"), "\"n3\"", 0, n3Sync, List.of("n1", "n3"));
         assertEquals(Set.of("n3"), shrink.writeSet(), shrink.reason());
     }
 }
