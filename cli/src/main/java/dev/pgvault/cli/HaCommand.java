@@ -6,7 +6,7 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "ha", description = "High availability on etcd: the per-node agent and cluster operations.",
         subcommands = {HaRunCommand.class, HaFenceCommand.class, HaListCommand.class, HaSwitchoverCommand.class, HaFailoverCommand.class,
-                HaReinitCommand.class, CommandLine.HelpCommand.class})
+                HaReinitCommand.class, HaPauseCommand.class, HaResumeCommand.class, CommandLine.HelpCommand.class})
 final class HaCommand implements Runnable {
 
     @ParentCommand

@@ -133,7 +133,8 @@ final class HaCluster implements AutoCloseable {
     String logs() {
         StringBuilder b = new StringBuilder();
         for (HaNode n : nodes) {
-            b.append("---- ").append(n.name).append(" agent log (tail)\n").append(n.logTail(40)).append('\n');
+            b.append("---- ").append(n.name).append(" agent log (tail)\n").append(n.logTail(Integer.getInteger("pgvault.it.logTail", 40))).append('\n');
+            b.append("---- ").append(n.name).append(" PostgreSQL log (tail)\n").append(n.serverLogTail(15)).append('\n');
         }
         return b.toString();
     }

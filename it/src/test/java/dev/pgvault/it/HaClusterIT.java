@@ -1,6 +1,7 @@
 package dev.pgvault.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -575,6 +576,45 @@ class HaClusterIT {
 
     @Test
     @Order(12)
+    void inMaintenanceModeAKilledPrimaryIsNeitherReplacedNorRestartedUntilResume() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
+        int last = insertRows(primary, 3);
+        for (HaNode n : cluster.nodes) {
+            awaitRows(n, last);
+        }
+        Proc pause = primary.pgvault("ha", "pause");
+        assertEquals(0, pause.exitCode(), pause.stdout() + pause.stderr());
+        Proc list = primary.pgvault("ha", "list");
+        assertTrue(list.stdout().contains("Maintenance mode since"), list.stdout() + list.stderr());
+        primary.killPostgresOnly();
+        // past the lease: without maintenance mode another node would lead by now
+        Thread.sleep(TTL.plusSeconds(4).toMillis());
+        assertTrue(cluster.primary().isEmpty(), "no primary while paused\n" + cluster.logs());
+        for (HaNode n : cluster.nodes) {
+            if (n != primary) {
+                assertEquals("t", n.query("SELECT pg_is_in_recovery()"), n.name + " stays a replica");
+            }
+        }
+        assertThrows(SQLException.class, () -> primary.query("SELECT 1"), "the killed PostgreSQL was not restarted");
+        assertTrue(primary.logTail(200).contains("releasing the leader key instead of starting"), primary.logTail(40));
+        Proc resume = primary.pgvault("ha", "resume");
+        assertEquals(0, resume.exitCode(), resume.stdout() + resume.stderr());
+        HaNode after = cluster.awaitHealthy(Duration.ofSeconds(90));
+        for (HaNode n : cluster.nodes) {
+            // a replica that streamed the old primary's last WAL while it ran read-only is past the
+            // new timeline's start: it is rewound after failed starts (seen in 2 of 3 runs)
+            n.logTail(100000).lines().filter(l -> l.contains("REWIND") || l.contains("START_REPLICA failed"))
+                    .limit(3).forEach(l -> System.out.println("after resume: " + l));
+        }
+        assertEquals(Integer.toString(last), after.query("SELECT count(*) FROM t"), "no row lost");
+        int more = insertRows(after, 1);
+        for (HaNode n : cluster.nodes) {
+            awaitRows(n, more);
+        }
+    }
+
+    @Test
+    @Order(13)
     void aRestartedAgentTakesBackItsOwnLeaseWithoutAFailover() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         String timeline = primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
@@ -588,7 +628,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void oneEtcdMemberDownChangesNothing() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long demotionsBefore = primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count();
@@ -605,7 +645,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void withEtcdGoneTheLeaderStopsWritesBeforeItsLeaseCanExpireAndRecoversAfter() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long lastWrite = 0;
@@ -645,7 +685,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(15)
+    @Order(16)
     void afterEveryNodeIsLostANewClusterBootstrapsFromTheRepository() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
         Proc check = primary.pgvault("check"); // the last rows' segment switched out and archived

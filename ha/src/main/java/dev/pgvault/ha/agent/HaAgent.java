@@ -161,15 +161,18 @@ public final class HaAgent implements AutoCloseable {
         Instant now = clock.instant();
         Instant notStreaming = pg.runningReplica() && !pg.streaming()
                 ? (memory.notStreamingSince() == null ? now : memory.notStreamingSince()) : null;
-        memory = new AgentMemory(dcs.leaseId(), leaseOnWallClock(now), memory.following(), notStreaming);
+        memory = new AgentMemory(dcs.leaseId(), leaseOnWallClock(now), memory.following(), notStreaming,
+                memory.failedStandbyStarts());
 
         Decision decision = Decider.decide(new Snapshot(settings, cluster, pg, memory, now));
         log.accept(decision.toString());
         boolean leader = false;
         try {
             leader = act(decision, cluster, pg);
+            countStandbyStarts(decision.action(), true);
         } catch (PgControlException | DcsException e) {
             log.accept(decision.action() + " failed: " + e.getMessage());
+            countStandbyStarts(decision.action(), false);
             leader = holdsKey(cluster);
         } catch (RuntimeException e) {
             // a bug in one action must not end the loop: the lease, the watchdog and the next
@@ -190,6 +193,18 @@ public final class HaAgent implements AutoCloseable {
         }
         Instant end = clock.instant();
         state = new NodeState(settings.name(), leader, leaseOnWallClock(end), after, cluster, decision.toString(), end);
+    }
+
+    /** Keeps the count of failed standby starts in a row: an outcome the next decisions weigh. */
+    private void countStandbyStarts(Action action, boolean succeeded) {
+        int failed = memory.failedStandbyStarts();
+        if (action == Action.START_REPLICA) {
+            failed = succeeded ? 0 : failed + 1;
+        } else if (succeeded && (action == Action.REWIND || action == Action.SEED || action == Action.RESEED)) {
+            failed = 0;
+        }
+        memory = new AgentMemory(memory.leaseId(), memory.leaseValidUntil(), memory.following(),
+                memory.notStreamingSince(), failed);
     }
 
     private interface PgAction {
@@ -423,7 +438,7 @@ public final class HaAgent implements AutoCloseable {
                 Instant wallSent = clock.instant();
                 lease = LeaseDeadline.after(steadySent, wallSent, dcs.adoptLease(cluster.leader().leaseId()));
                 memory = new AgentMemory(dcs.leaseId(), leaseOnWallClock(clock.instant()), memory.following(),
-                        memory.notStreamingSince());
+                        memory.notStreamingSince(), memory.failedStandbyStarts());
                 return true;
             }
             case RELEASE -> {

@@ -28,6 +28,10 @@ public final class ClusterJson {
             g.writeStartObject();
             g.writeStringField("cluster", view.cluster());
             g.writeStringField("leader", view.leader());
+            g.writeBooleanField("paused", view.pausedSince() != null);
+            if (view.pausedSince() != null) {
+                g.writeStringField("paused_since", view.pausedSince().toString());
+            }
             g.writeArrayFieldStart("members");
             for (ClusterView.Row m : view.members()) {
                 g.writeStartObject();

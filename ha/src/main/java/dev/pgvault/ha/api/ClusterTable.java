@@ -44,6 +44,10 @@ public final class ClusterTable {
         StringBuilder out = new StringBuilder()
                 .append("Cluster: ").append(view.cluster())
                 .append(" (leader: ").append(view.leader() == null ? "none" : view.leader()).append(")\n");
+        if (view.pausedSince() != null) {
+            out.append("Maintenance mode since ").append(view.pausedSince())
+                    .append(": no automatic failover ('pgvault ha resume' ends it)\n");
+        }
         for (List<String> line : lines) {
             StringBuilder row = new StringBuilder();
             for (int i = 0; i < widths.length; i++) {

@@ -15,8 +15,9 @@ import java.util.Optional;
  * @param cluster the cluster's name
  * @param leader the leader key's holder, null when nobody holds it
  * @param members every member key, by name
+ * @param pausedSince maintenance mode since when, null when not paused
  */
-public record ClusterView(String cluster, String leader, List<Row> members) {
+public record ClusterView(String cluster, String leader, List<Row> members, java.time.Instant pausedSince) {
 
     public ClusterView {
         members = List.copyOf(members);
@@ -52,6 +53,6 @@ public record ClusterView(String cluster, String leader, List<Row> members) {
                                 m.lsn())).orElse(null),
                         m.name().equals(leader), state.syncStandbys().contains(m.name()), words(m.tags())))
                 .toList();
-        return new ClusterView(cluster, leader, rows);
+        return new ClusterView(cluster, leader, rows, state.pausedSince());
     }
 }

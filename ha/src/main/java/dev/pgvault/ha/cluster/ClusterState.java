@@ -20,10 +20,11 @@ import java.util.Set;
  * @param syncLeader in synchronous mode, the leader that wrote {@code syncStandbys}: it holds every
  *     commit it acknowledged itself, and every node writes the set, naming itself, before it turns
  *     writable, so no other node has acknowledged a commit since; null when unknown
+ * @param pausedSince maintenance mode ({@code ha pause}): since when; null when not paused
  */
 public record ClusterState(String initializedBy, Leader leader, Map<String, Member> members,
         LeaderPosition lastLeaderPosition, Set<String> syncStandbys, Switchover switchover, Failover failover,
-        Set<String> reinit, String syncLeader) {
+        Set<String> reinit, String syncLeader, java.time.Instant pausedSince) {
 
     public ClusterState {
         members = Map.copyOf(members);
@@ -31,11 +32,25 @@ public record ClusterState(String initializedBy, Leader leader, Map<String, Memb
         reinit = Set.copyOf(reinit);
     }
 
-    /** A state whose sync set names no leader. */
+    /** A state not paused. */
+    public ClusterState(String initializedBy, Leader leader, Map<String, Member> members,
+            LeaderPosition lastLeaderPosition, Set<String> syncStandbys, Switchover switchover, Failover failover,
+            Set<String> reinit, String syncLeader) {
+        this(initializedBy, leader, members, lastLeaderPosition, syncStandbys, switchover, failover, reinit,
+                syncLeader, null);
+    }
+
+    /** A state whose sync set names no leader, not paused. */
     public ClusterState(String initializedBy, Leader leader, Map<String, Member> members,
             LeaderPosition lastLeaderPosition, Set<String> syncStandbys, Switchover switchover, Failover failover,
             Set<String> reinit) {
-        this(initializedBy, leader, members, lastLeaderPosition, syncStandbys, switchover, failover, reinit, null);
+        this(initializedBy, leader, members, lastLeaderPosition, syncStandbys, switchover, failover, reinit, null,
+                null);
+    }
+
+    /** Maintenance mode: the agents take no automatic action. */
+    public boolean paused() {
+        return pausedSince != null;
     }
 
     public static ClusterState empty() {

@@ -82,6 +82,12 @@ public interface Dcs extends AutoCloseable {
 
     void clearReinit(String member) throws DcsException;
 
+    /** Maintenance mode from {@code since} on: the agents take no automatic action until {@link #resume}. */
+    void pause(java.time.Instant since) throws DcsException;
+
+    /** Ends maintenance mode. */
+    void resume() throws DcsException;
+
     /**
      * Calls {@code onChange} (on another thread) whenever a key that calls for action changes: the
      * leader key, a switchover, failover or reinit request. The agent cycles at once instead of at

@@ -42,7 +42,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@link Dcs} on etcd v3 through jetcd. Keys live under {@code /pgvault/<cluster>/}: {@code initialize},
  * {@code leader} and {@code members/<name>} (both bound to the agent's lease), {@code position},
- * {@code sync}, {@code switchover}, {@code failover} and {@code reinit/<name>}.
+ * {@code sync}, {@code switchover}, {@code failover}, {@code reinit/<name>} and {@code pause}.
  *
  * <p>jetcd does not retry a request that fails while etcd changes leader (FACTS.md), and a request to
  * a stopped etcd can wait on reconnects: every call here is bounded by the request timeout and the
@@ -110,6 +110,7 @@ public final class EtcdDcs implements Dcs {
         LeaderPosition position = null;
         Set<String> sync = Set.of();
         String syncLeader = null;
+        java.time.Instant pausedSince = null;
         Switchover switchover = null;
         Failover failover = null;
         Set<String> reinit = new HashSet<>();
@@ -126,6 +127,8 @@ public final class EtcdDcs implements Dcs {
                     members.put(m.name(), m);
                 } else if (name.equals("position")) {
                     position = KeyValues.position(value);
+                } else if (name.equals("pause")) {
+                    pausedSince = java.time.Instant.parse(value);
                 } else if (name.equals("sync")) {
                     sync = KeyValues.sync(value);
                     syncLeader = KeyValues.syncLeader(value);
@@ -142,7 +145,7 @@ public final class EtcdDcs implements Dcs {
             }
         }
         return new ClusterState(initializedBy, leader, members, position, sync, switchover, failover, reinit,
-                syncLeader);
+                syncLeader, pausedSince);
     }
 
     @Override
@@ -293,6 +296,16 @@ public final class EtcdDcs implements Dcs {
     @Override
     public void clearReinit(String member) throws DcsException {
         call(kv.delete(key("reinit/" + member)), "reinit removal");
+    }
+
+    @Override
+    public void pause(java.time.Instant since) throws DcsException {
+        call(kv.put(key("pause"), bytes(since.toString())), "pause");
+    }
+
+    @Override
+    public void resume() throws DcsException {
+        call(kv.delete(key("pause")), "resume");
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.pgvault.ha.cluster.Switchover;
 import dev.pgvault.ha.pg.PgStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * The HA decision: a pure function of a {@link Snapshot}. It never blocks and has no side effects,
@@ -26,6 +27,8 @@ public final class Decider {
     static final Duration REQUEST_LIFETIME = Duration.ofSeconds(60);
     /** How long a standby may fail to stream from a leader on a newer timeline before it is rewound. */
     static final Duration REWIND_AFTER = Duration.ofSeconds(10);
+    /** Failed starts of a stopped standby, a leader on a newer timeline, before it is rewound. */
+    static final int FAILED_STARTS_BEFORE_REWIND = 3;
 
     private Decider() {}
 
@@ -35,6 +38,9 @@ public final class Decider {
         }
         ClusterState c = s.cluster();
         String me = s.settings().name();
+        if (c.paused()) {
+            return paused(s);
+        }
         if (c.leader() == null) {
             return noLeader(s);
         }
@@ -46,6 +52,46 @@ public final class Decider {
             return leading(s);
         }
         return following(s);
+    }
+
+    /**
+     * Maintenance mode ({@code ha pause}): no automatic action, as Patroni's pause. The leader keeps
+     * its key while PostgreSQL runs as the primary, and releases it rather than start or promote
+     * PostgreSQL again; a lease that could expire still demotes it, and the fence stays armed, so
+     * pausing never opens the way to two primaries. Nobody else takes the key unless an operator
+     * asks (a switchover, a manual failover), and a reinit request is still carried out.
+     */
+    private static Decision paused(Snapshot s) {
+        ClusterState c = s.cluster();
+        PgStatus pg = s.pg();
+        String me = s.settings().name();
+        String why = "maintenance mode since " + c.pausedSince() + ": ";
+        if (c.leader() != null && c.leader().name().equals(me)) {
+            if (c.leader().leaseId() != s.memory().leaseId()) {
+                return Decision.of(Action.ADOPT_LEASE, why + "the leader key names this node under lease "
+                        + Long.toHexString(c.leader().leaseId()) + " of an earlier run of its agent");
+            }
+            if (!pg.runningPrimary()) {
+                return Decision.of(Action.RELEASE, why + "PostgreSQL is not running as the primary: releasing the"
+                        + " leader key instead of starting or promoting it");
+            }
+            return leading(s);
+        }
+        if (c.leader() != null) {
+            Member leader = c.members().get(c.leader().name());
+            if (c.reinit().contains(me) && !pg.runningPrimary() && leader != null && leader.role() == Role.PRIMARY) {
+                return Decision.of(Action.RESEED, leader, why + "reinit requested: seeding again from " + leader.name());
+            }
+        } else if (pg.runningReplica() && !s.settings().tags().noFailover()) {
+            Optional<Decision> requested = requested(s);
+            if (requested.isPresent()) {
+                return requested.get();
+            }
+        }
+        if (pg.runningPrimary()) {
+            return Decision.of(Action.WAIT, why + "a primary without the leader key, left running");
+        }
+        return Decision.of(Action.WAIT, why + "no automatic action (" + describe(pg) + ")");
     }
 
     private static Decision etcdUnreachable(Snapshot s) {
@@ -169,6 +215,13 @@ public final class Decider {
                 return Decision.of(Action.REWIND, leader, "stopped after running as a primary; leader is "
                         + leaderName + ": rewinding before following it");
             }
+            if (s.memory().failedStandbyStarts() >= FAILED_STARTS_BEFORE_REWIND && leader.timeline() > pg.timeline()) {
+                // PostgreSQL refuses a newer timeline that forked before its minimum recovery point
+                // (WAL streamed from a former primary restarted read-only): it never starts again as is
+                return Decision.of(Action.REWIND, leader, "PostgreSQL failed to start as a standby "
+                        + s.memory().failedStandbyStarts() + " times in a row, on timeline " + pg.timeline()
+                        + " while leader " + leaderName + " is on " + leader.timeline() + ": rewinding");
+            }
             return Decision.of(Action.START_REPLICA, leader, "stopped standby: starting it to follow " + leaderName);
         }
         if (!leaderName.equals(s.memory().following())) {
@@ -229,11 +282,11 @@ public final class Decider {
     public static java.util.Optional<String> heir(Snapshot s) {
         ClusterState c = s.cluster();
         if (c == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         if (s.settings().synchronous() && c.syncStandbys().contains(s.settings().name())) {
             // this leader acknowledged commits no standby is known to have: it must come back itself
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         LeaderPosition last = c.lastLeaderPosition();
         return c.members().values().stream()
@@ -253,32 +306,11 @@ public final class Decider {
         if (s.settings().tags().noFailover()) {
             return Decision.of(Action.WAIT, "no leader; this node is tagged nofailover and never takes the key");
         }
-        Switchover sw = c.switchover();
+        Optional<Decision> requested = requested(s);
+        if (requested.isPresent()) {
+            return requested.get();
+        }
         LeaderPosition last = c.lastLeaderPosition();
-        // a switchover counts only once its leader handed over (shut down cleanly and published its
-        // final WAL); a leader that died instead leaves a failover, with every check of one
-        if (sw != null && !stale(sw.requested(), s.now()) && last != null && last.handedOver()
-                && last.leader().equals(sw.from())) {
-            if (!sw.to().equals(me)) {
-                Member target = c.members().get(sw.to());
-                if (target != null && fresh(target, s)) {
-                    return Decision.of(Action.WAIT, "switchover to " + sw.to() + " in progress");
-                }
-                // a target gone silent after the handover will not take the key: elect as usual
-            } else if (Long.compareUnsigned(pg.lsn(), last.lsn()) <= 0) {
-                return Decision.of(Action.WAIT, "switchover target: waiting to receive " + last.leader()
-                        + "'s final WAL " + lsn(last.lsn()) + " (have " + lsn(pg.lsn()) + ")");
-            } else {
-                return Decision.of(Action.ACQUIRE, "switchover target: has " + sw.from()
-                        + "'s final WAL; taking the leader key");
-            }
-        }
-        Failover fo = c.failover();
-        if (fo != null && !stale(fo.requested(), s.now())) {
-            return fo.to().equals(me)
-                    ? Decision.of(Action.ACQUIRE, "manual failover to this node: taking the leader key")
-                    : Decision.of(Action.WAIT, "manual failover to " + fo.to() + " in progress");
-        }
         if (s.settings().synchronous()) {
             // the leader that wrote the sync set holds every commit acknowledged since: each node
             // names itself there before it turns writable, and the last position agrees
@@ -336,6 +368,43 @@ public final class Decider {
         }
         return Decision.of(Action.ACQUIRE, "no leader; the healthiest replica (timeline " + pg.timeline() + " at "
                 + lsn(pg.lsn()) + "): taking the leader key");
+    }
+
+    /**
+     * What an operator asked for, with no leader: a switchover its leader handed over, or a manual
+     * failover. Empty when nothing was asked (or it is stale).
+     */
+    private static Optional<Decision> requested(Snapshot s) {
+        ClusterState c = s.cluster();
+        PgStatus pg = s.pg();
+        String me = s.settings().name();
+        Switchover sw = c.switchover();
+        LeaderPosition last = c.lastLeaderPosition();
+        // a switchover counts only once its leader handed over (shut down cleanly and published its
+        // final WAL); a leader that died instead leaves a failover, with every check of one
+        if (sw != null && !stale(sw.requested(), s.now()) && last != null && last.handedOver()
+                && last.leader().equals(sw.from())) {
+            if (!sw.to().equals(me)) {
+                Member target = c.members().get(sw.to());
+                if (target != null && fresh(target, s)) {
+                    return Optional.of(Decision.of(Action.WAIT, "switchover to " + sw.to() + " in progress"));
+                }
+                // a target gone silent after the handover will not take the key: elect as usual
+            } else if (Long.compareUnsigned(pg.lsn(), last.lsn()) <= 0) {
+                return Optional.of(Decision.of(Action.WAIT, "switchover target: waiting to receive " + last.leader()
+                        + "'s final WAL " + lsn(last.lsn()) + " (have " + lsn(pg.lsn()) + ")"));
+            } else {
+                return Optional.of(Decision.of(Action.ACQUIRE, "switchover target: has " + sw.from()
+                        + "'s final WAL; taking the leader key"));
+            }
+        }
+        Failover fo = c.failover();
+        if (fo != null && !stale(fo.requested(), s.now())) {
+            return Optional.of(fo.to().equals(me)
+                    ? Decision.of(Action.ACQUIRE, "manual failover to this node: taking the leader key")
+                    : Decision.of(Action.WAIT, "manual failover to " + fo.to() + " in progress"));
+        }
+        return Optional.empty();
     }
 
     /** Member {@code m} should win over this node: newer timeline, more WAL, or equal and a smaller name. */

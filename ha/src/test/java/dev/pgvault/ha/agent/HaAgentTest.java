@@ -232,6 +232,28 @@ class HaAgentTest {
         assertEquals("n1", dcs.leaderName());
     }
 
+    @Test
+    void aStandbyThatFailsToStartThreeTimesBehindANewerTimelineIsRewound() {
+        HaAgent agent = agent(false);
+        dcs.initializedBy = "n2";
+        dcs.leader = new Leader("n2", 0x9999);
+        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.PRIMARY, "running", 2, 9000, false,
+                clock.now));
+        pg.hasData = true;
+        pg.inRecovery = true; // a stopped standby on timeline 1
+        pg.startFails = new dev.pgvault.ha.pg.PgControlException("FATAL:  requested timeline 2 does not contain"
+                + " minimum recovery point 0/3000060 on timeline 1");
+        for (int i = 0; i < 3; i++) {
+            agent.cycle();
+            assertTrue(log.get(log.size() - 2).startsWith("START_REPLICA"), log.toString());
+            advance(Duration.ofSeconds(1));
+        }
+        pg.startFails = null;
+        agent.cycle();
+        assertTrue(pg.calls.contains("rewind n2"), log.toString());
+        assertTrue(pg.running, "started after the rewind: " + log);
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

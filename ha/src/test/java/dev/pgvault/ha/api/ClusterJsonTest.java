@@ -16,7 +16,7 @@ class ClusterJsonTest {
 
     @Test
     void threeMembersAsJson() {
-        assertEquals("{\"cluster\":\"demo\",\"leader\":\"n1\",\"members\":["
+        assertEquals("{\"cluster\":\"demo\",\"leader\":\"n1\",\"paused\":false,\"members\":["
                 + "{\"name\":\"n1\",\"role\":\"primary\",\"state\":\"running\",\"host\":\"10.0.0.1\",\"port\":5432,"
                 + "\"api_url\":\"http://10.0.0.1:8008\",\"timeline\":2,\"lsn\":\"0/3000148\",\"lag_bytes\":0,"
                 + "\"leader\":true,\"sync_standby\":false,\"tags\":[]},"
@@ -62,7 +62,7 @@ class ClusterJsonTest {
                 false, ThreeNodes.NOW);
         ClusterState noLeader = new ClusterState("n1", null, Map.of("n2", ThreeNodes.N2, "n4", fresh), null, Set.of(),
                 null, null, Set.of());
-        assertEquals("{\"cluster\":\"demo\",\"leader\":null,\"members\":["
+        assertEquals("{\"cluster\":\"demo\",\"leader\":null,\"paused\":false,\"members\":["
                 + "{\"name\":\"n2\",\"role\":\"replica\",\"state\":\"running\",\"host\":\"10.0.0.2\",\"port\":5432,"
                 + "\"api_url\":\"http://10.0.0.2:8008\",\"timeline\":2,\"lsn\":\"0/3000000\",\"lag_bytes\":null,"
                 + "\"leader\":false,\"sync_standby\":false,\"tags\":[]},"
@@ -85,5 +85,20 @@ class ClusterJsonTest {
         ClusterView view = ClusterView.of("demo", gone);
         assertEquals("n9", view.leader());
         assertEquals(null, view.members().get(0).lagBytes());
+    }
+
+    @Test
+    void maintenanceModeIsSaidAboveTheMembersAndInTheJson() {
+        ClusterState c = ThreeNodes.cluster();
+        ClusterState paused = new ClusterState(c.initializedBy(), c.leader(), c.members(), c.lastLeaderPosition(),
+                c.syncStandbys(), null, null, Set.of(), null, java.time.Instant.parse("2026-12-01T10:00:00Z"));
+        String table = ClusterTable.render("demo", paused);
+        assertTrue(table.startsWith("""
+                Cluster: demo (leader: n1)
+                Maintenance mode since 2026-12-01T10:00:00Z: no automatic failover ('pgvault ha resume' ends it)
+                Member"""), table);
+        String json = ClusterJson.write("demo", paused);
+        assertTrue(json.startsWith("{\"cluster\":\"demo\",\"leader\":\"n1\",\"paused\":true,"
+                + "\"paused_since\":\"2026-12-01T10:00:00Z\",\"members\":["), json);
     }
 }

@@ -29,6 +29,7 @@ public final class InMemoryDcs implements Dcs {
     public LeaderPosition position;
     public Set<String> sync = Set.of();
     public String syncLeader;
+    public Instant pausedSince;
     public Switchover switchover;
     public Failover failover;
     public final Set<String> reinit = new HashSet<>();
@@ -114,7 +115,7 @@ public final class InMemoryDcs implements Dcs {
             reachable();
             store.expire();
             return new ClusterState(store.initializedBy, store.leader, store.members, store.position, store.sync,
-                    store.switchover, store.failover, store.reinit, store.syncLeader);
+                    store.switchover, store.failover, store.reinit, store.syncLeader, store.pausedSince);
         }
     }
 
@@ -274,6 +275,16 @@ public final class InMemoryDcs implements Dcs {
     @Override
     public void clearReinit(String member) throws DcsException {
         write(s -> s.reinit.remove(member));
+    }
+
+    @Override
+    public void pause(Instant since) throws DcsException {
+        write(s -> s.pausedSince = since);
+    }
+
+    @Override
+    public void resume() throws DcsException {
+        write(s -> s.pausedSince = null);
     }
 
     /** For tests: who holds the leader key now, or null. */

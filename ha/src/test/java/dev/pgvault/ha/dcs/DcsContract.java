@@ -232,6 +232,19 @@ public abstract class DcsContract {
     }
 
     @Test
+    void maintenanceModeIsSetReadAndEnded() throws Exception {
+        Dcs operator = client();
+        assertFalse(client().read().paused());
+        Instant since = Instant.parse("2026-12-01T10:00:00Z");
+        operator.pause(since);
+        assertEquals(since, client().read().pausedSince());
+        operator.resume();
+        assertFalse(client().read().paused());
+        operator.resume(); // ending it twice is harmless
+        assertNull(client().read().pausedSince());
+    }
+
+    @Test
     void requestsAreWrittenReadAndCleared() throws Exception {
         Dcs operator = client();
         Dcs agent = client();

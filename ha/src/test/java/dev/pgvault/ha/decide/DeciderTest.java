@@ -198,6 +198,26 @@ class DeciderTest {
             expect(s, Action.START_REPLICA, "follow n2");
         }
 
+        /**
+         * A standby that streamed a former primary's last WAL (restarted read-only before the
+         * election) is past the start of the new leader's timeline: PostgreSQL refuses to start
+         * ("requested timeline does not contain minimum recovery point"), so after failed starts
+         * it is rewound, not started forever (found by HaClusterIT's maintenance-mode test).
+         */
+        @Test
+        void aStandbyThatKeepsFailingToStartBehindANewerTimelineIsRewound() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
+            s.pg = stopped(false); // timeline 1
+            s.failedStandbyStarts = 2;
+            expect(s, Action.START_REPLICA, "follow n2");
+            s.failedStandbyStarts = 3;
+            expect(s, Action.REWIND, "failed to start as a standby 3 times in a row, on timeline 1 while leader n2 is on 2");
+            Situation same = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 1, 9000));
+            same.pg = stopped(false);
+            same.failedStandbyStarts = 5; // no newer timeline: a rewind would not help; keep trying
+            expect(same, Action.START_REPLICA, "follow n2");
+        }
+
         @Test
         void aReplicaPointedElsewhereFollowsTheNewLeader() {
             Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
@@ -442,6 +462,68 @@ class DeciderTest {
             s.sync.add("n1");
             s.lastPosition = new LeaderPosition("n0", 1, 1000 + (10 << 20));
             expect(s, Action.ACQUIRE, "synchronous standby");
+        }
+    }
+
+    /** Maintenance mode: what an operator expects from Patroni's pause, and the safety kept. */
+    @Nested
+    class Paused {
+        private Situation paused() {
+            Situation s = new Situation();
+            s.pausedSince = NOW.minusSeconds(30);
+            return s;
+        }
+
+        @Test
+        void theLeaderKeepsLeadingAndStillDemotesOnALeaseThatCouldExpire() {
+            Situation s = paused().leader("n1");
+            s.pg = primary(2, 5000);
+            expect(s, Action.LEAD, "lease renewed");
+            s.leaseValidUntil = NOW.plusSeconds(3);
+            expect(s, Action.DEMOTE, "could expire");
+        }
+
+        @Test
+        void aLeaderWhosePostgresWasStoppedReleasesTheKeyRatherThanStartIt() {
+            Situation s = paused().leader("n1");
+            s.pg = stopped(true);
+            expect(s, Action.RELEASE, "instead of starting or promoting it");
+        }
+
+        @Test
+        void noReplicaTakesAKeyNobodyHoldsAndNothingIsStartedOrRewound() {
+            Situation s = paused();
+            s.lastPosition = new LeaderPosition("n0", 1, 1000);
+            s.pg = replica(1, 2000, false);
+            expect(s, Action.WAIT, "maintenance mode since");
+            s.pg = stopped(true);
+            expect(s, Action.WAIT, "no automatic action (a stopped PostgreSQL)");
+            Situation r = paused().leader("n2").with(member("n2", Role.PRIMARY, 3, 9000));
+            r.pg = stopped(true);
+            expect(r, Action.WAIT, "no automatic action");
+        }
+
+        @Test
+        void aPrimaryWithoutTheKeyIsLeftRunning() {
+            Situation s = paused().leader("n2").with(member("n2", Role.PRIMARY, 3, 9000));
+            s.pg = primary(2, 5000);
+            expect(s, Action.WAIT, "a primary without the leader key, left running");
+        }
+
+        @Test
+        void operatorRequestsStillWork() {
+            Situation failover = paused();
+            failover.pg = replica(1, 2000, false);
+            failover.failover = new Failover("n1", NOW.minusSeconds(1));
+            expect(failover, Action.ACQUIRE, "manual failover to this node");
+            Situation target = paused();
+            target.switchover = new Switchover("n0", "n1", NOW.minusSeconds(2));
+            target.lastPosition = new LeaderPosition("n0", 1, 2000, true);
+            target.pg = replica(1, 2100, true);
+            expect(target, Action.ACQUIRE, "switchover target");
+            Situation reinit = paused().leader("n2").with(member("n2", Role.PRIMARY, 3, 9000));
+            reinit.reinit.add("n1");
+            expect(reinit, Action.RESEED, "reinit requested");
         }
     }
 

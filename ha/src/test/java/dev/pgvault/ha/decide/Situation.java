@@ -33,6 +33,8 @@ final class Situation {
     final Set<String> sync = new HashSet<>();
     /** The leader that wrote {@link #sync}. */
     String syncLeader;
+    /** Maintenance mode since when; null: not paused. */
+    Instant pausedSince;
     Switchover switchover;
     Failover failover;
     final Set<String> reinit = new HashSet<>();
@@ -41,6 +43,7 @@ final class Situation {
     Instant leaseValidUntil = NOW.plusSeconds(10);
     String following;
     Instant notStreamingSince;
+    int failedStandbyStarts;
     /** This node's own tags. */
     Tags tags = Tags.NONE;
 
@@ -81,9 +84,9 @@ final class Situation {
                 Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
                 synchronous, List.of(ReplicaMethod.BASEBACKUP), dev.pgvault.ha.Bootstrap.INITDB, null, tags);
         ClusterState cluster = etcdDown ? null : new ClusterState(initializedBy, leader, members, lastPosition, sync,
-                switchover, failover, reinit, syncLeader);
+                switchover, failover, reinit, syncLeader, pausedSince);
         return new Snapshot(settings, cluster, pg, new AgentMemory(MY_LEASE, leaseValidUntil, following,
-                notStreamingSince), NOW);
+                notStreamingSince, failedStandbyStarts), NOW);
     }
 
     Decision decide() {

@@ -111,6 +111,13 @@ final class SimPostgres implements LocalPostgres {
         if (running) {
             throw new PgControlException("pg_ctl start: another server might be running");
         }
+        SimPostgres up = upstream == null ? null : world.node(upstream);
+        if (standbyConfigured && up != null && up.running && up.timeline > timeline && !prefixOf(up)) {
+            // as PostgreSQL refuses a newer timeline that forked before what it already replayed
+            crashed = true;
+            throw new PgControlException("FATAL:  requested timeline " + up.timeline
+                    + " does not contain minimum recovery point on timeline " + timeline);
+        }
         running = true;
         inRecovery = standbyConfigured;
         crashed = false;
