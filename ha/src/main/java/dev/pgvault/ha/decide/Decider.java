@@ -382,11 +382,13 @@ public final class Decider {
         LeaderPosition last = c.lastLeaderPosition();
         // a switchover counts only once its leader handed over (shut down cleanly and published its
         // final WAL); a leader that died instead leaves a failover, with every check of one
-        if (sw != null && !stale(sw.requested(), s.now()) && last != null && last.handedOver()
-                && last.leader().equals(sw.from())) {
+        // The target acts on the handover however old the request looks on its own clock: the
+        // leader judged it fresh when it stepped down, and a handover not taken is replaced by the
+        // next leader's position (a target that judged by itself could leave nobody leading).
+        if (sw != null && last != null && last.handedOver() && last.leader().equals(sw.from())) {
             if (!sw.to().equals(me)) {
                 Member target = c.members().get(sw.to());
-                if (target != null && fresh(target, s)) {
+                if (target != null && fresh(target, s) && !stale(sw.requested(), s.now())) {
                     return Optional.of(Decision.of(Action.WAIT, "switchover to " + sw.to() + " in progress"));
                 }
                 // a target gone silent after the handover will not take the key: elect as usual

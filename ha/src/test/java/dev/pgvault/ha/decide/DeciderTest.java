@@ -578,6 +578,16 @@ class DeciderTest {
             expect(s, Action.ACQUIRE, "switchover target");
         }
 
+        /** Found by the simulation: the request looked stale to the target, fresh to the leader (its agent restarted). */
+        @Test
+        void theTargetTakesAHandoverHoweverOldTheRequestLooksToIt() {
+            Situation s = new Situation();
+            s.switchover = new Switchover("n0", "n1", NOW.minusSeconds(300));
+            s.lastPosition = new LeaderPosition("n0", 1, 2000, true);
+            s.pg = replica(1, 2100, true);
+            expect(s, Action.ACQUIRE, "switchover target");
+        }
+
         @Test
         void othersStandBackDuringASwitchover() {
             Situation s = new Situation().with(member("n2", Role.REPLICA, 1, 10));
