@@ -62,6 +62,36 @@ final class ControlRequests {
         });
     }
 
+    /** Maintenance mode on ({@code POST /pause}) or off ({@code POST /resume}); no body. */
+    Reply maintenance(String authorization, boolean pause) {
+        Reply refused = refused(authorization);
+        if (refused != null) {
+            return refused;
+        }
+        try {
+            if (pause) {
+                dcs.pause(clock.instant());
+            } else {
+                dcs.resume();
+            }
+        } catch (DcsException e) {
+            return Reply.error(503, "etcd: " + e.getMessage());
+        }
+        log.info("maintenance mode {} through the REST API", pause ? "on" : "off");
+        return Reply.json(200, NodeJson.object("maintenance", pause ? "on" : "off"));
+    }
+
+    /** Why a mutating call is refused before anything is read, or null when its caller may make it. */
+    private Reply refused(String authorization) {
+        if (token == null) {
+            return Reply.error(403, "mutating calls are disabled: this node has no api-token-file configured");
+        }
+        if (!token.admits(authorization)) {
+            return Reply.error(401, "missing or wrong Authorization: Bearer token");
+        }
+        return null;
+    }
+
     private interface Action {
         Reply apply(ClusterState cluster, String member) throws DcsException;
     }
@@ -72,11 +102,9 @@ final class ControlRequests {
      * than the last cycle's view, which may be a loop behind.
      */
     private Reply handle(String authorization, InputStream body, String field, Action action) throws IOException {
-        if (token == null) {
-            return Reply.error(403, "mutating calls are disabled: this node has no api-token-file configured");
-        }
-        if (!token.admits(authorization)) {
-            return Reply.error(401, "missing or wrong Authorization: Bearer token");
+        Reply refused = refused(authorization);
+        if (refused != null) {
+            return refused;
         }
         try {
             String member = RequestBody.stringField(body, field);

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * Patroni's {@code /leader}, {@code /read-only}, {@code /readiness}, {@code /liveness}) answer
  * 200 or 503 from the agent's latest cycle and never touch etcd or PostgreSQL, so a load balancer
  * polling them cannot slow the agent down; {@code /cluster} and {@code /metrics} are for people and
- * monitoring; {@code POST /switchover} and {@code POST /reinit} record an operator's request in etcd.
+ * monitoring; {@code POST /switchover} and {@code POST /reinit} record an operator's request in etcd,
+ * and {@code POST /pause} and {@code POST /resume} turn maintenance mode on and off.
  * Listening starts in the constructor.
  */
 public final class HaApi implements AutoCloseable {
@@ -86,6 +87,12 @@ public final class HaApi implements AutoCloseable {
                     return notAllowed(exchange, "GET, HEAD, OPTIONS");
                 }
                 return read(path);
+            }
+            case "/pause", "/resume" -> {
+                if (!method.equals("POST")) {
+                    return notAllowed(exchange, "POST");
+                }
+                return control.maintenance(exchange.getRequestHeaders().getFirst("Authorization"), path.equals("/pause"));
             }
             case "/switchover", "/reinit" -> {
                 if (!method.equals("POST")) {

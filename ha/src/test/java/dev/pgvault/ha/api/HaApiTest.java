@@ -286,6 +286,21 @@ class HaApiTest {
         }
 
         @Test
+        void pauseAndResumeTurnMaintenanceModeOnAndOffWithTheTokenOnly() throws Exception {
+            start(TOKEN);
+            assertEquals(401, post("/pause", "", "wrong").statusCode());
+            assertNull(dcs.pausedSince);
+            HttpResponse<String> on = post("/pause", "", TOKEN);
+            assertEquals(200, on.statusCode(), on.body());
+            assertEquals("{\"maintenance\":\"on\"}", on.body());
+            assertEquals(NOW, dcs.pausedSince);
+            assertEquals(405, get("/pause").statusCode());
+            HttpResponse<String> off = post("/resume", "", TOKEN);
+            assertEquals(200, off.statusCode(), off.body());
+            assertNull(dcs.pausedSince);
+        }
+
+        @Test
         void reinitOfTheLeaderIsRefused() throws Exception {
             start(TOKEN);
             String leader = dcs.leader.name();
