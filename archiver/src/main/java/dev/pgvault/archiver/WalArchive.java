@@ -116,7 +116,11 @@ public final class WalArchive {
         } catch (BlobNotFoundException e) {
             return false;
         }
-        Path temp = dest.resolveSibling(dest.getFileName() + ".pgvault-tmp");
+        // A name of its own per writer: two fetches of one file (two resident archivers on a spool
+        // removed and made again, say) sharing a temporary file would write into one inode, and
+        // the first rename would hand PostgreSQL a file the second is still writing.
+        Path temp = dest.resolveSibling(dest.getFileName() + ".pgvault-tmp-" + ProcessHandle.current().pid() + "-"
+                + Thread.currentThread().getId());
         try (in; FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             // The decoder verifies the checksum before its last read returns: a bad object

@@ -75,6 +75,65 @@ class WalArchiveTest {
         assertFalse(Files.exists(dir.resolve("none")));
     }
 
+    /**
+     * Two fetches of one file at once (two resident archivers on a spool removed and made again)
+     * while the launcher takes the file away by renaming it, as it does: every file taken must be
+     * whole. With one temporary name shared by the writers, a taken file was still being written
+     * (PostgreSQL: "archive file ... has wrong size: 3448832 instead of 16777216", stop 21's CI).
+     */
+    @Test
+    void concurrentFetchesOfOneFileNeverHandOverAPartOfIt() throws Exception {
+        byte[] wal = segment(1, 5);
+        archive.push(file("000000010000000000000005", wal));
+        Path dest = dir.resolve("spooled");
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.List<String> bad = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+        Thread taker = new Thread(() -> {
+            while (!done.get()) {
+                Path to = dir.resolve("taken-" + taken.get());
+                try {
+                    Files.move(dest, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Thread.sleep(5); // a writer still holding the inode would go on growing it meanwhile
+                    byte[] got = Files.readAllBytes(to);
+                    if (!java.util.Arrays.equals(wal, got)) {
+                        bad.add("taken file " + taken.get() + " has " + got.length + " bytes");
+                    }
+                    Files.delete(to);
+                    taken.incrementAndGet();
+                } catch (java.nio.file.NoSuchFileException e) {
+                    Thread.onSpinWait();
+                } catch (Exception e) {
+                    bad.add(e.toString());
+                }
+            }
+        });
+        taker.start();
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                all.add(writers.submit(() -> {
+                    try {
+                        archive.get(WalFileName.parse("000000010000000000000005"), dest);
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        // another writer's rename or the taker raced this one: nothing handed over
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : all) {
+                f.get();
+            }
+        } finally {
+            writers.shutdown();
+            done.set(true);
+            taker.join();
+        }
+        assertTrue(taken.get() > 0, "the taker took nothing: the test did not race");
+        assertEquals(java.util.List.of(), bad);
+    }
+
     /** A new timeline's first segment begins with its parent's pages: its header names the parent. */
     @Test
     void theFirstSegmentOfANewTimelineMayCarryItsParentsTimeline() throws IOException {

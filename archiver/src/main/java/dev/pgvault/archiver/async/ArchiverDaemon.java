@@ -91,6 +91,7 @@ public final class ArchiverDaemon {
             if (lock == null) {
                 return false;
             }
+            Object lockKey = lockKey();
             Spool.writeAtomically(spool.pidFile(), ProcessHandle.current().pid() + "\n");
             ClusterIdentity cluster = new StanzaStore(repo, layout).requireIdentity();
             WalArchive archive = new WalArchive(repo, layout, cluster);
@@ -109,6 +110,13 @@ public final class ArchiverDaemon {
                     Optional<String> why = stop.get();
                     if (why.isPresent()) {
                         log.accept(why.get() + ": exiting");
+                        break;
+                    }
+                    if (lockKey != null && !lockKey.equals(lockKey())) { // null: no file keys here
+                        // the spool was removed (or its lock replaced) under it: an archiver started
+                        // since holds the new lock, and two fetching one file into one spool race;
+                        // the next call that reaches the JVM starts one again if none runs
+                        log.accept("the spool's lock file was removed or replaced: exiting");
                         break;
                     }
                     Instant now = clock.instant();
@@ -134,6 +142,16 @@ public final class ArchiverDaemon {
                 java.nio.file.Files.deleteIfExists(spool.pidFile());
             }
             return true;
+        }
+    }
+
+    /** The lock file's identity (device and inode), null when it is gone. */
+    private Object lockKey() throws IOException {
+        try {
+            return java.nio.file.Files.readAttributes(spool.lockFile(),
+                    java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
         }
     }
 

@@ -75,6 +75,24 @@ class ArchiverDaemonTest {
         return p.exitValue() == 0;
     }
 
+    /**
+     * Removed under a running archiver, the spool gets a new lock file, which a second archiver
+     * may take: the first exits, so that two never fetch one file into one spool (stop 21's CI:
+     * PostgreSQL was handed a segment another archiver was still writing).
+     */
+    @Test
+    void anArchiverWhoseSpoolWasRemovedExitsSoThatTwoNeverShareIt() throws Exception {
+        CompletableFuture<Boolean> run = start(daemon(Duration.ofSeconds(60)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(spool.pidFile()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.exists(spool.pidFile()), "started: " + log);
+        Files.delete(spool.lockFile());
+        assertTrue(run.get(10, TimeUnit.SECONDS), "exited long before its idle time: " + log);
+        assertTrue(log.stream().anyMatch(l -> l.contains("lock file was removed or replaced")), log.toString());
+    }
+
     @Test
     void readySegmentsArePushedAndRecordedWithTheStampTheLauncherCompares() throws Exception {
         for (long n = 3; n <= 8; n++) {
