@@ -32,14 +32,6 @@ public record ClusterState(String initializedBy, Leader leader, Map<String, Memb
         reinit = Set.copyOf(reinit);
     }
 
-    /** A state not paused. */
-    public ClusterState(String initializedBy, Leader leader, Map<String, Member> members,
-            LeaderPosition lastLeaderPosition, Set<String> syncStandbys, Switchover switchover, Failover failover,
-            Set<String> reinit, String syncLeader) {
-        this(initializedBy, leader, members, lastLeaderPosition, syncStandbys, switchover, failover, reinit,
-                syncLeader, null);
-    }
-
     /** A state whose sync set names no leader, not paused. */
     public ClusterState(String initializedBy, Leader leader, Map<String, Member> members,
             LeaderPosition lastLeaderPosition, Set<String> syncStandbys, Switchover switchover, Failover failover,

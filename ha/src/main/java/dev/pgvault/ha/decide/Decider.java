@@ -38,17 +38,18 @@ public final class Decider {
         }
         ClusterState c = s.cluster();
         String me = s.settings().name();
+        boolean mine = c.leader() != null && c.leader().name().equals(me);
+        if (mine && c.leader().leaseId() != s.memory().leaseId()) {
+            return Decision.of(Action.ADOPT_LEASE, "the leader key names this node under lease "
+                    + Long.toHexString(c.leader().leaseId()) + " of an earlier run of its agent");
+        }
         if (c.paused()) {
             return paused(s);
         }
         if (c.leader() == null) {
             return noLeader(s);
         }
-        if (c.leader().name().equals(me)) {
-            if (c.leader().leaseId() != s.memory().leaseId()) {
-                return Decision.of(Action.ADOPT_LEASE, "the leader key names this node under lease "
-                        + Long.toHexString(c.leader().leaseId()) + " of an earlier run of its agent");
-            }
+        if (mine) {
             return leading(s);
         }
         return following(s);
@@ -67,10 +68,6 @@ public final class Decider {
         String me = s.settings().name();
         String why = "maintenance mode since " + c.pausedSince() + ": ";
         if (c.leader() != null && c.leader().name().equals(me)) {
-            if (c.leader().leaseId() != s.memory().leaseId()) {
-                return Decision.of(Action.ADOPT_LEASE, why + "the leader key names this node under lease "
-                        + Long.toHexString(c.leader().leaseId()) + " of an earlier run of its agent");
-            }
             if (!pg.runningPrimary()) {
                 return Decision.of(Action.RELEASE, why + "PostgreSQL is not running as the primary: releasing the"
                         + " leader key instead of starting or promoting it");
@@ -279,7 +276,7 @@ public final class Decider {
      * over (fresh, running; in synchronous mode a member of the sync set; else on the last
      * leader's timeline within maximum-lag-on-failover of its last position), if there is one.
      */
-    public static java.util.Optional<String> heir(Snapshot s) {
+    public static Optional<String> heir(Snapshot s) {
         ClusterState c = s.cluster();
         if (c == null) {
             return Optional.empty();
@@ -380,11 +377,11 @@ public final class Decider {
         String me = s.settings().name();
         Switchover sw = c.switchover();
         LeaderPosition last = c.lastLeaderPosition();
-        // a switchover counts only once its leader handed over (shut down cleanly and published its
-        // final WAL); a leader that died instead leaves a failover, with every check of one
-        // The target acts on the handover however old the request looks on its own clock: the
-        // leader judged it fresh when it stepped down, and a handover not taken is replaced by the
-        // next leader's position (a target that judged by itself could leave nobody leading).
+        // A switchover counts only once its leader handed over (shut down cleanly and published its
+        // final WAL); a leader that died instead leaves a failover, with every check of one. The
+        // target acts on the handover however old the request looks on its own clock: the leader
+        // judged it fresh when it stepped down, and a handover not taken is replaced by the next
+        // leader's position (a target that judged by itself could leave nobody leading).
         if (sw != null && last != null && last.handedOver() && last.leader().equals(sw.from())) {
             if (!sw.to().equals(me)) {
                 Member target = c.members().get(sw.to());
