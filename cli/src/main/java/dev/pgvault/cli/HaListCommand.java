@@ -1,8 +1,6 @@
 package dev.pgvault.cli;
 
-import dev.pgvault.cli.config.PgvaultConfig;
 import dev.pgvault.cli.ha.HaSupport;
-import dev.pgvault.cli.ha.HaWait;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.api.ClusterJson;
 import dev.pgvault.ha.api.ClusterTable;
@@ -10,7 +8,7 @@ import dev.pgvault.ha.cluster.ClusterState;
 import dev.pgvault.ha.dcs.EtcdDcs;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "list", description = {"The cluster's members as etcd has them: role, state, timeline and lag.",
@@ -20,21 +18,15 @@ final class HaListCommand implements Callable<Integer> {
     @ParentCommand
     HaCommand ha;
 
-    @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
-    String output;
+    @Mixin
+    OutputFormat format;
 
     @Override
     public Integer call() throws Exception {
-        if (!output.equals("text") && !output.equals("json")) {
-            throw new UserError(ExitCode.USAGE, "--output must be text or json, not '" + output + "'");
-        }
-        PgvaultConfig config = ha.top.loadConfig();
-        HaSettings settings = HaSupport.settings(config, false);
-        ClusterState state;
-        try (EtcdDcs dcs = HaSupport.connect(settings, HaWait.REQUEST_TIMEOUT)) {
-            state = dcs.read();
-        }
-        System.out.print(output.equals("json") ? ClusterJson.write(settings.cluster(), state) + "\n"
+        boolean json = format.json();
+        HaSettings settings = HaSupport.settings(ha.top.loadConfig(), false);
+        ClusterState state = HaSupport.read(settings, EtcdDcs::read);
+        System.out.print(json ? ClusterJson.write(settings.cluster(), state) + "\n"
                 : ClusterTable.render(settings.cluster(), state));
         return ExitCode.OK.code;
     }

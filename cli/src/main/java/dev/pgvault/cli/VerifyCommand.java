@@ -11,7 +11,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "verify",
@@ -24,17 +24,12 @@ final class VerifyCommand implements Callable<Integer> {
     @ParentCommand
     PgvaultCommand top;
 
-    @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
-            description = "text (default) or json.")
-    String output;
+    @Mixin
+    OutputFormat format;
 
     @Override
     public Integer call() throws Exception {
-        boolean json = switch (output) {
-            case "text" -> false;
-            case "json" -> true;
-            default -> throw new UserError(ExitCode.USAGE, "--output must be text or json, not '" + output + "'");
-        };
+        boolean json = format.json();
         PgvaultConfig config = top.loadConfig();
         VerifyReport report;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {

@@ -402,6 +402,7 @@ class HaClusterIT {
         HaNode now = cluster.awaitHealthy(Duration.ofSeconds(60));
         assertEquals(target.name, now.name);
         assertEquals(Integer.toString(last), now.query("SELECT count(*) FROM t"), "no row lost");
+        assertNewestTimelineRecorded(before, now, "switchover from " + before.name);
         int after = insertRows(now, 5);
         for (HaNode n : cluster.nodes) {
             awaitRows(n, after);
@@ -456,6 +457,27 @@ class HaClusterIT {
                 seconds.get(seconds.size() / 2));
     }
 
+    /**
+     * {@code ha history}, run on {@code asker}, ends with the timeline {@code primary} writes on,
+     * begun on it for {@code reason}; the table shows the same line.
+     */
+    private void assertNewestTimelineRecorded(HaNode asker, HaNode primary, String reason) throws Exception {
+        String timeline = primary.query(
+                "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int");
+        Proc json = asker.pgvault("ha", "history", "--output", "json");
+        assertEquals(0, json.exitCode(), json.stderr());
+        String out = json.stdout().strip();
+        String newest = out.substring(out.lastIndexOf("{\"timeline\":"));
+        assertTrue(newest.startsWith("{\"timeline\":" + timeline + ",") && newest.endsWith(
+                "\"leader\":\"" + primary.name + "\",\"reason\":\"" + reason + "\"}]}"), out);
+        Proc table = asker.pgvault("ha", "history");
+        assertEquals(0, table.exitCode(), table.stderr());
+        List<String> rows = table.stdout().strip().lines().toList();
+        String row = rows.get(rows.size() - 1);
+        assertTrue(row.startsWith(timeline + " ") && row.contains("  " + primary.name + "  ") && row.endsWith(reason),
+                table.stdout());
+    }
+
     @Test
     @Order(8)
     void manualFailoverPromotesTheNamedReplica() throws Exception {
@@ -474,6 +496,7 @@ class HaClusterIT {
         assertEquals(0, failover.exitCode(), failover.stdout() + failover.stderr() + "\n" + cluster.logs());
         cluster.await(Duration.ofSeconds(10), chosen.name + " answers /primary", () -> chosen.get("/primary") == 200);
         assertEquals(Integer.toString(last), chosen.query("SELECT count(*) FROM t"));
+        assertNewestTimelineRecorded(chosen, chosen, "manual failover from " + primary.name);
         primary.startAgent();
         cluster.awaitHealthy(Duration.ofSeconds(120));
         int after = insertRows(chosen, 2);

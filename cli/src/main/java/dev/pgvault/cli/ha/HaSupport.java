@@ -4,6 +4,7 @@ import dev.pgvault.cli.config.ConfigException;
 import dev.pgvault.cli.config.HaConfig;
 import dev.pgvault.cli.config.PgvaultConfig;
 import dev.pgvault.ha.HaSettings;
+import dev.pgvault.ha.dcs.DcsException;
 import dev.pgvault.ha.dcs.EtcdDcs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,5 +45,17 @@ public final class HaSupport {
 
     public static EtcdDcs connect(HaSettings settings, Duration timeout) {
         return new EtcdDcs(settings.etcd(), settings.cluster(), settings.ttl(), timeout, Clock.systemUTC());
+    }
+
+    /** One read of the cluster's keys, as the commands that only show something make. */
+    public interface EtcdRead<T> {
+        T from(EtcdDcs dcs) throws DcsException;
+    }
+
+    /** Connects, makes {@code read} within the request timeout, and closes. */
+    public static <T> T read(HaSettings settings, EtcdRead<T> read) throws DcsException {
+        try (EtcdDcs dcs = connect(settings, HaWait.REQUEST_TIMEOUT)) {
+            return read.from(dcs);
+        }
     }
 }

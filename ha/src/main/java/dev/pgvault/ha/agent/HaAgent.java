@@ -64,6 +64,8 @@ public final class HaAgent implements AutoCloseable {
      */
     private long standbyNamesSettledLsn = -1;
     private boolean stanzaReady;
+    /** The newest timeline whose history is in etcd (or could not be read): each is recorded once per run. */
+    private int recordedTimeline;
     private String lastDcsError;
     private volatile NodeState state;
     /** Released by etcd watches: a change of leader or a request ends the wait for the next cycle. */
@@ -609,12 +611,53 @@ public final class HaAgent implements AutoCloseable {
         }
         PgStatus now = postgres.status();
         dcs.publishLeaderPosition(new LeaderPosition(me, now.timeline(), now.lsn()));
+        if (pg.inRecovery()) {
+            recordHistory(now.timeline(), promotionReason(cluster), clock.instant());
+        }
         initStanza();
+    }
+
+    /** Why this node was promoted, for {@code ha history}, from the state the decision was made on. */
+    private String promotionReason(ClusterState cluster) {
+        String me = settings.name();
+        LeaderPosition last = cluster.lastLeaderPosition();
+        String previous = last == null || last.leader().equals(me) ? null : last.leader();
+        if (cluster.switchover() != null && cluster.switchover().to().equals(me)) {
+            return "switchover" + (previous == null ? "" : " from " + previous);
+        }
+        if (cluster.failover() != null && cluster.failover().to().equals(me)) {
+            return "manual failover" + (previous == null ? "" : " from " + previous);
+        }
+        return previous == null ? "promoted holding the leader key" : "failover: " + previous + " lost its leader key";
+    }
+
+    /**
+     * Records how this node's timeline began in the cluster's history, once per timeline and run.
+     * A history that cannot be read is logged and not asked for again; etcd failing is retried on
+     * the next cycle. Never fails the cycle: the history is for people, not for decisions.
+     */
+    private void recordHistory(int timeline, String reason, Instant at) {
+        if (timeline <= 1 || timeline == recordedTimeline) {
+            return;
+        }
+        try {
+            dcs.recordTimelines(TimelineRecords.of(timeline, postgres.timelineHistory(timeline), reason, at,
+                    settings.name()));
+            recordedTimeline = timeline;
+        } catch (PgControlException | IllegalArgumentException e) {
+            log.accept("the history of timeline " + timeline + " is not recorded: " + e.getMessage());
+            recordedTimeline = timeline;
+        } catch (DcsException e) {
+            // the next cycle tries again
+        }
     }
 
     private void lead(ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
         String me = settings.name();
         dcs.publishLeaderPosition(new LeaderPosition(me, pg.timeline(), pg.lsn()));
+        // a promotion this run did not record: a restored cluster bootstrapped on a new timeline, or
+        // an agent stopped between promoting and recording (a record made at the promotion stays)
+        recordHistory(pg.timeline(), "found leading on it; the promotion was not recorded when it happened", null);
         if (me.equals(cluster.initializedBy())) {
             dcs.completeInitialize(me, pg.systemIdentifier()); // a bootstrap interrupted before it said so
         }

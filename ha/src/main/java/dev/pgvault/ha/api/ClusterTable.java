@@ -35,12 +35,6 @@ public final class ClusterTable {
             }
             lines.add(line);
         }
-        int[] widths = new int[header.size()];
-        for (List<String> line : lines) {
-            for (int i = 0; i < widths.length; i++) {
-                widths[i] = Math.max(widths[i], line.get(i).length());
-            }
-        }
         StringBuilder out = new StringBuilder()
                 .append("Cluster: ").append(view.cluster())
                 .append(" (leader: ").append(view.leader() == null ? "none" : view.leader()).append(")\n");
@@ -48,13 +42,7 @@ public final class ClusterTable {
             out.append("Maintenance mode since ").append(view.pausedSince())
                     .append(": no automatic failover ('pgvault ha resume' ends it)\n");
         }
-        for (List<String> line : lines) {
-            StringBuilder row = new StringBuilder();
-            for (int i = 0; i < widths.length; i++) {
-                row.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", line.get(i)));
-            }
-            out.append(row.toString().stripTrailing()).append('\n');
-        }
+        out.append(TextTable.format(lines));
         return out.toString();
     }
 

@@ -5,8 +5,10 @@ import dev.pgvault.ha.cluster.Failover;
 import dev.pgvault.ha.cluster.LeaderPosition;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Switchover;
+import dev.pgvault.ha.cluster.TimelineSwitch;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -87,6 +89,16 @@ public interface Dcs extends AutoCloseable {
 
     /** Ends maintenance mode. */
     void resume() throws DcsException;
+
+    /**
+     * Records timeline switches in the cluster's history (no lease: it outlives every leader). A
+     * timeline already recorded keeps its first record, so the promoting agent's account of why is
+     * never replaced by a later, vaguer one read from a history file.
+     */
+    void recordTimelines(List<TimelineSwitch> switches) throws DcsException;
+
+    /** The cluster's history, oldest timeline first. */
+    List<TimelineSwitch> history() throws DcsException;
 
     /**
      * Calls {@code onChange} (on another thread) whenever a key that calls for action changes: the

@@ -6,6 +6,7 @@ import dev.pgvault.ha.cluster.Leader;
 import dev.pgvault.ha.cluster.LeaderPosition;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Switchover;
+import dev.pgvault.ha.cluster.TimelineSwitch;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -42,7 +43,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@link Dcs} on etcd v3 through jetcd. Keys live under {@code /pgvault/<cluster>/}: {@code initialize},
  * {@code leader} and {@code members/<name>} (both bound to the agent's lease), {@code position},
- * {@code sync}, {@code switchover}, {@code failover}, {@code reinit/<name>} and {@code pause}.
+ * {@code sync}, {@code switchover}, {@code failover}, {@code reinit/<name>}, {@code pause} and
+ * {@code history/<timeline>}.
  *
  * <p>jetcd does not retry a request that fails while etcd changes leader (FACTS.md), and a request to
  * a stopped etcd can wait on reconnects: every call here is bounded by the request timeout and the
@@ -136,6 +138,8 @@ public final class EtcdDcs implements Dcs {
                     switchover = KeyValues.switchover(value);
                 } else if (name.equals("failover")) {
                     failover = KeyValues.failover(value);
+                } else if (name.startsWith("history/")) {
+                    continue; // read only by history(): the agent's cycle has no use for it
                 } else if (name.startsWith("reinit/")) {
                     reinit.add(name.substring("reinit/".length()));
                 }
@@ -306,6 +310,34 @@ public final class EtcdDcs implements Dcs {
     @Override
     public void resume() throws DcsException {
         call(kv.delete(key("pause")), "resume");
+    }
+
+    @Override
+    public void recordTimelines(List<TimelineSwitch> switches) throws DcsException {
+        for (TimelineSwitch t : switches) {
+            createIfAbsent(historyKey(t.timeline()), KeyValues.timelineSwitch(t), PutOption.DEFAULT);
+        }
+    }
+
+    /** Zero-padded hexadecimal, as PostgreSQL names timelines, so that keys sort as timelines do. */
+    private static String historyKey(int timeline) {
+        return String.format("history/%08X", timeline);
+    }
+
+    @Override
+    public List<TimelineSwitch> history() throws DcsException {
+        GetResponse all = call(kv.get(key("history/"), GetOption.builder().isPrefix(true)
+                .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND).build()),
+                "read of history");
+        List<TimelineSwitch> history = new ArrayList<>();
+        for (KeyValue kvp : all.getKvs()) {
+            try {
+                history.add(KeyValues.timelineSwitch(kvp.getValue().toString(StandardCharsets.UTF_8)));
+            } catch (IOException | RuntimeException bad) {
+                // a record this version cannot read is left out rather than failing the whole history
+            }
+        }
+        return history;
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Tags;
 import dev.pgvault.ha.cluster.Role;
 import dev.pgvault.ha.cluster.Switchover;
+import dev.pgvault.ha.cluster.TimelineSwitch;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -115,6 +116,24 @@ final class KeyValues {
     static Failover failover(String json) throws IOException {
         Map<String, Object> f = FlatJson.read(json);
         return new Failover(text(f, "to"), Instant.parse(text(f, "requested")));
+    }
+
+    static String timelineSwitch(TimelineSwitch t) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("timeline", t.timeline());
+        f.put("parent", t.parent());
+        f.put("switch_lsn", t.switchLsn());
+        f.put("reason", t.reason());
+        f.put("at", t.at() == null ? null : t.at().toString());
+        f.put("leader", t.leader());
+        return FlatJson.write(f);
+    }
+
+    static TimelineSwitch timelineSwitch(String json) throws IOException {
+        Map<String, Object> f = FlatJson.read(json);
+        return new TimelineSwitch((int) number(f, "timeline"), (int) number(f, "parent"), number(f, "switch_lsn"),
+                text(f, "reason"), f.get("at") instanceof String at ? Instant.parse(at) : null,
+                f.get("leader") instanceof String leader ? leader : null);
     }
 
     private static String text(Map<String, Object> f, String key) throws IOException {

@@ -64,6 +64,9 @@ public interface LocalPostgres {
     /** pg_stat_replication on a running primary. */
     List<Standby> standbys() throws PgControlException;
 
+    /** The content of {@code timeline}'s history file ({@code pg_wal/0000000N.history}). */
+    byte[] timelineHistory(int timeline) throws PgControlException;
+
     /** The data directory. */
     Path dataDirectory();
 }

@@ -362,6 +362,16 @@ public final class PostgresNode implements LocalPostgres {
     }
 
     @Override
+    public byte[] timelineHistory(int timeline) throws PgControlException {
+        Path file = data.resolve("pg_wal").resolve(String.format("%08X.history", timeline));
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new PgControlException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public Path dataDirectory() {
         return data;
     }

@@ -117,6 +117,16 @@ final class FakePostgres implements LocalPostgres {
         return List.of();
     }
 
+    /** A history as PostgreSQL writes it: every earlier timeline left 16 MiB further on. */
+    @Override
+    public byte[] timelineHistory(int timeline) {
+        StringBuilder file = new StringBuilder();
+        for (int parent = 1; parent < timeline; parent++) {
+            file.append(parent).append('\t').append(Integer.toHexString(parent)).append("/0\tno recovery target specified\n\n");
+        }
+        return file.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     @Override
     public Path dataDirectory() {
         return Path.of("/nonexistent/pgvault-fake");

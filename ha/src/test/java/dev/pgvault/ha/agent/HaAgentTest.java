@@ -10,8 +10,10 @@ import dev.pgvault.ha.ReplicaMethod;
 import dev.pgvault.ha.api.InMemoryDcs;
 import dev.pgvault.ha.cluster.ClusterState;
 import dev.pgvault.ha.cluster.Leader;
+import dev.pgvault.ha.cluster.LeaderPosition;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Role;
+import dev.pgvault.ha.cluster.TimelineSwitch;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -134,6 +136,37 @@ class HaAgentTest {
         assertEquals("n1", dcs.leaderName(), "the key outlived the promotion: " + log);
         assertTrue(agent.state().leader() && agent.state().writablePrimary(clock.now), log.toString());
         assertFalse(pg.calls.contains("stop immediately"), pg.calls.toString());
+    }
+
+    @Test
+    void aFailoverIsRecordedInTheHistoryWithWhyAndWhoOnceAndTheTimelinesBeforeItFromTheHistoryFile() throws Exception {
+        HaAgent agent = agent(false);
+        pg.timeline = 2;
+        dcs.position = new LeaderPosition("n2", 2, 2000);
+        followN2ThenLoseIt(agent);
+        agent.cycle();
+        assertTrue(pg.calls.contains("promote"), log.toString());
+        Instant promotedAt = clock.now;
+        List<TimelineSwitch> expected = List.of(
+                new TimelineSwitch(2, 1, 0x1_0000_0000L, "read from the history file of timeline 3", null, null),
+                new TimelineSwitch(3, 2, 0x2_0000_0000L, "failover: n2 lost its leader key", promotedAt, "n1"));
+        assertEquals(expected, dcs.history(), log.toString());
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertTrue(log.get(log.size() - 1).startsWith("LEAD"), log.toString());
+        assertEquals(expected, dcs.history(), "leading on does not record it again");
+    }
+
+    @Test
+    void aLeaderOnATimelineItsAgentDidNotSeeBeginRecordsItAsFound() throws Exception {
+        HaAgent agent = agent(false);
+        agent.cycle(); // bootstrap
+        pg.timeline = 2; // as a cluster restored from a backup, whose recovery ended on a new timeline
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertEquals(List.of(new TimelineSwitch(2, 1, 0x1_0000_0000L,
+                "found leading on it; the promotion was not recorded when it happened", null, "n1")), dcs.history(),
+                log.toString());
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.pgvault.ha.cluster.Leader;
 import dev.pgvault.ha.cluster.LeaderPosition;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Switchover;
+import dev.pgvault.ha.cluster.TimelineSwitch;
 import dev.pgvault.ha.dcs.Dcs;
 import dev.pgvault.ha.dcs.DcsException;
 import java.time.Clock;
@@ -13,8 +14,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A Dcs held in memory for unit tests (API, agent loop, simulation), with leases on a clock; {@link
@@ -33,6 +36,7 @@ public final class InMemoryDcs implements Dcs {
     public Switchover switchover;
     public Failover failover;
     public final Set<String> reinit = new HashSet<>();
+    public final Map<Integer, TimelineSwitch> history = new TreeMap<>();
     public volatile boolean down;
     /** This client alone cannot reach the store: a node cut off from etcd. */
     public volatile boolean cutOff;
@@ -275,6 +279,19 @@ public final class InMemoryDcs implements Dcs {
     @Override
     public void clearReinit(String member) throws DcsException {
         write(s -> s.reinit.remove(member));
+    }
+
+    @Override
+    public void recordTimelines(List<TimelineSwitch> switches) throws DcsException {
+        write(s -> switches.forEach(t -> s.history.putIfAbsent(t.timeline(), t)));
+    }
+
+    @Override
+    public List<TimelineSwitch> history() throws DcsException {
+        synchronized (store) {
+            reachable();
+            return List.copyOf(store.history.values());
+        }
     }
 
     @Override

@@ -14,6 +14,7 @@ import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Role;
 import dev.pgvault.ha.cluster.Switchover;
 import dev.pgvault.ha.cluster.Tags;
+import dev.pgvault.ha.cluster.TimelineSwitch;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -242,6 +243,18 @@ public abstract class DcsContract {
         assertFalse(client().read().paused());
         operator.resume(); // ending it twice is harmless
         assertNull(client().read().pausedSince());
+    }
+
+    @Test
+    void timelineSwitchesAreRecordedOnceAndReadOldestFirst() throws Exception {
+        Dcs leader = client();
+        assertTrue(client().history().isEmpty());
+        TimelineSwitch fromFile = new TimelineSwitch(2, 1, 0x3000060L, "from the history file", null, null);
+        TimelineSwitch failover = new TimelineSwitch(17, 2, 0x1_0000_0028L, "failover: a lost its leader key", AT, "b");
+        leader.recordTimelines(List.of(failover));
+        leader.recordTimelines(List.of(fromFile, new TimelineSwitch(17, 2, 0x1_0000_0028L, "vaguer", null, null)));
+        assertEquals(List.of(fromFile, failover), client().history(), "oldest first, each timeline's first record kept");
+        assertNull(client().read().switchover(), "the history is not mistaken for another key");
     }
 
     @Test

@@ -247,6 +247,11 @@ final class SimPostgres implements LocalPostgres {
     }
 
     @Override
+    public byte[] timelineHistory(int timeline) throws PgControlException {
+        throw new PgControlException("the simulation keeps no history files"); // the agent records nothing then
+    }
+
+    @Override
     public Path dataDirectory() {
         return Path.of("/nonexistent/pgvault-sim", name);
     }
