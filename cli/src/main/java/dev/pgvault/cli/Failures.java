@@ -60,7 +60,7 @@ final class Failures {
         if (e instanceof UserError u) {
             return u.code();
         }
-        if (e instanceof ConfigException) {
+        if (e instanceof ConfigException || e instanceof dev.pgvault.ha.tls.TlsSetupException) {
             return ExitCode.CONFIG;
         }
         if (e instanceof RestoreIncompleteException && e.getCause() != null) {

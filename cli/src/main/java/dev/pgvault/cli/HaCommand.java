@@ -6,7 +6,7 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "ha", description = "High availability on etcd: the per-node agent and cluster operations.",
         subcommands = {HaRunCommand.class, HaFenceCommand.class, HaListCommand.class, HaHistoryCommand.class, HaSwitchoverCommand.class, HaFailoverCommand.class,
-                HaReinitCommand.class, HaPauseCommand.class, HaResumeCommand.class, CommandLine.HelpCommand.class})
+                HaReinitCommand.class, HaRestartCommand.class, HaPauseCommand.class, HaResumeCommand.class, CommandLine.HelpCommand.class})
 final class HaCommand implements Runnable {
 
     @ParentCommand
@@ -18,6 +18,6 @@ final class HaCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: ha run | list | history | switchover | failover | reinit | pause | resume");
+                "missing command: ha run | list | history | switchover | failover | reinit | restart | pause | resume");
     }
 }

@@ -56,6 +56,10 @@ public final class PgvaultCommand implements Runnable {
             return java.util.List.of(args).contains("archive-get") ? ExitCode.RESTORE_ABORT.code : ExitCode.USAGE.code;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> Failures.report(ex, top.verbose, err));
+        cl.setExecutionStrategy(parsed -> {
+            ThirdPartyLogging.quietUnless(top.verbose);
+            return new CommandLine.RunLast().execute(parsed);
+        });
         return cl.execute(args);
     }
 

@@ -22,11 +22,12 @@ import java.util.List;
  * @param bootstrap how the first node gets its data
  * @param apiToken the secret mutating REST calls must present; null disables them
  * @param tags this node's tags (nofailover, nosync)
+ * @param apiTls the REST API's certificate and key; null: plain HTTP
  */
 public record HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
-        dev.pgvault.ha.cluster.Tags tags) {
+        dev.pgvault.ha.cluster.Tags tags, dev.pgvault.ha.tls.ApiTls apiTls) {
 
     public HaSettings {
         etcd = List.copyOf(etcd);
@@ -39,6 +40,20 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
             boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken) {
         this(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort, maximumLagOnFailover,
                 synchronous, replicaMethods, bootstrap, apiToken, dev.pgvault.ha.cluster.Tags.NONE);
+    }
+
+    /** Settings of a node whose REST API speaks plain HTTP. */
+    public HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
+            String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
+            boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
+            dev.pgvault.ha.cluster.Tags tags) {
+        this(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort, maximumLagOnFailover,
+                synchronous, replicaMethods, bootstrap, apiToken, tags, null);
+    }
+
+    /** The REST API's scheme: https when it has a certificate. */
+    public String apiScheme() {
+        return apiTls == null ? "http" : "https";
     }
 
     /** How long one etcd request may take before the cycle treats etcd as unreachable. */

@@ -650,8 +650,54 @@ class HaClusterIT {
         insertRows(primary, 1);
     }
 
+    /**
+     * {@code ha restart} with the replicas first and the leader last: every PostgreSQL restarted
+     * (a new postmaster start time), the leader kept its key and its timeline, no row lost.
+     */
     @Test
     @Order(14)
+    void aRollingRestartRestartsEveryPostgresWithoutAFailover() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
+        int last = insertRows(primary, 3);
+        String timeline = primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
+        List<String> order = new ArrayList<>();
+        java.util.Map<String, String> started = new java.util.HashMap<>();
+        for (HaNode n : cluster.nodes) {
+            awaitRows(n, last);
+            started.put(n.name, n.query("SELECT pg_postmaster_start_time()"));
+            if (n != primary) {
+                order.add(n.name);
+            }
+        }
+        order.add(primary.name);
+        List<String> args = new ArrayList<>(List.of("ha", "restart"));
+        args.addAll(order);
+        Proc restart = primary.pgvault(args.toArray(String[]::new));
+        assertEquals(0, restart.exitCode(), restart.stdout() + restart.stderr() + "\n" + cluster.logs());
+        System.out.print("rolling restart: " + restart.stdout());
+        List<String> lines = restart.stdout().strip().lines().toList();
+        assertEquals(order.size(), lines.size(), restart.stdout());
+        for (int i = 0; i < order.size(); i++) {
+            String role = i == order.size() - 1 ? "primary" : "replica";
+            assertTrue(lines.get(i).startsWith("restarted " + order.get(i) + " (" + role + ") in "), restart.stdout());
+        }
+        HaNode after = cluster.awaitHealthy(Duration.ofSeconds(60));
+        assertEquals(primary.name, after.name, "no failover\n" + cluster.logs());
+        assertEquals(timeline, primary.query("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"));
+        assertEquals(Integer.toString(last), primary.query("SELECT count(*) FROM t"), "no row lost");
+        int more = insertRows(primary, 1);
+        for (HaNode n : cluster.nodes) {
+            awaitRows(n, more);
+            assertNotEquals(started.get(n.name), n.query("SELECT pg_postmaster_start_time()"), n.name + " restarted");
+        }
+        Proc unknown = primary.pgvault("ha", "restart", "nobody");
+        assertEquals(2, unknown.exitCode(), unknown.stderr());
+        assertEquals("pgvault: restart: 'nobody' is not a member of cluster 'itha'",
+                unknown.stderr().strip());
+    }
+
+    @Test
+    @Order(15)
     void oneEtcdMemberDownChangesNothing() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long demotionsBefore = primary.logTail(100000).lines().filter(l -> l.contains("DEMOTE")).count();
@@ -668,7 +714,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(15)
+    @Order(16)
     void withEtcdGoneTheLeaderStopsWritesBeforeItsLeaseCanExpireAndRecoversAfter() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(60));
         long lastWrite = 0;
@@ -695,6 +741,10 @@ class HaClusterIT {
         System.out.printf("etcd gone: last write accepted %.2f s after, lease could expire %.0f s after%n", lastOk,
                 TTL.minus(LOOP_WAIT).toSeconds() * 1.0);
         assertTrue(lastWrite < deadline, "a write was accepted " + lastOk + " s after etcd went away\n" + cluster.logs());
+        Proc list = primary.pgvault("ha", "list");
+        assertEquals(8, list.exitCode(), list.stdout() + list.stderr());
+        assertTrue(list.stderr().startsWith("pgvault: etcd ") && list.stderr().strip().lines().count() == 1,
+                "one line, no gRPC or Netty log lines around it:\n" + list.stderr());
 
         etcd.restartAll();
         HaNode back = cluster.awaitHealthy(Duration.ofSeconds(120));
@@ -708,7 +758,7 @@ class HaClusterIT {
     }
 
     @Test
-    @Order(16)
+    @Order(17)
     void afterEveryNodeIsLostANewClusterBootstrapsFromTheRepository() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
         Proc check = primary.pgvault("check"); // the last rows' segment switched out and archived

@@ -34,9 +34,13 @@ final class HaNode implements AutoCloseable {
     final int pgPort;
     final int apiPort;
     private final PgvaultDist dist;
+    /** The REST API's scheme and a client for it: with TLS, one that trusts exactly the node's certificate. */
+    private final String scheme;
+    private final HttpClient http;
     private Process agent;
 
-    private HaNode(String name, OsUser user, Path base, Path config, int pgPort, int apiPort, PgvaultDist dist) {
+    private HaNode(String name, OsUser user, Path base, Path config, int pgPort, int apiPort, PgvaultDist dist,
+            dev.pgvault.ha.tls.ApiTls tls) {
         this.name = name;
         this.user = user;
         this.base = base;
@@ -46,6 +50,13 @@ final class HaNode implements AutoCloseable {
         this.pgPort = pgPort;
         this.apiPort = apiPort;
         this.dist = dist;
+        this.scheme = tls == null ? "http" : "https";
+        try {
+            this.http = tls == null ? HTTP : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+                    .sslContext(tls.pinnedClientContext()).build();
+        } catch (dev.pgvault.ha.tls.TlsSetupException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -102,7 +113,21 @@ final class HaNode implements AutoCloseable {
         Path config = base.resolve("pgvault.yaml");
         Files.writeString(config, yaml.toString());
         user.own(config);
-        return new HaNode(name, user, base, config, pgPort, apiPort, PgvaultDist.get());
+        return new HaNode(name, user, base, config, pgPort, apiPort, PgvaultDist.get(), tlsOf(haExtra));
+    }
+
+    /** The certificate and key the {@code ha:} lines name, if they name them. */
+    private static dev.pgvault.ha.tls.ApiTls tlsOf(String... haExtra) {
+        Path cert = null;
+        Path key = null;
+        for (String line : haExtra) {
+            if (line.startsWith("api-cert-file: ")) {
+                cert = Path.of(line.substring("api-cert-file: ".length()));
+            } else if (line.startsWith("api-key-file: ")) {
+                key = Path.of(line.substring("api-key-file: ".length()));
+            }
+        }
+        return cert == null ? null : new dev.pgvault.ha.tls.ApiTls(cert, key);
     }
 
     /** Starts the agent in the background, appending to {@link #log}. */
@@ -203,7 +228,7 @@ final class HaNode implements AutoCloseable {
     record Answer(int statusCode, String body) {}
 
     Answer api(String method, String path, String body, String token) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + apiPort + path))
                 .timeout(Duration.ofSeconds(5))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
@@ -211,7 +236,7 @@ final class HaNode implements AutoCloseable {
             b.header("Authorization", "Bearer " + token);
         }
         try {
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(r.statusCode(), r.body());
         } catch (IOException e) {
             return new Answer(0, e.toString());

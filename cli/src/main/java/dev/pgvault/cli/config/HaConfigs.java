@@ -4,6 +4,7 @@ import dev.pgvault.ha.Bootstrap;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.ReplicaMethod;
 import dev.pgvault.ha.cluster.Tags;
+import dev.pgvault.ha.tls.ApiTls;
 import dev.pgvault.ha.fence.FenceMode;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -40,11 +41,26 @@ final class HaConfigs {
         List<ReplicaMethod> methods = methods(s);
         FenceMode watchdog = watchdog(s);
         Tags tags = tags(s);
+        ApiTls apiTls = apiTls(s);
         HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
                 port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
-                s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog, tags);
+                s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog, tags,
+                apiTls);
         s.finish();
         return ha;
+    }
+
+    /** {@code api-cert-file} and {@code api-key-file}: both, or neither (plain HTTP). */
+    private static ApiTls apiTls(YamlSection s) throws ConfigException {
+        java.nio.file.Path cert = s.path("api-cert-file", null);
+        java.nio.file.Path key = s.path("api-key-file", null);
+        if (cert == null && key != null) {
+            throw s.error("api-key-file", "set without 'api-cert-file': the REST API needs both for TLS");
+        }
+        if (cert != null && key == null) {
+            throw s.error("api-cert-file", "set without 'api-key-file': the REST API needs both for TLS");
+        }
+        return cert == null ? null : new ApiTls(cert, key);
     }
 
     /** {@code tags: {nofailover: true, nosync: true}}; any other tag is refused, naming it. */

@@ -49,4 +49,34 @@ public final class HaWait {
             Thread.sleep(200);
         }
     }
+
+    /**
+     * Until {@code name}'s agent took its restart request and reports PostgreSQL running again;
+     * returns that report. The agent says "restarting" before it takes the request, so a report
+     * read after the request is gone is never the one from before the restart.
+     */
+    public static Member untilRestarted(Dcs dcs, String name, Duration timeout) throws DcsException, InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            ClusterState c = null;
+            try {
+                c = dcs.read();
+            } catch (DcsException e) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw e;
+                }
+            }
+            Member m = c == null ? null : c.members().get(name);
+            if (c != null && !c.restart().contains(name) && m != null && "running".equals(m.state())) {
+                return m;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new DcsException("restart of " + name + " did not complete within " + timeout.toSeconds()
+                        + " s (" + (c == null ? "etcd unreachable" : c.restart().contains(name)
+                                ? "its agent has not taken the request" : "its state: " + (m == null ? "no report" : m.state()))
+                        + "); see its agent's log");
+            }
+            Thread.sleep(200);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.pgvault.cli.ha;
 
 import dev.pgvault.ha.HaSettings;
+import dev.pgvault.ha.tls.TlsSetupException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +15,8 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
 
 /**
  * A switchover through this node's own agent (its REST API on ha.api, with the API token), so the
@@ -35,12 +38,16 @@ public final class RestSwitchover {
 
     private final URI base;
     private final String token;
+    /** With TLS: trusts exactly this node's own certificate (the agent serves the one this configuration names). */
+    private final SSLContext pinned;
 
-    public RestSwitchover(HaSettings settings) {
+    public RestSwitchover(HaSettings settings) throws TlsSetupException {
         String host = settings.apiHost().equals("0.0.0.0") || settings.apiHost().equals("::") ? "127.0.0.1"
                 : settings.apiHost();
-        this.base = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + settings.apiPort());
+        this.base = URI.create(settings.apiScheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + settings.apiPort());
         this.token = settings.apiToken();
+        this.pinned = settings.apiTls() == null ? null : settings.apiTls().pinnedClientContext();
     }
 
     /** Empty when the local agent cannot be reached (not running, or listening elsewhere). */
@@ -73,6 +80,10 @@ public final class RestSwitchover {
 
     private Answer call(String method, String path, String body) throws IOException {
         HttpURLConnection c = (HttpURLConnection) base.resolve(path).toURL().openConnection();
+        if (c instanceof HttpsURLConnection https) {
+            https.setSSLSocketFactory(pinned.getSocketFactory());
+            https.setHostnameVerifier((name, session) -> true); // the pinned certificate is the check
+        }
         c.setConnectTimeout(CONNECT_MILLIS);
         c.setReadTimeout(READ_MILLIS);
         c.setRequestMethod(method);

@@ -93,6 +93,19 @@ class HaConfigTest {
     }
 
     @Test
+    void theApiCertificateAndKeyComeTogetherOrNotAtAll() throws Exception {
+        String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
+        assertEquals(null, load(ha).ha().apiTls());
+        assertEquals(new dev.pgvault.ha.tls.ApiTls(java.nio.file.Path.of("/etc/pgvault/api.crt"),
+                java.nio.file.Path.of("/etc/pgvault/api.key")),
+                load(ha + "  api-cert-file: /etc/pgvault/api.crt\n  api-key-file: /etc/pgvault/api.key\n").ha().apiTls());
+        String e = errorOf("  etcd: [http://127.0.0.1:2379]\n  api-cert-file: /etc/pgvault/api.crt\n");
+        assertTrue(e.contains("ha.api-cert-file") && e.contains("set without 'api-key-file'"), e);
+        String k = errorOf("  etcd: [http://127.0.0.1:2379]\n  api-key-file: /etc/pgvault/api.key\n");
+        assertTrue(k.contains("ha.api-key-file") && k.contains("set without 'api-cert-file'"), k);
+    }
+
+    @Test
     void theWatchdogIsAutomaticUnlessSaidAndABareOffMeansOff() throws Exception {
         String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
         assertEquals(FenceMode.AUTOMATIC, load(ha).ha().watchdog());

@@ -399,6 +399,21 @@ public final class HaAgent implements AutoCloseable {
                 rewind(up, pg);
                 return false;
             }
+            case RESTART -> {
+                // "restarting" is said before the request is taken, so whoever sees the request gone
+                // never reads the report from before the restart; the request is taken before acting
+                // on it: an agent that dies mid-restart leaves a stopped PostgreSQL that its next cycle
+                // starts, not a request that restarts it again
+                announce("restarting");
+                dcs.clearRestart(me);
+                postgres.stop(HaSettings.STOP_BUDGET);
+                if (pg.runningPrimary()) {
+                    becomeWritable(() -> postgres.start(START_TIMEOUT));
+                    return true;
+                }
+                postgres.start(START_TIMEOUT);
+                return false;
+            }
             case RESEED -> {
                 postgres.stop(HaSettings.STOP_BUDGET);
                 postgres.removeData();
@@ -757,7 +772,7 @@ public final class HaAgent implements AutoCloseable {
         Role role = Role.of(pg);
         String apiHost = settings.apiHost().equals("0.0.0.0") || settings.apiHost().equals("::")
                 ? settings.connectHost() : settings.apiHost();
-        return new Member(settings.name(), "http://" + apiHost + ":" + settings.apiPort(), settings.connectHost(),
+        return new Member(settings.name(), settings.apiScheme() + "://" + apiHost + ":" + settings.apiPort(), settings.connectHost(),
                 settings.connectPort(), role, pg.running() ? "running" : "stopped", pg.timeline(), pg.lsn(),
                 pg.streaming(), clock.instant(), settings.tags());
     }

@@ -44,7 +44,7 @@ final class MemberReports {
                 : new Switchover(c.switchover().from(), c.switchover().to(), switchover.at());
         Failover fo = c.failover() == null ? null : new Failover(c.failover().to(), failover.at());
         return new ClusterState(c.initializedBy(), c.leader(), members, c.lastLeaderPosition(), c.syncStandbys(),
-                sw, fo, c.reinit(), c.syncLeader(), c.pausedSince());
+                sw, fo, c.reinit(), c.syncLeader(), c.pausedSince(), c.restart());
     }
 
     private static Seen firstSeen(Seen before, Object request, Instant now) {

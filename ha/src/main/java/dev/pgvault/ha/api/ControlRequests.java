@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mutating calls: an operator's switchover or reinit written to etcd for the agents to act on.
+ * The mutating calls: an operator's switchover, reinit or restart written to etcd for the agents to act on.
  * They only record a request; the leader's agent decides whether and when it happens.
  */
 final class ControlRequests {
@@ -59,6 +59,18 @@ final class ControlRequests {
             dcs.requestReinit(member);
             log.info("reinit of {} requested through the REST API", member);
             return Reply.json(202, NodeJson.object("accepted", "reinit", "member", member));
+        });
+    }
+
+    Reply restart(String authorization, InputStream body) throws IOException {
+        return handle(authorization, body, "member", (cluster, member) -> {
+            String state = cluster.members().get(member).state();
+            if (!"running".equals(state)) {
+                return Reply.error(409, "member " + member + " is " + state + ", not running: nothing to restart");
+            }
+            dcs.requestRestart(member, clock.instant());
+            log.info("restart of {} requested through the REST API", member);
+            return Reply.json(202, NodeJson.object("accepted", "restart", "member", member));
         });
     }
 

@@ -2,9 +2,12 @@ package dev.pgvault.ha.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.NodeState;
 import dev.pgvault.ha.dcs.Dcs;
+import dev.pgvault.ha.tls.TlsSetupException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -26,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * polling them cannot slow the agent down; {@code /cluster} and {@code /metrics} are for people and
  * monitoring; {@code POST /switchover} and {@code POST /reinit} record an operator's request in etcd,
  * and {@code POST /pause} and {@code POST /resume} turn maintenance mode on and off.
- * Listening starts in the constructor.
+ * With {@code ha.api-cert-file} it speaks HTTPS only. Listening starts in the constructor.
  */
 public final class HaApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HaApi.class);
@@ -41,13 +44,21 @@ public final class HaApi implements AutoCloseable {
     private final ExecutorService executor;
     private final HttpServer server;
 
-    public HaApi(HaSettings settings, Supplier<NodeState> state, Dcs dcs, Clock clock) throws IOException {
+    public HaApi(HaSettings settings, Supplier<NodeState> state, Dcs dcs, Clock clock)
+            throws IOException, TlsSetupException {
         this.settings = settings;
         this.state = state;
         this.clock = clock;
         this.control = new ControlRequests(settings.apiToken(), dcs, clock);
         this.executor = Executors.newFixedThreadPool(2, daemonThreads());
-        this.server = HttpServer.create(new InetSocketAddress(settings.apiHost(), settings.apiPort()), 16);
+        InetSocketAddress at = new InetSocketAddress(settings.apiHost(), settings.apiPort());
+        if (settings.apiTls() == null) {
+            this.server = HttpServer.create(at, 16);
+        } else {
+            HttpsServer https = HttpsServer.create(at, 16);
+            https.setHttpsConfigurator(new HttpsConfigurator(settings.apiTls().serverContext()));
+            this.server = https;
+        }
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
@@ -94,14 +105,16 @@ public final class HaApi implements AutoCloseable {
                 }
                 return control.maintenance(exchange.getRequestHeaders().getFirst("Authorization"), path.equals("/pause"));
             }
-            case "/switchover", "/reinit" -> {
+            case "/switchover", "/reinit", "/restart" -> {
                 if (!method.equals("POST")) {
                     return notAllowed(exchange, "POST");
                 }
                 String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-                return path.equals("/switchover")
-                        ? control.switchover(authorization, exchange.getRequestBody())
-                        : control.reinit(authorization, exchange.getRequestBody());
+                return switch (path) {
+                    case "/switchover" -> control.switchover(authorization, exchange.getRequestBody());
+                    case "/reinit" -> control.reinit(authorization, exchange.getRequestBody());
+                    default -> control.restart(authorization, exchange.getRequestBody());
+                };
             }
             default -> {
                 return Reply.error(404, "no such endpoint: " + path);

@@ -21,15 +21,17 @@ import java.util.Set;
  *     commit it acknowledged itself, and every node writes the set, naming itself, before it turns
  *     writable, so no other node has acknowledged a commit since; null when unknown
  * @param pausedSince maintenance mode ({@code ha pause}): since when; null when not paused
+ * @param restart members asked to restart PostgreSQL ({@code ha restart})
  */
 public record ClusterState(String initializedBy, Leader leader, Map<String, Member> members,
         LeaderPosition lastLeaderPosition, Set<String> syncStandbys, Switchover switchover, Failover failover,
-        Set<String> reinit, String syncLeader, java.time.Instant pausedSince) {
+        Set<String> reinit, String syncLeader, java.time.Instant pausedSince, Set<String> restart) {
 
     public ClusterState {
         members = Map.copyOf(members);
         syncStandbys = Set.copyOf(syncStandbys);
         reinit = Set.copyOf(reinit);
+        restart = Set.copyOf(restart);
     }
 
     /** A state whose sync set names no leader, not paused. */
@@ -37,7 +39,7 @@ public record ClusterState(String initializedBy, Leader leader, Map<String, Memb
             LeaderPosition lastLeaderPosition, Set<String> syncStandbys, Switchover switchover, Failover failover,
             Set<String> reinit) {
         this(initializedBy, leader, members, lastLeaderPosition, syncStandbys, switchover, failover, reinit, null,
-                null);
+                null, Set.of());
     }
 
     /** Maintenance mode: the agents take no automatic action. */

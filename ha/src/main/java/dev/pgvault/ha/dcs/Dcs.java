@@ -84,6 +84,11 @@ public interface Dcs extends AutoCloseable {
 
     void clearReinit(String member) throws DcsException;
 
+    /** Asks {@code member}'s agent to restart its PostgreSQL in the role it has ({@code ha restart}). */
+    void requestRestart(String member, Instant at) throws DcsException;
+
+    void clearRestart(String member) throws DcsException;
+
     /** Maintenance mode from {@code since} on: the agents take no automatic action until {@link #resume}. */
     void pause(java.time.Instant since) throws DcsException;
 
@@ -102,7 +107,7 @@ public interface Dcs extends AutoCloseable {
 
     /**
      * Calls {@code onChange} (on another thread) whenever a key that calls for action changes: the
-     * leader key, a switchover, failover or reinit request. The agent cycles at once instead of at
+     * leader key, a switchover, failover, reinit or restart request. The agent cycles at once instead of at
      * its next loop-wait; a lost watch only costs that speed, never correctness.
      */
     default void watch(Runnable onChange) {}

@@ -43,7 +43,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@link Dcs} on etcd v3 through jetcd. Keys live under {@code /pgvault/<cluster>/}: {@code initialize},
  * {@code leader} and {@code members/<name>} (both bound to the agent's lease), {@code position},
- * {@code sync}, {@code switchover}, {@code failover}, {@code reinit/<name>}, {@code pause} and
+ * {@code sync}, {@code switchover}, {@code failover}, {@code reinit/<name>}, {@code restart/<name>}, {@code pause} and
  * {@code history/<timeline>}.
  *
  * <p>jetcd does not retry a request that fails while etcd changes leader (FACTS.md), and a request to
@@ -116,6 +116,7 @@ public final class EtcdDcs implements Dcs {
         Switchover switchover = null;
         Failover failover = null;
         Set<String> reinit = new HashSet<>();
+        Set<String> restart = new HashSet<>();
         for (KeyValue kvp : all.getKvs()) {
             String name = kvp.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length());
             String value = kvp.getValue().toString(StandardCharsets.UTF_8);
@@ -140,6 +141,8 @@ public final class EtcdDcs implements Dcs {
                     failover = KeyValues.failover(value);
                 } else if (name.startsWith("history/")) {
                     continue; // read only by history(): the agent's cycle has no use for it
+                } else if (name.startsWith("restart/")) {
+                    restart.add(name.substring("restart/".length()));
                 } else if (name.startsWith("reinit/")) {
                     reinit.add(name.substring("reinit/".length()));
                 }
@@ -149,7 +152,7 @@ public final class EtcdDcs implements Dcs {
             }
         }
         return new ClusterState(initializedBy, leader, members, position, sync, switchover, failover, reinit,
-                syncLeader, pausedSince);
+                syncLeader, pausedSince, restart);
     }
 
     @Override
@@ -303,6 +306,16 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
+    public void requestRestart(String member, Instant at) throws DcsException {
+        call(kv.put(key("restart/" + member), bytes(at.toString())), "restart request");
+    }
+
+    @Override
+    public void clearRestart(String member) throws DcsException {
+        call(kv.delete(key("restart/" + member)), "restart removal");
+    }
+
+    @Override
     public void pause(java.time.Instant since) throws DcsException {
         call(kv.put(key("pause"), bytes(since.toString())), "pause");
     }
@@ -348,8 +361,10 @@ public final class EtcdDcs implements Dcs {
         for (String name : List.of("leader", "switchover", "failover")) {
             watchers.add(client.getWatchClient().watch(key(name), WatchOption.DEFAULT, listener));
         }
-        watchers.add(client.getWatchClient().watch(key("reinit/"), WatchOption.builder().isPrefix(true).build(),
-                listener));
+        for (String prefix : List.of("reinit/", "restart/")) {
+            watchers.add(client.getWatchClient().watch(key(prefix), WatchOption.builder().isPrefix(true).build(),
+                    listener));
+        }
     }
 
     @Override

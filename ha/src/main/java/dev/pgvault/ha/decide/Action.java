@@ -16,6 +16,8 @@ public enum Action {
     FOLLOW,
     /** Stop, crash-recover if needed, pg_rewind against the target, start as its standby (reseed when rewind fails). */
     REWIND,
+    /** An operator asked: restart the running PostgreSQL in the role it has (a leader keeps its key throughout). */
+    RESTART,
     /** An operator asked: empty the data directory and seed it again. */
     RESEED,
     /** Take the leader key, then promote. */

@@ -79,6 +79,9 @@ public final class Decider {
             if (c.reinit().contains(me) && !pg.runningPrimary() && leader != null && leader.role() == Role.PRIMARY) {
                 return Decision.of(Action.RESEED, leader, why + "reinit requested: seeding again from " + leader.name());
             }
+            if (c.restart().contains(me) && pg.runningReplica()) {
+                return Decision.of(Action.RESTART, why + "restart requested: restarting the standby");
+            }
         } else if (pg.runningReplica() && !s.settings().tags().noFailover()) {
             Optional<Decision> requested = requested(s);
             if (requested.isPresent()) {
@@ -126,6 +129,9 @@ public final class Decider {
         }
         if (pg.inRecovery()) {
             return Decision.of(Action.PROMOTE, "holding the leader key; promoting the standby");
+        }
+        if (s.cluster().restart().contains(s.settings().name())) {
+            return Decision.of(Action.RESTART, "restart requested: restarting the primary, keeping the leader key");
         }
         Switchover sw = s.cluster().switchover();
         if (sw != null && sw.from() != null && !sw.from().equals(s.settings().name())) {
@@ -220,6 +226,9 @@ public final class Decider {
                         + " while leader " + leaderName + " is on " + leader.timeline() + ": rewinding");
             }
             return Decision.of(Action.START_REPLICA, leader, "stopped standby: starting it to follow " + leaderName);
+        }
+        if (c.restart().contains(s.settings().name())) {
+            return Decision.of(Action.RESTART, "restart requested: restarting the standby");
         }
         if (!leaderName.equals(s.memory().following())) {
             return Decision.of(Action.FOLLOW, leader, "following new leader " + leaderName);

@@ -170,6 +170,25 @@ class HaAgentTest {
     }
 
     @Test
+    void aRestartRequestRestartsTheLeadersPostgresKeepingItsKeyAndIsTakenOnce() {
+        HaAgent agent = agent(false);
+        agent.cycle(); // bootstrap
+        pg.calls.clear();
+        dcs.restart.add("n1");
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertEquals(List.of("stop", "start"), pg.calls, log.toString());
+        assertTrue(dcs.restart.isEmpty(), "the request is taken");
+        assertEquals("n1", dcs.leaderName());
+        assertTrue(agent.state().leader() && pg.running && !pg.inRecovery, log.toString());
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertEquals(List.of("stop", "start"), pg.calls, "restarted once: " + log);
+        assertTrue(log.get(log.size() - 1).startsWith("LEAD"), log.toString());
+        assertEquals("running", dcs.members.get("n1").state());
+    }
+
+    @Test
     void aLeaderDropsAManualFailoverRequest() {
         HaAgent agent = agent(false);
         agent.cycle(); // bootstrap

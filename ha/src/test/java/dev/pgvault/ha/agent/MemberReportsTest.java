@@ -17,7 +17,8 @@ class MemberReportsTest {
     private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
 
     private static ClusterState with(Member m, Switchover sw, Failover fo) {
-        return new ClusterState("n1", null, Map.of(m.name(), m), null, Set.of(), sw, fo, Set.of(), null, null);
+        return new ClusterState("n1", null, Map.of(m.name(), m), null, Set.of(), sw, fo, Set.of(), null, null,
+                Set.of());
     }
 
     /**

@@ -91,7 +91,8 @@ class ClusterJsonTest {
     void maintenanceModeIsSaidAboveTheMembersAndInTheJson() {
         ClusterState c = ThreeNodes.cluster();
         ClusterState paused = new ClusterState(c.initializedBy(), c.leader(), c.members(), c.lastLeaderPosition(),
-                c.syncStandbys(), null, null, Set.of(), null, java.time.Instant.parse("2026-12-01T10:00:00Z"));
+                c.syncStandbys(), null, null, Set.of(), null, java.time.Instant.parse("2026-12-01T10:00:00Z"),
+                Set.of());
         String table = ClusterTable.render("demo", paused);
         assertTrue(table.startsWith("""
                 Cluster: demo (leader: n1)

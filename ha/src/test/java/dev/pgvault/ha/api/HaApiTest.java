@@ -4,12 +4,16 @@ import static dev.pgvault.ha.api.ThreeNodes.NOW;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.NodeState;
 import dev.pgvault.ha.ReplicaMethod;
 import dev.pgvault.ha.cluster.Switchover;
+import dev.pgvault.ha.tls.ApiTls;
+import dev.pgvault.ha.tls.TestCertificates;
+import dev.pgvault.ha.tls.TlsSetupException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +23,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -28,6 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The API over real HTTP on a loopback port, with the agent's state and etcd replaced. */
 class HaApiTest {
@@ -38,10 +44,15 @@ class HaApiTest {
     private final InMemoryDcs dcs = new InMemoryDcs(ThreeNodes.cluster());
     private HaApi api;
 
-    private HaApi start(String token) throws IOException {
+    private HaApi start(String token) throws Exception {
+        return start(token, null);
+    }
+
+    private HaApi start(String token, ApiTls tls) throws Exception {
         HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
                 Duration.ofSeconds(30), Duration.ofSeconds(10), "127.0.0.1", 0, "10.0.0.1", 5432, 1 << 20, false,
-                List.of(ReplicaMethod.BASEBACKUP), dev.pgvault.ha.Bootstrap.INITDB, token);
+                List.of(ReplicaMethod.BASEBACKUP), dev.pgvault.ha.Bootstrap.INITDB, token,
+                dev.pgvault.ha.cluster.Tags.NONE, tls);
         api = new HaApi(settings, state::get, dcs, Clock.fixed(NOW, ZoneOffset.UTC));
         return api;
     }
@@ -251,6 +262,50 @@ class HaApiTest {
     }
 
     @Nested
+    class Tls {
+        @TempDir
+        Path dir;
+
+        private HttpResponse<String> overTls(ApiTls trusted, String method, String path, String body, String... headers)
+                throws Exception {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .sslContext(trusted.pinnedClientContext()).build();
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api.address().getPort() + path))
+                    .timeout(Duration.ofSeconds(10)).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(body));
+            if (headers.length > 0) {
+                b.headers(headers);
+            }
+            return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        @Test
+        void withACertificateTheApiAnswersOverHttpsOnlyToAClientThatTrustsIt() throws Exception {
+            ApiTls tls = TestCertificates.make(dir, "n1");
+            start(TOKEN, tls);
+            state.set(ThreeNodes.leaderNode(NOW.plusSeconds(5)));
+            assertEquals(200, overTls(tls, "GET", "/primary", null).statusCode());
+            HttpResponse<String> restart = overTls(tls, "POST", "/restart", "{\"member\":\"n2\"}",
+                    "Authorization", "Bearer " + TOKEN);
+            assertEquals(202, restart.statusCode(), restart.body());
+            assertEquals(Set.of("n2"), dcs.restart);
+            assertThrows(IOException.class, () -> get("/primary"), "plain HTTP is not answered");
+            ApiTls other = TestCertificates.make(dir, "impostor");
+            assertThrows(javax.net.ssl.SSLHandshakeException.class, () -> overTls(other, "GET", "/primary", null),
+                    "a client pinned to another certificate refuses this server");
+        }
+
+        @Test
+        void aKeyThatIsNotTheCertificatesStopsTheApiFromStarting() throws Exception {
+            ApiTls one = TestCertificates.make(dir, "one");
+            ApiTls two = TestCertificates.make(dir, "two");
+            TlsSetupException e = assertThrows(TlsSetupException.class,
+                    () -> start(TOKEN, new ApiTls(one.certFile(), two.keyFile())));
+            assertTrue(e.getMessage().contains("is not the key of the certificate"), e.getMessage());
+        }
+    }
+
+    @Nested
     class Mutations {
         private HttpResponse<String> post(String path, String body, String token) throws Exception {
             return token == null ? send("POST", path, body, "Content-Type", "application/json")
@@ -283,6 +338,25 @@ class HaApiTest {
             assertEquals(202, r.statusCode(), r.body());
             assertEquals("{\"accepted\":\"reinit\",\"member\":\"n3\"}", r.body());
             assertEquals(Set.of("n3"), dcs.reinit);
+        }
+
+        @Test
+        void restartIsWrittenToEtcdForARunningMemberTheLeaderIncludedAndRefusedWithoutTheToken() throws Exception {
+            start(TOKEN);
+            assertEquals(401, post("/restart", "{\"member\":\"n1\"}", "wrong").statusCode());
+            assertEquals(405, get("/restart").statusCode());
+            assertTrue(dcs.restart.isEmpty());
+            HttpResponse<String> r = post("/restart", "{\"member\":\"n1\"}", TOKEN);
+            assertEquals(202, r.statusCode(), r.body());
+            assertEquals("{\"accepted\":\"restart\",\"member\":\"n1\"}", r.body());
+            assertEquals(Set.of("n1"), dcs.restart);
+            assertEquals(400, post("/restart", "{\"member\":\"n9\"}", TOKEN).statusCode());
+            dcs.members.put("n3", new dev.pgvault.ha.cluster.Member("n3", "http://10.0.0.3:8008", "10.0.0.3", 5433,
+                    dev.pgvault.ha.cluster.Role.REPLICA, "stopped", 1, 0, false, NOW));
+            HttpResponse<String> stopped = post("/restart", "{\"member\":\"n3\"}", TOKEN);
+            assertEquals(409, stopped.statusCode(), stopped.body());
+            assertEquals("{\"error\":\"member n3 is stopped, not running: nothing to restart\"}", stopped.body());
+            assertEquals(Set.of("n1"), dcs.restart);
         }
 
         @Test

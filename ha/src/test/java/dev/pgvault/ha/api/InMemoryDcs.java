@@ -36,6 +36,7 @@ public final class InMemoryDcs implements Dcs {
     public Switchover switchover;
     public Failover failover;
     public final Set<String> reinit = new HashSet<>();
+    public final Set<String> restart = new HashSet<>();
     public final Map<Integer, TimelineSwitch> history = new TreeMap<>();
     public volatile boolean down;
     /** This client alone cannot reach the store: a node cut off from etcd. */
@@ -62,6 +63,7 @@ public final class InMemoryDcs implements Dcs {
         switchover = state.switchover();
         failover = state.failover();
         reinit.addAll(state.reinit());
+        restart.addAll(state.restart());
         store = this;
     }
 
@@ -119,7 +121,8 @@ public final class InMemoryDcs implements Dcs {
             reachable();
             store.expire();
             return new ClusterState(store.initializedBy, store.leader, store.members, store.position, store.sync,
-                    store.switchover, store.failover, store.reinit, store.syncLeader, store.pausedSince);
+                    store.switchover, store.failover, store.reinit, store.syncLeader, store.pausedSince,
+                    store.restart);
         }
     }
 
@@ -292,6 +295,16 @@ public final class InMemoryDcs implements Dcs {
             reachable();
             return List.copyOf(store.history.values());
         }
+    }
+
+    @Override
+    public void requestRestart(String member, Instant at) throws DcsException {
+        write(s -> s.restart.add(member));
+    }
+
+    @Override
+    public void clearRestart(String member) throws DcsException {
+        write(s -> s.restart.remove(member));
     }
 
     @Override

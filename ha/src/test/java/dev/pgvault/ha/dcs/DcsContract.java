@@ -267,6 +267,13 @@ public abstract class DcsContract {
         agent.clearSwitchover();
         assertNull(operator.read().switchover());
 
+        operator.requestRestart("a", AT);
+        operator.requestRestart("b", AT);
+        assertEquals(Set.of("a", "b"), agent.read().restart());
+        agent.clearRestart("a");
+        assertEquals(Set.of("b"), agent.read().restart());
+        assertTrue(agent.read().reinit().isEmpty(), "a restart is not a reinit");
+
         operator.requestReinit("b");
         operator.requestReinit("c");
         assertEquals(Set.of("b", "c"), agent.read().reinit());

@@ -112,6 +112,20 @@ class DeciderTest {
         }
 
         @Test
+        void aLeaderAskedToRestartRestartsKeepingTheKeyButNotOnALeaseThatCouldExpire() {
+            Situation s = new Situation().leader("n1");
+            s.pg = primary(1, 5000);
+            s.restart.add("n1");
+            expect(s, Action.RESTART, "keeping the leader key");
+            s.leaseValidUntil = NOW.plusSeconds(5);
+            expect(s, Action.DEMOTE, "could not be renewed");
+            s.restart.clear();
+            s.restart.add("n2");
+            s.leaseValidUntil = NOW.plusSeconds(10);
+            expect(s, Action.LEAD, "lease renewed");
+        }
+
+        @Test
         void aLeaderWithoutDataReleasesTheKey() {
             Situation s = new Situation().leader("n1");
             s.pg = PgStatus.empty();
@@ -189,6 +203,19 @@ class DeciderTest {
             Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
             s.pg = stopped(true);
             expect(s, Action.REWIND, "rewinding before following it");
+        }
+
+        @Test
+        void aRunningStandbyAskedToRestartRestartsAndAStoppedOneIsStartedInstead() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 1, 9000));
+            s.restart.add("n1");
+            s.following = "n2";
+            s.pg = replica(1, 5000, true);
+            expect(s, Action.RESTART, "restarting the standby");
+            s.pg = stopped(false);
+            expect(s, Action.START_REPLICA, "starting it to follow n2");
+            s.pg = primary(1, 5000);
+            expect(s, Action.DEMOTE, "demoting this primary");
         }
 
         @Test
@@ -488,6 +515,16 @@ class DeciderTest {
             Situation s = paused().leader("n1");
             s.pg = stopped(true);
             expect(s, Action.RELEASE, "instead of starting or promoting it");
+        }
+
+        @Test
+        void aRestartIsStillCarriedOutOnAStandby() {
+            Situation s = paused().leader("n2").with(member("n2", Role.PRIMARY, 1, 9000));
+            s.restart.add("n1");
+            s.pg = replica(1, 5000, true);
+            expect(s, Action.RESTART, "restart requested");
+            s.pg = stopped(false);
+            expect(s, Action.WAIT, "no automatic action");
         }
 
         @Test

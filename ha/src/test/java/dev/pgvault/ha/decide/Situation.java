@@ -38,6 +38,7 @@ final class Situation {
     Switchover switchover;
     Failover failover;
     final Set<String> reinit = new HashSet<>();
+    final Set<String> restart = new HashSet<>();
     boolean etcdDown;
     PgStatus pg = replica(1, 1000, true);
     Instant leaseValidUntil = NOW.plusSeconds(10);
@@ -84,7 +85,7 @@ final class Situation {
                 Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
                 synchronous, List.of(ReplicaMethod.BASEBACKUP), dev.pgvault.ha.Bootstrap.INITDB, null, tags);
         ClusterState cluster = etcdDown ? null : new ClusterState(initializedBy, leader, members, lastPosition, sync,
-                switchover, failover, reinit, syncLeader, pausedSince);
+                switchover, failover, reinit, syncLeader, pausedSince, restart);
         return new Snapshot(settings, cluster, pg, new AgentMemory(MY_LEASE, leaseValidUntil, following,
                 notStreamingSince, failedStandbyStarts), NOW);
     }

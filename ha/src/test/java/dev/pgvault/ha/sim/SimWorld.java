@@ -42,7 +42,8 @@ final class SimWorld {
     private static final Duration SETTLE = Duration.ofSeconds(60);
     private static final List<String> NAMES = List.of("n1", "n2", "n3");
 
-    enum Fault { FREEZE_AGENT, KILL_AGENT, CRASH_POSTGRES, ETCD_DOWN, CUT_OFF, STEP_CLOCK, SWITCHOVER }
+    /** RESTART (an operator's {@code ha restart}) is last: worlds without it draw as they did before it existed. */
+    enum Fault { FREEZE_AGENT, KILL_AGENT, CRASH_POSTGRES, ETCD_DOWN, CUT_OFF, STEP_CLOCK, SWITCHOVER, RESTART }
 
     /** A broken invariant: what and when; the run stops there. */
     static final class Violation extends RuntimeException {
@@ -104,10 +105,13 @@ final class SimWorld {
     private final Map<String, Instant> cutUntil = new LinkedHashMap<>();
     private final Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
     private int writerChanges;
+    /** Whether operators' restart requests are among the faults. */
+    private final boolean restarts;
 
-    SimWorld(long seed, boolean synchronous) {
+    SimWorld(long seed, boolean synchronous, boolean restarts) {
         this.seed = seed;
         this.synchronous = synchronous;
+        this.restarts = restarts;
         this.random = new Random(seed);
         store.clock = steady;
         store.ttl = TTL;
@@ -306,7 +310,7 @@ final class SimWorld {
     // ---- faults ----
 
     private void inject() {
-        Fault f = Fault.values()[random.nextInt(Fault.values().length)];
+        Fault f = Fault.values()[random.nextInt(Fault.values().length - (restarts ? 0 : 1))];
         Node target = target();
         Instant now = steady.instant();
         Duration d = Duration.ofMillis(500 + random.nextInt(19_500));
@@ -343,6 +347,14 @@ final class SimWorld {
                     } catch (DcsException e) {
                         log("switchover not requested: " + e.getMessage());
                     }
+                }
+            }
+            case RESTART -> {
+                try {
+                    store.requestRestart(target.name, now);
+                    log("restart of " + target.name + " requested");
+                } catch (DcsException e) {
+                    log("restart not requested: " + e.getMessage());
                 }
             }
             default -> throw new IllegalStateException(f.toString());
