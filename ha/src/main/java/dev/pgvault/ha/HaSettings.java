@@ -23,11 +23,13 @@ import java.util.List;
  * @param apiToken the secret mutating REST calls must present; null disables them
  * @param tags this node's tags (nofailover, nosync)
  * @param apiTls the REST API's certificate and key; null: plain HTTP
+ * @param useSlots the leader keeps a physical replication slot for every other member, and each
+ *     replica streams through its own (see {@link dev.pgvault.ha.pg.SlotNames})
  */
 public record HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
-        dev.pgvault.ha.cluster.Tags tags, dev.pgvault.ha.tls.ApiTls apiTls) {
+        dev.pgvault.ha.cluster.Tags tags, dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots) {
 
     public HaSettings {
         etcd = List.copyOf(etcd);
@@ -48,7 +50,7 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
             boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
             dev.pgvault.ha.cluster.Tags tags) {
         this(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort, maximumLagOnFailover,
-                synchronous, replicaMethods, bootstrap, apiToken, tags, null);
+                synchronous, replicaMethods, bootstrap, apiToken, tags, null, true);
     }
 
     /** The REST API's scheme: https when it has a certificate. */

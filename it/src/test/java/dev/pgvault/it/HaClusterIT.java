@@ -143,6 +143,23 @@ class HaClusterIT {
         for (HaNode n : cluster.nodes) {
             assertTrue(list.stdout().contains(n.name), list.stdout());
         }
+        awaitSlots(primary);
+    }
+
+    /** The primary has a slot for every other member, each in use by its walreceiver, and no other. */
+    private void awaitSlots(HaNode primary) throws InterruptedException {
+        String expected = String.join(",", cluster.nodes.stream().filter(n -> n != primary)
+                .map(n -> n.name + ":true").sorted().toList());
+        String[] seen = new String[1];
+        cluster.await(Duration.ofSeconds(30), "slots " + expected + " on " + primary.name, () -> {
+            try {
+                seen[0] = primary.query("SELECT string_agg(slot_name || ':' || active, ',' ORDER BY slot_name)"
+                        + " FROM pg_replication_slots");
+                return expected.equals(seen[0]);
+            } catch (SQLException e) {
+                return false;
+            }
+        });
     }
 
     private static void awaitAnswer(HaNode n, String path, int expected) {
@@ -225,6 +242,15 @@ class HaClusterIT {
             assertNotEquals(old.name, cluster.primary().orElseThrow().name);
             awaitRows(old, after); // rows written on the new timeline reach the old primary
             assertTrue(old.logTail(400).contains("pg_rewind"), "rejoined through pg_rewind:\n" + old.logTail(60));
+            awaitSlots(next.get());
+            // the old primary, now a standby, keeps none of the slots it made as leader
+            cluster.await(Duration.ofSeconds(10), "no slot left on " + old.name, () -> {
+                try {
+                    return old.query("SELECT string_agg(slot_name, ',') FROM pg_replication_slots") == null;
+                } catch (SQLException e) {
+                    return false;
+                }
+            });
         }
         seconds.sort(null);
         System.out.printf("failover seconds over %d trials: %s, median %.2f%n", trials, seconds,

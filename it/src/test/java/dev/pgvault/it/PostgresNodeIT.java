@@ -2,11 +2,13 @@ package dev.pgvault.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgvault.archiver.pg.PgTarget;
 import dev.pgvault.ha.pg.PgNodeSettings;
+import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
 import dev.pgvault.ha.pg.PostgresNode;
 import dev.pgvault.ha.pg.Standby;
@@ -205,6 +207,38 @@ class PostgresNodeIT {
         assertEquals(owner, Files.getOwner(n3.dataDirectory()));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(n3.dataDirectory())));
         assertFalse(n3.status().hasData());
+    }
+
+    @Test
+    @Order(7)
+    void slotsTheAgentMakesAreRecordedUsedAndDroppedOnlyOnceIdleAndNoOtherIs() throws Exception {
+        PostgresNode n2 = nodes.get(1); // the primary since the promotion; n1 streams from it
+        PostgresNode n1 = nodes.get(0);
+        n2.createSlot("n1");
+        assertEquals(java.util.Map.of("n1", false), n2.physicalSlots());
+        assertEquals(java.util.Set.of("n1"), n2.agentSlots());
+        sql(1, "SELECT pg_create_physical_replication_slot('operator')");
+        PgControlException notOurs = assertThrows(PgControlException.class, () -> n2.dropSlot("operator"));
+        assertEquals("replication slot operator was not created by pgvault: not dropped", notOurs.getMessage());
+
+        n1.configure(true, new Upstream("n2", "127.0.0.1", ports.get(1), "n1"), "");
+        n1.reload();
+        await("n1 streams through its slot", () -> n2.physicalSlots().get("n1"));
+        assertThrows(PgControlException.class, () -> n2.dropSlot("n1"), "PostgreSQL refuses to drop an active slot");
+        assertEquals(java.util.Set.of("n1"), n2.agentSlots(), "still recorded");
+
+        n1.configure(true, upstream(1), "");
+        n1.reload();
+        await("n1 streams without its slot", () -> !n2.physicalSlots().get("n1"));
+        n2.dropSlot("n1");
+        assertEquals(java.util.Map.of("operator", false), n2.physicalSlots());
+        assertEquals(java.util.Set.of(), n2.agentSlots());
+
+        // a former leader is a standby holding slots it made: it can drop them there
+        n1.createSlot("n3");
+        assertEquals(java.util.Map.of("n3", false), n1.physicalSlots());
+        n1.dropSlot("n3");
+        assertEquals(java.util.Map.of(), n1.physicalSlots());
     }
 
     static Upstream upstream(int i) {

@@ -10,10 +10,11 @@ import java.util.List;
  * The {@code ha:} section as written: {@code apiTokenFile} is read only by the commands that need
  * the token, so that a typo in it does not break {@code archive-push}. {@code watchdog}: the fence
  * process beside the agent (off, automatic, required). {@code apiTls}: the REST API's certificate
- * and key files, null for plain HTTP; read when the agent starts.
+ * and key files, null for plain HTTP; read when the agent starts. {@code useSlots}: per-member
+ * physical replication slots (default on).
  */
 public record HaConfig(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, dev.pgvault.ha.Bootstrap bootstrap,
         Path apiTokenFile, dev.pgvault.ha.fence.FenceMode watchdog, dev.pgvault.ha.cluster.Tags tags,
-        dev.pgvault.ha.tls.ApiTls apiTls) {}
+        dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots) {}

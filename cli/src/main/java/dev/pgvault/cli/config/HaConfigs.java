@@ -42,10 +42,11 @@ final class HaConfigs {
         FenceMode watchdog = watchdog(s);
         Tags tags = tags(s);
         ApiTls apiTls = apiTls(s);
+        boolean useSlots = s.bool("use-slots", true);
         HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
                 port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
                 s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog, tags,
-                apiTls);
+                apiTls, useSlots);
         s.finish();
         return ha;
     }

@@ -40,7 +40,7 @@ public final class HaSupport {
         }
         return new HaSettings(h.cluster(), h.name(), h.etcd(), h.ttl(), h.loopWait(), h.apiHost(), h.apiPort(),
                 h.connectHost(), h.connectPort(), h.maximumLagOnFailover(), h.synchronous(), h.replicaMethods(), h.bootstrap(), token,
-                h.tags(), h.apiTls());
+                h.tags(), h.apiTls(), h.useSlots());
     }
 
     public static EtcdDcs connect(HaSettings settings, Duration timeout) {

@@ -96,6 +96,8 @@ class HaConfigTest {
     void theApiCertificateAndKeyComeTogetherOrNotAtAll() throws Exception {
         String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
         assertEquals(null, load(ha).ha().apiTls());
+        assertTrue(load(ha).ha().useSlots(), "slots are on unless turned off");
+        assertEquals(false, load(ha + "  use-slots: false\n").ha().useSlots());
         assertEquals(new dev.pgvault.ha.tls.ApiTls(java.nio.file.Path.of("/etc/pgvault/api.crt"),
                 java.nio.file.Path.of("/etc/pgvault/api.key")),
                 load(ha + "  api-cert-file: /etc/pgvault/api.crt\n  api-key-file: /etc/pgvault/api.key\n").ha().apiTls());

@@ -20,10 +20,12 @@ import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
 import dev.pgvault.ha.pg.Repository;
+import dev.pgvault.ha.pg.SlotNames;
 import dev.pgvault.ha.pg.Upstream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -67,6 +69,7 @@ public final class HaAgent implements AutoCloseable {
     /** The newest timeline whose history is in etcd (or could not be read): each is recorded once per run. */
     private int recordedTimeline;
     private String lastDcsError;
+    private String lastOnceLine;
     private volatile NodeState state;
     /** Released by etcd watches: a change of leader or a request ends the wait for the next cycle. */
     private final java.util.concurrent.Semaphore wakeups = new java.util.concurrent.Semaphore(0);
@@ -187,6 +190,7 @@ public final class HaAgent implements AutoCloseable {
         // allowed while a lease is surely alive, whoever's lease and whatever the decision was
         watchdog.guard(after.runningPrimary(), lease);
         if (cluster != null) {
+            keepSlots(cluster, leader, after);
             try {
                 dcs.publish(member(after));
             } catch (DcsException e) {
@@ -195,6 +199,74 @@ public final class HaAgent implements AutoCloseable {
         }
         Instant end = clock.instant();
         state = new NodeState(settings.name(), leader, leaseOnWallClock(end), after, cluster, decision.toString(), end);
+    }
+
+    /** The slot {@code member} streams through, null with slots off or when its name collides with another's. */
+    private String slotOf(String member, ClusterState cluster) {
+        if (!settings.useSlots() || cluster == null) {
+            return null;
+        }
+        Set<String> names = new java.util.HashSet<>(cluster.members().keySet());
+        names.add(member);
+        return SlotNames.of(names).get(member);
+    }
+
+    /**
+     * The leader running as the primary keeps a slot for every other member (made before it says
+     * it runs, so a replica that follows it finds its slot); a standby drops the slots the agent
+     * made while it led, which would hold back its own WAL. Slot trouble is logged, never fatal.
+     */
+    private void keepSlots(ClusterState cluster, boolean leader, PgStatus pg) {
+        Set<String> wanted;
+        if (leader && pg.runningPrimary()) {
+            wanted = new java.util.TreeSet<>();
+            if (settings.useSlots()) {
+                Set<String> names = new java.util.HashSet<>(cluster.members().keySet());
+                names.add(settings.name());
+                SlotNames.of(names).forEach((member, slot) -> {
+                    if (!member.equals(settings.name())) {
+                        wanted.add(slot);
+                    }
+                });
+                List<String> colliding = SlotNames.colliding(names);
+                if (!colliding.isEmpty()) {
+                    once("members " + colliding + " map to the same replication slot name: they stream without a"
+                            + " slot until one is renamed");
+                }
+            }
+        } else if (pg.runningReplica()) {
+            wanted = Set.of();
+        } else {
+            return;
+        }
+        try {
+            Set<String> ours = postgres.agentSlots();
+            if (wanted.isEmpty() && ours.isEmpty()) {
+                return; // most standbys, every cycle: no query
+            }
+            SlotPlan plan = SlotPlan.of(wanted, postgres.physicalSlots(), ours);
+            for (String slot : plan.create()) {
+                postgres.createSlot(slot);
+                log.accept("created replication slot " + slot);
+            }
+            for (String slot : plan.drop()) {
+                postgres.dropSlot(slot);
+                log.accept("dropped replication slot " + slot + ": no member streams through it here");
+            }
+            if (!plan.forget().isEmpty()) {
+                postgres.forgetSlots(plan.forget());
+            }
+        } catch (PgControlException e) {
+            once("replication slots: " + e.getMessage());
+        }
+    }
+
+    /** Logs {@code line} unless it was the last line logged this way: a condition is said once, not every cycle. */
+    private void once(String line) {
+        if (!line.equals(lastOnceLine)) {
+            log.accept(line);
+            lastOnceLine = line;
+        }
     }
 
     /** Keeps the count of failed standby starts in a row: an outcome the next decisions weigh. */
@@ -356,7 +428,8 @@ public final class HaAgent implements AutoCloseable {
 
     /** Does what the decision says; returns whether this node holds the leader key afterwards. */
     private boolean act(Decision d, ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
-        Upstream up = d.target() == null ? null : new Upstream(d.target().name(), d.target().host(), d.target().port());
+        Upstream up = d.target() == null ? null
+                : new Upstream(d.target().name(), d.target().host(), d.target().port(), slotOf(settings.name(), cluster));
         String me = settings.name();
         switch (d.action()) {
             case WAIT -> {

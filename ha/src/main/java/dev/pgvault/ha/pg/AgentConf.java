@@ -54,6 +54,7 @@ final class AgentConf {
         s.put("recovery_target_timeline", "latest");
         s.put("synchronous_standby_names", synchronousStandbyNames == null ? "" : synchronousStandbyNames);
         s.put("primary_conninfo", standby && upstream != null ? primaryConnInfo(node, upstream) : "");
+        s.put("primary_slot_name", standby && upstream != null && upstream.slot() != null ? upstream.slot() : "");
         s.putAll(node.parameters());
         return s;
     }

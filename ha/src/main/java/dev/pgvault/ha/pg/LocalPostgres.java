@@ -64,6 +64,24 @@ public interface LocalPostgres {
     /** pg_stat_replication on a running primary. */
     List<Standby> standbys() throws PgControlException;
 
+    /** The running cluster's physical replication slots: name, and whether a walsender uses it. */
+    java.util.Map<String, Boolean> physicalSlots() throws PgControlException;
+
+    /**
+     * Creates a physical slot that reserves WAL at once. It is recorded as the agent's before it
+     * is created, so that no slot the agent made is ever left unrecorded (and never dropped).
+     */
+    void createSlot(String name) throws PgControlException;
+
+    /** Drops a slot the agent created, then forgets it; refuses one it did not create. */
+    void dropSlot(String name) throws PgControlException;
+
+    /** The slots the agent created on this node and has not dropped (recorded beside the data directory). */
+    java.util.Set<String> agentSlots() throws PgControlException;
+
+    /** Forgets the agent's records of slots that no longer exist. */
+    void forgetSlots(java.util.Set<String> names) throws PgControlException;
+
     /** The content of {@code timeline}'s history file ({@code pg_wal/0000000N.history}). */
     byte[] timelineHistory(int timeline) throws PgControlException;
 

@@ -362,6 +362,79 @@ public final class PostgresNode implements LocalPostgres {
     }
 
     @Override
+    public Map<String, Boolean> physicalSlots() throws PgControlException {
+        try {
+            return queries.physicalSlots();
+        } catch (SQLException e) {
+            throw new PgControlException("cannot read pg_replication_slots on " + settings.local() + ": "
+                    + LocalConnection.oneLine(e), e);
+        }
+    }
+
+    @Override
+    public void createSlot(String name) throws PgControlException {
+        java.util.Set<String> ours = new java.util.TreeSet<>(agentSlots());
+        if (ours.add(name)) {
+            writeSlotLedger(ours);
+        }
+        slotCall("SELECT pg_create_physical_replication_slot(?, true)", name, "create replication slot");
+    }
+
+    @Override
+    public void dropSlot(String name) throws PgControlException {
+        java.util.Set<String> ours = new java.util.TreeSet<>(agentSlots());
+        if (!ours.contains(name)) {
+            throw new PgControlException("replication slot " + name + " was not created by pgvault: not dropped");
+        }
+        slotCall("SELECT pg_drop_replication_slot(?)", name, "drop replication slot");
+        ours.remove(name);
+        writeSlotLedger(ours);
+    }
+
+    @Override
+    public java.util.Set<String> agentSlots() throws PgControlException {
+        try {
+            return DataFiles.read(slotLedger()).lines().map(String::strip).filter(l -> !l.isEmpty())
+                    .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+        } catch (IOException e) {
+            throw new PgControlException("cannot read " + slotLedger() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void forgetSlots(java.util.Set<String> names) throws PgControlException {
+        java.util.Set<String> ours = new java.util.TreeSet<>(agentSlots());
+        if (ours.removeAll(names)) {
+            writeSlotLedger(ours);
+        }
+    }
+
+    /**
+     * The slots the agent created, beside the data directory rather than in it: a base backup or
+     * pg_rewind of another node's data must not bring that node's list here.
+     */
+    private Path slotLedger() {
+        return data.resolveSibling(data.getFileName() + ".slots");
+    }
+
+    private void writeSlotLedger(java.util.Set<String> names) throws PgControlException {
+        try {
+            DataFiles.write(slotLedger(), names.isEmpty() ? "" : String.join("\n", names) + "\n");
+        } catch (IOException e) {
+            throw new PgControlException("cannot write " + slotLedger() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void slotCall(String sql, String name, String what) throws PgControlException {
+        try {
+            queries.slotCall(sql, name);
+        } catch (SQLException e) {
+            throw new PgControlException("cannot " + what + " " + name + " on " + settings.local() + ": "
+                    + LocalConnection.oneLine(e), e);
+        }
+    }
+
+    @Override
     public byte[] timelineHistory(int timeline) throws PgControlException {
         Path file = data.resolve("pg_wal").resolve(String.format("%08X.history", timeline));
         try {

@@ -74,6 +74,27 @@ final class ServerQueries {
         }
     }
 
+    java.util.Map<String, Boolean> physicalSlots() throws SQLException {
+        try (Connection c = LocalConnection.open(target, timeout); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT slot_name, active FROM pg_replication_slots WHERE slot_type = 'physical'")) {
+            java.util.Map<String, Boolean> slots = new java.util.TreeMap<>();
+            while (rs.next()) {
+                slots.put(rs.getString(1), rs.getBoolean(2));
+            }
+            return slots;
+        }
+    }
+
+    /** {@code function} of one text argument: pg_create_physical_replication_slot's reservation is on. */
+    void slotCall(String sql, String name) throws SQLException {
+        try (Connection c = LocalConnection.open(target, timeout);
+                java.sql.PreparedStatement st = c.prepareStatement(sql)) {
+            st.setString(1, name);
+            st.execute();
+        }
+    }
+
     List<Standby> standbys() throws SQLException {
         String sql = "SELECT application_name, state, sync_state, coalesce((flush_lsn - '0/0')::bigint, 0)"
                 + " FROM pg_stat_replication ORDER BY application_name";

@@ -39,7 +39,8 @@ final class FakePostgres implements LocalPostgres {
 
     @Override
     public void configure(boolean standby, Upstream upstream, String ssn) {
-        calls.add("configure " + (standby ? "standby of " + (upstream == null ? "nobody" : upstream.name()) : "primary"));
+        calls.add("configure " + (standby ? "standby of " + (upstream == null ? "nobody" : upstream.name()
+                + (upstream.slot() == null ? "" : " through slot " + upstream.slot())) : "primary"));
         standbyConfigured = standby;
     }
 
@@ -125,6 +126,34 @@ final class FakePostgres implements LocalPostgres {
             file.append(parent).append('\t').append(Integer.toHexString(parent)).append("/0\tno recovery target specified\n\n");
         }
         return file.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** Its replication slots: a test reads and sets them. */
+    final dev.pgvault.ha.pg.InMemorySlots slots = new dev.pgvault.ha.pg.InMemorySlots();
+
+    @Override
+    public java.util.Map<String, Boolean> physicalSlots() {
+        return slots.physical();
+    }
+
+    @Override
+    public void createSlot(String name) {
+        slots.create(name);
+    }
+
+    @Override
+    public void dropSlot(String name) throws PgControlException {
+        slots.drop(name);
+    }
+
+    @Override
+    public java.util.Set<String> agentSlots() {
+        return slots.ours();
+    }
+
+    @Override
+    public void forgetSlots(java.util.Set<String> names) {
+        slots.forget(names);
     }
 
     @Override

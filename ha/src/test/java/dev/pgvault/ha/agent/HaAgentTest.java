@@ -189,6 +189,38 @@ class HaAgentTest {
     }
 
     @Test
+    void theLeaderKeepsASlotPerOtherMemberAndDropsOnlyItsOwnOnceTheMemberIsGone() {
+        HaAgent agent = agent(false);
+        agent.cycle(); // bootstrap
+        pg.slots.existing.put("backup_tool", false); // an operator's
+        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5433, Role.REPLICA, "running", 1, 1000, true, clock.now));
+        dcs.members.put("Node-3", new Member("Node-3", "http://h:8009", "h", 5434, Role.REPLICA, "running", 1, 1000, true,
+                clock.now));
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertEquals(java.util.Map.of("n2", false, "node_3", false, "backup_tool", false), pg.slots.existing, log.toString());
+        assertTrue(log.contains("created replication slot node_3"), log.toString());
+        pg.slots.existing.put("n2", true); // n2 streams through it
+        dcs.members.remove("n2");
+        dcs.members.remove("Node-3");
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertEquals(java.util.Map.of("n2", true, "backup_tool", false), pg.slots.existing,
+                "node_3 dropped; n2 in use and the operator's slot kept: " + log);
+        assertEquals(java.util.Set.of("n2"), pg.slots.ours);
+    }
+
+    @Test
+    void aStandbyStreamsThroughItsOwnSlotAndDropsTheSlotsItMadeAsLeader() {
+        HaAgent agent = agent(false);
+        pg.slots.existing.put("n3", false);
+        pg.slots.ours.add("n3"); // made while this node led
+        followN2ThenLoseIt(agent);
+        assertEquals(java.util.Map.of(), pg.slots.existing, log.toString());
+        assertTrue(pg.calls.contains("configure standby of n2 through slot n1"), pg.calls.toString());
+    }
+
+    @Test
     void aLeaderDropsAManualFailoverRequest() {
         HaAgent agent = agent(false);
         agent.cycle(); // bootstrap
@@ -355,7 +387,7 @@ class HaAgentTest {
         pg.hasData = true;
         pg.inRecovery = true; // a stopped standby, not a former primary
         agent.cycle();
-        assertEquals(List.of("configure standby of n2", "start"), pg.calls, log.toString());
+        assertEquals(List.of("configure standby of n2 through slot n1", "start"), pg.calls, log.toString());
         pg.streaming = true;
         agent.cycle();
         assertTrue(log.get(log.size() - 1).startsWith("WAIT: replica streaming from n2"), log.toString());

@@ -36,6 +36,11 @@ class AgentConfTest {
         assertEquals("host='10.0.0.1' port='5432' user='rep\\'user' application_name='node-2'", s.get("primary_conninfo"));
         assertEquals("", s.get("synchronous_standby_names"));
         assertEquals("latest", s.get("recovery_target_timeline"));
+        assertEquals("", s.get("primary_slot_name"), "no slot named: none");
+        assertEquals("node_2", AgentConf.settings(node(Map.of()), true, new Upstream("node-1", "10.0.0.1", 5432, "node_2"),
+                null).get("primary_slot_name"));
+        assertEquals("", AgentConf.settings(node(Map.of()), false, new Upstream("node-1", "10.0.0.1", 5432, "node_2"),
+                null).get("primary_slot_name"), "a primary streams from nobody");
         String text = AgentConf.render(s);
         assertTrue(text.contains("primary_conninfo = 'host=''10.0.0.1'' port=''5432'' user=''rep\\\\''user'' "
                 + "application_name=''node-2'''\n"), text);

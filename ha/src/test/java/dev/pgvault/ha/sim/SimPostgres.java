@@ -251,6 +251,34 @@ final class SimPostgres implements LocalPostgres {
         throw new PgControlException("the simulation keeps no history files"); // the agent records nothing then
     }
 
+    /** Its replication slots: a test reads and sets them. */
+    final dev.pgvault.ha.pg.InMemorySlots slots = new dev.pgvault.ha.pg.InMemorySlots();
+
+    @Override
+    public java.util.Map<String, Boolean> physicalSlots() {
+        return slots.physical();
+    }
+
+    @Override
+    public void createSlot(String name) {
+        slots.create(name);
+    }
+
+    @Override
+    public void dropSlot(String name) throws PgControlException {
+        slots.drop(name);
+    }
+
+    @Override
+    public java.util.Set<String> agentSlots() {
+        return slots.ours();
+    }
+
+    @Override
+    public void forgetSlots(java.util.Set<String> names) {
+        slots.forget(names);
+    }
+
     @Override
     public Path dataDirectory() {
         return Path.of("/nonexistent/pgvault-sim", name);
