@@ -20,12 +20,10 @@ import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
 import dev.pgvault.ha.pg.Repository;
-import dev.pgvault.ha.pg.SlotNames;
 import dev.pgvault.ha.pg.Upstream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -52,6 +50,8 @@ public final class HaAgent implements AutoCloseable {
     private final AgentFence fence;
     private final boolean fenceRequired;
     private final MemberReports reports = new MemberReports();
+    private final SlotKeeper slots;
+    private final HistoryRecorder history;
 
     private AgentMemory memory = AgentMemory.fresh();
     /** Until when the lease surely holds; null before the first renewal. */
@@ -66,10 +66,7 @@ public final class HaAgent implements AutoCloseable {
      */
     private long standbyNamesSettledLsn = -1;
     private boolean stanzaReady;
-    /** The newest timeline whose history is in etcd (or could not be read): each is recorded once per run. */
-    private int recordedTimeline;
     private String lastDcsError;
-    private String lastOnceLine;
     private volatile NodeState state;
     /** Released by etcd watches: a change of leader or a request ends the wait for the next cycle. */
     private final java.util.concurrent.Semaphore wakeups = new java.util.concurrent.Semaphore(0);
@@ -101,6 +98,8 @@ public final class HaAgent implements AutoCloseable {
         this.log = log;
         this.seeder = new Seeder(settings, postgres, repository, log);
         this.watchdog = new LeaseWatchdog(postgres, steady, clock, log, fence);
+        this.slots = new SlotKeeper(settings, postgres, log);
+        this.history = new HistoryRecorder(settings.name(), dcs, postgres, log);
     }
 
     /** The latest cycle's view, for the REST API; null before the first cycle ends. */
@@ -190,7 +189,7 @@ public final class HaAgent implements AutoCloseable {
         // allowed while a lease is surely alive, whoever's lease and whatever the decision was
         watchdog.guard(after.runningPrimary(), lease);
         if (cluster != null) {
-            keepSlots(cluster, leader, after);
+            slots.keep(cluster, leader, after);
             try {
                 dcs.publish(member(after));
             } catch (DcsException e) {
@@ -199,74 +198,6 @@ public final class HaAgent implements AutoCloseable {
         }
         Instant end = clock.instant();
         state = new NodeState(settings.name(), leader, leaseOnWallClock(end), after, cluster, decision.toString(), end);
-    }
-
-    /** The slot {@code member} streams through, null with slots off or when its name collides with another's. */
-    private String slotOf(String member, ClusterState cluster) {
-        if (!settings.useSlots() || cluster == null) {
-            return null;
-        }
-        Set<String> names = new java.util.HashSet<>(cluster.members().keySet());
-        names.add(member);
-        return SlotNames.of(names).get(member);
-    }
-
-    /**
-     * The leader running as the primary keeps a slot for every other member (made before it says
-     * it runs, so a replica that follows it finds its slot); a standby drops the slots the agent
-     * made while it led, which would hold back its own WAL. Slot trouble is logged, never fatal.
-     */
-    private void keepSlots(ClusterState cluster, boolean leader, PgStatus pg) {
-        Set<String> wanted;
-        if (leader && pg.runningPrimary()) {
-            wanted = new java.util.TreeSet<>();
-            if (settings.useSlots()) {
-                Set<String> names = new java.util.HashSet<>(cluster.members().keySet());
-                names.add(settings.name());
-                SlotNames.of(names).forEach((member, slot) -> {
-                    if (!member.equals(settings.name())) {
-                        wanted.add(slot);
-                    }
-                });
-                List<String> colliding = SlotNames.colliding(names);
-                if (!colliding.isEmpty()) {
-                    once("members " + colliding + " map to the same replication slot name: they stream without a"
-                            + " slot until one is renamed");
-                }
-            }
-        } else if (pg.runningReplica()) {
-            wanted = Set.of();
-        } else {
-            return;
-        }
-        try {
-            Set<String> ours = postgres.agentSlots();
-            if (wanted.isEmpty() && ours.isEmpty()) {
-                return; // most standbys, every cycle: no query
-            }
-            SlotPlan plan = SlotPlan.of(wanted, postgres.physicalSlots(), ours);
-            for (String slot : plan.create()) {
-                postgres.createSlot(slot);
-                log.accept("created replication slot " + slot);
-            }
-            for (String slot : plan.drop()) {
-                postgres.dropSlot(slot);
-                log.accept("dropped replication slot " + slot + ": no member streams through it here");
-            }
-            if (!plan.forget().isEmpty()) {
-                postgres.forgetSlots(plan.forget());
-            }
-        } catch (PgControlException e) {
-            once("replication slots: " + e.getMessage());
-        }
-    }
-
-    /** Logs {@code line} unless it was the last line logged this way: a condition is said once, not every cycle. */
-    private void once(String line) {
-        if (!line.equals(lastOnceLine)) {
-            log.accept(line);
-            lastOnceLine = line;
-        }
     }
 
     /** Keeps the count of failed standby starts in a row: an outcome the next decisions weigh. */
@@ -429,7 +360,7 @@ public final class HaAgent implements AutoCloseable {
     /** Does what the decision says; returns whether this node holds the leader key afterwards. */
     private boolean act(Decision d, ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
         Upstream up = d.target() == null ? null
-                : new Upstream(d.target().name(), d.target().host(), d.target().port(), slotOf(settings.name(), cluster));
+                : new Upstream(d.target().name(), d.target().host(), d.target().port(), slots.slotOf(settings.name(), cluster));
         String me = settings.name();
         switch (d.action()) {
             case WAIT -> {
@@ -700,44 +631,9 @@ public final class HaAgent implements AutoCloseable {
         PgStatus now = postgres.status();
         dcs.publishLeaderPosition(new LeaderPosition(me, now.timeline(), now.lsn()));
         if (pg.inRecovery()) {
-            recordHistory(now.timeline(), promotionReason(cluster), clock.instant());
+            history.record(now.timeline(), HistoryRecorder.promotionReason(me, cluster), clock.instant());
         }
         initStanza();
-    }
-
-    /** Why this node was promoted, for {@code ha history}, from the state the decision was made on. */
-    private String promotionReason(ClusterState cluster) {
-        String me = settings.name();
-        LeaderPosition last = cluster.lastLeaderPosition();
-        String previous = last == null || last.leader().equals(me) ? null : last.leader();
-        if (cluster.switchover() != null && cluster.switchover().to().equals(me)) {
-            return "switchover" + (previous == null ? "" : " from " + previous);
-        }
-        if (cluster.failover() != null && cluster.failover().to().equals(me)) {
-            return "manual failover" + (previous == null ? "" : " from " + previous);
-        }
-        return previous == null ? "promoted holding the leader key" : "failover: " + previous + " lost its leader key";
-    }
-
-    /**
-     * Records how this node's timeline began in the cluster's history, once per timeline and run.
-     * A history that cannot be read is logged and not asked for again; etcd failing is retried on
-     * the next cycle. Never fails the cycle: the history is for people, not for decisions.
-     */
-    private void recordHistory(int timeline, String reason, Instant at) {
-        if (timeline <= 1 || timeline == recordedTimeline) {
-            return;
-        }
-        try {
-            dcs.recordTimelines(TimelineRecords.of(timeline, postgres.timelineHistory(timeline), reason, at,
-                    settings.name()));
-            recordedTimeline = timeline;
-        } catch (PgControlException | IllegalArgumentException e) {
-            log.accept("the history of timeline " + timeline + " is not recorded: " + e.getMessage());
-            recordedTimeline = timeline;
-        } catch (DcsException e) {
-            // the next cycle tries again
-        }
     }
 
     private void lead(ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
@@ -745,7 +641,7 @@ public final class HaAgent implements AutoCloseable {
         dcs.publishLeaderPosition(new LeaderPosition(me, pg.timeline(), pg.lsn()));
         // a promotion this run did not record: a restored cluster bootstrapped on a new timeline, or
         // an agent stopped between promoting and recording (a record made at the promotion stays)
-        recordHistory(pg.timeline(), "found leading on it; the promotion was not recorded when it happened", null);
+        history.record(pg.timeline(), "found leading on it; the promotion was not recorded when it happened", null);
         if (me.equals(cluster.initializedBy())) {
             dcs.completeInitialize(me, pg.systemIdentifier()); // a bootstrap interrupted before it said so
         }
