@@ -25,11 +25,13 @@ import java.util.List;
  * @param apiTls the REST API's certificate and key; null: plain HTTP
  * @param useSlots the leader keeps a physical replication slot for every other member, and each
  *     replica streams through its own (see {@link dev.pgvault.ha.pg.SlotNames})
+ * @param etcdCredentials the etcd user the agent and the commands authenticate as; null: none
  */
 public record HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
-        dev.pgvault.ha.cluster.Tags tags, dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots) {
+        dev.pgvault.ha.cluster.Tags tags, dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots,
+        dev.pgvault.ha.dcs.EtcdCredentials etcdCredentials) {
 
     public HaSettings {
         etcd = List.copyOf(etcd);
@@ -50,7 +52,7 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
             boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
             dev.pgvault.ha.cluster.Tags tags) {
         this(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort, maximumLagOnFailover,
-                synchronous, replicaMethods, bootstrap, apiToken, tags, null, true);
+                synchronous, replicaMethods, bootstrap, apiToken, tags, null, true, null);
     }
 
     /** The REST API's scheme: https when it has a certificate. */

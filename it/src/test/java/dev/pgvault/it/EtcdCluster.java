@@ -153,6 +153,32 @@ final class EtcdCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Turns authentication on, as an operator would: the root user etcd requires first, then
+     * {@code user} with read and write on /pgvault/ and nothing else.
+     */
+    void enableAuth(String user, String password) throws Exception {
+        try (io.etcd.jetcd.Client c = io.etcd.jetcd.Client.builder().endpoints(clientUrls().toArray(String[]::new))
+                .build()) {
+            io.etcd.jetcd.Auth auth = c.getAuthClient();
+            io.etcd.jetcd.ByteSequence root = bytes("root");
+            auth.userAdd(root, bytes("root-" + token)).get(10, TimeUnit.SECONDS);
+            auth.roleAdd(root).get(10, TimeUnit.SECONDS);
+            auth.userGrantRole(root, root).get(10, TimeUnit.SECONDS);
+            io.etcd.jetcd.ByteSequence role = bytes("pgvault");
+            auth.roleAdd(role).get(10, TimeUnit.SECONDS);
+            auth.roleGrantPermission(role, bytes("/pgvault/"), bytes("/pgvault0"),
+                    io.etcd.jetcd.auth.Permission.Type.READWRITE).get(10, TimeUnit.SECONDS);
+            auth.userAdd(bytes(user), bytes(password)).get(10, TimeUnit.SECONDS);
+            auth.userGrantRole(bytes(user), role).get(10, TimeUnit.SECONDS);
+            auth.authEnable().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static io.etcd.jetcd.ByteSequence bytes(String s) {
+        return io.etcd.jetcd.ByteSequence.from(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private void launch(int i) throws IOException {
         MemberProcess m = members.get(i);
         List<String> command = List.of(ETCD.toString(),

@@ -2,6 +2,7 @@ package dev.pgvault.it;
 
 import dev.pgvault.ha.dcs.Dcs;
 import dev.pgvault.ha.dcs.DcsContract;
+import dev.pgvault.ha.dcs.EtcdCredentials;
 import dev.pgvault.ha.dcs.EtcdDcs;
 import java.net.URI;
 import java.time.Clock;
@@ -21,7 +22,7 @@ class EtcdDcsContractIT extends DcsContract {
     private static final Duration TTL = Duration.ofSeconds(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
     private static final AtomicInteger CLUSTERS = new AtomicInteger();
-    private static EtcdCluster etcd;
+    static EtcdCluster etcd;
     private String cluster;
 
     @BeforeAll
@@ -41,7 +42,13 @@ class EtcdDcsContractIT extends DcsContract {
 
     @Override
     protected Dcs newClient() {
-        return new EtcdDcs(List.of(URI.create(etcd.clientUrl(0))), cluster, TTL, REQUEST_TIMEOUT, Clock.systemUTC());
+        return new EtcdDcs(List.of(URI.create(etcd.clientUrl(0))), cluster, TTL, REQUEST_TIMEOUT, Clock.systemUTC(),
+                credentials());
+    }
+
+    /** Whom the clients authenticate as: nobody here, an etcd user where authentication is on. */
+    protected EtcdCredentials credentials() {
+        return null;
     }
 
     @Override

@@ -139,6 +139,16 @@ final class HaCluster implements AutoCloseable {
         return b.toString();
     }
 
+    /** A test's teardown: the cluster first (its agents stop PostgreSQL while etcd still answers), then etcd; either may be null. */
+    static void closeWithEtcd(HaCluster cluster, EtcdCluster etcd) throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
     @Override
     public void close() throws Exception {
         for (HaNode n : nodes) {

@@ -37,12 +37,7 @@ class HaSynchronousIT {
 
     @AfterAll
     void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (etcd != null) {
-            etcd.close();
-        }
+        HaCluster.closeWithEtcd(cluster, etcd);
     }
 
     /** The member the primary's pg_stat_replication reports as 'sync', once there is one. */

@@ -43,10 +43,19 @@ final class HaConfigs {
         Tags tags = tags(s);
         ApiTls apiTls = apiTls(s);
         boolean useSlots = s.bool("use-slots", true);
+        String etcdUser = s.string("etcd-user", null);
+        java.nio.file.Path etcdPasswordFile = s.path("etcd-password-file", null);
+        if (etcdUser != null && etcdPasswordFile == null) {
+            throw s.error("etcd-user", "set without 'etcd-password-file' (the password is read from a file, never"
+                    + " written in the configuration)");
+        }
+        if (etcdUser == null && etcdPasswordFile != null) {
+            throw s.error("etcd-password-file", "set without 'etcd-user'");
+        }
         HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
                 port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
                 s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog, tags,
-                apiTls, useSlots);
+                apiTls, useSlots, etcdUser, etcdPasswordFile);
         s.finish();
         return ha;
     }

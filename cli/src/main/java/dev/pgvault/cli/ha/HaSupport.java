@@ -5,6 +5,7 @@ import dev.pgvault.cli.config.HaConfig;
 import dev.pgvault.cli.config.PgvaultConfig;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.dcs.DcsException;
+import dev.pgvault.ha.dcs.EtcdCredentials;
 import dev.pgvault.ha.dcs.EtcdDcs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,26 +26,36 @@ public final class HaSupport {
     /** The settings; the API token is read from its file only when {@code withToken}. */
     public static HaSettings settings(PgvaultConfig config, boolean withToken) throws ConfigException {
         HaConfig h = require(config);
-        String token = null;
-        if (withToken && h.apiTokenFile() != null) {
-            try {
-                token = Files.readString(h.apiTokenFile()).strip();
-            } catch (IOException e) {
-                throw new ConfigException("cannot read the API token: 'ha.api-token-file' " + h.apiTokenFile()
-                        + " in " + config.source());
-            }
-            if (token.isEmpty()) {
-                throw new ConfigException("the API token file is empty: 'ha.api-token-file' " + h.apiTokenFile()
-                        + " in " + config.source());
-            }
+        String token = withToken && h.apiTokenFile() != null
+                ? secret(h.apiTokenFile(), "API token", "ha.api-token-file", config) : null;
+        EtcdCredentials etcd = null;
+        if (h.etcdUser() != null) {
+            etcd = new EtcdCredentials(h.etcdUser(), secret(h.etcdPasswordFile(), "etcd password", "ha.etcd-password-file",
+                    config));
         }
         return new HaSettings(h.cluster(), h.name(), h.etcd(), h.ttl(), h.loopWait(), h.apiHost(), h.apiPort(),
                 h.connectHost(), h.connectPort(), h.maximumLagOnFailover(), h.synchronous(), h.replicaMethods(), h.bootstrap(), token,
-                h.tags(), h.apiTls(), h.useSlots());
+                h.tags(), h.apiTls(), h.useSlots(), etcd);
+    }
+
+    /** A secret's file, stripped; its content never appears in an error. */
+    private static String secret(java.nio.file.Path file, String what, String key, PgvaultConfig config)
+            throws ConfigException {
+        String value;
+        try {
+            value = Files.readString(file).strip();
+        } catch (IOException e) {
+            throw new ConfigException("cannot read the " + what + ": '" + key + "' " + file + " in " + config.source());
+        }
+        if (value.isEmpty()) {
+            throw new ConfigException("the " + what + " file is empty: '" + key + "' " + file + " in " + config.source());
+        }
+        return value;
     }
 
     public static EtcdDcs connect(HaSettings settings, Duration timeout) {
-        return new EtcdDcs(settings.etcd(), settings.cluster(), settings.ttl(), timeout, Clock.systemUTC());
+        return new EtcdDcs(settings.etcd(), settings.cluster(), settings.ttl(), timeout, Clock.systemUTC(),
+                settings.etcdCredentials());
     }
 
     /** One read of the cluster's keys, as the commands that only show something make. */

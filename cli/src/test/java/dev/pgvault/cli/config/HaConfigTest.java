@@ -108,6 +108,27 @@ class HaConfigTest {
     }
 
     @Test
+    void anEtcdUserNeedsAPasswordFileWhoseContentIsReadOnlyWhenConnectingAndNeverShown() throws Exception {
+        String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
+        assertNull(dev.pgvault.cli.ha.HaSupport.settings(load(ha), false).etcdCredentials());
+        String e = errorOf("  etcd: [http://127.0.0.1:2379]\n  etcd-user: agent\n");
+        assertTrue(e.contains("ha.etcd-user") && e.contains("set without 'etcd-password-file'"), e);
+        String f = errorOf("  etcd: [http://127.0.0.1:2379]\n  etcd-password-file: /etc/pgvault/etcd\n");
+        assertTrue(f.contains("ha.etcd-password-file") && f.contains("set without 'etcd-user'"), f);
+
+        Path password = dir.resolve("etcd-password");
+        Files.writeString(password, "s3cret-etcd-pw\n");
+        PgvaultConfig config = load(ha + "  etcd-user: agent\n  etcd-password-file: " + password + "\n");
+        dev.pgvault.ha.HaSettings settings = dev.pgvault.cli.ha.HaSupport.settings(config, false);
+        assertEquals(new dev.pgvault.ha.dcs.EtcdCredentials("agent", "s3cret-etcd-pw"), settings.etcdCredentials());
+        assertFalse(settings.toString().contains("s3cret") || settings.etcdCredentials().toString().contains("s3cret"));
+        Files.writeString(password, "\n");
+        ConfigException empty = assertThrows(ConfigException.class, () -> dev.pgvault.cli.ha.HaSupport.settings(config, false));
+        assertTrue(empty.getMessage().startsWith("the etcd password file is empty: 'ha.etcd-password-file' " + password),
+                empty.getMessage());
+    }
+
+    @Test
     void theWatchdogIsAutomaticUnlessSaidAndABareOffMeansOff() throws Exception {
         String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
         assertEquals(FenceMode.AUTOMATIC, load(ha).ha().watchdog());

@@ -60,11 +60,23 @@ public final class EtcdDcs implements Dcs {
     private final String endpoints;
     private final Clock clock;
     private volatile long leaseId;
+    /** The etcd user logged in as, for errors; null without authentication. */
+    private final String user;
     private final List<Watch.Watcher> watchers = new ArrayList<>();
 
     public EtcdDcs(List<URI> endpoints, String cluster, Duration ttl, Duration timeout, Clock clock) {
-        this.client = Client.builder().endpoints(endpoints).connectTimeout(timeout)
-                .retryMaxDuration(timeout).build();
+        this(endpoints, cluster, ttl, timeout, clock, null);
+    }
+
+    /** @param credentials the etcd user to authenticate as; null for an etcd without authentication */
+    public EtcdDcs(List<URI> endpoints, String cluster, Duration ttl, Duration timeout, Clock clock,
+            EtcdCredentials credentials) {
+        var builder = Client.builder().endpoints(endpoints).connectTimeout(timeout).retryMaxDuration(timeout);
+        if (credentials != null) {
+            builder.user(bytes(credentials.user())).password(bytes(credentials.password()));
+        }
+        this.client = builder.build();
+        this.user = credentials == null ? null : credentials.user();
         this.kv = client.getKVClient();
         this.leases = client.getLeaseClient();
         this.prefix = "/pgvault/" + cluster + "/";
@@ -90,11 +102,23 @@ public final class EtcdDcs implements Dcs {
             throw new DcsException("etcd " + endpoints + ": " + what + " did not answer within " + timeout.toMillis() + " ms");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new DcsException("etcd " + endpoints + ": " + what + " failed: " + firstLine(cause), cause);
+            throw new DcsException("etcd " + endpoints + ": " + what + " failed: " + explain(firstLine(cause)), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DcsException("interrupted during etcd " + what);
         }
+    }
+
+    /** gRPC's bare status for a refused login says nothing an operator can act on. */
+    private String explain(String why) {
+        if (why.startsWith("UNAUTHENTICATED") || why.contains("authentication failed")) {
+            return user == null ? "etcd asks for a login: set ha.etcd-user and ha.etcd-password-file"
+                    : "authentication failed as etcd user '" + user + "' (check ha.etcd-user and ha.etcd-password-file)";
+        }
+        if (why.contains("user name is empty")) {
+            return "etcd has authentication on: set ha.etcd-user and ha.etcd-password-file";
+        }
+        return why;
     }
 
     private static String firstLine(Throwable t) {

@@ -19,13 +19,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The REST API over TLS on real agents: a two-node cluster whose nodes serve an operator's
- * certificate (made by openssl) answers health checks over HTTPS only, publishes https:// API
- * addresses, and {@code ha switchover} still goes through the node's own agent, trusting exactly
- * the certificate its configuration names.
+ * A two-node cluster configured as a careful operator would, on real agents, etcd and PostgreSQL:
+ * the REST API over TLS with a certificate made by openssl, and etcd with authentication on and a
+ * user that may touch /pgvault/ only. Health checks answer over HTTPS only, members publish
+ * https:// addresses, {@code ha switchover} still goes through the node's own agent (trusting
+ * exactly the certificate its configuration names), and the etcd password appears in no log and
+ * no process's arguments.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HaApiTlsIT {
+class HaSecuredIT {
+    private static final String ETCD_PASSWORD = "etcd-pa55-" + System.nanoTime();
+
     EtcdCluster etcd;
     HaCluster cluster;
 
@@ -37,20 +41,20 @@ class HaApiTlsIT {
         ApiTls tls = TestCertificates.make(dir, "node");
         user.own(tls.certFile());
         user.own(tls.keyFile());
+        Path password = dir.resolve("etcd-password");
+        java.nio.file.Files.writeString(password, ETCD_PASSWORD + "\n");
+        java.nio.file.Files.setPosixFilePermissions(password, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        user.own(password);
         etcd = EtcdCluster.start(1);
+        etcd.enableAuth("pgvault-agent", ETCD_PASSWORD);
         cluster = HaCluster.create("ittls", etcd.clientUrls(), 2, "api-cert-file: " + tls.certFile(),
-                "api-key-file: " + tls.keyFile());
+                "api-key-file: " + tls.keyFile(), "etcd-user: pgvault-agent", "etcd-password-file: " + password);
         cluster.startAll();
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (etcd != null) {
-            etcd.close();
-        }
+        HaCluster.closeWithEtcd(cluster, etcd);
     }
 
     @Test
@@ -70,5 +74,22 @@ class HaApiTlsIT {
         assertEquals(0, switchover.exitCode(), switchover.stdout() + switchover.stderr() + "\n" + cluster.logs());
         assertTrue(switchover.stdout().contains("requested through the local agent"), switchover.stdout());
         assertEquals(target.name, cluster.awaitHealthy(Duration.ofSeconds(60)).name);
+
+        for (HaNode n : cluster.nodes) {
+            assertTrue(!n.logTail(1_000_000).contains(ETCD_PASSWORD), "the etcd password is in " + n.name + "'s log");
+        }
+        StringBuilder processes = new StringBuilder(); // every process's arguments, as ps would show them
+        try (var proc = java.nio.file.Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) proc::iterator) {
+                try {
+                    processes.append(new String(java.nio.file.Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' '))
+                            .append('\n');
+                } catch (IOException | RuntimeException gone) {
+                    // not a process, or it ended meanwhile
+                }
+            }
+        }
+        assertTrue(processes.toString().contains("ha run") && !processes.toString().contains(ETCD_PASSWORD),
+                "the agents run and no process's arguments hold the etcd password");
     }
 }
