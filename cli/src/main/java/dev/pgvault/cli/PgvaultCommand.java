@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
                 BackupCommand.class, ExpireCommand.class, KeepCommand.class, InfoCommand.class, RestoreCommand.class, ReplicaCommand.class, HaCommand.class, VerifyCommand.class,
                 DemoCommand.class, RepoLsCommand.class, RepoGetCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 not found, 2 bad arguments, 3 configuration, 4 repository,",
-                "5 PostgreSQL, 6 corrupt data, 7 conflicting object, 70 internal error."})
+                "5 PostgreSQL, 6 corrupt data, 7 conflicting object or state, 8 HA (etcd unreachable or",
+                "the cluster not in the asked state in time), 70 internal error, 126 archive-get failed",
+                "for a reason other than a missing file (PostgreSQL then stops recovery)."})
 public final class PgvaultCommand implements Runnable {
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -56,11 +58,26 @@ public final class PgvaultCommand implements Runnable {
             return java.util.List.of(args).contains("archive-get") ? ExitCode.RESTORE_ABORT.code : ExitCode.USAGE.code;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> Failures.report(ex, top.verbose, err));
+        addHelpOptions(cl);
         cl.setExecutionStrategy(parsed -> {
             ThirdPartyLogging.quietUnless(top.verbose);
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl.execute(args);
+    }
+
+    /**
+     * {@code -h}/{@code --help} on every command and subcommand (picocli prints the usage and exits
+     * 0 before it checks required options), added by walking the command model so that no
+     * command, present or future, is left without it.
+     */
+    static void addHelpOptions(CommandLine cl) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        if (spec.optionsMap().get("--help") == null && !spec.helpCommand()) {
+            spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                    .description("Show this help and exit.").build());
+        }
+        cl.getSubcommands().values().forEach(PgvaultCommand::addHelpOptions);
     }
 
     /** A path argument; picocli's own conversion would name Java classes in its error. */
