@@ -60,7 +60,10 @@ public final class PgvaultCommand implements Runnable {
         cl.setExecutionExceptionHandler((ex, c, parsed) -> Failures.report(ex, top.verbose, err));
         addHelpOptions(cl);
         cl.setExecutionStrategy(parsed -> {
-            ThirdPartyLogging.quietUnless(top.verbose);
+            // only the ha commands load jetcd: the others skip java.util.logging's start-up
+            if (parsed.asCommandLineList().stream().anyMatch(c -> c.getCommand() instanceof HaCommand)) {
+                ThirdPartyLogging.quietUnless(top.verbose);
+            }
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl.execute(args);
