@@ -33,7 +33,9 @@ final class BackupCommand implements Callable<Integer> {
     PgvaultCommand top;
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "full",
-            description = "Backup type: full (the default; diff and incr are not available yet).")
+            description = {"Backup type: full (the default), diff (what changed since the newest full) or incr (what",
+                    "changed since the newest backup). A diff or incr with no backup to build on is taken as a full,",
+                    "and says so."})
     String type;
 
     @Option(names = "--no-expire",
@@ -81,7 +83,8 @@ final class BackupCommand implements Callable<Integer> {
         BackupOptions options = BackupOptions.of(backupType, config.processMax())
                 .withArchiveTimeout(Duration.ofSeconds(archiveTimeoutSeconds))
                 .withPartSize(partSize())
-                .withClock(CommandClock.get());
+                .withClock(CommandClock.get())
+                .withPgBin(config.pg().bin());
         RepositoryLayout layout = new RepositoryLayout(config.stanza());
         boolean expire = !noExpire && config.retention().policy().isSet();
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
@@ -112,6 +115,9 @@ final class BackupCommand implements Callable<Integer> {
 
     private static void report(BackupResult result) {
         Manifest m = result.manifest();
+        if (result.notice() != null) {
+            System.err.println("pgvault: " + result.notice());
+        }
         for (FileEntry f : m.files()) {
             if (!f.badPages().isEmpty()) {
                 System.err.println("pgvault: warning: " + f.path() + ": " + f.badPages().size()
@@ -122,8 +128,8 @@ final class BackupCommand implements Callable<Integer> {
         }
         System.out.println(m.id());
         long bad = m.badPageCount();
-        System.out.println(String.format(Locale.ROOT, "%s backup %s: %d files, %s, stored %s, %.1f s, %d bad %s%s",
-                m.type().name().toLowerCase(Locale.ROOT), m.id(), m.files().size(), Sizes.human(m.sizeBytes()),
+        System.out.println(String.format(Locale.ROOT, "%s backup %s%s: %d files, %s, stored %s, %.1f s, %d bad %s%s",
+                m.type().word(), m.id(), m.parent() == null ? "" : " (on " + m.parent() + ")", m.files().size(), Sizes.human(m.sizeBytes()),
                 Sizes.human(m.storedBytes()), result.elapsed().toMillis() / 1000.0, bad, bad == 1 ? "page" : "pages",
                 m.pageChecksums() ? "" : " (the cluster has no data checksums: pages not checked)"));
         System.out.flush();
@@ -132,9 +138,9 @@ final class BackupCommand implements Callable<Integer> {
     private static BackupType parseType(String type) {
         return switch (type.toLowerCase(Locale.ROOT)) {
             case "full" -> BackupType.FULL;
-            case "diff", "incr" -> throw new UserError(ExitCode.USAGE,
-                    "backup type '" + type + "' is not available yet: use --type full");
-            default -> throw new UserError(ExitCode.USAGE, "unknown backup type '" + type + "': use --type full");
+            case "diff" -> BackupType.DIFF;
+            case "incr" -> BackupType.INCR;
+            default -> throw new UserError(ExitCode.USAGE, "unknown backup type '" + type + "': use full, diff or incr");
         };
     }
 }

@@ -91,7 +91,8 @@ final class Failures {
         if (e instanceof BlobNotFoundException) {
             return ExitCode.NOT_FOUND;
         }
-        if (e instanceof CorruptObjectException || e instanceof WrongKeyException || e instanceof MisplacedWalException) {
+        if (e instanceof CorruptObjectException || e instanceof WrongKeyException || e instanceof MisplacedWalException
+                || e instanceof dev.pgvault.archiver.backup.BrokenChainException) {
             return ExitCode.CORRUPT;
         }
         if (e instanceof StorageException || e instanceof IOException) {

@@ -33,10 +33,10 @@ final class InfoTable {
         } else {
             out.append("backups (").append(info.backups().size()).append(", times UTC):\n");
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"id", "type", "start", "stop", "start lsn", "stop lsn", "tli", "size", "stored",
+            rows.add(new String[] {"id", "type", "parent", "start", "stop", "start lsn", "stop lsn", "tli", "size", "stored",
                 "keep", "bad pages"});
             for (Manifest m : info.backups()) {
-                rows.add(new String[] {m.id(), m.type().name().toLowerCase(), time(m.startTime()), time(m.stopTime()),
+                rows.add(new String[] {m.id(), m.type().word(), m.parent() == null ? "-" : m.parent(), time(m.startTime()), time(m.stopTime()),
                     m.startLsn().toString(), m.stopLsn().toString(), String.valueOf(m.timeline()),
                     Sizes.human(m.sizeBytes()), Sizes.human(m.storedBytes()), info.pinned().contains(m.id()) ? "yes" : "-",
                     String.valueOf(m.badPageCount())});

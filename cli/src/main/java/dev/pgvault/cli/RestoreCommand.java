@@ -95,9 +95,7 @@ final class RestoreCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "restored backup %s into %s: %d files, %.1f MB in %.2f s%n", r.backupId(), r.pgdata(), r.files(),
                 r.bytes() / 1e6, r.elapsed().toNanos() / 1e9);
         if (r.delta() != null) {
-            out.printf(Locale.ROOT, "delta: %d files (%.1f MB) already held the backup's bytes and were kept; %d written over"
-                    + " in place, only their blocks that differed; %d entries removed%n", r.delta().kept(),
-                    r.delta().keptBytes() / 1e6, r.delta().patched(), r.delta().removed());
+            out.println(deltaLine(r.delta()));
         }
         RecoveryTarget target = options.target();
         if (target instanceof RecoveryTarget.EndOfArchive) {
@@ -116,5 +114,12 @@ final class RestoreCommand implements Callable<Integer> {
             err.println("pgvault: warning: restored as root, who owns the files: PostgreSQL refuses to run as root;"
                     + " give them to its user (chown -R) or restore as that user");
         }
+    }
+
+    /** What a delta restore kept, patched and removed, in one line. */
+    static String deltaLine(dev.pgvault.restore.DeltaSummary d) {
+        return String.format(Locale.ROOT, "delta: %d files (%.1f MB) already held the backup's bytes and were kept; %d written"
+                + " over in place, only their blocks that differed; %d entries removed", d.kept(), d.keptBytes() / 1e6, d.patched(),
+                d.removed());
     }
 }

@@ -88,9 +88,9 @@ class InfoAndBackupCommandTest {
     void backupRefusesWhatItCannotDoBeforeTouchingAnything() throws Exception {
         Path repo = Files.createDirectories(dir.resolve("repo"));
         Path cfg = config(repo, "");
-        MainTest.Result incr = MainTest.run("--config", cfg.toString(), "backup", "--type", "incr");
-        assertEquals(2, incr.code());
-        assertTrue(incr.err().contains("backup type 'incr' is not available yet: use --type full"), incr.err());
+        MainTest.Result weekly = MainTest.run("--config", cfg.toString(), "backup", "--type", "weekly");
+        assertEquals(2, weekly.code());
+        assertEquals("pgvault: unknown backup type 'weekly': use full, diff or incr", weekly.err().strip());
 
         MainTest.Result noData = MainTest.run("--config", cfg.toString(), "backup");
         assertEquals(3, noData.code());

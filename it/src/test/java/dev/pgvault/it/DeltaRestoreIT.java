@@ -2,6 +2,10 @@ package dev.pgvault.it;
 
 import static dev.pgvault.it.PointInTimeRecoveryIT.insert;
 import static dev.pgvault.it.PointInTimeRecoveryIT.value;
+import static dev.pgvault.it.RestoredCopy.awaitPromoted;
+import static dev.pgvault.it.RestoredCopy.connect;
+import static dev.pgvault.it.RestoredCopy.start;
+import static dev.pgvault.it.RestoredCopy.stop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -10,10 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Properties;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -88,41 +90,6 @@ class DeltaRestoreIT {
             System.out.println("delta restore: " + kept);
         } finally {
             PgvaultDist.deleteTree(base);
-        }
-    }
-
-    private static void start(OsUser user, Path dir, int port, Path base) {
-        Proc.run(user, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", dir.toString(), "-o",
-                "-p " + port + " -c archive_mode=off -c unix_socket_directories=" + base, "-l",
-                base.resolve("log").toString(), "-w", "-t", "120", "start")).ok();
-    }
-
-    private static void stop(OsUser user, Path dir) {
-        Proc.run(user, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", dir.toString(), "-m", "fast", "-w",
-                "stop")).ok();
-    }
-
-    private static void awaitPromoted(Statement st) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (value(st, "SELECT pg_is_in_recovery()::text").equals("true")) {
-            assertTrue(System.currentTimeMillis() < deadline, "still in recovery after 120 s");
-            Thread.sleep(200);
-        }
-    }
-
-    private static Connection connect(int port) throws Exception {
-        Properties p = new Properties();
-        p.setProperty("user", "postgres");
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (true) {
-            try {
-                return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
-            } catch (java.sql.SQLException e) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
         }
     }
 }

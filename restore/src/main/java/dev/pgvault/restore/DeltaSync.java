@@ -101,7 +101,7 @@ final class DeltaSync {
         for (ObjectTask t : plan.objects()) {
             List<FileEntry> write = t.files().stream().filter(f -> stale.contains(f.path())).toList();
             if (!write.isEmpty()) {
-                tasks.add(t.part() == null ? new ObjectTask(t.object(), write) : t);
+                tasks.add(t.part() == null ? new ObjectTask(t.backup(), t.object(), write) : t);
                 write.forEach(f -> rewritten.add(f.path()));
             }
         }
@@ -133,7 +133,7 @@ final class DeltaSync {
             }
         }
         RestorePlan reduced = new RestorePlan(plan.manifest(), plan.rootMode(), plan.directories(),
-                plan.tablespaceLinks(), empty, split, tasks, plan.skipped(), patched);
+                plan.tablespaceLinks(), empty, split, tasks, plan.pagedFiles(), plan.skipped(), patched);
         return new Result(reduced, new DeltaSummary(kept, keptBytes, patched.size(), removed));
     }
 

@@ -35,7 +35,7 @@ final class ObjectRestorer implements ParallelRestore.Worker {
     private static final int BUFFERS_IN_FLIGHT = 8;
 
     private final EncodedStore repo;
-    private final String backupDir;
+    private final dev.pgvault.archiver.RepositoryLayout layout;
     private final Path pgdata;
     private final BooleanSupplier cancelled;
     private final WriteBehind writer;
@@ -46,12 +46,12 @@ final class ObjectRestorer implements ParallelRestore.Worker {
     /** Files written over in place by a delta restore: only their blocks that differ. */
     private final java.util.Set<String> patched;
 
-    ObjectRestorer(EncodedStore repo, String backupDir, Path pgdata, java.util.Set<String> patched, FileSyncer syncer,
+    ObjectRestorer(EncodedStore repo, dev.pgvault.archiver.RepositoryLayout layout, Path pgdata, java.util.Set<String> patched, FileSyncer syncer,
             SplitFileProgress splitFiles, BooleanSupplier cancelled, String name) {
         this.repo = repo;
         this.patched = patched;
         this.splitFiles = splitFiles;
-        this.backupDir = backupDir;
+        this.layout = layout;
         this.pgdata = pgdata;
         this.cancelled = cancelled;
         this.writer = new WriteBehind(name + "-write", BUFFERS_IN_FLIGHT, BUFFER, syncer);
@@ -63,7 +63,7 @@ final class ObjectRestorer implements ParallelRestore.Worker {
         // A file alone in its object is not hashed again: the object's verified digest is its digest.
         boolean single = task.singleFile();
         FileEntry current = null;
-        try (InputStream in = repo.get(backupDir + object.key(), object.plainSize() >= HASH_IN_BACKGROUND_MIN)) {
+        try (InputStream in = repo.get(layout.backupDir(task.backup()) + object.key(), object.plainSize() >= HASH_IN_BACKGROUND_MIN)) {
             if (task.part() != null) {
                 // A part is its whole object: the object's digest, checked below, is the part's.
                 current = task.files().get(0);

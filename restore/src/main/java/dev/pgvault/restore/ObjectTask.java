@@ -9,8 +9,10 @@ import java.util.List;
  * One repository object and the files it holds, in the order of their offsets: the unit of
  * parallel work, so every object is read exactly once. For a part of a split file, {@code part}
  * is that part and {@code files} the one file it belongs to, whose other parts other tasks write.
+ * {@code backup} is the id of the backup whose directory holds the object: the restored one's, or
+ * for a file an incremental backup reuses, the earlier backup's that stored it.
  */
-public record ObjectTask(StoredObject object, List<FileEntry> files, FilePart part) {
+public record ObjectTask(String backup, StoredObject object, List<FileEntry> files, FilePart part) {
 
     public ObjectTask {
         files = List.copyOf(files);
@@ -19,8 +21,8 @@ public record ObjectTask(StoredObject object, List<FileEntry> files, FilePart pa
         }
     }
 
-    public ObjectTask(StoredObject object, List<FileEntry> files) {
-        this(object, files, null);
+    public ObjectTask(String backup, StoredObject object, List<FileEntry> files) {
+        this(backup, object, files, null);
     }
 
     /**

@@ -17,7 +17,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -66,7 +68,8 @@ public final class Restore {
      * stopped data directory. Changes nothing anywhere.
      */
     public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target, boolean delta) throws IOException {
-        Manifest backup = choose(backupId, target);
+        List<Manifest> backups = new BackupCatalog(repo, layout).backups();
+        Manifest backup = choose(backups, backupId, target);
         ClusterIdentity stanza = new StanzaStore(repo, layout).requireIdentity();
         if (!stanza.sameClusterAs(backup.cluster())) {
             throw new StanzaMismatchException("backup " + backup.id() + " is of another cluster than stanza '" + layout.stanza()
@@ -74,7 +77,11 @@ public final class Restore {
                     + backup.cluster().pgVersionNum() + "; the stanza's cluster is " + stanza.systemIdentifierText()
                     + ", PostgreSQL " + stanza.pgVersionNum());
         }
-        RestorePlan plan = RestorePlan.of(backup);
+        Map<String, Manifest> byId = new HashMap<>();
+        for (Manifest m : backups) {
+            byId.put(m.id(), m);
+        }
+        RestorePlan plan = RestorePlan.of(backup, byId);
         if (delta) {
             DataDirectory.checkForDelta(pgdata, plan);
         } else {
@@ -84,6 +91,24 @@ public final class Restore {
         return plan;
     }
 
+    /** A plan made ready to run over an existing data directory, and what the delta found there. */
+    public record DeltaPlan(RestorePlan plan, DeltaSummary summary) {}
+
+    /**
+     * Between {@link #plan} (made with {@code delta}) and {@link #run(RestorePlan, Path, RecoverySetup)}:
+     * makes the stopped data directory unstartable, removes what the backup does not hold, and
+     * reduces the plan to what differs ({@link DeltaSync}). A failure leaves a directory
+     * PostgreSQL refuses to start, which the next delta restore finishes.
+     */
+    public DeltaPlan prepareDelta(RestorePlan plan, Path pgdata) throws IOException, InterruptedException {
+        try {
+            DeltaSync.Result d = DeltaSync.apply(plan, pgdata.toAbsolutePath(), processMax);
+            return new DeltaPlan(d.plan(), d.summary());
+        } catch (IOException | RuntimeException e) {
+            throw new RestoreIncompleteException(pgdata.toAbsolutePath(), e);
+        }
+    }
+
     /** A point-in-time restore: {@link #plan}, then {@link #run(RestorePlan, Path, RecoverySetup)} with recovery.signal. */
     public RestoreResult run(RestoreRequest request) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
@@ -91,13 +116,9 @@ public final class Restore {
         RecoverySetup setup = RecoverySetup.recovery(RecoveryConfig.lines(request.recovery(), request.restoreCommand()));
         DeltaSummary delta = null;
         if (request.delta()) {
-            try {
-                DeltaSync.Result d = DeltaSync.apply(plan, request.pgdata().toAbsolutePath(), processMax);
-                plan = d.plan();
-                delta = d.summary();
-            } catch (IOException | RuntimeException e) {
-                throw new RestoreIncompleteException(request.pgdata().toAbsolutePath(), e);
-            }
+            DeltaPlan d = prepareDelta(plan, request.pgdata());
+            plan = d.plan();
+            delta = d.summary();
         }
         RestoreResult r = run(plan, request.pgdata(), setup);
         return new RestoreResult(r.backupId(), r.pgdata(), r.files(), r.bytes(), Duration.ofNanos(System.nanoTime() - t0),
@@ -116,13 +137,13 @@ public final class Restore {
         try (FileSyncer syncer = new FileSyncer(processMax)) {
             DirectoryEntries.create(plan, pgdata);
             createSplitFiles(plan, pgdata);
-            String backupDir = layout.backupDir(backup.id());
             SplitFileProgress progress = new SplitFileProgress(plan.splitFiles());
             ParallelRestore.run(plan.objects(), processMax,
-                    (cancelled, name) -> new ObjectRestorer(repo, backupDir, pgdata, plan.patched(), syncer, progress,
+                    (cancelled, name) -> new ObjectRestorer(repo, layout, pgdata, plan.patched(), syncer, progress,
                             cancelled, name),
                     () -> createEmptyFiles(plan, pgdata));
             syncer.awaitAll();
+            PagePatcher.apply(plan.pagedFiles(), repo, layout, backup.id(), pgdata, processMax);
             DirectoryEntries.applyModes(plan, pgdata);
             DirectoryEntries.syncAll(plan, pgdata);
             RecoveryFiles.write(pgdata, backup, setup, (setup.signal() == RecoverySetup.Signal.STANDBY ? "standby" : "recovery")
@@ -161,9 +182,8 @@ public final class Restore {
         }
     }
 
-    private Manifest choose(String backupId, RecoveryTarget target) throws IOException {
+    private Manifest choose(List<Manifest> backups, String backupId, RecoveryTarget target) throws IOException {
         BackupCatalog catalog = new BackupCatalog(repo, layout);
-        List<Manifest> backups = catalog.backups();
         Manifest chosen;
         if (backupId != null) {
             Manifest named = backups.stream().filter(b -> b.id().equals(backupId)).findFirst().orElseThrow(

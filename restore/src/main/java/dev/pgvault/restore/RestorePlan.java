@@ -29,6 +29,11 @@ import java.util.Set;
  * splitFiles}), each part is written into its range, and the last part written finishes the file
  * (mode, time, fsync).
  *
+ * <p>A file an incremental or differential backup stored as pages is restored in two steps: its
+ * base, an earlier backup's whole copy, like any file (so a delta restore keeps or patches it
+ * like any file), then, once every object is written, its page runs over it ({@code pagedFiles},
+ * {@link PagePatcher}).
+ *
  * @param rootMode the mode the manifest records for PGDATA itself, or 0 when it does not
  * @param patched files a delta restore writes over in place, only the blocks that differ (see {@link DeltaSync})
  */
@@ -40,6 +45,7 @@ public record RestorePlan(
         List<FileEntry> emptyFiles,
         List<FileEntry> splitFiles,
         List<ObjectTask> objects,
+        List<FileEntry> pagedFiles,
         List<String> skipped,
         Set<String> patched) {
 
@@ -54,11 +60,21 @@ public record RestorePlan(
         emptyFiles = List.copyOf(emptyFiles);
         splitFiles = List.copyOf(splitFiles);
         objects = List.copyOf(objects);
+        pagedFiles = List.copyOf(pagedFiles);
         skipped = List.copyOf(skipped);
         patched = Set.copyOf(patched);
     }
 
+    /** The plan of a backup whose files are all its own (a full backup). */
     public static RestorePlan of(Manifest m) throws InvalidManifestException {
+        return of(m, Map.of(m.id(), m));
+    }
+
+    /**
+     * The plan of {@code m}, whose files may be held by earlier backups of its chain: {@code
+     * backups} holds at least those, by id.
+     */
+    public static RestorePlan of(Manifest m, Map<String, Manifest> backups) throws InvalidManifestException {
         if (m.backupLabel() == null || m.backupLabel().isBlank()) {
             throw new InvalidManifestException("backup manifest of " + m.id() + " has no backup_label: the backup cannot be recovered");
         }
@@ -86,29 +102,36 @@ public record RestorePlan(
         }
         dirs.sort(Comparator.comparing(DirectoryEntry::path)); // "a" before "a/b": parents first
 
-        Map<String, StoredObject> objectsByKey = new HashMap<>();
-        for (StoredObject o : m.objects()) {
-            objectsByKey.put(o.key(), o);
-        }
+        ChainObjects chain = new ChainObjects(m, backups);
         Map<String, List<FileEntry>> filesByObject = new LinkedHashMap<>();
         List<FileEntry> empty = new ArrayList<>();
         List<FileEntry> split = new ArrayList<>();
         List<ObjectTask> tasks = new ArrayList<>();
+        List<FileEntry> paged = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         Set<String> filePaths = new HashSet<>();
-        for (FileEntry f : m.files()) {
-            ManifestPaths.check(f.path(), "file");
-            if (!filePaths.add(f.path()) || dirPaths.contains(f.path())) {
-                throw new InvalidManifestException("backup manifest lists '" + f.path() + "' twice");
+        for (FileEntry listed : m.files()) {
+            ManifestPaths.check(listed.path(), "file");
+            if (!filePaths.add(listed.path()) || dirPaths.contains(listed.path())) {
+                throw new InvalidManifestException("backup manifest lists '" + listed.path() + "' twice");
             }
-            if (f.size() < 0 || f.offset() < 0) {
-                throw new InvalidManifestException("backup manifest lists file '" + f.path() + "' with a negative size or offset");
+            if (listed.size() < 0 || listed.offset() < 0) {
+                throw new InvalidManifestException("backup manifest lists file '" + listed.path() + "' with a negative size or offset");
             }
-            if (NOT_RESTORED.contains(f.path())) {
-                skipped.add(f.path());
-            } else if (f.split()) {
-                for (FilePart part : SplitFileCheck.parts(f, objectsByKey)) {
-                    tasks.add(new ObjectTask(objectsByKey.get(part.object()), List.of(f), part));
+            if (NOT_RESTORED.contains(listed.path())) {
+                skipped.add(listed.path());
+                continue;
+            }
+            FileEntry f = listed;
+            if (listed.paged()) {
+                chain.checkRuns(listed);
+                paged.add(listed);
+                f = listed.base(); // restored first, like any file; the runs are written over it after
+            }
+            String backup = f.backupOr(m.id());
+            if (f.split()) {
+                for (FilePart part : SplitFileCheck.parts(f, chain.objectsOf(backup, f.path()))) {
+                    tasks.add(new ObjectTask(backup, chain.object(backup, part.object(), f.path()), List.of(f), part));
                 }
                 split.add(f);
             } else if (f.object() == null) {
@@ -118,22 +141,19 @@ public record RestorePlan(
                 }
                 empty.add(f);
             } else {
-                StoredObject o = objectsByKey.get(f.object());
-                if (o == null) {
-                    throw new InvalidManifestException("backup manifest lists file '" + f.path() + "' in object '" + f.object()
-                            + "', which it does not list among its objects");
-                }
+                StoredObject o = chain.object(backup, f.object(), f.path());
                 if (f.offset() + f.size() > o.plainSize()) {
                     throw new InvalidManifestException("backup manifest places file '" + f.path() + "' at bytes " + f.offset() + ".."
                             + (f.offset() + f.size()) + " of object '" + o.key() + "', which has " + o.plainSize());
                 }
-                filesByObject.computeIfAbsent(o.key(), k -> new ArrayList<>()).add(f);
+                filesByObject.computeIfAbsent(backup + "\0" + o.key(), k -> new ArrayList<>()).add(f);
             }
         }
 
         Set<String> partObjects = new HashSet<>();
         for (ObjectTask t : tasks) {
-            if (!partObjects.add(t.object().key()) || filesByObject.containsKey(t.object().key())) {
+            String key = t.backup() + "\0" + t.object().key();
+            if (!partObjects.add(key) || filesByObject.containsKey(key)) {
                 throw new InvalidManifestException("backup manifest places two ranges in object '" + t.object().key()
                         + "', one of them part of split file '" + t.files().get(0).path() + "'");
             }
@@ -145,14 +165,16 @@ public record RestorePlan(
             for (FileEntry f : files) {
                 if (f.offset() < end) {
                     throw new InvalidManifestException("backup manifest overlaps file '" + f.path() + "' with the one before it in object '"
-                            + e.getKey() + "'");
+                            + e.getKey().substring(e.getKey().indexOf('\0') + 1) + "'");
                 }
                 end = f.offset() + f.size();
             }
-            tasks.add(new ObjectTask(objectsByKey.get(e.getKey()), files));
+            String backup = e.getKey().substring(0, e.getKey().indexOf('\0'));
+            FileEntry first = files.get(0);
+            tasks.add(new ObjectTask(backup, chain.object(backup, first.object(), first.path()), files));
         }
         tasks.sort(Comparator.comparingLong((ObjectTask t) -> t.object().plainSize()).reversed());
-        return new RestorePlan(m, rootMode, dirs, links, empty, split, tasks, skipped, Set.of());
+        return new RestorePlan(m, rootMode, dirs, links, empty, split, tasks, paged, skipped, Set.of());
     }
 
     /** Whether a file of that path in a backup is left out: a restore writes it itself, or never. */
@@ -177,6 +199,11 @@ public record RestorePlan(
         long n = 0;
         for (ObjectTask t : objects) {
             n += t.bytes();
+        }
+        for (FileEntry f : pagedFiles) {
+            for (var run : f.pages()) {
+                n += run.size();
+            }
         }
         return n;
     }

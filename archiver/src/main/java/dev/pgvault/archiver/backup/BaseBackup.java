@@ -4,6 +4,7 @@ import dev.pgvault.archiver.ClusterIdentity;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaMismatchException;
 import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.WalArchive;
 import dev.pgvault.archiver.pg.LowLevelBackup;
 import dev.pgvault.archiver.pg.PgException;
 import dev.pgvault.archiver.pg.PgSession;
@@ -28,7 +29,9 @@ import java.util.stream.Stream;
  * <li>take the stanza's backup lock; check the stanza belongs to this cluster and WAL is archived;
  * <li>pg_backup_start with a fast checkpoint;
  * <li>scan PGDATA and the tablespaces, then read, check, compress and upload the files on
- *     {@code process-max} workers ({@link ParallelCopy});
+ *     {@code process-max} workers ({@link ParallelCopy}); for a diff or incr ({@link
+ *     ParentChoice}), first read the WAL since the parent's start ({@link WalChangeScan}) and
+ *     every file ({@link IncrementalPlanner}), and store only what changed;
  * <li>pg_backup_stop, without its wait for archiving; then wait until the start-to-stop segments
  *     are in the repository ({@link #awaitWal});
  * <li>write the manifest, last: until then the backup does not exist.
@@ -104,10 +107,15 @@ public final class BaseBackup {
                     + " archive-push, restart PostgreSQL, and run 'pgvault check'");
         }
 
-        Instant startTime = startTime();
-        String id = BackupId.of(startTime, options.type());
+        ParentChoice choice = ParentChoice.choose(new BackupCatalog(repo, layout).backups(), options.type(), pg.timeline());
+        Manifest parent = choice.parent();
+        if (choice.notice() != null) {
+            progress.accept(choice.notice());
+        }
+        Instant startTime = startTime(choice.type());
+        String id = BackupId.of(startTime, choice.type());
         lock.describe(holder(id, startTime));
-        done("backup " + id + ": checked the stanza and the cluster");
+        done("backup " + id + ": checked the stanza and the cluster" + (parent == null ? "" : "; building on " + parent.id()));
         Lsn startLsn = low.start("pgvault " + id);
         done("pg_backup_start: start lsn " + startLsn);
 
@@ -115,8 +123,26 @@ public final class BaseBackup {
                 ? new PageChecks(true, startLsn.value(), settings.blocksPerSegment())
                 : PageChecks.off();
         DataDirectoryScan.Result scan = DataDirectoryScan.scan(pgdata, new ExclusionRules(settings.majorVersion()));
-        List<CopyTask> tasks = CopyPlanner.plan(scan.files(), options.partSize());
-        done("scanned " + pgdata + ": " + scan.files().size() + " files into " + tasks.size() + " objects");
+        List<CopyTask> tasks;
+        List<FileEntry> reused = List.of();
+        if (parent == null) {
+            tasks = CopyPlanner.plan(scan.files(), options.partSize());
+            done("scanned " + pgdata + ": " + scan.files().size() + " files into " + tasks.size() + " objects");
+        } else {
+            RelationChanges changes = WalChangeScan.scan(pgdata, new WalArchive(repo, layout, cluster), options.pgBin(),
+                    options.lockDirectory(), parent.timeline(), parent.startLsn(), startLsn, cluster.walSegmentSize());
+            done("read the WAL since " + parent.id() + "'s start: " + changes.describe());
+            boolean pages = settings.blockSize() == PageChecksum.PAGE_SIZE;
+            IncrementalPlanner.Plan plan = IncrementalPlanner.plan(scan.files(), parent, changes,
+                    () -> new ChangeFinder(parent.id(), pages ? new PageTrust(parent.startLsn().value(),
+                            checks.enabled() ? new PageChecksum() : null) : null,
+                            checks.enabled() ? new PageVerifier(new PageChecksum(), checks.startLsn()) : null,
+                            settings.blocksPerSegment()),
+                    options.processMax(), options.partSize());
+            tasks = plan.tasks();
+            reused = plan.reused();
+            done("compared " + scan.files().size() + " files with " + parent.id() + ": " + plan.describe());
+        }
         String dir = layout.backupDir(id);
         List<CopyResult> copied = ParallelCopy.run(tasks, options.processMax(),
                 () -> new ObjectCopier(repo, dir, checks, options.processMax()));
@@ -131,11 +157,15 @@ public final class BaseBackup {
         awaitWal(pg, startWal, stopWal, cluster.walSegmentSize());
         done("WAL " + startWal + " to " + stopWal + " is in the repository");
 
-        Manifest manifest = manifest(id, startTime, stopTime, label, stop, startWal, stopWal, cluster,
-                settings.dataChecksums(), scan.directories(), copied);
+        if (parent != null && label.timeline() != parent.timeline()) {
+            throw new BackupRefusedException("the cluster was promoted to timeline " + label.timeline() + " during the backup,"
+                    + " away from its parent " + parent.id() + "'s timeline " + parent.timeline() + ": take the backup again");
+        }
+        Manifest manifest = manifest(id, choice.type(), parent == null ? null : parent.id(), startTime, stopTime, label, stop,
+                startWal, stopWal, cluster, settings.dataChecksums(), scan.directories(), copied, reused);
         repo.put(layout.manifestKey(id), BlobWriter.of(ManifestJson.write(manifest)));
         done("wrote the manifest");
-        return new BackupResult(manifest, Duration.ofNanos(System.nanoTime() - began));
+        return new BackupResult(manifest, Duration.ofNanos(System.nanoTime() - began), choice.notice());
     }
 
     private ClusterIdentity checkCluster(PgSession pg) throws IOException, PgException {
@@ -153,10 +183,10 @@ public final class BaseBackup {
      * Now, as the start of a backup whose id is free; if a backup already took this second's id,
      * waits for the next second.
      */
-    private Instant startTime() throws IOException, InterruptedException {
+    private Instant startTime(BackupType type) throws IOException, InterruptedException {
         while (true) {
             Instant now = options.clock().instant();
-            if (!exists(BackupId.of(now, options.type()))) {
+            if (!exists(BackupId.of(now, type))) {
                 return now;
             }
             Thread.sleep(1000 - now.getNano() / 1_000_000 + 1);
@@ -200,10 +230,10 @@ public final class BaseBackup {
         }
     }
 
-    private Manifest manifest(String id, Instant startTime, Instant stopTime, BackupLabel label,
+    private Manifest manifest(String id, BackupType type, String parentId, Instant startTime, Instant stopTime, BackupLabel label,
             LowLevelBackup.Stop stop, String startWal, String stopWal, ClusterIdentity cluster, boolean checksums,
-            List<DirectoryEntry> directories, List<CopyResult> copied) {
-        List<FileEntry> files = new ArrayList<>();
+            List<DirectoryEntry> directories, List<CopyResult> copied, List<FileEntry> reused) {
+        List<FileEntry> files = new ArrayList<>(reused);
         List<StoredObject> objects = new ArrayList<>();
         List<CopiedPart> parts = new ArrayList<>();
         for (CopyResult r : copied) {
@@ -218,7 +248,7 @@ public final class BaseBackup {
         files.addAll(SplitFiles.join(parts));
         files.sort(Comparator.comparing(FileEntry::path));
         objects.sort(Comparator.comparing(StoredObject::key));
-        return new Manifest(id, options.type(), null, startTime, stopTime, label.startLsn(), stop.lsn(),
+        return new Manifest(id, type, parentId, startTime, stopTime, label.startLsn(), stop.lsn(),
                 label.timeline(), startWal, stopWal, cluster, checksums, stop.backupLabel(), stop.tablespaceMap(),
                 directories, files, objects);
     }

@@ -20,12 +20,16 @@ import java.util.Map;
  *
  * <p>Format 2 is format 1 plus the parts of split files. A manifest is written as format 1 when
  * no file is split, so that an older pgvault still reads it; with split files it is format 2,
- * which an older pgvault refuses as a whole instead of misreading those files as empty.
+ * which an older pgvault refuses as a whole instead of misreading those files as empty. Format 3
+ * adds what incremental and differential backups need: files held by an earlier backup of the
+ * chain ({@code backup}) and files assembled from a base and page runs ({@code base}, {@code
+ * pages}); it is written only when some file has them.
  */
 public final class ManifestJson {
     /** The formats this version reads. */
     static final int FORMAT_1 = 1;
     static final int FORMAT_PARTS = 2;
+    static final int FORMAT_CHAIN = 3;
     /** Duplicate fields refused: two file entries run together would otherwise read as the second alone. */
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
@@ -36,7 +40,7 @@ public final class ManifestJson {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeNumberField("format", m.files().stream().anyMatch(FileEntry::split) ? FORMAT_PARTS : FORMAT_1);
+            g.writeNumberField("format", format(m));
             g.writeStringField("id", m.id());
             g.writeStringField("type", m.type().name().toLowerCase());
             g.writeStringField("parent", m.parent());
@@ -76,39 +80,73 @@ public final class ManifestJson {
             g.writeEndArray();
             g.writeArrayFieldStart("files");
             for (FileEntry f : m.files()) {
-                g.writeStartObject();
-                g.writeStringField("path", f.path());
-                g.writeNumberField("size", f.size());
-                g.writeStringField("sha256", f.sha256());
-                g.writeNumberField("mtime", f.mtime());
-                g.writeNumberField("mode", f.mode());
-                g.writeStringField("object", f.object());
-                g.writeNumberField("offset", f.offset());
-                if (!f.badPages().isEmpty()) {
-                    g.writeArrayFieldStart("bad_pages");
-                    for (long p : f.badPages()) {
-                        g.writeNumber(p);
-                    }
-                    g.writeEndArray();
-                }
-                if (f.split()) {
-                    g.writeArrayFieldStart("parts");
-                    for (FilePart part : f.parts()) {
-                        g.writeStartObject();
-                        g.writeStringField("object", part.object());
-                        g.writeNumberField("offset", part.offset());
-                        g.writeNumberField("size", part.size());
-                        g.writeStringField("sha256", part.sha256());
-                        g.writeEndObject();
-                    }
-                    g.writeEndArray();
-                }
-                g.writeEndObject();
+                writeFile(g, f);
             }
             g.writeEndArray();
             g.writeEndObject();
         }
         return out.toByteArray();
+    }
+
+    private static int format(Manifest m) {
+        if (m.files().stream().anyMatch(f -> f.backup() != null || f.paged())) {
+            return FORMAT_CHAIN;
+        }
+        return m.files().stream().anyMatch(FileEntry::split) ? FORMAT_PARTS : FORMAT_1;
+    }
+
+    private static void writeFile(JsonGenerator g, FileEntry f) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("path", f.path());
+        g.writeNumberField("size", f.size());
+        g.writeStringField("sha256", f.sha256());
+        g.writeNumberField("mtime", f.mtime());
+        g.writeNumberField("mode", f.mode());
+        g.writeStringField("object", f.object());
+        g.writeNumberField("offset", f.offset());
+        if (f.backup() != null) {
+            g.writeStringField("backup", f.backup());
+        }
+        if (!f.badPages().isEmpty()) {
+            g.writeArrayFieldStart("bad_pages");
+            for (long p : f.badPages()) {
+                g.writeNumber(p);
+            }
+            g.writeEndArray();
+        }
+        if (f.split()) {
+            g.writeArrayFieldStart("parts");
+            for (FilePart part : f.parts()) {
+                g.writeStartObject();
+                g.writeStringField("object", part.object());
+                g.writeNumberField("offset", part.offset());
+                g.writeNumberField("size", part.size());
+                g.writeStringField("sha256", part.sha256());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        if (f.paged()) {
+            g.writeFieldName("base");
+            writeFile(g, f.base());
+            g.writeArrayFieldStart("pages");
+            for (PageRun r : f.pages()) {
+                g.writeStartObject();
+                if (r.backup() != null) {
+                    g.writeStringField("backup", r.backup());
+                }
+                g.writeStringField("object", r.object());
+                g.writeStringField("sha256", r.sha256());
+                g.writeArrayFieldStart("blocks");
+                for (long b : r.blocks()) {
+                    g.writeNumber(b);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        g.writeEndObject();
     }
 
     public static Manifest read(InputStream in) throws IOException {
@@ -134,12 +172,17 @@ public final class ManifestJson {
             expect(p.currentToken(), JsonToken.END_OBJECT);
             expect(p.nextToken(), null);
             String format = scalars.get("format");
-            if (!String.valueOf(FORMAT_1).equals(format) && !String.valueOf(FORMAT_PARTS).equals(format)) {
+            if (!String.valueOf(FORMAT_1).equals(format) && !String.valueOf(FORMAT_PARTS).equals(format)
+                    && !String.valueOf(FORMAT_CHAIN).equals(format)) {
                 throw new IOException("backup manifest format " + format + " is not supported by this pgvault (expected "
-                        + FORMAT_1 + " or " + FORMAT_PARTS + ")");
+                        + FORMAT_1 + ", " + FORMAT_PARTS + " or " + FORMAT_CHAIN + ")");
             }
             if (String.valueOf(FORMAT_1).equals(format) && files.stream().anyMatch(FileEntry::split)) {
                 throw new IOException("backup manifest is malformed: format 1 has no split files");
+            }
+            if (!String.valueOf(FORMAT_CHAIN).equals(format) && files.stream().anyMatch(f -> f.backup() != null || f.paged())) {
+                throw new IOException("backup manifest is malformed: only format " + FORMAT_CHAIN
+                        + " has files held by an earlier backup");
             }
             return new Manifest(
                     required(scalars, "id"),
@@ -221,43 +264,85 @@ public final class ManifestJson {
     private static void readFiles(JsonParser p, JsonToken start, List<FileEntry> files) throws IOException {
         expect(start, JsonToken.START_ARRAY);
         while (p.nextToken() == JsonToken.START_OBJECT) {
-            String path = null, sha = null, object = null;
-            long size = 0, mtime = 0, offset = 0;
-            int mode = 0600;
-            List<Long> bad = List.of();
-            List<FilePart> parts = List.of();
+            files.add(readFile(p));
+        }
+        expect(p.currentToken(), JsonToken.END_ARRAY);
+    }
+
+    /** One file entry, its opening brace read. */
+    private static FileEntry readFile(JsonParser p) throws IOException {
+        String path = null, sha = null, object = null, backup = null;
+        long size = 0, mtime = 0, offset = 0;
+        int mode = 0600;
+        List<Long> bad = List.of();
+        List<FilePart> parts = List.of();
+        FileEntry base = null;
+        List<PageRun> pages = List.of();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (name) {
+                case "path" -> path = p.getText();
+                case "size" -> size = p.getLongValue();
+                case "sha256" -> sha = t == JsonToken.VALUE_NULL ? null : p.getText();
+                case "mtime" -> mtime = p.getLongValue();
+                case "mode" -> mode = p.getIntValue();
+                case "object" -> object = t == JsonToken.VALUE_NULL ? null : p.getText(); // an empty file has none
+                case "offset" -> offset = p.getLongValue();
+                case "backup" -> backup = t == JsonToken.VALUE_NULL ? null : p.getText();
+                case "bad_pages" -> bad = readLongs(p, t);
+                case "parts" -> {
+                    List<FilePart> read = new ArrayList<>();
+                    readArray(p, t, o -> read.add(new FilePart(required(o, "object"), parse(o, "offset", Long::parseLong),
+                            parse(o, "size", Long::parseLong), required(o, "sha256"))));
+                    parts = read;
+                }
+                case "base" -> {
+                    expect(t, JsonToken.START_OBJECT);
+                    base = readFile(p);
+                }
+                case "pages" -> pages = readRuns(p, t);
+                default -> p.skipChildren();
+            }
+        }
+        expect(p.currentToken(), JsonToken.END_OBJECT);
+        return new FileEntry(path, size, sha, mtime, mode, object, offset, bad, parts, backup, base, pages);
+    }
+
+    private static List<PageRun> readRuns(JsonParser p, JsonToken start) throws IOException {
+        expect(start, JsonToken.START_ARRAY);
+        List<PageRun> runs = new ArrayList<>();
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            String backup = null, object = null, sha = null;
+            List<Long> blocks = List.of();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
                 switch (name) {
-                    case "path" -> path = p.getText();
-                    case "size" -> size = p.getLongValue();
-                    case "sha256" -> sha = t == JsonToken.VALUE_NULL ? null : p.getText();
-                    case "mtime" -> mtime = p.getLongValue();
-                    case "mode" -> mode = p.getIntValue();
-                    case "object" -> object = t == JsonToken.VALUE_NULL ? null : p.getText(); // an empty file has none
-                    case "offset" -> offset = p.getLongValue();
-                    case "bad_pages" -> {
-                        expect(t, JsonToken.START_ARRAY);
-                        List<Long> pages = new ArrayList<>();
-                        while (p.nextToken() != JsonToken.END_ARRAY) {
-                            pages.add(p.getLongValue());
-                        }
-                        bad = pages;
-                    }
-                    case "parts" -> {
-                        List<FilePart> read = new ArrayList<>();
-                        readArray(p, t, o -> read.add(new FilePart(required(o, "object"), parse(o, "offset", Long::parseLong),
-                                parse(o, "size", Long::parseLong), required(o, "sha256"))));
-                        parts = read;
-                    }
+                    case "backup" -> backup = t == JsonToken.VALUE_NULL ? null : p.getText();
+                    case "object" -> object = p.getText();
+                    case "sha256" -> sha = p.getText();
+                    case "blocks" -> blocks = readLongs(p, t);
                     default -> p.skipChildren();
                 }
             }
             expect(p.currentToken(), JsonToken.END_OBJECT);
-            files.add(new FileEntry(path, size, sha, mtime, mode, object, offset, bad, parts));
+            if (object == null || sha == null) {
+                throw new MalformedField("a page run has no object or sha256", null);
+            }
+            runs.add(new PageRun(backup, object, sha, blocks));
         }
         expect(p.currentToken(), JsonToken.END_ARRAY);
+        return runs;
+    }
+
+    private static List<Long> readLongs(JsonParser p, JsonToken start) throws IOException {
+        expect(start, JsonToken.START_ARRAY);
+        List<Long> values = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            values.add(p.getLongValue());
+        }
+        return values;
     }
 
     private static void expect(JsonToken actual, JsonToken wanted) throws IOException {

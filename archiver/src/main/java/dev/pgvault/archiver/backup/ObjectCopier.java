@@ -54,6 +54,9 @@ final class ObjectCopier {
     }
 
     CopyResult copy(CopyTask task) throws IOException {
+        if (task.pages() != null) {
+            return copyPages(task);
+        }
         if (task.part() != null) {
             return copyPart(task);
         }
@@ -98,6 +101,49 @@ final class ObjectCopier {
             return new CopyResult(new StoredObject(task.object(), d.plainSize(), d.storedSize(), d.plainSha256()), List.of(),
                     new CopiedPart(f, range, stored, v == null ? List.of() : v.badPages()));
         }
+    }
+
+    /**
+     * The pages an incremental backup stores of one file, read again by block number: a page
+     * changed since the first pass is stored as it is now (WAL replay from this backup's start
+     * rewrites it either way); one past the end by now (the relation truncated since) is stored
+     * as zeroes, which replay's truncation removes.
+     */
+    private CopyResult copyPages(CopyTask task) throws IOException {
+        ChangeFinder.Pages pages = task.pages();
+        SourceFile f = pages.file();
+        FileEntry parent = pages.parent();
+        FileEntry base = parent.paged() ? parent.base() : parent;
+        List<PageRun> runs = new ArrayList<>(parent.pages());
+        if (pages.blocks().isEmpty()) {
+            return new CopyResult(null, List.of(paged(f, pages, base, runs)));
+        }
+        FileChannel ch = open(f);
+        if (ch == null) {
+            return new CopyResult(null, List.of()); // dropped since the first pass
+        }
+        try (ch) {
+            ObjectDigest d = repo.put(backupDir + task.object(), 0, out -> {
+                for (long block : pages.blocks()) {
+                    bb.clear().limit(PageChecksum.PAGE_SIZE);
+                    while (bb.hasRemaining()) {
+                        if (ch.read(bb, block * PageChecksum.PAGE_SIZE + bb.position()) < 0) {
+                            java.util.Arrays.fill(buf, bb.position(), PageChecksum.PAGE_SIZE, (byte) 0);
+                            break;
+                        }
+                    }
+                    out.write(buf, 0, PageChecksum.PAGE_SIZE);
+                }
+            });
+            runs.add(new PageRun(null, task.object(), d.plainSha256(), pages.blocks()));
+            return new CopyResult(new StoredObject(task.object(), d.plainSize(), d.storedSize(), d.plainSha256()),
+                    List.of(paged(f, pages, base, runs)));
+        }
+    }
+
+    private static FileEntry paged(SourceFile f, ChangeFinder.Pages pages, FileEntry base, List<PageRun> runs) {
+        return new FileEntry(f.path(), pages.size(), null, f.mtime(), f.mode(), null, 0, pages.badPages(), List.of(), null,
+                base, runs);
     }
 
     private CopyResult copyBundle(CopyTask task) throws IOException {

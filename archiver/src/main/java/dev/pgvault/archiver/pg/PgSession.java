@@ -53,6 +53,17 @@ public final class PgSession implements AutoCloseable {
         }
     }
 
+    /** The timeline of the cluster's latest checkpoint: the one a backup started now is on. */
+    public int timeline() throws PgException {
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery("SELECT timeline_id FROM pg_control_checkpoint()")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw failure("read the cluster's timeline", e);
+        }
+    }
+
     public String setting(String name) throws PgException {
         try (var st = connection.prepareStatement("SELECT current_setting(?)")) {
             st.setString(1, name);

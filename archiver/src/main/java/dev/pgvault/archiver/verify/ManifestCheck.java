@@ -22,7 +22,10 @@ final class ManifestCheck {
     /** One object to read, its full repository key, and the files the manifest places in it. */
     record ObjectFiles(String key, StoredObject object, List<FileEntry> files) {}
 
-    record Result(List<ObjectFiles> objects, List<Problem> problems) {}
+    /** An object of an earlier backup that {@code path} of this backup is read from. */
+    record Reference(String backup, String object, String path) {}
+
+    record Result(List<ObjectFiles> objects, List<Problem> problems, List<Reference> references) {}
 
     private ManifestCheck() {}
 
@@ -48,8 +51,20 @@ final class ManifestCheck {
 
         Map<String, List<FileEntry>> filesByObject = new LinkedHashMap<>();
         Map<String, List<String>> unlisted = new LinkedHashMap<>();
+        List<Reference> references = new ArrayList<>();
         for (FileEntry f : m.files()) {
-            if (f.size() < 0 || f.offset() < 0) {
+            if (f.paged()) {
+                referencesOf(f.base(), references);
+                for (var run : f.pages()) {
+                    if (run.backup() != null) {
+                        references.add(new Reference(run.backup(), run.object(), f.path()));
+                    } else if (!objects.containsKey(run.object())) {
+                        unlisted.computeIfAbsent(run.object(), k -> new ArrayList<>()).add(f.path());
+                    }
+                }
+            } else if (f.backup() != null) {
+                referencesOf(f, references);
+            } else if (f.size() < 0 || f.offset() < 0) {
                 problems.add(Problem.manifest(ProblemKind.MANIFEST_INCONSISTENT, id, manifestKey, List.of(f.path()),
                         "gives file " + f.path() + " a negative size or offset"));
             } else if (f.split()) {
@@ -79,7 +94,18 @@ final class ManifestCheck {
         List<ObjectFiles> out = new ArrayList<>();
         objects.forEach((key, o) -> out.add(new ObjectFiles(layout.backupDir(id) + key, o,
                 filesByObject.getOrDefault(key, List.of()))));
-        return new Result(out, problems);
+        return new Result(out, problems, references);
+    }
+
+    /** The objects of an earlier backup that {@code f}, an entry held by that backup, is read from. */
+    private static void referencesOf(FileEntry f, List<Reference> references) {
+        if (f.split()) {
+            for (FilePart part : f.parts()) {
+                references.add(new Reference(f.backup(), part.object(), f.path()));
+            }
+        } else if (f.object() != null) {
+            references.add(new Reference(f.backup(), f.object(), f.path()));
+        }
     }
 
     /** A split file's parts cover it exactly, in order: no byte of it is left to no object. */

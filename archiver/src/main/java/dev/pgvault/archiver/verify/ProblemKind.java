@@ -16,6 +16,11 @@ public enum ProblemKind {
     MANIFEST_UNREADABLE,
     /** The manifest contradicts itself: a file in an object it does not list, a bad key or WAL name. */
     MANIFEST_INCONSISTENT,
+    /**
+     * An incremental or differential backup needs an object of an earlier backup of its chain
+     * that is missing, damaged, or not listed by that backup: the backup cannot be restored.
+     */
+    CHAIN_OBJECT_MISSING,
     /** A backup directory without a manifest: not a backup, garbage for expire (a warning). */
     INCOMPLETE_BACKUP,
     /** An archived WAL file fails its checks. */

@@ -84,6 +84,7 @@ public final class Verifier {
                 }
             }
             List<Manifest> manifests = new ArrayList<>();
+            Map<String, List<ManifestCheck.Reference>> references = new java.util.TreeMap<>();
             for (String id : ids) {
                 Manifest m = readManifest(id, results);
                 if (m == null) {
@@ -92,6 +93,9 @@ public final class Verifier {
                 manifests.add(m);
                 ManifestCheck.Result checked = ManifestCheck.check(id, m, layout);
                 results.add(done(checked.problems()));
+                if (!checked.references().isEmpty()) {
+                    references.put(id, checked.references());
+                }
                 for (ManifestCheck.ObjectFiles o : checked.objects()) {
                     results.add(pool.submit(new BackupObjectCheck(repo, id, o.key(), o.object(), o.files())));
                 }
@@ -133,6 +137,9 @@ public final class Verifier {
                     }
                 }
             }
+            Map<String, Manifest> byId = new HashMap<>();
+            manifests.forEach(m -> byId.put(m.id(), m));
+            problems.addAll(ChainCheck.check(byId, references, problems, layout));
             WalContinuity continuity = new WalContinuity(archived, corruptWal, cluster.walSegmentSize());
             problems.addAll(continuity.check(manifests, pinned));
             Map<Integer, TimelineHistory> histories = new HashMap<>();

@@ -133,11 +133,37 @@ class ManifestJsonTest {
     }
 
     @Test
+    void aChainManifestRoundTripsAsFormat3AndAnEarlierFormatMayNotHoldIt() throws Exception {
+        Manifest m = ManifestJson.read(new ByteArrayInputStream(FORMAT_1.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        FileEntry base = new FileEntry("base/5/16384", 2097152, "cd34", 1700000001L, 0600, "data/base/5/16384", 0, List.of(),
+                List.of(), "20261126-031500F", null, List.of());
+        FileEntry paged = new FileEntry("base/5/16384", 2105344, null, 1700000009L, 0600, null, 0, List.of(7L), List.of(), null,
+                base, List.of(new PageRun("20261126-031500I", "page/base/5/16384", "ab01", List.of(3L, 4L)),
+                        new PageRun(null, "page/base/5/16384", "ab02", List.of(4L, 256L))));
+        FileEntry reused = new FileEntry("PG_VERSION", 3, "ef56", 1700000000L, 0600, "bundle/1", 12, List.of(), List.of(),
+                "20261126-031500F", null, List.of());
+        Manifest chain = new Manifest("20261127-031500I", BackupType.INCR, "20261126-031500I", m.startTime(), m.stopTime(),
+                m.startLsn(), m.stopLsn(), m.timeline(), m.startWal(), m.stopWal(), m.cluster(), m.pageChecksums(),
+                m.backupLabel(), m.tablespaceMap(), m.directories(), List.of(reused, paged),
+                List.of(new StoredObject("page/base/5/16384", 16384, 100, "ab02")));
+        byte[] json = ManifestJson.write(chain);
+        assertTrue(new String(json, java.nio.charset.StandardCharsets.UTF_8).contains("\"format\":3"));
+        Manifest read = ManifestJson.read(new ByteArrayInputStream(json));
+        assertEquals(chain.files(), read.files());
+        assertEquals(BackupType.INCR, read.type());
+        assertEquals("20261126-031500I", read.parent());
+        String as2 = new String(json, java.nio.charset.StandardCharsets.UTF_8).replace("\"format\":3", "\"format\":2");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> ManifestJson.read(new ByteArrayInputStream(as2.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertTrue(e.getMessage().contains("only format 3 has files held by an earlier backup"), e.getMessage());
+    }
+
+    @Test
     void anUnknownFormatOrPartsInFormat1AreRefused() {
-        String future = FORMAT_1.replace("\"format\":1", "\"format\":3");
+        String future = FORMAT_1.replace("\"format\":1", "\"format\":4");
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                 () -> ManifestJson.read(new ByteArrayInputStream(future.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-        assertTrue(e.getMessage().contains("format 3 is not supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("format 4 is not supported"), e.getMessage());
         String partsIn1 = FORMAT_1.replace("\"bad_pages\":[3]",
                 "\"parts\":[{\"object\":\"data/base/5/16384\",\"offset\":0,\"size\":2097152,\"sha256\":\"cd34\"}]");
         e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,

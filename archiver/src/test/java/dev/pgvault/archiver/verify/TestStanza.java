@@ -170,6 +170,8 @@ public final class TestStanza implements AutoCloseable {
         private final List<StoredObject> objects = new ArrayList<>();
         private final Map<String, String> shaLies = new HashMap<>();
         private int bundles;
+        private BackupType type = BackupType.FULL;
+        private String parent;
 
         private Backup(String id, int timeline, long startSegment, long stopSegment) {
             this.id = id;
@@ -200,6 +202,28 @@ public final class TestStanza implements AutoCloseable {
                 all.write(e.getValue());
             }
             store(object, all.toByteArray());
+            return this;
+        }
+
+        /** An incremental or differential backup on {@code parentId}. */
+        Backup on(String parentId, BackupType t) {
+            this.parent = parentId;
+            this.type = t;
+            return this;
+        }
+
+        /** An entry as listed, held by an earlier backup ({@code entry.backup()} set). */
+        Backup inherit(FileEntry entry) {
+            files.add(entry);
+            return this;
+        }
+
+        /** A file assembled from {@code base} (an earlier backup's entry) and {@code pages} stored here. */
+        Backup paged(String path, FileEntry base, byte[] pages, List<Long> blocks) throws IOException {
+            String object = "page/" + path;
+            store(object, pages);
+            files.add(new FileEntry(path, base.size(), null, 1_790_000_000L, 0600, null, 0, List.of(), List.of(), null, base,
+                    List.of(new dev.pgvault.archiver.backup.PageRun(null, object, sha256(pages), blocks))));
             return this;
         }
 
@@ -234,7 +258,7 @@ public final class TestStanza implements AutoCloseable {
             List<FileEntry> recorded = files.stream().map(f -> !shaLies.containsKey(f.path()) ? f
                     : new FileEntry(f.path(), f.size(), shaLies.get(f.path()), f.mtime(), f.mode(), f.object(),
                             f.offset(), f.badPages())).toList();
-            Manifest m = new Manifest(id, BackupType.FULL, null, start, start.plusSeconds(60), new Lsn(startSegment * SEGMENT_SIZE + 0x28),
+            Manifest m = new Manifest(id, type, parent, start, start.plusSeconds(60), new Lsn(startSegment * SEGMENT_SIZE + 0x28),
                     new Lsn(stopSegment * SEGMENT_SIZE + 0x100), timeline, segment(timeline, startSegment),
                     segment(timeline, stopSegment), cluster, true, "START WAL LOCATION: ...\n", null,
                     List.of(new DirectoryEntry("base", 0700, null), new DirectoryEntry("pg_wal", 0700, null)),

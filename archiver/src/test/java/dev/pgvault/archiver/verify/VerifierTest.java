@@ -105,6 +105,40 @@ class VerifierTest {
     }
 
     @Test
+    void anObjectAnIncrementalNeedsFromItsParentIsReportedUnderBothWhenMissingAndTheParentWhenGone() throws IOException {
+        dev.pgvault.archiver.backup.Manifest full = stanza.typicalBackup(ID, 2, 3).write();
+        String incrId = "20261126-041500I";
+        java.util.function.Function<String, dev.pgvault.archiver.backup.FileEntry> inFull = path -> full.files().stream()
+                .filter(f -> f.path().equals(path)).findFirst().orElseThrow().inheritedFrom(ID, 1_790_000_001L, 0600);
+        stanza.backup(incrId, 4, 5).at(java.time.Instant.parse("2026-11-26T04:15:00Z"))
+                .on(ID, dev.pgvault.archiver.backup.BackupType.INCR)
+                .inherit(inFull.apply("PG_VERSION"))
+                .paged("base/5/16384", inFull.apply("base/5/16384"), new byte[8192], List.of(3L))
+                .write();
+        stanza.wal(1, 2, 5);
+        VerifyReport clean = stanza.verify();
+        assertEquals(List.of(), clean.problems(), () -> lines(clean));
+
+        stanza.delete(stanza.layout.backupDir(ID) + "data/base/5/16384");
+        VerifyReport r = stanza.verify();
+        assertEquals(2, r.problems().size(), () -> lines(r));
+        assertEquals(ProblemKind.MISSING_OBJECT, r.problems().get(0).kind(), () -> lines(r));
+        Problem needed = r.problems().get(1);
+        assertEquals(ProblemKind.CHAIN_OBJECT_MISSING, needed.kind());
+        assertEquals(List.of(incrId), needed.backups());
+        assertEquals(List.of("base/5/16384"), needed.files());
+        assertEquals("error: backup " + incrId + ": needs object main/backup/" + ID + "/data/base/5/16384 of backup " + ID
+                + ", which is missing or damaged (see that backup's error): it cannot be restored (file: base/5/16384)",
+                needed.line());
+
+        stanza.delete(stanza.layout.manifestKey(ID));
+        VerifyReport gone = stanza.verify();
+        assertTrue(gone.problems().stream().anyMatch(p -> p.kind() == ProblemKind.CHAIN_OBJECT_MISSING
+                && p.line().equals("error: backup " + incrId + ": needs backup " + ID + ", which is not in the repository:"
+                        + " it cannot be restored (files: PG_VERSION, base/5/16384)")), () -> lines(gone));
+    }
+
+    @Test
     void aDeletedObjectIsReportedMissing() throws IOException {
         TestStanza.Backup b = stanza.typicalBackup(ID, 2, 3);
         b.write();

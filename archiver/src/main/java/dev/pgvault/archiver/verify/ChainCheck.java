@@ -1,0 +1,68 @@
+package dev.pgvault.archiver.verify;
+
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.StoredObject;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The objects incremental and differential backups read from earlier backups of their chain: each
+ * such backup must be in the repository, list the object, and hold it intact. A missing or
+ * damaged one is reported under the backup that needs it, naming its files, besides the report
+ * under the backup that holds it.
+ */
+final class ChainCheck {
+    private static final Set<ProblemKind> DAMAGE = EnumSet.of(ProblemKind.MISSING_OBJECT, ProblemKind.STORED_SIZE_MISMATCH,
+            ProblemKind.CORRUPT_OBJECT, ProblemKind.OBJECT_MISMATCH, ProblemKind.FILE_CHECKSUM_MISMATCH);
+
+    private ChainCheck() {}
+
+    static List<Problem> check(Map<String, Manifest> manifests, Map<String, List<ManifestCheck.Reference>> references,
+            List<Problem> found, RepositoryLayout layout) {
+        Set<String> damaged = new HashSet<>();
+        for (Problem p : found) {
+            if (DAMAGE.contains(p.kind()) && p.objectKey() != null) {
+                damaged.add(p.objectKey());
+            }
+        }
+        List<Problem> problems = new ArrayList<>();
+        references.forEach((child, refs) -> {
+            Map<String, List<String>> filesByObject = new LinkedHashMap<>();
+            Map<String, List<String>> filesByMissingBackup = new LinkedHashMap<>();
+            for (ManifestCheck.Reference r : refs) {
+                if (!manifests.containsKey(r.backup())) {
+                    filesByMissingBackup.computeIfAbsent(r.backup(), k -> new ArrayList<>()).add(r.path());
+                } else {
+                    filesByObject.computeIfAbsent(r.backup() + "\0" + r.object(), k -> new ArrayList<>()).add(r.path());
+                }
+            }
+            filesByMissingBackup.forEach((backup, files) -> problems.add(problem(child, null, files,
+                    "needs backup " + backup + ", which is not in the repository: it cannot be restored")));
+            filesByObject.forEach((ref, files) -> {
+                String backup = ref.substring(0, ref.indexOf('\0'));
+                String object = ref.substring(ref.indexOf('\0') + 1);
+                String key = layout.backupDir(backup) + object;
+                boolean listed = manifests.get(backup).objects().stream().map(StoredObject::key).anyMatch(object::equals);
+                if (!listed) {
+                    problems.add(problem(child, key, files, "needs object " + key + ", which backup " + backup
+                            + " does not list: it cannot be restored"));
+                } else if (damaged.contains(key)) {
+                    problems.add(problem(child, key, files, "needs object " + key + " of backup " + backup
+                            + ", which is missing or damaged (see that backup's error): it cannot be restored"));
+                }
+            });
+        });
+        return problems;
+    }
+
+    private static Problem problem(String child, String key, List<String> files, String what) {
+        return new Problem(Severity.ERROR, ProblemKind.CHAIN_OBJECT_MISSING, List.of(child), key, files, List.of(),
+                "backup " + child + ": " + what + Problem.filesSuffix(files));
+    }
+}
