@@ -58,6 +58,10 @@ final class ReplicaCreateCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", description = "The standby's port (default: the primary's, from the backup).")
     Integer port;
 
+    @Option(names = "--delta", description = {"Restore into an existing, stopped data directory (a standby to reseed),",
+            "rewriting only what differs from the backup; refused while a postmaster runs in it."})
+    boolean delta;
+
     @Option(names = "--start", description = "Start PostgreSQL and wait until it accepts connections.")
     boolean start;
 
@@ -76,11 +80,11 @@ final class ReplicaCreateCommand implements Callable<Integer> {
         }
         // the arguments are checked (exit 2) before the configuration is read
         ReplicaRequest request = new ReplicaRequest(pgdata, backup, ConnInfo.parse(conninfo), slot, createSlot, null, port,
-                start ? Duration.ofSeconds(startTimeout) : null);
+                start ? Duration.ofSeconds(startTimeout) : null, delta);
         PgvaultConfig config = replica.top.loadConfig();
         request = new ReplicaRequest(request.pgdata(), request.backupId(), request.primary(), request.slot(),
                 request.createSlot(), RecoveryConfig.restoreCommand(Launcher.path(), config.source().toAbsolutePath()),
-                request.port(), request.startTimeout());
+                request.port(), request.startTimeout(), request.delta());
         ReplicaResult r;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC());
@@ -102,6 +106,9 @@ final class ReplicaCreateCommand implements Callable<Integer> {
         RestoreResult restored = r.restore();
         out.printf(Locale.ROOT, "restored backup %s into %s: %d files, %.1f MB in %.2f s%n", restored.backupId(),
                 restored.pgdata(), restored.files(), restored.bytes() / 1e6, restored.elapsed().toNanos() / 1e9);
+        if (restored.delta() != null) {
+            out.println(RestoreCommand.deltaLine(restored.delta()));
+        }
         out.println("standby: replays archived WAL, then streams from " + r.primaryConninfo());
         switch (r.slotOutcome()) {
             case CREATED -> out.println("slot: " + r.slot() + ", created on the primary");

@@ -26,12 +26,15 @@ import java.util.List;
  * @param useSlots the leader keeps a physical replication slot for every other member, and each
  *     replica streams through its own (see {@link dev.pgvault.ha.pg.SlotNames})
  * @param etcdCredentials the etcd user the agent and the commands authenticate as; null: none
+ * @param reseedDelta a node whose data directory must be seeded again (pg_rewind failed, or an
+ *     operator's reinit) is brought to the repository's newest backup in place, by a delta restore
+ *     that rewrites only what differs, instead of being moved aside (or emptied) and copied whole
  */
 public record HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
         dev.pgvault.ha.cluster.Tags tags, dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots,
-        dev.pgvault.ha.dcs.EtcdCredentials etcdCredentials) {
+        dev.pgvault.ha.dcs.EtcdCredentials etcdCredentials, boolean reseedDelta) {
 
     public HaSettings {
         etcd = List.copyOf(etcd);
@@ -52,7 +55,23 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
             boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
             dev.pgvault.ha.cluster.Tags tags) {
         this(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort, maximumLagOnFailover,
-                synchronous, replicaMethods, bootstrap, apiToken, tags, null, true, null);
+                synchronous, replicaMethods, bootstrap, apiToken, tags, null, true, null, false);
+    }
+
+    /** Settings that move a directory aside (or empty it) to seed it again. */
+    public HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
+            String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
+            boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
+            dev.pgvault.ha.cluster.Tags tags, dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots,
+            dev.pgvault.ha.dcs.EtcdCredentials etcdCredentials) {
+        this(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort, maximumLagOnFailover,
+                synchronous, replicaMethods, bootstrap, apiToken, tags, apiTls, useSlots, etcdCredentials, false);
+    }
+
+    /** The same settings with delta reseeding on or off ({@code ha.reseed-delta}). */
+    public HaSettings withReseedDelta(boolean on) {
+        return new HaSettings(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort,
+                maximumLagOnFailover, synchronous, replicaMethods, bootstrap, apiToken, tags, apiTls, useSlots, etcdCredentials, on);
     }
 
     /** The REST API's scheme: https when it has a certificate. */

@@ -186,6 +186,36 @@ class ReplicaIT {
             } finally {
                 PgvaultDist.deleteTree(busy);
             }
+
+            // Reseeding the standby in place: --delta is refused while it runs; stopped, with a stray
+            // file in it, it is brought back to the backup, keeping what already matched, and streams again.
+            Proc running = dist.run(pgUser, config, "replica", "create", "--delta", "--pgdata", standby.toString(),
+                    "--primary-conninfo", conninfo, "--slot", "replica_it");
+            assertEquals(2, running.exitCode(), running.stderr());
+            assertTrue(running.stderr().contains("stop it before a delta restore"), running.stderr());
+            Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-m", "fast", "-w",
+                    "stop")).ok();
+            Path stray = standby.resolve("base/stray-file");
+            Files.writeString(stray, "not from the backup");
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                st.execute("INSERT INTO marks (phase) SELECT 'while-reseeded' FROM generate_series(1, 50)");
+            }
+            Proc reseeded = dist.run(pgUser, config, "replica", "create", "--delta", "--pgdata", standby.toString(),
+                    "--primary-conninfo", conninfo, "--slot", "replica_it", "--create-slot", "--port",
+                    String.valueOf(standbyPort), "--start");
+            assertEquals(0, reseeded.exitCode(), reseeded.stdout() + reseeded.stderr() + "\n" + read(Path.of(standbyLog)));
+            String deltaLine = reseeded.stdout().lines().filter(l -> l.startsWith("delta: ")).findFirst().orElseThrow(
+                    () -> new AssertionError("no delta line: " + reseeded.stdout()));
+            assertTrue(Integer.parseInt(deltaLine.split(" ")[1]) > 500, "most files kept: " + deltaLine);
+            assertTrue(reseeded.stdout().contains("slot: replica_it, already on the primary (physical, not in use): reused"),
+                    reseeded.stdout());
+            assertFalse(Files.exists(stray), "what the backup does not hold is removed");
+            try (Connection c = connect(standbyPort); Statement st = c.createStatement()) {
+                assertEquals("t", value(st, "SELECT pg_is_in_recovery()"));
+                waitFor(120, () -> "50".equals(value(st, "SELECT count(*) FROM marks WHERE phase = 'while-reseeded'")),
+                        () -> "the reseeded standby lacks rows; its log:\n" + read(Path.of(standbyLog)));
+            }
+            System.out.println("replica create --delta: " + deltaLine);
         } finally {
             if (pgbench != null) {
                 pgbench.destroy();

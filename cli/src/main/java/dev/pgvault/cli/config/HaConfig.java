@@ -12,10 +12,11 @@ import java.util.List;
  * process beside the agent (off, automatic, required). {@code apiTls}: the REST API's certificate
  * and key files, null for plain HTTP; read when the agent starts. {@code useSlots}: per-member
  * physical replication slots (default on). {@code etcdUser} and {@code etcdPasswordFile}: both or
- * neither; the password is read from its file by the commands that connect.
+ * neither; the password is read from its file by the commands that connect. {@code reseedDelta}:
+ * reseed a node's directory in place by a delta restore (default off: it is moved aside).
  */
 public record HaConfig(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, dev.pgvault.ha.Bootstrap bootstrap,
         Path apiTokenFile, dev.pgvault.ha.fence.FenceMode watchdog, dev.pgvault.ha.cluster.Tags tags,
-        dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots, String etcdUser, Path etcdPasswordFile) {}
+        dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots, String etcdUser, Path etcdPasswordFile, boolean reseedDelta) {}

@@ -43,6 +43,7 @@ final class HaConfigs {
         Tags tags = tags(s);
         ApiTls apiTls = apiTls(s);
         boolean useSlots = s.bool("use-slots", true);
+        boolean reseedDelta = s.bool("reseed-delta", false);
         String etcdUser = s.string("etcd-user", null);
         java.nio.file.Path etcdPasswordFile = s.path("etcd-password-file", null);
         if (etcdUser != null && etcdPasswordFile == null) {
@@ -55,7 +56,7 @@ final class HaConfigs {
         HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
                 port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
                 s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog, tags,
-                apiTls, useSlots, etcdUser, etcdPasswordFile);
+                apiTls, useSlots, etcdUser, etcdPasswordFile, reseedDelta);
         s.finish();
         return ha;
     }

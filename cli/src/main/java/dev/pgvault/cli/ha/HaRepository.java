@@ -77,10 +77,19 @@ public final class HaRepository implements Repository {
 
     @Override
     public void seedReplica(Upstream upstream, Duration timeout) throws PgControlException {
+        replica(upstream, false, "restore from the repository failed: ");
+    }
+
+    @Override
+    public void reseedReplica(Upstream upstream, Duration timeout) throws PgControlException {
+        replica(upstream, true, "delta restore from the repository failed: ");
+    }
+
+    private void replica(Upstream upstream, boolean delta, String failure) throws PgControlException {
         ConnInfo primary = new ConnInfo(Map.of("host", upstream.host(), "port", Integer.toString(upstream.port()),
                 "user", config.pg().user(), "dbname", config.pg().database()));
         ReplicaRequest request = new ReplicaRequest(config.pg().data(), null, primary, null, false,
-                RecoveryConfig.restoreCommand(launcher, config.source().toAbsolutePath()), config.pg().port(), null);
+                RecoveryConfig.restoreCommand(launcher, config.source().toAbsolutePath()), config.pg().port(), null, delta);
         try (EncodedStore repo = opener.get()) {
             Restore restore = new Restore(repo, layout(), config.processMax(), Clock.systemUTC());
             new ReplicaBootstrap(restore, JdbcPrimary::connect, new PgCtl(config.pg().bin())).create(request);
@@ -88,7 +97,7 @@ public final class HaRepository implements Repository {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new PgControlException("restore from the repository failed: " + e.getMessage(), e);
+            throw new PgControlException(failure + e.getMessage(), e);
         }
     }
 }

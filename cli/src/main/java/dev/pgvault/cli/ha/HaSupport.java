@@ -35,7 +35,7 @@ public final class HaSupport {
         }
         return new HaSettings(h.cluster(), h.name(), h.etcd(), h.ttl(), h.loopWait(), h.apiHost(), h.apiPort(),
                 h.connectHost(), h.connectPort(), h.maximumLagOnFailover(), h.synchronous(), h.replicaMethods(), h.bootstrap(), token,
-                h.tags(), h.apiTls(), h.useSlots(), etcd);
+                h.tags(), h.apiTls(), h.useSlots(), etcd, h.reseedDelta());
     }
 
     /** A secret's file, stripped; its content never appears in an error. */

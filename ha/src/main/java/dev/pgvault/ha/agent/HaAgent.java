@@ -420,9 +420,11 @@ public final class HaAgent implements AutoCloseable {
             }
             case RESEED -> {
                 postgres.stop(HaSettings.STOP_BUDGET);
-                postgres.removeData();
                 announce("seeding");
-                seeder.seed(up);
+                if (!seeder.reseedInPlace(up)) {
+                    postgres.removeData();
+                    seeder.seed(up);
+                }
                 startStandby(up);
                 dcs.clearReinit(me);
                 return false;
@@ -600,9 +602,15 @@ public final class HaAgent implements AutoCloseable {
                 // than give up a data directory over a network hiccup
                 throw new PgControlException("pg_rewind could not reach " + up.name() + "; retrying: " + m, e);
             }
-            log.accept("pg_rewind failed: " + m + "; moving the data directory aside and seeding again");
-            log.accept("old data directory kept at " + postgres.moveAside());
-            seeder.seed(up);
+            if (!settings.reseedDelta()) {
+                log.accept("pg_rewind failed: " + m + "; moving the data directory aside and seeding again");
+            } else {
+                log.accept("pg_rewind failed: " + m);
+            }
+            if (!seeder.reseedInPlace(up)) {
+                log.accept("old data directory kept at " + postgres.moveAside());
+                seeder.seed(up);
+            }
         }
         startStandby(up);
     }

@@ -25,6 +25,29 @@ final class Seeder {
         this.log = log;
     }
 
+    /**
+     * With {@code ha.reseed-delta} and the repository among the replica methods: brings the
+     * stopped data directory to the repository's newest backup in place (a delta restore) and
+     * returns true. False, having changed nothing, when that is off or there is no backup; false
+     * too when the delta restore failed, which leaves a directory PostgreSQL refuses to start, for
+     * the caller to move aside or empty and seed as usual.
+     */
+    boolean reseedInPlace(Upstream upstream) throws PgControlException {
+        if (!settings.reseedDelta() || repository == null || !settings.replicaMethods().contains(ReplicaMethod.REPOSITORY)
+                || !repository.hasBackup()) {
+            return false;
+        }
+        log.accept("reseeding in place from the repository's newest backup (delta restore, ha.reseed-delta), then streaming"
+                + " from " + upstream.name());
+        try {
+            repository.reseedReplica(upstream, TIMEOUT);
+            return true;
+        } catch (PgControlException e) {
+            log.accept("delta reseeding failed: " + e.getMessage() + "; seeding as usual");
+            return false;
+        }
+    }
+
     /** Seeds from {@code upstream}; throws with every method's failure when none worked. */
     void seed(Upstream upstream) throws PgControlException {
         StringBuilder failures = new StringBuilder();

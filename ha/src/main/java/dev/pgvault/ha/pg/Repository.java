@@ -19,4 +19,10 @@ public interface Repository {
 
     /** Restores the newest backup into the empty data directory, set up to stream from {@code upstream}. */
     void seedReplica(Upstream upstream, Duration timeout) throws PgControlException;
+
+    /**
+     * Brings the stopped data directory to the newest backup in place, rewriting only what differs
+     * (a delta restore), set up to stream from {@code upstream}.
+     */
+    void reseedReplica(Upstream upstream, Duration timeout) throws PgControlException;
 }

@@ -22,6 +22,7 @@ final class FakePostgres implements LocalPostgres {
     final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Thrown by start when set. */
     PgControlException startFails;
+    PgControlException rewindFails;
     /** Runs inside promote: what the test checks while PostgreSQL is turning writable. */
     Runnable onPromote = () -> { };
 
@@ -87,8 +88,11 @@ final class FakePostgres implements LocalPostgres {
     }
 
     @Override
-    public void rewind(Upstream source, Duration timeout) {
+    public void rewind(Upstream source, Duration timeout) throws PgControlException {
         calls.add("rewind " + source.name());
+        if (rewindFails != null) {
+            throw rewindFails;
+        }
     }
 
     @Override

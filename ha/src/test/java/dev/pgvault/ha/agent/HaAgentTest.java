@@ -338,6 +338,72 @@ class HaAgentTest {
         assertTrue(pg.running, "started after the rewind: " + log);
     }
 
+    @Test
+    void aFailedRewindMovesTheDirectoryAsideUnlessDeltaReseedingIsOn() {
+        List<String> repo = new java.util.ArrayList<>();
+        dev.pgvault.ha.pg.Repository repository = new dev.pgvault.ha.pg.Repository() {
+            @Override
+            public void initStanza() {
+            }
+
+            @Override
+            public boolean hasBackup() {
+                return true;
+            }
+
+            @Override
+            public void restoreLatest(Duration timeout) {
+                repo.add("restore latest");
+            }
+
+            @Override
+            public void seedReplica(dev.pgvault.ha.pg.Upstream upstream, Duration timeout) {
+                repo.add("seed from " + upstream.name());
+                pg.hasData = true;
+            }
+
+            @Override
+            public void reseedReplica(dev.pgvault.ha.pg.Upstream upstream, Duration timeout) {
+                repo.add("delta reseed from " + upstream.name());
+                pg.hasData = true;
+            }
+        };
+        for (boolean delta : List.of(false, true)) {
+            repo.clear();
+            pg.calls.clear();
+            dcs.clock = steady;
+            HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
+                    Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20, false,
+                    List.of(ReplicaMethod.REPOSITORY), Bootstrap.INITDB, null).withReseedDelta(delta);
+            HaAgent agent = new HaAgent(settings, dcs, pg, repository, clock, steady, log::add);
+            dcs.initializedBy = "n2";
+            dcs.leader = new Leader("n2", 0x9999);
+            dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.PRIMARY, "running", 2, 9000, false,
+                    clock.now));
+            pg.hasData = true;
+            pg.inRecovery = true;
+            pg.running = false;
+            pg.rewindFails = new dev.pgvault.ha.pg.PgControlException("pg_rewind: error: could not find common ancestor");
+            pg.startFails = new dev.pgvault.ha.pg.PgControlException("FATAL:  requested timeline 2 does not contain"
+                    + " minimum recovery point 0/3000060 on timeline 1");
+            for (int i = 0; i < 3; i++) {
+                agent.cycle();
+                advance(Duration.ofSeconds(1));
+            }
+            pg.startFails = null;
+            agent.cycle();
+            assertTrue(pg.calls.contains("rewind n2"), log.toString());
+            if (delta) {
+                assertEquals(List.of("delta reseed from n2"), repo, log.toString());
+                assertFalse(pg.calls.contains("move aside"), "brought back in place: " + pg.calls);
+            } else {
+                assertEquals(List.of("seed from n2"), repo, log.toString());
+                assertTrue(pg.calls.contains("move aside"), "kept aside, never overwritten: " + pg.calls);
+            }
+            assertTrue(pg.running, "started after the reseed: " + log);
+        }
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

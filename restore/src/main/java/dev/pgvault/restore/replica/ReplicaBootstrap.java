@@ -5,6 +5,7 @@ import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.pg.PgException;
 import dev.pgvault.restore.RecoverySetup;
 import dev.pgvault.restore.Restore;
+import dev.pgvault.restore.DeltaSummary;
 import dev.pgvault.restore.RestorePlan;
 import dev.pgvault.restore.RestoreResult;
 import dev.pgvault.restore.recovery.RecoveryTarget;
@@ -16,7 +17,8 @@ import java.util.Optional;
 /**
  * A standby built from the repository instead of from the primary's disks:
  * <ol>
- * <li>plan the restore of the newest backup (or the one named) into an empty PGDATA: nothing written;
+ * <li>plan the restore of the newest backup (or the one named) into an empty PGDATA, or with
+ *     delta over a stopped one (a standby to reseed): nothing written;
  * <li>with createSlot, on the primary: check it is the backup's cluster, then create the physical
  *     slot (it keeps WAL from now on) or reuse an inactive physical one; an active or logical slot
  *     of that name is a {@link SlotConflictException}, and nothing is written;
@@ -56,13 +58,21 @@ public final class ReplicaBootstrap {
                 StandbySettings.lines(written, req.slot(), req.restoreCommand(), req.port()), privateFiles,
                 "pgvault replica create");
 
-        RestorePlan plan = restore.plan(pgdata, req.backupId(), new RecoveryTarget.EndOfArchive());
+        RestorePlan plan = restore.plan(pgdata, req.backupId(), new RecoveryTarget.EndOfArchive(), req.delta());
         ReplicaResult.SlotOutcome slot = req.slot() == null ? ReplicaResult.SlotOutcome.NONE
                 : req.createSlot() ? prepareSlot(req, plan.manifest()) : ReplicaResult.SlotOutcome.NAMED;
 
         RestoreResult restored;
         try {
-            restored = restore.run(plan, pgdata, setup);
+            DeltaSummary delta = null;
+            if (req.delta()) {
+                Restore.DeltaPlan d = restore.prepareDelta(plan, pgdata);
+                plan = d.plan();
+                delta = d.summary();
+            }
+            RestoreResult r = restore.run(plan, pgdata, setup);
+            restored = new RestoreResult(r.backupId(), r.pgdata(), r.files(), r.bytes(), r.elapsed(), r.settings(), r.skipped(),
+                    delta);
         } catch (IOException | RuntimeException | InterruptedException e) {
             if (slot == ReplicaResult.SlotOutcome.CREATED) {
                 dropQuietly(req, e);

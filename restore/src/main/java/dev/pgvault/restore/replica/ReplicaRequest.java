@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param restoreCommand restore_command, unquoted (see {@link dev.pgvault.restore.RecoveryConfig#restoreCommand})
  * @param port the standby's port, written to postgresql.auto.conf; null keeps the backup's
  * @param startTimeout start PostgreSQL and wait this long for it to accept connections; null: do not start
+ * @param delta restore into an existing, stopped data directory, rewriting only what differs (a
+ *     standby that needs reseeding)
  */
 public record ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, String slot, boolean createSlot,
-        String restoreCommand, Integer port, Duration startTimeout) {
+        String restoreCommand, Integer port, Duration startTimeout, boolean delta) {
 
     public ReplicaRequest {
         if (slot != null) {
@@ -27,5 +29,11 @@ public record ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, Str
         if (port != null && (port < 1 || port > 65535)) {
             throw new InvalidConnInfoException("--port must be 1 to 65535, not " + port);
         }
+    }
+
+    /** Into an empty or missing directory. */
+    public ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, String slot, boolean createSlot,
+            String restoreCommand, Integer port, Duration startTimeout) {
+        this(pgdata, backupId, primary, slot, createSlot, restoreCommand, port, startTimeout, false);
     }
 }
