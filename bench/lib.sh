@@ -80,6 +80,7 @@ stanza: bench
 pg:
   data: $work/data
   port: $port
+  bin: $pgbin
 repo:
   path: $work/repo-pgvault
   compress: zstd
