@@ -63,10 +63,14 @@ for ((i = 0; i < rounds; i++)); do
         read -r s b < <(incr_$t)
         secs[$t]+="$s "
         bytes[$t]+="$b "
-        [ "$t" = pgvault ] && pagelines+="$(grep -oE '[0-9]+ of [0-9]+ relation pages' "$work/err" | tail -1); "
+        if [ "$t" = pgvault ]; then
+            lastpages=$(grep -oE '[0-9]+ of [0-9]+ relation pages' "$work/err" | tail -1)
+            pagelines+="$lastpages; "
+        fi
     done
-    echo "round $((i + 1)): pgvault ${secs[pgvault]##* } s, $(echo "${bytes[pgvault]}" | awk '{print $NF}') B;" \
-        "pgbackrest ${secs[pgbackrest]##* } s, $(echo "${bytes[pgbackrest]}" | awk '{print $NF}') B"
+    last() { echo "$1" | awk '{print $NF}'; }
+    echo "round $((i + 1)): pgvault $(last "${secs[pgvault]}") s, $(last "${bytes[pgvault]}") B;" \
+        "pgbackrest $(last "${secs[pgbackrest]}") s, $(last "${bytes[pgbackrest]}") B; pgvault found $lastpages changed"
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 range() { tr ' ' '\n' | grep . | sort -n | awk 'NR==1 {lo=$1} {hi=$1} END {print lo "-" hi}'; }

@@ -240,6 +240,40 @@ class IncrementalBackupIT {
         }
     }
 
+    @Test
+    @Timeout(600)
+    void pagesAreNotTrustedByLsnWithoutChecksumsOrWalLogHintsNorAcrossAChecksumChange() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on")) {
+            Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_checksums").toString(), "--disable", "-D", pg.data.toString())).ok();
+            Path config = archiving(dist, repo, pg);
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE t AS SELECT g, md5(g::text) AS h FROM generate_series(1, 20000) g");
+            }
+            String full = backup(dist, pgUser, config, "full", 'F', null);
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("UPDATE t SET h = 'x' WHERE g = 1");
+                st.execute("VACUUM t"); // sets all-visible flags: without checksums or wal_log_hints, no new page LSN
+            }
+            Proc incr = dist.run(pgUser, config, "--verbose", "backup", "--type", "incr", "--no-expire").ok();
+            assertTrue(incr.stderr().contains("relation files compared whole, not by page: the cluster has neither data"
+                    + " checksums nor wal_log_hints on"), incr.stderr());
+            assertTrue(incr.stdout().contains("incr backup "), incr.stdout());
+
+            // Checksums enabled offline rewrite every page without a new LSN: the next incr is a full.
+            pg.stop();
+            Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_checksums").toString(), "--enable", "-D", pg.data.toString())).ok();
+            pg.start();
+            Proc after = dist.run(pgUser, config, "backup", "--type", "incr", "--no-expire").ok();
+            assertTrue(after.stdout().lines().findFirst().orElseThrow().endsWith("F"), after.stdout());
+            assertTrue(after.stderr().contains("was taken with data checksums off and the cluster now has them on: taking a full"
+                    + " backup"), after.stderr());
+            System.out.println("no checksums: " + full + ", then " + incr.stdout().lines().skip(1).findFirst().orElse(""));
+        }
+    }
+
     private static String md5Of5000() throws Exception {
         StringBuilder s = new StringBuilder();
         java.security.MessageDigest md5 = java.security.MessageDigest.getInstance("MD5");

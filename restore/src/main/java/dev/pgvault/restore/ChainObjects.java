@@ -63,6 +63,10 @@ final class ChainObjects {
         for (PageRun run : f.pages()) {
             String id = run.backup() == null ? backup.id() : run.backup();
             StoredObject o = object(id, run.object(), f.path());
+            if (run.blocks().stream().anyMatch(b -> b < 0) || run.blocks().stream().distinct().count() != run.blocks().size()) {
+                throw new InvalidManifestException("backup manifest gives file '" + f.path() + "' a page run in object '"
+                        + run.object() + "' with a negative or repeated block number");
+            }
             if (o.plainSize() != run.size() || !o.sha256().equalsIgnoreCase(run.sha256())) {
                 throw new InvalidManifestException("backup manifest gives file '" + f.path() + "' a page run in object '"
                         + run.object() + "' of backup " + id + " that does not match that object");

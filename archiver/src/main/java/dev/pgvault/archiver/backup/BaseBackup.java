@@ -107,7 +107,8 @@ public final class BaseBackup {
                     + " archive-push, restart PostgreSQL, and run 'pgvault check'");
         }
 
-        ParentChoice choice = ParentChoice.choose(new BackupCatalog(repo, layout).backups(), options.type(), pg.timeline());
+        ParentChoice choice = ParentChoice.choose(new BackupCatalog(repo, layout).backups(), options.type(), pg.timeline(),
+                settings.dataChecksums());
         Manifest parent = choice.parent();
         if (choice.notice() != null) {
             progress.accept(choice.notice());
@@ -132,7 +133,17 @@ public final class BaseBackup {
             RelationChanges changes = WalChangeScan.scan(pgdata, new WalArchive(repo, layout, cluster), options.pgBin(),
                     options.lockDirectory(), parent.timeline(), parent.startLsn(), startLsn, cluster.walSegmentSize());
             done("read the WAL since " + parent.id() + "'s start: " + changes.describe());
-            boolean pages = settings.blockSize() == PageChecksum.PAGE_SIZE;
+            // Without data checksums or wal_log_hints, hint bits and the all-visible flag change a
+            // page without a new LSN (a stale PD_ALL_VISIBLE under a set visibility-map bit hides
+            // deleted rows from index-only scans): relation files are then compared whole.
+            boolean hintsLogged = settings.dataChecksums()
+                    || "on".equals(pg.setting("wal_log_hints")) && !changes.hintsUnlogged();
+            boolean pages = settings.blockSize() == PageChecksum.PAGE_SIZE && hintsLogged;
+            if (!pages) {
+                progress.accept("relation files compared whole, not by page: "
+                        + (hintsLogged ? "the block size is not 8 KiB" : "the cluster has neither data checksums nor wal_log_hints"
+                        + " on (since " + parent.id() + ")"));
+            }
             IncrementalPlanner.Plan plan = IncrementalPlanner.plan(scan.files(), parent, changes,
                     () -> new ChangeFinder(parent.id(), pages ? new PageTrust(parent.startLsn().value(),
                             checks.enabled() ? new PageChecksum() : null) : null,

@@ -79,7 +79,7 @@ public record FileEntry(String path, long size, String sha256, long mtime, int m
      */
     public FileEntry inheritedFrom(String owner, long newMtime, int newMode) {
         List<PageRun> runs = pages.stream().map(r -> r.inheritedFrom(owner)).toList();
-        return new FileEntry(path, size, sha256, newMtime, newMode, object, offset, List.of(), parts,
+        return new FileEntry(path, size, sha256, newMtime, newMode, object, offset, badPages, parts,
                 base == null ? backupOr(owner) : null, base, runs);
     }
 }

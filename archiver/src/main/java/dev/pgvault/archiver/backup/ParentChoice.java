@@ -18,7 +18,13 @@ import java.util.Set;
  */
 public record ParentChoice(BackupType type, Manifest parent, String notice) {
 
-    public static ParentChoice choose(List<Manifest> backups, BackupType asked, int timeline) throws BrokenChainException {
+    /**
+     * {@code checksums}: whether the cluster has data checksums now. A parent taken with the other
+     * setting is not built on: pg_checksums rewrites every page's checksum offline, without WAL
+     * and without a new LSN.
+     */
+    public static ParentChoice choose(List<Manifest> backups, BackupType asked, int timeline, boolean checksums)
+            throws BrokenChainException {
         if (asked == BackupType.FULL) {
             return new ParentChoice(BackupType.FULL, null, null);
         }
@@ -36,6 +42,11 @@ public record ParentChoice(BackupType type, Manifest parent, String notice) {
         if (newest.timeline() != timeline) {
             return new ParentChoice(BackupType.FULL, null, "the newest backup, " + newest.id() + ", is on timeline "
                     + newest.timeline() + " and the cluster is on timeline " + timeline + ": taking a full backup");
+        }
+        if (newest.pageChecksums() != checksums) {
+            return new ParentChoice(BackupType.FULL, null, "the newest backup, " + newest.id() + ", was taken with data checksums "
+                    + (newest.pageChecksums() ? "on" : "off") + " and the cluster now has them " + (checksums ? "on" : "off")
+                    + ": taking a full backup");
         }
         checkChain(newest, backups);
         return new ParentChoice(asked, newest, null);

@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
  * <li>{@code CREATE_FILE_COPY copy dir 1663/1 to 1663/16390}, {@code CREATE_WAL_LOG create dir
  *     1663/16390}, {@code DROP dir 1663/16390}: every file of that database directory.
  * </ul>
+ * It also says whether the WAL records a restart with {@code wal_log_hints} off ({@link
+ * #hintsUnlogged}): without data checksums, hint bits and the all-visible flag are then set
+ * without a new page LSN, so no page may be trusted by its LSN.
  */
 public final class RelationChanges {
     private static final Pattern RELATION = Pattern.compile("desc: (?:CREATE|TRUNCATE) ((?:base|global|pg_tblspc)/\\S+)");
@@ -29,22 +32,34 @@ public final class RelationChanges {
     private static final long DEFAULT_TABLESPACE = 1663;
     private static final long GLOBAL_TABLESPACE = 1664;
 
-    public static final RelationChanges NONE = new RelationChanges(Set.of(), Set.of());
+    public static final RelationChanges NONE = new RelationChanges(Set.of(), Set.of(), false);
 
     private final Set<String> relations;
     /** "tablespace/database" pairs. */
     private final Set<String> databases;
+    private final boolean hintsUnlogged;
 
-    private RelationChanges(Set<String> relations, Set<String> databases) {
+    private RelationChanges(Set<String> relations, Set<String> databases, boolean hintsUnlogged) {
         this.relations = Set.copyOf(relations);
         this.databases = Set.copyOf(databases);
+        this.hintsUnlogged = hintsUnlogged;
+    }
+
+    /** Whether PostgreSQL ran with wal_log_hints off at some time in the range (a PARAMETER_CHANGE record says so). */
+    public boolean hintsUnlogged() {
+        return hintsUnlogged;
     }
 
     /** Reads pg_waldump's lines; lines of other records are ignored. */
     public static RelationChanges parse(List<String> lines) {
         Set<String> relations = new HashSet<>();
         Set<String> databases = new HashSet<>();
+        boolean hintsUnlogged = false;
         for (String line : lines) {
+            if (line.contains("desc: PARAMETER_CHANGE") && line.contains("wal_log_hints=off")) {
+                hintsUnlogged = true;
+                continue;
+            }
             Matcher m = RELATION.matcher(line);
             if (m.find()) {
                 relations.add(withoutFork(m.group(1)));
@@ -68,7 +83,7 @@ public final class RelationChanges {
                 }
             }
         }
-        return new RelationChanges(relations, databases);
+        return new RelationChanges(relations, databases, hintsUnlogged);
     }
 
     /** Whether the file at {@code path} (relative to PGDATA) must be stored whole. */

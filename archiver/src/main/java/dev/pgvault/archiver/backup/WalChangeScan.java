@@ -63,10 +63,14 @@ final class WalChangeScan {
             throws IOException, InterruptedException {
         String exe = pgBin == null ? "pg_waldump" : pgBin.resolve("pg_waldump").toString();
         List<String> cmd = List.of(exe, "--path=" + dir, "--timeline=" + timeline, "--start=" + from, "--end=" + to,
-                "--rmgr=Storage", "--rmgr=Database");
+                "--rmgr=Storage", "--rmgr=Database", "--rmgr=XLOG");
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            // failedPast reads pg_waldump's English messages: no translation
+            pb.environment().put("LC_ALL", "C");
+            pb.environment().remove("LANGUAGE");
+            p = pb.start();
         } catch (IOException e) {
             throw new BackupRefusedException("cannot run " + exe + " (" + e.getMessage() + "): an incremental backup reads"
                     + " the WAL since its parent with it; set pg.bin to PostgreSQL's bin directory");
@@ -82,7 +86,10 @@ final class WalChangeScan {
         try (var reader = p.inputReader(StandardCharsets.UTF_8)) {
             String line;
             while ((line = reader.readLine()) != null) {
-                lines.add(line);
+                // of the XLOG records (checkpoints, full-page images) only the parameter changes matter
+                if (!line.startsWith("rmgr: XLOG") || line.contains("PARAMETER_CHANGE")) {
+                    lines.add(line);
+                }
             }
         }
         int rc = p.waitFor();

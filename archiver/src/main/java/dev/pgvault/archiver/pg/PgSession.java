@@ -53,12 +53,15 @@ public final class PgSession implements AutoCloseable {
         }
     }
 
-    /** The timeline of the cluster's latest checkpoint: the one a backup started now is on. */
+    /**
+     * The timeline WAL is written on now: a backup started now is on it. (pg_control_checkpoint()
+     * still names the old one after a fast promotion, until the next checkpoint.)
+     */
     public int timeline() throws PgException {
         try (Statement st = connection.createStatement();
-                ResultSet rs = st.executeQuery("SELECT timeline_id FROM pg_control_checkpoint()")) {
+                ResultSet rs = st.executeQuery("SELECT substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8)")) {
             rs.next();
-            return rs.getInt(1);
+            return Integer.parseUnsignedInt(rs.getString(1), 16);
         } catch (SQLException e) {
             throw failure("read the cluster's timeline", e);
         }

@@ -33,17 +33,34 @@ final class ChainCheck {
         }
         List<Problem> problems = new ArrayList<>();
         references.forEach((child, refs) -> {
+            Set<String> chain = new HashSet<>();
+            for (Manifest at = manifests.get(child); at != null && chain.add(at.id());
+                    at = at.parent() == null ? null : manifests.get(at.parent())) {
+                // the child's own chain, up to a full or the first backup missing
+            }
             Map<String, List<String>> filesByObject = new LinkedHashMap<>();
             Map<String, List<String>> filesByMissingBackup = new LinkedHashMap<>();
+            Map<String, List<String>> filesOutsideChain = new LinkedHashMap<>();
+            Map<String, List<String>> filesByMismatchedRun = new LinkedHashMap<>();
             for (ManifestCheck.Reference r : refs) {
                 if (!manifests.containsKey(r.backup())) {
                     filesByMissingBackup.computeIfAbsent(r.backup(), k -> new ArrayList<>()).add(r.path());
+                } else if (!chain.contains(r.backup())) {
+                    filesOutsideChain.computeIfAbsent(r.backup(), k -> new ArrayList<>()).add(r.path());
+                } else if (r.sha256() != null && manifests.get(r.backup()).objects().stream().anyMatch(o -> o.key().equals(r.object())
+                        && (o.plainSize() != r.size() || !o.sha256().equalsIgnoreCase(r.sha256())))) {
+                    filesByMismatchedRun.computeIfAbsent(layout.backupDir(r.backup()) + r.object(), k -> new ArrayList<>())
+                            .add(r.path());
                 } else {
                     filesByObject.computeIfAbsent(r.backup() + "\0" + r.object(), k -> new ArrayList<>()).add(r.path());
                 }
             }
             filesByMissingBackup.forEach((backup, files) -> problems.add(problem(child, null, files,
                     "needs backup " + backup + ", which is not in the repository: it cannot be restored")));
+            filesOutsideChain.forEach((backup, files) -> problems.add(problem(child, null, files,
+                    "reads files from backup " + backup + ", which is not of its parent chain: it cannot be restored")));
+            filesByMismatchedRun.forEach((key, files) -> problems.add(problem(child, key, files,
+                    "records pages in object " + key + " that do not match that object: it cannot be restored")));
             filesByObject.forEach((ref, files) -> {
                 String backup = ref.substring(0, ref.indexOf('\0'));
                 String object = ref.substring(ref.indexOf('\0') + 1);

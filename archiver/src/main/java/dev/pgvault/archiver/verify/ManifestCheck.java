@@ -22,8 +22,16 @@ final class ManifestCheck {
     /** One object to read, its full repository key, and the files the manifest places in it. */
     record ObjectFiles(String key, StoredObject object, List<FileEntry> files) {}
 
-    /** An object of an earlier backup that {@code path} of this backup is read from. */
-    record Reference(String backup, String object, String path) {}
+    /**
+     * An object of an earlier backup that {@code path} of this backup is read from; for a page
+     * run, the plain size and SHA-256 the run records for it (else -1 and null).
+     */
+    record Reference(String backup, String object, String path, long size, String sha256) {
+
+        Reference(String backup, String object, String path) {
+            this(backup, object, path, -1, null);
+        }
+    }
 
     record Result(List<ObjectFiles> objects, List<Problem> problems, List<Reference> references) {}
 
@@ -56,10 +64,14 @@ final class ManifestCheck {
             if (f.paged()) {
                 referencesOf(f.base(), references);
                 for (var run : f.pages()) {
+                    StoredObject own = objects.get(run.object());
                     if (run.backup() != null) {
-                        references.add(new Reference(run.backup(), run.object(), f.path()));
-                    } else if (!objects.containsKey(run.object())) {
+                        references.add(new Reference(run.backup(), run.object(), f.path(), run.size(), run.sha256()));
+                    } else if (own == null) {
                         unlisted.computeIfAbsent(run.object(), k -> new ArrayList<>()).add(f.path());
+                    } else if (own.plainSize() != run.size() || !own.sha256().equalsIgnoreCase(run.sha256())) {
+                        problems.add(Problem.manifest(ProblemKind.MANIFEST_INCONSISTENT, id, manifestKey, List.of(f.path()),
+                                "gives file " + f.path() + " a page run that does not match object " + run.object()));
                     }
                 }
             } else if (f.backup() != null) {

@@ -30,6 +30,16 @@ class RelationChangesTest {
     }
 
     @Test
+    void aRestartWithWalLogHintsOffIsSeen() {
+        String off = "rmgr: XLOG        len (rec/tot):     54/    54, tx:          0, lsn: 0/0300A028, prev 0/03000028, desc:"
+                + " PARAMETER_CHANGE max_connections=100 max_worker_processes=8 max_wal_senders=10 max_prepared_xacts=0"
+                + " max_locks_per_xact=64 wal_level=replica wal_log_hints=off track_commit_timestamp=off";
+        assertFalse(changes.hintsUnlogged());
+        assertTrue(RelationChanges.parse(List.of(off)).hintsUnlogged());
+        assertFalse(RelationChanges.parse(List.of(off.replace("wal_log_hints=off", "wal_log_hints=on"))).hintsUnlogged());
+    }
+
+    @Test
     void aCreatedOrTruncatedRelationIsStoredWholeEveryForkAndSegment() {
         assertTrue(changes.storeWhole("base/5/2619"));
         assertTrue(changes.storeWhole("base/5/2619.3"));
