@@ -42,6 +42,15 @@ timed() {
     t1=$(date +%s%N)
     awk -v n=$((t1 - t0)) 'BEGIN {printf "%.2f", n / 1e9}'
 }
+# archive_command runs both tools' archive-push, one after the other: the tool whose backup is
+# timed goes first, so that neither waits for the other's push of its stop segment.
+push_first() {
+    local cmd
+    if [ "$1" = pgvault ]; then cmd="$pgvault archive-push %p && $pgbackrest archive-push %p"
+    else cmd="$pgbackrest archive-push %p && $pgvault archive-push %p"; fi
+    psql -c "ALTER SYSTEM SET archive_command = '$cmd'" -c "SELECT pg_reload_conf()" >/dev/null
+    sleep 1
+}
 incr_pgvault() {
     local s
     s=$(timed $as $pgvault --verbose backup --type incr --no-expire)
@@ -67,6 +76,7 @@ for ((i = 0; i < rounds; i++)); do
     fi
     order=("${tools[@]:i%2}" "${tools[@]:0:i%2}")
     for t in "${order[@]}"; do
+        push_first "$t"
         read -r s b < <(incr_$t)
         secs[$t]+="$s "
         bytes[$t]+="$b "
