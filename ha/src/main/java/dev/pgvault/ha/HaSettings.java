@@ -58,16 +58,6 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
                 synchronous, replicaMethods, bootstrap, apiToken, tags, null, true, null, false);
     }
 
-    /** Settings that move a directory aside (or empty it) to seed it again. */
-    public HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
-            String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
-            boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
-            dev.pgvault.ha.cluster.Tags tags, dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots,
-            dev.pgvault.ha.dcs.EtcdCredentials etcdCredentials) {
-        this(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort, maximumLagOnFailover,
-                synchronous, replicaMethods, bootstrap, apiToken, tags, apiTls, useSlots, etcdCredentials, false);
-    }
-
     /** The same settings with delta reseeding on or off ({@code ha.reseed-delta}). */
     public HaSettings withReseedDelta(boolean on) {
         return new HaSettings(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort,

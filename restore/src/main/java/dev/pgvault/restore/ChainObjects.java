@@ -61,7 +61,7 @@ final class ChainObjects {
     /** Each page run of {@code f} names an object of the chain that holds exactly its pages. */
     void checkRuns(FileEntry f) throws InvalidManifestException {
         for (PageRun run : f.pages()) {
-            String id = run.backup() == null ? backup.id() : run.backup();
+            String id = run.backupOr(backup.id());
             StoredObject o = object(id, run.object(), f.path());
             if (run.blocks().stream().anyMatch(b -> b < 0) || run.blocks().stream().distinct().count() != run.blocks().size()) {
                 throw new InvalidManifestException("backup manifest gives file '" + f.path() + "' a page run in object '"

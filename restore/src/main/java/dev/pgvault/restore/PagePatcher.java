@@ -78,7 +78,7 @@ final class PagePatcher {
         byte[] page = new byte[PAGE];
         try (FileChannel ch = FileChannel.open(out, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             for (PageRun run : f.pages()) {
-                String id = run.backup() == null ? backupId : run.backup();
+                String id = run.backupOr(backupId);
                 String key = layout.backupDir(id) + run.object();
                 try (InputStream in = repo.get(key)) {
                     for (long block : run.blocks()) {

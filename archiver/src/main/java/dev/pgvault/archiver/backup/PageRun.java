@@ -27,6 +27,11 @@ public record PageRun(String backup, String object, String sha256, List<Long> bl
         return (long) blocks.size() * PageChecksum.PAGE_SIZE;
     }
 
+    /** The backup holding the object, {@code self} when it is the listing backup's own. */
+    public String backupOr(String self) {
+        return backup == null ? self : backup;
+    }
+
     /** The same run as seen from a later backup: {@code owner} is the backup whose manifest listed it. */
     public PageRun inheritedFrom(String owner) {
         return backup != null ? this : new PageRun(owner, object, sha256, blocks);
