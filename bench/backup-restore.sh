@@ -29,8 +29,8 @@ secs() {
     t1=$(date +%s%N)
     awk -v n=$((t1 - t0)) 'BEGIN {printf "%.2f", n / 1e9}'
 }
-backup_pgvault() { secs $as $pgvault backup; }
-backup_pgbackrest() { secs $as $pgbackrest backup --type=full; }
+backup_pgvault() { push_first pgvault; secs $as $pgvault backup; }
+backup_pgbackrest() { push_first pgbackrest; secs $as $pgbackrest backup --type=full; }
 backup_basebackup() { rm -rf "$work/bb"; secs $as "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres -D "$work/bb" -Ft -X none -c fast; }
 restore_pgvault() { rm -rf "$work/r"; secs $as $pgvault restore --pgdata "$work/r"; }
 restore_pgbackrest() { rm -rf "$work/r"; mkdir -p "$work/r"; chmod 700 "$work/r"; [ -n "$as" ] && chown postgres "$work/r"; secs $as $pgbackrest restore --pg1-path="$work/r"; }
@@ -42,7 +42,9 @@ for ((i = 0; i < rounds; i++)); do
     order=("${tools[@]:i%3}" "${tools[@]:0:i%3}")
     for t in "${order[@]}"; do b[$t]+="$(backup_$t) "; done
     for t in "${order[@]}"; do r[$t]+="$(restore_$t) "; done
-    echo "round $((i + 1)): backup ${b[pgvault]##* } ... done"
+    last() { echo "$1" | awk '{print $NF}'; }
+    echo "round $((i + 1)): backup pgvault $(last "${b[pgvault]}") s, pgbackrest $(last "${b[pgbackrest]}") s;" \
+        "restore pgvault $(last "${r[pgvault]}") s, pgbackrest $(last "${r[pgbackrest]}") s"
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 echo

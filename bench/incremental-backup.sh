@@ -5,7 +5,7 @@
 #
 #   bench/incremental-backup.sh [SCALE] [ROUNDS]   (defaults: scale 30, 5 rounds)
 #   SECONDS_OF_CHANGE=30 RATE=50                    each round's change: pgbench -c 2 -R RATE (RATE=0: unthrottled)
-#   PREVACUUM=1                                     VACUUM (FREEZE, ANALYZE) after the load (0: leave it to autovacuum)
+#   PREVACUUM=1                                     VACUUM (FREEZE, ANALYZE) after the load (bench/lib.sh; 0: leave it to autovacuum)
 #
 # Loads pgbench at SCALE with random filler (bench/lib.sh), takes a full backup with both tools,
 # then each round changes the cluster and takes an incremental with each tool (each timed run
@@ -22,12 +22,6 @@ need_pgbackrest
 need_pgvault
 bench_workdir pgvault-bench
 bench_pgbench_pair "$scale"
-# The load's one-time aftermath (autovacuum setting every page all-visible and frozen after the
-# filler rewrite) would otherwise land in the first rounds: a quiet day starts from a settled table.
-# PREVACUUM=0 leaves it to autovacuum, to see that case.
-if [ "${PREVACUUM:-1}" = 1 ]; then
-    psql -c "VACUUM (FREEZE, ANALYZE)" -c "CHECKPOINT"
-fi
 
 $as $pgvault backup --no-expire >/dev/null
 $as $pgbackrest backup --type=full >/dev/null
@@ -41,15 +35,6 @@ timed() {
     "$@" >"$work/out" 2>"$work/err" || { echo "bench: failed: $* $(cat "$work/err")" >&2; return 1; }
     t1=$(date +%s%N)
     awk -v n=$((t1 - t0)) 'BEGIN {printf "%.2f", n / 1e9}'
-}
-# archive_command runs both tools' archive-push, one after the other: the tool whose backup is
-# timed goes first, so that neither waits for the other's push of its stop segment.
-push_first() {
-    local cmd
-    if [ "$1" = pgvault ]; then cmd="$pgvault archive-push %p && $pgbackrest archive-push %p"
-    else cmd="$pgbackrest archive-push %p && $pgvault archive-push %p"; fi
-    psql -c "ALTER SYSTEM SET archive_command = '$cmd'" -c "SELECT pg_reload_conf()" >/dev/null
-    sleep 1
 }
 incr_pgvault() {
     local s
