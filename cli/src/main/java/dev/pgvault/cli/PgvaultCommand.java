@@ -6,6 +6,7 @@ import dev.pgvault.cli.config.PgvaultConfig;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,15 +16,29 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = PgvaultCommand.VersionProvider.class,
         description = "PostgreSQL backup, point-in-time recovery and high availability.",
-        subcommands = {InitCommand.class, CheckCommand.class, ArchivePushCommand.class, ArchiveGetCommand.class,
-                ArchiveAsyncCommand.class,
-                BackupCommand.class, ExpireCommand.class, KeepCommand.class, InfoCommand.class, RestoreCommand.class, ReplicaCommand.class, HaCommand.class, VerifyCommand.class,
-                DemoCommand.class, RepoLsCommand.class, RepoGetCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 not found, 2 bad arguments, 3 configuration, 4 repository,",
                 "5 PostgreSQL, 6 corrupt data, 7 conflicting object or state, 8 HA (etcd unreachable or",
                 "the cluster not in the asked state in time), 70 internal error, 126 archive-get failed",
                 "for a reason other than a missing file (PostgreSQL then stops recovery)."})
 public final class PgvaultCommand implements Runnable {
+
+    /** A subcommand: its name, as its {@code @Command} gives it, and its class. */
+    record Subcommand(String name, Class<?> type) {}
+
+    /**
+     * The subcommands, in the order help lists them. Not in {@code @Command(subcommands = ...)}:
+     * picocli would build every command's model on every start (~50 ms of a cold JVM), where a
+     * call needs only the one it names ({@link #model}).
+     */
+    static final List<Subcommand> SUBCOMMANDS = List.of(new Subcommand("init", InitCommand.class),
+            new Subcommand("check", CheckCommand.class), new Subcommand("archive-push", ArchivePushCommand.class),
+            new Subcommand("archive-get", ArchiveGetCommand.class), new Subcommand("archive-async", ArchiveAsyncCommand.class),
+            new Subcommand("backup", BackupCommand.class), new Subcommand("expire", ExpireCommand.class),
+            new Subcommand("keep", KeepCommand.class), new Subcommand("info", InfoCommand.class),
+            new Subcommand("restore", RestoreCommand.class), new Subcommand("replica", ReplicaCommand.class),
+            new Subcommand("ha", HaCommand.class), new Subcommand("verify", VerifyCommand.class),
+            new Subcommand("demo", DemoCommand.class), new Subcommand("repo-ls", RepoLsCommand.class),
+            new Subcommand("repo-get", RepoGetCommand.class), new Subcommand("help", CommandLine.HelpCommand.class));
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Configuration file (default: $PGVAULT_CONFIG, else /etc/pgvault/pgvault.yaml).")
@@ -47,7 +62,7 @@ public final class PgvaultCommand implements Runnable {
 
     static int execute(String[] args, PrintStream out, PrintStream err) {
         PgvaultCommand top = new PgvaultCommand();
-        CommandLine cl = new CommandLine(top);
+        CommandLine cl = model(top, namedCommand(args));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.registerConverter(java.nio.file.Path.class, PgvaultCommand::path);
@@ -67,6 +82,39 @@ public final class PgvaultCommand implements Runnable {
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The command model with only subcommand {@code named}, or with all of them when {@code named}
+     * is none of theirs (help, a misspelling picocli then suggests a name for, no command at all).
+     * The help command needs them all: it is not one of the lone ones.
+     */
+    static CommandLine model(PgvaultCommand top, String named) {
+        CommandLine cl = new CommandLine(top);
+        boolean lone = named != null && !named.equals("help") && SUBCOMMANDS.stream().anyMatch(c -> c.name().equals(named));
+        for (Subcommand c : SUBCOMMANDS) {
+            if (!lone || c.name().equals(named)) {
+                cl.addSubcommand(c.name(), c.type());
+            }
+        }
+        return cl;
+    }
+
+    /**
+     * The first argument that is not a global option or its value: the subcommand's name, if
+     * there is one. Only {@code --config} takes a value (as the next argument or after {@code =}).
+     */
+    static String namedCommand(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config")) {
+                i++;
+            } else if (args[i].equals("--")) {
+                return i + 1 < args.length ? args[i + 1] : null;
+            } else if (!args[i].startsWith("-")) {
+                return args[i];
+            }
+        }
+        return null;
     }
 
     /**

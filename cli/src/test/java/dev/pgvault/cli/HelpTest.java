@@ -39,7 +39,7 @@ class HelpTest {
 
     @Test
     void everyCommandAnswersHelpWithItsUsageAndExitZero() {
-        CommandLine model = new CommandLine(new PgvaultCommand());
+        CommandLine model = PgvaultCommand.model(new PgvaultCommand(), null);
         List<List<String>> commands = new ArrayList<>();
         paths(model, List.of(), commands);
         assertTrue(commands.size() >= 25, "the walk found " + commands);

@@ -1,0 +1,52 @@
+package dev.pgvault.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command model built for one call: only the subcommand it names, all of them otherwise. */
+class PgvaultCommandTest {
+
+    @Test
+    void eachSubcommandIsListedUnderTheNameItsAnnotationGives() {
+        for (PgvaultCommand.Subcommand c : PgvaultCommand.SUBCOMMANDS) {
+            CommandLine.Command a = c.type().getAnnotation(CommandLine.Command.class);
+            assertEquals(a.name(), c.name(), c.type().getName());
+        }
+    }
+
+    @Test
+    void theNamedCommandIsTheFirstArgumentThatIsNotAGlobalOption() {
+        assertEquals("restore", PgvaultCommand.namedCommand(new String[] {"--config", "restore.yaml", "restore", "--pgdata", "x"}));
+        assertEquals("info", PgvaultCommand.namedCommand(new String[] {"--config=/etc/p.yaml", "--verbose", "info"}));
+        assertEquals("backup", PgvaultCommand.namedCommand(new String[] {"--", "backup"}));
+        assertNull(PgvaultCommand.namedCommand(new String[] {"--verbose"}));
+        assertNull(PgvaultCommand.namedCommand(new String[] {"--config"}));
+    }
+
+    @Test
+    void aCallThatNamesACommandBuildsOnlyThatOne() {
+        CommandLine cl = PgvaultCommand.model(new PgvaultCommand(), "restore");
+        assertEquals(List.of("restore"), List.copyOf(cl.getSubcommands().keySet()));
+    }
+
+    @Test
+    void helpAMisspellingOrNoCommandBuildsThemAll() {
+        List<String> all = PgvaultCommand.SUBCOMMANDS.stream().map(PgvaultCommand.Subcommand::name).toList();
+        for (String named : new String[] {null, "help", "restor"}) {
+            CommandLine cl = PgvaultCommand.model(new PgvaultCommand(), named);
+            assertEquals(all, List.copyOf(cl.getSubcommands().keySet()), String.valueOf(named));
+        }
+    }
+
+    @Test
+    void aMisspelledCommandIsStillReportedAsUnknownWithExitTwo() {
+        MainTest.Result r = MainTest.run("restor", "--pgdata", "x");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("restor"), r.err());
+    }
+}
