@@ -14,7 +14,14 @@ import java.util.List;
  * pg_backup_stop has waited for that, but only the repository can tell that the pushes landed.
  */
 final class WalArrival {
+    /**
+     * Asked often at first: the stop segment usually lands within an archive-push's start-up (a
+     * JVM, ~0.2 s), and every poll interval waited past that is added to the backup's time. Then
+     * less often, for a slow archiver or an object store that bills its requests.
+     */
+    private static final long FIRST_POLL_MILLIS = 20;
     private static final long POLL_MILLIS = 100;
+    private static final long FIRST_POLLS_FOR_NANOS = 2_000_000_000L;
 
     private WalArrival() {}
 
@@ -40,7 +47,8 @@ final class WalArrival {
      */
     static void await(BlobStore blobs, RepositoryLayout layout, List<String> segments, Duration timeout, String hint)
             throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long began = System.nanoTime();
+        long deadline = began + timeout.toNanos();
         List<String> order = new ArrayList<>(segments.size());
         order.add(segments.get(segments.size() - 1));
         order.addAll(segments.subList(0, segments.size() - 1));
@@ -51,7 +59,7 @@ final class WalArrival {
                     throw new WalNotArchivedException("WAL segment " + segment + ", which the backup needs, did not reach "
                             + blobs.describe() + " within " + timeout.toSeconds() + " s" + hint);
                 }
-                Thread.sleep(POLL_MILLIS);
+                Thread.sleep(System.nanoTime() - began < FIRST_POLLS_FOR_NANOS ? FIRST_POLL_MILLIS : POLL_MILLIS);
             }
         }
     }
