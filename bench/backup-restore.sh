@@ -19,16 +19,6 @@ need_pgvault
 bench_workdir pgvault-bench
 bench_pgbench_pair "$scale"
 
-# A failed run ends the benchmark: its time would be a fake data point.
-secs() {
-    local t0 t1
-    # the previous run's dirty pages would otherwise be written back during this one's clock
-    sync
-    t0=$(date +%s%N)
-    "$@" >/dev/null || { echo "bench: failed: $*" >&2; return 1; }
-    t1=$(date +%s%N)
-    awk -v n=$((t1 - t0)) 'BEGIN {printf "%.2f", n / 1e9}'
-}
 backup_pgvault() { push_first pgvault; secs $as $pgvault backup; }
 backup_pgbackrest() { push_first pgbackrest; secs $as $pgbackrest backup --type=full; }
 backup_basebackup() { rm -rf "$work/bb"; secs $as "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres -D "$work/bb" -Ft -X none -c fast; }
@@ -42,11 +32,9 @@ for ((i = 0; i < rounds; i++)); do
     order=("${tools[@]:i%3}" "${tools[@]:0:i%3}")
     for t in "${order[@]}"; do b[$t]+="$(backup_$t) "; done
     for t in "${order[@]}"; do r[$t]+="$(restore_$t) "; done
-    last() { echo "$1" | awk '{print $NF}'; }
     echo "round $((i + 1)): backup pgvault $(last "${b[pgvault]}") s, pgbackrest $(last "${b[pgbackrest]}") s;" \
         "restore pgvault $(last "${r[pgvault]}") s, pgbackrest $(last "${r[pgbackrest]}") s"
 done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 echo
 printf "%-12s %10s %10s   %s\n" tool backup_s restore_s "all backup / restore runs"
 for t in "${tools[@]}"; do

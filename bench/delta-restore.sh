@@ -5,6 +5,7 @@
 #
 #   bench/delta-restore.sh [SCALE] [ROUNDS]     (defaults: scale 30, 5 rounds; median reported)
 #   SECONDS_OF_CHANGE=30 RATE=50                 the change between the two backups: pgbench -c 2 -R RATE
+#   B_TYPE=full                                  backup B's type, for both tools: full, or incr (on A)
 #
 # Loads pgbench data at SCALE with random filler (as bench/backup-restore.sh), takes backup A with
 # both tools, changes the cluster (a quiet day: pgbench -c 2 -R 50 for 30 s), then takes backup B.
@@ -17,33 +18,27 @@ scale=${1:-30}
 rounds=${2:-5}
 change=${SECONDS_OF_CHANGE:-30}
 rate=${RATE:-50}
+btype=${B_TYPE:-full}
+case $btype in full|incr) ;; *) echo "bench: B_TYPE must be full or incr, not '$btype'" >&2; exit 2 ;; esac
 source "$(dirname "$0")/lib.sh"
 need_pgbackrest
 need_pgvault
 bench_workdir pgvault-bench
 bench_pgbench_pair "$scale"
 
-# A failed run ends the benchmark: its time would be a fake data point.
-secs() {
-    local t0 t1
-    sync
-    t0=$(date +%s%N)
-    "$@" >/dev/null || { echo "bench: failed: $*" >&2; return 1; }
-    t1=$(date +%s%N)
-    awk -v n=$((t1 - t0)) 'BEGIN {printf "%.2f", n / 1e9}'
-}
-id_of() { grep -oE '[0-9]{8}-[0-9]{6}F' | tail -1; }
+id_of() { grep -oE '[0-9]{8}-[0-9]{6}[FI]' | tail -1; }
 a_pgvault=$($as $pgvault backup | id_of)
 $as $pgbackrest backup --type=full >/dev/null
 a_pgbackrest=$($as $pgbackrest info --output=json | grep -oE '"label":"[^"]+"' | tail -1 | cut -d'"' -f4)
 echo "backup A: pgvault $a_pgvault, pgbackrest $a_pgbackrest; changing the cluster for ${change} s at -R $rate ..."
 $as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -c 2 -R "$rate" -T "$change" postgres >/dev/null 2>&1
-b_pgvault=$($as $pgvault backup | id_of)
-$as $pgbackrest backup --type=full >/dev/null
+push_first pgvault
+b_pgvault=$($as $pgvault backup --type "$btype" --no-expire | id_of)
+push_first pgbackrest
+$as $pgbackrest backup --type="$btype" >/dev/null
 b_pgbackrest=$($as $pgbackrest info --output=json | grep -oE '"label":"[^"]+"' | tail -1 | cut -d'"' -f4)
-echo "backup B: pgvault $b_pgvault, pgbackrest $b_pgbackrest"
+echo "backup B ($btype): pgvault $b_pgvault, pgbackrest $b_pgbackrest"
 
-fresh_dir() { rm -rf "$1"; mkdir -p "$1"; chmod 700 "$1"; [ -n "$as" ] && chown postgres "$1"; }
 stale_pgvault() { rm -rf "$work/c"; $as $pgvault restore --pgdata "$work/c" --backup "$a_pgvault" >/dev/null; }
 stale_pgbackrest() { fresh_dir "$work/c"; $as $pgbackrest restore --pg1-path="$work/c" --set="$a_pgbackrest" >/dev/null; }
 delta_pgvault() { stale_pgvault; secs $as $pgvault restore --delta --pgdata "$work/c" --backup "$b_pgvault"; }
@@ -56,10 +51,9 @@ declare -A d f
 for ((i = 0; i < rounds; i++)); do
     order=("${tools[@]:i%2}" "${tools[@]:0:i%2}")
     for t in "${order[@]}"; do d[$t]+="$(delta_$t) "; f[$t]+="$(full_$t) "; done
-    echo "round $((i + 1)): delta pgvault ${d[pgvault]##* } s, pgbackrest ${d[pgbackrest]##* } s"
+    echo "round $((i + 1)): delta pgvault $(last "${d[pgvault]}") s, pgbackrest $(last "${d[pgbackrest]}") s;" \
+        "full pgvault $(last "${f[pgvault]}") s, pgbackrest $(last "${f[pgbackrest]}") s"
 done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-range() { tr ' ' '\n' | grep . | sort -n | awk 'NR==1 {lo=$1} {hi=$1} END {print lo "-" hi}'; }
 echo
 printf "%-12s %10s %12s %10s %12s\n" tool delta_s range full_s range
 for t in "${tools[@]}"; do

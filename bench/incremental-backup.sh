@@ -70,12 +70,9 @@ for ((i = 0; i < rounds; i++)); do
             pagelines+="$lastpages; "
         fi
     done
-    last() { echo "$1" | awk '{print $NF}'; }
     echo "round $((i + 1)): pgvault $(last "${secs[pgvault]}") s, $(last "${bytes[pgvault]}") B;" \
         "pgbackrest $(last "${secs[pgbackrest]}") s, $(last "${bytes[pgbackrest]}") B; pgvault found $lastpages changed"
 done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-range() { tr ' ' '\n' | grep . | sort -n | awk 'NR==1 {lo=$1} {hi=$1} END {print lo "-" hi}'; }
 echo
 printf "%-12s %10s %12s %14s %24s\n" tool secs range stored_bytes range
 for t in "${tools[@]}"; do

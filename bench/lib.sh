@@ -8,6 +8,10 @@
 #   bench_dist          pgvault copied to $work/dist (PostgreSQL's user must read it), with a
 #                       class-data archive of its own
 #   ms CMD...           CMD's wall time in milliseconds, its output dropped
+#   secs CMD...         CMD's wall time in seconds after `sync`, its output dropped; a failure
+#                       ends the benchmark (its time would be a fake data point)
+#   median, range       of the space-separated numbers on stdin; last TEXT: its last word
+#   fresh_dir DIR       DIR made empty, mode 0700, owned by PostgreSQL's user
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
 if [ "$(id -u)" = 0 ]; then as="runuser -u postgres --"; else as=""; fi
@@ -140,3 +144,19 @@ CONF
     switched=$(psql -c "SELECT pg_walfile_name(pg_switch_wal())")
     until [ "$(psql -c "SELECT coalesce(last_archived_wal >= '$switched', false) FROM pg_stat_archiver")" = t ]; do sleep 0.2; done
 }
+
+secs() {
+    local t0 t1
+    # the previous run's dirty pages would otherwise be written back during this one's clock
+    sync
+    t0=$(date +%s%N)
+    "$@" >/dev/null || { echo "bench: failed: $*" >&2; return 1; }
+    t1=$(date +%s%N)
+    awk -v n=$((t1 - t0)) 'BEGIN {printf "%.2f", n / 1e9}'
+}
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+range() { tr ' ' '\n' | grep . | sort -n | awk 'NR==1 {lo=$1} {hi=$1} END {print lo "-" hi}'; }
+last() { echo "$1" | awk '{print $NF}'; }
+
+fresh_dir() { rm -rf "$1"; mkdir -p "$1"; chmod 700 "$1"; [ -n "$as" ] && chown postgres "$1"; }

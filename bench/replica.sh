@@ -117,7 +117,6 @@ for ((i = 0; i < rounds; i++)); do
     done
     echo "$line (primary's WAL since the backup: $(psql -c "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$backup_lsn') / 1048576)") MB)"
 done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 echo
 printf "%-12s %14s   %s\n" tool streaming_s "all runs"
 for tool in "${tools[@]}"; do
