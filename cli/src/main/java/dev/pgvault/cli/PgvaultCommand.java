@@ -40,11 +40,11 @@ public final class PgvaultCommand implements Runnable {
             new Subcommand("demo", DemoCommand.class), new Subcommand("repo-ls", RepoLsCommand.class),
             new Subcommand("repo-get", RepoGetCommand.class), new Subcommand("help", CommandLine.HelpCommand.class));
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
             description = "Configuration file (default: $PGVAULT_CONFIG, else /etc/pgvault/pgvault.yaml).")
     Path config;
 
-    @Option(names = "--verbose", description = "Log more, and print stack traces on errors.")
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Log more, and print stack traces on errors.")
     boolean verbose;
 
     @CommandLine.Spec
@@ -67,7 +67,7 @@ public final class PgvaultCommand implements Runnable {
         cl.setErr(new PrintWriter(err, true));
         cl.registerConverter(java.nio.file.Path.class, PgvaultCommand::path);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("pgvault: " + OneLine.of(ex.getMessage()) + " (see 'pgvault --help')");
+            err.println("pgvault: " + OneLine.of(ex.getMessage()) + suggestion(ex) + " (see 'pgvault --help')");
             // PostgreSQL reads restore_command's exit codes 1-125 as "no such file", which would
             // end archive recovery early: a call it cannot even parse must stop recovery instead
             return java.util.List.of(args).contains("archive-get") ? ExitCode.RESTORE_ABORT.code : ExitCode.USAGE.code;
@@ -82,6 +82,14 @@ public final class PgvaultCommand implements Runnable {
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl.execute(args);
+    }
+
+    /** picocli's guess at what a mistyped command or option meant, as "; did you mean ...?", or nothing. */
+    static String suggestion(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            return "; did you mean '" + u.getSuggestions().get(0) + "'?"; // the closest: picocli orders them
+        }
+        return "";
     }
 
     /**

@@ -44,9 +44,13 @@ class PgvaultCommandTest {
     }
 
     @Test
-    void aMisspelledCommandIsStillReportedAsUnknownWithExitTwo() {
+    void aMisspelledCommandOrOptionIsReportedWithTheClosestNameAndExitTwo() {
         MainTest.Result r = MainTest.run("restor", "--pgdata", "x");
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("restor"), r.err());
+        assertEquals("pgvault: Unmatched arguments from index 0: 'restor', '--pgdata', 'x'; did you mean 'restore'?"
+                + " (see 'pgvault --help')", r.err().strip());
+        MainTest.Result option = MainTest.run("restore", "--pgdata", "x", "--detla");
+        assertEquals(2, option.code(), option.err());
+        assertTrue(option.err().strip().endsWith("; did you mean '--delta'? (see 'pgvault --help')"), option.err());
     }
 }
