@@ -2,6 +2,7 @@ package dev.pgvault.cli;
 
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.cli.config.PgvaultConfig;
+import dev.pgvault.restore.ArchiveMode;
 import dev.pgvault.restore.RecoveryConfig;
 import dev.pgvault.restore.Restore;
 import dev.pgvault.restore.RestoreRequest;
@@ -73,21 +74,35 @@ final class RestoreCommand implements Callable<Integer> {
             description = "The timeline to recover along (PostgreSQL's default: latest).")
     String targetTimeline;
 
+    @Option(names = "--archive-mode", paramLabel = "off|preserve", description = {"Whether the copy archives WAL once"
+            + " promoted: preserve keeps the backup's archive_mode (the default),", "off writes archive_mode = 'off' into its"
+            + " postgresql.auto.conf (a drill or test copy that must not archive into this stanza)."})
+    String archiveMode;
+
     @Override
     public Integer call() throws Exception {
         RecoveryTarget target = RecoveryTargets.of(targetTime, targetLsn, targetXid, targetName, targetImmediate,
                 ZoneId.systemDefault());
         RecoveryOptions options = new RecoveryOptions(target, targetAction == null ? null : TargetAction.parse(targetAction),
                 targetExclusive, targetTimeline == null ? null : TargetTimeline.parse(targetTimeline));
+        ArchiveMode mode;
+        try {
+            mode = archiveMode == null ? ArchiveMode.PRESERVE : ArchiveMode.parse(archiveMode);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(ExitCode.USAGE, e.getMessage());
+        }
         PgvaultConfig config = top.loadConfig();
         String restoreCommand = RecoveryConfig.restoreCommand(Launcher.path(), config.source().toAbsolutePath());
         RestoreResult r;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC());
-            r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand, delta));
+            r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand, delta, mode));
             AsyncArchiving.warmForRecovery(config, repo, r.pgdata());
         }
         report(r, options, config, System.out, System.err);
+        if (mode == ArchiveMode.OFF) {
+            System.out.println("archive_mode = 'off' written into postgresql.auto.conf: this copy archives no WAL");
+        }
         return ExitCode.OK.code;
     }
 

@@ -116,6 +116,35 @@ class RestoreCommandTest {
     }
 
     @Test
+    void archiveModeOffIsWrittenAndSaid() throws Exception {
+        Path pgdata = dir.resolve("data");
+        MainTest.Result r = restore("--pgdata", pgdata.toString(), "--archive-mode", "off");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\narchive_mode = 'off' written into postgresql.auto.conf: this copy archives no WAL\n"), r.out());
+        assertTrue(Files.readString(pgdata.resolve("postgresql.auto.conf")).contains("\narchive_mode = 'off'\n"));
+    }
+
+    @Test
+    void aBadArchiveModeIsABadArgumentAndWritesNothing() {
+        MainTest.Result r = restore("--pgdata", dir.resolve("data").toString(), "--archive-mode", "on");
+        assertEquals(2, r.code());
+        assertOneLine(r);
+        assertEquals("pgvault: --archive-mode must be off or preserve, not 'on'", r.err().strip());
+        assertFalse(Files.exists(dir.resolve("data")));
+    }
+
+    @Test
+    void theConfigurationMayAlsoBeNamedAfterTheCommand() throws Exception {
+        Path pgdata = dir.resolve("data");
+        MainTest.Result r = MainTest.run("restore", "--pgdata", pgdata.toString(), "--config", config.toString(), "--verbose");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(pgdata.resolve("PG_VERSION")));
+        MainTest.Result missing = MainTest.run("info", "--config", dir.resolve("nowhere.yaml").toString());
+        assertEquals(3, missing.code(), missing.err());
+        assertTrue(missing.err().contains("nowhere.yaml"), missing.err());
+    }
+
+    @Test
     void twoTargetsAreABadArgument() {
         MainTest.Result r = restore("--pgdata", dir.resolve("data").toString(), "--target-time", "2026-11-26 04:00:00+00",
                 "--target-xid", "1234");

@@ -118,6 +118,63 @@ class RestoreIT {
     }
 
     /**
+     * A copy restored with {@code --archive-mode off} and started as restored (its postgresql.conf
+     * says archive_mode = on, and archive_command still pushes into the stanza) archives nothing
+     * once promoted; a copy restored as by default pushes its new timeline's history file into the
+     * production stanza, which is what the option is for.
+     */
+    @Test
+    @Timeout(300)
+    void aCopyRestoredWithArchiveModeOffArchivesNothingIntoTheStanza() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on", "archive_timeout = 0")) {
+            Path config = startArchiving(dist, pgUser, repo, pg);
+            dist.run(pgUser, config, "backup").ok();
+            Path base = pgUser.newDirectory("pgvault-restore");
+            try {
+                Path off = base.resolve("off");
+                Proc r = dist.run(pgUser, config, "restore", "--pgdata", off.toString(), "--archive-mode", "off").ok();
+                assertTrue(r.stdout().contains("archive_mode = 'off' written into postgresql.auto.conf"), r.stdout());
+                int port = PgCluster.freePort();
+                RestoredCopy.startAsRestored(pgUser, off, port, base);
+                try (Connection c = RestoredCopy.connect(port); Statement st = c.createStatement()) {
+                    RestoredCopy.awaitPromoted(st);
+                    assertEquals("off", PointInTimeRecoveryIT.value(st, "SHOW archive_mode"));
+                    st.execute("CREATE TABLE written_by_the_copy AS SELECT g FROM generate_series(1, 1000) g");
+                    PointInTimeRecoveryIT.value(st, "SELECT pg_walfile_name(pg_switch_wal())");
+                    Thread.sleep(2000);
+                    assertEquals("0", PointInTimeRecoveryIT.value(st, "SELECT archived_count::text FROM pg_stat_archiver"));
+                } finally {
+                    RestoredCopy.stop(pgUser, off);
+                }
+                String objects = dist.run(pgUser, config, "repo-ls").ok().stdout();
+                // nothing of timeline 2, the copy's own: neither its history file nor a segment
+                assertFalse(objects.contains("00000002.history") || objects.contains("/00000002000000"), objects);
+
+                Path kept = base.resolve("kept");
+                dist.run(pgUser, config, "restore", "--pgdata", kept.toString()).ok();
+                int keptPort = PgCluster.freePort();
+                RestoredCopy.startAsRestored(pgUser, kept, keptPort, base);
+                try (Connection c = RestoredCopy.connect(keptPort); Statement st = c.createStatement()) {
+                    RestoredCopy.awaitPromoted(st);
+                    assertEquals("on", PointInTimeRecoveryIT.value(st, "SHOW archive_mode"));
+                    long deadline = System.currentTimeMillis() + 60_000;
+                    while (!dist.run(pgUser, config, "repo-ls").ok().stdout().contains("00000002.history")) {
+                        assertTrue(System.currentTimeMillis() < deadline, "the default copy never archived its history file");
+                        Thread.sleep(500);
+                    }
+                } finally {
+                    RestoredCopy.stop(pgUser, kept);
+                }
+            } finally {
+                PgvaultDist.deleteTree(base);
+            }
+        }
+    }
+
+    /**
      * A table larger than the part size (1 MiB here, through the internal setting, instead of a
      * table larger than the default) is backed up in parts; a corrupt page in a later part is
      * named by its block number in the relation; the restore is byte-identical; a flipped byte in
@@ -131,11 +188,7 @@ class RestoreIT {
         Map<String, String> smallParts = Map.of("PGVAULT_JAVA_OPTS", "-Dpgvault.backup.part-size=" + (1 << 20));
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
                 PgCluster pg = PgCluster.create("archive_mode = on", "archive_timeout = 0")) {
-            Path config = repo.config("main", pg);
-            Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher() + " --config "
-                    + config + " archive-push %p'\n", StandardOpenOption.APPEND);
-            pg.start();
-            dist.run(pgUser, config, "init").ok();
+            Path config = startArchiving(dist, pgUser, repo, pg);
             String big;
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE big WITH (autovacuum_enabled = off) AS"
@@ -199,6 +252,16 @@ class RestoreIT {
                 PgvaultDist.deleteTree(base);
             }
         }
+    }
+
+    /** Starts {@code pg} archiving into {@code repo}'s stanza 'main', made here; returns the configuration. */
+    private static Path startArchiving(PgvaultDist dist, OsUser pgUser, TestRepo repo, PgCluster pg) throws Exception {
+        Path config = repo.config("main", pg);
+        Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher() + " --config "
+                + config + " archive-push %p'\n", StandardOpenOption.APPEND);
+        pg.start();
+        dist.run(pgUser, config, "init").ok();
+        return config;
     }
 
     private static void flipByte(Path file, long at) throws Exception {

@@ -15,8 +15,17 @@ final class RestoredCopy {
     private RestoredCopy() {}
 
     static void start(OsUser user, Path dir, int port, Path base) {
+        start(user, dir, port, base, " -c archive_mode=off");
+    }
+
+    /** Started with the archive_mode the restore left it: the backup's, or what --archive-mode wrote. */
+    static void startAsRestored(OsUser user, Path dir, int port, Path base) {
+        start(user, dir, port, base, "");
+    }
+
+    private static void start(OsUser user, Path dir, int port, Path base, String settings) {
         Proc.run(user, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", dir.toString(), "-o",
-                "-p " + port + " -c archive_mode=off -c unix_socket_directories=" + base, "-l",
+                "-p " + port + settings + " -c unix_socket_directories=" + base, "-l",
                 base.resolve("log-" + dir.getFileName()).toString(), "-w", "-t", "120", "start")).ok();
     }
 

@@ -29,9 +29,19 @@ public final class RecoveryConfig {
         return shellWord(launcher.toString()) + " --config " + shellWord(config.toString()) + " archive-push \"%p\"";
     }
 
-    /** The lines, in postgresql.conf syntax. */
+    /** The lines, in postgresql.conf syntax, for a copy that keeps the backup's archive_mode. */
     public static List<String> lines(RecoveryOptions options, String restoreCommand) {
+        return lines(options, restoreCommand, ArchiveMode.PRESERVE);
+    }
+
+    /** The lines, in postgresql.conf syntax; {@link ArchiveMode#OFF} adds archive_mode = 'off'. */
+    public static List<String> lines(RecoveryOptions options, String restoreCommand, ArchiveMode archiveMode) {
         List<String> lines = new ArrayList<>();
+        if (archiveMode == ArchiveMode.OFF) {
+            // postgresql.auto.conf is read after postgresql.conf, and earlier archive_mode lines in
+            // it are commented out (AutoConf): this one wins
+            lines.add("archive_mode = 'off'");
+        }
         lines.add("restore_command = " + quote(restoreCommand));
         RecoveryTarget target = options.target();
         target.setting().ifPresent(s -> {

@@ -113,7 +113,8 @@ public final class Restore {
     public RestoreResult run(RestoreRequest request) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         RestorePlan plan = plan(request);
-        RecoverySetup setup = RecoverySetup.recovery(RecoveryConfig.lines(request.recovery(), request.restoreCommand()));
+        RecoverySetup setup = RecoverySetup.recovery(RecoveryConfig.lines(request.recovery(), request.restoreCommand(),
+                request.archiveMode()));
         DeltaSummary delta = null;
         if (request.delta()) {
             DeltaPlan d = prepareDelta(plan, request.pgdata());

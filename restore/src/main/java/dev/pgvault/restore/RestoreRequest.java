@@ -9,10 +9,17 @@ import java.nio.file.Path;
  * @param backupId the backup to restore, or null to choose the newest that can reach the target
  * @param restoreCommand PostgreSQL's restore_command, unquoted (see {@link RecoveryConfig#restoreCommand})
  * @param delta restore into an existing stopped data directory, rewriting only what differs (see {@link DeltaSync})
+ * @param archiveMode whether the copy keeps the backup's archive_mode or has it turned off
  */
-public record RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta) {
+public record RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta,
+        ArchiveMode archiveMode) {
     /** A restore into a missing or empty directory. */
     public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand) {
-        this(pgdata, backupId, recovery, restoreCommand, false);
+        this(pgdata, backupId, recovery, restoreCommand, false, ArchiveMode.PRESERVE);
+    }
+
+    /** A restore that keeps the backup's archive_mode. */
+    public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta) {
+        this(pgdata, backupId, recovery, restoreCommand, delta, ArchiveMode.PRESERVE);
     }
 }

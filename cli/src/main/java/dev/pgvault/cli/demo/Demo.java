@@ -100,10 +100,10 @@ public final class Demo {
             step("Restore to the noted time into a new directory");
             host.run(List.of(pgvault.toString(), "--config", config.toString(), "info"));
             host.run(List.of(pgvault.toString(), "--config", config.toString(), "restore", "--pgdata",
-                    restored.toString(), "--target-time", goodTime, "--target-action", "promote"));
+                    restored.toString(), "--target-time", goodTime, "--target-action", "promote", "--archive-mode", "off"));
 
             step("Start the restored copy on port " + restoredPort + " and let it replay WAL to that time");
-            host.run(List.of(pg("pg_ctl"), "-D", restored.toString(), "-o", "-p " + restoredPort + " -c archive_mode=off",
+            host.run(List.of(pg("pg_ctl"), "-D", restored.toString(), "-o", "-p " + restoredPort,
                     "-l", work.resolve("restored.log").toString(), "-w", "-t", "120", "start"));
             restoredUp = true;
             waitPromoted(restoredPort);
