@@ -108,12 +108,17 @@ final class DeltaSync {
         List<FileEntry> empty = new ArrayList<>();
         List<FileEntry> split = new ArrayList<>();
         Set<String> patched = new HashSet<>();
+        // by path: a FileEntry's equals compares every field, and a List's contains every element
+        Set<String> emptyPaths = new HashSet<>();
+        plan.emptyFiles().forEach(f -> emptyPaths.add(f.path()));
+        Set<String> splitPaths = new HashSet<>();
+        plan.splitFiles().forEach(f -> splitPaths.add(f.path()));
         int kept = 0;
         long keptBytes = 0;
         for (FileEntry f : files) {
             Path file = pgdata.resolve(f.path());
             boolean toWrite = rewritten.contains(f.path()) || stale.contains(f.path());
-            boolean isEmpty = plan.emptyFiles().contains(f);
+            boolean isEmpty = emptyPaths.contains(f.path());
             if (toWrite) {
                 if (!isEmpty && patchable(file)) {
                     patched.add(f.path()); // written over in place: only its blocks that differ
@@ -122,7 +127,7 @@ final class DeltaSync {
                 }
                 if (isEmpty) {
                     empty.add(f);
-                } else if (plan.splitFiles().contains(f)) {
+                } else if (splitPaths.contains(f.path())) {
                     split.add(f);
                 }
             } else {
