@@ -26,7 +26,7 @@ need_pgvault
 bench_workdir pgvault-bench
 bench_pgbench_pair "$scale"
 
-id_of() { grep -oE '[0-9]{8}-[0-9]{6}[FI]' | tail -1; }
+id_of() { grep -oE '[0-9]{8}-[0-9]{6}[FI]' | sed -n 1p; } # the first line: the new backup's id
 a_pgvault=$($as $pgvault backup | id_of)
 $as $pgbackrest backup --type=full >/dev/null
 a_pgbackrest=$($as $pgbackrest info --output=json | grep -oE '"label":"[^"]+"' | tail -1 | cut -d'"' -f4)
