@@ -72,9 +72,7 @@ final class BackupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BackupType backupType = parseType(type);
-        if (archiveTimeoutSeconds < 1) {
-            throw new UserError(ExitCode.USAGE, "--archive-timeout must be at least 1 second");
-        }
+        Seconds.positive(archiveTimeoutSeconds, "--archive-timeout");
         PgvaultConfig config = top.loadConfig();
         if (config.pg().data() == null) {
             throw new ConfigException("pg.data is not set in " + config.source()

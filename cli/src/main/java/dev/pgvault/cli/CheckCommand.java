@@ -31,6 +31,7 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Seconds.positive(timeoutSeconds, "--archive-timeout");
         PgvaultConfig config = top.loadConfig();
         say("configuration " + config.source() + ": ok");
         RepositoryLayout layout = new RepositoryLayout(config.stanza());

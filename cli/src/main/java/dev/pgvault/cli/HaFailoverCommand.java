@@ -29,6 +29,7 @@ final class HaFailoverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Seconds.positive(target.timeout, "--timeout");
         PgvaultConfig config = ha.top.loadConfig();
         HaSettings settings = HaSupport.settings(config, false);
         try (EtcdDcs dcs = HaSupport.connect(settings, HaWait.REQUEST_TIMEOUT)) {

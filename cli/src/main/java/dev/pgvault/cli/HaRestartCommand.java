@@ -36,9 +36,7 @@ final class HaRestartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (timeout <= 0) {
-            throw new UserError(ExitCode.USAGE, "--timeout must be a positive number of seconds, not " + timeout);
-        }
+        Seconds.positive(timeout, "--timeout");
         HaSettings settings = HaSupport.settings(ha.top.loadConfig(), false);
         try (EtcdDcs dcs = HaSupport.connect(settings, HaWait.REQUEST_TIMEOUT)) {
             ClusterState c = dcs.read();

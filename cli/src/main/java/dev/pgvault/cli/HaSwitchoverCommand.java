@@ -35,6 +35,7 @@ final class HaSwitchoverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Seconds.positive(target.timeout, "--timeout");
         PgvaultConfig config = ha.top.loadConfig();
         HaSettings settings;
         try {

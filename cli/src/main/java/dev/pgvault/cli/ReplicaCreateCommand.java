@@ -75,9 +75,7 @@ final class ReplicaCreateCommand implements Callable<Integer> {
             throw new UserError(ExitCode.USAGE, "--start: PostgreSQL refuses to run as root; run replica create as the user"
                     + " PostgreSQL runs as (runuser -u postgres -- pgvault ...), or leave out --start");
         }
-        if (startTimeout < 1) {
-            throw new UserError(ExitCode.USAGE, "--start-timeout must be at least 1 second");
-        }
+        Seconds.positive(startTimeout, "--start-timeout");
         // the arguments are checked (exit 2) before the configuration is read
         ReplicaRequest request = new ReplicaRequest(pgdata, backup, ConnInfo.parse(conninfo), slot, createSlot, null, port,
                 start ? Duration.ofSeconds(startTimeout) : null, delta);

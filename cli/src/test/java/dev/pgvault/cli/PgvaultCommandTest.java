@@ -44,6 +44,21 @@ class PgvaultCommandTest {
     }
 
     @Test
+    void aTimeoutOfZeroOrLessIsABadArgumentBeforeTheConfigurationIsRead() {
+        String[][] calls = {{"check", "--archive-timeout", "0"}, {"backup", "--archive-timeout", "-5"},
+                {"ha", "switchover", "--to", "n2", "--timeout", "-1"}, {"ha", "failover", "--to", "n2", "--timeout", "0"},
+                {"ha", "restart", "n1", "--timeout", "0"}};
+        for (String[] call : calls) {
+            List<String> args = new java.util.ArrayList<>(List.of("--config", "/nonexistent/pgvault.yaml"));
+            args.addAll(List.of(call));
+            MainTest.Result r = MainTest.run(args.toArray(String[]::new));
+            assertEquals(2, r.code(), String.join(" ", call) + ": " + r.err());
+            String option = call[call.length - 2];
+            assertEquals("pgvault: " + option + " must be at least 1 second, not " + call[call.length - 1], r.err().strip());
+        }
+    }
+
+    @Test
     void aMisspelledCommandOrOptionIsReportedWithTheClosestNameAndExitTwo() {
         MainTest.Result r = MainTest.run("restor", "--pgdata", "x");
         assertEquals(2, r.code(), r.err());
