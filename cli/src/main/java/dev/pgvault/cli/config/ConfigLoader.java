@@ -37,9 +37,15 @@ public final class ConfigLoader {
     }
 
     public static PgvaultConfig load(Path file) throws ConfigException {
+        if (file.toString().isEmpty()) {
+            throw new ConfigException("--config names no file: give the configuration file's path");
+        }
+        if (Files.isDirectory(file)) {
+            throw new ConfigException("configuration file " + file + " is a directory");
+        }
         String text;
         try {
-            text = Files.readString(file);
+            text = ConfigText.read(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException("configuration file not found: " + file);
         } catch (AccessDeniedException e) {

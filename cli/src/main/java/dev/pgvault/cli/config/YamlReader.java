@@ -71,7 +71,12 @@ final class YamlReader {
         if (r.lines.isEmpty()) {
             return null;
         }
-        Object doc = r.block(r.lines.get(0).indent());
+        Line first = r.lines.get(0);
+        Object doc = r.block(first.indent());
+        if (r.pos < r.lines.size() && !(doc instanceof Map) && !(doc instanceof List)) {
+            // a first line that is neither a key nor an item ('stanza:main'): it is what is wrong
+            throw new YamlException(first.number(), expectedKeyValue(first.text()));
+        }
         if (r.pos < r.lines.size()) {
             Line l = r.lines.get(r.pos);
             throw new YamlException(l.number(), "unexpected indentation");
@@ -97,7 +102,7 @@ final class YamlReader {
             Line l = lines.get(pos);
             int colon = keyEnd(l.text());
             if (colon <= 0) {
-                throw new YamlException(l.number(), "expected 'key: value'");
+                throw new YamlException(l.number(), expectedKeyValue(l.text()));
             }
             String key = unquote(l.text().substring(0, colon).strip(), l.number());
             if (map.containsKey(key)) {
@@ -108,6 +113,11 @@ final class YamlReader {
             map.put(key, rest.isEmpty() ? nested(indent, l) : scalarOrFlow(rest, l.number()));
         }
         return map;
+    }
+
+    /** What a line that should be "key: value" lacks; most often the space after the colon. */
+    private static String expectedKeyValue(String text) {
+        return text.contains(":") && !text.contains(": ") ? "expected 'key: value', with a space after ':'" : "expected 'key: value'";
     }
 
     private List<Object> sequence(int indent) throws YamlException {

@@ -75,6 +75,38 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aByteOrderMarkIsDropped() throws Exception {
+        Path f = dir.resolve("bom.yaml");
+        Files.write(f, ("\uFEFFstanza: main\nrepo:\n  path: /srv/repo\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("main", ConfigLoader.load(f).stanza());
+    }
+
+    @Test
+    void aByteThatIsNotUtf8IsNamedWithItsLine() throws Exception {
+        Path f = dir.resolve("latin1.yaml");
+        Files.write(f, "stanza: main\nrepo:\n  path: /srv/r\u00e9po\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertEquals("configuration file " + f + " is not UTF-8: byte 0xE9 at line 3; save it as UTF-8",
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(f)).getMessage());
+    }
+
+    @Test
+    void aMissingSpaceAfterTheColonIsReportedAtItsOwnLine() throws Exception {
+        String hint = "expected 'key: value', with a space after ':'";
+        assertEquals("invalid YAML in " + dir.resolve("pgvault.yaml") + " at line 1: " + hint,
+                errorOf("stanza:main\nrepo:\n  path: /srv/repo\n"));
+        assertEquals("invalid YAML in " + dir.resolve("pgvault.yaml") + " at line 3: " + hint,
+                errorOf("repo:\n  path: /srv/repo\nstanza:main\n"));
+    }
+
+    @Test
+    void anEmptyOrDirectoryPathIsNamedForWhatItIs() {
+        assertEquals("--config names no file: give the configuration file's path",
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of(""))).getMessage());
+        assertEquals("configuration file " + dir + " is a directory",
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(dir)).getMessage());
+    }
+
+    @Test
     void defaultsForAMinimalFsFile() throws Exception {
         PgvaultConfig c = ConfigLoader.load(write("stanza: s1\nrepo:\n  path: /srv/repo\n"));
         assertEquals(RepoType.FS, c.repo().type());

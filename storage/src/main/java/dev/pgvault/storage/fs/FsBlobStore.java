@@ -301,7 +301,7 @@ public final class FsBlobStore implements BlobStore {
         }
         Path p = root.resolve(key);
         if (!Files.isDirectory(root)) {
-            throw new StorageException("repository directory " + root + " does not exist");
+            throw new StorageException("repository directory " + root + (Files.exists(root) ? " is not a directory" : " does not exist"));
         }
         return p;
     }

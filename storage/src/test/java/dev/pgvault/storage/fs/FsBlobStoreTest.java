@@ -29,6 +29,17 @@ class FsBlobStoreTest extends BlobStoreContract {
     }
 
     @Test
+    void aRootThatIsAFileOrMissingIsNamedForWhatItIs() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        FsBlobStore onFile = new FsBlobStore(file);
+        assertEquals("repository directory " + file + " is not a directory",
+                assertThrows(IOException.class, () -> onFile.stat("k")).getMessage());
+        FsBlobStore missing = new FsBlobStore(dir.resolve("nowhere"));
+        assertEquals("repository directory " + dir.resolve("nowhere") + " does not exist",
+                assertThrows(IOException.class, () -> missing.stat("k")).getMessage());
+    }
+
+    @Test
     void aFailedWriteLeavesNoTemporaryFileOnDisk() throws IOException {
         assertThrows(IOException.class, () -> store.put("x/y", out -> {
             out.write(new byte[100]);
