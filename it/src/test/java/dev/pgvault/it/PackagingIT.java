@@ -56,6 +56,15 @@ class PackagingIT {
             assertTrue(help.stdout().startsWith("Usage: pgvault restore"), help.stdout());
             assertEquals("", help.stderr());
 
+            for (String page : List.of("pgvault.1", "pgvault-restore.1", "pgvault-ha-run.1", "pgvault-replica-create.1")) {
+                assertTrue(Files.exists(home.resolve("man/man1/" + page)), page + " is in the tarball");
+            }
+            Proc man = Proc.run(pgUser, List.of("groff", "-man", "-Tutf8", "-P", "-cbou",
+                    home.resolve("man/man1/pgvault-restore.1").toString())).ok();
+            assertTrue(man.stdout().matches("(?s).*NAME\\s+pgvault-restore\\s+-\\s+Restore a backup.*"), man.stdout());
+            assertTrue(man.stdout().contains("--archive-mode=off|preserve"), man.stdout());
+            assertEquals("", man.stderr(), "groff warns of nothing");
+
             String completion = home.resolve("completion/pgvault.bash").toString();
             Proc loaded = Proc.run(pgUser, List.of("bash", "-c", "source " + completion + " && complete -p pgvault")).ok();
             assertTrue(loaded.stdout().contains("pgvault"), loaded.stdout());
