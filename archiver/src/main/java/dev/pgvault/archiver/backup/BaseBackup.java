@@ -129,22 +129,22 @@ public final class BaseBackup {
         if (parent == null) {
             tasks = CopyPlanner.plan(scan.files(), options.partSize());
             done("scanned " + pgdata + ": " + scan.files().size() + " files into " + tasks.size() + " objects");
-        } else {
-            RelationChanges changes = WalChangeScan.scan(pgdata, new WalArchive(repo, layout, cluster), options.pgBin(),
-                    options.lockDirectory(), parent.timeline(), parent.startLsn(), startLsn, cluster.walSegmentSize());
-            done("read the WAL since " + parent.id() + "'s start: " + changes.describe());
+        } else try (WalScanAhead walScan = WalScanAhead.start(() -> WalChangeScan.scan(pgdata,
+                new WalArchive(repo, layout, cluster), options.pgBin(), options.lockDirectory(), parent.timeline(),
+                parent.startLsn(), startLsn, cluster.walSegmentSize()))) {
             // Without data checksums or wal_log_hints, hint bits and the all-visible flag change a
             // page without a new LSN (a stale PD_ALL_VISIBLE under a set visibility-map bit hides
-            // deleted rows from index-only scans): relation files are then compared whole.
+            // deleted rows from index-only scans): relation files are then compared whole. Only
+            // then does the comparison wait for the WAL scan before it starts.
             boolean hintsLogged = settings.dataChecksums()
-                    || "on".equals(pg.setting("wal_log_hints")) && !changes.hintsUnlogged();
+                    || "on".equals(pg.setting("wal_log_hints")) && !walScan.get().hintsUnlogged();
             boolean pages = settings.blockSize() == PageChecksum.PAGE_SIZE && hintsLogged;
             if (!pages) {
                 progress.accept("relation files compared whole, not by page: "
                         + (hintsLogged ? "the block size is not 8 KiB" : "the cluster has neither data checksums nor wal_log_hints"
                         + " on (since " + parent.id() + ")"));
             }
-            IncrementalPlanner.Plan plan = IncrementalPlanner.plan(scan.files(), parent, changes,
+            IncrementalPlanner.Plan plan = IncrementalPlanner.plan(scan.files(), parent, walScan::get,
                     () -> new ChangeFinder(parent.id(), pages ? new PageTrust(parent.startLsn().value(),
                             checks.enabled() ? new PageChecksum() : null) : null,
                             checks.enabled() ? new PageVerifier(new PageChecksum(), checks.startLsn()) : null,
@@ -152,7 +152,8 @@ public final class BaseBackup {
                     options.processMax(), options.partSize());
             tasks = plan.tasks();
             reused = plan.reused();
-            done("compared " + scan.files().size() + " files with " + parent.id() + ": " + plan.describe());
+            done("read the WAL since " + parent.id() + "'s start (" + walScan.get().describe() + ") and compared "
+                    + scan.files().size() + " files with " + parent.id() + ": " + plan.describe());
         }
         String dir = layout.backupDir(id);
         List<CopyResult> copied = ParallelCopy.run(tasks, options.processMax(),

@@ -31,7 +31,17 @@ final class IncrementalPlanner {
 
     private IncrementalPlanner() {}
 
-    static Plan plan(List<SourceFile> files, Manifest parent, RelationChanges changes, Supplier<ChangeFinder> finders,
+    /** The relations the WAL since the parent says were created, truncated or dropped: asked for once the pages are read. */
+    interface ChangesSource {
+        RelationChanges get() throws IOException, InterruptedException;
+    }
+
+    /**
+     * Reads every file the parent also holds page by page while {@code changes} is still being
+     * worked out (the WAL scan, on a thread of its own: the two take about as long), then stores
+     * whole the files whose identity the WAL says changed, whatever their pages looked like.
+     */
+    static Plan plan(List<SourceFile> files, Manifest parent, ChangesSource changes, Supplier<ChangeFinder> finders,
             int threads, long partSize) throws IOException, InterruptedException {
         Map<String, FileEntry> parentFiles = new HashMap<>();
         for (FileEntry f : parent.files()) {
@@ -39,11 +49,13 @@ final class IncrementalPlanner {
         }
         List<SourceFile> whole = new ArrayList<>();
         List<SourceFile> toExamine = new ArrayList<>();
+        Map<String, SourceFile> examined = new HashMap<>();
         for (SourceFile f : files) {
-            if (!parentFiles.containsKey(f.path()) || changes.storeWhole(f.path())) {
+            if (!parentFiles.containsKey(f.path())) {
                 whole.add(f);
             } else {
                 toExamine.add(f);
+                examined.put(f.path(), f);
             }
         }
         List<ChangeFinder> used = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -52,11 +64,15 @@ final class IncrementalPlanner {
             used.add(f);
             return f;
         }, threads);
+        RelationChanges walSays = changes.get();
         List<CopyTask> tasks = new ArrayList<>();
         List<FileEntry> reused = new ArrayList<>();
         int paged = 0;
         for (ChangeFinder.Decision d : decisions) {
-            if (d instanceof ChangeFinder.Whole w) {
+            String path = pathOf(d);
+            if (walSays.storeWhole(path)) {
+                whole.add(examined.get(path)); // a file made anew under an old name: its old LSNs prove nothing
+            } else if (d instanceof ChangeFinder.Whole w) {
                 whole.add(w.file());
             } else if (d instanceof ChangeFinder.Reuse r) {
                 reused.add(r.entry());
@@ -71,6 +87,19 @@ final class IncrementalPlanner {
         long read = used.stream().mapToLong(ChangeFinder::pagesRead).sum();
         long changed = used.stream().mapToLong(ChangeFinder::pagesChanged).sum();
         return new Plan(tasks, reused, whole.size(), paged, reused.size(), read, changed);
+    }
+
+    private static String pathOf(ChangeFinder.Decision d) {
+        if (d instanceof ChangeFinder.Reuse r) {
+            return r.entry().path();
+        }
+        if (d instanceof ChangeFinder.Whole w) {
+            return w.file().path();
+        }
+        if (d instanceof ChangeFinder.Pages p) {
+            return p.file().path();
+        }
+        return ((ChangeFinder.Gone) d).file().path();
     }
 
     private static List<ChangeFinder.Decision> examine(List<SourceFile> files, Map<String, FileEntry> parentFiles,
