@@ -27,13 +27,26 @@ import java.util.Set;
  */
 final class ChangeFinder {
     /** What to store of a file. */
-    sealed interface Decision permits Reuse, Whole, Pages, Gone {}
+    sealed interface Decision permits Reuse, Whole, Pages, Gone {
+        /** The file this is about, relative to PGDATA. */
+        String path();
+    }
 
     /** Unchanged: the parent's entry, as this backup lists it. */
-    record Reuse(FileEntry entry) implements Decision {}
+    record Reuse(FileEntry entry) implements Decision {
+        @Override
+        public String path() {
+            return entry.path();
+        }
+    }
 
     /** Stored whole, as a full backup stores it. */
-    record Whole(SourceFile file) implements Decision {}
+    record Whole(SourceFile file) implements Decision {
+        @Override
+        public String path() {
+            return file.path();
+        }
+    }
 
     /**
      * Stored as the parent's copy with {@code blocks} written over it, cut or extended to {@code
@@ -45,10 +58,20 @@ final class ChangeFinder {
             blocks = List.copyOf(blocks);
             badPages = List.copyOf(badPages);
         }
+
+        @Override
+        public String path() {
+            return file.path();
+        }
     }
 
     /** Dropped since the scan: nothing to store. */
-    record Gone(SourceFile file) implements Decision {}
+    record Gone(SourceFile file) implements Decision {
+        @Override
+        public String path() {
+            return file.path();
+        }
+    }
 
     private final byte[] buf = new byte[ObjectCopier.BUFFER];
     private final ByteBuffer bb = ByteBuffer.wrap(buf);

@@ -69,9 +69,8 @@ final class IncrementalPlanner {
         List<FileEntry> reused = new ArrayList<>();
         int paged = 0;
         for (ChangeFinder.Decision d : decisions) {
-            String path = pathOf(d);
-            if (walSays.storeWhole(path)) {
-                whole.add(examined.get(path)); // a file made anew under an old name: its old LSNs prove nothing
+            if (walSays.storeWhole(d.path())) {
+                whole.add(examined.get(d.path())); // a file made anew under an old name: its old LSNs prove nothing
             } else if (d instanceof ChangeFinder.Whole w) {
                 whole.add(w.file());
             } else if (d instanceof ChangeFinder.Reuse r) {
@@ -87,19 +86,6 @@ final class IncrementalPlanner {
         long read = used.stream().mapToLong(ChangeFinder::pagesRead).sum();
         long changed = used.stream().mapToLong(ChangeFinder::pagesChanged).sum();
         return new Plan(tasks, reused, whole.size(), paged, reused.size(), read, changed);
-    }
-
-    private static String pathOf(ChangeFinder.Decision d) {
-        if (d instanceof ChangeFinder.Reuse r) {
-            return r.entry().path();
-        }
-        if (d instanceof ChangeFinder.Whole w) {
-            return w.file().path();
-        }
-        if (d instanceof ChangeFinder.Pages p) {
-            return p.file().path();
-        }
-        return ((ChangeFinder.Gone) d).file().path();
     }
 
     private static List<ChangeFinder.Decision> examine(List<SourceFile> files, Map<String, FileEntry> parentFiles,
