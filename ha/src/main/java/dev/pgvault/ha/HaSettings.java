@@ -29,12 +29,15 @@ import java.util.List;
  * @param reseedDelta a node whose data directory must be seeded again (pg_rewind failed, or an
  *     operator's reinit) is brought to the repository's newest backup in place, by a delta restore
  *     that rewrites only what differs, instead of being moved aside (or emptied) and copied whole
+ * @param etcdTls TLS to etcd for https:// endpoints (the trusted authorities, and a client
+ *     certificate where etcd asks for one); null for http:// ones
  */
 public record HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
         dev.pgvault.ha.cluster.Tags tags, dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots,
-        dev.pgvault.ha.dcs.EtcdCredentials etcdCredentials, boolean reseedDelta) {
+        dev.pgvault.ha.dcs.EtcdCredentials etcdCredentials, boolean reseedDelta,
+        dev.pgvault.ha.tls.EtcdClientTls etcdTls) {
 
     public HaSettings {
         etcd = List.copyOf(etcd);
@@ -55,13 +58,14 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
             boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
             dev.pgvault.ha.cluster.Tags tags) {
         this(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort, maximumLagOnFailover,
-                synchronous, replicaMethods, bootstrap, apiToken, tags, null, true, null, false);
+                synchronous, replicaMethods, bootstrap, apiToken, tags, null, true, null, false, null);
     }
 
     /** The same settings with delta reseeding on or off ({@code ha.reseed-delta}). */
     public HaSettings withReseedDelta(boolean on) {
         return new HaSettings(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort,
-                maximumLagOnFailover, synchronous, replicaMethods, bootstrap, apiToken, tags, apiTls, useSlots, etcdCredentials, on);
+                maximumLagOnFailover, synchronous, replicaMethods, bootstrap, apiToken, tags, apiTls, useSlots, etcdCredentials, on,
+                etcdTls);
     }
 
     /** The REST API's scheme: https when it has a certificate. */

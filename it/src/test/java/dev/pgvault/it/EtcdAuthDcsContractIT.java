@@ -25,7 +25,7 @@ class EtcdAuthDcsContractIT extends EtcdDcsContractIT {
     private static final String PASSWORD = "Ag3nt-pa55-" + System.nanoTime();
 
     @BeforeAll
-    static void authenticationOn() throws Exception {
+    void authenticationOn() throws Exception {
         etcd.enableAuth(USER, PASSWORD);
     }
 
@@ -34,7 +34,7 @@ class EtcdAuthDcsContractIT extends EtcdDcsContractIT {
         return new EtcdCredentials(USER, PASSWORD);
     }
 
-    private static DcsException readAs(EtcdCredentials who) {
+    private DcsException readAs(EtcdCredentials who) {
         try (EtcdDcs dcs = new EtcdDcs(List.of(URI.create(etcd.clientUrl(0))), "auth", Duration.ofSeconds(2),
                 Duration.ofSeconds(2), Clock.systemUTC(), who)) {
             return assertThrows(DcsException.class, dcs::read);

@@ -1,5 +1,7 @@
 package dev.pgvault.it;
 
+import dev.pgvault.ha.tls.ApiTls;
+import dev.pgvault.ha.tls.TestCertificates;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,9 +26,22 @@ final class EtcdCluster implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    private record MemberProcess(String name, int clientPort, int peerPort, Path dataDir, Path log) {
+    /**
+     * The certificates of an etcd that speaks TLS to its clients and asks each of them for a
+     * certificate signed by {@code ca} ({@code --client-cert-auth}): its members present
+     * {@code server}, and {@code client} is one a client may present.
+     */
+    record Tls(ApiTls ca, ApiTls server, ApiTls client) {}
+
+    /** {@code metricsPort}: plain-HTTP /health, for a member whose client port asks for a certificate. */
+    private record MemberProcess(String name, int clientPort, int peerPort, int metricsPort, Path dataDir, Path log,
+            boolean tls) {
         String clientUrl() {
-            return "http://127.0.0.1:" + clientPort;
+            return (tls ? "https" : "http") + "://127.0.0.1:" + clientPort;
+        }
+
+        String healthUrl() {
+            return tls ? "http://127.0.0.1:" + metricsPort + "/health" : clientUrl() + "/health";
         }
 
         String peerUrl() {
@@ -35,14 +50,16 @@ final class EtcdCluster implements AutoCloseable {
     }
 
     private final Path base;
+    private final Tls tls;
     private final List<MemberProcess> members;
     private final String initialCluster;
     private final String token = "pgvault-it-" + UUID.randomUUID();
     private final Process[] processes;
     private final Thread reaper = new Thread(this::killAll, "etcd-cluster-reaper");
 
-    private EtcdCluster(Path base, List<MemberProcess> members) {
+    private EtcdCluster(Path base, Tls tls, List<MemberProcess> members) {
         this.base = base;
+        this.tls = tls;
         this.members = members;
         this.initialCluster = String.join(",", members.stream().map(m -> m.name() + "=" + m.peerUrl()).toList());
         this.processes = new Process[members.size()];
@@ -53,18 +70,31 @@ final class EtcdCluster implements AutoCloseable {
      * installed this fails rather than skips: a test run that cannot reach etcd proved nothing.
      */
     static EtcdCluster start(int size) throws IOException {
+        return start(size, false);
+    }
+
+    /**
+     * As {@link #start(int)}, with https:// client URLs and client certificates required, from a
+     * certificate authority of its own made by openssl ({@link #tls()}).
+     */
+    static EtcdCluster startWithTls(int size) throws IOException {
+        return start(size, true);
+    }
+
+    private static EtcdCluster start(int size, boolean withTls) throws IOException {
         if (size != 1 && size != 3) {
             throw new IllegalArgumentException("an etcd test cluster has 1 or 3 members, not " + size);
         }
         requireInstalled(ETCD);
         Path base = Files.createTempDirectory("pgvault-etcd");
-        int[] ports = freePorts(2 * size);
+        Tls tls = withTls ? certificates(base) : null;
+        int[] ports = freePorts(3 * size);
         List<MemberProcess> members = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            members.add(new MemberProcess("m" + i, ports[2 * i], ports[2 * i + 1], base.resolve("m" + i),
-                    base.resolve("m" + i + ".log")));
+            members.add(new MemberProcess("m" + i, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2],
+                    base.resolve("m" + i), base.resolve("m" + i + ".log"), withTls));
         }
-        EtcdCluster cluster = new EtcdCluster(base, members);
+        EtcdCluster cluster = new EtcdCluster(base, tls, members);
         Runtime.getRuntime().addShutdownHook(cluster.reaper); // processes outlive a JVM that dies
         try {
             for (int i = 0; i < size; i++) {
@@ -78,6 +108,23 @@ final class EtcdCluster implements AutoCloseable {
             throw e;
         }
         return cluster;
+    }
+
+    private static Tls certificates(Path base) throws IOException {
+        Path dir = base.resolve("tls");
+        Files.createDirectories(dir);
+        try {
+            ApiTls ca = TestCertificates.authority(dir, "etcd-ca");
+            return new Tls(ca, TestCertificates.signed(dir, "etcd-server", ca), TestCertificates.signed(dir, "etcd-client", ca));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted making etcd's certificates", e);
+        }
+    }
+
+    /** The certificates of a cluster started {@link #startWithTls}; null for plain HTTP. */
+    Tls tls() {
+        return tls;
     }
 
     static void requireInstalled(Path etcd) {
@@ -158,8 +205,12 @@ final class EtcdCluster implements AutoCloseable {
      * {@code user} with read and write on /pgvault/ and nothing else.
      */
     void enableAuth(String user, String password) throws Exception {
-        try (io.etcd.jetcd.Client c = io.etcd.jetcd.Client.builder().endpoints(clientUrls().toArray(String[]::new))
-                .build()) {
+        io.etcd.jetcd.ClientBuilder builder = io.etcd.jetcd.Client.builder().endpoints(clientUrls().toArray(String[]::new));
+        if (tls != null) {
+            builder.sslContext(dev.pgvault.ha.tls.EtcdClientTls.load(tls.ca().certFile(), tls.client().certFile(),
+                    tls.client().keyFile()).context());
+        }
+        try (io.etcd.jetcd.Client c = builder.build()) {
             io.etcd.jetcd.Auth auth = c.getAuthClient();
             io.etcd.jetcd.ByteSequence root = bytes("root");
             auth.userAdd(root, bytes("root-" + token)).get(10, TimeUnit.SECONDS);
@@ -181,7 +232,7 @@ final class EtcdCluster implements AutoCloseable {
 
     private void launch(int i) throws IOException {
         MemberProcess m = members.get(i);
-        List<String> command = List.of(ETCD.toString(),
+        List<String> command = new ArrayList<>(List.of(ETCD.toString(),
                 "--name", m.name(),
                 "--data-dir", m.dataDir().toString(),
                 "--listen-client-urls", m.clientUrl(),
@@ -192,7 +243,13 @@ final class EtcdCluster implements AutoCloseable {
                 "--initial-cluster-state", "new", // ignored once the data directory holds a member
                 "--initial-cluster-token", token,
                 "--logger", "zap",
-                "--log-outputs", "stderr");
+                "--log-outputs", "stderr"));
+        if (tls != null) {
+            command.addAll(List.of("--cert-file", tls.server().certFile().toString(),
+                    "--key-file", tls.server().keyFile().toString(),
+                    "--client-cert-auth", "--trusted-ca-file", tls.ca().certFile().toString(),
+                    "--listen-metrics-urls", "http://127.0.0.1:" + m.metricsPort()));
+        }
         processes[i] = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(m.log().toFile()))
@@ -227,7 +284,7 @@ final class EtcdCluster implements AutoCloseable {
      */
     private void awaitHealthy(int i) throws IOException {
         MemberProcess m = members.get(i);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(m.clientUrl() + "/health"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(m.healthUrl()))
                 .timeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         String last = "no answer";

@@ -4,6 +4,7 @@ import dev.pgvault.ha.dcs.Dcs;
 import dev.pgvault.ha.dcs.DcsContract;
 import dev.pgvault.ha.dcs.EtcdCredentials;
 import dev.pgvault.ha.dcs.EtcdDcs;
+import dev.pgvault.ha.tls.EtcdClientTls;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,26 +13,33 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * {@link EtcdDcs} against the {@link DcsContract} on a real one-member etcd: the same checks the
  * in-memory fake passes, so the agent's unit tests and the simulation stand on what etcd does.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EtcdDcsContractIT extends DcsContract {
     /** etcd's shortest lease at its default timing (1.5 s, in whole seconds): expiry is waited for in real time. */
     private static final Duration TTL = Duration.ofSeconds(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
     private static final AtomicInteger CLUSTERS = new AtomicInteger();
-    static EtcdCluster etcd;
+    EtcdCluster etcd;
     private String cluster;
 
     @BeforeAll
-    static void startEtcd() throws Exception {
-        etcd = EtcdCluster.start(1);
+    void startEtcd() throws Exception {
+        etcd = startCluster();
+    }
+
+    /** The etcd the contract runs against: one member on plain HTTP here. */
+    protected EtcdCluster startCluster() throws Exception {
+        return EtcdCluster.start(1);
     }
 
     @AfterAll
-    static void stopEtcd() {
+    void stopEtcd() {
         etcd.close();
     }
 
@@ -43,11 +51,16 @@ class EtcdDcsContractIT extends DcsContract {
     @Override
     protected Dcs newClient() {
         return new EtcdDcs(List.of(URI.create(etcd.clientUrl(0))), cluster, TTL, REQUEST_TIMEOUT, Clock.systemUTC(),
-                credentials());
+                credentials(), tls());
     }
 
     /** Whom the clients authenticate as: nobody here, an etcd user where authentication is on. */
     protected EtcdCredentials credentials() {
+        return null;
+    }
+
+    /** The clients' TLS: none here, a client certificate where etcd asks for one. */
+    protected EtcdClientTls tls() {
         return null;
     }
 

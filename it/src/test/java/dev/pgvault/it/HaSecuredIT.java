@@ -20,8 +20,9 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * A two-node cluster configured as a careful operator would, on real agents, etcd and PostgreSQL:
- * the REST API over TLS with a certificate made by openssl, and etcd with authentication on and a
- * user that may touch /pgvault/ only. Health checks answer over HTTPS only, members publish
+ * the REST API over TLS with a certificate made by openssl, and etcd over TLS asking for client
+ * certificates signed by its own authority, with authentication on and a user that may touch
+ * /pgvault/ only. Health checks answer over HTTPS only, members publish
  * https:// addresses, {@code ha switchover} still goes through the node's own agent (trusting
  * exactly the certificate its configuration names), and the etcd password appears in no log and
  * no process's arguments.
@@ -45,11 +46,22 @@ class HaSecuredIT {
         java.nio.file.Files.writeString(password, ETCD_PASSWORD + "\n");
         java.nio.file.Files.setPosixFilePermissions(password, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         user.own(password);
-        etcd = EtcdCluster.start(1);
+        etcd = EtcdCluster.startWithTls(1);
         etcd.enableAuth("pgvault-agent", ETCD_PASSWORD);
+        Path etcdCa = copyOwned(user, etcd.tls().ca().certFile(), dir.resolve("etcd-ca.crt"));
+        Path etcdCert = copyOwned(user, etcd.tls().client().certFile(), dir.resolve("etcd-client.crt"));
+        Path etcdKey = copyOwned(user, etcd.tls().client().keyFile(), dir.resolve("etcd-client.key"));
         cluster = HaCluster.create("ittls", etcd.clientUrls(), 2, "api-cert-file: " + tls.certFile(),
-                "api-key-file: " + tls.keyFile(), "etcd-user: pgvault-agent", "etcd-password-file: " + password);
+                "api-key-file: " + tls.keyFile(), "etcd-user: pgvault-agent", "etcd-password-file: " + password,
+                "etcd-ca-file: " + etcdCa, "etcd-cert-file: " + etcdCert, "etcd-key-file: " + etcdKey);
         cluster.startAll();
+    }
+
+    /** A copy the agents' OS user owns (mode kept): etcd's own files live in a directory only root may enter. */
+    private static Path copyOwned(OsUser user, Path from, Path to) throws IOException {
+        java.nio.file.Files.copy(from, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        user.own(to);
+        return to;
     }
 
     @AfterAll
@@ -65,9 +77,10 @@ class HaSecuredIT {
         assertThrows(IOException.class, () -> HaNode.HTTP.send(plain, HttpResponse.BodyHandlers.ofString()),
                 "plain HTTP gets no answer");
 
-        Proc list = primary.pgvault("ha", "list", "--output", "json");
+        Proc list = primary.pgvault("ha", "list", "--output", "json"); // the CLI, too, over etcd's TLS
         assertEquals(0, list.exitCode(), list.stderr());
         assertTrue(list.stdout().contains("\"api_url\":\"https://127.0.0.1:" + primary.apiPort + "\""), list.stdout());
+        assertTrue(etcd.clientUrl(0).startsWith("https://"), etcd.clientUrl(0));
 
         HaNode target = cluster.nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
         Proc switchover = primary.pgvault("ha", "switchover", "--to", target.name);

@@ -56,7 +56,7 @@ final class HaConfigs {
         HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
                 port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
                 s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog, tags,
-                apiTls, useSlots, etcdUser, etcdPasswordFile, reseedDelta);
+                apiTls, useSlots, etcdUser, etcdPasswordFile, reseedDelta, etcdTls(s, etcd));
         s.finish();
         return ha;
     }
@@ -72,6 +72,32 @@ final class HaConfigs {
             throw s.error("api-cert-file", "set without 'api-key-file': the REST API needs both for TLS");
         }
         return cert == null ? null : new ApiTls(cert, key);
+    }
+
+    /**
+     * {@code etcd-ca-file}, {@code etcd-cert-file} and {@code etcd-key-file}: only with https://
+     * endpoints (a certificate sent in clear would protect nothing), the certificate and key together.
+     */
+    private static EtcdTlsFiles etcdTls(YamlSection s, List<URI> etcd) throws ConfigException {
+        java.nio.file.Path ca = s.path("etcd-ca-file", null);
+        java.nio.file.Path cert = s.path("etcd-cert-file", null);
+        java.nio.file.Path key = s.path("etcd-key-file", null);
+        boolean https = "https".equals(etcd.get(0).getScheme());
+        if (!https) {
+            for (String k : List.of("etcd-ca-file", "etcd-cert-file", "etcd-key-file")) {
+                if (s.path(k, null) != null) {
+                    throw s.error(k, "set, but the etcd endpoints are http://: TLS to etcd needs https:// endpoints");
+                }
+            }
+            return null;
+        }
+        if (cert == null && key != null) {
+            throw s.error("etcd-key-file", "set without 'etcd-cert-file': a client certificate needs both");
+        }
+        if (cert != null && key == null) {
+            throw s.error("etcd-cert-file", "set without 'etcd-key-file': a client certificate needs both");
+        }
+        return new EtcdTlsFiles(ca, cert, key);
     }
 
     /** {@code tags: {nofailover: true, nosync: true}}; any other tag is refused, naming it. */
@@ -111,6 +137,9 @@ final class HaConfigs {
                 throw s.error("etcd", "expected http://host:port or https://host:port ('" + e + "')");
             }
             out.add(u);
+        }
+        if (out.stream().map(URI::getScheme).distinct().count() > 1) {
+            throw s.error("etcd", "mixes http:// and https:// endpoints: every member of one etcd speaks the same");
         }
         return out;
     }

@@ -1,12 +1,15 @@
 package dev.pgvault.cli.ha;
 
 import dev.pgvault.cli.config.ConfigException;
+import dev.pgvault.cli.config.EtcdTlsFiles;
 import dev.pgvault.cli.config.HaConfig;
 import dev.pgvault.cli.config.PgvaultConfig;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.dcs.DcsException;
 import dev.pgvault.ha.dcs.EtcdCredentials;
 import dev.pgvault.ha.dcs.EtcdDcs;
+import dev.pgvault.ha.tls.EtcdClientTls;
+import dev.pgvault.ha.tls.TlsSetupException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -35,7 +38,19 @@ public final class HaSupport {
         }
         return new HaSettings(h.cluster(), h.name(), h.etcd(), h.ttl(), h.loopWait(), h.apiHost(), h.apiPort(),
                 h.connectHost(), h.connectPort(), h.maximumLagOnFailover(), h.synchronous(), h.replicaMethods(), h.bootstrap(), token,
-                h.tags(), h.apiTls(), h.useSlots(), etcd, h.reseedDelta());
+                h.tags(), h.apiTls(), h.useSlots(), etcd, h.reseedDelta(), etcdTls(h.etcdTls(), config));
+    }
+
+    /** The TLS client for https:// endpoints, every file read and checked now: a bad one is named before connecting. */
+    private static EtcdClientTls etcdTls(EtcdTlsFiles files, PgvaultConfig config) throws ConfigException {
+        if (files == null) {
+            return null;
+        }
+        try {
+            return EtcdClientTls.load(files.caFile(), files.certFile(), files.keyFile());
+        } catch (TlsSetupException e) {
+            throw new ConfigException(e.getMessage() + " (in " + config.source() + ")");
+        }
     }
 
     /** A secret's file, stripped; its content never appears in an error. */
@@ -55,7 +70,7 @@ public final class HaSupport {
 
     public static EtcdDcs connect(HaSettings settings, Duration timeout) {
         return new EtcdDcs(settings.etcd(), settings.cluster(), settings.ttl(), timeout, Clock.systemUTC(),
-                settings.etcdCredentials());
+                settings.etcdCredentials(), settings.etcdTls());
     }
 
     /** One read of the cluster's keys, as the commands that only show something make. */

@@ -129,6 +129,45 @@ class HaConfigTest {
     }
 
     @Test
+    void etcdTlsFilesNeedHttpsEndpointsAndAreCheckedWhenConnecting() throws Exception {
+        String https = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [https://127.0.0.1:2379]\n";
+        assertNull(load(BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n").ha().etcdTls());
+        assertEquals(new EtcdTlsFiles(null, null, null), load(https).ha().etcdTls()); // the JDK's authorities
+        String plain = errorOf("  etcd: [http://127.0.0.1:2379]\n  etcd-ca-file: /etc/pgvault/ca.crt\n");
+        assertTrue(plain.contains("ha.etcd-ca-file") && plain.contains("TLS to etcd needs https:// endpoints"), plain);
+        String mixed = errorOf("  etcd: [https://10.0.0.1:2379, http://10.0.0.2:2379]\n");
+        assertTrue(mixed.contains("ha.etcd") && mixed.contains("mixes http:// and https:// endpoints"), mixed);
+        String cert = errorOf("  etcd: [https://127.0.0.1:2379]\n  etcd-cert-file: /etc/pgvault/c.crt\n");
+        assertTrue(cert.contains("ha.etcd-cert-file") && cert.contains("set without 'etcd-key-file'"), cert);
+        String key = errorOf("  etcd: [https://127.0.0.1:2379]\n  etcd-key-file: /etc/pgvault/c.key\n");
+        assertTrue(key.contains("ha.etcd-key-file") && key.contains("set without 'etcd-cert-file'"), key);
+
+        dev.pgvault.ha.tls.ApiTls ca = dev.pgvault.ha.tls.TestCertificates.authority(dir, "ca");
+        dev.pgvault.ha.tls.ApiTls client = dev.pgvault.ha.tls.TestCertificates.signed(dir, "client", ca);
+        PgvaultConfig good = load(https + "  etcd-ca-file: " + ca.certFile() + "\n  etcd-cert-file: " + client.certFile()
+                + "\n  etcd-key-file: " + client.keyFile() + "\n");
+        dev.pgvault.ha.tls.EtcdClientTls tls = dev.pgvault.cli.ha.HaSupport.settings(good, false).etcdTls();
+        assertEquals("EtcdClientTls[trusting ha.etcd-ca-file " + ca.certFile() + ", client certificate CN=client]",
+                tls.toString());
+
+        // a key others may read, and another certificate's key: named before anything connects
+        Files.setPosixFilePermissions(client.keyFile(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        ConfigException open = assertThrows(ConfigException.class, () -> dev.pgvault.cli.ha.HaSupport.settings(good, false));
+        assertEquals("ha.etcd-key-file " + client.keyFile() + " may be read by others than its owner: chmod 600 it (in "
+                + good.source() + ")", open.getMessage());
+        PgvaultConfig mismatched = load(https + "  etcd-cert-file: " + client.certFile() + "\n  etcd-key-file: "
+                + ca.keyFile() + "\n");
+        ConfigException other = assertThrows(ConfigException.class,
+                () -> dev.pgvault.cli.ha.HaSupport.settings(mismatched, false));
+        assertTrue(other.getMessage().startsWith("ha.etcd-key-file " + ca.keyFile() + " is not the key of the certificate"
+                + " in ha.etcd-cert-file " + client.certFile()), other.getMessage());
+        PgvaultConfig missing = load(https + "  etcd-ca-file: " + dir.resolve("nope.crt") + "\n");
+        ConfigException absent = assertThrows(ConfigException.class, () -> dev.pgvault.cli.ha.HaSupport.settings(missing, false));
+        assertTrue(absent.getMessage().startsWith("cannot read ha.etcd-ca-file " + dir.resolve("nope.crt")),
+                absent.getMessage());
+    }
+
+    @Test
     void theWatchdogIsAutomaticUnlessSaidAndABareOffMeansOff() throws Exception {
         String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
         assertEquals(FenceMode.AUTOMATIC, load(ha).ha().watchdog());

@@ -7,6 +7,7 @@ import dev.pgvault.ha.cluster.LeaderPosition;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Switchover;
 import dev.pgvault.ha.cluster.TimelineSwitch;
+import dev.pgvault.ha.tls.EtcdClientTls;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -63,6 +64,14 @@ public final class EtcdDcs implements Dcs {
     /** The etcd user logged in as, for errors; null without authentication. */
     private final String user;
     private final List<Watch.Watcher> watchers = new ArrayList<>();
+    private static final String TLS_SETTINGS = " (check ha.etcd-ca-file, ha.etcd-cert-file and ha.etcd-key-file)";
+    private final EtcdClientTls tls;
+    private final ReconnectNow reconnect;
+    /** The last request failed or is under way: the next one first cuts gRPC's reconnect backoff short. */
+    private volatile boolean failing;
+    private final URI firstEndpoint;
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<String>> probe =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public EtcdDcs(List<URI> endpoints, String cluster, Duration ttl, Duration timeout, Clock clock) {
         this(endpoints, cluster, ttl, timeout, clock, null);
@@ -71,11 +80,26 @@ public final class EtcdDcs implements Dcs {
     /** @param credentials the etcd user to authenticate as; null for an etcd without authentication */
     public EtcdDcs(List<URI> endpoints, String cluster, Duration ttl, Duration timeout, Clock clock,
             EtcdCredentials credentials) {
+        this(endpoints, cluster, ttl, timeout, clock, credentials, null);
+    }
+
+    /**
+     * @param credentials the etcd user to authenticate as; null for an etcd without authentication
+     * @param tls the TLS client for {@code https://} endpoints; null for {@code http://} ones
+     */
+    public EtcdDcs(List<URI> endpoints, String cluster, Duration ttl, Duration timeout, Clock clock,
+            EtcdCredentials credentials, EtcdClientTls tls) {
         var builder = Client.builder().endpoints(endpoints).connectTimeout(timeout).retryMaxDuration(timeout);
+        if (tls != null) {
+            builder.sslContext(tls.context());
+        }
         if (credentials != null) {
             builder.user(bytes(credentials.user())).password(bytes(credentials.password()));
         }
         this.client = builder.build();
+        this.reconnect = ReconnectNow.of(client);
+        this.tls = tls;
+        this.firstEndpoint = endpoints.get(0);
         this.user = credentials == null ? null : credentials.user();
         this.kv = client.getKVClient();
         this.leases = client.getLeaseClient();
@@ -95,11 +119,34 @@ public final class EtcdDcs implements Dcs {
     }
 
     private <T> T call(CompletableFuture<T> request, String what) throws DcsException {
+        if (failing) {
+            reconnect.now(); // the request, sent, waits for a connection: have it attempted now
+        }
+        T answer = await(request, what);
+        failing = false;
+        return answer;
+    }
+
+    private <T> T await(CompletableFuture<T> request, String what) throws DcsException {
+        CompletableFuture<String> probe = null;
+        failing = true; // until it answers
         try {
-            return request.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (tls == null) {
+                return request.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            long half = timeout.toMillis() / 2;
+            try {
+                return request.get(half, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException slow) {
+                // gRPC retries a failing handshake without telling the request: find out why, meanwhile
+                probe = tlsProbe(Duration.ofMillis(Math.max(1, half - 50)));
+                return request.get(timeout.toMillis() - half, TimeUnit.MILLISECONDS);
+            }
         } catch (TimeoutException e) {
             request.cancel(true);
-            throw new DcsException("etcd " + endpoints + ": " + what + " did not answer within " + timeout.toMillis() + " ms");
+            String handshake = probe == null ? null : probe.getNow(null);
+            throw new DcsException("etcd " + endpoints + ": " + what + " did not answer within " + timeout.toMillis() + " ms"
+                    + (handshake == null ? "" : ": TLS handshake failed: " + handshake + TLS_SETTINGS));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new DcsException("etcd " + endpoints + ": " + what + " failed: " + explain(firstLine(cause)), cause);
@@ -107,6 +154,23 @@ public final class EtcdDcs implements Dcs {
             Thread.currentThread().interrupt();
             throw new DcsException("interrupted during etcd " + what);
         }
+    }
+
+    /**
+     * One handshake with the first endpoint on a thread of its own, at most one at a time: a
+     * failing etcd must not cost the agent's cycle more than the request's own timeout.
+     */
+    private CompletableFuture<String> tlsProbe(Duration limit) {
+        CompletableFuture<String> running = probe.get();
+        if (running != null && !running.isDone()) {
+            return running;
+        }
+        CompletableFuture<String> next = new CompletableFuture<>();
+        probe.set(next);
+        Thread t = new Thread(() -> next.complete(tls.handshakeFailure(firstEndpoint, limit)), "etcd-tls-probe");
+        t.setDaemon(true);
+        t.start();
+        return next;
     }
 
     /** gRPC's bare status for a refused login says nothing an operator can act on. */

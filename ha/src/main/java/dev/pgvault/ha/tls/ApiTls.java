@@ -1,11 +1,9 @@
 package dev.pgvault.ha.tls;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
@@ -24,7 +22,7 @@ public record ApiTls(Path certFile, Path keyFile) {
     public SSLContext serverContext() throws TlsSetupException {
         List<X509Certificate> chain = PemFiles.certificates(CERT_KEY, certFile);
         PrivateKey key = PemFiles.privateKey(KEY_KEY, keyFile);
-        requireMatch(chain.get(0), key);
+        PemFiles.requireKeyOf(chain.get(0), CERT_KEY, certFile, key, KEY_KEY, keyFile);
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
@@ -54,33 +52,6 @@ public record ApiTls(Path certFile, Path keyFile) {
             return context;
         } catch (GeneralSecurityException e) {
             throw new TlsSetupException("cannot set up a TLS client: " + e.getMessage(), e);
-        }
-    }
-
-    /** A key that does not sign what the certificate's public key verifies is another certificate's key. */
-    private void requireMatch(X509Certificate cert, PrivateKey key) throws TlsSetupException {
-        byte[] probe = "pgvault".getBytes(StandardCharsets.US_ASCII);
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            default -> key.getAlgorithm(); // Ed25519, Ed448
-        };
-        boolean matches;
-        try {
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(key);
-            signer.update(probe);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(cert.getPublicKey());
-            verifier.update(probe);
-            matches = verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            matches = false;
-        }
-        if (!matches) {
-            throw new TlsSetupException(KEY_KEY + " " + keyFile + " is not the key of the certificate in " + CERT_KEY
-                    + " " + certFile);
         }
     }
 }

@@ -84,6 +84,34 @@ final class PemFiles {
         throw new TlsSetupException(key + " " + file + " holds a private key of no supported algorithm (RSA, EC, Ed25519)");
     }
 
+    /** A key that does not sign what the certificate's public key verifies is another certificate's key. */
+    static void requireKeyOf(X509Certificate cert, String certKey, Path certFile, PrivateKey key, String keyKey,
+            Path keyFile) throws TlsSetupException {
+        byte[] probe = "pgvault".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> key.getAlgorithm(); // Ed25519, Ed448
+        };
+        boolean matches;
+        try {
+            java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+            verifier.initVerify(cert.getPublicKey());
+            verifier.update(probe);
+            matches = verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            matches = false;
+        }
+        if (!matches) {
+            throw new TlsSetupException(keyKey + " " + keyFile + " is not the key of the certificate in " + certKey
+                    + " " + certFile);
+        }
+    }
+
     private static byte[] read(String key, Path file) throws TlsSetupException {
         try {
             return Files.readAllBytes(file);

@@ -60,6 +60,7 @@ public abstract class DcsContract {
     @AfterEach
     void closeClients() {
         opened.forEach(Dcs::close);
+        opened.clear();
     }
 
     private static Member member(String name, Role role, Tags tags) {
