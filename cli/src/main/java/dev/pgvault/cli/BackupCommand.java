@@ -14,6 +14,7 @@ import dev.pgvault.cli.config.ConfigException;
 import dev.pgvault.cli.config.PgvaultConfig;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -93,6 +94,9 @@ final class BackupCommand implements Callable<Integer> {
                 BackupResult result;
                 try (PgSession pg = PgSession.connect(config.pg().target())) {
                     result = backup.runLocked(lock, pg, config.pg().data());
+                } catch (Exception | Error e) {
+                    WalCommands.counters(config, repo).backupFailed(backupType.word(), Instant.now());
+                    throw e;
                 }
                 report(result);
                 if (expire) {

@@ -47,7 +47,9 @@ public final class CdsTraining {
     private static void train(Path dir, boolean encrypted) throws Exception {
         String name = encrypted ? "enc" : "plain";
         Path repo = Files.createDirectories(dir.resolve(name + "-repo"));
-        StringBuilder yaml = new StringBuilder("stanza: training\nrepo:\n  path: " + repo + "\n");
+        // the spool (where archive-push keeps its counters) in the scratch directory: a build leaves nothing behind
+        StringBuilder yaml = new StringBuilder("stanza: training\narchive:\n  spool: " + dir.resolve(name + "-spool")
+                + "\nrepo:\n  path: " + repo + "\n");
         if (encrypted) {
             Path pass = dir.resolve("passphrase");
             Files.writeString(pass, "training passphrase\n");

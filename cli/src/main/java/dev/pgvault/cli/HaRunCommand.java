@@ -38,6 +38,9 @@ final class HaRunCommand implements Callable<Integer> {
     @ParentCommand
     HaCommand ha;
 
+    /** How often the agent reads the repository for /metrics: often enough for alerts counted in minutes. */
+    static final java.time.Duration METRICS_PERIOD = java.time.Duration.ofSeconds(30);
+
     @Override
     public Integer call() throws Exception {
         if ("root".equals(System.getProperty("user.name"))) {
@@ -61,7 +64,8 @@ final class HaRunCommand implements Callable<Integer> {
                     : new FenceHeartbeat(FenceFiles.beside(node.dataDirectory()), () -> FenceProcess.start(config, log), log);
             HaAgent agent = new HaAgent(settings, dcs, new PostgresNode(node, clock), repository, clock,
                     new SteadyClock(), log, fence, mode == FenceMode.REQUIRED);
-            try (HaApi api = new HaApi(settings, agent::state, dcs, clock)) {
+            try (RefreshedMetrics stanza = new RefreshedMetrics(() -> MetricsCommand.text(config), METRICS_PERIOD);
+                    HaApi api = new HaApi(settings, agent::state, dcs, clock, stanza)) {
                 out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + who + " agent for cluster '"
                         + settings.cluster() + "' on etcd " + settings.etcd() + ", REST API on " + api.address());
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -35,6 +35,7 @@ public final class PgvaultCommand implements Runnable {
             new Subcommand("archive-get", ArchiveGetCommand.class), new Subcommand("archive-async", ArchiveAsyncCommand.class),
             new Subcommand("backup", BackupCommand.class), new Subcommand("expire", ExpireCommand.class),
             new Subcommand("keep", KeepCommand.class), new Subcommand("info", InfoCommand.class),
+            new Subcommand("metrics", MetricsCommand.class),
             new Subcommand("restore", RestoreCommand.class), new Subcommand("replica", ReplicaCommand.class),
             new Subcommand("ha", HaCommand.class), new Subcommand("verify", VerifyCommand.class),
             new Subcommand("demo", DemoCommand.class), new Subcommand("repo-ls", RepoLsCommand.class),

@@ -5,6 +5,7 @@ import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.WalArchive;
 import dev.pgvault.archiver.async.Spool;
+import dev.pgvault.archiver.metrics.HostCounters;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.cli.config.ConfigException;
 import dev.pgvault.cli.config.PgvaultConfig;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 
 /**
  * archive-push and archive-get, shared by the picocli commands and the launcher's fast path
@@ -30,21 +32,33 @@ final class WalCommands {
             throw new UserError(ExitCode.USAGE, "archive-push: " + file + " is not a file");
         }
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
-            Spool spool = config.archive().async() ? asyncSpool(config, repo, err) : null;
-            if (spool != null) {
-                spool.writeWalDir(path.toAbsolutePath().getParent());
-                if (spool.pushed(path)) {
-                    return ExitCode.OK.code; // the resident archiver pushed it, durably
+            HostCounters counters = counters(config, repo);
+            try {
+                Spool spool = config.archive().async() ? asyncSpool(config, repo, err) : null;
+                if (spool != null) {
+                    spool.writeWalDir(path.toAbsolutePath().getParent());
+                    if (spool.pushed(path)) {
+                        return ExitCode.OK.code; // the resident archiver pushed it, durably, and counted it
+                    }
                 }
+                // Not done yet: pushed here, as the synchronous path does; never a weaker promise.
+                WalArchive archive = archive(config, repo);
+                if (archive.push(path) == WalArchive.PushOutcome.ALREADY_STORED && spool == null) {
+                    err.println("pgvault: warning: " + path.getFileName()
+                            + " is already archived with the same content; nothing to do");
+                }
+            } catch (Exception | Error e) {
+                counters.pushFailed(path.getFileName().toString(), Instant.now());
+                throw e;
             }
-            // Not done yet: pushed here, as the synchronous path does; never a weaker promise.
-            WalArchive archive = archive(config, repo);
-            if (archive.push(path) == WalArchive.PushOutcome.ALREADY_STORED && spool == null) {
-                err.println("pgvault: warning: " + path.getFileName()
-                        + " is already archived with the same content; nothing to do");
-            }
+            counters.pushSucceeded(Instant.now());
         }
         return ExitCode.OK.code;
+    }
+
+    /** This host's counters for the stanza and repository (in its spool directory, async or not). */
+    static HostCounters counters(PgvaultConfig config, EncodedStore repo) {
+        return Spool.of(config.archive().spool(), config.stanza(), repo.describe()).counters();
     }
 
     static int get(PgvaultConfig config, String name, String dest, PrintStream err) throws IOException, ConfigException {

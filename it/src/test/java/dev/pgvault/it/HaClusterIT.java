@@ -192,6 +192,8 @@ class HaClusterIT {
             assertTrue(c.body().contains("\"leader\":\"" + primary.name + "\""), c.body());
             HaNode.Answer m = n.api("GET", "/metrics", null, null);
             assertTrue(m.body().contains("pgvault_ha_leader{member=\"" + n.name + "\"} " + (isPrimary ? 1 : 0)), m.body());
+            // and the stanza's backup and archiving metrics, as `pgvault metrics` prints them (refreshed every 30 s)
+            assertTrue(m.body().contains("# TYPE pgvault_repository_up gauge\npgvault_repository_up{stanza=\""), m.body());
         }
         HaNode other = cluster.nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
         assertEquals(401, other.api("POST", "/switchover", "{\"to\":\"" + other.name + "\"}", null).statusCode());

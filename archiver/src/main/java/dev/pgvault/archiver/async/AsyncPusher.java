@@ -108,6 +108,7 @@ final class AsyncPusher {
             failures.remove(name);
             lastPushed = name;
             lastPushedAt = Instant.now();
+            spool.counters().pushSucceeded(lastPushedAt);
         } catch (NoSuchFileException e) {
             failures.remove(name); // recycled by PostgreSQL: its own call archived it
         } catch (Exception | Error e) {
@@ -118,6 +119,7 @@ final class AsyncPusher {
             String message = name + ": " + oneLine(e);
             lastFailure = message;
             lastFailureAt = Instant.now();
+            spool.counters().pushFailed(name, lastFailureAt);
             try {
                 spool.recordPushError(name, message);
             } catch (IOException ignored) {

@@ -41,6 +41,8 @@ import java.util.stream.Stream;
  *     get/&lt;name&gt;.taken         a call took the file: not fetched again for requests older
  *     get/requested              the last name recovery asked for: fetched itself, and the
  *                                segments after it ahead; its modification time is the request's
+ *     counters                   this host's archive-push and backup counters, for metrics
+ *                                ({@link dev.pgvault.archiver.metrics.HostCounters}), async or not
  * </pre>
  * Files are written through a temporary name and renamed, so a reader never sees half of one.
  * The directory is the PostgreSQL user's alone (0700).
@@ -59,6 +61,11 @@ public final class Spool {
 
     public Path dir() {
         return dir;
+    }
+
+    /** This host's counters for the stanza and repository, kept here whether archiving is async or not. */
+    public dev.pgvault.archiver.metrics.HostCounters counters() {
+        return dev.pgvault.archiver.metrics.HostCounters.at(dir.resolve("counters"));
     }
 
     public Path pushDir() {

@@ -38,6 +38,7 @@ public final class HaApi implements AutoCloseable {
     private static final Set<String> READ_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
     private final HaSettings settings;
+    private final Supplier<String> moreMetrics;
     private final Supplier<NodeState> state;
     private final Clock clock;
     private final ControlRequests control;
@@ -46,6 +47,17 @@ public final class HaApi implements AutoCloseable {
 
     public HaApi(HaSettings settings, Supplier<NodeState> state, Dcs dcs, Clock clock)
             throws IOException, TlsSetupException {
+        this(settings, state, dcs, clock, () -> "");
+    }
+
+    /**
+     * @param moreMetrics exposition text appended to this node's gauges on {@code /metrics} (the
+     *     stanza's backup and archiving metrics); it must answer at once, from memory, since the
+     *     same two threads answer the load balancers' health checks
+     */
+    public HaApi(HaSettings settings, Supplier<NodeState> state, Dcs dcs, Clock clock, Supplier<String> moreMetrics)
+            throws IOException, TlsSetupException {
+        this.moreMetrics = moreMetrics;
         this.settings = settings;
         this.state = state;
         this.clock = clock;
@@ -139,7 +151,8 @@ public final class HaApi implements AutoCloseable {
             case "/liveness" -> check(node, n -> clock.instant().isBefore(n.at().plus(settings.ttl().multipliedBy(n.leader() ? 1 : 2))));
             case "/cluster" -> cluster(node);
             case "/metrics" -> new Reply(200, PrometheusText.CONTENT_TYPE,
-                    PrometheusText.render(settings.name(), node, clock.instant()).getBytes(StandardCharsets.UTF_8));
+                    (PrometheusText.render(settings.name(), node, clock.instant()) + moreMetrics.get())
+                            .getBytes(StandardCharsets.UTF_8));
             default -> throw new IllegalArgumentException(path);
         };
     }
