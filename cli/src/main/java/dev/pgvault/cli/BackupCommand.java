@@ -70,6 +70,9 @@ final class BackupCommand implements Callable<Integer> {
                 + value + "'");
     }
 
+    @picocli.CommandLine.Mixin
+    ProgressOption progress;
+
     @Override
     public Integer call() throws Exception {
         BackupType backupType = parseType(type);
@@ -86,14 +89,16 @@ final class BackupCommand implements Callable<Integer> {
                 .withPgBin(config.pg().bin());
         RepositoryLayout layout = new RepositoryLayout(config.stanza());
         boolean expire = !noExpire && config.retention().policy().isSet();
-        try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
+        try (EncodedStore repo = Repositories.openEncoded(config.repo());
+                ProgressOption.AutoCloseableProgress line = progress.open("backup", System.err, top.verbose)) {
             BaseBackup backup = new BaseBackup(repo, layout, options,
-                    top.verbose ? line -> System.err.println("pgvault: " + line) : line -> { });
+                    top.verbose ? step -> System.err.println("pgvault: " + step) : step -> { }, line.progress());
             // One lock across the backup and its expire, as pgBackRest does: no other backup starts between.
             try (BackupLock lock = backup.lock()) {
                 BackupResult result;
                 try (PgSession pg = PgSession.connect(config.pg().target())) {
                     result = backup.runLocked(lock, pg, config.pg().data());
+                    line.close(); // the command's own lines start on a fresh one
                 } catch (Exception | Error e) {
                     WalCommands.counters(config, repo).backupFailed(backupType.word(), Instant.now());
                     throw e;

@@ -69,6 +69,9 @@ final class ReplicaCreateCommand implements Callable<Integer> {
             description = "With --start: how long to wait (default: ${DEFAULT-VALUE}).")
     long startTimeout;
 
+    @picocli.CommandLine.Mixin
+    ProgressOption progress;
+
     @Override
     public Integer call() throws Exception {
         if (start && "root".equals(System.getProperty("user.name"))) {
@@ -85,13 +88,18 @@ final class ReplicaCreateCommand implements Callable<Integer> {
                 request.port(), request.startTimeout(), request.delta());
         ReplicaResult r;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
-            Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC());
             PgCtl pgCtl = new PgCtl(config.pg().bin());
+            ProgressOption.AutoCloseableProgress line = progress.open("replica create", System.err, replica.top.verbose);
             ServerControl start = (dir, log, timeout) -> {
+                line.close(); // the copy is done: the line ends before the start's wait
                 AsyncArchiving.warmForRecovery(config, repo, dir);
                 pgCtl.start(dir, log, timeout);
             };
-            r = new ReplicaBootstrap(restore, JdbcPrimary::connect, start).create(request);
+            try (line) {
+                Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC(),
+                        line.progress());
+                r = new ReplicaBootstrap(restore, JdbcPrimary::connect, start).create(request);
+            }
             if (request.startTimeout() == null) {
                 AsyncArchiving.warmForRecovery(config, repo, r.restore().pgdata()); // for the start to come
             }

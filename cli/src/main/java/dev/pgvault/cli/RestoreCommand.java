@@ -79,6 +79,9 @@ final class RestoreCommand implements Callable<Integer> {
             + " postgresql.auto.conf (a drill or test copy that must not archive into this stanza)."})
     String archiveMode;
 
+    @picocli.CommandLine.Mixin
+    ProgressOption progress;
+
     @Override
     public Integer call() throws Exception {
         RecoveryTarget target = RecoveryTargets.of(targetTime, targetLsn, targetXid, targetName, targetImmediate,
@@ -95,8 +98,11 @@ final class RestoreCommand implements Callable<Integer> {
         String restoreCommand = RecoveryConfig.restoreCommand(Launcher.path(), config.source().toAbsolutePath());
         RestoreResult r;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
-            Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC());
-            r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand, delta, mode));
+            try (ProgressOption.AutoCloseableProgress line = progress.open("restore", System.err, top.verbose)) {
+                Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC(),
+                        line.progress());
+                r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand, delta, mode));
+            }
             AsyncArchiving.warmForRecovery(config, repo, r.pgdata());
         }
         report(r, options, config, System.out, System.err);

@@ -5,6 +5,7 @@ import dev.pgvault.archiver.backup.StoredObject;
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.codec.CorruptObjectException;
 import dev.pgvault.storage.codec.DecodingStream;
+import dev.pgvault.storage.Progress;
 import dev.pgvault.storage.codec.EncodedStore;
 import dev.pgvault.storage.codec.ObjectDigest;
 import java.io.IOException;
@@ -46,8 +47,11 @@ final class ObjectRestorer implements ParallelRestore.Worker {
     /** Files written over in place by a delta restore: only their blocks that differ. */
     private final java.util.Set<String> patched;
 
+    private final Progress progress;
+
     ObjectRestorer(EncodedStore repo, dev.pgvault.archiver.RepositoryLayout layout, Path pgdata, java.util.Set<String> patched, FileSyncer syncer,
-            SplitFileProgress splitFiles, BooleanSupplier cancelled, String name) {
+            SplitFileProgress splitFiles, BooleanSupplier cancelled, String name, Progress progress) {
+        this.progress = progress;
         this.repo = repo;
         this.patched = patched;
         this.splitFiles = splitFiles;
@@ -71,6 +75,7 @@ final class ObjectRestorer implements ParallelRestore.Worker {
                 writer.openPart(out, task.part().offset(), patched.contains(current.path()));
                 copy(in, current, task.part().size(), object);
                 writer.closePart(out, current, splitFiles);
+                progress.add(0, task.part().offset() == 0 ? 1 : 0); // a split file counts once, at its first part
             }
             long pos = 0;
             for (FileEntry f : task.part() == null ? task.files() : List.<FileEntry>of()) {
@@ -80,6 +85,7 @@ final class ObjectRestorer implements ParallelRestore.Worker {
                 writer.open(out, !single, patched.contains(f.path()));
                 copy(in, f, f.size(), object);
                 writer.close(out, f, object.key());
+                progress.add(0, 1);
                 pos = f.offset() + f.size();
             }
             current = null;
@@ -109,6 +115,11 @@ final class ObjectRestorer implements ParallelRestore.Worker {
         }
     }
 
+    /** The bytes restoring {@code task} writes: its part, or its files. */
+    static long bytesOf(ObjectTask task) {
+        return task.part() != null ? task.part().size() : task.files().stream().mapToLong(FileEntry::size).sum();
+    }
+
     /** Copies {@code size} bytes, all of {@code f} or one part of it. */
     private void copy(InputStream in, FileEntry f, long size, StoredObject object) throws IOException {
         long left = size;
@@ -124,6 +135,7 @@ final class ObjectRestorer implements ParallelRestore.Worker {
                         + " ended after " + (size - left) + " of its " + size + " bytes");
             }
             writer.write(b, n);
+            progress.add(n, 0);
             left -= n;
         }
     }

@@ -9,6 +9,7 @@ import dev.pgvault.archiver.backup.FileEntry;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.restore.recovery.RecoveryTarget;
 import dev.pgvault.restore.recovery.TargetTime;
+import dev.pgvault.storage.Progress;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,11 +45,19 @@ public final class Restore {
     private final int processMax;
     private final Clock clock;
 
+    private final Progress progress;
+
     public Restore(EncodedStore repo, RepositoryLayout layout, int processMax, Clock clock) {
+        this(repo, layout, processMax, clock, Progress.NONE);
+    }
+
+    /** {@code progress} hears the bytes and files to restore, then each as it is written. */
+    public Restore(EncodedStore repo, RepositoryLayout layout, int processMax, Clock clock, Progress progress) {
         this.repo = repo;
         this.layout = layout;
         this.processMax = Math.max(1, processMax);
         this.clock = clock;
+        this.progress = progress;
     }
 
     /** Steps 1 and 2: the backup to restore and what restoring it does; changes nothing anywhere. */
@@ -138,11 +147,15 @@ public final class Restore {
         try (FileSyncer syncer = new FileSyncer(processMax)) {
             DirectoryEntries.create(plan, pgdata);
             createSplitFiles(plan, pgdata);
-            SplitFileProgress progress = new SplitFileProgress(plan.splitFiles());
+            SplitFileProgress splitFiles = new SplitFileProgress(plan.splitFiles());
+            progress.total(plan.objects().stream().mapToLong(ObjectRestorer::bytesOf).sum(), plan.fileCount());
             ParallelRestore.run(plan.objects(), processMax,
-                    (cancelled, name) -> new ObjectRestorer(repo, layout, pgdata, plan.patched(), syncer, progress,
-                            cancelled, name),
-                    () -> createEmptyFiles(plan, pgdata));
+                    (cancelled, name) -> new ObjectRestorer(repo, layout, pgdata, plan.patched(), syncer, splitFiles,
+                            cancelled, name, progress),
+                    () -> {
+                        createEmptyFiles(plan, pgdata);
+                        progress.add(0, plan.emptyFiles().size());
+                    });
             syncer.awaitAll();
             PagePatcher.apply(plan.pagedFiles(), repo, layout, backup.id(), pgdata, processMax);
             DirectoryEntries.applyModes(plan, pgdata);

@@ -11,6 +11,7 @@ import dev.pgvault.archiver.pg.PgSession;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.BlobWriter;
+import dev.pgvault.storage.Progress;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,14 +45,22 @@ public final class BaseBackup {
     private final RepositoryLayout layout;
     private final BackupOptions options;
     private final Consumer<String> progress;
+    private final Progress copied;
     private long phaseStart;
 
     /** {@code progress} hears one line per step, with the time it took (for --verbose). */
     public BaseBackup(EncodedStore repo, RepositoryLayout layout, BackupOptions options, Consumer<String> progress) {
+        this(repo, layout, options, progress, Progress.NONE);
+    }
+
+    /** {@code copied} hears the bytes and files to copy, then each as it is read and stored. */
+    public BaseBackup(EncodedStore repo, RepositoryLayout layout, BackupOptions options, Consumer<String> progress,
+            Progress copied) {
         this.repo = repo;
         this.layout = layout;
         this.options = options;
         this.progress = progress;
+        this.copied = copied;
     }
 
     public BaseBackup(EncodedStore repo, RepositoryLayout layout, BackupOptions options) {
@@ -156,8 +165,10 @@ public final class BaseBackup {
                     + scan.files().size() + " files with " + parent.id() + ": " + plan.describe());
         }
         String dir = layout.backupDir(id);
+        this.copied.total(tasks.stream().mapToLong(CopyTask::plannedBytes).sum(),
+                tasks.stream().filter(t -> t.part() == null || t.part().offset() == 0).mapToLong(t -> t.files().size()).sum());
         List<CopyResult> copied = ParallelCopy.run(tasks, options.processMax(),
-                () -> new ObjectCopier(repo, dir, checks, options.processMax()));
+                () -> new ObjectCopier(repo, dir, checks, options.processMax(), this.copied));
         done("copied the files on " + options.processMax() + " workers");
 
         LowLevelBackup.Stop stop = low.stop();

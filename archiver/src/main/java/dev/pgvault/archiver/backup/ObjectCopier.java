@@ -1,5 +1,6 @@
 package dev.pgvault.archiver.backup;
 
+import dev.pgvault.storage.Progress;
 import dev.pgvault.storage.codec.EncodedStore;
 import dev.pgvault.storage.codec.ObjectDigest;
 import java.io.IOException;
@@ -35,12 +36,19 @@ final class ObjectCopier {
     private final ByteBuffer bb = ByteBuffer.wrap(buf);
     private final PageVerifier verifier;
     private final MessageDigest sha256;
+    private final Progress progress;
 
     /**
      * {@code backupDir}: the backup's key prefix; {@code compressThreads}: compression threads
      * for a large object.
      */
     ObjectCopier(EncodedStore repo, String backupDir, PageChecks pageChecks, int compressThreads) {
+        this(repo, backupDir, pageChecks, compressThreads, Progress.NONE);
+    }
+
+    /** {@code progress} hears each block as it is stored, and each task's files once stored. */
+    ObjectCopier(EncodedStore repo, String backupDir, PageChecks pageChecks, int compressThreads, Progress progress) {
+        this.progress = progress;
         this.repo = repo;
         this.backupDir = backupDir;
         this.pageChecks = pageChecks;
@@ -54,13 +62,18 @@ final class ObjectCopier {
     }
 
     CopyResult copy(CopyTask task) throws IOException {
+        CopyResult r;
         if (task.pages() != null) {
-            return copyPages(task);
+            r = copyPages(task);
+            progress.add((long) task.pages().blocks().size() * PageChecksum.PAGE_SIZE, 1);
+        } else if (task.part() != null) {
+            r = copyPart(task);
+            progress.add(0, task.part().offset() == 0 ? 1 : 0); // a split file counts once, at its first part
+        } else {
+            r = task.alone() ? copyAlone(task) : copyBundle(task);
+            progress.add(0, task.files().size());
         }
-        if (task.part() != null) {
-            return copyPart(task);
-        }
-        return task.alone() ? copyAlone(task) : copyBundle(task);
+        return r;
     }
 
     private CopyResult copyAlone(CopyTask task) throws IOException {
@@ -212,6 +225,7 @@ final class ObjectCopier {
                     md.update(buf, 0, n);
                 }
                 out.write(buf, 0, n);
+                progress.add(n, 0);
                 position += n;
             }
             if (n < want || n == 0) {
