@@ -20,11 +20,16 @@ final class ProgressOption {
      * the line, so it is drawn then only when asked for.
      */
     AutoCloseableProgress open(String what, PrintStream err, boolean verbose) {
+        return open(what, "files", err, verbose);
+    }
+
+    /** As {@link #open(String, PrintStream, boolean)}, counting {@code units} (objects, for verify). */
+    AutoCloseableProgress open(String what, String units, PrintStream err, boolean verbose) {
         boolean draw = progress != null ? progress : System.console() != null && !verbose;
         if (!draw) {
             return new AutoCloseableProgress(Progress.NONE, () -> { });
         }
-        TerminalProgress t = new TerminalProgress(what, err);
+        TerminalProgress t = new TerminalProgress(what, units, err);
         java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
         return new AutoCloseableProgress(t, () -> {
             if (ended.compareAndSet(false, true)) {

@@ -16,6 +16,7 @@ final class TerminalProgress implements Progress, AutoCloseable {
     private static final long PERIOD_MS = 200;
 
     private final String what;
+    private final String units;
     private final PrintStream out;
     private final LongAdder bytes = new LongAdder();
     private final LongAdder files = new LongAdder();
@@ -27,7 +28,13 @@ final class TerminalProgress implements Progress, AutoCloseable {
     private int drawnWidth;
 
     TerminalProgress(String what, PrintStream out) {
+        this(what, "files", out);
+    }
+
+    /** {@code units}: what the count counts (files; objects for verify). */
+    TerminalProgress(String what, String units, PrintStream out) {
         this.what = what;
+        this.units = units;
         this.out = out;
         this.drawer = new Thread(this::drawLoop, "pgvault-progress");
         drawer.setDaemon(true);
@@ -65,7 +72,7 @@ final class TerminalProgress implements Progress, AutoCloseable {
 
     private synchronized void draw() {
         String line = line(bytes.sum(), totalBytes.get(), files.sum(), totalFiles.get(),
-                (System.nanoTime() - started) / 1e9, what);
+                (System.nanoTime() - started) / 1e9, what, units);
         int pad = Math.max(0, drawnWidth - line.length());
         out.print("\r" + line + " ".repeat(pad));
         out.flush();
@@ -74,6 +81,10 @@ final class TerminalProgress implements Progress, AutoCloseable {
 
     /** The line for a state: {@code total} -1 while unknown. */
     static String line(long done, long total, long filesDone, long filesTotal, double seconds, String what) {
+        return line(done, total, filesDone, filesTotal, seconds, what, "files");
+    }
+
+    static String line(long done, long total, long filesDone, long filesTotal, double seconds, String what, String units) {
         StringBuilder s = new StringBuilder(what).append(": ").append(Sizes.human(done));
         if (total > 0) {
             long shown = Math.min(done, total);
@@ -83,7 +94,7 @@ final class TerminalProgress implements Progress, AutoCloseable {
         double rate = seconds > 0 ? done / seconds : 0;
         s.append(", ").append(Sizes.human((long) rate)).append("/s");
         if (filesTotal >= 0) {
-            s.append(String.format(Locale.ROOT, ", %,d of %,d files", Math.min(filesDone, filesTotal), filesTotal));
+            s.append(String.format(Locale.ROOT, ", %,d of %,d %s", Math.min(filesDone, filesTotal), filesTotal, units));
         }
         if (total > 0 && rate > 0 && done < total) {
             long left = (long) Math.ceil((total - done) / rate);

@@ -27,13 +27,17 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     OutputFormat format;
 
+    @Mixin
+    ProgressOption progress;
+
     @Override
     public Integer call() throws Exception {
         boolean json = format.json();
         PgvaultConfig config = top.loadConfig();
         VerifyReport report;
-        try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
-            report = new Verifier(repo, new RepositoryLayout(config.stanza()), config.processMax()).run();
+        try (EncodedStore repo = Repositories.openEncoded(config.repo());
+                ProgressOption.AutoCloseableProgress line = progress.open("verify", "objects", System.err, top.verbose)) {
+            report = new Verifier(repo, new RepositoryLayout(config.stanza()), config.processMax(), line.progress()).run();
         }
         PrintStream out = System.out;
         if (json) {

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Timeout;
  */
 class ProgressIT {
     private static final Pattern LINE = Pattern.compile(
-            "(backup|restore|replica create): [0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B \\((\\d+)%\\), [0-9.]+ [KMG]?i?B/s,"
-                    + " ([0-9,]+) of ([0-9,]+) files.*");
+            "(backup|restore|replica create|verify): [0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B \\((\\d+)%\\), [0-9.]+ [KMG]?i?B/s,"
+                    + " ([0-9,]+) of ([0-9,]+) (files|objects).*");
 
     @BeforeAll
     static void needsPostgresAndTmux() {
@@ -61,6 +61,9 @@ class ProgressIT {
             Path target = pgUser.newDirectory("pgvault-progress-restore").resolve("data");
             List<String> restore = inTmux(pgUser, dist, config, "restore", "--pgdata", target.toString());
             assertDrawnOnceAtTheEnd(restore, "restore", "restored backup ");
+
+            List<String> verify = inTmux(pgUser, dist, config, "verify");
+            assertDrawnOnceAtTheEnd(verify, "verify", "verified stanza 'main'");
 
             Path quiet = pgUser.newDirectory("pgvault-progress-quiet").resolve("data");
             List<String> none = inTmux(pgUser, dist, config, "restore", "--no-progress", "--pgdata", quiet.toString());

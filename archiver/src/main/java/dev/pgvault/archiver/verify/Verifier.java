@@ -13,6 +13,7 @@ import dev.pgvault.archiver.wal.WalContentCheck;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.storage.BlobInfo;
+import dev.pgvault.storage.Progress;
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.StorageException;
 import dev.pgvault.storage.codec.CorruptObjectException;
@@ -56,8 +57,15 @@ public final class Verifier {
     private final EncodedStore repo;
     private final RepositoryLayout layout;
     private final int processMax;
+    private final Progress progress;
 
     public Verifier(EncodedStore repo, RepositoryLayout layout, int processMax) {
+        this(repo, layout, processMax, Progress.NONE);
+    }
+
+    /** {@code progress} hears the stored bytes and objects to read, then each object as it is checked. */
+    public Verifier(EncodedStore repo, RepositoryLayout layout, int processMax, Progress progress) {
+        this.progress = progress;
         if (processMax < 1) {
             throw new IllegalArgumentException("process-max must be at least 1, not " + processMax);
         }
@@ -84,6 +92,8 @@ public final class Verifier {
                 }
             }
             List<Manifest> manifests = new ArrayList<>();
+            long totalBytes = 0;
+            long totalChecks = 0;
             Map<String, List<ManifestCheck.Reference>> references = new java.util.TreeMap<>();
             for (String id : ids) {
                 Manifest m = readManifest(id, results);
@@ -97,7 +107,9 @@ public final class Verifier {
                     references.put(id, checked.references());
                 }
                 for (ManifestCheck.ObjectFiles o : checked.objects()) {
-                    results.add(pool.submit(new BackupObjectCheck(repo, id, o.key(), o.object(), o.files())));
+                    results.add(pool.submit(counted(new BackupObjectCheck(repo, id, o.key(), o.object(), o.files()))));
+                    totalBytes += o.object().storedSize();
+                    totalChecks++;
                 }
             }
             for (BackupDirectory d : dirs.values()) {
@@ -116,10 +128,13 @@ public final class Verifier {
                     if (inPlace) {
                         archived.add(name);
                     }
-                    results.add(pool.submit(new WalFileCheck(repo, blob, name, inPlace ? contentCheck : null)));
+                    results.add(pool.submit(counted(new WalFileCheck(repo, blob, name, inPlace ? contentCheck : null))));
+                    totalBytes += blob.size();
+                    totalChecks++;
                 }
             }
 
+            progress.total(totalBytes, totalChecks);
             long objects = 0;
             long walFiles = 0;
             long bytes = 0;
@@ -185,6 +200,15 @@ public final class Verifier {
                         () -> unreadable.add(name.timeline()));
             }
         }
+    }
+
+    /** A check that tells the progress its stored bytes, and one more object, when it ends. */
+    private java.util.concurrent.Callable<CheckResult> counted(java.util.concurrent.Callable<CheckResult> check) {
+        return () -> {
+            CheckResult r = check.call();
+            progress.add(r.bytesRead(), 1);
+            return r;
+        };
     }
 
     private List<BlobInfo> walObjects() throws IOException {
