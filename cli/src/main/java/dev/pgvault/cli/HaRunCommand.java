@@ -20,8 +20,6 @@ import dev.pgvault.storage.codec.EncodedStore;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -37,6 +35,10 @@ final class HaRunCommand implements Callable<Integer> {
 
     @ParentCommand
     HaCommand ha;
+
+    @picocli.CommandLine.Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (the default: time, member, message) or json (one object per line: time, member, cluster, message).")
+    AgentLog.Format logFormat;
 
     /** How often the agent reads the repository for /metrics: often enough for alerts counted in minutes. */
     static final java.time.Duration METRICS_PERIOD = java.time.Duration.ofSeconds(30);
@@ -57,8 +59,7 @@ final class HaRunCommand implements Callable<Integer> {
         String who = settings.name();
         CountDownLatch finished = new CountDownLatch(1);
         try (EtcdDcs dcs = HaSupport.connect(settings, settings.requestTimeout())) {
-            java.util.function.Consumer<String> log =
-                    line -> out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + who + " " + line);
+            AgentLog log = new AgentLog(out, logFormat, who, settings.cluster());
             FenceMode mode = config.ha().watchdog();
             AgentFence fence = mode == FenceMode.OFF ? AgentFence.NONE
                     : new FenceHeartbeat(FenceFiles.beside(node.dataDirectory()), () -> FenceProcess.start(config, log), log);
@@ -66,7 +67,7 @@ final class HaRunCommand implements Callable<Integer> {
                     new SteadyClock(), log, fence, mode == FenceMode.REQUIRED);
             try (RefreshedMetrics stanza = new RefreshedMetrics(() -> MetricsCommand.text(config), METRICS_PERIOD);
                     HaApi api = new HaApi(settings, agent::state, dcs, clock, stanza)) {
-                out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + who + " agent for cluster '"
+                log.accept("agent for cluster '"
                         + settings.cluster() + "' on etcd " + settings.etcd() + ", REST API on " + api.address());
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     agent.stop();

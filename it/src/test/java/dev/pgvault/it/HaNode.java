@@ -131,12 +131,16 @@ final class HaNode implements AutoCloseable {
     }
 
     /** Starts the agent in the background, appending to {@link #log}. */
+    /** Options added to {@code ha run} (such as {@code --log-format json}). */
+    List<String> agentOptions = List.of();
+
     void startAgent() throws IOException {
         List<String> cmd = new ArrayList<>();
         if (user.switchUser()) {
             cmd.addAll(List.of("setpriv", "--reuid=" + user.name(), "--regid=" + user.name(), "--init-groups", "--"));
         }
         cmd.addAll(List.of(dist.launcher().toString(), "--config", config.toString(), "ha", "run"));
+        cmd.addAll(agentOptions);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,9 @@ class HaSecuredIT {
         cluster = HaCluster.create("ittls", etcd.clientUrls(), 2, "api-cert-file: " + tls.certFile(),
                 "api-key-file: " + tls.keyFile(), "etcd-user: pgvault-agent", "etcd-password-file: " + password,
                 "etcd-ca-file: " + etcdCa, "etcd-cert-file: " + etcdCert, "etcd-key-file: " + etcdKey);
+        for (HaNode n : cluster.nodes) {
+            n.agentOptions = List.of("--log-format", "json"); // as a log shipper would read them
+        }
         cluster.startAll();
     }
 
@@ -89,7 +93,15 @@ class HaSecuredIT {
         assertEquals(target.name, cluster.awaitHealthy(Duration.ofSeconds(60)).name);
 
         for (HaNode n : cluster.nodes) {
-            assertTrue(!n.logTail(1_000_000).contains(ETCD_PASSWORD), "the etcd password is in " + n.name + "'s log");
+            String log = n.logTail(1_000_000);
+            assertTrue(!log.contains(ETCD_PASSWORD), "the etcd password is in " + n.name + "'s log");
+            // --log-format json: every line of the agent is one object a log shipper can read
+            List<String> agentLines = log.lines().filter(l -> l.startsWith("{\"time\":")).toList();
+            assertTrue(agentLines.size() > 10 && agentLines.stream().allMatch(l -> l.matches(
+                    "\\{\"time\":\"20[0-9-]+T[0-9:.]+Z\",\"member\":\"" + n.name + "\",\"cluster\":\"ittls\",\"message\":\".+\"}")),
+                    log);
+            assertTrue(agentLines.get(0).contains("\"message\":\"agent for cluster 'ittls'"), agentLines.get(0));
+            assertTrue(log.lines().noneMatch(l -> l.matches("20[0-9-]+T[0-9:.]+Z " + n.name + " .*")), "no text line:\n" + log);
         }
         StringBuilder processes = new StringBuilder(); // every process's arguments, as ps would show them
         try (var proc = java.nio.file.Files.list(Path.of("/proc"))) {
