@@ -72,8 +72,14 @@ final class AsyncArchiving {
     /** Starts the resident archiver unless one holds the spool's lock; a second one started by a race exits at once. */
     static void ensureRunning(PgvaultConfig config, Spool spool) throws IOException {
         Optional<String> launcher = Detached.launcher();
-        if (launcher.isEmpty() || LockProbe.held(spool.dir().resolve("daemon.lock"))) {
-            return; // in-process (tests): no launcher to start it with; or running
+        if (launcher.isEmpty()) {
+            return; // in-process (tests): no launcher to start it with
+        }
+        if (LockProbe.held(spool.dir().resolve("daemon.lock"))) {
+            if (spool.speaksThisProtocol()) {
+                return; // running
+            }
+            spool.retireArchiver(); // another version's archiver, left from before an upgrade
         }
         Detached.start(launcher.get(), config, spool.dir(), spool.logFile(), Map.of(), "archive-async");
     }

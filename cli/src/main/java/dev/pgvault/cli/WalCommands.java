@@ -37,7 +37,7 @@ final class WalCommands {
                 Spool spool = config.archive().async() ? asyncSpool(config, repo, err) : null;
                 if (spool != null) {
                     spool.writeWalDir(path.toAbsolutePath().getParent());
-                    if (spool.pushed(path)) {
+                    if (spool.speaksThisProtocol() && spool.pushed(path)) {
                         return ExitCode.OK.code; // the resident archiver pushed it, durably, and counted it
                     }
                 }
@@ -67,7 +67,7 @@ final class WalCommands {
             Spool spool = config.archive().async() ? asyncSpool(config, repo, err) : null;
             if (spool != null) {
                 spool.writeRequested(name);
-                if (takeFromSpool(spool, name, Path.of(dest))) {
+                if (spool.speaksThisProtocol() && takeFromSpool(spool, name, Path.of(dest))) {
                     return ExitCode.OK.code;
                 }
             }

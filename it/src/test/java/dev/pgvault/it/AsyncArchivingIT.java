@@ -242,6 +242,24 @@ class AsyncArchivingIT {
                     Proc answered = dist.run(pgUser, noJava, config, "archive-push", wal.resolve(n).toString());
                     assertEquals(0, answered.exitCode(), n + " answered by the launcher: " + answered.stderr());
                 }
+
+                // An archiver of another spool layout (one left running across an upgrade): its records
+                // are no answer for the launcher, and the JVM retires it and starts one of its own.
+                Path protocol = spoolOf(repo).resolve("protocol");
+                assertEquals("1", Files.readString(protocol).strip());
+                Path pidFile = spoolOf(repo).resolve("daemon.pid");
+                String before = Files.readString(pidFile).strip();
+                Files.writeString(protocol, "0\n");
+                Proc oldLayout = dist.run(pgUser, noJava, config, "archive-push", wal.resolve(names.get(1)).toString());
+                assertTrue(oldLayout.exitCode() != 0, "answered from another version's records: " + oldLayout.stderr());
+                dist.run(pgUser, config, "archive-push", wal.resolve(names.get(1)).toString()).ok();
+                long retired = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!(Files.readString(protocol).strip().equals("1") && Files.exists(pidFile)
+                        && !Files.readString(pidFile).strip().equals(before) && !ProcessHandle.of(Long.parseLong(before))
+                                .map(ProcessHandle::isAlive).orElse(false))) {
+                    assertTrue(System.nanoTime() < retired, "the old archiver " + before + " still runs, or no new one");
+                    Thread.sleep(50);
+                }
                 Path other = wal.resolve(names.get(2));
                 byte[] bytes = Files.readAllBytes(other);
                 Files.delete(other);

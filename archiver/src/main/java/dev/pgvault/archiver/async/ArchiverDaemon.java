@@ -91,6 +91,7 @@ public final class ArchiverDaemon {
             if (lock == null) {
                 return false;
             }
+            Spool.writeAtomically(spool.protocolFile(), Spool.PROTOCOL + "\n"); // first: calls trust the spool by it
             Object lockKey = lockKey();
             Spool.writeAtomically(spool.pidFile(), ProcessHandle.current().pid() + "\n");
             ClusterIdentity cluster = new StanzaStore(repo, layout).requireIdentity();
@@ -139,7 +140,12 @@ public final class ArchiverDaemon {
                 fetchers.shutdown();
                 pushers.awaitTermination(1, TimeUnit.MINUTES);
                 fetchers.awaitTermination(1, TimeUnit.MINUTES);
-                java.nio.file.Files.deleteIfExists(spool.pidFile());
+                // only its own: a retired archiver must not take its successor's away (the
+                // launcher waits on a pushed or fetched file only while that process lives)
+                if (Spool.read(spool.pidFile()).map(p -> p.strip().equals(String.valueOf(ProcessHandle.current().pid())))
+                        .orElse(false)) {
+                    java.nio.file.Files.deleteIfExists(spool.pidFile());
+                }
             }
             return true;
         }

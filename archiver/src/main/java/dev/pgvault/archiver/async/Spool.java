@@ -26,6 +26,11 @@ import java.util.stream.Stream;
  * <pre>
  * &lt;spool&gt;/&lt;stanza&gt;-&lt;hash of the repository&gt;/
  *     daemon.lock, daemon.pid, daemon.log, status.json   the resident archiver
+ *     protocol                   the version of this layout the running archiver writes
+ *                                ({@link #PROTOCOL}); the launcher and the JVM believe nothing
+ *                                else in the spool unless it is theirs (an upgrade while an older
+ *                                archiver runs): they do the work themselves, and the JVM retires
+ *                                that archiver and starts its own
  *     wal-dir                    the pg_wal directory it pushes from (absolute)
  *     push/&lt;name&gt;              a push done: a hard link to the very file pushed ...
  *     push/&lt;name&gt;.mtime        ... and an empty file with its modification time: the launcher
@@ -48,6 +53,12 @@ import java.util.stream.Stream;
  * The directory is the PostgreSQL user's alone (0700).
  */
 public final class Spool {
+    /**
+     * The layout's version. Raise it whenever a file above changes meaning; bin/pgvault checks
+     * the same number (a test compares the two).
+     */
+    public static final String PROTOCOL = "1";
+
     private final Path dir;
 
     private Spool(Path dir) {
@@ -74,6 +85,24 @@ public final class Spool {
 
     public Path getDir() {
         return dir.resolve("get");
+    }
+
+    Path protocolFile() {
+        return dir.resolve("protocol");
+    }
+
+    /** Whether the archiver that runs (or ran) here writes this version of the layout. */
+    public boolean speaksThisProtocol() {
+        try {
+            return read(protocolFile()).map(s -> s.strip().equals(PROTOCOL)).orElse(false);
+        } catch (IOException e) {
+            return false; // unreadable: believe nothing in it
+        }
+    }
+
+    /** Retires an archiver of another version: it exits once its lock file is gone, and a new one takes a new lock. */
+    public void retireArchiver() throws IOException {
+        Files.deleteIfExists(lockFile());
     }
 
     Path lockFile() {
