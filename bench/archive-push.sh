@@ -50,6 +50,8 @@ stanza: bench
 pg:
   data: $work/data
   port: $port
+archive:
+  spool: $work/spool   # where archive-push keeps its counters for pgvault metrics, as pgBackRest's spool-path
 repo:
   path: $work/repo-pgvault
   compress: zstd

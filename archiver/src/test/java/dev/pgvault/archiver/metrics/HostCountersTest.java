@@ -27,7 +27,7 @@ class HostCountersTest {
     void countsAndTimesSurviveARead() throws Exception {
         HostCounters c = HostCounters.at(dir.resolve("main-1234abcd/counters"));
         Instant t1 = Instant.parse("2026-12-04T10:00:00.250Z");
-        Instant t2 = Instant.parse("2026-12-04T10:05:00.500Z");
+        Instant t2 = Instant.parse("2026-12-04T10:05:00.500Z"); // milliseconds are kept
         c.pushSucceeded(t1);
         c.pushSucceeded(t2);
         c.pushFailed("000000010000000000000007", t1);
@@ -58,16 +58,36 @@ class HostCountersTest {
     }
 
     @Test
-    void aDamagedFileReadsAsZerosAndIsRewrittenWhole() throws Exception {
+    void aTornOrForeignLineIsSkippedAndTheRestCounts() throws Exception {
         Path file = dir.resolve("s/counters");
         Files.createDirectories(file.getParent());
-        Files.writeString(file, "archive_push_success_total lots\ngarbage\narchive_push_last_success_time x\n");
+        Files.writeString(file, "push_ok lots\ngarbage\npush_ok 5000\npush_o");
         HostCounters c = HostCounters.at(file);
-        HostCounters.Snapshot s = c.read().orElseThrow();
-        assertEquals(0, s.pushSuccesses());
-        assertNull(s.lastPushSuccess());
-        c.pushSucceeded(Instant.ofEpochSecond(5));
         assertEquals(1, c.read().orElseThrow().pushSuccesses());
+        Files.writeString(file, "\n", java.nio.file.StandardOpenOption.APPEND); // the torn line ends
+        c.pushSucceeded(Instant.ofEpochSecond(7));
+        HostCounters.Snapshot s = c.read().orElseThrow();
+        assertEquals(2, s.pushSuccesses());
+        assertEquals(Instant.ofEpochSecond(7), s.lastPushSuccess());
+    }
+
+    @Test
+    void aLongFileIsFoldedIntoOneLinePerKindWithNothingLost() throws Exception {
+        HostCounters c = HostCounters.at(dir.resolve("s/counters"));
+        int pushes = 0;
+        while (Files.notExists(c.file()) || Files.size(c.file()) < HostCounters.FOLD_AT / 2 || pushes < 12_000) {
+            c.pushSucceeded(Instant.ofEpochMilli(1_000_000 + pushes));
+            pushes++;
+        }
+        c.pushFailed("000000010000000000000009", Instant.ofEpochMilli(5));
+        c.backupFailed("diff", Instant.ofEpochMilli(9));
+        HostCounters.Snapshot s = c.read().orElseThrow();
+        assertEquals(pushes, s.pushSuccesses());
+        assertEquals(Instant.ofEpochMilli(1_000_000 + pushes - 1), s.lastPushSuccess());
+        assertEquals(1, s.pushFailures());
+        assertEquals("000000010000000000000009", s.lastFailedSegment());
+        assertEquals(Map.of("diff", Instant.ofEpochMilli(9)), s.lastBackupFailure());
+        assertTrue(Files.size(c.file()) < HostCounters.FOLD_AT, "folded: " + Files.size(c.file()));
     }
 
     @Test
