@@ -33,11 +33,27 @@ public final class PgSession implements AutoCloseable {
             p.setProperty("password", password);
         }
         String url = "jdbc:postgresql://" + target.host() + ":" + target.port() + "/" + target.database();
+        Connection c;
         try {
-            return new PgSession(DriverManager.getConnection(url, p), target);
+            c = DriverManager.getConnection(url, p);
         } catch (SQLException e) {
             throw new PgException("cannot connect to PostgreSQL at " + target + ": " + oneLine(e), e);
         }
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int,"
+                        + " current_setting('server_version')")) {
+            rs.next();
+            ServerVersion.requireSupported(rs.getInt(1), rs.getString(2), target.toString());
+        } catch (SQLException | PgException e) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // the refusal is what to report
+            }
+            throw e instanceof PgException pe ? pe
+                    : new PgException("cannot read the version of PostgreSQL at " + target + ": " + oneLine((SQLException) e), e);
+        }
+        return new PgSession(c, target);
     }
 
     public ClusterIdentity identity() throws PgException {
