@@ -29,18 +29,40 @@ final class HaProxy implements AutoCloseable {
     }
 
     static HaProxy start(List<HaNode> nodes, Path work) throws IOException, InterruptedException {
+        return start(nodes, work, null);
+    }
+
+    /**
+     * As {@link #start(List, Path)}, for 2 or 3 nodes; with {@code apiCa} the health checks go
+     * over HTTPS, verified against that authority, by the file's own commented TLS lines.
+     */
+    static HaProxy start(List<HaNode> nodes, Path work, Path apiCa) throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) {
             throw new IllegalStateException(BINARY + " not found: apt-get install haproxy (.ci/run does)");
         }
         Path checkout = Path.of(System.getProperty("pgvault.checkout", "..")).toAbsolutePath().normalize();
         String cfg = Files.readString(checkout.resolve("contrib/haproxy.cfg"));
+        if (apiCa != null) {
+            String plain = "    default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions\n";
+            String tls = "    #default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions check-ssl verify required"
+                    + " ca-file /etc/haproxy/pgvault-api-ca.pem\n";
+            if (!cfg.contains(plain + "    # with the REST API over TLS") || !cfg.contains(tls)) {
+                throw new IllegalStateException("contrib/haproxy.cfg no longer has its commented TLS check lines");
+            }
+            cfg = cfg.replace(plain, "").replace(tls, tls.substring(0, 4) + tls.substring(5).replace(
+                    "/etc/haproxy/pgvault-api-ca.pem", apiCa.toString()));
+        }
         int primaryPort = PgCluster.freePort();
         int replicaPort = PgCluster.freePort();
         cfg = cfg.replace("bind *:5000", "bind 127.0.0.1:" + primaryPort).replace("bind *:5001", "bind 127.0.0.1:" + replicaPort);
         for (int i = 0; i < 3; i++) {
-            HaNode n = nodes.get(i);
-            cfg = cfg.replace("10.0.0." + (i + 1) + ":5432 maxconn 100 check port 8008",
-                    "127.0.0.1:" + n.pgPort + " maxconn 100 check port " + n.apiPort);
+            String example = "10.0.0." + (i + 1) + ":5432 maxconn 100 check port 8008";
+            if (i < nodes.size()) {
+                HaNode n = nodes.get(i);
+                cfg = cfg.replace(example, "127.0.0.1:" + n.pgPort + " maxconn 100 check port " + n.apiPort);
+            } else {
+                cfg = cfg.replace("    server node" + (i + 1) + " " + example + "\n", "");
+            }
         }
         if (cfg.contains("10.0.0.")) {
             throw new IllegalStateException("contrib/haproxy.cfg no longer has the three example servers the test replaces");

@@ -34,6 +34,7 @@ class HaSecuredIT {
 
     EtcdCluster etcd;
     HaCluster cluster;
+    ApiTls apiTls;
 
     @BeforeAll
     void start() throws Exception {
@@ -41,6 +42,7 @@ class HaSecuredIT {
         OsUser user = OsUser.forPostgres();
         Path dir = user.newDirectory("pgvault-ha-tls");
         ApiTls tls = TestCertificates.make(dir, "node");
+        apiTls = tls;
         user.own(tls.certFile());
         user.own(tls.keyFile());
         Path password = dir.resolve("etcd-password");
@@ -68,6 +70,29 @@ class HaSecuredIT {
         return to;
     }
 
+    /**
+     * The PostgreSQL port a session through {@code port} reaches, once one does that is (or is
+     * not) in recovery as asked, within 20 s: HAProxy marks a server up after one good check.
+     */
+    private static int proxiedPort(HaProxy proxy, int port, boolean inRecovery) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        String last = "no session";
+        while (System.nanoTime() < deadline) {
+            try (java.sql.Connection c = proxy.connect(port); java.sql.Statement st = c.createStatement();
+                    java.sql.ResultSet r = st.executeQuery("SELECT pg_is_in_recovery(), inet_server_port()")) {
+                r.next();
+                if (r.getBoolean(1) == inRecovery) {
+                    return r.getInt(2);
+                }
+                last = "reached a server with pg_is_in_recovery() " + r.getBoolean(1);
+            } catch (java.sql.SQLException e) {
+                last = e.getMessage();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("nothing through HAProxy port " + port + " within 20 s: " + last);
+    }
+
     @AfterAll
     void stop() throws Exception {
         HaCluster.closeWithEtcd(cluster, etcd);
@@ -86,8 +111,21 @@ class HaSecuredIT {
         assertTrue(list.stdout().contains("\"api_url\":\"https://127.0.0.1:" + primary.apiPort + "\""), list.stdout());
         assertTrue(etcd.clientUrl(0).startsWith("https://"), etcd.clientUrl(0));
 
-        HaNode target = cluster.nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
-        Proc switchover = primary.pgvault("ha", "switchover", "--to", target.name);
+        // Debian's HAProxy with contrib/haproxy.cfg's HTTPS check lines, verifying the agents' certificate
+        try (HaProxy proxy = HaProxy.start(cluster.nodes, cluster.work, apiTls.certFile())) {
+            assertEquals(primary.pgPort, proxiedPort(proxy, proxy.primaryPort, false), "the primary port reaches the primary");
+            HaNode replica = cluster.nodes.stream().filter(n -> n != primary).findFirst().orElseThrow();
+            assertEquals(replica.pgPort, proxiedPort(proxy, proxy.replicaPort, true), "the replica port reaches the replica");
+
+            Proc viaProxy = primary.pgvault("ha", "switchover", "--to", replica.name);
+            assertEquals(0, viaProxy.exitCode(), viaProxy.stdout() + viaProxy.stderr() + "\n" + cluster.logs());
+            assertEquals(replica.name, cluster.awaitHealthy(Duration.ofSeconds(60)).name);
+            assertEquals(replica.pgPort, proxiedPort(proxy, proxy.primaryPort, false),
+                    "after a switchover the primary port reaches the new primary");
+        }
+        HaNode current = cluster.awaitHealthy(Duration.ofSeconds(60));
+        HaNode target = cluster.nodes.stream().filter(n -> n != current).findFirst().orElseThrow();
+        Proc switchover = current.pgvault("ha", "switchover", "--to", target.name);
         assertEquals(0, switchover.exitCode(), switchover.stdout() + switchover.stderr() + "\n" + cluster.logs());
         assertTrue(switchover.stdout().contains("requested through the local agent"), switchover.stdout());
         assertEquals(target.name, cluster.awaitHealthy(Duration.ofSeconds(60)).name);
