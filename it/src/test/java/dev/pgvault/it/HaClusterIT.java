@@ -775,9 +775,12 @@ class HaClusterIT {
                 "one line, no gRPC or Netty log lines around it:\n" + list.stderr());
 
         etcd.restartAll();
+        long etcdBack = System.nanoTime(); // every member answers /health
         HaNode back = cluster.awaitHealthy(Duration.ofSeconds(120));
         int last = Integer.parseInt(back.query("SELECT count(*) FROM t"));
         int after = insertRows(back, 3);
+        System.out.printf("etcd back: %s accepted writes %.2f s after etcd answered again%n", back.name,
+                (System.nanoTime() - etcdBack) / 1e9);
         assertEquals(last + 3, Integer.parseInt(back.query("SELECT count(*) FROM t")));
         for (HaNode n : cluster.nodes) {
             awaitRows(n, Long.parseLong(back.query("SELECT count(*) FROM t")));
