@@ -1,10 +1,12 @@
 package dev.pgvault.archiver;
 
 import dev.pgvault.archiver.wal.WalContentCheck;
+import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.archiver.wal.WalSegmentHeader;
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.codec.EncodedStore;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -55,24 +57,74 @@ public final class WalArchive {
         if (why.isPresent()) {
             throw new ForeignWalException(why.get() + " (stanza '" + layout.stanza() + "')");
         }
+        return storeOnce(name, () -> Files.newInputStream(file));
+    }
+
+    /**
+     * Stores a complete segment held in memory (what {@code wal-receive} streamed) under its name,
+     * with the same promise and the same checks as {@link #push}: either path may store a segment
+     * first, the same bytes are success, different bytes a {@link WalConflictException}.
+     */
+    public PushOutcome storeSegment(WalFileName name, byte[] bytes) throws IOException {
+        if (name.kind() != WalFileKind.SEGMENT) {
+            throw new IllegalArgumentException(name.name() + " is not a segment");
+        }
+        WalContentCheck check = new WalContentCheck(cluster.systemIdentifier(), cluster.walSegmentSize());
+        Optional<String> why = check.segmentMismatch(name, bytes, Math.min(bytes.length, WalSegmentHeader.LENGTH), bytes.length);
+        if (why.isPresent()) {
+            throw new ForeignWalException(why.get() + " (stanza '" + layout.stanza() + "')");
+        }
+        return storeOnce(name, () -> new ByteArrayInputStream(bytes));
+    }
+
+    /** Stores timeline {@code tli}'s history file as the server gave it, as {@link #push} would. */
+    public PushOutcome storeHistory(int tli, byte[] content) throws IOException {
+        WalFileName name = WalFileName.parse(HistoryFiles.name(tli));
+        WalContentCheck check = new WalContentCheck(cluster.systemIdentifier(), cluster.walSegmentSize());
+        Optional<String> why = check.historyMismatch(name, content);
+        if (why.isPresent()) {
+            throw new ForeignWalException(why.get() + " (stanza '" + layout.stanza() + "')");
+        }
+        return storeOnce(name, () -> new ByteArrayInputStream(content));
+    }
+
+    /** A source of the local bytes, opened once to store them and once more to compare them. */
+    private interface LocalBytes {
+        InputStream open() throws IOException;
+    }
+
+    private PushOutcome storeOnce(WalFileName name, LocalBytes local) throws IOException {
         String key = layout.walKey(name);
         boolean created = repo.create(key, out -> {
-            try (InputStream in = Files.newInputStream(file)) {
+            try (InputStream in = local.open()) {
                 in.transferTo(out);
             }
         }).isPresent();
         if (created) {
             return PushOutcome.STORED;
         }
-        String local = sha256(Files.newInputStream(file));
+        String mine = sha256(local.open());
         String stored = sha256(repo.get(key));
-        if (local.equals(stored)) {
+        if (mine.equals(stored)) {
             return PushOutcome.ALREADY_STORED;
         }
         throw new WalConflictException(name.name() + " is already in " + repo.describe()
-                + " with different content (stored sha256 " + stored + ", local " + local
+                + " with different content (stored sha256 " + stored + ", local " + mine
                 + "): the stored file was left as it is; is another cluster archiving into stanza '"
                 + layout.stanza() + "'?");
+    }
+
+    /**
+     * Replaces the {@code .stream} object of {@code segment} with its first {@code length} bytes:
+     * durable when this returns. A reader sees the old object or the new one, never a mix.
+     */
+    public void putStream(WalFileName segment, byte[] bytes, int length) throws IOException {
+        repo.put(layout.walKey(segment.as(WalFileKind.STREAM)), out -> out.write(bytes, 0, length));
+    }
+
+    /** Removes the {@code .stream} object of {@code segment}, once its complete object is stored. */
+    public void deleteStream(WalFileName segment) throws IOException {
+        repo.blobs().delete(layout.walKey(segment.as(WalFileKind.STREAM)));
     }
 
     /**
@@ -101,15 +153,52 @@ public final class WalArchive {
         }
     }
 
+    /** Where {@link #get} found what it wrote. */
+    public enum GetOutcome {
+        /** The repository has neither the file nor, for a segment, a {@code .stream} object. */
+        ABSENT,
+        /** The file as archived. */
+        COMPLETE,
+        /** Only what {@code wal-receive} streamed of the segment, padded with zeros to its size. */
+        STREAMED
+    }
+
     /**
      * Writes the WAL file {@code name} to {@code dest}, checksum verified and checked against its
      * name (see {@link WalContentCheck}), through a temporary file renamed into place: PostgreSQL
      * never sees a partial file, nor another segment's bytes under this name. Returns false,
      * writing nothing, when the repository does not have it; throws {@link
-     * MisplacedWalException} when what it has is not that file.
+     * MisplacedWalException} when what it has is not that file. Never serves a {@code .stream}
+     * object: see {@link #getOrStreamed} for that.
      */
     public boolean get(WalFileName name, Path dest) throws IOException {
-        String key = layout.walKey(name);
+        return fetch(name, name, dest);
+    }
+
+    /**
+     * As {@link #get}, but for a segment the repository has only as a {@code .stream} object
+     * (streamed by {@code wal-receive}, the host lost before the segment was complete), that
+     * object padded with zeros to the segment size: recovery replays to its last streamed record
+     * and ends there as at the end of any WAL. A complete segment always wins over a stream.
+     */
+    public GetOutcome getOrStreamed(WalFileName name, Path dest) throws IOException {
+        if (fetch(name, name, dest)) {
+            return GetOutcome.COMPLETE;
+        }
+        if (name.kind() != WalFileKind.SEGMENT) {
+            return GetOutcome.ABSENT;
+        }
+        return fetch(name, name.as(WalFileKind.STREAM), dest) ? GetOutcome.STREAMED : GetOutcome.ABSENT;
+    }
+
+    /** Whether the repository has a {@code .stream} object for segment {@code name}. */
+    public boolean hasStream(WalFileName name) throws IOException {
+        return name.kind() == WalFileKind.SEGMENT
+                && repo.blobs().stat(layout.walKey(name.as(WalFileKind.STREAM))).isPresent();
+    }
+
+    private boolean fetch(WalFileName name, WalFileName object, Path dest) throws IOException {
+        String key = layout.walKey(object);
         InputStream in;
         try {
             in = repo.get(key);
@@ -129,6 +218,10 @@ public final class WalArchive {
             OutputStream out = Channels.newOutputStream(ch);
             in.transferTo(out);
             out.flush();
+            if (object.kind() == WalFileKind.STREAM && ch.size() < cluster.walSegmentSize()) {
+                // PostgreSQL refuses a short segment; zeros read as the end of WAL.
+                ch.write(ByteBuffer.wrap(new byte[1]), cluster.walSegmentSize() - 1);
+            }
             Optional<String> why = mismatch(name, temp);
             if (why.isPresent()) {
                 throw new MisplacedWalException(why.get() + " (" + key + " in " + repo.describe()

@@ -75,6 +75,44 @@ class WalArchiveTest {
         assertFalse(Files.exists(dir.resolve("none")));
     }
 
+    @Test
+    void aStreamedSegmentIsServedPaddedOnlyWhileTheCompleteOneIsAbsent() throws IOException {
+        byte[] wal = segment(1, 7);
+        WalFileName name = WalFileName.parse("000000010000000000000007");
+        int streamed = 300_000;
+        archive.putStream(name, wal, streamed);
+        Path dest = dir.resolve("RECOVERYXLOG");
+        assertFalse(archive.get(name, dest), "get never serves a stream");
+        assertTrue(archive.hasStream(name));
+        assertEquals(WalArchive.GetOutcome.STREAMED, archive.getOrStreamed(name, dest));
+        byte[] served = Files.readAllBytes(dest);
+        assertEquals(SEG, served.length);
+        byte[] expected = new byte[SEG];
+        System.arraycopy(wal, 0, expected, 0, streamed);
+        assertArrayEquals(expected, served, "the streamed bytes, then zeros");
+
+        // The complete segment wins, stored by the receiver or by archive-push, whichever comes first.
+        assertEquals(WalArchive.PushOutcome.STORED, archive.storeSegment(name, wal));
+        assertEquals(WalArchive.PushOutcome.ALREADY_STORED, archive.push(file(name.name(), wal)));
+        assertEquals(WalArchive.GetOutcome.COMPLETE, archive.getOrStreamed(name, dest));
+        assertArrayEquals(wal, Files.readAllBytes(dest));
+        archive.deleteStream(name);
+        assertFalse(archive.hasStream(name));
+        assertEquals(WalArchive.GetOutcome.ABSENT, archive.getOrStreamed(WalFileName.parse("000000010000000000000008"), dest));
+    }
+
+    @Test
+    void aStreamedSegmentWithOtherBytesThanTheArchivedOneIsAConflict() throws IOException {
+        byte[] wal = segment(1, 9);
+        archive.push(file("000000010000000000000009", wal));
+        byte[] other = wal.clone();
+        other[SEG / 2] = 1;
+        WalConflictException e = assertThrows(WalConflictException.class,
+                () -> archive.storeSegment(WalFileName.parse("000000010000000000000009"), other));
+        assertTrue(e.getMessage().startsWith("000000010000000000000009 is already in "), e.getMessage());
+        assertThrows(ForeignWalException.class, () -> archive.storeSegment(WalFileName.parse("00000001000000000000000A"), wal));
+    }
+
     /**
      * Two fetches of one file at once (two resident archivers on a spool removed and made again)
      * while the launcher takes the file away by renaming it, as it does: every file taken must be

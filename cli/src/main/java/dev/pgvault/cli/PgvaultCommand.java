@@ -33,6 +33,7 @@ public final class PgvaultCommand implements Runnable {
     static final List<Subcommand> SUBCOMMANDS = List.of(new Subcommand("init", InitCommand.class),
             new Subcommand("check", CheckCommand.class), new Subcommand("archive-push", ArchivePushCommand.class),
             new Subcommand("archive-get", ArchiveGetCommand.class), new Subcommand("archive-async", ArchiveAsyncCommand.class),
+            new Subcommand("wal-receive", WalReceiveCommand.class),
             new Subcommand("backup", BackupCommand.class), new Subcommand("expire", ExpireCommand.class),
             new Subcommand("keep", KeepCommand.class), new Subcommand("info", InfoCommand.class),
             new Subcommand("metrics", MetricsCommand.class),

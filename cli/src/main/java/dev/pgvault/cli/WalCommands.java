@@ -6,6 +6,7 @@ import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.WalArchive;
 import dev.pgvault.archiver.async.Spool;
 import dev.pgvault.archiver.metrics.HostCounters;
+import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.cli.config.ConfigException;
 import dev.pgvault.cli.config.PgvaultConfig;
@@ -27,7 +28,7 @@ final class WalCommands {
 
     static int push(PgvaultConfig config, String file, PrintStream err) throws IOException, ConfigException {
         Path path = Path.of(file);
-        WalFileName.parse(path.getFileName().toString()); // a bad name is refused before any I/O
+        handedOver(path.getFileName().toString()); // a bad name is refused before any I/O
         if (!Files.isRegularFile(path)) {
             throw new UserError(ExitCode.USAGE, "archive-push: " + file + " is not a file");
         }
@@ -56,13 +57,23 @@ final class WalCommands {
         return ExitCode.OK.code;
     }
 
+    /** A name PostgreSQL hands over: never a .stream object, which only wal-receive writes. */
+    private static WalFileName handedOver(String name) {
+        WalFileName wal = WalFileName.parse(name);
+        if (wal.kind() == WalFileKind.STREAM) {
+            throw new IllegalArgumentException("not a WAL file name PostgreSQL hands over: '" + name
+                    + "' (.stream objects are written by wal-receive only)");
+        }
+        return wal;
+    }
+
     /** This host's counters for the stanza and repository (in its spool directory, async or not). */
     static HostCounters counters(PgvaultConfig config, EncodedStore repo) {
         return Spool.of(config.archive().spool(), config.stanza(), repo.describe()).counters();
     }
 
     static int get(PgvaultConfig config, String name, String dest, PrintStream err) throws IOException, ConfigException {
-        WalFileName wal = WalFileName.parse(name);
+        WalFileName wal = handedOver(name);
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             Spool spool = config.archive().async() ? asyncSpool(config, repo, err) : null;
             if (spool != null) {
@@ -71,7 +82,7 @@ final class WalCommands {
                     return ExitCode.OK.code;
                 }
             }
-            if (!archive(config, repo).get(wal, Path.of(dest))) {
+            if (archive(config, repo).getOrStreamed(wal, Path.of(dest)) == WalArchive.GetOutcome.ABSENT) {
                 // PostgreSQL asks for files that do not exist as a normal part of recovery.
                 err.println("pgvault: " + name + " is not in the archive");
                 return ExitCode.NOT_FOUND.code;

@@ -206,6 +206,11 @@ final class AsyncFetcher {
                 missingSince.remove(name);
                 Files.deleteIfExists(spool.getDir().resolve(name + MISSING));
                 Files.deleteIfExists(spool.getDir().resolve(name + FAILED));
+            } else if (archive.hasStream(WalFileName.parse(name))) {
+                // Only streamed so far: never spooled (the complete segment may arrive any
+                // moment); the call's own JVM serves the stream, as the failed mark tells it to.
+                missingSince.put(name, sent);
+                mark(name + FAILED, Instant.now());
             } else {
                 missingSince.put(name, sent);
                 mark(name + MISSING, sent.minus(STAMP_LAG));

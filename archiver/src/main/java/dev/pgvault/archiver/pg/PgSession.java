@@ -130,7 +130,8 @@ public final class PgSession implements AutoCloseable {
         return new PgException("cannot " + what + " on " + target + ": " + oneLine(e), e);
     }
 
-    private static String oneLine(SQLException e) {
+    /** A driver's message on one line, for an error that is one line. */
+    public static String oneLine(SQLException e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return m.strip().replace('\n', ' ');
     }

@@ -9,5 +9,11 @@ public enum WalFileKind {
     /** 000000010000000A000000FE.00000028.backup: a base backup's history record. */
     BACKUP,
     /** 00000002.history: how a timeline branched from its parent. */
-    HISTORY
+    HISTORY,
+    /**
+     * 000000010000000A000000FE.stream: the part of a segment {@code wal-receive} has streamed so
+     * far, replaced as it grows; never handed over by PostgreSQL, and never hiding a complete
+     * segment of the same name.
+     */
+    STREAM
 }

@@ -11,6 +11,7 @@ public record WalFileName(String name, WalFileKind kind, int timeline, long log,
 
     private static final Pattern SEGMENT = Pattern.compile("([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})");
     private static final Pattern PARTIAL = Pattern.compile(SEGMENT.pattern() + "\\.partial");
+    private static final Pattern STREAM = Pattern.compile(SEGMENT.pattern() + "\\.stream");
     private static final Pattern BACKUP = Pattern.compile(SEGMENT.pattern() + "\\.[0-9A-F]{8}\\.backup");
     private static final Pattern HISTORY = Pattern.compile("([0-9A-F]{8})\\.history");
 
@@ -21,6 +22,9 @@ public record WalFileName(String name, WalFileKind kind, int timeline, long log,
         }
         if ((m = PARTIAL.matcher(name)).matches()) {
             return segmentLike(name, WalFileKind.PARTIAL, m);
+        }
+        if ((m = STREAM.matcher(name)).matches()) {
+            return segmentLike(name, WalFileKind.STREAM, m);
         }
         if ((m = BACKUP.matcher(name)).matches()) {
             return segmentLike(name, WalFileKind.BACKUP, m);
@@ -54,6 +58,20 @@ public record WalFileName(String name, WalFileKind kind, int timeline, long log,
     public static String segmentName(int tli, long n, long segmentSize) {
         long perLog = 0x1_0000_0000L / segmentSize;
         return String.format("%08X%08X%08X", tli, n / perLog, n % perLog);
+    }
+
+    /** This segment's name with another kind's suffix: the .stream object beside a segment. */
+    public WalFileName as(WalFileKind other) {
+        if (other != WalFileKind.SEGMENT && other != WalFileKind.STREAM && other != WalFileKind.PARTIAL
+                || kind != WalFileKind.SEGMENT && kind != WalFileKind.STREAM && kind != WalFileKind.PARTIAL) {
+            throw new IllegalArgumentException(name + " has no " + other + " form");
+        }
+        String base = name.substring(0, 24);
+        return parse(switch (other) {
+            case STREAM -> base + ".stream";
+            case PARTIAL -> base + ".partial";
+            default -> base;
+        });
     }
 
     /** The segment's number counting from LSN 0, given the cluster's segment size. */

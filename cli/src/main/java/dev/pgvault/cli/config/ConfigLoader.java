@@ -144,9 +144,24 @@ public final class ConfigLoader {
         ArchiveSettings d = ArchiveSettings.SYNCHRONOUS;
         ArchiveSettings a = new ArchiveSettings(s.bool("async", d.async()), s.path("spool", d.spool()),
                 s.integer("push-max", d.pushMax(), 1, 64), s.integer("get-ahead", d.getAhead(), 1, 1024),
-                Duration.ofSeconds(s.integer("idle-exit", (int) d.idleExit().toSeconds(), 1, 86_400)));
+                Duration.ofSeconds(s.integer("idle-exit", (int) d.idleExit().toSeconds(), 1, 86_400)),
+                new ArchiveSettings.StreamSettings(
+                        Duration.ofSeconds(s.integer("stream-flush", (int) d.stream().flush().toSeconds(), 1, 3600)),
+                        s.bool("stream-sync", d.stream().sync()), streamName(s)));
         s.finish();
         return a;
+    }
+
+    /** An application_name PostgreSQL keeps as given: printable ASCII, at most 63 bytes. */
+    private static Optional<String> streamName(YamlSection s) throws ConfigException {
+        String name = s.string("stream-name", null);
+        if (name == null) {
+            return Optional.empty();
+        }
+        if (name.isEmpty() || name.length() > 63 || !name.matches("[\\x21-\\x7e]+")) {
+            throw s.error("stream-name", "expected 1 to 63 printable ASCII characters without spaces ('" + name + "')");
+        }
+        return Optional.of(name);
     }
 
     private static RetentionSettings retention(YamlSection s) throws ConfigException {

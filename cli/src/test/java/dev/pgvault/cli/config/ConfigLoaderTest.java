@@ -234,12 +234,20 @@ class ConfigLoaderTest {
         assertEquals(java.time.Duration.ofSeconds(60), off.idleExit());
         ArchiveSettings on = ConfigLoader.load(write(base + "archive:\n  async: true\n  spool: /s\n  push-max: 8\n"
                 + "  get-ahead: 32\n  idle-exit: 120\n")).archive();
-        assertEquals(new ArchiveSettings(true, Path.of("/s"), 8, 32, java.time.Duration.ofSeconds(120)), on);
+        assertEquals(new ArchiveSettings(true, Path.of("/s"), 8, 32, java.time.Duration.ofSeconds(120),
+                ArchiveSettings.StreamSettings.DEFAULT), on);
+        ArchiveSettings streaming = ConfigLoader.load(write(base + "archive:\n  stream-flush: 3\n  stream-sync: true\n"
+                + "  stream-name: vault_a\n")).archive();
+        assertEquals(new ArchiveSettings.StreamSettings(java.time.Duration.ofSeconds(3), true, java.util.Optional.of("vault_a")),
+                streaming.stream());
         String f = dir.resolve("pgvault.yaml").toString();
         assertEquals("expected true or false ('yes please'): 'archive.async' in " + f,
                 errorOf(base + "archive:\n  async: yes please\n"));
         assertEquals("expected an absolute path ('spool'): 'archive.spool' in " + f, errorOf(base + "archive:\n  spool: spool\n"));
         assertEquals("out of range 1..64 (0): 'archive.push-max' in " + f, errorOf(base + "archive:\n  push-max: 0\n"));
         assertEquals("unknown key: 'archive.queue-max' in " + f, errorOf(base + "archive:\n  queue-max: 10\n"));
+        assertEquals("out of range 1..3600 (0): 'archive.stream-flush' in " + f, errorOf(base + "archive:\n  stream-flush: 0\n"));
+        assertEquals("expected 1 to 63 printable ASCII characters without spaces ('a b'): 'archive.stream-name' in " + f,
+                errorOf(base + "archive:\n  stream-name: a b\n"));
     }
 }

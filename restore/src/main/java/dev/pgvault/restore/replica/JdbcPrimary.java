@@ -150,8 +150,7 @@ public final class JdbcPrimary implements Primary {
     }
 
     private static String oneLine(SQLException e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.strip().replace('\n', ' ');
+        return dev.pgvault.archiver.pg.PgSession.oneLine(e);
     }
 
     @Override

@@ -1,0 +1,423 @@
+package dev.pgvault.archiver.stream;
+
+import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaMismatchException;
+import dev.pgvault.archiver.WalArchive;
+import dev.pgvault.archiver.WalConflictException;
+import dev.pgvault.archiver.pg.PgException;
+import dev.pgvault.archiver.pg.PgSession;
+import dev.pgvault.archiver.pg.PgTarget;
+import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.archiver.wal.TimelineHistory;
+import dev.pgvault.archiver.wal.WalFileKind;
+import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.storage.BlobInfo;
+import dev.pgvault.storage.BlobNotFoundException;
+import dev.pgvault.storage.codec.EncodedStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+
+/**
+ * Streams WAL from PostgreSQL over the replication protocol straight into the repository: each
+ * completed segment as the object archive-push would store, the segment in progress as a
+ * {@code .stream} object replaced as it grows. The flush position reported to the server (and so
+ * a slot's restart position, and a synchronous commit's wait) never passes what is durable in
+ * the repository.
+ *
+ * <p>It runs until asked to stop. A lost connection, a server that is restarting or a repository
+ * that fails are retried with backoff, the segment in progress kept in memory; another cluster's
+ * server, or a segment stored with different bytes, ends it with an exception.
+ */
+public final class WalReceiver {
+    private static final Duration BACKOFF_FIRST = Duration.ofMillis(250);
+    private static final Duration BACKOFF_MAX = Duration.ofSeconds(5);
+    private static final Duration REPEAT_QUIET = Duration.ofSeconds(60);
+    /** In synchronous mode, what may wait unflushed while chunks keep arriving without a pause. */
+    private static final int SYNC_BATCH_BYTES = 1 << 20;
+    private static final long SYNC_BATCH_NANOS = Duration.ofMillis(20).toNanos();
+
+    /** Where the receiver stands, for status: what it received and what is durable. */
+    public record Status(int timeline, Lsn received, Lsn durable, boolean connected) {}
+
+    private final PgTarget target;
+    private final EncodedStore repo;
+    private final RepositoryLayout layout;
+    private final ClusterIdentity cluster;
+    private final WalArchive archive;
+    private final ReceiveOptions options;
+    private final Consumer<String> log;
+    private final long segmentSize;
+    private final SegmentInProgress segment;
+    private final AtomicReference<Status> status = new AtomicReference<>();
+    private boolean positioned;
+    private String lastComplaint = "";
+    private long lastComplaintAt;
+
+    public WalReceiver(PgTarget target, EncodedStore repo, RepositoryLayout layout, ClusterIdentity cluster,
+            ReceiveOptions options, Consumer<String> log) {
+        this.target = target;
+        this.repo = repo;
+        this.layout = layout;
+        this.cluster = cluster;
+        this.archive = new WalArchive(repo, layout, cluster);
+        this.options = options;
+        this.log = log;
+        this.segmentSize = cluster.walSegmentSize();
+        this.segment = new SegmentInProgress(segmentSize);
+    }
+
+    /** The latest position, or empty before the first connection. */
+    public Optional<Status> status() {
+        return Optional.ofNullable(status.get());
+    }
+
+    /**
+     * Streams until {@code stop} says so. Throws {@link StanzaMismatchException} for a server of
+     * another cluster, {@link WalConflictException} for a segment stored with other bytes, and
+     * {@link PgException} for a slot that is missing (without create) or of the wrong kind.
+     */
+    public void run(BooleanSupplier stop) throws IOException, PgException, InterruptedException {
+        Duration backoff = BACKOFF_FIRST;
+        while (!stop.getAsBoolean()) {
+            boolean streamed;
+            try {
+                streamed = session(stop);
+            } catch (StanzaMismatchException | WalConflictException | IllegalArgumentException e) {
+                throw e;
+            } catch (PgException e) {
+                if (fatal(e)) {
+                    throw e;
+                }
+                complain(e.getMessage());
+                streamed = false;
+            } catch (IOException | UncheckedIOException e) {
+                complain("repository " + repo.describe() + ": " + e.getMessage());
+                streamed = false;
+            }
+            publish(false);
+            if (stop.getAsBoolean()) {
+                break;
+            }
+            backoff = streamed ? BACKOFF_FIRST : min(backoff.multipliedBy(2), BACKOFF_MAX);
+            Thread.sleep(backoff.toMillis());
+        }
+        if (positioned && segment.hasUndurable()) {
+            try {
+                storeStream(null); // a clean stop leaves everything received durable
+            } catch (IOException e) {
+                log.accept("could not store the last " + (segment.received()) + " bytes of " + segment.name().name()
+                        + " on stopping: " + e.getMessage());
+            }
+        }
+    }
+
+    /** One connection; true when it streamed something (the next retry then comes at once). */
+    private boolean session(BooleanSupplier stop) throws IOException, PgException, InterruptedException {
+        try (ReplicationLink link = ReplicationLink.open(target, options.applicationName())) {
+            ReplicationLink.ServerIdentity server = link.identify();
+            if (server.systemIdentifier() != cluster.systemIdentifier()) {
+                throw new StanzaMismatchException(target + " is another cluster: system identifier "
+                        + Long.toUnsignedString(server.systemIdentifier()) + ", stanza '" + layout.stanza() + "' belongs to "
+                        + cluster.systemIdentifierText());
+            }
+            TimelineHistory history = history(link, server.timeline());
+            Optional<ReplicationLink.SlotPosition> slot = prepareSlot(link);
+            if (!positioned) {
+                position(server, history, slot);
+                positioned = true;
+            }
+            StreamStart.Plan plan = StreamStart.plan(new StreamStart.Position(segment.timeline(), segment.receivedEnd()),
+                    server.timeline(), server.flushed(), history, segmentSize);
+            if (plan instanceof StreamStart.Wait wait) {
+                complain(target + ": " + wait.reason());
+                return false;
+            }
+            StreamStart.Stream s = (StreamStart.Stream) plan;
+            if (!s.keepBuffer()) {
+                if (segment.hasUndurable()) {
+                    storeStream(null);
+                }
+                segment.begin(s.timeline(), s.from().segmentNumber(segmentSize));
+            }
+            Lsn stopAt = s.timeline() == server.timeline() ? null : history.endOf(s.timeline());
+            PGReplicationStream stream;
+            try {
+                stream = link.start(options.slot(), s.timeline(), s.from());
+            } catch (PgException e) {
+                if (isRemoved(e) && options.slot().isEmpty()) {
+                    skipToServer(server, e);
+                    return false;
+                }
+                throw e;
+            }
+            log.accept("streaming timeline " + s.timeline() + " from " + s.from() + " (" + segment.name().name() + ")"
+                    + options.slot().map(n -> " through slot " + n).orElse("")
+                    + (stopAt != null ? " up to its end at " + stopAt : "") + " from " + target);
+            lastComplaint = "";
+            return pump(stream, stopAt, stop);
+        }
+    }
+
+    /** Receives until the connection fails, the timeline's end is reached or a stop is asked. */
+    private boolean pump(PGReplicationStream stream, Lsn stopAt, BooleanSupplier stop)
+            throws IOException, PgException, InterruptedException {
+        boolean any = false;
+        long lastStored = System.nanoTime();
+        long undurableSince = 0;
+        publish(true);
+        try {
+            while (!stop.getAsBoolean()) {
+                ByteBuffer data = stream.readPending();
+                long now = System.nanoTime();
+                if (data != null) {
+                    long end = stream.getLastReceiveLSN().asLong();
+                    long begin = end - data.remaining();
+                    if (begin != segment.receivedEnd().value()) {
+                        throw new PgException("the server sent WAL from " + new Lsn(begin) + ", expected "
+                                + segment.receivedEnd() + ": reconnecting");
+                    }
+                    if (!segment.hasUndurable()) {
+                        undurableSince = now;
+                    }
+                    while (data.hasRemaining()) {
+                        segment.append(data);
+                        if (segment.full()) {
+                            completeSegment(stream);
+                            lastStored = now;
+                            undurableSince = now;
+                        }
+                    }
+                    any = true;
+                    publish(true);
+                    if (stopAt != null && segment.receivedEnd().compareTo(stopAt) >= 0) {
+                        storeStream(stream);
+                        log.accept("timeline " + segment.timeline() + " ended at " + stopAt + ": following the next one");
+                        return true;
+                    }
+                    boolean due = options.synchronous()
+                            ? segment.received() - durableBytes() >= SYNC_BATCH_BYTES || now - undurableSince >= SYNC_BATCH_NANOS
+                            : now - lastStored >= options.flushInterval().toNanos();
+                    if (due && segment.hasUndurable()) {
+                        storeStream(stream);
+                        lastStored = now;
+                    }
+                    continue;
+                }
+                if (segment.hasUndurable()
+                        && (options.synchronous() || now - lastStored >= options.flushInterval().toNanos())) {
+                    storeStream(stream);
+                    lastStored = now;
+                    continue;
+                }
+                if (stream.isClosed()) {
+                    return any;
+                }
+                Thread.sleep(options.synchronous() ? 1 : 5);
+            }
+            return any;
+        } catch (SQLException e) {
+            throw new PgException("streaming from " + target + " stopped: " + PgSession.oneLine(e), e);
+        }
+    }
+
+    private int durableBytes() {
+        return (int) (segment.durableEnd().value() - segment.start().value());
+    }
+
+    /** The segment is whole: stored as archive-push stores it, its stream object then removed. */
+    private void completeSegment(PGReplicationStream stream) throws IOException, SQLException {
+        WalFileName name = segment.name();
+        archive.storeSegment(name, segment.bytes());
+        archive.deleteStream(name);
+        segment.markDurable();
+        report(stream, segment.receivedEnd());
+        segment.begin(segment.timeline(), segment.start().segmentNumber(segmentSize) + 1);
+    }
+
+    /** Stores what was received of the segment in progress; then reports it flushed. */
+    private void storeStream(PGReplicationStream stream) throws IOException {
+        archive.putStream(segment.name(), segment.bytes(), segment.received());
+        segment.markDurable();
+        publish(stream != null);
+        if (stream != null) {
+            try {
+                report(stream, segment.durableEnd());
+            } catch (SQLException e) {
+                throw new UncheckedIOException(new IOException("reporting the flush position to " + target + ": "
+                        + PgSession.oneLine(e), e));
+            }
+        }
+    }
+
+    private void report(PGReplicationStream stream, Lsn durable) throws SQLException {
+        LogSequenceNumber at = LogSequenceNumber.valueOf(durable.value());
+        stream.setFlushedLSN(at);
+        stream.setAppliedLSN(at);
+        stream.forceUpdateStatus();
+    }
+
+    /**
+     * Where to begin on the first connection: the slot's position, else the newest WAL in the
+     * repository, else where the server's WAL ends now. A {@code .stream} object of that segment
+     * is read back, so streaming resumes after it and never stores a shorter one over it.
+     */
+    private void position(ReplicationLink.ServerIdentity server, TimelineHistory history,
+            Optional<ReplicationLink.SlotPosition> slot) throws IOException {
+        Optional<Lsn> slotRestart = slot.flatMap(ReplicationLink.SlotPosition::restart);
+        if (slotRestart.isPresent()) {
+            Lsn r = slotRestart.get();
+            int tli = slot.get().timeline().orElse(StreamStart.timelineOf(history, r));
+            seed(tli, r.segmentNumber(segmentSize), r);
+            return;
+        }
+        Optional<WalFileName> newest = newestInRepository(server.timeline(), history);
+        if (newest.isPresent()) {
+            WalFileName n = newest.get();
+            long number = n.segmentNumber(segmentSize);
+            if (n.kind() == WalFileKind.SEGMENT) {
+                segment.begin(n.timeline(), number + 1);
+            } else {
+                seed(n.timeline(), number, new Lsn(number * segmentSize));
+            }
+            return;
+        }
+        segment.begin(server.timeline(), server.flushed().segmentNumber(segmentSize));
+    }
+
+    /** Begins segment {@code number}, with its stored stream when that reaches {@code atLeast}. */
+    private void seed(int tli, long number, Lsn atLeast) throws IOException {
+        WalFileName name = WalFileName.parse(WalFileName.segmentName(tli, number, segmentSize));
+        if (repo.blobs().stat(layout.walKey(name)).isPresent()) {
+            segment.begin(tli, number + 1);
+            return;
+        }
+        byte[] stored;
+        try (InputStream in = repo.get(layout.walKey(name.as(WalFileKind.STREAM)))) {
+            stored = in.readNBytes(Math.toIntExact(segmentSize));
+        } catch (BlobNotFoundException e) {
+            stored = new byte[0];
+        }
+        if (number * segmentSize + stored.length >= atLeast.value() && stored.length > 0) {
+            segment.begin(tli, number, stored, stored.length);
+        } else {
+            segment.begin(tli, number);
+        }
+    }
+
+    /** The newest segment or stream object on the server's timeline or its ancestors. */
+    private Optional<WalFileName> newestInRepository(int serverTimeline, TimelineHistory history) throws IOException {
+        try (Stream<BlobInfo> blobs = repo.blobs().list(layout.walPrefix())) {
+            return blobs.map(b -> b.key().substring(b.key().lastIndexOf('/') + 1))
+                    .flatMap(WalReceiver::walName)
+                    .filter(n -> n.kind() == WalFileKind.SEGMENT || n.kind() == WalFileKind.STREAM)
+                    .filter(n -> n.timeline() == serverTimeline || history.contains(n.timeline()))
+                    .max((a, b) -> {
+                        int c = Long.compare(a.segmentNumber(segmentSize), b.segmentNumber(segmentSize));
+                        if (c != 0) {
+                            return c;
+                        }
+                        c = Integer.compareUnsigned(a.timeline(), b.timeline());
+                        // A complete segment beats the stream of the same name.
+                        return c != 0 ? c : Boolean.compare(a.kind() == WalFileKind.SEGMENT, b.kind() == WalFileKind.SEGMENT);
+                    });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static Stream<WalFileName> walName(String name) {
+        try {
+            return Stream.of(WalFileName.parse(name));
+        } catch (IllegalArgumentException e) {
+            return Stream.empty();
+        }
+    }
+
+    /** The server's timeline history, its file stored in the repository when not there yet. */
+    private TimelineHistory history(ReplicationLink link, int tli) throws PgException, IOException {
+        if (tli == 1) {
+            return TimelineHistory.root(1);
+        }
+        byte[] content = link.timelineHistory(tli);
+        archive.storeHistory(tli, content);
+        return TimelineHistory.parse(tli, content);
+    }
+
+    private Optional<ReplicationLink.SlotPosition> prepareSlot(ReplicationLink link) throws PgException {
+        if (options.slot().isEmpty()) {
+            return Optional.empty();
+        }
+        String name = options.slot().get();
+        Optional<ReplicationLink.SlotPosition> slot = link.readSlot(name);
+        if (slot.isEmpty()) {
+            if (!options.createSlot()) {
+                throw new PgException("replication slot " + name + " does not exist on " + target
+                        + " (create it, or run with --create-slot)", new SlotMissing());
+            }
+            link.createSlot(name);
+            log.accept("created physical replication slot " + name + " on " + target);
+            slot = link.readSlot(name);
+        }
+        return positioned ? Optional.empty() : slot;
+    }
+
+    /** Without a slot the server may have removed WAL the receiver did not get: said, then skipped. */
+    private void skipToServer(ReplicationLink.ServerIdentity server, PgException e) throws IOException {
+        log.accept("WAL from " + segment.receivedEnd() + " is gone from " + target + " (" + e.getMessage()
+                + "); streaming resumes at the server's current segment, and WAL in between is archive_command's to store"
+                + " (use a slot to keep it)");
+        if (segment.hasUndurable()) {
+            storeStream(null);
+        }
+        segment.begin(server.timeline(), server.flushed().segmentNumber(segmentSize));
+    }
+
+    private static boolean isRemoved(PgException e) {
+        return e.getMessage() != null && e.getMessage().contains("has already been removed");
+    }
+
+    private static boolean fatal(PgException e) {
+        return e.getCause() instanceof SlotMissing
+                || e.getMessage() != null && e.getMessage().contains("wal-receive needs a physical one");
+    }
+
+    /** Marks a missing slot: retrying cannot help. */
+    private static final class SlotMissing extends Exception {
+        SlotMissing() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void publish(boolean connected) {
+        if (positioned) {
+            status.set(new Status(segment.timeline(), segment.receivedEnd(), segment.durableEnd(), connected));
+        }
+    }
+
+    /** Logs a problem once, and again only when it changes or a minute has passed. */
+    private void complain(String message) {
+        long now = System.nanoTime();
+        if (!message.equals(lastComplaint) || now - lastComplaintAt >= REPEAT_QUIET.toNanos()) {
+            log.accept(message + "; retrying");
+            lastComplaint = message;
+            lastComplaintAt = now;
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+}

@@ -1,0 +1,324 @@
+package dev.pgvault.it;
+
+import static dev.pgvault.it.PointInTimeRecoveryIT.value;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code pgvault wal-receive} on real PostgreSQL 15: the host is lost while a writer commits a
+ * row every 20 ms, and a restore from the repository alone brings back every row (synchronous)
+ * or all but the last seconds' (asynchronous). The receiver killed and restarted leaves no gap,
+ * and its slot never runs ahead of the repository.
+ */
+class WalReceiveIT {
+
+    @BeforeAll
+    static void needsPostgres() {
+        assumeTrue(PgCluster.available(), "PostgreSQL 15 binaries not found in " + PgCluster.BIN);
+    }
+
+    static Stream<Arguments> modes() {
+        return Stream.of(Arguments.of(TestRepo.Kind.FS, false), Arguments.of(TestRepo.Kind.FS, true),
+                Arguments.of(TestRepo.Kind.S3, false), Arguments.of(TestRepo.Kind.S3, true));
+    }
+
+    @ParameterizedTest(name = "{0}, synchronous {1}")
+    @MethodSource("modes")
+    @Timeout(300)
+    void aLostHostLosesNoAcknowledgedCommitBeyondTheBar(TestRepo.Kind kind, boolean synchronous) throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(kind, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on")) {
+            Path config = archiving(dist, repo, pg);
+            pg.start();
+            dist.run(pgUser, config, "init").ok();
+            dist.run(pgUser, config, "backup").ok();
+            List<String> args = new ArrayList<>(List.of("--slot", "vault", "--create-slot"));
+            if (synchronous) {
+                args.add("--synchronous");
+            }
+            try (Receiver receiver = Receiver.start(dist, pgUser, config, pg.base.resolve("receiver.log"), args)) {
+                List<Long> ackedAt = new ArrayList<>();
+                long killedAt;
+                try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                    awaitStreaming(st, receiver, "pgvault");
+                    if (synchronous) {
+                        st.execute("ALTER SYSTEM SET synchronous_standby_names = 'pgvault'");
+                        st.execute("SELECT pg_reload_conf()");
+                        awaitSync(st, receiver);
+                    }
+                    st.execute("CREATE TABLE beats (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())");
+                    // 10 s and a random part of a second: the loss must not land in step with the
+                    // receiver's once-a-second store (a 10.0 s run always ended just after one).
+                    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(
+                            10_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(1000));
+                    int id = 0;
+                    while (System.nanoTime() < end) {
+                        id++;
+                        st.execute("INSERT INTO beats (id) VALUES (" + id + ")");
+                        ackedAt.add(System.nanoTime());
+                        Thread.sleep(20);
+                    }
+                    // The host is lost: PostgreSQL and the receiver with it, at the same moment.
+                    killedAt = System.nanoTime();
+                    receiver.kill();
+                    killPostmaster(pg);
+                }
+                PgvaultDist.deleteTree(pg.data);
+
+                int acked = ackedAt.size();
+                int present = restoredRows(dist, pgUser, config);
+                int missing = Math.max(0, acked - present);
+                double lastPresentBeforeKill = present == 0 ? Double.NaN
+                        : (killedAt - ackedAt.get(Math.min(present, acked) - 1)) / 1e9;
+                System.out.printf("wal-receive %s %s: %d of %d acknowledged rows missing after the host was lost;"
+                        + " the newest restored row was acknowledged %.2f s before the kill%n", kind,
+                        synchronous ? "synchronous" : "asynchronous", missing, acked, lastPresentBeforeKill);
+                if (synchronous) {
+                    assertEquals(0, missing, "synchronous: every acknowledged commit is in the repository; receiver log:\n"
+                            + receiver.log());
+                } else if (missing > 0) {
+                    double oldestMissing = (killedAt - ackedAt.get(present)) / 1e9;
+                    assertTrue(oldestMissing <= 2.0, "rows acknowledged " + oldestMissing
+                            + " s before the host was lost are missing (the bar: 2 s); receiver log:\n" + receiver.log());
+                }
+            }
+        }
+    }
+
+    /**
+     * The receiver alone (archiving off) killed -9 in the middle of a write load and started
+     * again, the primary restarted under it: every segment of the run is in the repository, and
+     * the slot never passes what the repository holds. Then archiving is turned on beside it:
+     * archive-push and the receiver store the same segments, whichever comes first, without a
+     * conflict.
+     */
+    @Test
+    @Timeout(300)
+    void aKilledReceiverResumesWithoutAGapAndItsSlotNeverPassesTheRepository() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser); PgCluster pg = PgCluster.create()) {
+            Path config = repo.config("main", pg);
+            pg.start();
+            dist.run(pgUser, config, "init").ok();
+            Path log = pg.base.resolve("receiver.log");
+            List<String> args = List.of("--slot", "vault", "--create-slot");
+            String first;
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                first = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+                try (Receiver receiver = Receiver.start(dist, pgUser, config, log, args)) {
+                    awaitStreaming(st, receiver, "pgvault");
+                    pg.client("pgbench", "-i", "-s", "3", "-q", "postgres").ok();
+                    receiver.kill();
+                }
+                assertSlotWithinRepository(repo, slotRestart(st));
+                pg.client("pgbench", "-i", "-s", "2", "-q", "postgres").ok(); // kept for it by the slot
+            }
+            try (Receiver receiver = Receiver.start(dist, pgUser, config, log, args)) {
+                pg.stop();
+                pg.start();
+                try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                    awaitStreaming(st, receiver, "pgvault");
+                    st.execute("CREATE TABLE after_restart AS SELECT g FROM generate_series(1, 100000) g");
+                    String last = value(st, "SELECT pg_walfile_name(pg_switch_wal())");
+                    awaitStored(repo, last, receiver);
+                    assertSlotWithinRepository(repo, slotRestart(st));
+                    for (String segment : segments(first, last)) {
+                        assertTrue(Files.exists(walFile(repo, segment)), segment + " is in the repository; receiver log:\n"
+                                + receiver.log());
+                    }
+                    archiving(dist, repo, pg);
+                    st.execute("ALTER SYSTEM SET archive_mode = on");
+                }
+                pg.stop();
+                pg.start();
+                try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                    awaitStreaming(st, receiver, "pgvault");
+                    pg.client("pgbench", "-i", "-s", "2", "-q", "postgres").ok();
+                    String last = value(st, "SELECT pg_walfile_name(pg_switch_wal())");
+                    WalArchivingIT.waitArchived(st, last, pg);
+                    awaitStored(repo, last, receiver);
+                    assertEquals("0", value(st, "SELECT failed_count::text FROM pg_stat_archiver"),
+                            "archive-push never met a segment the receiver stored with other bytes; server log:\n"
+                                    + pg.serverLog());
+                    assertFalse(receiver.log().contains("different content"), receiver.log());
+                    assertTrue(receiver.alive(), receiver.log());
+                }
+            }
+        }
+    }
+
+    private static String slotRestart(Statement st) throws Exception {
+        return value(st, "SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = 'vault'");
+    }
+
+    private static Path archiving(PgvaultDist dist, TestRepo repo, PgCluster pg) throws IOException {
+        Path config = repo.config("main", pg);
+        Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
+                + " --config " + config + " archive-push %p'\n", java.nio.file.StandardOpenOption.APPEND);
+        return config;
+    }
+
+    /** Restores the newest backup and all WAL (streamed included) into a new directory; the rows of beats there. */
+    private static int restoredRows(PgvaultDist dist, OsUser user, Path config) throws Exception {
+        Path base = user.newDirectory("pgvault-lost-host");
+        try {
+            Path dir = base.resolve("data");
+            dist.run(user, config, "restore", "--pgdata", dir.toString()).ok();
+            int port = PgCluster.freePort();
+            RestoredCopy.start(user, dir, port, base);
+            try (Connection c = RestoredCopy.connect(port); Statement st = c.createStatement()) {
+                RestoredCopy.awaitPromoted(st);
+                int count = Integer.parseInt(value(st, "SELECT count(*) FROM beats"));
+                int max = Integer.parseInt(value(st, "SELECT coalesce(max(id), 0) FROM beats"));
+                assertEquals(max, count, "the restored rows are 1.." + max + " without a hole");
+                return count;
+            } finally {
+                RestoredCopy.stop(user, dir);
+            }
+        } finally {
+            PgvaultDist.deleteTree(base);
+        }
+    }
+
+    private static void awaitStreaming(Statement st, Receiver receiver, String name) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!"streaming".equals(value(st, "SELECT coalesce(max(state), 'none') FROM pg_stat_replication"
+                + " WHERE application_name = '" + name + "'"))) {
+            assertTrue(System.currentTimeMillis() < deadline, "the receiver did not stream within 60 s; its log:\n"
+                    + receiver.log());
+            assertTrue(receiver.alive(), "the receiver exited; its log:\n" + receiver.log());
+            Thread.sleep(100);
+        }
+    }
+
+    private static void awaitSync(Statement st, Receiver receiver) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!"sync".equals(value(st, "SELECT coalesce(max(sync_state), 'none') FROM pg_stat_replication"
+                + " WHERE application_name = 'pgvault'"))) {
+            assertTrue(System.currentTimeMillis() < deadline, "the receiver is not synchronous; its log:\n" + receiver.log());
+            Thread.sleep(100);
+        }
+    }
+
+    private static void awaitStored(TestRepo repo, String segment, Receiver receiver) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        // archive-push may have stored it first: the receiver's own mark is its .stream object gone.
+        while (Files.exists(walFile(repo, segment + ".stream")) || !Files.exists(walFile(repo, segment))) {
+            assertTrue(System.currentTimeMillis() < deadline, segment + " not completed by the receiver; its log:\n"
+                    + receiver.log());
+            Thread.sleep(100);
+        }
+    }
+
+    /** The repository holds WAL at least up to the slot's restart position. */
+    private static void assertSlotWithinRepository(TestRepo repo, String restartLsn) throws IOException {
+        long lsn = lsn(restartLsn);
+        long seg = 16L << 20;
+        String name = String.format("%08X%08X%08X", 1, lsn / seg / 256, lsn / seg % 256);
+        if (Files.exists(walFile(repo, name)) || lsn % seg == 0 && Files.exists(walFile(repo,
+                String.format("%08X%08X%08X", 1, (lsn / seg - 1) / 256, (lsn / seg - 1) % 256)))) {
+            return;
+        }
+        Path stream = walFile(repo, name + ".stream");
+        assertTrue(Files.exists(stream), "slot at " + restartLsn + " but neither " + name + " nor its stream is stored");
+    }
+
+    private static long lsn(String text) {
+        String[] p = text.split("/");
+        return (Long.parseLong(p[0], 16) << 32) | Long.parseLong(p[1], 16);
+    }
+
+    private static List<String> segments(String first, String last) {
+        List<String> out = new ArrayList<>();
+        long a = Long.parseLong(first.substring(8, 16), 16) * 256 + Long.parseLong(first.substring(16), 16);
+        long b = Long.parseLong(last.substring(8, 16), 16) * 256 + Long.parseLong(last.substring(16), 16);
+        for (long n = a; n <= b; n++) {
+            out.add(String.format("%s%08X%08X", first.substring(0, 8), n / 256, n % 256));
+        }
+        return out;
+    }
+
+    private static Path walFile(TestRepo repo, String name) {
+        return repo.dir.resolve("repo/main/wal/" + name.substring(0, 16) + "/" + name);
+    }
+
+    private static void killPostmaster(PgCluster pg) throws Exception {
+        String pid = Files.readAllLines(pg.data.resolve("postmaster.pid")).get(0).strip();
+        new ProcessBuilder("kill", "-9", pid).start().waitFor(10, TimeUnit.SECONDS);
+        // Its children notice at once and exit; wait so none writes into the directory deleted next.
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (ProcessHandle.of(Long.parseLong(pid)).isPresent() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(300);
+    }
+
+    /** {@code pgvault wal-receive} in the background, as PostgreSQL's OS user, its output in a log. */
+    static final class Receiver implements AutoCloseable {
+        private final Process process;
+        private final Path log;
+
+        private Receiver(Process process, Path log) {
+            this.process = process;
+            this.log = log;
+        }
+
+        static Receiver start(PgvaultDist dist, OsUser user, Path config, Path log, List<String> args) throws IOException {
+            List<String> cmd = new ArrayList<>();
+            if (user.switchUser()) {
+                // setpriv execs: the Process is the receiver's JVM, and kill -9 hits it.
+                cmd.addAll(List.of("setpriv", "--reuid=" + user.name(), "--regid=" + user.name(), "--init-groups", "--"));
+            }
+            cmd.addAll(List.of(dist.launcher().toString(), "--config", config.toString(), "wal-receive"));
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            return new Receiver(pb.start(), log);
+        }
+
+        boolean alive() {
+            return process.isAlive();
+        }
+
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+
+        String log() throws IOException {
+            return Files.exists(log) ? Files.readString(log) : "";
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        }
+    }
+}
