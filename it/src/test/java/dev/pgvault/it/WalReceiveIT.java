@@ -168,6 +168,84 @@ class WalReceiveIT {
         }
     }
 
+    /**
+     * A standby is promoted while the old primary is gone; the receiver, pointed at the new
+     * primary by a second configuration, streams the new timeline from the segment holding the
+     * switch point. A restore from the repository alone then has the rows of both timelines,
+     * the last ones from streamed objects of timeline 2.
+     */
+    @Test
+    @Timeout(300)
+    void theReceiverFollowsAPromotionOntoTheNewTimeline() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on")) {
+            Path config = archiving(dist, repo, pg);
+            pg.start();
+            dist.run(pgUser, config, "init").ok();
+            dist.run(pgUser, config, "backup").ok();
+            Path standby = pg.base.resolve("standby");
+            int standbyPort = PgCluster.freePort();
+            pg.client("pg_basebackup", "-D", standby.toString(), "-R", "-X", "stream", "-c", "fast").ok();
+            Proc.run(pgUser, List.of("sh", "-c", "echo 'port = " + standbyPort + "' >> '"
+                    + standby.resolve("postgresql.auto.conf") + "'")).ok();
+            Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-l",
+                    pg.base.resolve("standby.log").toString(), "-w", "-t", "60", "start")).ok();
+            Path standbyConfig = repo.dir.resolve("standby.yaml");
+            Files.writeString(standbyConfig, Files.readString(config).replace("port: " + pg.port, "port: " + standbyPort));
+            pgUser.own(standbyConfig);
+            Path log = pg.base.resolve("receiver.log");
+            try {
+                try (Receiver receiver = Receiver.start(dist, pgUser, config, log, List.of());
+                        Connection c = pg.connect(); Statement st = c.createStatement()) {
+                    awaitStreaming(st, receiver, "pgvault");
+                    st.execute("CREATE TABLE beats (id int PRIMARY KEY)");
+                    st.execute("INSERT INTO beats SELECT generate_series(1, 100)");
+                    awaitFlushed(st, receiver, "pgvault");
+                }
+                pg.stop(); // the receiver stopped first, with SIGTERM, storing what it had
+                Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-w",
+                        "promote")).ok();
+                try (Receiver receiver = Receiver.start(dist, pgUser, standbyConfig, log, List.of());
+                        Connection c = RestoredCopy.connect(standbyPort); Statement st = c.createStatement()) {
+                    RestoredCopy.awaitPromoted(st);
+                    st.execute("INSERT INTO beats SELECT generate_series(101, 200)");
+                    awaitStreaming(st, receiver, "pgvault");
+                    awaitFlushed(st, receiver, "pgvault");
+                    assertTrue(receiver.log().contains("streaming timeline 2 from"), receiver.log());
+                    receiver.kill();
+                }
+                Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-m",
+                        "immediate", "-w", "stop"));
+                assertTrue(Files.exists(repo.dir.resolve("repo/main/wal/00000002.history")), "the new timeline's history is stored");
+                try (Stream<Path> tli2 = Files.list(repo.dir.resolve("repo/main/wal/0000000200000000"))) {
+                    List<String> names = tli2.map(p -> p.getFileName().toString()).toList();
+                    assertTrue(names.stream().anyMatch(n -> n.endsWith(".stream")), "timeline 2 was streamed: " + names);
+                    assertTrue(names.stream().allMatch(n -> n.endsWith(".stream")), "and only streamed: " + names);
+                }
+                // The standby's own archiving completed no timeline-2 segment: what a restore has of
+                // timeline 2 was streamed.
+                assertEquals(200, restoredRows(dist, pgUser, config));
+            } finally {
+                Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-m",
+                        "immediate", "-w", "stop"));
+            }
+        }
+    }
+
+    /** Waits until the receiver reports flushed (durable in the repository) all WAL written so far. */
+    private static void awaitFlushed(Statement st, Receiver receiver, String name) throws Exception {
+        String target = value(st, "SELECT pg_current_wal_lsn()::text");
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!"t".equals(value(st, "SELECT coalesce(bool_or(flush_lsn >= '" + target + "'), false)::text"
+                + " FROM pg_stat_replication WHERE application_name = '" + name + "'").substring(0, 1))) {
+            assertTrue(System.currentTimeMillis() < deadline, "the receiver did not flush up to " + target
+                    + " within 30 s; its log:\n" + receiver.log());
+            Thread.sleep(100);
+        }
+    }
+
     private static String slotRestart(Statement st) throws Exception {
         return value(st, "SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = 'vault'");
     }
