@@ -20,7 +20,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -122,9 +124,89 @@ public final class WalArchive {
         repo.put(layout.walKey(segment.as(WalFileKind.STREAM)), out -> out.write(bytes, 0, length));
     }
 
-    /** Removes the {@code .stream} object of {@code segment}, once its complete object is stored. */
+    /**
+     * Stores bytes {@code from} to {@code to} of {@code segment} as a part of its stream, read
+     * after the {@code .stream} object: a small write where a synchronous receiver cannot afford
+     * to rewrite the whole segment for every commit.
+     */
+    public void putStreamPart(WalFileName segment, byte[] bytes, int from, int to) throws IOException {
+        repo.put(layout.walKey(WalFileName.streamPart(segment, from)), out -> out.write(bytes, from, to - from));
+    }
+
+    /** Removes the parts of {@code segment}'s stream that begin at {@code offsets}. */
+    public void deleteStreamParts(WalFileName segment, java.util.Collection<Long> offsets) throws IOException {
+        repo.blobs().deleteAll(offsets.stream().map(o -> layout.walKey(WalFileName.streamPart(segment, o))).toList());
+    }
+
+    /** Removes {@code segment}'s {@code .stream} object and its parts, once its complete object is stored. */
     public void deleteStream(WalFileName segment) throws IOException {
-        repo.blobs().delete(layout.walKey(segment.as(WalFileKind.STREAM)));
+        List<String> keys = new ArrayList<>(streamPartKeys(segment));
+        keys.add(layout.walKey(segment.as(WalFileKind.STREAM)));
+        repo.blobs().deleteAll(keys);
+    }
+
+    /**
+     * What {@code wal-receive} stored of {@code segment}: its {@code .stream} object, extended by
+     * the parts stored after it as far as they continue it without a hole; empty when nothing
+     * was streamed.
+     */
+    public byte[] streamed(WalFileName segment) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return assembleStream(segment);
+            } catch (BlobNotFoundException e) {
+                // A part removed after the listing: a newer .stream object holds it. Read again.
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private byte[] assembleStream(WalFileName segment) throws IOException {
+        byte[] buf = new byte[cluster.walSegmentSize()];
+        int end = 0;
+        try (InputStream in = repo.get(layout.walKey(segment.as(WalFileKind.STREAM)))) {
+            end = in.readNBytes(buf, 0, buf.length);
+        } catch (BlobNotFoundException e) {
+            // parts only, or nothing
+        }
+        List<WalFileName> parts = new ArrayList<>();
+        for (String key : streamPartKeys(segment)) {
+            parts.add(WalFileName.parse(key.substring(key.lastIndexOf('/') + 1)));
+        }
+        parts.sort(java.util.Comparator.comparingLong(WalFileName::streamPartOffset));
+        for (WalFileName part : parts) {
+            long offset = part.streamPartOffset();
+            if (offset > end) {
+                break; // a hole: what follows it is not part of the stream yet
+            }
+            byte[] bytes;
+            try (InputStream in = repo.get(layout.walKey(part))) {
+                bytes = in.readNBytes(buf.length - (int) offset);
+            }
+            int reach = (int) offset + bytes.length;
+            if (reach > end) {
+                System.arraycopy(bytes, end - (int) offset, buf, end, reach - end);
+                end = reach;
+            }
+        }
+        return java.util.Arrays.copyOf(buf, end);
+    }
+
+    private List<String> streamPartKeys(WalFileName segment) throws IOException {
+        String prefix = layout.walKey(segment.as(WalFileKind.STREAM)) + ".";
+        try (java.util.stream.Stream<dev.pgvault.storage.BlobInfo> s = repo.blobs().list(prefix)) {
+            return s.map(dev.pgvault.storage.BlobInfo::key).filter(k -> {
+                try {
+                    return WalFileName.parse(k.substring(k.lastIndexOf('/') + 1)).kind() == WalFileKind.STREAM_PART;
+                } catch (IllegalArgumentException e) {
+                    return false;
+                }
+            }).toList();
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /**
@@ -172,7 +254,7 @@ public final class WalArchive {
      * object: see {@link #getOrStreamed} for that.
      */
     public boolean get(WalFileName name, Path dest) throws IOException {
-        return fetch(name, name, dest);
+        return fetch(name, dest);
     }
 
     /**
@@ -182,29 +264,41 @@ public final class WalArchive {
      * and ends there as at the end of any WAL. A complete segment always wins over a stream.
      */
     public GetOutcome getOrStreamed(WalFileName name, Path dest) throws IOException {
-        if (fetch(name, name, dest)) {
+        if (get(name, dest)) {
             return GetOutcome.COMPLETE;
         }
         if (name.kind() != WalFileKind.SEGMENT) {
             return GetOutcome.ABSENT;
         }
-        return fetch(name, name.as(WalFileKind.STREAM), dest) ? GetOutcome.STREAMED : GetOutcome.ABSENT;
+        byte[] streamed = streamed(name);
+        if (streamed.length == 0) {
+            return GetOutcome.ABSENT;
+        }
+        write(name, new ByteArrayInputStream(streamed), true, layout.walKey(name.as(WalFileKind.STREAM)), dest);
+        return GetOutcome.STREAMED;
     }
 
-    /** Whether the repository has a {@code .stream} object for segment {@code name}. */
+    /** Whether the repository has anything streamed of segment {@code name}. */
     public boolean hasStream(WalFileName name) throws IOException {
         return name.kind() == WalFileKind.SEGMENT
-                && repo.blobs().stat(layout.walKey(name.as(WalFileKind.STREAM))).isPresent();
+                && (repo.blobs().stat(layout.walKey(name.as(WalFileKind.STREAM))).isPresent()
+                        || !streamPartKeys(name).isEmpty());
     }
 
-    private boolean fetch(WalFileName name, WalFileName object, Path dest) throws IOException {
-        String key = layout.walKey(object);
+    private boolean fetch(WalFileName name, Path dest) throws IOException {
+        String key = layout.walKey(name);
         InputStream in;
         try {
             in = repo.get(key);
         } catch (BlobNotFoundException e) {
             return false;
         }
+        write(name, in, false, key, dest);
+        return true;
+    }
+
+    /** {@code in} to {@code dest} through a temporary file, checked as {@code name}; padded to a segment when asked. */
+    private void write(WalFileName name, InputStream in, boolean pad, String key, Path dest) throws IOException {
         // A name of its own per writer: two fetches of one file (two resident archivers on a spool
         // removed and made again, say) sharing a temporary file would write into one inode, and
         // the first rename would hand PostgreSQL a file the second is still writing.
@@ -218,7 +312,7 @@ public final class WalArchive {
             OutputStream out = Channels.newOutputStream(ch);
             in.transferTo(out);
             out.flush();
-            if (object.kind() == WalFileKind.STREAM && ch.size() < cluster.walSegmentSize()) {
+            if (pad && ch.size() < cluster.walSegmentSize()) {
                 // PostgreSQL refuses a short segment; zeros read as the end of WAL.
                 ch.write(ByteBuffer.wrap(new byte[1]), cluster.walSegmentSize() - 1);
             }
@@ -233,7 +327,6 @@ public final class WalArchive {
             Files.deleteIfExists(temp);
             throw e;
         }
-        return true;
     }
 
     private static String sha256(InputStream stream) throws IOException {

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,6 +100,36 @@ class WalArchiveTest {
         archive.deleteStream(name);
         assertFalse(archive.hasStream(name));
         assertEquals(WalArchive.GetOutcome.ABSENT, archive.getOrStreamed(WalFileName.parse("000000010000000000000008"), dest));
+    }
+
+    @Test
+    void theStreamIsItsObjectThenThePartsThatContinueItWithoutAHole() throws IOException {
+        byte[] wal = segment(1, 11);
+        for (int i = 100; i < 5000; i++) {
+            wal[i] = (byte) (i * 31);
+        }
+        WalFileName name = WalFileName.parse("00000001000000000000000B");
+        archive.putStreamPart(name, wal, 0, 1000); // a synchronous receiver's first store: parts only
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 1000), archive.streamed(name));
+        archive.putStreamPart(name, wal, 1000, 1500);
+        archive.putStreamPart(name, wal, 1200, 2000); // overlapping: a retried store
+        archive.putStreamPart(name, wal, 3000, 3500); // after a hole: not part of the stream
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 2000), archive.streamed(name));
+        archive.putStream(name, wal, 2500); // consolidated, parts not yet removed
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 2500), archive.streamed(name));
+        archive.putStreamPart(name, wal, 2500, 3000); // fills the hole
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 3500), archive.streamed(name));
+        Path dest = dir.resolve("RECOVERYXLOG");
+        assertEquals(WalArchive.GetOutcome.STREAMED, archive.getOrStreamed(name, dest));
+        byte[] expected = new byte[SEG];
+        System.arraycopy(wal, 0, expected, 0, 3500);
+        assertArrayEquals(expected, Files.readAllBytes(dest));
+        archive.deleteStream(name);
+        assertFalse(archive.hasStream(name));
+        assertEquals(0, archive.streamed(name).length);
+        try (Stream<Path> left = Files.walk(dir.resolve("repo"))) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains(".stream")).toList());
+        }
     }
 
     @Test

@@ -60,7 +60,7 @@ final class WalCommands {
     /** A name PostgreSQL hands over: never a .stream object, which only wal-receive writes. */
     private static WalFileName handedOver(String name) {
         WalFileName wal = WalFileName.parse(name);
-        if (wal.kind() == WalFileKind.STREAM) {
+        if (wal.kind() == WalFileKind.STREAM || wal.kind() == WalFileKind.STREAM_PART) {
             throw new IllegalArgumentException("not a WAL file name PostgreSQL hands over: '" + name
                     + "' (.stream objects are written by wal-receive only)");
         }

@@ -13,14 +13,14 @@ import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.storage.BlobInfo;
-import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -61,6 +61,9 @@ public final class WalReceiver {
     private final long segmentSize;
     private final SegmentInProgress segment;
     private final AtomicReference<Status> status = new AtomicReference<>();
+    /** Offsets of the stream parts stored for the segment in progress since its last .stream object. */
+    private final List<Long> parts = new ArrayList<>();
+    private long lastConsolidated = System.nanoTime();
     private boolean positioned;
     private String lastComplaint = "";
     private long lastComplaintAt;
@@ -212,6 +215,7 @@ public final class WalReceiver {
                     if (due && segment.hasUndurable()) {
                         storeStream(stream);
                         lastStored = now;
+                        consolidateIfDue(now);
                     }
                     continue;
                 }
@@ -221,6 +225,7 @@ public final class WalReceiver {
                     lastStored = now;
                     continue;
                 }
+                consolidateIfDue(now);
                 if (stream.isClosed()) {
                     return any;
                 }
@@ -241,14 +246,26 @@ public final class WalReceiver {
         WalFileName name = segment.name();
         archive.storeSegment(name, segment.bytes());
         archive.deleteStream(name);
+        parts.clear();
         segment.markDurable();
         report(stream, segment.receivedEnd());
         segment.begin(segment.timeline(), segment.start().segmentNumber(segmentSize) + 1);
     }
 
-    /** Stores what was received of the segment in progress; then reports it flushed. */
+    /**
+     * Stores what was received of the segment in progress; then reports it flushed. Synchronous,
+     * while streaming, only the bytes new since the last store, as a part of the stream (a commit
+     * waits for this store); else the whole {@code .stream} object again.
+     */
     private void storeStream(PGReplicationStream stream) throws IOException {
-        archive.putStream(segment.name(), segment.bytes(), segment.received());
+        if (options.synchronous() && stream != null) {
+            int from = durableBytes();
+            archive.putStreamPart(segment.name(), segment.bytes(), from, segment.received());
+            parts.add((long) from);
+        } else {
+            archive.putStream(segment.name(), segment.bytes(), segment.received());
+            dropParts();
+        }
         segment.markDurable();
         publish(stream != null);
         if (stream != null) {
@@ -258,6 +275,25 @@ public final class WalReceiver {
                 throw new UncheckedIOException(new IOException("reporting the flush position to " + target + ": "
                         + PgSession.oneLine(e), e));
             }
+        }
+    }
+
+    /**
+     * Synchronous: every {@code stream-flush} seconds the parts stored since are folded into one
+     * {@code .stream} object (written first, so a reader always finds the bytes), then removed.
+     */
+    private void consolidateIfDue(long now) throws IOException {
+        if (!parts.isEmpty() && !segment.hasUndurable() && now - lastConsolidated >= options.flushInterval().toNanos()) {
+            archive.putStream(segment.name(), segment.bytes(), segment.received());
+            dropParts();
+            lastConsolidated = now;
+        }
+    }
+
+    private void dropParts() throws IOException {
+        if (!parts.isEmpty()) {
+            archive.deleteStreamParts(segment.name(), parts);
+            parts.clear();
         }
     }
 
@@ -303,12 +339,7 @@ public final class WalReceiver {
             segment.begin(tli, number + 1);
             return;
         }
-        byte[] stored;
-        try (InputStream in = repo.get(layout.walKey(name.as(WalFileKind.STREAM)))) {
-            stored = in.readNBytes(Math.toIntExact(segmentSize));
-        } catch (BlobNotFoundException e) {
-            stored = new byte[0];
-        }
+        byte[] stored = archive.streamed(name);
         if (number * segmentSize + stored.length >= atLeast.value() && stored.length > 0) {
             segment.begin(tli, number, stored, stored.length);
         } else {

@@ -15,5 +15,11 @@ public enum WalFileKind {
      * far, replaced as it grows; never handed over by PostgreSQL, and never hiding a complete
      * segment of the same name.
      */
-    STREAM
+    STREAM,
+    /**
+     * 000000010000000A000000FE.stream.00A3F000: bytes of that segment from the offset its name
+     * gives, stored by a synchronous {@code wal-receive} between two stores of the whole
+     * {@code .stream} object; read together with it.
+     */
+    STREAM_PART
 }

@@ -12,6 +12,7 @@ public record WalFileName(String name, WalFileKind kind, int timeline, long log,
     private static final Pattern SEGMENT = Pattern.compile("([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})");
     private static final Pattern PARTIAL = Pattern.compile(SEGMENT.pattern() + "\\.partial");
     private static final Pattern STREAM = Pattern.compile(SEGMENT.pattern() + "\\.stream");
+    private static final Pattern STREAM_PART = Pattern.compile(SEGMENT.pattern() + "\\.stream\\.([0-9A-F]{8})");
     private static final Pattern BACKUP = Pattern.compile(SEGMENT.pattern() + "\\.[0-9A-F]{8}\\.backup");
     private static final Pattern HISTORY = Pattern.compile("([0-9A-F]{8})\\.history");
 
@@ -25,6 +26,9 @@ public record WalFileName(String name, WalFileKind kind, int timeline, long log,
         }
         if ((m = STREAM.matcher(name)).matches()) {
             return segmentLike(name, WalFileKind.STREAM, m);
+        }
+        if ((m = STREAM_PART.matcher(name)).matches()) {
+            return segmentLike(name, WalFileKind.STREAM_PART, m);
         }
         if ((m = BACKUP.matcher(name)).matches()) {
             return segmentLike(name, WalFileKind.BACKUP, m);
@@ -72,6 +76,19 @@ public record WalFileName(String name, WalFileKind kind, int timeline, long log,
             case PARTIAL -> base + ".partial";
             default -> base;
         });
+    }
+
+    /** The part of segment {@code segment}'s stream that begins at byte {@code offset} of the segment. */
+    public static WalFileName streamPart(WalFileName segment, long offset) {
+        return parse(segment.name().substring(0, 24) + String.format(".stream.%08X", offset));
+    }
+
+    /** Where a {@link WalFileKind#STREAM_PART} begins in its segment. */
+    public long streamPartOffset() {
+        if (kind != WalFileKind.STREAM_PART) {
+            throw new IllegalStateException(name + " is not a part of a stream");
+        }
+        return Long.parseLong(name.substring(name.length() - 8), 16);
     }
 
     /** The segment's number counting from LSN 0, given the cluster's segment size. */

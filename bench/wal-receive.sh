@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): what streaming WAL costs the primary, and whether the receiver keeps
+# up, pgvault wal-receive against pg_receivewal (what Barman runs) in the same run.
+#
+#   bench/wal-receive.sh [ROUNDS] [CLIENTS...]     (default 5 rounds, 2 and 8 pgbench clients)
+#
+# One PostgreSQL 15 cluster, pgbench scale 10. Each round runs, in an order rotated every round,
+# 15 s of pgbench -c CLIENTS at full speed:
+#   none          no receiver
+#   pgvault       wal-receive into a fresh filesystem repository (zstd 3), asynchronous
+#   receivewal    pg_receivewal into a fresh directory
+#   pgvault-sync  wal-receive --synchronous, named in synchronous_standby_names
+#   receivewal-sync  pg_receivewal --synchronous, named in synchronous_standby_names
+# each after `sync` and a CHECKPOINT. While pgbench runs, the replication lag (WAL written minus
+# WAL the receiver reported flushed) is sampled every 0.2 s. Prints per run TPS, average latency
+# and the largest lag in MiB; then per mode the medians and ranges, and TPS as a ratio of none's.
+set -euo pipefail
+
+rounds=${1:-5}
+shift || true
+if [ "$#" -gt 0 ]; then clients=("$@"); else clients=(2 8); fi
+source "$(dirname "$0")/lib.sh"
+need_pgvault
+bench_workdir pgvault-bench-stream
+bench_dist
+pgvault="$work/dist/bin/pgvault --config $work/pgvault.yaml"
+
+port=$((20000 + RANDOM % 20000))
+$as "$pgbin/initdb" -D "$work/data" -U postgres -A trust --data-checksums --no-sync >/dev/null
+cat >> "$work/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$work'
+max_wal_size = 4GB
+max_wal_senders = 5
+CONF
+cat > "$work/pgvault.yaml" <<YAML
+stanza: bench
+pg:
+  data: $work/data
+  port: $port
+  bin: $pgbin
+repo:
+  path: $work/repo
+  compress: zstd
+  compress-level: 3
+YAML
+[ -n "$as" ] && chown -R postgres "$work"
+$as "$pgbin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w start >/dev/null
+psql() { $as "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtX "$@"; }
+$as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -i -q -s 10 postgres >/dev/null 2>&1
+psql -c "VACUUM (FREEZE, ANALYZE)" -c "CHECKPOINT"
+
+receiver_pid=""
+bench_cleanup() { [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null; wait 2>/dev/null; true; }
+
+# start_receiver MODE: the receiver of MODE in the background, streaming before it returns; sets
+# name (its application_name) and receiver_pid.
+start_receiver() {
+    name=none
+    case $1 in
+        none) return 0 ;;
+        pgvault*) name=pgvault
+            rm -rf "$work/repo"; mkdir -p "$work/repo"; [ -n "$as" ] && chown postgres "$work/repo"
+            $as $pgvault init >/dev/null
+            if [ "$1" = pgvault-sync ]; then
+                $as $pgvault wal-receive --synchronous >"$work/receiver.log" 2>&1 &
+            else
+                $as $pgvault wal-receive >"$work/receiver.log" 2>&1 &
+            fi ;;
+        receivewal*) name=pg_receivewal
+            rm -rf "$work/recv"; mkdir -p "$work/recv"; [ -n "$as" ] && chown postgres "$work/recv"
+            local sync=""
+            [ "$1" = receivewal-sync ] && sync=--synchronous
+            $as "$pgbin/pg_receivewal" -h 127.0.0.1 -p "$port" -U postgres -D "$work/recv" -n $sync \
+                >"$work/receiver.log" 2>&1 & ;;
+    esac
+    receiver_pid=$!
+    local i
+    for i in $(seq 1 300); do
+        [ "$(psql -c "SELECT count(*) FROM pg_stat_replication WHERE application_name = '$name' AND state = 'streaming'")" = 1 ] && break
+        sleep 0.1
+    done
+    case $1 in
+        *-sync) psql -c "ALTER SYSTEM SET synchronous_standby_names = '$name'" -c "SELECT pg_reload_conf()" >/dev/null
+            for i in $(seq 1 100); do
+                [ "$(psql -c "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'")" = 1 ] && break
+                sleep 0.1
+            done ;;
+    esac
+}
+
+stop_receiver() {
+    psql -c "ALTER SYSTEM RESET synchronous_standby_names" -c "SELECT pg_reload_conf()" >/dev/null
+    if [ -n "$receiver_pid" ]; then
+        # $as runs the receiver under runuser: signal its children too.
+        pkill -TERM -P "$receiver_pid" 2>/dev/null || true
+        kill "$receiver_pid" 2>/dev/null || true
+        wait "$receiver_pid" 2>/dev/null || true
+        receiver_pid=""
+    fi
+}
+
+# sample_lag NAME FILE: the largest lag in bytes, sampled until FILE.stop appears.
+sample_lag() {
+    local max=0 v
+    while [ ! -f "$2.stop" ]; do
+        v=$(psql -c "SELECT coalesce(max(pg_current_wal_lsn() - flush_lsn), 0)::bigint FROM pg_stat_replication WHERE application_name = '$1'" 2>/dev/null || echo 0)
+        [ "${v:-0}" -gt "$max" ] && max=$v
+        sleep 0.2
+    done
+    echo "$max" > "$2"
+}
+
+# MODES="none pgvault-sync" runs only those.
+read -r -a modes <<< "${MODES:-none pgvault receivewal pgvault-sync receivewal-sync}"
+declare -A tps lat lag
+for c in "${clients[@]}"; do
+    for ((r = 0; r < rounds; r++)); do
+        for ((k = 0; k < ${#modes[@]}; k++)); do
+            mode=${modes[$(( (k + r) % ${#modes[@]} ))]}
+            psql -c "CHECKPOINT" >/dev/null
+            sync
+            start_receiver "$mode"
+            rm -f "$work/lag" "$work/lag.stop"
+            sample_lag "$name" "$work/lag" &
+            sampler=$!
+            out=$($as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -T 15 -c "$c" -j 2 postgres 2>&1)
+            touch "$work/lag.stop"
+            wait "$sampler"
+            stop_receiver
+            t=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) (without.*/\1/p')
+            l=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
+            g=$(awk -v b="$(cat "$work/lag")" 'BEGIN { printf "%.1f", b / 1048576 }')
+            printf 'clients %s round %s %-16s tps %8.1f  latency %6.2f ms  max lag %6s MiB\n' "$c" "$((r + 1))" "$mode" "$t" "$l" "$g"
+            tps[$c,$mode]+="$t "; lat[$c,$mode]+="$l "; lag[$c,$mode]+="$g "
+        done
+    done
+done
+
+echo
+echo "medians of $rounds alternating runs (ranges), 15 s of pgbench each, scale 10"
+for c in "${clients[@]}"; do
+    base=$(echo "${tps[$c,none]}" | median)
+    for mode in "${modes[@]}"; do
+        m=$(echo "${tps[$c,$mode]}" | median)
+        printf 'clients %s %-16s tps %8.1f (%s)  x%.3f of none  latency %s ms (%s)  max lag %s MiB (%s)\n' \
+            "$c" "$mode" "$m" "$(echo "${tps[$c,$mode]}" | range)" "$(awk -v a="$m" -v b="$base" 'BEGIN { print a / b }')" \
+            "$(echo "${lat[$c,$mode]}" | median)" "$(echo "${lat[$c,$mode]}" | range)" \
+            "$(echo "${lag[$c,$mode]}" | median)" "$(echo "${lag[$c,$mode]}" | range)"
+    done
+done
