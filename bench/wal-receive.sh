@@ -12,7 +12,8 @@
 #   pgvault-sync  wal-receive --synchronous, named in synchronous_standby_names
 #   receivewal-sync  pg_receivewal --synchronous, named in synchronous_standby_names
 # each after `sync` and a CHECKPOINT. While pgbench runs, the replication lag (WAL written minus
-# WAL the receiver reported flushed) is sampled every 0.2 s. Prints per run TPS, average latency
+# WAL the receiver reported flushed, for pgvault: durable in the repository) is sampled every
+# 0.2 s. pg_receivewal without --synchronous reports no flush position: its lag is to what it wrote. Prints per run TPS, average latency
 # and the largest lag in MiB; then per mode the medians and ranges, and TPS as a ratio of none's.
 set -euo pipefail
 
@@ -105,7 +106,7 @@ stop_receiver() {
 sample_lag() {
     local max=0 v
     while [ ! -f "$2.stop" ]; do
-        v=$(psql -c "SELECT coalesce(max(pg_current_wal_lsn() - flush_lsn), 0)::bigint FROM pg_stat_replication WHERE application_name = '$1'" 2>/dev/null || echo 0)
+        v=$(psql -c "SELECT coalesce(max(pg_current_wal_lsn() - coalesce(flush_lsn, write_lsn)), 0)::bigint FROM pg_stat_replication WHERE application_name = '$1'" 2>/dev/null || echo 0)
         [ "${v:-0}" -gt "$max" ] && max=$v
         sleep 0.2
     done

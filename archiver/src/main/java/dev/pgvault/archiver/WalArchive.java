@@ -271,8 +271,9 @@ public final class WalArchive {
             return GetOutcome.ABSENT;
         }
         byte[] streamed = streamed(name);
-        if (streamed.length == 0) {
-            return GetOutcome.ABSENT;
+        if (streamed.length < WalSegmentHeader.LENGTH) {
+            // Nothing streamed; or the receiver completed the segment between the two looks.
+            return get(name, dest) ? GetOutcome.COMPLETE : GetOutcome.ABSENT;
         }
         write(name, new ByteArrayInputStream(streamed), true, layout.walKey(name.as(WalFileKind.STREAM)), dest);
         return GetOutcome.STREAMED;

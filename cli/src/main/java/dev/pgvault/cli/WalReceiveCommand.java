@@ -21,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
                 "(for systemd): a recovery point of about archive.stream-flush seconds, or none lost",
                 "with --synchronous and the receiver named in synchronous_standby_names.",
                 "Connects to pg.* as a physical replication client (application_name: archive.stream-name,",
-                "else ha.name, else pgvault). Complete segments are stored as archive-push stores them;",
+                "else pgvault-<ha.name>, else pgvault). Complete segments are stored as archive-push stores them;",
                 "the segment in progress as <segment>.stream, which archive-get serves, padded, when",
                 "the complete segment never arrived. SIGTERM stores what was received, then exits."})
 final class WalReceiveCommand implements Callable<Integer> {
@@ -47,7 +47,10 @@ final class WalReceiveCommand implements Callable<Integer> {
         }
         PgvaultConfig config = top.loadConfig();
         var stream = config.archive().stream();
-        String name = stream.name().orElse(config.ha() != null && config.ha().name() != null ? config.ha().name() : "pgvault");
+        // Not ha.name itself: the member's own standby connects with that name, and a receiver
+        // under it would satisfy synchronous_standby_names in the standby's place.
+        String name = stream.name().orElse(config.ha() != null && config.ha().name() != null
+                ? "pgvault-" + config.ha().name() : "pgvault");
         ReceiveOptions options = new ReceiveOptions(Optional.ofNullable(slot), createSlot, synchronous || stream.sync(),
                 stream.flush(), name);
         AtomicBoolean stop = new AtomicBoolean();

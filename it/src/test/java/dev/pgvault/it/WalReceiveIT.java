@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.WalArchive;
+import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.storage.codec.CodecSpec;
+import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -205,10 +211,12 @@ class WalReceiveIT {
                     awaitFlushed(st, receiver, "pgvault");
                 }
                 pg.stop(); // the receiver stopped first, with SIGTERM, storing what it had
-                Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-w",
-                        "promote")).ok();
                 try (Receiver receiver = Receiver.start(dist, pgUser, standbyConfig, log, List.of());
                         Connection c = RestoredCopy.connect(standbyPort); Statement st = c.createStatement()) {
+                    // Pointed at a standby it streams nothing (its WAL would lag the primary's), and waits.
+                    awaitLog(receiver, "is a standby: wal-receive streams from the primary");
+                    Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-w",
+                            "promote")).ok();
                     RestoredCopy.awaitPromoted(st);
                     st.execute("INSERT INTO beats SELECT generate_series(101, 200)");
                     awaitStreaming(st, receiver, "pgvault");
@@ -231,6 +239,53 @@ class WalReceiveIT {
                 Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-m",
                         "immediate", "-w", "stop"));
             }
+        }
+    }
+
+    /**
+     * Without a slot, WAL the receiver had not got when it stopped may be recycled meanwhile: it
+     * says so, resumes at the server's current segment (the gap is archive_command's), and streams.
+     */
+    @Test
+    @Timeout(300)
+    void withoutASlotRecycledWalIsSaidAndSkipped() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("max_wal_size = 64MB", "min_wal_size = 32MB")) {
+            Path config = repo.config("main", pg);
+            pg.start();
+            dist.run(pgUser, config, "init").ok();
+            Path log = pg.base.resolve("receiver.log");
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                try (Receiver receiver = Receiver.start(dist, pgUser, config, log, List.of())) {
+                    awaitStreaming(st, receiver, "pgvault");
+                    st.execute("CREATE TABLE early AS SELECT 1 AS one");
+                    awaitFlushed(st, receiver, "pgvault"); // a .stream stored: the repository ends there
+                    receiver.kill();
+                }
+                String from = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+                pg.client("pgbench", "-i", "-s", "5", "-q", "postgres").ok();
+                for (int i = 0; i < 3; i++) {
+                    st.execute("SELECT pg_switch_wal()");
+                    st.execute("CHECKPOINT");
+                }
+                assertFalse(Files.exists(pg.data.resolve("pg_wal/" + from)), from + " was recycled");
+                try (Receiver receiver = Receiver.start(dist, pgUser, config, log, List.of())) {
+                    awaitLog(receiver, "streaming resumes at the server's current segment");
+                    awaitStreaming(st, receiver, "pgvault");
+                    st.execute("CREATE TABLE later AS SELECT 1 AS one");
+                    awaitFlushed(st, receiver, "pgvault");
+                }
+            }
+        }
+    }
+
+    private static void awaitLog(Receiver receiver, String text) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!receiver.log().contains(text)) {
+            assertTrue(System.currentTimeMillis() < deadline, "no '" + text + "' in the receiver's log:\n" + receiver.log());
+            Thread.sleep(100);
         }
     }
 
@@ -309,17 +364,26 @@ class WalReceiveIT {
         }
     }
 
-    /** The repository holds WAL at least up to the slot's restart position. */
-    private static void assertSlotWithinRepository(TestRepo repo, String restartLsn) throws IOException {
+    /** The repository holds WAL at least up to the slot's restart position (read back as archive-get reads it). */
+    private static void assertSlotWithinRepository(TestRepo repo, String restartLsn) throws Exception {
         long lsn = lsn(restartLsn);
         long seg = 16L << 20;
-        String name = String.format("%08X%08X%08X", 1, lsn / seg / 256, lsn / seg % 256);
-        if (Files.exists(walFile(repo, name)) || lsn % seg == 0 && Files.exists(walFile(repo,
-                String.format("%08X%08X%08X", 1, (lsn / seg - 1) / 256, (lsn / seg - 1) % 256)))) {
-            return;
+        try (EncodedStore store = new EncodedStore(repo.blobs(), CodecSpec.DEFAULT)) {
+            RepositoryLayout layout = new RepositoryLayout("main");
+            WalArchive archive = new WalArchive(store, layout, new StanzaStore(store, layout).requireIdentity());
+            WalFileName name = WalFileName.parse(WalFileName.segmentName(1, lsn / seg, seg));
+            if (Files.exists(walFile(repo, name.name()))) {
+                return; // the complete segment holds it all
+            }
+            if (lsn % seg == 0) {
+                String before = WalFileName.segmentName(1, lsn / seg - 1, seg);
+                assertTrue(Files.exists(walFile(repo, before)), "slot at " + restartLsn + " but " + before + " is not stored");
+                return;
+            }
+            long streamed = archive.streamed(name).length;
+            assertTrue(streamed >= lsn % seg, "slot at " + restartLsn + " but only " + streamed + " bytes of "
+                    + name.name() + " are in the repository");
         }
-        Path stream = walFile(repo, name + ".stream");
-        assertTrue(Files.exists(stream), "slot at " + restartLsn + " but neither " + name + " nor its stream is stored");
     }
 
     private static long lsn(String text) {

@@ -202,15 +202,19 @@ final class AsyncFetcher {
                 Thread.sleep(Duration.between(sent, notBefore).toMillis() + 1);
                 sent = Instant.now();
             }
-            if (archive.get(WalFileName.parse(name), spool.getDir().resolve(name))) {
-                missingSince.remove(name);
-                Files.deleteIfExists(spool.getDir().resolve(name + MISSING));
-                Files.deleteIfExists(spool.getDir().resolve(name + FAILED));
-            } else if (archive.hasStream(WalFileName.parse(name))) {
+            WalFileName wal = WalFileName.parse(name);
+            Path file = spool.getDir().resolve(name);
+            boolean got = archive.get(wal, file);
+            if (!got && archive.hasStream(wal)) {
                 // Only streamed so far: never spooled (the complete segment may arrive any
                 // moment); the call's own JVM serves the stream, as the failed mark tells it to.
                 missingSince.put(name, sent);
                 mark(name + FAILED, Instant.now());
+            } else if (got || archive.get(wal, file)) {
+                // (a second look: the receiver may have completed the segment between the two)
+                missingSince.remove(name);
+                Files.deleteIfExists(spool.getDir().resolve(name + MISSING));
+                Files.deleteIfExists(spool.getDir().resolve(name + FAILED));
             } else {
                 missingSince.put(name, sent);
                 mark(name + MISSING, sent.minus(STAMP_LAG));

@@ -53,7 +53,8 @@ final class ReplicationLink implements AutoCloseable {
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
         PGProperty.APPLICATION_NAME.set(p, applicationName);
         PGProperty.CONNECT_TIMEOUT.set(p, 10);
-        // A dead primary must be noticed: the stream itself sends status every second or so.
+        // No socket timeout: polling never blocks on the socket; a primary gone silent is found
+        // by the receiver's own probe (WalReceiver), TCP keepalive as a last resort.
         PGProperty.SOCKET_TIMEOUT.set(p, 0);
         PGProperty.TCP_KEEP_ALIVE.set(p, true);
         String password = System.getenv("PGPASSWORD");
@@ -75,6 +76,35 @@ final class ReplicationLink implements AutoCloseable {
                     Lsn.parse(rs.getString("xlogpos")));
         } catch (SQLException e) {
             throw failure("IDENTIFY_SYSTEM", e);
+        }
+    }
+
+    /**
+     * Refuses a server older than PostgreSQL 15 (READ_REPLICATION_SLOT is 15's) and a standby:
+     * a receiver on a standby would store WAL behind the primary's receiver over its objects.
+     */
+    void requirePrimary() throws PgException {
+        try (Statement st = connection.createStatement()) {
+            int num;
+            String text;
+            try (ResultSet rs = st.executeQuery("SHOW server_version_num")) {
+                rs.next();
+                num = Integer.parseInt(rs.getString(1));
+            }
+            try (ResultSet rs = st.executeQuery("SHOW server_version")) {
+                rs.next();
+                text = rs.getString(1);
+            }
+            dev.pgvault.archiver.pg.ServerVersion.requireSupported(num, text, target.toString());
+            try (ResultSet rs = st.executeQuery("SHOW in_hot_standby")) {
+                rs.next();
+                if ("on".equals(rs.getString(1))) {
+                    throw new PgException(target + " is a standby: wal-receive streams from the primary (one receiver"
+                            + " per stanza; a standby's WAL lags and would be stored over the primary's)");
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("SHOW server_version_num, in_hot_standby", e);
         }
     }
 

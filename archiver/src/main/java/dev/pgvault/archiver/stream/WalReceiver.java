@@ -1,6 +1,7 @@
 package dev.pgvault.archiver.stream;
 
 import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.ForeignWalException;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaMismatchException;
 import dev.pgvault.archiver.WalArchive;
@@ -47,6 +48,12 @@ public final class WalReceiver {
     /** In synchronous mode, what may wait unflushed while chunks keep arriving without a pause. */
     private static final int SYNC_BATCH_BYTES = 1 << 20;
     private static final long SYNC_BATCH_NANOS = Duration.ofMillis(20).toNanos();
+    /**
+     * After this long without WAL the server is probed with a connection of its own: a primary
+     * gone silent (host lost, network cut) sends nothing, and the replication socket would wait
+     * for TCP to give up, minutes later, before the receiver looked for it again.
+     */
+    private static final long PROBE_AFTER_NANOS = Duration.ofSeconds(10).toNanos();
 
     /** Where the receiver stands, for status: what it received and what is durable. */
     public record Status(int timeline, Lsn received, Lsn durable, boolean connected) {}
@@ -64,6 +71,8 @@ public final class WalReceiver {
     /** Offsets of the stream parts stored for the segment in progress since its last .stream object. */
     private final List<Long> parts = new ArrayList<>();
     private long lastConsolidated = System.nanoTime();
+    /** Bytes of the segment in progress the repository holds already. */
+    private int storedFloor;
     private boolean positioned;
     private String lastComplaint = "";
     private long lastComplaintAt;
@@ -97,8 +106,8 @@ public final class WalReceiver {
             boolean streamed;
             try {
                 streamed = session(stop);
-            } catch (StanzaMismatchException | WalConflictException | IllegalArgumentException e) {
-                throw e;
+            } catch (StanzaMismatchException | WalConflictException | ForeignWalException | IllegalArgumentException e) {
+                throw e; // retrying cannot help: the server or the stored WAL is not this stanza's
             } catch (PgException e) {
                 if (fatal(e)) {
                     throw e;
@@ -130,6 +139,7 @@ public final class WalReceiver {
     private boolean session(BooleanSupplier stop) throws IOException, PgException, InterruptedException {
         try (ReplicationLink link = ReplicationLink.open(target, options.applicationName())) {
             ReplicationLink.ServerIdentity server = link.identify();
+            link.requirePrimary();
             if (server.systemIdentifier() != cluster.systemIdentifier()) {
                 throw new StanzaMismatchException(target + " is another cluster: system identifier "
                         + Long.toUnsignedString(server.systemIdentifier()) + ", stanza '" + layout.stanza() + "' belongs to "
@@ -152,7 +162,7 @@ public final class WalReceiver {
                 if (segment.hasUndurable()) {
                     storeStream(null);
                 }
-                segment.begin(s.timeline(), s.from().segmentNumber(segmentSize));
+                beginFresh(s.timeline(), s.from().segmentNumber(segmentSize));
             }
             Lsn stopAt = s.timeline() == server.timeline() ? null : history.endOf(s.timeline());
             PGReplicationStream stream;
@@ -169,7 +179,16 @@ public final class WalReceiver {
                     + options.slot().map(n -> " through slot " + n).orElse("")
                     + (stopAt != null ? " up to its end at " + stopAt : "") + " from " + target);
             lastComplaint = "";
-            return pump(stream, stopAt, stop);
+            try {
+                return pump(stream, stopAt, stop);
+            } catch (PgException e) {
+                // The walsender starts the copy before it reads WAL: a removed segment is said here.
+                if (isRemoved(e) && options.slot().isEmpty()) {
+                    skipToServer(link.identify(), e);
+                    return false;
+                }
+                throw e;
+            }
         }
     }
 
@@ -179,6 +198,8 @@ public final class WalReceiver {
         boolean any = false;
         long lastStored = System.nanoTime();
         long undurableSince = 0;
+        long lastData = System.nanoTime();
+        long lastProbe = lastData;
         publish(true);
         try {
             while (!stop.getAsBoolean()) {
@@ -203,9 +224,12 @@ public final class WalReceiver {
                         }
                     }
                     any = true;
+                    lastData = now;
                     publish(true);
                     if (stopAt != null && segment.receivedEnd().compareTo(stopAt) >= 0) {
-                        storeStream(stream);
+                        if (segment.hasUndurable()) { // at a segment boundary there is nothing to store
+                            storeStream(stream);
+                        }
                         log.accept("timeline " + segment.timeline() + " ended at " + stopAt + ": following the next one");
                         return true;
                     }
@@ -229,11 +253,25 @@ public final class WalReceiver {
                 if (stream.isClosed()) {
                     return any;
                 }
+                if (now - lastData >= PROBE_AFTER_NANOS && now - lastProbe >= PROBE_AFTER_NANOS) {
+                    probe();
+                    lastProbe = System.nanoTime();
+                }
                 Thread.sleep(options.synchronous() ? 1 : 5);
             }
             return any;
         } catch (SQLException e) {
             throw new PgException("streaming from " + target + " stopped: " + PgSession.oneLine(e), e);
+        }
+    }
+
+    /** Throws when the server does not take a new connection: the session is then given up. */
+    private void probe() throws PgException {
+        try (PgSession session = PgSession.connect(target)) {
+            // it answered: the quiet is the primary's own
+        } catch (PgException e) {
+            throw new PgException("no WAL for a while and " + target + " does not answer a new connection ("
+                    + e.getMessage() + "): reconnecting", e);
         }
     }
 
@@ -249,7 +287,18 @@ public final class WalReceiver {
         parts.clear();
         segment.markDurable();
         report(stream, segment.receivedEnd());
-        segment.begin(segment.timeline(), segment.start().segmentNumber(segmentSize) + 1);
+        beginFresh(segment.timeline(), segment.start().segmentNumber(segmentSize) + 1);
+    }
+
+    /**
+     * Begins segment {@code number} empty, remembering how much of it the repository already has
+     * from an earlier run (a slot saved at a checkpoint can be segments behind the repository):
+     * up to there it is not stored again, so a shorter .stream never replaces a longer one.
+     */
+    private void beginFresh(int tli, long number) throws IOException {
+        segment.begin(tli, number);
+        WalFileName name = segment.name();
+        storedFloor = archive.hasStream(name) ? archive.streamed(name).length : 0;
     }
 
     /**
@@ -258,13 +307,17 @@ public final class WalReceiver {
      * waits for this store); else the whole {@code .stream} object again.
      */
     private void storeStream(PGReplicationStream stream) throws IOException {
-        if (options.synchronous() && stream != null) {
+        if (segment.received() <= storedFloor) {
+            // The repository has these bytes already (the same WAL, streamed by an earlier run).
+        } else if (options.synchronous() && stream != null) {
             int from = durableBytes();
             archive.putStreamPart(segment.name(), segment.bytes(), from, segment.received());
             parts.add((long) from);
+            storedFloor = segment.received();
         } else {
             archive.putStream(segment.name(), segment.bytes(), segment.received());
             dropParts();
+            storedFloor = segment.received();
         }
         segment.markDurable();
         publish(stream != null);
@@ -323,20 +376,20 @@ public final class WalReceiver {
             WalFileName n = newest.get();
             long number = n.segmentNumber(segmentSize);
             if (n.kind() == WalFileKind.SEGMENT) {
-                segment.begin(n.timeline(), number + 1);
+                beginFresh(n.timeline(), number + 1);
             } else {
                 seed(n.timeline(), number, new Lsn(number * segmentSize));
             }
             return;
         }
-        segment.begin(server.timeline(), server.flushed().segmentNumber(segmentSize));
+        beginFresh(server.timeline(), server.flushed().segmentNumber(segmentSize));
     }
 
     /** Begins segment {@code number}, with its stored stream when that reaches {@code atLeast}. */
     private void seed(int tli, long number, Lsn atLeast) throws IOException {
         WalFileName name = WalFileName.parse(WalFileName.segmentName(tli, number, segmentSize));
         if (repo.blobs().stat(layout.walKey(name)).isPresent()) {
-            segment.begin(tli, number + 1);
+            beginFresh(tli, number + 1);
             return;
         }
         byte[] stored = archive.streamed(name);
@@ -345,6 +398,7 @@ public final class WalReceiver {
         } else {
             segment.begin(tli, number);
         }
+        storedFloor = stored.length;
     }
 
     /** The newest segment or stream object on the server's timeline or its ancestors. */
@@ -412,7 +466,7 @@ public final class WalReceiver {
         if (segment.hasUndurable()) {
             storeStream(null);
         }
-        segment.begin(server.timeline(), server.flushed().segmentNumber(segmentSize));
+        beginFresh(server.timeline(), server.flushed().segmentNumber(segmentSize));
     }
 
     private static boolean isRemoved(PgException e) {
