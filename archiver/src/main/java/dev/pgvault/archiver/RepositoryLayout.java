@@ -17,6 +17,7 @@ import java.util.HexFormat;
  * &lt;stanza&gt;/backup/&lt;id&gt;/bundle/&lt;n&gt;                small files, concatenated
  * &lt;stanza&gt;/backup/&lt;id&gt;/backup.manifest           written last
  * &lt;stanza&gt;/backup/&lt;id&gt;/backup.keep               only while the backup is pinned (pgvault keep)
+ * &lt;stanza&gt;/receiver/&lt;name&gt;.json                  what a wal-receive last said of itself
  * </pre>
  * Every object is self-describing (its header names its compression and cipher), so names
  * carry no extension and a lookup is one request.
@@ -61,6 +62,15 @@ public record RepositoryLayout(String stanza) {
     /** Present while backup {@code backupId} is pinned: no retention rule removes it. */
     public String keepKey(String backupId) {
         return backupDir(backupId) + "backup.keep";
+    }
+
+    public String receiverPrefix() {
+        return stanza + "/receiver/";
+    }
+
+    /** A receiver's status object; its name kept to characters every store takes in a key. */
+    public String receiverKey(String receiverName) {
+        return receiverPrefix() + receiverName.replaceAll("[^A-Za-z0-9._-]", "_") + ".json";
     }
 
     public String walKey(WalFileName name) {

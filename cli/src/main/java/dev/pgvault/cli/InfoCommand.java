@@ -5,8 +5,10 @@ import dev.pgvault.archiver.async.ArchiverState;
 import dev.pgvault.archiver.async.Spool;
 import dev.pgvault.archiver.backup.StanzaInfo;
 import dev.pgvault.archiver.backup.StanzaInfoJson;
+import dev.pgvault.archiver.stream.ReceiverStatus;
 import dev.pgvault.cli.config.PgvaultConfig;
 import dev.pgvault.storage.codec.EncodedStore;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,16 +33,18 @@ final class InfoCommand implements Callable<Integer> {
         PgvaultConfig config = top.loadConfig();
         StanzaInfo info;
         ArchiverState archiver = ArchiverState.OFF;
+        List<ReceiverStatus> receivers;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             info = StanzaInfo.read(repo, new RepositoryLayout(config.stanza()));
+            receivers = ReceiverStatus.readAll(repo, new RepositoryLayout(config.stanza()));
             if (config.archive().async()) {
                 archiver = ArchiverState.read(Spool.of(config.archive().spool(), config.stanza(), repo.describe()));
             }
         }
         if (output == Output.json) {
-            StanzaInfoJson.write(info, config.retention().policy(), archiver, System.out);
+            StanzaInfoJson.write(info, config.retention().policy(), archiver, receivers, System.out);
         } else {
-            System.out.print(InfoTable.render(info, config.retention().policy(), archiver));
+            System.out.print(InfoTable.render(info, config.retention().policy(), archiver, receivers));
         }
         System.out.flush();
         return ExitCode.OK.code;

@@ -4,6 +4,7 @@ import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.StanzaInfo;
 import dev.pgvault.archiver.async.ArchiverState;
 import dev.pgvault.archiver.expire.RetentionPolicy;
+import dev.pgvault.archiver.stream.ReceiverStatus;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -22,6 +23,11 @@ final class InfoTable {
     }
 
     static String render(StanzaInfo info, RetentionPolicy retention, ArchiverState archiver) {
+        return render(info, retention, archiver, List.of());
+    }
+
+    static String render(StanzaInfo info, RetentionPolicy retention, ArchiverState archiver,
+            List<ReceiverStatus> receivers) {
         StringBuilder out = new StringBuilder();
         out.append("stanza: ").append(info.stanza()).append('\n');
         out.append("  repository: ").append(info.repository()).append('\n');
@@ -46,6 +52,12 @@ final class InfoTable {
         out.append("archiver: ").append(archiver.async() ? "async, spool " + archiver.spool() + (archiver.running()
                 ? ", running" : ", not running now") + archiver.status().map(s -> "; last status " + s).orElse("")
                 : "synchronous (one push per archive_command call)").append('\n');
+        for (ReceiverStatus r : receivers) {
+            out.append("receiver ").append(r.name()).append(": ").append(r.connected() ? "streaming" : "not streaming")
+                    .append(" timeline ").append(r.timeline()).append(", durable to ").append(r.durable())
+                    .append(", ").append(Sizes.human(r.lagBytes())).append(" behind the server, as of ")
+                    .append(time(r.updated())).append(" UTC\n");
+        }
         out.append("retention: ").append(retention.isSet() ? retention.describe() : "none set (backups are kept until"
                 + " removed; see retention in the configuration)").append('\n');
         out.append('\n');

@@ -169,6 +169,18 @@ class WalReceiveIT {
                                     + pg.serverLog());
                     assertFalse(receiver.log().contains("different content"), receiver.log());
                     assertTrue(receiver.alive(), receiver.log());
+                    // Its status, stored every 10 s and when it connects: info and metrics show it.
+                    long deadline = System.currentTimeMillis() + 30_000;
+                    String info;
+                    while (!(info = dist.run(pgUser, config, "info", "--output", "json").ok().stdout())
+                            .contains("\"connected\" : true")) {
+                        assertTrue(System.currentTimeMillis() < deadline, info);
+                        Thread.sleep(500);
+                    }
+                    assertTrue(info.contains("\"receiver\" : {") && info.contains("\"name\" : \"pgvault\""), info);
+                    String metrics = dist.run(pgUser, config, "metrics").ok().stdout();
+                    assertTrue(metrics.contains("pgvault_wal_receive_lag_bytes{stanza=\"main\",name=\"pgvault\"} "), metrics);
+                    assertTrue(metrics.contains("pgvault_wal_receive_connected{stanza=\"main\",name=\"pgvault\"} 1"), metrics);
                 }
             }
         }
@@ -229,8 +241,9 @@ class WalReceiveIT {
                 assertTrue(Files.exists(repo.dir.resolve("repo/main/wal/00000002.history")), "the new timeline's history is stored");
                 try (Stream<Path> tli2 = Files.list(repo.dir.resolve("repo/main/wal/0000000200000000"))) {
                     List<String> names = tli2.map(p -> p.getFileName().toString()).toList();
-                    assertTrue(names.stream().anyMatch(n -> n.endsWith(".stream")), "timeline 2 was streamed: " + names);
-                    assertTrue(names.stream().allMatch(n -> n.endsWith(".stream")), "and only streamed: " + names);
+                    // .stream objects, or the .stream.<offset> parts stored between them
+                    assertTrue(names.stream().anyMatch(n -> n.contains(".stream")), "timeline 2 was streamed: " + names);
+                    assertTrue(names.stream().allMatch(n -> n.contains(".stream")), "and only streamed: " + names);
                 }
                 // The standby's own archiving completed no timeline-2 segment: what a restore has of
                 // timeline 2 was streamed.

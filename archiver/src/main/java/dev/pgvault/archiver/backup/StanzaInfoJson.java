@@ -6,8 +6,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.pgvault.archiver.async.ArchiverState;
 import dev.pgvault.archiver.expire.ExpireReportJson;
 import dev.pgvault.archiver.expire.RetentionPolicy;
+import dev.pgvault.archiver.stream.ReceiverStatus;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,7 +22,9 @@ import java.util.Optional;
  *  "recoverable": null, or {"earliest": {"backup", "time", "lsn"}, "latest": null or {"wal", "lsn"}},
  *  "retention": {"full": n or null, "window": "14d" or null},             the rules in force
  *  "archiver": {"async", "spool", "running", "status": {"queued", "in_flight", "last_pushed",
- *               "last_pushed_at", "last_failure", "last_failure_at", ...} or null}}   this host's
+ *               "last_pushed_at", "last_failure", "last_failure_at", ...} or null},  this host's
+ *  "receiver": null, or {"name", "timeline", "received_lsn", "durable_lsn", "server_lsn", "lag_bytes",
+ *               "connected", "updated"}}           wal-receive's last status (the newest, if several)
  * </pre>
  * Times are ISO-8601 in UTC; LSNs are PostgreSQL's text form.
  */
@@ -37,6 +41,15 @@ public final class StanzaInfoJson {
     /** {@code archiver}: the resident archiver of this host, shown under "archiver". */
     public static void write(StanzaInfo info, RetentionPolicy retention, ArchiverState archiver, OutputStream out)
             throws IOException {
+        write(info, retention, archiver, List.of(), out);
+    }
+
+    /**
+     * {@code receivers}: the stanza's wal-receive statuses, the most recently updated first; that
+     * one is shown under "receiver" (null when there is none).
+     */
+    public static void write(StanzaInfo info, RetentionPolicy retention, ArchiverState archiver,
+            List<ReceiverStatus> receivers, OutputStream out) throws IOException {
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             g.useDefaultPrettyPrinter();
@@ -85,6 +98,12 @@ public final class StanzaInfoJson {
             }
             ExpireReportJson.writeRetention(g, retention);
             archiver.writeJson(g);
+            g.writeFieldName("receiver");
+            if (receivers.isEmpty()) {
+                g.writeNull();
+            } else {
+                receivers.get(0).writeJson(g);
+            }
             g.writeEndObject();
             g.flush();
         }

@@ -5,6 +5,7 @@ import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
 import dev.pgvault.archiver.backup.BackupDirectory;
 import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.stream.ReceiverStatus;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.storage.BlobInfo;
@@ -25,12 +26,14 @@ import java.util.stream.Stream;
  * @param oldestWalStored when it was stored (the object's modification time)
  * @param newestWal the highest segment name (timelines sort first, then positions)
  * @param newestWalStored when it was stored
+ * @param receivers what each wal-receive of the stanza last said of itself
  */
 public record RepositoryFigures(List<Manifest> backups, long walSegments, String oldestWal, Instant oldestWalStored,
-        String newestWal, Instant newestWalStored, long storedBytes) {
+        String newestWal, Instant newestWalStored, long storedBytes, List<ReceiverStatus> receivers) {
 
     public RepositoryFigures {
         backups = List.copyOf(backups);
+        receivers = List.copyOf(receivers);
     }
 
     /**
@@ -69,7 +72,7 @@ public record RepositoryFigures(List<Manifest> backups, long walSegments, String
         }
         return new RepositoryFigures(backups, segments, oldest == null ? null : name(oldest),
                 oldest == null ? null : oldest.lastModified(), newest == null ? null : name(newest),
-                newest == null ? null : newest.lastModified(), bytes);
+                newest == null ? null : newest.lastModified(), bytes, ReceiverStatus.readAll(repo, layout));
     }
 
     private static String name(BlobInfo b) {

@@ -2,6 +2,7 @@ package dev.pgvault.archiver.metrics;
 
 import dev.pgvault.archiver.backup.BackupType;
 import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.stream.ReceiverStatus;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,6 +58,19 @@ public final class StanzaMetrics {
             }
             t.gauge("pgvault_repository_stored_bytes", "bytes every object of the stanza takes in the repository", s,
                     Long.toString(repo.storedBytes()));
+            for (ReceiverStatus r : repo.receivers()) {
+                Map<String, String> rl = new LinkedHashMap<>();
+                rl.put("stanza", stanza);
+                rl.put("name", r.name());
+                t.gauge("pgvault_wal_receive_lag_bytes",
+                        "bytes of the server's WAL wal-receive had not yet made durable in the repository, as of its last status",
+                        rl, Long.toString(r.lagBytes()));
+                t.gauge("pgvault_wal_receive_connected", "1 when wal-receive was streaming at its last status", rl,
+                        r.connected() ? "1" : "0");
+                t.gauge("pgvault_wal_receive_status_timestamp_seconds",
+                        "when wal-receive last stored its status (every 10 s while it runs; Unix time)", rl,
+                        MetricsText.seconds(r.updated()));
+            }
         }
         host.ifPresent(h -> {
             t.counter("pgvault_archive_push_success_total", "WAL files archive-push stored from this host", s,

@@ -55,8 +55,6 @@ public final class WalReceiver {
      */
     private static final long PROBE_AFTER_NANOS = Duration.ofSeconds(10).toNanos();
 
-    /** Where the receiver stands, for status: what it received and what is durable. */
-    public record Status(int timeline, Lsn received, Lsn durable, boolean connected) {}
 
     private final PgTarget target;
     private final EncodedStore repo;
@@ -67,7 +65,13 @@ public final class WalReceiver {
     private final Consumer<String> log;
     private final long segmentSize;
     private final SegmentInProgress segment;
-    private final AtomicReference<Status> status = new AtomicReference<>();
+    private final AtomicReference<ReceiverStatus> status = new AtomicReference<>();
+    /** The furthest end of the server's WAL it has told of (IDENTIFY_SYSTEM, then the stream's messages). */
+    private Lsn serverEnd = new Lsn(0);
+    private PGReplicationStream current;
+    private long statusWrittenAt;
+    private boolean statusWrittenConnected;
+    private boolean statusComplained;
     /** Offsets of the stream parts stored for the segment in progress since its last .stream object. */
     private final List<Long> parts = new ArrayList<>();
     private long lastConsolidated = System.nanoTime();
@@ -90,8 +94,8 @@ public final class WalReceiver {
         this.segment = new SegmentInProgress(segmentSize);
     }
 
-    /** The latest position, or empty before the first connection. */
-    public Optional<Status> status() {
+    /** The latest status, or empty before the first connection. */
+    public Optional<ReceiverStatus> status() {
         return Optional.ofNullable(status.get());
     }
 
@@ -133,6 +137,8 @@ public final class WalReceiver {
                         + " on stopping: " + e.getMessage());
             }
         }
+        statusWrittenAt = 0; // the last word: where it stopped
+        publish(false);
     }
 
     /** One connection; true when it streamed something (the next retry then comes at once). */
@@ -140,6 +146,9 @@ public final class WalReceiver {
         try (ReplicationLink link = ReplicationLink.open(target, options.applicationName())) {
             ReplicationLink.ServerIdentity server = link.identify();
             link.requirePrimary();
+            if (server.flushed().compareTo(serverEnd) > 0) {
+                serverEnd = server.flushed();
+            }
             if (server.systemIdentifier() != cluster.systemIdentifier()) {
                 throw new StanzaMismatchException(target + " is another cluster: system identifier "
                         + Long.toUnsignedString(server.systemIdentifier()) + ", stanza '" + layout.stanza() + "' belongs to "
@@ -200,6 +209,7 @@ public final class WalReceiver {
         long undurableSince = 0;
         long lastData = System.nanoTime();
         long lastProbe = lastData;
+        current = stream;
         publish(true);
         try {
             while (!stop.getAsBoolean()) {
@@ -239,8 +249,8 @@ public final class WalReceiver {
                     if (due && segment.hasUndurable()) {
                         storeStream(stream);
                         lastStored = now;
-                        consolidateIfDue(now);
                     }
+                    consolidateIfDue(now);
                     continue;
                 }
                 if (segment.hasUndurable()
@@ -262,6 +272,8 @@ public final class WalReceiver {
             return any;
         } catch (SQLException e) {
             throw new PgException("streaming from " + target + " stopped: " + PgSession.oneLine(e), e);
+        } finally {
+            current = null;
         }
     }
 
@@ -302,14 +314,16 @@ public final class WalReceiver {
     }
 
     /**
-     * Stores what was received of the segment in progress; then reports it flushed. Synchronous,
-     * while streaming, only the bytes new since the last store, as a part of the stream (a commit
-     * waits for this store); else the whole {@code .stream} object again.
+     * Stores what was received of the segment in progress; then reports it flushed. While
+     * streaming, only the bytes new since the last store, as a part of the stream: a small write,
+     * where rewriting the segment's prefix every second (or, synchronous, for every commit) cost
+     * up to 16 MiB compressed each time. On stopping or leaving the segment, the whole
+     * {@code .stream} object.
      */
     private void storeStream(PGReplicationStream stream) throws IOException {
         if (segment.received() <= storedFloor) {
             // The repository has these bytes already (the same WAL, streamed by an earlier run).
-        } else if (options.synchronous() && stream != null) {
+        } else if (stream != null) {
             int from = durableBytes();
             archive.putStreamPart(segment.name(), segment.bytes(), from, segment.received());
             parts.add((long) from);
@@ -332,16 +346,24 @@ public final class WalReceiver {
     }
 
     /**
-     * Synchronous: every {@code stream-flush} seconds the parts stored since are folded into one
-     * {@code .stream} object (written first, so a reader always finds the bytes), then removed.
+     * Folds the parts into one {@code .stream} object (written first, so a reader always finds
+     * the bytes), then removes them: when there are {@link #PARTS_MAX}, or {@link #PARTS_FEW}
+     * and {@link #FOLD_EVERY_NANOS} have passed, so that archive-get reads a bounded number of
+     * objects and the prefix is rewritten rarely.
      */
     private void consolidateIfDue(long now) throws IOException {
-        if (!parts.isEmpty() && !segment.hasUndurable() && now - lastConsolidated >= options.flushInterval().toNanos()) {
-            archive.putStream(segment.name(), segment.bytes(), segment.received());
+        boolean due = parts.size() >= PARTS_MAX || parts.size() >= PARTS_FEW && now - lastConsolidated >= FOLD_EVERY_NANOS;
+        if (due) {
+            // Up to what the parts hold: bytes received since are not durable yet.
+            archive.putStream(segment.name(), segment.bytes(), durableBytes());
             dropParts();
             lastConsolidated = now;
         }
     }
+
+    private static final int PARTS_MAX = 256;
+    private static final int PARTS_FEW = 32;
+    private static final long FOLD_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
 
     private void dropParts() throws IOException {
         if (!parts.isEmpty()) {
@@ -406,6 +428,8 @@ public final class WalReceiver {
         try (Stream<BlobInfo> blobs = repo.blobs().list(layout.walPrefix())) {
             return blobs.map(b -> b.key().substring(b.key().lastIndexOf('/') + 1))
                     .flatMap(WalReceiver::walName)
+                    .map(n -> n.kind() == WalFileKind.STREAM_PART // a part stands for its segment's stream
+                            ? WalFileName.parse(n.name().substring(0, 24) + ".stream") : n)
                     .filter(n -> n.kind() == WalFileKind.SEGMENT || n.kind() == WalFileKind.STREAM)
                     .filter(n -> n.timeline() == serverTimeline || history.contains(n.timeline()))
                     .max((a, b) -> {
@@ -485,9 +509,70 @@ public final class WalReceiver {
         }
     }
 
+    /**
+     * Updates the status; stores it in the repository every {@link #STATUS_EVERY_NANOS} and
+     * whenever the connection comes or goes, for info and metrics on any host. A failure to store
+     * it is said once and never stops streaming.
+     */
     private void publish(boolean connected) {
-        if (positioned) {
-            status.set(new Status(segment.timeline(), segment.receivedEnd(), segment.durableEnd(), connected));
+        if (!positioned) {
+            return;
+        }
+        Lsn told = current == null ? null : lastServerEnd(current);
+        if (told != null && told.compareTo(serverEnd) > 0) {
+            serverEnd = told;
+        }
+        if (segment.receivedEnd().compareTo(serverEnd) > 0) {
+            serverEnd = segment.receivedEnd();
+        }
+        ReceiverStatus now = new ReceiverStatus(options.applicationName(), segment.timeline(), segment.receivedEnd(),
+                segment.durableEnd(), serverEnd, connected, java.time.Instant.now());
+        status.set(now);
+        long t = System.nanoTime();
+        if (statusWrittenAt != 0 && connected == statusWrittenConnected && t - statusWrittenAt < STATUS_EVERY_NANOS) {
+            return;
+        }
+        statusWrittenAt = t;
+        statusWrittenConnected = connected;
+        try {
+            now.store(repo, layout);
+            statusComplained = false;
+        } catch (IOException | RuntimeException e) {
+            if (!statusComplained) {
+                log.accept("could not store the receiver's status in " + repo.describe() + ": " + e.getMessage());
+                statusComplained = true;
+            }
+        }
+    }
+
+    private static final long STATUS_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final java.lang.reflect.Field LAST_SERVER_LSN = lastServerLsnField();
+
+    /**
+     * pgjdbc keeps the server's WAL end from each message (the "walEnd" of XLogData and of
+     * keepalives) in a private field; it is the lag's other end. Null where a pgjdbc version has
+     * no such field: the lag then counts from what was received.
+     */
+    private static java.lang.reflect.Field lastServerLsnField() {
+        try {
+            java.lang.reflect.Field f = org.postgresql.core.v3.replication.V3PGReplicationStream.class
+                    .getDeclaredField("lastServerLSN");
+            f.setAccessible(true);
+            return f;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Lsn lastServerEnd(PGReplicationStream stream) {
+        if (LAST_SERVER_LSN == null) {
+            return null;
+        }
+        try {
+            Object v = LAST_SERVER_LSN.get(stream);
+            return v instanceof LogSequenceNumber l && l.asLong() != 0 ? new Lsn(l.asLong()) : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
         }
     }
 

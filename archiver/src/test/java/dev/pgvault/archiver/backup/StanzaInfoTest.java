@@ -60,7 +60,8 @@ class StanzaInfoTest {
         assertEquals(Lsn.parse("0/7000000"), r.latestLsn());
 
         String json = json(info);
-        assertEquals(List.of("stanza", "backups", "archive", "recoverable", "retention", "archiver"), keys(json, 1));
+        assertEquals(List.of("stanza", "backups", "archive", "recoverable", "retention", "archiver", "receiver"), keys(json, 1));
+        assertTrue(json.contains("\"receiver\" : null"), json);
         assertTrue(json.contains("\"archiver\" : {\n    \"async\" : false,"), json);
         assertEquals(List.of("id", "type", "parent", "start_time", "stop_time", "start_lsn", "stop_lsn", "timeline",
                 "size_bytes", "stored_bytes", "keep"), keys(json, 3).subList(0, 11));
