@@ -66,7 +66,8 @@ final class HaRunCommand implements Callable<Integer> {
             HaAgent agent = new HaAgent(settings, dcs, new PostgresNode(node, clock), repository, clock,
                     new SteadyClock(), log, fence, mode == FenceMode.REQUIRED);
             try (RefreshedMetrics stanza = new RefreshedMetrics(() -> MetricsCommand.text(config), METRICS_PERIOD);
-                    HaApi api = new HaApi(settings, agent::state, dcs, clock, stanza)) {
+                    HaApi api = new HaApi(settings, agent::state, dcs, clock, stanza);
+                    AgentReceiver receiver = config.ha().walReceive() ? AgentReceiver.start(config, who, log) : null) {
                 log.accept("agent for cluster '"
                         + settings.cluster() + "' on etcd " + settings.etcd() + ", REST API on " + api.address());
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

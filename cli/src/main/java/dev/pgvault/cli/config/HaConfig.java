@@ -14,11 +14,12 @@ import java.util.List;
  * physical replication slots (default on). {@code etcdUser} and {@code etcdPasswordFile}: both or
  * neither; the password is read from its file by the commands that connect. {@code reseedDelta}:
  * reseed a node's directory in place by a delta restore (default off: it is moved aside).
- * {@code etcdTls}: TLS files for https:// endpoints, null for http:// ones.
+ * {@code etcdTls}: TLS files for https:// endpoints, null for http:// ones. {@code walReceive}: the
+ * agent runs {@code wal-receive} against its own PostgreSQL, which streams while that is the primary.
  */
 public record HaConfig(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, dev.pgvault.ha.Bootstrap bootstrap,
         Path apiTokenFile, dev.pgvault.ha.fence.FenceMode watchdog, dev.pgvault.ha.cluster.Tags tags,
         dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots, String etcdUser, Path etcdPasswordFile, boolean reseedDelta,
-        EtcdTlsFiles etcdTls) {}
+        EtcdTlsFiles etcdTls, boolean walReceive) {}

@@ -56,7 +56,7 @@ final class HaConfigs {
         HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
                 port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
                 s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog, tags,
-                apiTls, useSlots, etcdUser, etcdPasswordFile, reseedDelta, etcdTls(s, etcd));
+                apiTls, useSlots, etcdUser, etcdPasswordFile, reseedDelta, etcdTls(s, etcd), s.bool("wal-receive", false));
         s.finish();
         return ha;
     }
