@@ -164,16 +164,18 @@ public final class WalArchive {
     }
 
     private byte[] assembleStream(WalFileName segment) throws IOException {
+        // The parts listed first, the object read second: a fold in between (object written, then
+        // parts removed) leaves a newer object that holds every part listed, never a hole.
+        List<WalFileName> parts = new ArrayList<>();
+        for (String key : streamPartKeys(segment)) {
+            parts.add(WalFileName.parse(key.substring(key.lastIndexOf('/') + 1)));
+        }
         byte[] buf = new byte[cluster.walSegmentSize()];
         int end = 0;
         try (InputStream in = repo.get(layout.walKey(segment.as(WalFileKind.STREAM)))) {
             end = in.readNBytes(buf, 0, buf.length);
         } catch (BlobNotFoundException e) {
             // parts only, or nothing
-        }
-        List<WalFileName> parts = new ArrayList<>();
-        for (String key : streamPartKeys(segment)) {
-            parts.add(WalFileName.parse(key.substring(key.lastIndexOf('/') + 1)));
         }
         parts.sort(java.util.Comparator.comparingLong(WalFileName::streamPartOffset));
         for (WalFileName part : parts) {
@@ -274,6 +276,9 @@ public final class WalArchive {
         if (streamed.length < WalSegmentHeader.LENGTH) {
             // Nothing streamed; or the receiver completed the segment between the two looks.
             return get(name, dest) ? GetOutcome.COMPLETE : GetOutcome.ABSENT;
+        }
+        if (get(name, dest)) {
+            return GetOutcome.COMPLETE; // completed while the stream was read
         }
         write(name, new ByteArrayInputStream(streamed), true, layout.walKey(name.as(WalFileKind.STREAM)), dest);
         return GetOutcome.STREAMED;

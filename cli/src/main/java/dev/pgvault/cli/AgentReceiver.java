@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * node is promoted is archive_command's to store.
  */
 final class AgentReceiver implements AutoCloseable {
-    private static final Duration RETRY = Duration.ofSeconds(5);
+    private static final Duration RETRY = Duration.ofSeconds(10);
 
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Thread thread;
@@ -32,8 +32,9 @@ final class AgentReceiver implements AutoCloseable {
 
     static AgentReceiver start(PgvaultConfig config, String memberName, Consumer<String> log) {
         var stream = config.archive().stream();
+        // Always the member's own name: one status object per member, whatever archive.stream-name says.
         ReceiveOptions options = new ReceiveOptions(Optional.empty(), false, stream.sync(), stream.flush(),
-                stream.name().orElse("pgvault-" + memberName));
+                "pgvault-" + memberName);
         AgentReceiver[] self = new AgentReceiver[1];
         Thread t = new Thread(() -> self[0].run(config, options, log), "pgvault-wal-receive");
         t.setDaemon(true);
@@ -51,7 +52,7 @@ final class AgentReceiver implements AutoCloseable {
                 new WalReceiver(config.pg().target(), repo, layout, cluster, options, said).run(stop::get);
             } catch (InterruptedException e) {
                 return;
-            } catch (Exception e) {
+            } catch (Exception | Error e) {
                 // A stanza not made yet (a cluster bootstrapping), or what stops a receiver for good
                 // (another cluster's server, WAL stored with other bytes): said, and tried again
                 // later, as the agent itself never gives up.

@@ -219,10 +219,12 @@ class WalReceiveIT {
                         Connection c = pg.connect(); Statement st = c.createStatement()) {
                     awaitStreaming(st, receiver, "pgvault");
                     st.execute("CREATE TABLE beats (id int PRIMARY KEY)");
-                    st.execute("INSERT INTO beats SELECT generate_series(1, 100)");
+                    st.execute("INSERT INTO beats SELECT generate_series(1, 50)");
                     awaitFlushed(st, receiver, "pgvault");
+                    st.execute("INSERT INTO beats SELECT generate_series(51, 100)");
+                    receiver.kill(); // the last rows of timeline 1 not stored: the next receiver streams them
                 }
-                pg.stop(); // the receiver stopped first, with SIGTERM, storing what it had
+                pg.stop();
                 try (Receiver receiver = Receiver.start(dist, pgUser, standbyConfig, log, List.of());
                         Connection c = RestoredCopy.connect(standbyPort); Statement st = c.createStatement()) {
                     // Pointed at a standby it streams nothing (its WAL would lag the primary's), and waits.
@@ -234,6 +236,8 @@ class WalReceiveIT {
                     awaitStreaming(st, receiver, "pgvault");
                     awaitFlushed(st, receiver, "pgvault");
                     assertTrue(receiver.log().contains("streaming timeline 2 from"), receiver.log());
+                    // One process crossed the switch: timeline 1 to its end, then timeline 2.
+                    assertTrue(receiver.log().contains("timeline 1 ended at"), receiver.log());
                     receiver.kill();
                 }
                 Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-m",

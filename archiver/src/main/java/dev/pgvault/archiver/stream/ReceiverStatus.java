@@ -8,7 +8,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.storage.BlobInfo;
-import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -79,8 +78,8 @@ public record ReceiverStatus(String name, int timeline, Lsn received, Lsn durabl
         for (String key : keys) {
             try (InputStream in = repo.get(key)) {
                 out.add(parse(in.readAllBytes()));
-            } catch (BlobNotFoundException | IllegalArgumentException e) {
-                // removed meanwhile, or not a status: nothing to show
+            } catch (IOException | IllegalArgumentException e) {
+                // removed meanwhile, damaged, or not a status: one receiver's status never hides the rest
             }
         }
         out.sort(Comparator.comparing(ReceiverStatus::updated).reversed());

@@ -123,15 +123,16 @@ public final class WalReceiver {
                 streamed = false;
             }
             publish(false);
+            writeStatusIfDue();
             if (stop.getAsBoolean()) {
                 break;
             }
             backoff = streamed ? BACKOFF_FIRST : min(backoff.multipliedBy(2), BACKOFF_MAX);
             Thread.sleep(backoff.toMillis());
         }
-        if (positioned && segment.hasUndurable()) {
+        if (positioned) {
             try {
-                storeStream(null); // a clean stop leaves everything received durable
+                leaveSegment(); // a clean stop leaves everything received durable, in one object
             } catch (IOException e) {
                 log.accept("could not store the last " + (segment.received()) + " bytes of " + segment.name().name()
                         + " on stopping: " + e.getMessage());
@@ -139,13 +140,28 @@ public final class WalReceiver {
         }
         statusWrittenAt = 0; // the last word: where it stopped
         publish(false);
+        writeStatusIfDue();
     }
 
     /** One connection; true when it streamed something (the next retry then comes at once). */
     private boolean session(BooleanSupplier stop) throws IOException, PgException, InterruptedException {
         try (ReplicationLink link = ReplicationLink.open(target, options.applicationName())) {
             ReplicationLink.ServerIdentity server = link.identify();
-            link.requirePrimary();
+            try {
+                link.requirePrimary();
+            } catch (PgException e) {
+                if (positioned && e.getMessage().contains("is a standby")) {
+                    // Demoted (or pointed at a standby): what it holds is stored, and where to
+                    // begin is read again from the repository once its server is a primary.
+                    leaveSegment();
+                    publish(false);
+                    statusWrittenAt = 0;
+                    writeStatusIfDue(); // its last word as the primary's receiver
+                    status.set(null);
+                    positioned = false;
+                }
+                throw e;
+            }
             if (server.flushed().compareTo(serverEnd) > 0) {
                 serverEnd = server.flushed();
             }
@@ -168,9 +184,7 @@ public final class WalReceiver {
             }
             StreamStart.Stream s = (StreamStart.Stream) plan;
             if (!s.keepBuffer()) {
-                if (segment.hasUndurable()) {
-                    storeStream(null);
-                }
+                leaveSegment();
                 beginFresh(s.timeline(), s.from().segmentNumber(segmentSize));
             }
             Lsn stopAt = s.timeline() == server.timeline() ? null : history.endOf(s.timeline());
@@ -211,6 +225,7 @@ public final class WalReceiver {
         long lastProbe = lastData;
         current = stream;
         publish(true);
+        writeStatusIfDue();
         try {
             while (!stop.getAsBoolean()) {
                 ByteBuffer data = stream.readPending();
@@ -260,6 +275,7 @@ public final class WalReceiver {
                     continue;
                 }
                 consolidateIfDue(now);
+                writeStatusIfDue();
                 if (stream.isClosed()) {
                     return any;
                 }
@@ -302,12 +318,20 @@ public final class WalReceiver {
         beginFresh(segment.timeline(), segment.start().segmentNumber(segmentSize) + 1);
     }
 
+    /** Before the segment in progress is set aside: what it holds, in one {@code .stream} object. */
+    private void leaveSegment() throws IOException {
+        if (segment.hasUndurable() || !parts.isEmpty()) {
+            storeStream(null);
+        }
+    }
+
     /**
      * Begins segment {@code number} empty, remembering how much of it the repository already has
      * from an earlier run (a slot saved at a checkpoint can be segments behind the repository):
      * up to there it is not stored again, so a shorter .stream never replaces a longer one.
      */
     private void beginFresh(int tli, long number) throws IOException {
+        parts.clear(); // the previous segment's, folded by leaveSegment or removed with its complete object
         segment.begin(tli, number);
         WalFileName name = segment.name();
         storedFloor = archive.hasStream(name) ? archive.streamed(name).length : 0;
@@ -321,20 +345,23 @@ public final class WalReceiver {
      * {@code .stream} object.
      */
     private void storeStream(PGReplicationStream stream) throws IOException {
-        if (segment.received() <= storedFloor) {
+        if (stream == null) {
+            // Leaving the segment: one object for all of it (parts are only ever written up to
+            // the floor, so with parts the object is never shorter than what is stored).
+            if (segment.received() > storedFloor || !parts.isEmpty() && segment.received() >= storedFloor) {
+                archive.putStream(segment.name(), segment.bytes(), segment.received());
+                storedFloor = segment.received();
+            }
+            dropParts();
+        } else if (segment.received() <= storedFloor) {
             // The repository has these bytes already (the same WAL, streamed by an earlier run).
-        } else if (stream != null) {
+        } else {
             int from = durableBytes();
             archive.putStreamPart(segment.name(), segment.bytes(), from, segment.received());
             parts.add((long) from);
             storedFloor = segment.received();
-        } else {
-            archive.putStream(segment.name(), segment.bytes(), segment.received());
-            dropParts();
-            storedFloor = segment.received();
         }
         segment.markDurable();
-        publish(stream != null);
         if (stream != null) {
             try {
                 report(stream, segment.durableEnd());
@@ -353,7 +380,7 @@ public final class WalReceiver {
      */
     private void consolidateIfDue(long now) throws IOException {
         boolean due = parts.size() >= PARTS_MAX || parts.size() >= PARTS_FEW && now - lastConsolidated >= FOLD_EVERY_NANOS;
-        if (due) {
+        if (due && durableBytes() >= storedFloor) {
             // Up to what the parts hold: bytes received since are not durable yet.
             archive.putStream(segment.name(), segment.bytes(), durableBytes());
             dropParts();
@@ -487,9 +514,7 @@ public final class WalReceiver {
         log.accept("WAL from " + segment.receivedEnd() + " is gone from " + target + " (" + e.getMessage()
                 + "); streaming resumes at the server's current segment, and WAL in between is archive_command's to store"
                 + " (use a slot to keep it)");
-        if (segment.hasUndurable()) {
-            storeStream(null);
-        }
+        leaveSegment();
         beginFresh(server.timeline(), server.flushed().segmentNumber(segmentSize));
     }
 
@@ -528,6 +553,19 @@ public final class WalReceiver {
         ReceiverStatus now = new ReceiverStatus(options.applicationName(), segment.timeline(), segment.receivedEnd(),
                 segment.durableEnd(), serverEnd, connected, java.time.Instant.now());
         status.set(now);
+    }
+
+    /**
+     * Stores the status in the repository every {@link #STATUS_EVERY_NANOS} and when the
+     * connection comes or goes; never between a store and its flush report (a synchronous commit
+     * waits there). A failure to store it is said once and never stops streaming.
+     */
+    private void writeStatusIfDue() {
+        ReceiverStatus now = status.get();
+        if (now == null) {
+            return;
+        }
+        boolean connected = now.connected();
         long t = System.nanoTime();
         if (statusWrittenAt != 0 && connected == statusWrittenConnected && t - statusWrittenAt < STATUS_EVERY_NANOS) {
             return;
@@ -559,9 +597,14 @@ public final class WalReceiver {
                     .getDeclaredField("lastServerLSN");
             f.setAccessible(true);
             return f;
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return null;
         }
+    }
+
+    /** Whether the server's WAL end can be read from this pgjdbc (else the lag counts from what was received). */
+    static boolean serverEndReadable() {
+        return LAST_SERVER_LSN != null;
     }
 
     private static Lsn lastServerEnd(PGReplicationStream stream) {

@@ -23,6 +23,24 @@ class ReceiverStatusTest {
     @TempDir
     Path dir;
 
+    /** The lag's other end comes from pgjdbc's stream object: a pgjdbc without it must fail here, not go quiet. */
+    @Test
+    void theServersWalEndCanBeReadFromThisPgjdbc() {
+        assertTrue(WalReceiver.serverEndReadable());
+    }
+
+    @Test
+    void aDamagedStatusHidesNoOther() throws Exception {
+        RepositoryLayout layout = new RepositoryLayout("main");
+        try (EncodedStore repo = new EncodedStore(new FsBlobStore(dir), CodecSpec.DEFAULT)) {
+            ReceiverStatus good = new ReceiverStatus("pgvault", 1, Lsn.parse("0/1000000"), Lsn.parse("0/1000000"),
+                    Lsn.parse("0/1000000"), true, Instant.parse("2026-12-04T10:00:00Z"));
+            good.store(repo, layout);
+            repo.put(layout.receiverKey("broken"), out -> out.write("{\"name\": ".getBytes()));
+            assertEquals(List.of(good), ReceiverStatus.readAll(repo, layout));
+        }
+    }
+
     @Test
     void statusesComeBackNewestFirstAndBecomeMetrics() throws Exception {
         RepositoryLayout layout = new RepositoryLayout("main");
