@@ -334,7 +334,7 @@ public final class WalReceiver {
         parts.clear(); // the previous segment's, folded by leaveSegment or removed with its complete object
         segment.begin(tli, number);
         WalFileName name = segment.name();
-        storedFloor = archive.hasStream(name) ? archive.streamed(name).length : 0;
+        storedFloor = archive.streamed(name).length; // one listing and one read; empty when nothing was streamed
     }
 
     /**
