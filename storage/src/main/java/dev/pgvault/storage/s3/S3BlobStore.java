@@ -76,10 +76,11 @@ public final class S3BlobStore implements BlobStore {
 
     private static S3Client client(S3Settings settings, Duration retryBaseDelay) {
         // The SDK does not retry a response body cut short while it parses it ("Could not parse
-        // XML response" caused by a ConnectionClosedException): retry any transport IOException.
+        // XML response" over a ConnectionClosedException, or over an XMLStreamException that
+        // hides it): retry any transport IOException among the causes.
         StandardRetryStrategy.Builder retry = AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(settings.maxAttempts())
-                .retryOnRootCauseInstanceOf(IOException.class);
+                .retryOnException(TransportFault::in);
         if (retryBaseDelay != null) {
             BackoffStrategy backoff = BackoffStrategy.exponentialDelay(retryBaseDelay, retryBaseDelay.multipliedBy(20));
             retry.backoffStrategy(backoff).throttlingBackoffStrategy(backoff);
@@ -286,12 +287,10 @@ public final class S3BlobStore implements BlobStore {
             reason = a.statusCode() + (d.errorCode() == null ? "" : " " + d.errorCode())
                     + (d.errorMessage() == null || d.errorMessage().equals(d.errorCode()) ? "" : ": " + d.errorMessage());
         } else {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
+            Throwable root = TransportFault.root(e);
             String raw = e.rawMessage() != null ? e.rawMessage() : e.getMessage();
-            reason = root == e || raw.contains(String.valueOf(root.getMessage())) ? raw : raw + " (" + root + ")";
+            String rootMessage = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+            reason = root == e || raw.contains(rootMessage) ? raw : raw + " (" + rootMessage + ")";
         }
         Integer attempts = e.numAttempts();
         if (attempts != null) {
@@ -412,10 +411,7 @@ public final class S3BlobStore implements BlobStore {
 
     /** What went wrong, for a person: the deepest cause's message, without class names. */
     private static String reason(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = TransportFault.root(e);
         String m = root.getMessage();
         return m == null || m.isBlank() ? "the connection failed" : m;
     }

@@ -115,6 +115,54 @@ class S3FaultTest {
         }
     }
 
+    /**
+     * CI's failure (stop 26): a listing cut mid-body surfaced as the XML parser's error, whose
+     * cause chain hides the IOException, and failed a backup on its first attempt. Only the JDK's
+     * own StAX parser hides it, and pgvault's distribution runs on that one; S3Proxy brings
+     * Woodstox onto this classpath, so the listings run on a fresh thread (the SDK keeps a
+     * parser factory per thread) with the JDK's parser named.
+     */
+    @Test
+    void aListingCutMidBodyIsRetriedWhateverItsLength() throws Exception {
+        String property = "javax.xml.stream.XMLInputFactory";
+        String before = System.getProperty(property);
+        System.setProperty(property, "com.sun.xml.internal.stream.XMLInputFactoryImpl");
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            thread.submit(() -> {
+                listingsCutMidBody();
+                return null;
+            }).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception x ? x : e;
+        } finally {
+            thread.shutdown();
+            if (before == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, before);
+            }
+        }
+    }
+
+    private void listingsCutMidBody() throws IOException {
+        Set<String> all = new java.util.HashSet<>();
+        for (int i = 0; i < 12; i++) {
+            String key = "d" + i + "/000000010000000000000" + String.format("%03X", i);
+            direct.put(key, BlobWriter.of(new byte[] {(byte) i}));
+            all.add(key);
+        }
+        AtomicInteger listings = new AtomicInteger();
+        proxy.plan(r -> r.isListing() && listings.incrementAndGet() % 2 == 1 ? Fault.CUT : Fault.FORWARD);
+        for (int i = 0; i < 12; i++) {
+            String prefix = "d" + i + "/";
+            assertEquals(all.stream().filter(k -> k.startsWith(prefix)).collect(Collectors.toSet()), keys(store, prefix));
+        }
+        assertEquals(all, keys(store, ""));
+        assertEquals(Set.of(), keys(store, "none/"));
+        assertTrue(proxy.faults() >= 14, proxy.log().toString());
+    }
+
     @Test
     void everyRequestFailingFailsWithinBoundsAndLeavesNothing() throws IOException {
         String key = "wal/000000010000000000000001";
