@@ -17,10 +17,11 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * The build runs this once under -XX:ArchiveClassesAtExit to record the classes that short
+ * The launcher's --build-cds runs this under -XX:DumpLoadedClassList to record the classes that short
  * commands load into lib/pgvault.jsa: an archive-push and an archive-get of a synthetic WAL
- * segment through a filesystem repository, with and without encryption, a small restore, and the
- * help screen.
+ * segment through a filesystem repository, with and without encryption, a small restore, the
+ * help screen; with {@code --s3} (for lib/pgvault-s3.jsa), also the same push and get through an
+ * S3 repository, against {@link CdsS3Responder}.
  * Not a user command.
  */
 public final class CdsTraining {
@@ -34,6 +35,9 @@ public final class CdsTraining {
         try {
             train(dir, false);
             train(dir, true);
+            if (java.util.List.of(args).contains("--s3")) {
+                trainS3(dir);
+            }
             PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
             Main.run(new String[] {"--help"}, sink, sink);
             Main.run(new String[] {"archive-push", "--help"}, sink, sink);
@@ -73,6 +77,25 @@ public final class CdsTraining {
         expect(1, Main.run(new String[] {"--config", config.toString(), "archive-get", "000000010000000000000009",
                 wal.resolve("RECOVERYXLOG").toString()}, sink, sink));
         RestoreTraining.run(Files.createDirectories(dir.resolve(name + "-restore")), config, "training");
+    }
+
+    /** Exit codes are not checked: the responder stores nothing, and only the classes loaded count. */
+    private static void trainS3(Path dir) throws Exception {
+        try (CdsS3Responder s3 = new CdsS3Responder()) {
+            Path config = dir.resolve("s3.yaml");
+            Files.writeString(config, "stanza: training\narchive:\n  spool: " + dir.resolve("s3-spool") + "\n"
+                    + "repo:\n  type: s3\n  s3:\n    endpoint: " + s3.uri() + "\n    region: us-east-1\n"
+                    + "    bucket: training\n    path-style: true\n    max-attempts: 1\n"
+                    + "    access-key: training\n    secret-key: training\n");
+            Path wal = Files.createDirectories(dir.resolve("s3-wal"));
+            Path segment = wal.resolve("000000010000000000000003");
+            Files.write(segment, syntheticSegment(3));
+            PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
+            Main.run(new String[] {"--config", config.toString(), "info"}, sink, sink);
+            Main.run(new String[] {"--config", config.toString(), "archive-push", segment.toString()}, sink, sink);
+            Main.run(new String[] {"--config", config.toString(), "archive-get", segment.getFileName().toString(),
+                    wal.resolve("RECOVERYXLOG").toString()}, sink, sink);
+        }
     }
 
     private static void expect(int code, int actual) throws IOException {

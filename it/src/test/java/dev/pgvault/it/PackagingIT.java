@@ -45,11 +45,15 @@ class PackagingIT {
                 assertTrue(Files.exists(home.resolve(entry)), entry + " is in the tarball");
             }
             assertTrue(Files.isExecutable(home.resolve("bin/pgvault")));
-            assertTrue(Files.notExists(home.resolve("lib/pgvault.jsa")), "the class-data archive is made on install, not shipped");
+            for (String archive : List.of("lib/pgvault.jsa", "lib/pgvault-s3.jsa")) {
+                assertTrue(Files.notExists(home.resolve(archive)), archive + ": the class-data archives are made on install, not shipped");
+            }
 
             String launcher = home.resolve("bin/pgvault").toString();
             Proc.run(pgUser, List.of("sh", "-c", "cd / && " + launcher + " --build-cds")).ok();
-            assertTrue(Files.exists(home.resolve("lib/pgvault.jsa")), "pgvault --build-cds made lib/pgvault.jsa");
+            for (String archive : List.of("lib/pgvault.jsa", "lib/pgvault-s3.jsa")) {
+                assertTrue(Files.exists(home.resolve(archive)), "pgvault --build-cds made " + archive);
+            }
             Proc v = Proc.run(pgUser, List.of("sh", "-c", "cd / && " + launcher + " --version")).ok();
             assertEquals("pgvault " + version, v.stdout().strip());
             Proc help = Proc.run(pgUser, List.of("sh", "-c", "cd /tmp && " + launcher + " restore --help")).ok();
