@@ -51,13 +51,24 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     public static S3ProxyServer start() throws Exception {
+        return start(null, null);
+    }
+
+    /**
+     * With {@code keyStore} (a PKCS12 file holding the server's key and certificate) it answers
+     * https on {@link #secureUri()} too.
+     */
+    static S3ProxyServer start(java.nio.file.Path keyStore, String password) throws Exception {
         BlobStore blobs = BlobStores.create("transient", new Properties());
-        S3Proxy proxy = S3Proxy.builder()
+        S3Proxy.Builder builder = S3Proxy.builder()
                 .blobStore(blobs)
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                .ignoreUnknownHeaders(true)
-                .build();
+                .ignoreUnknownHeaders(true);
+        if (keyStore != null) {
+            builder.secureEndpoint(URI.create("https://127.0.0.1:0")).keyStore(keyStore.toString(), password);
+        }
+        S3Proxy proxy = builder.build();
         proxy.start();
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!"STARTED".equals(proxy.getState())) {
@@ -76,6 +87,11 @@ public final class S3ProxyServer implements AutoCloseable {
 
     public URI uri() {
         return URI.create("http://127.0.0.1:" + port());
+    }
+
+    /** The https endpoint of a server started with a key store. */
+    URI secureUri() {
+        return URI.create("https://127.0.0.1:" + proxy.getSecurePort());
     }
 
     /** A new, empty bucket. */
