@@ -77,6 +77,9 @@ final class InfoTable {
                     .append(w.earliestLsn()).append(", end of backup ").append(w.earliestBackup()).append(")");
             if (w.latestWal() == null) {
                 out.append(" - the archive does not reach it yet\n");
+            } else if (w.latestStreamed()) {
+                out.append(" to lsn ").append(w.latestLsn()).append(", streamed into ").append(w.latestWal())
+                        .append(" by wal-receive\n");
             } else {
                 out.append(" to the end of ").append(w.latestWal()).append(" (lsn ").append(w.latestLsn()).append(")\n");
             }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.WalArchive;
+import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.storage.codec.CodecSpec;
 import dev.pgvault.storage.codec.EncodedStore;
@@ -65,6 +66,7 @@ class WalReceiveIT {
             try (Receiver receiver = Receiver.start(dist, pgUser, config, pg.base.resolve("receiver.log"), args)) {
                 List<Long> ackedAt = new ArrayList<>();
                 long killedAt;
+                Lsn lastInsert = null;
                 try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                     awaitStreaming(st, receiver, "pgvault");
                     if (synchronous) {
@@ -80,7 +82,9 @@ class WalReceiveIT {
                     int id = 0;
                     while (System.nanoTime() < end) {
                         id++;
-                        st.execute("INSERT INTO beats (id) VALUES (" + id + ")");
+                        // where the WAL was before this row's commit record: the commit ends past it
+                        lastInsert = Lsn.parse(value(st, "INSERT INTO beats (id) VALUES (" + id + ")"
+                                + " RETURNING pg_current_wal_insert_lsn()::text"));
                         ackedAt.add(System.nanoTime());
                         Thread.sleep(20);
                     }
@@ -90,6 +94,18 @@ class WalReceiveIT {
                     killPostmaster(pg);
                 }
                 PgvaultDist.deleteTree(pg.data);
+                if (synchronous) {
+                    // info's window reaches the last acknowledged commit, in the segment still streaming
+                    String json = dist.run(pgUser, config, "info", "--output", "json").ok().stdout();
+                    String latest = json.substring(json.indexOf("\"latest\" : {"));
+                    latest = latest.substring(0, latest.indexOf('}'));
+                    assertTrue(latest.contains("\"streamed\" : true"), json);
+                    String lsn = latest.substring(latest.indexOf("\"lsn\" : \"") + 9);
+                    Lsn reach = Lsn.parse(lsn.substring(0, lsn.indexOf('"')));
+                    assertTrue(reach.compareTo(lastInsert) > 0, "info's recoverable end " + reach
+                            + " is past the last acknowledged row's insert at " + lastInsert + ": " + json);
+                    assertTrue(dist.run(pgUser, config, "info").ok().stdout().contains(", streamed into "));
+                }
 
                 int acked = ackedAt.size();
                 int present = restoredRows(dist, pgUser, config);

@@ -3,6 +3,7 @@ package dev.pgvault.archiver.backup;
 import dev.pgvault.archiver.ClusterIdentity;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.WalArchive;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
@@ -19,22 +20,30 @@ import java.util.stream.Stream;
 
 /**
  * What a stanza holds, for {@code pgvault info}: its cluster, its complete backups (oldest first)
- * and which of them are pinned, the range of archived WAL segments, and the window a restore can
- * reach.
+ * and which of them are pinned, the range of archived WAL segments, what {@code wal-receive}
+ * streamed beyond them, and the window a restore can reach.
+ *
+ * @param streamTip the segment in progress that wal-receive stored beyond the newest complete
+ *     segment, or null when there is none
  */
 public record StanzaInfo(String stanza, String repository, ClusterIdentity cluster, List<Manifest> backups,
-        Set<String> pinned, WalRange archive) {
+        Set<String> pinned, WalRange archive, StreamTip streamTip) {
 
     /** The archived WAL segments: the lowest and highest name (null when none) and how many. */
     public record WalRange(String min, String max, long segments) {}
 
+    /** A segment's streamed beginning: {@code bytes} of segment {@code segment} are in the repository. */
+    public record StreamTip(String segment, long bytes) {}
+
     /**
      * The earliest point a restore can reach (the oldest backup's end: consistency needs its WAL
-     * up to there) and the latest (the end of the newest archived segment, if the archive reaches
-     * past that backup's end; else null).
+     * up to there) and the latest (the end of the newest archived segment, or of what was streamed
+     * of the segment after it, if the archive reaches past that backup's end; else null).
+     *
+     * @param latestStreamed whether the latest point is in a segment only streamed so far
      */
     public record Recoverable(String earliestBackup, Instant earliestTime, Lsn earliestLsn, String latestWal,
-            Lsn latestLsn) {}
+            Lsn latestLsn, boolean latestStreamed) {}
 
     public StanzaInfo {
         backups = List.copyOf(backups);
@@ -55,17 +64,33 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
                 }
             }
         }
-        return new StanzaInfo(layout.stanza(), repo.describe(), cluster, backups, pinned, walRange(repo, layout));
+        String[] newestStream = new String[1];
+        WalRange archive = walRange(repo, layout, newestStream);
+        StreamTip tip = null;
+        if (newestStream[0] != null && (archive.max() == null || newestStream[0].compareTo(archive.max()) > 0)) {
+            // Read, not guessed from object sizes: they are compressed and perhaps encrypted.
+            long bytes = new WalArchive(repo, layout, cluster).streamed(WalFileName.parse(newestStream[0])).length;
+            tip = bytes > 0 ? new StreamTip(newestStream[0], bytes) : null;
+        }
+        return new StanzaInfo(layout.stanza(), repo.describe(), cluster, backups, pinned, archive, tip);
     }
 
-    private static WalRange walRange(EncodedStore repo, RepositoryLayout layout) throws IOException {
+    /** The complete segments' range; {@code newestStream[0]}: the highest segment with a stream, or null. */
+    private static WalRange walRange(EncodedStore repo, RepositoryLayout layout, String[] newestStream) throws IOException {
         String min = null;
         String max = null;
         long count = 0;
         try (Stream<BlobInfo> blobs = repo.blobs().list(layout.walPrefix())) {
             for (BlobInfo b : (Iterable<BlobInfo>) blobs::iterator) {
                 String name = b.key().substring(b.key().lastIndexOf('/') + 1);
-                if (!isSegment(name)) {
+                WalFileKind kind = kind(name);
+                if (kind == WalFileKind.STREAM || kind == WalFileKind.STREAM_PART) {
+                    String segment = name.substring(0, 24);
+                    if (newestStream[0] == null || segment.compareTo(newestStream[0]) > 0) {
+                        newestStream[0] = segment;
+                    }
+                }
+                if (kind != WalFileKind.SEGMENT) {
                     continue;
                 }
                 count++;
@@ -81,11 +106,12 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
         return new WalRange(min, max, count);
     }
 
-    private static boolean isSegment(String name) {
+    /** The kind of WAL file {@code name} is, or null for a name that is none. */
+    private static WalFileKind kind(String name) {
         try {
-            return WalFileName.parse(name).kind() == WalFileKind.SEGMENT;
+            return WalFileName.parse(name).kind();
         } catch (IllegalArgumentException e) {
-            return false;
+            return null;
         }
     }
 
@@ -94,12 +120,18 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
             return Optional.empty();
         }
         Manifest oldest = backups.get(0);
-        String latest = archive.max() != null && archive.max().compareTo(oldest.stopWal()) >= 0 ? archive.max() : null;
+        long size = cluster.walSegmentSize();
+        String latest = null;
         Lsn latestLsn = null;
-        if (latest != null) {
-            long size = cluster.walSegmentSize();
+        boolean streamed = false;
+        if (streamTip != null && streamTip.segment().compareTo(oldest.stopWal()) >= 0) {
+            latest = streamTip.segment();
+            latestLsn = new Lsn(WalFileName.parse(latest).segmentNumber(size) * size + streamTip.bytes());
+            streamed = true;
+        } else if (archive.max() != null && archive.max().compareTo(oldest.stopWal()) >= 0) {
+            latest = archive.max();
             latestLsn = new Lsn((WalFileName.parse(latest).segmentNumber(size) + 1) * size);
         }
-        return Optional.of(new Recoverable(oldest.id(), oldest.stopTime(), oldest.stopLsn(), latest, latestLsn));
+        return Optional.of(new Recoverable(oldest.id(), oldest.stopTime(), oldest.stopLsn(), latest, latestLsn, streamed));
     }
 }

@@ -19,7 +19,8 @@ import java.util.Optional;
  *  "backups": [{"id", "type", "parent", "start_time", "stop_time", "start_lsn", "stop_lsn",
  *               "timeline", "size_bytes", "stored_bytes", "keep"}, ...],  oldest first; keep: pinned
  *  "archive": {"min": segment or null, "max": segment or null},
- *  "recoverable": null, or {"earliest": {"backup", "time", "lsn"}, "latest": null or {"wal", "lsn"}},
+ *  "recoverable": null, or {"earliest": {"backup", "time", "lsn"}, "latest": null or {"wal", "lsn",
+ *               "streamed"}},   streamed: the latest point is in a segment wal-receive has in progress
  *  "retention": {"full": n or null, "window": "14d" or null},             the rules in force
  *  "archiver": {"async", "spool", "running", "status": {"queued", "in_flight", "last_pushed",
  *               "last_pushed_at", "last_failure", "last_failure_at", ...} or null},  this host's
@@ -92,6 +93,7 @@ public final class StanzaInfoJson {
                     g.writeObjectFieldStart("latest");
                     g.writeStringField("wal", r.get().latestWal());
                     g.writeStringField("lsn", r.get().latestLsn().toString());
+                    g.writeBooleanField("streamed", r.get().latestStreamed());
                     g.writeEndObject();
                 }
                 g.writeEndObject();

@@ -11,6 +11,7 @@ import dev.pgvault.archiver.ClusterIdentity;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaNotInitializedException;
 import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.WalArchive;
 import dev.pgvault.archiver.expire.RetentionPolicy;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.WalFileName;
@@ -70,6 +71,45 @@ class StanzaInfoTest {
         assertTrue(json.contains("\"start_time\" : \"2026-11-26T03:15:00.123456Z\""), json);
         assertTrue(json.contains("\"size_bytes\" : " + sample.sizeBytes()), json);
         assertTrue(json.contains("\"min\" : \"000000010000000000000001\""), json);
+    }
+
+    /** wal-receive's segment in progress extends the window to its last stored byte; other streams do not. */
+    @Test
+    void theWindowReachesTheLastStreamedByteBeyondTheNewestCompleteSegment() throws Exception {
+        EncodedStore repo = new EncodedStore(new FsBlobStore(tmp), CodecSpec.DEFAULT);
+        Manifest sample = ManifestJsonTest.sample();
+        new StanzaStore(repo, LAYOUT).init(sample.cluster());
+        repo.put(LAYOUT.manifestKey(sample.id()), BlobWriter.of(ManifestJson.write(sample)));
+        for (String wal : List.of("000000010000000000000001", "000000010000000000000002", "000000010000000000000006")) {
+            repo.put(LAYOUT.walKey(WalFileName.parse(wal)), BlobWriter.of(new byte[] {1}));
+        }
+        WalArchive archive = new WalArchive(repo, LAYOUT, sample.cluster());
+        byte[] wal = new byte[4000];
+        new java.util.Random(7).nextBytes(wal);
+        // left behind beside complete segments: not beyond the archive, so not counted
+        archive.putStream(WalFileName.parse("000000010000000000000002"), wal, 4000);
+        archive.putStream(WalFileName.parse("000000010000000000000005"), wal, 4000);
+        WalFileName inProgress = WalFileName.parse("000000010000000000000007");
+        archive.putStream(inProgress, wal, 1000);
+        archive.putStreamPart(inProgress, wal, 1000, 1500);
+
+        StanzaInfo info = StanzaInfo.read(repo, LAYOUT);
+        assertEquals(new StanzaInfo.StreamTip("000000010000000000000007", 1500), info.streamTip());
+        assertEquals(3, info.archive().segments(), "streams are not complete segments");
+        StanzaInfo.Recoverable r = info.recoverable().orElseThrow();
+        assertEquals("000000010000000000000007", r.latestWal());
+        assertEquals(Lsn.parse("0/70005DC"), r.latestLsn());
+        assertTrue(r.latestStreamed());
+        String json = json(info);
+        assertTrue(json.contains("\"latest\" : {\n      \"wal\" : \"000000010000000000000007\",\n      \"lsn\" : \"0/70005DC\",\n"
+                + "      \"streamed\" : true\n    }"), json);
+
+        // Once the segment is stored complete (and its stream removed), the window ends with it.
+        repo.put(LAYOUT.walKey(WalFileName.parse("000000010000000000000007")), BlobWriter.of(new byte[] {1}));
+        archive.deleteStream(inProgress);
+        StanzaInfo.Recoverable after = StanzaInfo.read(repo, LAYOUT).recoverable().orElseThrow();
+        assertEquals(Lsn.parse("0/8000000"), after.latestLsn());
+        assertTrue(!after.latestStreamed());
     }
 
     @Test
