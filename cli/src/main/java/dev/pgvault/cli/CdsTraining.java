@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * commands load into lib/pgvault.jsa: an archive-push and an archive-get of a synthetic WAL
  * segment through a filesystem repository, with and without encryption, a small restore, the
  * help screen; with {@code --s3} (for lib/pgvault-s3.jsa), also the same push and get through an
- * S3 repository, against {@link CdsS3Responder}.
+ * S3 repository, against {@link CdsS3Responder}, and a get over https.
  * Not a user command.
  */
 public final class CdsTraining {
@@ -94,6 +94,12 @@ public final class CdsTraining {
             Main.run(new String[] {"--config", config.toString(), "info"}, sink, sink);
             Main.run(new String[] {"--config", config.toString(), "archive-push", segment.toString()}, sink, sink);
             Main.run(new String[] {"--config", config.toString(), "archive-get", segment.getFileName().toString(),
+                    wal.resolve("RECOVERYXLOG").toString()}, sink, sink);
+            // https, as most S3 endpoints are: the responder speaks plain HTTP, so the handshake
+            // fails, but not before the TLS classes are loaded and the CA certificates parsed.
+            Path tls = dir.resolve("s3-tls.yaml");
+            Files.writeString(tls, Files.readString(config).replace("endpoint: http://", "endpoint: https://"));
+            Main.run(new String[] {"--config", tls.toString(), "archive-get", segment.getFileName().toString(),
                     wal.resolve("RECOVERYXLOG").toString()}, sink, sink);
         }
     }
