@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
@@ -24,15 +26,36 @@ final class CdsS3Responder implements AutoCloseable {
             + "</ListBucketResult>";
 
     private final HttpServer server;
+    /** Takes https connections and closes them once the client spoke: a handshake that fails fast. */
+    private final ServerSocket hangUp;
 
     CdsS3Responder() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", CdsS3Responder::answer);
         server.start();
+        hangUp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!hangUp.isClosed()) {
+                try (Socket s = hangUp.accept()) {
+                    // the client's hello read first: its TLS side is then fully made, every run
+                    s.setSoTimeout(5000);
+                    s.getInputStream().read();
+                } catch (IOException e) {
+                    // closed: the run is over
+                }
+            }
+        }, "cds-https-hang-up");
+        t.setDaemon(true);
+        t.start();
     }
 
     URI uri() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** An https endpoint whose every handshake fails at once (the connection is closed after the client's hello). */
+    URI tlsUri() {
+        return URI.create("https://127.0.0.1:" + hangUp.getLocalPort());
     }
 
     private static void answer(HttpExchange x) throws IOException {
@@ -63,7 +86,8 @@ final class CdsS3Responder implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws IOException {
+        hangUp.close();
         server.stop(0);
     }
 }

@@ -95,10 +95,10 @@ public final class CdsTraining {
             Main.run(new String[] {"--config", config.toString(), "archive-push", segment.toString()}, sink, sink);
             Main.run(new String[] {"--config", config.toString(), "archive-get", segment.getFileName().toString(),
                     wal.resolve("RECOVERYXLOG").toString()}, sink, sink);
-            // https, as most S3 endpoints are: the responder speaks plain HTTP, so the handshake
-            // fails, but not before the TLS classes are loaded and the CA certificates parsed.
+            // https, as most S3 endpoints are: the handshake fails (the connection is closed after
+            // the client's hello), but not before the TLS classes are loaded and the certificates parsed.
             Path tls = dir.resolve("s3-tls.yaml");
-            Files.writeString(tls, Files.readString(config).replace("endpoint: http://", "endpoint: https://"));
+            Files.writeString(tls, Files.readString(config).replace("endpoint: " + s3.uri(), "endpoint: " + s3.tlsUri()));
             Main.run(new String[] {"--config", tls.toString(), "archive-get", segment.getFileName().toString(),
                     wal.resolve("RECOVERYXLOG").toString()}, sink, sink);
         }
