@@ -150,7 +150,7 @@ done
 # pgvault from a copy PostgreSQL's user can read; its class-data archive is rebuilt for the copy.
 mkdir -p "$work/dist/bin" "$work/dist/lib" "$work/repo"
 cp "$here/bin/pgvault" "$work/dist/bin/"
-cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work/dist/lib/pgvault.jsa"
+cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work"/dist/lib/*.jsa
 echo "bench-token-0123456789" > "$work/api-token"
 chmod -R a+rX "$work/dist"
 if [ "$pguser" = postgres ]; then chown -R postgres "$work/dist" "$work/repo" "$work/api-token"; fi

@@ -12,6 +12,14 @@
 #                       ends the benchmark (its time would be a fake data point)
 #   median, range       of the space-separated numbers on stdin; last TEXT: its last word
 #   fresh_dir DIR       DIR made empty, mode 0700, owned by PostgreSQL's user
+#   bench_cluster [CONF...]   initdb of $work/data for port $port (listening on 127.0.0.1 and a
+#                       socket in $work, max_wal_size 4GB, data checksums), each CONF a line
+#                       added to postgresql.conf
+#   bench_pgvault_yaml REPO   $work/pgvault.yaml: stanza bench for $work/data on $port, a
+#                       filesystem repository at REPO, zstd level 3
+#   await_receiver NAME [sync]   wait (at most 30 s) until the replication client NAME streams
+#                       from the cluster on $port; with sync, name it in synchronous_standby_names
+#                       and wait (at most 10 s) until it is the synchronous one
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
 if [ "$(id -u)" = 0 ]; then as="runuser -u postgres --"; else as=""; fi
@@ -43,7 +51,7 @@ bench_exit() {
 bench_dist() {
     mkdir -p "$work/dist/bin" "$work/dist/lib"
     cp "$here/bin/pgvault" "$work/dist/bin/"
-    cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work/dist/lib/pgvault.jsa"
+    cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work"/dist/lib/*.jsa
     [ -n "$as" ] && chown -R postgres "$work"
     $as "$work/dist/bin/pgvault" --build-cds
 }
@@ -90,18 +98,8 @@ archive_mode = on
 archive_command = 'true'
 max_wal_size = 4GB
 CONF
-    cat > "$work/pgvault.yaml" <<YAML
-stanza: bench
-pg:
-  data: $work/data
-  port: $port
-  bin: $pgbin
-repo:
-  path: $work/repo-pgvault
-  compress: zstd
-  compress-level: 3
-process-max: 2
-YAML
+    bench_pgvault_yaml "$work/repo-pgvault"
+    echo "process-max: 2" >> "$work/pgvault.yaml"
     cat > "$work/pgbackrest.conf" <<CONF
 [global]
 repo1-path=$work/repo-pgbackrest
@@ -158,5 +156,42 @@ secs() {
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 range() { tr ' ' '\n' | grep . | sort -n | awk 'NR==1 {lo=$1} {hi=$1} END {print lo "-" hi}'; }
 last() { echo "$1" | awk '{print $NF}'; }
+
+bench_cluster() {
+    $as "$pgbin/initdb" -D "$work/data" -U postgres -A trust --data-checksums --no-sync >/dev/null
+    {
+        printf "port = %s\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nmax_wal_size = 4GB\n" "$port" "$work"
+        local line
+        for line in "$@"; do printf '%s\n' "$line"; done
+    } >> "$work/data/postgresql.conf"
+}
+
+bench_pgvault_yaml() {
+    cat > "$work/pgvault.yaml" <<YAML
+stanza: bench
+pg:
+  data: $work/data
+  port: $port
+  bin: $pgbin
+repo:
+  path: $1
+  compress: zstd
+  compress-level: 3
+YAML
+}
+
+await_receiver() {
+    local i q="$as $pgbin/psql -h 127.0.0.1 -p $port -U postgres -qAtX"
+    for i in $(seq 1 300); do
+        [ "$($q -c "SELECT count(*) FROM pg_stat_replication WHERE application_name = '$1' AND state = 'streaming'")" = 1 ] && break
+        sleep 0.1
+    done
+    [ "${2:-}" = sync ] || return 0
+    $q -c "ALTER SYSTEM SET synchronous_standby_names = '$1'" -c "SELECT pg_reload_conf()" >/dev/null
+    for i in $(seq 1 100); do
+        [ "$($q -c "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'")" = 1 ] && break
+        sleep 0.1
+    done
+}
 
 fresh_dir() { rm -rf "$1"; mkdir -p "$1"; chmod 700 "$1"; [ -n "$as" ] && chown postgres "$1"; }

@@ -41,18 +41,8 @@ archive_command = '$pgvault archive-push %p'
 max_wal_size = 4GB
 max_wal_senders = 10
 CONF
-cat > "$work/pgvault.yaml" <<YAML
-stanza: bench
-pg:
-  data: $work/data
-  port: $port
-  bin: $pgbin
-repo:
-  path: $work/repo
-  compress: zstd
-  compress-level: 3
-process-max: 2
-YAML
+bench_pgvault_yaml "$work/repo"
+echo "process-max: 2" >> "$work/pgvault.yaml"
 if [ -n "${ASYNC:-}" ]; then
     mkdir -p "$work/spool"
     printf 'archive:\n  async: true\n  spool: %s\n' "$work/spool" >> "$work/pgvault.yaml"

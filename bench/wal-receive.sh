@@ -27,25 +27,8 @@ bench_dist
 pgvault="$work/dist/bin/pgvault --config $work/pgvault.yaml"
 
 port=$((20000 + RANDOM % 20000))
-$as "$pgbin/initdb" -D "$work/data" -U postgres -A trust --data-checksums --no-sync >/dev/null
-cat >> "$work/data/postgresql.conf" <<CONF
-port = $port
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$work'
-max_wal_size = 4GB
-max_wal_senders = 5
-CONF
-cat > "$work/pgvault.yaml" <<YAML
-stanza: bench
-pg:
-  data: $work/data
-  port: $port
-  bin: $pgbin
-repo:
-  path: $work/repo
-  compress: zstd
-  compress-level: 3
-YAML
+bench_cluster "max_wal_senders = 5"
+bench_pgvault_yaml "$work/repo"
 [ -n "$as" ] && chown -R postgres "$work"
 $as "$pgbin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w start >/dev/null
 psql() { $as "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtX "$@"; }
@@ -77,17 +60,9 @@ start_receiver() {
                 >"$work/receiver.log" 2>&1 & ;;
     esac
     receiver_pid=$!
-    local i
-    for i in $(seq 1 300); do
-        [ "$(psql -c "SELECT count(*) FROM pg_stat_replication WHERE application_name = '$name' AND state = 'streaming'")" = 1 ] && break
-        sleep 0.1
-    done
     case $1 in
-        *-sync) psql -c "ALTER SYSTEM SET synchronous_standby_names = '$name'" -c "SELECT pg_reload_conf()" >/dev/null
-            for i in $(seq 1 100); do
-                [ "$(psql -c "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'")" = 1 ] && break
-                sleep 0.1
-            done ;;
+        *-sync) await_receiver "$name" sync ;;
+        *) await_receiver "$name" ;;
     esac
 }
 
