@@ -5,7 +5,8 @@
 #   bench/wal-receive-rpo.sh [ROUNDS] [LOADS...]     (default 5 rounds, loads quiet and busy)
 #
 # Each run: a fresh PostgreSQL 15 cluster archiving with pgvault archive-push into a fresh
-# filesystem repository (zstd 3), a full backup, then for 10 s a writer that commits one row
+# filesystem repository (zstd 3), a full backup, then for 10 s and a random part of a second
+# (out of step with the receiver's stores) a writer that commits one row
 # every 20 ms (pgbench -c 1 running \sleep 20 ms; INSERT, logging each acknowledged commit);
 # with load "busy" also pgbench -c 2 at full speed beside it. Then the postmaster is killed -9,
 # the data directory deleted, and `pgvault restore` from the repository alone is started and
@@ -40,6 +41,9 @@ bench_cleanup() {
 # primary: a fresh cluster archiving into a fresh repository, with one full backup.
 primary() {
     local d
+    # archive-push calls the restored server's archiver started are still running
+    pkill -KILL -f -- "-Dpgvault.lib=$work/dist/lib" 2>/dev/null || true
+    sleep 0.2
     for d in data repo restored; do rm -rf "${work:?}/$d"; done
     mkdir -p "$work/repo"
     [ -n "$as" ] && chown -R postgres "$work"
@@ -81,12 +85,15 @@ lose_host() {
         $as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -c 2 -T 60 postgres >/dev/null 2>&1 &
         writers="$writers $!"
     fi
-    sleep 10
+    # 10 s and a random part of a second: not in step with the receiver's once-a-second store
+    sleep "10.$(printf '%03d' $((RANDOM % 1000)))"
     local postmaster
     postmaster=$(head -1 "$work/data/postmaster.pid")
     killed=$(date +%s.%N)
     # every server process in one call: children found after the postmaster's death are init's
     kill -KILL "$postmaster" $(pgrep -P "$postmaster") 2>/dev/null || true
+    # with the host go the archive_command calls under way
+    pkill -KILL -f -- "-Dpgvault.lib=$work/dist/lib" 2>/dev/null || true
     if [ -n "$receiver_pid" ]; then
         pkill -KILL -P "$receiver_pid" 2>/dev/null || true
         kill -KILL "$receiver_pid" 2>/dev/null || true
