@@ -64,19 +64,21 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
                 }
             }
         }
-        String[] newestStream = new String[1];
-        WalRange archive = walRange(repo, layout, newestStream);
+        Set<String> streams = new TreeSet<>();
+        WalRange archive = walRange(repo, layout, streams);
         StreamTip tip = null;
-        if (newestStream[0] != null && (archive.max() == null || newestStream[0].compareTo(archive.max()) > 0)) {
+        String next = streams.stream().filter(n -> continues(archive.max(), n, cluster.walSegmentSize()))
+                .reduce((a, b) -> b).orElse(null); // the newest timeline's, if several
+        if (next != null) {
             // Read, not guessed from object sizes: they are compressed and perhaps encrypted.
-            long bytes = new WalArchive(repo, layout, cluster).streamed(WalFileName.parse(newestStream[0])).length;
-            tip = bytes > 0 ? new StreamTip(newestStream[0], bytes) : null;
+            long bytes = new WalArchive(repo, layout, cluster).streamed(WalFileName.parse(next)).length;
+            tip = bytes > 0 ? new StreamTip(next, bytes) : null;
         }
         return new StanzaInfo(layout.stanza(), repo.describe(), cluster, backups, pinned, archive, tip);
     }
 
-    /** The complete segments' range; {@code newestStream[0]}: the highest segment with a stream, or null. */
-    private static WalRange walRange(EncodedStore repo, RepositoryLayout layout, String[] newestStream) throws IOException {
+    /** The complete segments' range; {@code streams} gets the segments that have a stream. */
+    private static WalRange walRange(EncodedStore repo, RepositoryLayout layout, Set<String> streams) throws IOException {
         String min = null;
         String max = null;
         long count = 0;
@@ -85,10 +87,7 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
                 String name = b.key().substring(b.key().lastIndexOf('/') + 1);
                 WalFileKind kind = kind(name);
                 if (kind == WalFileKind.STREAM || kind == WalFileKind.STREAM_PART) {
-                    String segment = name.substring(0, 24);
-                    if (newestStream[0] == null || segment.compareTo(newestStream[0]) > 0) {
-                        newestStream[0] = segment;
-                    }
+                    streams.add(name.substring(0, 24));
                 }
                 if (kind != WalFileKind.SEGMENT) {
                     continue;
@@ -104,6 +103,21 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
             }
         }
         return new WalRange(min, max, count);
+    }
+
+    /**
+     * Whether segment {@code next} follows {@code max} (the newest complete segment) without a
+     * hole: the next segment number, on its timeline or a newer one (a promotion continues in the
+     * segment after the old timeline's last complete one). A stream past a hole (a receiver that
+     * skipped WAL the server had recycled) is not reachable by a restore.
+     */
+    private static boolean continues(String max, String next, long segmentSize) {
+        if (max == null) {
+            return false;
+        }
+        WalFileName m = WalFileName.parse(max);
+        WalFileName n = WalFileName.parse(next);
+        return n.timeline() >= m.timeline() && n.segmentNumber(segmentSize) == m.segmentNumber(segmentSize) + 1;
     }
 
     /** The kind of WAL file {@code name} is, or null for a name that is none. */

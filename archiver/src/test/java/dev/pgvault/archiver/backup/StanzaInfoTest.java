@@ -104,6 +104,15 @@ class StanzaInfoTest {
         assertTrue(json.contains("\"latest\" : {\n      \"wal\" : \"000000010000000000000007\",\n      \"lsn\" : \"0/70005DC\",\n"
                 + "      \"streamed\" : true\n    }"), json);
 
+        // A stream past a hole (segment 8 missing) does not extend the window.
+        archive.putStream(WalFileName.parse("000000010000000000000009"), wal, 4000);
+        assertEquals(new StanzaInfo.StreamTip("000000010000000000000007", 1500), StanzaInfo.read(repo, LAYOUT).streamTip(),
+                "9 is past a hole: 7, which continues the archive, is the tip");
+        archive.deleteStream(inProgress);
+        assertEquals(null, StanzaInfo.read(repo, LAYOUT).streamTip(), "9 alone, past a hole, is no tip");
+        archive.putStream(inProgress, wal, 1500);
+        archive.deleteStream(WalFileName.parse("000000010000000000000009"));
+
         // Once the segment is stored complete (and its stream removed), the window ends with it.
         repo.put(LAYOUT.walKey(WalFileName.parse("000000010000000000000007")), BlobWriter.of(new byte[] {1}));
         archive.deleteStream(inProgress);
