@@ -2,10 +2,12 @@ package dev.pgvault.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,17 +15,22 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The release tarball as a user installs it: unpacked into a fresh directory, given to
  * PostgreSQL's OS user, its class-data archive made by the install step, and run from another
- * working directory; its bash completion loaded and asked to complete a command.
+ * working directory; its bash completion loaded and asked to complete a command. And the Debian
+ * package installed with apt-get, run as {@code postgres}, and removed again.
  */
 class PackagingIT {
 
-    private static Path tarball() throws Exception {
+    private static Path built(String pattern, String what) throws Exception {
         Path target = Path.of(System.getProperty("pgvault.checkout", "..")).toAbsolutePath().normalize().resolve("cli/target");
         try (Stream<Path> files = Files.list(target)) {
-            List<Path> found = files.filter(p -> p.getFileName().toString().matches("pgvault-.*\\.tar\\.gz")).toList();
-            assertEquals(1, found.size(), "one release tarball in " + target + ": " + found);
+            List<Path> found = files.filter(p -> p.getFileName().toString().matches(pattern)).toList();
+            assertEquals(1, found.size(), "one " + what + " in " + target + ": " + found);
             return found.get(0);
         }
+    }
+
+    private static Path tarball() throws Exception {
+        return built("pgvault-.*\\.tar\\.gz", "release tarball");
     }
 
     @Test
@@ -78,6 +85,55 @@ class PackagingIT {
             assertEquals("restore", completed.stdout().strip());
         } finally {
             PgvaultDist.deleteTree(base);
+        }
+    }
+
+    @Test
+    @Timeout(600)
+    void theDebianPackageInstallsRunsAsPostgresAndRemovesCleanly() throws Exception {
+        Path deb = built("pgvault_.*_all\\.deb", "Debian package");
+        OsUser root = new OsUser(System.getProperty("user.name"), false);
+        assumeTrue(root.name().equals("root") && Files.isExecutable(Path.of("/usr/bin/apt-get")),
+                "installing a package needs root and apt-get");
+        assertTrue(Proc.run(root, List.of("dpkg", "-s", "pgvault")).exitCode() != 0,
+                "a pgvault package is already installed on this machine; the test would replace it");
+        Map<String, String> quiet = Map.of("DEBIAN_FRONTEND", "noninteractive");
+        String version = tarball().getFileName().toString().replaceAll("^pgvault-(.*)\\.tar\\.gz$", "$1");
+        OsUser pgUser = OsUser.forPostgres();
+        try {
+            Proc.run(root, List.of("apt-get", "install", "-y", "--no-install-recommends", deb.toString()), quiet, 300).ok();
+
+            for (String archive : List.of("pgvault.jsa", "pgvault-s3.jsa")) {
+                assertTrue(Files.exists(Path.of("/usr/share/pgvault/lib", archive)), "postinst made " + archive);
+            }
+            Proc v = Proc.run(pgUser, List.of("sh", "-c", "cd / && pgvault --version"), Map.of("PATH", "/usr/bin:/bin"), 60).ok();
+            assertEquals("pgvault " + version, v.stdout().strip());
+            assertEquals("", v.stderr());
+            Proc help = Proc.run(pgUser, List.of("sh", "-c", "cd /tmp && /usr/bin/pgvault backup --help")).ok();
+            assertTrue(help.stdout().startsWith("Usage: pgvault backup"), help.stdout());
+
+            Proc man = Proc.run(root, List.of("man", "-w", "pgvault-restore")).ok();
+            assertTrue(man.stdout().strip().startsWith("/usr/share/man/man1/pgvault-restore.1"), man.stdout());
+            Proc completed = Proc.run(pgUser, List.of("bash", "-c", "source /usr/share/bash-completion/completions/pgvault"
+                    + " && COMP_WORDS=(pgvault resto) && COMP_CWORD=1 && COMP_LINE='pgvault resto' && COMP_POINT=13"
+                    + " && _complete_pgvault && echo \"${COMPREPLY[@]}\"")).ok();
+            assertEquals("restore", completed.stdout().strip());
+            for (String unit : List.of("pgvault-ha.service", "pgvault-backup.service", "pgvault-verify.service")) {
+                String text = Files.readString(Path.of("/lib/systemd/system", unit));
+                assertTrue(text.contains("\nExecStart=/usr/bin/pgvault --config /etc/pgvault/pgvault.yaml "), unit + ":\n" + text);
+                assertTrue(text.contains("\nUser=postgres\n"), unit + ":\n" + text);
+            }
+            assertTrue(Files.exists(Path.of("/lib/systemd/system/pgvault-backup.timer")));
+            String cron = Files.readString(Path.of("/usr/share/doc/pgvault/examples/pgvault.cron"));
+            assertTrue(cron.contains("postgres  /usr/bin/pgvault ") && !cron.contains("/opt/pgvault"), cron);
+
+            Proc.run(root, List.of("apt-get", "remove", "-y", "pgvault"), quiet, 120).ok();
+            for (String gone : List.of("/usr/share/pgvault", "/usr/bin/pgvault", "/lib/systemd/system/pgvault-ha.service",
+                    "/usr/share/man/man1/pgvault-restore.1")) {
+                assertTrue(Files.notExists(Path.of(gone)), gone + " is removed with the package, made files included");
+            }
+        } finally {
+            Proc.run(root, List.of("dpkg", "--purge", "pgvault"), quiet, 120);
         }
     }
 }
