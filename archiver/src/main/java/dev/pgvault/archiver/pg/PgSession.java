@@ -37,7 +37,7 @@ public final class PgSession implements AutoCloseable {
         try {
             c = DriverManager.getConnection(url, p);
         } catch (SQLException e) {
-            throw new PgException("cannot connect to PostgreSQL at " + target + ": " + oneLine(e), e);
+            throw new PgException("cannot connect to PostgreSQL at " + target + ": " + oneLine(e) + passwordHint(e), e);
         }
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int,"
@@ -131,6 +131,17 @@ public final class PgSession implements AutoCloseable {
     }
 
     /** A driver's message on one line, for an error that is one line. */
+    /**
+     * Where pgvault looked for the password, when the server refused the one it had or had none:
+     * the JDBC driver's own words do not say that PGPASSWORD and the password file are read.
+     */
+    public static String passwordHint(SQLException e) {
+        boolean refused = "28P01".equals(e.getSQLState())
+                || e.getMessage() != null && e.getMessage().contains("no password was provided");
+        return refused ? " (pgvault reads the password from PGPASSWORD, else from PGPASSFILE or ~/.pgpass"
+                + " of the OS user it runs as)" : "";
+    }
+
     public static String oneLine(SQLException e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return m.strip().replace('\n', ' ');

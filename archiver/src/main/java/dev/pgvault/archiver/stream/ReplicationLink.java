@@ -65,7 +65,8 @@ final class ReplicationLink implements AutoCloseable {
         try {
             return new ReplicationLink(DriverManager.getConnection(url, p), target);
         } catch (SQLException e) {
-            throw new PgException("cannot open a replication connection to " + target + ": " + PgSession.oneLine(e), e);
+            throw new PgException("cannot open a replication connection to " + target + ": " + PgSession.oneLine(e)
+                    + PgSession.passwordHint(e), e);
         }
     }
 
