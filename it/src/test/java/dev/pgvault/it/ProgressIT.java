@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The progress line in a real terminal: pgvault run inside tmux, its screen read back with
- * {@code capture-pane}. At a terminal backup, restore and replica create draw one line, redrawn
+ * {@code capture-pane}. At a terminal backup, restore, verify and replica create draw one line, redrawn
  * in place, that ends at 100% with the files counted, and their own output follows on a fresh
  * line; {@code --no-progress} draws nothing there; into a pipe nothing is drawn unless
  * {@code --progress} asks.
@@ -64,6 +64,12 @@ class ProgressIT {
 
             List<String> verify = inTmux(pgUser, dist, config, "verify");
             assertDrawnOnceAtTheEnd(verify, "verify", "verified stanza 'main'");
+
+            Path standby = pgUser.newDirectory("pgvault-progress-replica").resolve("data");
+            List<String> replica = inTmux(pgUser, dist, config, "replica", "create", "--pgdata", standby.toString(),
+                    "--primary-conninfo", "host=127.0.0.1 port=" + pg.port + " user=postgres");
+            assertDrawnOnceAtTheEnd(replica, "replica create", "restored backup ");
+            assertTrue(replica.stream().anyMatch(l -> l.startsWith("standby: replays archived WAL")), String.join("\n", replica));
 
             Path quiet = pgUser.newDirectory("pgvault-progress-quiet").resolve("data");
             List<String> none = inTmux(pgUser, dist, config, "restore", "--no-progress", "--pgdata", quiet.toString());
