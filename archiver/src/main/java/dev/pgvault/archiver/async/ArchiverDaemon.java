@@ -97,7 +97,7 @@ public final class ArchiverDaemon {
             ClusterIdentity cluster = new StanzaStore(repo, layout).requireIdentity();
             WalArchive archive = new WalArchive(repo, layout, cluster);
             ExecutorService pushers = Executors.newFixedThreadPool(pushMax, threads("pgvault-push"));
-            ExecutorService fetchers = Executors.newFixedThreadPool(Math.max(2, Math.min(4, pushMax)), threads("pgvault-fetch"));
+            FetchQueue fetchers = new FetchQueue(Math.max(2, Math.min(4, pushMax)), threads("pgvault-fetch"));
             try {
                 AsyncPusher pusher = new AsyncPusher(archive, spool, pushers, log);
                 AsyncFetcher fetcher = new AsyncFetcher(repo, layout, archive, spool, cluster.walSegmentSize(), getAhead,
@@ -137,7 +137,7 @@ public final class ArchiverDaemon {
                 }
             } finally {
                 pushers.shutdown();
-                fetchers.shutdown();
+                fetchers.close();
                 pushers.awaitTermination(1, TimeUnit.MINUTES);
                 fetchers.awaitTermination(1, TimeUnit.MINUTES);
                 // only its own: a retired archiver must not take its successor's away (the

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 
 /**
@@ -66,7 +65,7 @@ final class AsyncFetcher {
     private final Spool spool;
     private final long segmentSize;
     private final int getAhead;
-    private final ExecutorService workers;
+    private final FetchQueue fetches;
     private final Consumer<String> log;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, Instant> missingSince = new ConcurrentHashMap<>();
@@ -78,14 +77,14 @@ final class AsyncFetcher {
     private volatile String lastFailure;
 
     AsyncFetcher(EncodedStore repo, RepositoryLayout layout, WalArchive archive, Spool spool, long segmentSize,
-            int getAhead, ExecutorService workers, Consumer<String> log) {
+            int getAhead, FetchQueue fetches, Consumer<String> log) {
         this.repo = repo;
         this.layout = layout;
         this.archive = archive;
         this.spool = spool;
         this.segmentSize = segmentSize;
         this.getAhead = getAhead;
-        this.workers = workers;
+        this.fetches = fetches;
         this.log = log;
     }
 
@@ -136,7 +135,7 @@ final class AsyncFetcher {
                     || missing != null && Duration.between(missing, now).compareTo(MISSING_RETRY) < 0) {
                 continue;
             }
-            submit(name, Instant.EPOCH);
+            submit(name, Instant.EPOCH, false);
         }
         return moved;
     }
@@ -169,13 +168,17 @@ final class AsyncFetcher {
         }
         String name = asked.name();
         Path dir = spool.getDir();
-        if (inFlight.contains(name) || Files.exists(dir.resolve(name))
+        if (inFlight.contains(name)) {
+            fetches.hurry(name); // fetched ahead, still waiting: now before the others
+            return;
+        }
+        if (Files.exists(dir.resolve(name))
                 || !stamp(dir.resolve(name + TAKEN)).map(t -> t.compareTo(askedAt) < 0).orElse(true)
                 || stamp(dir.resolve(name + MISSING)).map(t -> t.compareTo(askedAt) > 0).orElse(false)
                 || stamp(dir.resolve(name + FAILED)).map(t -> t.compareTo(askedAt) > 0).orElse(false)) {
             return;
         }
-        submit(name, askedAt.toInstant().plus(STAMP_LAG));
+        submit(name, askedAt.toInstant().plus(STAMP_LAG), true);
     }
 
     private static Optional<FileTime> stamp(Path file) throws IOException {
@@ -186,12 +189,15 @@ final class AsyncFetcher {
         }
     }
 
-    /** Fetches {@code name} in a worker, its request sent no earlier than {@code notBefore}. */
-    private void submit(String name, Instant notBefore) throws IOException {
+    /**
+     * Fetches {@code name} in a worker, its request sent no earlier than {@code notBefore};
+     * {@code asked}: recovery waits for it, so before every fetch ahead.
+     */
+    private void submit(String name, Instant notBefore, boolean asked) throws IOException {
         inFlight.add(name);
         // Pending first: a call waits rather than falling through to the JVM.
         Files.writeString(spool.getDir().resolve(name + PENDING), "");
-        workers.submit(() -> fetch(name, notBefore));
+        fetches.fetch(name, asked, () -> fetch(name, notBefore));
     }
 
     private void fetch(String name, Instant notBefore) {

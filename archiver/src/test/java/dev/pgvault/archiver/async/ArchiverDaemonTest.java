@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pgvault.archiver.verify.TestStanza;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.storage.codec.CodecSpec;
+import dev.pgvault.storage.fs.FsBlobStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -207,6 +208,37 @@ class ArchiverDaemonTest {
         assertTrue(launcherFindsNewer(historyMark, request), "a history file asked for is looked up too");
         assertFalse(Files.exists(history));
         assertTrue(run.get(60, TimeUnit.SECONDS));
+    }
+
+    /**
+     * On a slow repository, a segment recovery asks for while it still waits among the fetches
+     * ahead goes before the others: in arrival order the call waited for every fetch queued
+     * before it (here 14 of 0.5 s on two workers, 3.5 s) instead of about one fetch's time.
+     */
+    @Test
+    void aSegmentAskedForWhileItWaitsAmongTheFetchesAheadIsFetchedFirst() throws Exception {
+        Path root = Files.createDirectory(dir.resolve("slow-repo"));
+        SlowWalReads store = new SlowWalReads(new FsBlobStore(root), Duration.ofMillis(500));
+        try (TestStanza slow = new TestStanza(root, store, CodecSpec.DEFAULT)) {
+            slow.wal(1, 1, 40); // past the window after segment 16: nothing stays missing, so it goes idle
+            Spool slowSpool = Spool.of(dir.resolve("slow-spool"), "main", slow.repo.describe()).create();
+            slowSpool.writeRequested(TestStanza.segment(1, 1));
+            // push-max 1: two fetch workers; get-ahead 16: segments 2-17 queued
+            CompletableFuture<Boolean> run = start(new ArchiverDaemon(slow.repo, slow.layout, slowSpool, 1, 16,
+                    Duration.ofSeconds(2), Clock.systemUTC(), log::add));
+            waitFor(slowSpool.getDir().resolve(TestStanza.segment(1, 17) + ".pending"));
+            long asked = System.nanoTime();
+            slowSpool.writeRequested(TestStanza.segment(1, 16));
+            Path file = slowSpool.getDir().resolve(TestStanza.segment(1, 16));
+            waitFor(file);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
+            assertTrue(tookMs < 2500, "the asked segment was fetched after " + tookMs + " ms");
+            assertFalse(Files.exists(slowSpool.getDir().resolve(TestStanza.segment(1, 14))),
+                    "segments still queued ahead wait for it: " + Spool.names(slowSpool.getDir()));
+            assertArrayEquals(TestStanza.segmentBytes(slow.cluster, 1, 16), Files.readAllBytes(file));
+            store.speedUp(); // the rest of the queue at once: the archiver goes idle and exits
+            assertTrue(run.get(60, TimeUnit.SECONDS));
+        }
     }
 
     private static boolean launcherFindsNewer(Path a, Path b) throws Exception {

@@ -17,6 +17,7 @@ import dev.pgvault.archiver.verify.Severity;
 import dev.pgvault.archiver.verify.TestStanza;
 import dev.pgvault.archiver.verify.VerifyReport;
 import dev.pgvault.storage.BlobInfo;
+import dev.pgvault.archiver.verify.ForwardingBlobStore;
 import dev.pgvault.storage.BlobStore;
 import dev.pgvault.storage.BlobWriter;
 import dev.pgvault.storage.StorageException;
@@ -288,13 +289,12 @@ class ExpireTest {
     }
 
     /** A store whose deletions fail once {@code limit} keys have been deleted: an expire killed there. */
-    private static final class StopsAfter implements BlobStore {
-        private final BlobStore store;
+    private static final class StopsAfter extends ForwardingBlobStore {
         private final int limit;
         private final AtomicInteger deleted = new AtomicInteger();
 
         StopsAfter(BlobStore store, int limit) {
-            this.store = store;
+            super(store);
             this.limit = limit;
         }
 
@@ -311,46 +311,6 @@ class ExpireTest {
             for (String k : keys) {
                 delete(k);
             }
-        }
-
-        @Override
-        public void put(String key, BlobWriter content) throws IOException {
-            store.put(key, content);
-        }
-
-        @Override
-        public boolean create(String key, BlobWriter content) throws IOException {
-            return store.create(key, content);
-        }
-
-        @Override
-        public InputStream get(String key, long offset) throws IOException {
-            return store.get(key, offset);
-        }
-
-        @Override
-        public Optional<BlobInfo> stat(String key) throws IOException {
-            return store.stat(key);
-        }
-
-        @Override
-        public Stream<BlobInfo> list(String prefix) throws IOException {
-            return store.list(prefix);
-        }
-
-        @Override
-        public boolean atomicCreate() {
-            return store.atomicCreate();
-        }
-
-        @Override
-        public String describe() {
-            return store.describe();
-        }
-
-        @Override
-        public void close() throws IOException {
-            store.close();
         }
     }
 }

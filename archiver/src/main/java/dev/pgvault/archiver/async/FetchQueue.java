@@ -1,0 +1,84 @@
+package dev.pgvault.archiver.async;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The fetch workers and their queue. A file recovery asked for goes before every fetch ahead,
+ * and so does a fetch ahead that recovery asks for while it still waits: in arrival order, a
+ * call (which waits on the spool while its JVM is not started) stood behind up to get-ahead
+ * segment fetches, tens of seconds on a slow repository, for a file recovery needs now.
+ */
+final class FetchQueue implements AutoCloseable {
+    private final ThreadPoolExecutor pool;
+    private final Map<String, Fetch> waiting = new ConcurrentHashMap<>();
+    private final AtomicLong arrivals = new AtomicLong();
+
+    FetchQueue(int threads, ThreadFactory factory) {
+        pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new PriorityBlockingQueue<>(), factory);
+    }
+
+    /** Queues {@code work}, the fetch of {@code name}; {@code asked}: before every fetch ahead. */
+    void fetch(String name, boolean asked, Runnable work) {
+        Fetch f = new Fetch(name, asked, arrivals.incrementAndGet(), work);
+        waiting.put(name, f);
+        pool.execute(f);
+    }
+
+    /**
+     * Moves the fetch of {@code name}, while it waits as a fetch ahead, before every fetch ahead.
+     * False when there is none waiting so (none queued, already asked for, or under way).
+     */
+    boolean hurry(String name) {
+        Fetch f = waiting.get(name);
+        if (f == null || f.asked || !pool.remove(f)) {
+            return false;
+        }
+        waiting.remove(name, f);
+        fetch(name, true, f.work);
+        return true;
+    }
+
+    /** No more fetches; those queued still run. */
+    @Override
+    public void close() {
+        pool.shutdown();
+    }
+
+    boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return pool.awaitTermination(timeout, unit);
+    }
+
+    private final class Fetch implements Runnable, Comparable<Fetch> {
+        final String name;
+        final boolean asked;
+        final long arrival;
+        final Runnable work;
+
+        Fetch(String name, boolean asked, long arrival, Runnable work) {
+            this.name = name;
+            this.asked = asked;
+            this.arrival = arrival;
+            this.work = work;
+        }
+
+        @Override
+        public void run() {
+            waiting.remove(name, this);
+            work.run();
+        }
+
+        @Override
+        public int compareTo(Fetch other) {
+            if (asked != other.asked) {
+                return asked ? -1 : 1;
+            }
+            return Long.compare(arrival, other.arrival);
+        }
+    }
+}
