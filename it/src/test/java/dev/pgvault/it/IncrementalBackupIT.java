@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,22 +69,34 @@ class IncrementalBackupIT {
                 st.execute("CREATE TABLE marks (id int PRIMARY KEY, at timestamptz)");
             }
 
-            Thread writer = new Thread(() -> pg.client("pgbench", "-n", "-c", "2", "-T", "45", "postgres"));
-            writer.start();
-            Thread.sleep(2000);
-            String full = backup(dist, pgUser, config, "full", 'F', null);
-            String incr1 = backup(dist, pgUser, config, "incr", 'I', full);
+            // Writing through all four backups, stopped after the last: a fixed -T only waited
+            // (and wrote WAL that every restore below then replayed) once the chain was taken.
+            Process writer = new ProcessBuilder(pgUser.wrap(List.of(PgCluster.BIN.resolve("pgbench").toString(), "-h",
+                    "127.0.0.1", "-p", String.valueOf(pg.port), "-U", "postgres", "-n", "-c", "2", "-T", "600", "postgres")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String full;
+            String incr1;
             String between;
-            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-                st.execute("INSERT INTO marks VALUES (1, clock_timestamp())");
-                Thread.sleep(1500);
-                between = value(st, "SELECT clock_timestamp()::text");
-                Thread.sleep(1500);
-                st.execute("INSERT INTO marks VALUES (2, clock_timestamp())");
+            String diff;
+            String incr2;
+            try {
+                Thread.sleep(2000);
+                full = backup(dist, pgUser, config, "full", 'F', null);
+                incr1 = backup(dist, pgUser, config, "incr", 'I', full);
+                try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO marks VALUES (1, clock_timestamp())");
+                    Thread.sleep(1500);
+                    between = value(st, "SELECT clock_timestamp()::text");
+                    Thread.sleep(1500);
+                    st.execute("INSERT INTO marks VALUES (2, clock_timestamp())");
+                }
+                diff = backup(dist, pgUser, config, "diff", 'D', full);
+                incr2 = backup(dist, pgUser, config, "incr", 'I', diff);
+                assertTrue(writer.isAlive(), "pgbench wrote until the chain was taken");
+            } finally {
+                writer.destroy();
+                assertTrue(writer.waitFor(30, TimeUnit.SECONDS), "pgbench stopped");
             }
-            String diff = backup(dist, pgUser, config, "diff", 'D', full);
-            String incr2 = backup(dist, pgUser, config, "incr", 'I', diff);
-            writer.join();
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 st.execute("SELECT pg_switch_wal()");
             }
