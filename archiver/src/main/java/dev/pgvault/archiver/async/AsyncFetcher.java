@@ -254,8 +254,15 @@ final class AsyncFetcher {
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Files of segments that end at or before the start of {@code requested}: recovery is past them. */
+    /**
+     * Files of segments that end at or before the start of {@code requested}: recovery is past
+     * them. Their fetches still queued are dropped.
+     */
     private void removePassed(long requested) throws IOException {
+        for (String name : fetches.dropWaiting(n -> passed(n, requested))) {
+            Files.deleteIfExists(spool.getDir().resolve(name + PENDING));
+            inFlight.remove(name);
+        }
         for (String f : Spool.names(spool.getDir())) {
             String base = f;
             for (String suffix : new String[] {MISSING, FAILED, TAKEN}) {
@@ -263,17 +270,22 @@ final class AsyncFetcher {
                     base = f.substring(0, f.length() - suffix.length());
                 }
             }
-            WalFileName n;
-            try {
-                n = WalFileName.parse(base);
-            } catch (IllegalArgumentException e) {
-                continue;
-            }
-            if (n.kind() == WalFileKind.SEGMENT && n.segmentNumber(segmentSize) < requested && !inFlight.contains(base)) {
+            if (passed(base, requested) && !inFlight.contains(base)) {
                 Files.deleteIfExists(spool.getDir().resolve(f));
                 missingSince.remove(base);
             }
         }
+    }
+
+    /** Whether {@code name} is a segment that ends at or before the start of segment {@code requested}. */
+    private boolean passed(String name, long requested) {
+        WalFileName n;
+        try {
+            n = WalFileName.parse(name);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return n.kind() == WalFileKind.SEGMENT && n.segmentNumber(segmentSize) < requested;
     }
 
     /** The timeline recovery reads segment {@code n} from: the newest of the target's history that began at or before it. */

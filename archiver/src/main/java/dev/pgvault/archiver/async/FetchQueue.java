@@ -1,5 +1,7 @@
 package dev.pgvault.archiver.async;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.PriorityBlockingQueue;
@@ -7,6 +9,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * The fetch workers and their queue. A file recovery asked for goes before every fetch ahead,
@@ -42,6 +45,22 @@ final class FetchQueue implements AutoCloseable {
         waiting.remove(name, f);
         fetch(name, true, f.work);
         return true;
+    }
+
+    /**
+     * Drops the fetches ahead that still wait and whose names {@code passed} accepts (recovery
+     * is past them: nobody waits for them, and on a slow repository they cost what the next
+     * ones need). A fetch asked for is never dropped. Returns the names dropped.
+     */
+    List<String> dropWaiting(Predicate<String> passed) {
+        List<String> dropped = new ArrayList<>();
+        for (Fetch f : waiting.values()) {
+            if (!f.asked && passed.test(f.name) && pool.remove(f)) {
+                waiting.remove(f.name, f);
+                dropped.add(f.name);
+            }
+        }
+        return dropped;
     }
 
     /** No more fetches; those queued still run. */

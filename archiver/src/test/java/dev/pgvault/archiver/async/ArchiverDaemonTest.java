@@ -213,7 +213,8 @@ class ArchiverDaemonTest {
     /**
      * On a slow repository, a segment recovery asks for while it still waits among the fetches
      * ahead goes before the others: in arrival order the call waited for every fetch queued
-     * before it (here 14 of 0.5 s on two workers, 3.5 s) instead of about one fetch's time.
+     * before it (here 14 of 0.5 s on two workers, 3.5 s) instead of about one fetch's time. The
+     * fetches ahead of segments recovery then passed are dropped, not made.
      */
     @Test
     void aSegmentAskedForWhileItWaitsAmongTheFetchesAheadIsFetchedFirst() throws Exception {
@@ -238,6 +239,12 @@ class ArchiverDaemonTest {
             assertArrayEquals(TestStanza.segmentBytes(slow.cluster, 1, 16), Files.readAllBytes(file));
             store.speedUp(); // the rest of the queue at once: the archiver goes idle and exits
             assertTrue(run.get(60, TimeUnit.SECONDS));
+            for (long n = 10; n <= 15; n++) {
+                assertFalse(store.wasRead(TestStanza.segment(1, n)), "recovery had passed segment " + n
+                        + " while its fetch ahead waited: dropped, not fetched");
+            }
+            assertTrue(store.wasRead(TestStanza.segment(1, 32)), "the new window was fetched");
+            assertEquals(List.of(), Spool.names(slowSpool.getDir()).stream().filter(f -> f.endsWith(".pending")).toList());
         }
     }
 

@@ -65,4 +65,16 @@ class FetchQueueTest {
         assertFalse(q.hurry("busy"), "under way");
         assertEquals(List.of("S4", "S2", "S3", "S5"), drain(q));
     }
+
+    @Test
+    void fetchesAheadThatRecoveryPassedAreDroppedButNotAskedOnesNorRunningOnes() throws Exception {
+        FetchQueue q = busyQueue();
+        for (String ahead : List.of("S2", "S3", "S4", "S5")) {
+            q.fetch(ahead, false, record(ahead));
+        }
+        q.fetch("S1", true, record("S1"));
+        List<String> dropped = q.dropWaiting(n -> n.compareTo("S4") < 0 || n.equals("busy"));
+        assertEquals(List.of("S2", "S3"), dropped.stream().sorted().toList());
+        assertEquals(List.of("S1", "S4", "S5"), drain(q));
+    }
 }

@@ -10,10 +10,16 @@ import java.time.Duration;
 /** A repository whose reads of WAL segments each take {@code delay} until {@link #speedUp()}: a slow object store. */
 final class SlowWalReads extends ForwardingBlobStore {
     private volatile Duration delay;
+    private final java.util.Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     SlowWalReads(BlobStore store, Duration delay) {
         super(store);
         this.delay = delay;
+    }
+
+    /** Whether a key ending in {@code name} was read. */
+    boolean wasRead(String name) {
+        return read.stream().anyMatch(k -> k.endsWith("/" + name));
     }
 
     /** Reads at full speed from now on. */
@@ -23,6 +29,7 @@ final class SlowWalReads extends ForwardingBlobStore {
 
     @Override
     public InputStream get(String key, long offset) throws IOException {
+        read.add(key);
         if (key.contains("/wal/") && !key.endsWith(".history") && !delay.isZero()) {
             try {
                 Thread.sleep(delay.toMillis());
