@@ -56,6 +56,8 @@ final class AsyncFetcher {
     static final String FAILED = ".failed";
     static final String TAKEN = ".taken";
     static final String PENDING = ".pending";
+    /** Past this age a history file's mark is removed: no call waits that long for its answer. */
+    private static final Duration STALE_HISTORY_MARK = Duration.ofMinutes(1);
     /** How often the newest timeline is looked for again. */
     private static final Duration TIMELINE_PROBE = Duration.ofSeconds(10);
 
@@ -256,7 +258,7 @@ final class AsyncFetcher {
 
     /**
      * Files of segments that end at or before the start of {@code requested}: recovery is past
-     * them. Their fetches still queued are dropped.
+     * them. Their fetches still queued are dropped. And history files' marks that answer nothing.
      */
     private void removePassed(long requested) throws IOException {
         for (String name : fetches.dropWaiting(n -> passed(n, requested))) {
@@ -273,6 +275,14 @@ final class AsyncFetcher {
             if (passed(base, requested) && !inFlight.contains(base)) {
                 Files.deleteIfExists(spool.getDir().resolve(f));
                 missingSince.remove(base);
+            } else if (!base.equals(f) && base.endsWith(".history") && !inFlight.contains(base)) {
+                // A history file's mark answers only a call asked after it, and a call waits
+                // seconds: one older than a minute answers nothing, and one is left per
+                // timeline recovery ever probed for.
+                Optional<FileTime> at = stamp(spool.getDir().resolve(f));
+                if (at.isPresent() && at.get().toInstant().isBefore(Instant.now().minus(STALE_HISTORY_MARK))) {
+                    Files.deleteIfExists(spool.getDir().resolve(f));
+                }
             }
         }
     }

@@ -151,6 +151,12 @@ class ArchiverDaemonTest {
     @Test
     void recoveryIsFetchedAheadAndWhatItPassedLeavesTheSpool() throws Exception {
         stanza.wal(1, 1, 20);
+        // history files' marks: one a call could still be waiting on, and one that answers nothing any more
+        Path fresh = spool.getDir().resolve("00000004.history.missing");
+        Path stale = spool.getDir().resolve("00000003.history.missing");
+        Files.writeString(fresh, "");
+        Files.writeString(stale, "");
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(120)));
         spool.writeRequested(TestStanza.segment(1, 5));
         CompletableFuture<Boolean> run = start(daemon(Duration.ofSeconds(2)));
         for (long n = 6; n <= 9; n++) {
@@ -165,6 +171,8 @@ class ArchiverDaemonTest {
         }
         assertTrue(gone(spool.getDir().resolve(TestStanza.segment(1, 6))), "passed: removed");
         assertTrue(gone(spool.getDir().resolve(TestStanza.segment(1, 7))), "passed: removed");
+        assertTrue(gone(stale), "a history file's mark two minutes old: removed");
+        assertTrue(Files.exists(fresh), "a fresh one stays");
         assertTrue(run.get(60, TimeUnit.SECONDS));
     }
 
