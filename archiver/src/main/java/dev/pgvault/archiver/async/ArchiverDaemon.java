@@ -135,6 +135,7 @@ public final class ArchiverDaemon {
                         fetcher.answerNewRequest();
                     }
                 }
+                fetcher.dropFetchesAhead(); // what recovery asked for still completes below
             } finally {
                 pushers.shutdown();
                 fetchers.close();

@@ -171,7 +171,9 @@ final class AsyncFetcher {
         String name = asked.name();
         Path dir = spool.getDir();
         if (inFlight.contains(name)) {
-            fetches.hurry(name); // fetched ahead, still waiting: now before the others
+            // fetched ahead, still waiting: now before the others, its lookup sent after this request
+            Instant notBefore = askedAt.toInstant().plus(STAMP_LAG);
+            fetches.hurry(name, () -> fetch(name, notBefore));
             return;
         }
         if (Files.exists(dir.resolve(name))
@@ -197,9 +199,34 @@ final class AsyncFetcher {
      */
     private void submit(String name, Instant notBefore, boolean asked) throws IOException {
         inFlight.add(name);
-        // Pending first: a call waits rather than falling through to the JVM.
-        Files.writeString(spool.getDir().resolve(name + PENDING), "");
+        try {
+            // Pending first: a call waits rather than falling through to the JVM.
+            Files.writeString(spool.getDir().resolve(name + PENDING), "");
+        } catch (IOException | RuntimeException e) {
+            inFlight.remove(name); // nothing queued: the next pass asks again
+            throw e;
+        }
         fetches.fetch(name, asked, () -> fetch(name, notBefore));
+    }
+
+    /**
+     * Drops every fetch ahead that has not begun (the archiver is exiting: they would only delay
+     * its exit, and a successor may already own the spool); a fetch asked for still runs.
+     */
+    void dropFetchesAhead() {
+        forget(fetches.dropWaiting(n -> true));
+    }
+
+    /** Fetches dropped from the queue: no longer in flight, their pending marks removed. */
+    private void forget(List<String> dropped) {
+        for (String name : dropped) {
+            inFlight.remove(name); // first: a mark that cannot be removed only makes a call wait its limit
+            try {
+                Files.deleteIfExists(spool.getDir().resolve(name + PENDING));
+            } catch (IOException e) {
+                log.accept("cannot remove " + name + PENDING + ": " + AsyncPusher.oneLine(e));
+            }
+        }
     }
 
     private void fetch(String name, Instant notBefore) {
@@ -261,10 +288,7 @@ final class AsyncFetcher {
      * them. Their fetches still queued are dropped. And history files' marks that answer nothing.
      */
     private void removePassed(long requested) throws IOException {
-        for (String name : fetches.dropWaiting(n -> passed(n, requested))) {
-            Files.deleteIfExists(spool.getDir().resolve(name + PENDING));
-            inFlight.remove(name);
-        }
+        forget(fetches.dropWaiting(n -> passed(n, requested)));
         for (String f : Spool.names(spool.getDir())) {
             String base = f;
             for (String suffix : new String[] {MISSING, FAILED, TAKEN}) {

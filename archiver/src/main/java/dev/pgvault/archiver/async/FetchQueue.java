@@ -34,16 +34,17 @@ final class FetchQueue implements AutoCloseable {
     }
 
     /**
-     * Moves the fetch of {@code name}, while it waits as a fetch ahead, before every fetch ahead.
+     * Moves the fetch of {@code name}, while it waits as a fetch ahead, before every fetch ahead,
+     * as {@code work} (the lookup it makes is then sent after the request that hurried it).
      * False when there is none waiting so (none queued, already asked for, or under way).
      */
-    boolean hurry(String name) {
+    boolean hurry(String name, Runnable work) {
         Fetch f = waiting.get(name);
         if (f == null || f.asked || !pool.remove(f)) {
             return false;
         }
         waiting.remove(name, f);
-        fetch(name, true, f.work);
+        fetch(name, true, work);
         return true;
     }
 

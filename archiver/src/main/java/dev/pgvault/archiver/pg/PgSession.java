@@ -130,7 +130,6 @@ public final class PgSession implements AutoCloseable {
         return new PgException("cannot " + what + " on " + target + ": " + oneLine(e), e);
     }
 
-    /** A driver's message on one line, for an error that is one line. */
     /**
      * Where pgvault looked for the password, when the server refused the one it had or had none:
      * the JDBC driver's own words do not say that PGPASSWORD and the password file are read.
@@ -142,6 +141,7 @@ public final class PgSession implements AutoCloseable {
                 + " of the OS user it runs as)" : "";
     }
 
+    /** A driver's message on one line, for an error that is one line. */
     public static String oneLine(SQLException e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return m.strip().replace('\n', ' ');

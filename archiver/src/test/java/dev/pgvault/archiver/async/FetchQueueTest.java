@@ -59,10 +59,10 @@ class FetchQueueTest {
         for (String ahead : List.of("S2", "S3", "S4", "S5")) {
             q.fetch(ahead, false, record(ahead));
         }
-        assertTrue(q.hurry("S4"));
-        assertFalse(q.hurry("S4"), "already asked for");
-        assertFalse(q.hurry("S7"), "not queued");
-        assertFalse(q.hurry("busy"), "under way");
+        assertTrue(q.hurry("S4", record("S4")));
+        assertFalse(q.hurry("S4", record("S4")), "already asked for");
+        assertFalse(q.hurry("S7", record("S7")), "not queued");
+        assertFalse(q.hurry("busy", record("busy")), "under way");
         assertEquals(List.of("S4", "S2", "S3", "S5"), drain(q));
     }
 
