@@ -6,6 +6,7 @@ import static dev.pgvault.it.RestoredCopy.connect;
 import static dev.pgvault.it.RestoredCopy.start;
 import static dev.pgvault.it.RestoredCopy.stop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -95,8 +96,9 @@ class IncrementalBackupIT {
                 assertTrue(writer.isAlive(), "pgbench wrote until the chain was taken");
             } finally {
                 writer.destroy();
-                assertTrue(writer.waitFor(30, TimeUnit.SECONDS), "pgbench stopped");
+                writer.waitFor(30, TimeUnit.SECONDS);
             }
+            assertFalse(writer.isAlive(), "pgbench stopped");
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 st.execute("SELECT pg_switch_wal()");
             }

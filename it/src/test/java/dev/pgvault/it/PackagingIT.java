@@ -103,12 +103,11 @@ class PackagingIT {
         try {
             Proc.run(root, List.of("apt-get", "install", "-y", "--no-install-recommends", deb.toString()), quiet, 300).ok();
 
-            for (String archive : List.of("pgvault.jsa", "pgvault-s3.jsa")) {
-                assertTrue(Files.exists(Path.of("/usr/share/pgvault/lib", archive)), "postinst made " + archive);
-            }
-            Proc v = Proc.run(pgUser, List.of("sh", "-c", "cd / && pgvault --version"), Map.of("PATH", "/usr/bin:/bin"), 60).ok();
-            assertEquals("pgvault " + version, v.stdout().strip());
-            assertEquals("", v.stderr());
+            assertArchivesUsable(pgUser, version, "postinst");
+            // an upgrade's path: the old prerm removes the archives, the new postinst makes them
+            Proc.run(root, List.of("apt-get", "install", "-y", "--reinstall", "--no-install-recommends", deb.toString()),
+                    quiet, 300).ok();
+            assertArchivesUsable(pgUser, version, "a reinstall");
             Proc help = Proc.run(pgUser, List.of("sh", "-c", "cd /tmp && /usr/bin/pgvault backup --help")).ok();
             assertTrue(help.stdout().startsWith("Usage: pgvault backup"), help.stdout());
 
@@ -129,11 +128,29 @@ class PackagingIT {
 
             Proc.run(root, List.of("apt-get", "remove", "-y", "pgvault"), quiet, 120).ok();
             for (String gone : List.of("/usr/share/pgvault", "/usr/bin/pgvault", "/lib/systemd/system/pgvault-ha.service",
-                    "/usr/share/man/man1/pgvault-restore.1")) {
+                    "/lib/systemd/system/pgvault-backup.timer", "/usr/share/man/man1/pgvault-restore.1",
+                    "/usr/share/bash-completion/completions/pgvault", "/usr/share/doc/pgvault")) {
                 assertTrue(Files.notExists(Path.of(gone)), gone + " is removed with the package, made files included");
             }
+            Proc.run(root, List.of("dpkg", "--purge", "pgvault"), quiet, 120).ok();
+            assertTrue(Proc.run(root, List.of("dpkg", "-s", "pgvault")).exitCode() != 0, "purged: dpkg knows no pgvault");
         } finally {
             Proc.run(root, List.of("dpkg", "--purge", "pgvault"), quiet, 120);
         }
+    }
+
+    /**
+     * The class-data archives exist and the JVM maps them: with -Xshare:on it refuses to start on
+     * an archive it cannot use, which the launcher otherwise skips silently.
+     */
+    private static void assertArchivesUsable(OsUser pgUser, String version, String by) {
+        for (String archive : List.of("pgvault.jsa", "pgvault-s3.jsa")) {
+            assertTrue(Files.exists(Path.of("/usr/share/pgvault/lib", archive)), by + " made " + archive);
+        }
+        Proc v = Proc.run(pgUser, List.of("sh", "-c", "cd / && pgvault --version"),
+                Map.of("PATH", "/usr/bin:/bin", "PGVAULT_JAVA_OPTS", "-Xshare:on"), 60);
+        assertEquals(0, v.exitCode(), "the JVM maps " + by + "'s archive: " + v.stderr());
+        assertEquals("pgvault " + version, v.stdout().strip());
+        assertEquals("", v.stderr());
     }
 }
