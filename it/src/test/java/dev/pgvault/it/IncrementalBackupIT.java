@@ -72,9 +72,7 @@ class IncrementalBackupIT {
 
             // Writing through all four backups, stopped after the last: a fixed -T only waited
             // (and wrote WAL that every restore below then replayed) once the chain was taken.
-            Process writer = new ProcessBuilder(pgUser.wrap(List.of(PgCluster.BIN.resolve("pgbench").toString(), "-h",
-                    "127.0.0.1", "-p", String.valueOf(pg.port), "-U", "postgres", "-n", "-c", "2", "-T", "600", "postgres")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process writer = pg.startPgbench();
             String full;
             String incr1;
             String between;

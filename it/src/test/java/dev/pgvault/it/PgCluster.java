@@ -79,6 +79,13 @@ final class PgCluster implements AutoCloseable {
         return Proc.run(user, cmd);
     }
 
+    /** pgbench with two clients in the background, writing until the returned process is destroyed. */
+    Process startPgbench() throws IOException {
+        return new ProcessBuilder(user.wrap(List.of(BIN.resolve("pgbench").toString(), "-h", "127.0.0.1", "-p",
+                String.valueOf(port), "-U", "postgres", "-n", "-c", "2", "-T", "600", "postgres")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
     String serverLog() throws IOException {
         Path log = base.resolve("server.log");
         return Files.exists(log) ? Files.readString(log) : "";

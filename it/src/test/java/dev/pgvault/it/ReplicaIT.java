@@ -74,9 +74,7 @@ class ReplicaIT {
             }
 
             // The primary keeps writing while the standby is built and catches up.
-            pgbench = new ProcessBuilder(pgUser.wrap(List.of(PgCluster.BIN.resolve("pgbench").toString(), "-h", "127.0.0.1",
-                    "-p", String.valueOf(primary.port), "-U", "postgres", "-n", "-c", "2", "-T", "600", "postgres")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            pgbench = primary.startPgbench();
             AtomicLong lastMark = new AtomicLong();
             AtomicReference<Throwable> writerFailure = new AtomicReference<>();
             Thread writer = new Thread(() -> {
