@@ -244,7 +244,12 @@ public final class WalArchive {
         /** The file as archived. */
         COMPLETE,
         /** Only what {@code wal-receive} streamed of the segment, padded with zeros to its size. */
-        STREAMED
+        STREAMED,
+        /**
+         * Only streamed, and the caller's own copy of the segment already holds every streamed
+         * byte: nothing written, so that PostgreSQL reads its own copy, which may hold more.
+         */
+        HELD_LOCALLY
     }
 
     /**
@@ -264,8 +269,14 @@ public final class WalArchive {
      * (streamed by {@code wal-receive}, the host lost before the segment was complete), that
      * object padded with zeros to the segment size: recovery replays to its last streamed record
      * and ends there as at the end of any WAL. A complete segment always wins over a stream.
+     *
+     * <p>{@code localCopy} is the segment as the caller already has it ({@code pg_wal/<name>}),
+     * absent or not. PostgreSQL prefers what restore_command gives over its own pg_wal, and keeps
+     * a standby's restored segment in place of its own: a stream shorter than a standby's copy
+     * would cut WAL it had received, and its promotion, which reads its last record again, would
+     * stop with a PANIC. So a stream is served only when it holds bytes the local copy lacks.
      */
-    public GetOutcome getOrStreamed(WalFileName name, Path dest) throws IOException {
+    public GetOutcome getOrStreamed(WalFileName name, Path dest, Path localCopy) throws IOException {
         if (get(name, dest)) {
             return GetOutcome.COMPLETE;
         }
@@ -280,8 +291,25 @@ public final class WalArchive {
         if (get(name, dest)) {
             return GetOutcome.COMPLETE; // completed while the stream was read
         }
+        if (holds(localCopy, streamed)) {
+            return GetOutcome.HELD_LOCALLY;
+        }
         write(name, new ByteArrayInputStream(streamed), true, layout.walKey(name.as(WalFileKind.STREAM)), dest);
         return GetOutcome.STREAMED;
+    }
+
+    /** Whether the file {@code local} begins with {@code bytes}: the same WAL, up to their end at least. */
+    private static boolean holds(Path local, byte[] bytes) throws IOException {
+        if (local == null || !Files.isRegularFile(local) || Files.size(local) < bytes.length) {
+            return false;
+        }
+        byte[] head = new byte[bytes.length];
+        try (InputStream in = Files.newInputStream(local)) {
+            if (in.readNBytes(head, 0, head.length) < head.length) {
+                return false;
+            }
+        }
+        return java.util.Arrays.equals(head, bytes);
     }
 
     /** Whether the repository has anything streamed of segment {@code name}. */

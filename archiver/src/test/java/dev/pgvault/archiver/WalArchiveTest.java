@@ -85,7 +85,7 @@ class WalArchiveTest {
         Path dest = dir.resolve("RECOVERYXLOG");
         assertFalse(archive.get(name, dest), "get never serves a stream");
         assertTrue(archive.hasStream(name));
-        assertEquals(WalArchive.GetOutcome.STREAMED, archive.getOrStreamed(name, dest));
+        assertEquals(WalArchive.GetOutcome.STREAMED, archive.getOrStreamed(name, dest, null));
         byte[] served = Files.readAllBytes(dest);
         assertEquals(SEG, served.length);
         byte[] expected = new byte[SEG];
@@ -95,11 +95,47 @@ class WalArchiveTest {
         // The complete segment wins, stored by the receiver or by archive-push, whichever comes first.
         assertEquals(WalArchive.PushOutcome.STORED, archive.storeSegment(name, wal));
         assertEquals(WalArchive.PushOutcome.ALREADY_STORED, archive.push(file(name.name(), wal)));
-        assertEquals(WalArchive.GetOutcome.COMPLETE, archive.getOrStreamed(name, dest));
+        assertEquals(WalArchive.GetOutcome.COMPLETE, archive.getOrStreamed(name, dest, null));
         assertArrayEquals(wal, Files.readAllBytes(dest));
         archive.deleteStream(name);
         assertFalse(archive.hasStream(name));
-        assertEquals(WalArchive.GetOutcome.ABSENT, archive.getOrStreamed(WalFileName.parse("000000010000000000000008"), dest));
+        assertEquals(WalArchive.GetOutcome.ABSENT, archive.getOrStreamed(WalFileName.parse("000000010000000000000008"), dest, null));
+    }
+
+    @Test
+    void aStreamIsNotServedOverALocalCopyThatHoldsItAll() throws IOException {
+        byte[] wal = segment(1, 9);
+        for (int i = 100; i < 400_000; i++) {
+            wal[i] = (byte) (i * 17 + 1);
+        }
+        WalFileName name = WalFileName.parse("000000010000000000000009");
+        archive.putStream(name, wal, 300_000);
+        Path dest = dir.resolve("RECOVERYXLOG");
+        // a standby that received more than the receiver stored: its copy is kept
+        Path standbys = file(name.name(), wal);
+        assertEquals(WalArchive.GetOutcome.HELD_LOCALLY, archive.getOrStreamed(name, dest, standbys));
+        assertFalse(Files.exists(dest), "nothing written");
+        // exactly what was streamed (then zeros, a recycled tail or anything): still its own
+        byte[] same = java.util.Arrays.copyOf(wal, SEG);
+        java.util.Arrays.fill(same, 300_000, SEG, (byte) 0x5a);
+        Files.write(standbys, same);
+        assertEquals(WalArchive.GetOutcome.HELD_LOCALLY, archive.getOrStreamed(name, dest, standbys));
+        // a standby that lags the receiver: the stream has what it lacks, and is served
+        byte[] behind = java.util.Arrays.copyOf(wal, SEG);
+        java.util.Arrays.fill(behind, 200_000, SEG, (byte) 0);
+        Files.write(standbys, behind);
+        assertEquals(WalArchive.GetOutcome.STREAMED, archive.getOrStreamed(name, dest, standbys));
+        byte[] expected = new byte[SEG];
+        System.arraycopy(wal, 0, expected, 0, 300_000);
+        assertArrayEquals(expected, Files.readAllBytes(dest));
+        // a restored data directory has none: served
+        Files.delete(standbys);
+        Files.delete(dest);
+        assertEquals(WalArchive.GetOutcome.STREAMED, archive.getOrStreamed(name, dest, standbys));
+        // and the complete segment always wins
+        archive.storeSegment(name, wal);
+        Files.write(standbys, wal);
+        assertEquals(WalArchive.GetOutcome.COMPLETE, archive.getOrStreamed(name, dest, standbys));
     }
 
     @Test
@@ -120,7 +156,7 @@ class WalArchiveTest {
         archive.putStreamPart(name, wal, 2500, 3000); // fills the hole
         assertArrayEquals(java.util.Arrays.copyOf(wal, 3500), archive.streamed(name));
         Path dest = dir.resolve("RECOVERYXLOG");
-        assertEquals(WalArchive.GetOutcome.STREAMED, archive.getOrStreamed(name, dest));
+        assertEquals(WalArchive.GetOutcome.STREAMED, archive.getOrStreamed(name, dest, null));
         byte[] expected = new byte[SEG];
         System.arraycopy(wal, 0, expected, 0, 3500);
         assertArrayEquals(expected, Files.readAllBytes(dest));

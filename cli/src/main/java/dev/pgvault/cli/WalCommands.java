@@ -82,10 +82,20 @@ final class WalCommands {
                     return ExitCode.OK.code;
                 }
             }
-            if (archive(config, repo).getOrStreamed(wal, Path.of(dest)) == WalArchive.GetOutcome.ABSENT) {
-                // PostgreSQL asks for files that do not exist as a normal part of recovery.
-                err.println("pgvault: " + name + " is not in the archive");
-                return ExitCode.NOT_FOUND.code;
+            // %p is in pg_wal: the segment PostgreSQL already has, if it has it, is beside it
+            Path target = Path.of(dest);
+            switch (archive(config, repo).getOrStreamed(wal, target, target.resolveSibling(name))) {
+                case ABSENT -> {
+                    // PostgreSQL asks for files that do not exist as a normal part of recovery.
+                    err.println("pgvault: " + name + " is not in the archive");
+                    return ExitCode.NOT_FOUND.code;
+                }
+                case HELD_LOCALLY -> {
+                    err.println("pgvault: " + name + " is only streamed in the archive, and pg_wal's copy already"
+                            + " holds all of it: PostgreSQL reads its own");
+                    return ExitCode.NOT_FOUND.code;
+                }
+                default -> { }
             }
         }
         return ExitCode.OK.code;

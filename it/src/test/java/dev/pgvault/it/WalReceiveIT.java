@@ -16,6 +16,7 @@ import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -222,13 +223,15 @@ class WalReceiveIT {
             Path standby = pg.base.resolve("standby");
             int standbyPort = PgCluster.freePort();
             pg.client("pg_basebackup", "-D", standby.toString(), "-R", "-X", "stream", "-c", "fast").ok();
-            Proc.run(pgUser, List.of("sh", "-c", "echo 'port = " + standbyPort + "' >> '"
-                    + standby.resolve("postgresql.auto.conf") + "'")).ok();
-            Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-l",
-                    pg.base.resolve("standby.log").toString(), "-w", "-t", "60", "start")).ok();
             Path standbyConfig = repo.dir.resolve("standby.yaml");
             Files.writeString(standbyConfig, Files.readString(config).replace("port: " + pg.port, "port: " + standbyPort));
             pgUser.own(standbyConfig);
+            // as replica create and the HA agent set it: the standby also reads the repository,
+            // which will have less of timeline 1 than the standby received
+            Files.writeString(standby.resolve("postgresql.auto.conf"), "port = " + standbyPort + "\nrestore_command = '"
+                    + dist.launcher() + " --config " + standbyConfig + " archive-get %f %p'\n", StandardOpenOption.APPEND);
+            Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-l",
+                    pg.base.resolve("standby.log").toString(), "-w", "-t", "60", "start")).ok();
             Path log = pg.base.resolve("receiver.log");
             try {
                 try (Receiver receiver = Receiver.start(dist, pgUser, config, log, List.of());
@@ -236,11 +239,23 @@ class WalReceiveIT {
                     awaitStreaming(st, receiver, "pgvault");
                     st.execute("CREATE TABLE beats (id int PRIMARY KEY)");
                     st.execute("INSERT INTO beats SELECT generate_series(1, 50)");
-                    awaitFlushed(st, receiver, "pgvault");
-                    st.execute("INSERT INTO beats SELECT generate_series(51, 100)");
+                    awaitFlushed(st, receiver, "pgvault"); // stored as the segment's .stream
                     receiver.kill(); // the last rows of timeline 1 not stored: the next receiver streams them
+                    st.execute("INSERT INTO beats SELECT generate_series(51, 100)");
+                    String end = value(st, "SELECT pg_current_wal_lsn()::text");
+                    try (Connection sc = RestoredCopy.connect(standbyPort); Statement ss = sc.createStatement()) {
+                        long deadline = System.currentTimeMillis() + 30_000;
+                        while (!"t".equals(value(ss, "SELECT (pg_last_wal_receive_lsn() >= '" + end + "')::text")
+                                .substring(0, 1))) {
+                            assertTrue(System.currentTimeMillis() < deadline, "the standby did not receive up to " + end);
+                            Thread.sleep(100);
+                        }
+                    }
                 }
-                pg.stop();
+                // lost, not shut down (a clean shutdown would end the segment): the standby's copy of
+                // the segment holds rows the repository's .stream of it lacks
+                Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", pg.data.toString(), "-m",
+                        "immediate", "-w", "stop")).ok();
                 try (Receiver receiver = Receiver.start(dist, pgUser, standbyConfig, log, List.of());
                         Connection c = RestoredCopy.connect(standbyPort); Statement st = c.createStatement()) {
                     // Pointed at a standby it streams nothing (its WAL would lag the primary's), and waits.
@@ -248,6 +263,12 @@ class WalReceiveIT {
                     Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-w",
                             "promote")).ok();
                     RestoredCopy.awaitPromoted(st);
+                    // every row it had received, though the repository's stream of timeline 1 stops short:
+                    // archive-get left the standby its own copy of the segment
+                    assertEquals("100", value(st, "SELECT count(*) FROM beats"));
+                    String standbyLog = Files.readString(pg.base.resolve("standby.log"));
+                    assertTrue(standbyLog.contains("is only streamed in the archive, and pg_wal's copy already holds"
+                            + " all of it"), standbyLog);
                     st.execute("INSERT INTO beats SELECT generate_series(101, 200)");
                     awaitStreaming(st, receiver, "pgvault");
                     awaitFlushed(st, receiver, "pgvault");
