@@ -6,6 +6,7 @@ import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.stream.ReceiveOptions;
 import dev.pgvault.archiver.stream.WalReceiver;
 import dev.pgvault.cli.config.PgvaultConfig;
+import dev.pgvault.cli.config.ReceiverName;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.time.Duration;
 import java.util.Optional;
@@ -34,7 +35,7 @@ final class AgentReceiver implements AutoCloseable {
         var stream = config.archive().stream();
         // Always the member's own name: one status object per member, whatever archive.stream-name says.
         ReceiveOptions options = new ReceiveOptions(Optional.empty(), false, stream.sync(), stream.flush(),
-                "pgvault-" + memberName);
+                ReceiverName.ofAgent(memberName));
         AgentReceiver[] self = new AgentReceiver[1];
         Thread t = new Thread(() -> self[0].run(config, options, log), "pgvault-wal-receive");
         t.setDaemon(true);

@@ -6,6 +6,7 @@ import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.stream.ReceiveOptions;
 import dev.pgvault.archiver.stream.WalReceiver;
 import dev.pgvault.cli.config.PgvaultConfig;
+import dev.pgvault.cli.config.ReceiverName;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.time.Instant;
 import java.util.Optional;
@@ -47,10 +48,7 @@ final class WalReceiveCommand implements Callable<Integer> {
         }
         PgvaultConfig config = top.loadConfig();
         var stream = config.archive().stream();
-        // Not ha.name itself: the member's own standby connects with that name, and a receiver
-        // under it would satisfy synchronous_standby_names in the standby's place.
-        String name = stream.name().orElse(config.ha() != null && config.ha().name() != null
-                ? "pgvault-" + config.ha().name() : "pgvault");
+        String name = ReceiverName.ofCommand(config);
         ReceiveOptions options = new ReceiveOptions(Optional.ofNullable(slot), createSlot, synchronous || stream.sync(),
                 stream.flush(), name);
         AtomicBoolean stop = new AtomicBoolean();

@@ -31,13 +31,16 @@ import java.util.List;
  *     that rewrites only what differs, instead of being moved aside (or emptied) and copied whole
  * @param etcdTls TLS to etcd for https:// endpoints (the trusted authorities, and a client
  *     certificate where etcd asks for one); null for http:// ones
+ * @param syncReceiver the {@code application_name} of this node's synchronous {@code wal-receive}
+ *     (with {@code synchronous}): as the primary, commits also wait for it while it streams, so
+ *     that every acknowledged commit is in the repository; null: commits never wait for a receiver
  */
 public record HaSettings(String cluster, String name, List<URI> etcd, Duration ttl, Duration loopWait,
         String apiHost, int apiPort, String connectHost, int connectPort, long maximumLagOnFailover,
         boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
         dev.pgvault.ha.cluster.Tags tags, dev.pgvault.ha.tls.ApiTls apiTls, boolean useSlots,
         dev.pgvault.ha.dcs.EtcdCredentials etcdCredentials, boolean reseedDelta,
-        dev.pgvault.ha.tls.EtcdClientTls etcdTls) {
+        dev.pgvault.ha.tls.EtcdClientTls etcdTls, String syncReceiver) {
 
     public HaSettings {
         etcd = List.copyOf(etcd);
@@ -58,14 +61,21 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
             boolean synchronous, List<ReplicaMethod> replicaMethods, Bootstrap bootstrap, String apiToken,
             dev.pgvault.ha.cluster.Tags tags) {
         this(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort, maximumLagOnFailover,
-                synchronous, replicaMethods, bootstrap, apiToken, tags, null, true, null, false, null);
+                synchronous, replicaMethods, bootstrap, apiToken, tags, null, true, null, false, null, null);
     }
 
     /** The same settings with delta reseeding on or off ({@code ha.reseed-delta}). */
     public HaSettings withReseedDelta(boolean on) {
         return new HaSettings(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort,
                 maximumLagOnFailover, synchronous, replicaMethods, bootstrap, apiToken, tags, apiTls, useSlots, etcdCredentials, on,
-                etcdTls);
+                etcdTls, syncReceiver);
+    }
+
+    /** The same settings, waiting for the synchronous receiver {@code applicationName} (null: none). */
+    public HaSettings withSyncReceiver(String applicationName) {
+        return new HaSettings(cluster, name, etcd, ttl, loopWait, apiHost, apiPort, connectHost, connectPort,
+                maximumLagOnFailover, synchronous, replicaMethods, bootstrap, apiToken, tags, apiTls, useSlots, etcdCredentials,
+                reseedDelta, etcdTls, applicationName);
     }
 
     /** The REST API's scheme: https when it has a certificate. */

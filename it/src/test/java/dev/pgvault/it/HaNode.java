@@ -59,9 +59,13 @@ final class HaNode implements AutoCloseable {
         }
     }
 
+    /** An extra line with this prefix goes into the {@code archive:} section instead, without it. */
+    static final String ARCHIVE = "archive.";
+
     /**
      * A node of cluster {@code cluster} on etcd {@code etcd}, archiving into the fs repository
-     * {@code repo}; {@code haExtra} lines go into its {@code ha:} section.
+     * {@code repo}; {@code haExtra} lines go into its {@code ha:} section ({@link #ARCHIVE} ones
+     * into {@code archive:}).
      */
     static HaNode create(String name, String cluster, List<String> etcd, Path repo, Path tokenFile,
             String... haExtra) throws IOException {
@@ -92,11 +96,21 @@ final class HaNode implements AutoCloseable {
                 .append("    fsync: 'off'\n")
                 .append("    shared_buffers: 32MB\n")
                 .append("    max_connections: 30\n")
-                .append("    wal_keep_size: 256MB\n")
-                // as the README advises for HA nodes: promotion and shutdown wait on archive calls
-                .append(Boolean.parseBoolean(System.getProperty("pgvault.ha.async", "true"))
-                        ? "archive:\n  async: true\n  spool: " + base.resolve("spool") + "\n" : "")
-                .append("repo:\n")
+                .append("    wal_keep_size: 256MB\n");
+        StringBuilder archive = new StringBuilder();
+        // as the README advises for HA nodes: promotion and shutdown wait on archive calls
+        if (Boolean.parseBoolean(System.getProperty("pgvault.ha.async", "true"))) {
+            archive.append("  async: true\n  spool: ").append(base.resolve("spool")).append('\n');
+        }
+        for (String line : haExtra) {
+            if (line.startsWith(ARCHIVE)) {
+                archive.append("  ").append(line.substring(ARCHIVE.length())).append('\n');
+            }
+        }
+        if (!archive.isEmpty()) {
+            yaml.append("archive:\n").append(archive);
+        }
+        yaml.append("repo:\n")
                 .append("  type: fs\n")
                 .append("  path: ").append(repo).append('\n')
                 .append("ha:\n")
@@ -108,7 +122,9 @@ final class HaNode implements AutoCloseable {
                 .append("  api: 127.0.0.1:").append(apiPort).append('\n')
                 .append("  api-token-file: ").append(tokenFile).append('\n');
         for (String line : haExtra) {
-            yaml.append("  ").append(line).append('\n');
+            if (!line.startsWith(ARCHIVE)) {
+                yaml.append("  ").append(line).append('\n');
+            }
         }
         Path config = base.resolve("pgvault.yaml");
         Files.writeString(config, yaml.toString());

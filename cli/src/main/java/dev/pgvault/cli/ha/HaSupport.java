@@ -4,6 +4,7 @@ import dev.pgvault.cli.config.ConfigException;
 import dev.pgvault.cli.config.EtcdTlsFiles;
 import dev.pgvault.cli.config.HaConfig;
 import dev.pgvault.cli.config.PgvaultConfig;
+import dev.pgvault.cli.config.ReceiverName;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.dcs.DcsException;
 import dev.pgvault.ha.dcs.EtcdCredentials;
@@ -38,7 +39,8 @@ public final class HaSupport {
         }
         return new HaSettings(h.cluster(), h.name(), h.etcd(), h.ttl(), h.loopWait(), h.apiHost(), h.apiPort(),
                 h.connectHost(), h.connectPort(), h.maximumLagOnFailover(), h.synchronous(), h.replicaMethods(), h.bootstrap(), token,
-                h.tags(), h.apiTls(), h.useSlots(), etcd, h.reseedDelta(), etcdTls(h.etcdTls(), config));
+                h.tags(), h.apiTls(), h.useSlots(), etcd, h.reseedDelta(), etcdTls(h.etcdTls(), config),
+                ReceiverName.waitedForByAgent(config));
     }
 
     /** The TLS client for https:// endpoints, every file read and checked now: a bad one is named before connecting. */

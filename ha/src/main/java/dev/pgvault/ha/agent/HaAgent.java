@@ -19,11 +19,13 @@ import dev.pgvault.ha.fence.AgentFence;
 import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
+import dev.pgvault.ha.pg.Standby;
 import dev.pgvault.ha.pg.Repository;
 import dev.pgvault.ha.pg.Upstream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -65,6 +67,12 @@ public final class HaAgent implements AutoCloseable {
      * effect: every commit acknowledged under the setting before lies before it. Negative until read.
      */
     private long standbyNamesSettledLsn = -1;
+    /**
+     * Whether the synchronous_standby_names applied also wait for {@link HaSettings#syncReceiver()}.
+     * Every write that leaves it out (a start, a promotion) sets this false; the synchronous step
+     * adds the receiver back once it streams.
+     */
+    private boolean receiverWaited;
     private boolean stanzaReady;
     private String lastDcsError;
     private volatile NodeState state;
@@ -385,6 +393,7 @@ public final class HaAgent implements AutoCloseable {
                     applied(SyncPlan.names(me, cluster.syncStandbys()));
                 }
                 postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
+                receiverWaited = false;
                 try {
                     becomeWritable(() -> postgres.start(START_TIMEOUT));
                 } catch (PgControlException e) {
@@ -492,6 +501,7 @@ public final class HaAgent implements AutoCloseable {
                 postgres.initdb();
             }
             postgres.configure(false, null, "");
+            receiverWaited = false;
             applied("");
             emptySyncSet(); // this node will acknowledge commits alone: say so before it can
             if (!postgres.status().running()) {
@@ -627,6 +637,7 @@ public final class HaAgent implements AutoCloseable {
         }
         postgres.configure(false, null, "");
         postgres.reload();
+        receiverWaited = false;
         applied("");
         follow(null);
         String me = settings.name();
@@ -672,21 +683,46 @@ public final class HaAgent implements AutoCloseable {
                 && !steady.instant().isBefore(standbyNamesAppliedAt.plus(settings.loopWait()))) {
             standbyNamesSettledLsn = postgres.status().lsn();
         }
+        List<Standby> standbys = postgres.standbys();
         SyncPlan plan = SyncPlan.plan(me, cluster.syncStandbys(), appliedStandbyNames, standbyNamesSettledLsn,
-                postgres.standbys(),
-                cluster.members().values().stream().filter(m -> !m.tags().noSync()).map(Member::name).toList());
-        if (!plan.changes()) {
+                standbys, cluster.members().values().stream().filter(m -> !m.tags().noSync()).map(Member::name).toList());
+        if (plan.changes()) {
+            log.accept("synchronous: " + plan.reason());
+            if (plan.writeSet() != null) {
+                dcs.writeSyncStandbys(me, plan.writeSet());
+            }
+            if (plan.standbyNames() != null) {
+                configureStandbyNames(plan.standbyNames(), receiverWaited);
+                applied(plan.standbyNames());
+            }
+        }
+        waitForReceiverWhileItStreams(standbys);
+    }
+
+    /**
+     * Commits wait for this node's synchronous receiver too, but only while it streams: one that
+     * stopped is left out at once (as a standby that stops is), so that a repository outage stops
+     * the receiver, not every commit. The receiver is never a failover candidate, so etcd's sync
+     * set is not involved.
+     */
+    private void waitForReceiverWhileItStreams(List<Standby> standbys) throws PgControlException {
+        String receiver = settings.syncReceiver();
+        boolean wanted = receiver != null && appliedStandbyNames != null
+                && standbys.stream().anyMatch(s -> s.streaming() && s.name().equals(receiver));
+        if (wanted == receiverWaited) {
             return;
         }
-        log.accept("synchronous: " + plan.reason());
-        if (plan.writeSet() != null) {
-            dcs.writeSyncStandbys(me, plan.writeSet());
-        }
-        if (plan.standbyNames() != null) {
-            postgres.configure(false, null, plan.standbyNames());
-            postgres.reload();
-            applied(plan.standbyNames());
-        }
+        log.accept("synchronous: " + (wanted ? "commits also wait for the receiver " + receiver
+                + ": every acknowledged commit is in the repository"
+                : "the receiver " + receiver + " stopped streaming: commits no longer wait for the repository"));
+        configureStandbyNames(appliedStandbyNames, wanted);
+        receiverWaited = wanted;
+    }
+
+    private void configureStandbyNames(String standbyNames, boolean withReceiver) throws PgControlException {
+        postgres.configure(false, null,
+                withReceiver ? SyncPlan.withReceiver(standbyNames, settings.syncReceiver()) : standbyNames);
+        postgres.reload();
     }
 
     /** Records the synchronous_standby_names just applied (to a running or a starting PostgreSQL). */
@@ -704,6 +740,7 @@ public final class HaAgent implements AutoCloseable {
             // unreachable etcd: the lease expires on its own
         }
         appliedStandbyNames = null;
+        receiverWaited = false;
         startStandby(up);
     }
 
@@ -722,6 +759,7 @@ public final class HaAgent implements AutoCloseable {
                     + target.name() + " may lack WAL; starting again as the primary");
             dcs.clearSwitchover();
             postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
+            receiverWaited = false;
             becomeWritable(() -> postgres.start(START_TIMEOUT));
             return true;
         }
@@ -729,6 +767,7 @@ public final class HaAgent implements AutoCloseable {
         postgres.configure(true, target, "");
         dcs.releaseLeader(settings.name());
         appliedStandbyNames = null;
+        receiverWaited = false;
         startReadOnly();
         follow(target.name());
         return false;

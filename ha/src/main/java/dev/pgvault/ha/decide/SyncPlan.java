@@ -102,6 +102,15 @@ public record SyncPlan(Set<String> writeSet, String standbyNames, String reason)
                 .map(SyncPlan::quote).toList());
     }
 
+    /**
+     * {@code standbyNames} (what {@link #plan} chose: one standby, a list to take the first of, or
+     * "" for none) with commits also waiting for {@code receiver}: {@code FIRST 2} with the
+     * receiver first, so PostgreSQL waits for it and for the first of the standbys that streams.
+     */
+    public static String withReceiver(String standbyNames, String receiver) {
+        return standbyNames.isEmpty() ? quote(receiver) : "FIRST 2 (" + quote(receiver) + ", " + standbyNames + ")";
+    }
+
     /** A member name as synchronous_standby_names takes it: a quoted identifier. */
     public static String quote(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";

@@ -19,6 +19,10 @@ final class FakePostgres implements LocalPostgres {
     long lsn = 1000;
     boolean streaming;
     RuntimeException standbysFail;
+    /** What pg_stat_replication shows. */
+    List<Standby> standbys = List.of();
+    /** The synchronous_standby_names last configured. */
+    String standbyNames;
     final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Thrown by start when set. */
     PgControlException startFails;
@@ -43,6 +47,7 @@ final class FakePostgres implements LocalPostgres {
         calls.add("configure " + (standby ? "standby of " + (upstream == null ? "nobody" : upstream.name()
                 + (upstream.slot() == null ? "" : " through slot " + upstream.slot())) : "primary"));
         standbyConfigured = standby;
+        standbyNames = ssn;
     }
 
     @Override
@@ -119,7 +124,7 @@ final class FakePostgres implements LocalPostgres {
         if (standbysFail != null) {
             throw standbysFail;
         }
-        return List.of();
+        return standbys;
     }
 
     /** A history as PostgreSQL writes it: every earlier timeline left 16 MiB further on. */

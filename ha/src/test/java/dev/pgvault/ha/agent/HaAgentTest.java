@@ -14,6 +14,7 @@ import dev.pgvault.ha.cluster.LeaderPosition;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Role;
 import dev.pgvault.ha.cluster.TimelineSwitch;
+import dev.pgvault.ha.pg.Standby;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The agent loop with a fake etcd and a fake PostgreSQL on clocks the test moves. */
@@ -64,10 +66,15 @@ class HaAgentTest {
     }
 
     private HaAgent agent(boolean synchronous) {
+        return agent(synchronous, null);
+    }
+
+    /** An agent of node n1 whose commits wait for {@code syncReceiver} while it streams (null: none). */
+    private HaAgent agent(boolean synchronous, String syncReceiver) {
         dcs.clock = steady;
         HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
                 Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
-                synchronous, List.of(ReplicaMethod.BASEBACKUP), Bootstrap.INITDB, null);
+                synchronous, List.of(ReplicaMethod.BASEBACKUP), Bootstrap.INITDB, null).withSyncReceiver(syncReceiver);
         return new HaAgent(settings, dcs, pg, null, clock, steady, log::add);
     }
 
@@ -427,6 +434,52 @@ class HaAgentTest {
         dcs.members.remove("n2");
         pg.streaming = false;
         advance(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void commitsWaitForTheSynchronousReceiverOnlyWhileItStreams() {
+        HaAgent agent = agent(true, "pgvault-n1");
+        agent.cycle(); // bootstrap
+        assertEquals("", pg.standbyNames);
+        Standby receiver = new Standby("pgvault-n1", "streaming", "async", 0);
+        pg.standbys = List.of(receiver);
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertEquals("\"pgvault-n1\"", pg.standbyNames, "no standby yet: commits wait for the receiver alone " + log);
+
+        // a standby comes: the sync set grows first, then PostgreSQL waits for both
+        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.REPLICA, "running", 1, 1000, false,
+                clock.now));
+        pg.standbys = List.of(receiver, new Standby("n2", "streaming", "async", 0));
+        for (int i = 0; i < 2; i++) {
+            advance(Duration.ofSeconds(1));
+            agent.cycle();
+        }
+        assertEquals(Set.of("n1", "n2"), dcs.sync);
+        assertEquals("FIRST 2 (\"pgvault-n1\", \"n2\")", pg.standbyNames, log.toString());
+
+        // the receiver stops (its repository is down): commits stop waiting for it, not for the standby
+        pg.standbys = List.of(new Standby("n2", "streaming", "sync", 0));
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertEquals("\"n2\"", pg.standbyNames, log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.contains("the receiver pgvault-n1 stopped streaming")), log.toString());
+
+        // and back: waited for again
+        pg.standbys = List.of(receiver, new Standby("n2", "streaming", "sync", 0));
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertEquals("FIRST 2 (\"pgvault-n1\", \"n2\")", pg.standbyNames, log.toString());
+    }
+
+    @Test
+    void withoutASynchronousReceiverAStreamingReceiverIsNeverWaitedFor() {
+        HaAgent agent = agent(true);
+        agent.cycle();
+        pg.standbys = List.of(new Standby("pgvault-n1", "streaming", "async", 0));
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertEquals("", pg.standbyNames, log.toString());
     }
 
     @Test

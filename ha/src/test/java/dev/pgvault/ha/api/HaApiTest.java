@@ -52,7 +52,7 @@ class HaApiTest {
         HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
                 Duration.ofSeconds(30), Duration.ofSeconds(10), "127.0.0.1", 0, "10.0.0.1", 5432, 1 << 20, false,
                 List.of(ReplicaMethod.BASEBACKUP), dev.pgvault.ha.Bootstrap.INITDB, token,
-                dev.pgvault.ha.cluster.Tags.NONE, tls, true, null, false, null);
+                dev.pgvault.ha.cluster.Tags.NONE, tls, true, null, false, null, null);
         api = new HaApi(settings, state::get, dcs, Clock.fixed(NOW, ZoneOffset.UTC));
         return api;
     }
