@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
 /**
  * Reads one archived WAL file to its end, which is where the decoder checks its SHA-256, length
  * and authentication, and checks its content against its name as archive-get does ({@link
- * WalContentCheck}): a segment's first page header, a history file's lines. The rest of the WAL
- * inside is not parsed.
+ * WalContentCheck}): a segment's first page header (a {@code .stream} object's too), a history
+ * file's lines. The rest of the WAL inside is not parsed.
  */
 final class WalFileCheck implements Callable<CheckResult> {
     private static final int BUFFER = 64 * 1024;
@@ -42,7 +42,12 @@ final class WalFileCheck implements Callable<CheckResult> {
 
     @Override
     public CheckResult call() throws IOException {
-        boolean segment = contentCheck != null && (name.kind() == WalFileKind.SEGMENT || name.kind() == WalFileKind.PARTIAL);
+        // What wal-receive stored of a segment begins as the segment does (a part only where it
+        // starts the segment): archive-get serves it under the segment's name, so its header is checked too.
+        boolean streamed = contentCheck != null && (name.kind() == WalFileKind.STREAM
+                || name.kind() == WalFileKind.STREAM_PART && name.streamPartOffset() == 0);
+        boolean segment = streamed
+                || contentCheck != null && (name.kind() == WalFileKind.SEGMENT || name.kind() == WalFileKind.PARTIAL);
         boolean history = contentCheck != null && name.kind() == WalFileKind.HISTORY;
         ByteArrayOutputStream kept = new ByteArrayOutputStream();
         long size = 0;
@@ -63,7 +68,10 @@ final class WalFileCheck implements Callable<CheckResult> {
             return bad(ProblemKind.CORRUPT_WAL, "is corrupt: " + e.getMessage());
         }
         byte[] head = kept.toByteArray();
-        Optional<String> mismatch = segment ? contentCheck.segmentMismatch(name, head, head.length, size)
+        if (streamed && head.length < WalSegmentHeader.LENGTH) {
+            return new CheckResult(0, 1, blob.size(), List.of()); // too little streamed to hold a header yet
+        }
+        Optional<String> mismatch = segment ? contentCheck.segmentMismatch(name, head, head.length, streamed ? -1 : size)
                 : history ? contentCheck.historyMismatch(name, head) : Optional.empty();
         if (mismatch.isPresent()) {
             return bad(ProblemKind.MISPLACED_WAL, "does not hold what its name says: " + mismatch.get()

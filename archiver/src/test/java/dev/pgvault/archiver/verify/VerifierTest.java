@@ -391,6 +391,26 @@ class VerifierTest {
         assertFalse(r.ok());
     }
 
+    /** archive-get serves a .stream object under the segment's name: its header is checked as a segment's. */
+    @Test
+    void aStreamHoldingAnotherPositionIsNamedAndAGoodOneIsNot() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 4);
+        byte[] good = java.util.Arrays.copyOf(TestStanza.segmentBytes(stanza.cluster, 1, 5), 100_000);
+        stanza.walUnbound(segment(1, 5) + ".stream", good);
+        stanza.walUnbound(segment(1, 5) + ".stream.000186A0", new byte[5000]); // a part within: no header to check
+        VerifyReport clean = stanza.verify();
+        assertTrue(clean.problems().isEmpty(), () -> lines(clean));
+
+        byte[] elsewhere = java.util.Arrays.copyOf(TestStanza.segmentBytes(stanza.cluster, 1, 7), 100_000);
+        stanza.walUnbound(segment(1, 6) + ".stream.00000000", elsewhere);
+        VerifyReport r = stanza.verify();
+        Problem p = only(r);
+        assertEquals(ProblemKind.MISPLACED_WAL, p.kind());
+        assertTrue(p.message().contains(segment(1, 6) + ".stream.00000000 holds WAL of another position"), p.line());
+        assertFalse(r.ok());
+    }
+
     @Test
     void aHistoryFileThatIsNotItsTimelinesHistoryIsNamed() throws IOException {
         stanza.typicalBackup(ID, 2, 3).write();
