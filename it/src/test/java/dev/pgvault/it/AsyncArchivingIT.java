@@ -246,7 +246,7 @@ class AsyncArchivingIT {
                 // An archiver of another spool layout (one left running across an upgrade): its records
                 // are no answer for the launcher, and the JVM retires it and starts one of its own.
                 Path protocol = spoolOf(repo).resolve("protocol");
-                assertEquals("1", Files.readString(protocol).strip());
+                assertEquals(dev.pgvault.archiver.async.Spool.PROTOCOL, Files.readString(protocol).strip());
                 Path pidFile = spoolOf(repo).resolve("daemon.pid");
                 String before = Files.readString(pidFile).strip();
                 Files.writeString(protocol, "0\n");
@@ -254,7 +254,7 @@ class AsyncArchivingIT {
                 assertTrue(oldLayout.exitCode() != 0, "answered from another version's records: " + oldLayout.stderr());
                 dist.run(pgUser, config, "archive-push", wal.resolve(names.get(1)).toString()).ok();
                 long retired = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!(Files.readString(protocol).strip().equals("1") && Files.exists(pidFile)
+                while (!(Files.readString(protocol).strip().equals(dev.pgvault.archiver.async.Spool.PROTOCOL) && Files.exists(pidFile)
                         && !Files.readString(pidFile).strip().equals(before) && !ProcessHandle.of(Long.parseLong(before))
                                 .map(ProcessHandle::isAlive).orElse(false))) {
                     assertTrue(System.nanoTime() < retired, "the old archiver " + before + " still runs, or no new one");

@@ -177,12 +177,25 @@ final class AsyncFetcher {
             return;
         }
         if (Files.exists(dir.resolve(name))
-                || !stamp(dir.resolve(name + TAKEN)).map(t -> t.compareTo(askedAt) < 0).orElse(true)
+                || takenFor(name, askedAt)
                 || stamp(dir.resolve(name + MISSING)).map(t -> t.compareTo(askedAt) > 0).orElse(false)
                 || stamp(dir.resolve(name + FAILED)).map(t -> t.compareTo(askedAt) > 0).orElse(false)) {
             return;
         }
         submit(name, askedAt.toInstant().plus(STAMP_LAG), true);
+    }
+
+    /**
+     * Whether a call took {@code name} for the request made at {@code askedAt}: after it, or in
+     * the same clock tick by the call that made it. A mark of the same tick made for an earlier
+     * request (recovery asking for a file again at once) is no answer: refetched, not waited out.
+     */
+    private boolean takenFor(String name, FileTime askedAt) throws IOException {
+        Optional<FileTime> taken = stamp(spool.getDir().resolve(name + TAKEN));
+        if (taken.isEmpty() || taken.get().compareTo(askedAt) < 0) {
+            return false;
+        }
+        return taken.get().compareTo(askedAt) > 0 || spool.takenBy(name).equals(spool.requestedBy());
     }
 
     private static Optional<FileTime> stamp(Path file) throws IOException {

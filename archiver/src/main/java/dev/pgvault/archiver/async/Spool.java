@@ -43,9 +43,11 @@ import java.util.stream.Stream;
  *     get/&lt;name&gt;.missing       the repository had no such file when asked at the mark's
  *                                modification time: an answer to requests older than that
  *     get/&lt;name&gt;.failed        the last fetch of it failed: calls asked before it go to the JVM
- *     get/&lt;name&gt;.taken         a call took the file: not fetched again for requests older
- *     get/requested              the last name recovery asked for: fetched itself, and the
- *                                segments after it ahead; its modification time is the request's
+ *     get/&lt;name&gt;.taken         a call took the file: not fetched again for requests older,
+ *                                nor for one as old made by the call it names (its pid)
+ *     get/requested              the last name recovery asked for and the pid of the call that
+ *                                asked: fetched itself, and the segments after it ahead; its
+ *                                modification time is the request's
  *     counters                   this host's archive-push and backup counters, for metrics
  *                                ({@link dev.pgvault.archiver.metrics.HostCounters}), async or not
  * </pre>
@@ -57,7 +59,7 @@ public final class Spool {
      * The layout's version. Raise it whenever a file above changes meaning; bin/pgvault checks
      * the same number (a test compares the two).
      */
-    public static final String PROTOCOL = "1";
+    public static final String PROTOCOL = "2";
 
     private final Path dir;
 
@@ -199,22 +201,37 @@ public final class Spool {
         return read(dir.resolve("wal-dir")).map(s -> Path.of(s.strip()));
     }
 
-    /** Records the name recovery asked for last (the launcher writes it too). */
+    /** Records the name recovery asked for last, by this process (the launcher writes it too). */
     public void writeRequested(String name) throws IOException {
-        writeAtomically(getDir().resolve("requested"), name + "\n");
+        writeRequested(name, CALLER);
+    }
+
+    void writeRequested(String name, String caller) throws IOException {
+        writeAtomically(getDir().resolve("requested"), name + " " + caller + "\n");
     }
 
     /** The name recovery asked for last, or empty; a half-written or foreign line counts as none. */
     public Optional<WalFileName> requested() throws IOException {
         Optional<String> text = read(getDir().resolve("requested"));
-        if (text.isEmpty()) {
+        if (text.isEmpty() || text.get().isBlank()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(WalFileName.parse(text.get().strip()));
+            return Optional.of(WalFileName.parse(text.get().strip().split(" ")[0]));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    /** The pid of the call that made the last request, as it wrote it ("" when it wrote none). */
+    public String requestedBy() throws IOException {
+        String[] words = read(getDir().resolve("requested")).orElse("").strip().split(" ");
+        return words.length > 1 ? words[1] : "";
+    }
+
+    /** The pid of the call that took {@code name} from the spool, as it wrote it ("" for none). */
+    public String takenBy(String name) throws IOException {
+        return read(getDir().resolve(name + ".taken")).orElse("").strip();
     }
 
     /**
@@ -231,8 +248,15 @@ public final class Spool {
 
     /** Marks {@code name} as taken from the spool for the call that asked for it: not fetched again for that request. */
     public void recordTaken(String name) throws IOException {
-        Files.writeString(getDir().resolve(name + ".taken"), "");
+        recordTaken(name, CALLER);
     }
+
+    void recordTaken(String name, String caller) throws IOException {
+        Files.writeString(getDir().resolve(name + ".taken"), caller);
+    }
+
+    /** This process, as it signs its requests and takes. */
+    private static final String CALLER = Long.toString(ProcessHandle.current().pid());
 
     /** The names of the files in {@code d}, none if it is gone. */
     static List<String> names(Path d) throws IOException {

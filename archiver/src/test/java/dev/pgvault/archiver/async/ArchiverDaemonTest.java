@@ -177,6 +177,35 @@ class ArchiverDaemonTest {
     }
 
     /**
+     * Recovery asks again for a file a call took in the same clock tick (the marks' times are
+     * equal): the mark answers only the call that made it, so the new request is fetched at once
+     * instead of leaving the launcher to wait a second for an answer that never comes.
+     */
+    @Test
+    void aTakeInTheSameTickAnswersOnlyTheCallThatMadeIt() throws Exception {
+        stanza.wal(1, 1, 12); // what is fetched ahead is there: the archiver goes idle
+        String asked = TestStanza.segment(1, 6);
+        Path file = spool.getDir().resolve(asked);
+        Path request = spool.getDir().resolve("requested");
+        java.nio.file.attribute.FileTime tick = java.nio.file.attribute.FileTime.from(java.time.Instant.now());
+        spool.writeRequested(asked, "4242");
+        spool.recordTaken(asked, "4242");
+        Files.setLastModifiedTime(request, tick);
+        Files.setLastModifiedTime(spool.getDir().resolve(asked + ".taken"), tick);
+        CompletableFuture<Boolean> run = start(daemon(Duration.ofSeconds(3)));
+        Thread.sleep(500); // ten passes
+        assertFalse(Files.exists(file), "taken by the call that asked: not fetched again");
+
+        spool.writeRequested(asked, "4343"); // the next call, in the same tick
+        Files.setLastModifiedTime(request, tick);
+        waitFor(file);
+        assertArrayEquals(TestStanza.segmentBytes(stanza.cluster, 1, 6), Files.readAllBytes(file));
+        spool.recordTaken(asked, "4343");
+        Files.delete(file);
+        assertTrue(run.get(60, TimeUnit.SECONDS));
+    }
+
+    /**
      * The file asked for is fetched itself (the launcher waits for it); once taken it is not
      * fetched again for the same request; a file the repository lacks is marked missing with a
      * stamp the launcher's own test finds newer than the request, and a mark from before the
