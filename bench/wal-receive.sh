@@ -13,8 +13,9 @@
 #   receivewal-sync  pg_receivewal --synchronous, named in synchronous_standby_names
 # each after `sync` and a CHECKPOINT. While pgbench runs, the replication lag (WAL written minus
 # WAL the receiver reported flushed, for pgvault: durable in the repository) is sampled every
-# 0.2 s. pg_receivewal without --synchronous reports no flush position: its lag is to what it wrote. Prints per run TPS, average latency
-# and the largest lag in MiB; then per mode the medians and ranges, and TPS as a ratio of none's.
+# 0.2 s. pg_receivewal without --synchronous reports no flush position: its lag is to what it wrote. Prints per run TPS, average latency,
+# the largest lag in MiB and the CPU seconds the receiver's processes used (JVM start-up included);
+# then per mode the medians and ranges, and TPS as a ratio of none's.
 set -euo pipefail
 
 rounds=${1:-5}
@@ -66,9 +67,25 @@ start_receiver() {
     esac
 }
 
+# tree_cpu PID: CPU seconds (user + system) used so far by PID and its descendants.
+tree_cpu() {
+    local pids=("$1") all=() p ticks=0
+    while [ ${#pids[@]} -gt 0 ]; do
+        p=${pids[0]}; pids=("${pids[@]:1}"); all+=("$p")
+        for c in $(pgrep -P "$p" 2>/dev/null); do pids+=("$c"); done
+    done
+    for p in "${all[@]}"; do
+        # fields 14 and 15 of /proc/PID/stat, counted after the command name's closing parenthesis
+        ticks=$((ticks + $(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)))
+    done
+    awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }'
+}
+
 stop_receiver() {
     psql -c "ALTER SYSTEM RESET synchronous_standby_names" -c "SELECT pg_reload_conf()" >/dev/null
+    cpu=0
     if [ -n "$receiver_pid" ]; then
+        cpu=$(tree_cpu "$receiver_pid")
         # $as runs the receiver under runuser: signal its children too.
         pkill -TERM -P "$receiver_pid" 2>/dev/null || true
         kill "$receiver_pid" 2>/dev/null || true
@@ -90,7 +107,7 @@ sample_lag() {
 
 # MODES="none pgvault-sync" runs only those.
 read -r -a modes <<< "${MODES:-none pgvault receivewal pgvault-sync receivewal-sync}"
-declare -A tps lat lag
+declare -A tps lat lag cpus
 for c in "${clients[@]}"; do
     for ((r = 0; r < rounds; r++)); do
         for ((k = 0; k < ${#modes[@]}; k++)); do
@@ -108,8 +125,9 @@ for c in "${clients[@]}"; do
             t=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) (without.*/\1/p')
             l=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
             g=$(awk -v b="$(cat "$work/lag")" 'BEGIN { printf "%.1f", b / 1048576 }')
-            printf 'clients %s round %s %-16s tps %8.1f  latency %6.2f ms  max lag %6s MiB\n' "$c" "$((r + 1))" "$mode" "$t" "$l" "$g"
-            tps[$c,$mode]+="$t "; lat[$c,$mode]+="$l "; lag[$c,$mode]+="$g "
+            printf 'clients %s round %s %-16s tps %8.1f  latency %6.2f ms  max lag %6s MiB  receiver CPU %5s s\n' \
+                "$c" "$((r + 1))" "$mode" "$t" "$l" "$g" "$cpu"
+            tps[$c,$mode]+="$t "; lat[$c,$mode]+="$l "; lag[$c,$mode]+="$g "; cpus[$c,$mode]+="$cpu "
         done
     done
 done
@@ -120,9 +138,10 @@ for c in "${clients[@]}"; do
     base=$(echo "${tps[$c,none]}" | median)
     for mode in "${modes[@]}"; do
         m=$(echo "${tps[$c,$mode]}" | median)
-        printf 'clients %s %-16s tps %8.1f (%s)  x%.3f of none  latency %s ms (%s)  max lag %s MiB (%s)\n' \
+        printf 'clients %s %-16s tps %8.1f (%s)  x%.3f of none  latency %s ms (%s)  max lag %s MiB (%s)  receiver CPU %s s (%s)\n' \
             "$c" "$mode" "$m" "$(echo "${tps[$c,$mode]}" | range)" "$(awk -v a="$m" -v b="$base" 'BEGIN { print a / b }')" \
             "$(echo "${lat[$c,$mode]}" | median)" "$(echo "${lat[$c,$mode]}" | range)" \
-            "$(echo "${lag[$c,$mode]}" | median)" "$(echo "${lag[$c,$mode]}" | range)"
+            "$(echo "${lag[$c,$mode]}" | median)" "$(echo "${lag[$c,$mode]}" | range)" \
+            "$(echo "${cpus[$c,$mode]}" | median)" "$(echo "${cpus[$c,$mode]}" | range)"
     done
 done
