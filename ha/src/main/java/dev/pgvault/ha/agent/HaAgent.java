@@ -692,23 +692,35 @@ public final class HaAgent implements AutoCloseable {
                 dcs.writeSyncStandbys(me, plan.writeSet());
             }
             if (plan.standbyNames() != null) {
-                configureStandbyNames(plan.standbyNames(), receiverWaited);
+                // with the receiver as this cycle finds it: one write, no moment without it
+                boolean withReceiver = receiverStreams(standbys, cluster);
+                configureStandbyNames(plan.standbyNames(), withReceiver);
                 applied(plan.standbyNames());
+                receiverWaited = withReceiver;
             }
         }
-        waitForReceiverWhileItStreams(standbys);
+        waitForReceiverWhileItStreams(standbys, cluster);
     }
 
     /**
-     * Commits wait for this node's synchronous receiver too, but only while it streams: one that
-     * stopped is left out at once (as a standby that stops is), so that a repository outage stops
-     * the receiver, not every commit. The receiver is never a failover candidate, so etcd's sync
-     * set is not involved.
+     * Whether this node's synchronous receiver streams; never when its name is a member's (a
+     * receiver under it would stand in for that member's standby, and could be chosen as one).
      */
-    private void waitForReceiverWhileItStreams(List<Standby> standbys) throws PgControlException {
+    private boolean receiverStreams(List<Standby> standbys, ClusterState cluster) {
         String receiver = settings.syncReceiver();
-        boolean wanted = receiver != null && appliedStandbyNames != null
+        return receiver != null && !cluster.members().containsKey(receiver)
                 && standbys.stream().anyMatch(s -> s.streaming() && s.name().equals(receiver));
+    }
+
+    /**
+     * Commits wait for this node's synchronous receiver too, but only while it streams: one whose
+     * connection ended is left out at the next cycle (as a standby that stops is). One that stays
+     * connected while its store hangs is still waited for, until its store times out and it
+     * disconnects. The receiver is never a failover candidate, so etcd's sync set is not involved.
+     */
+    private void waitForReceiverWhileItStreams(List<Standby> standbys, ClusterState cluster) throws PgControlException {
+        String receiver = settings.syncReceiver();
+        boolean wanted = appliedStandbyNames != null && receiverStreams(standbys, cluster);
         if (wanted == receiverWaited) {
             return;
         }
