@@ -103,15 +103,15 @@ final class AsyncFetcher {
     boolean tick(Instant now) throws IOException {
         // The time first: a request rewritten in between is then seen as a new one next pass.
         Optional<FileTime> askedAt = spool.requestedAt();
-        Optional<WalFileName> asked = spool.requested();
+        Optional<Spool.Request> asked = spool.request();
         if (asked.isEmpty() || askedAt.isEmpty()) {
             return false;
         }
         answer(asked.get(), askedAt.get());
-        if (asked.get().kind() != WalFileKind.SEGMENT) {
+        WalFileName requested = asked.get().name();
+        if (requested.kind() != WalFileKind.SEGMENT) {
             return false;
         }
-        WalFileName requested = asked.get();
         boolean moved = !requested.name().equals(lastRequested);
         lastRequested = requested.name();
         if (moved || Duration.between(probedAt, now).compareTo(TIMELINE_PROBE) >= 0) {
@@ -152,7 +152,7 @@ final class AsyncFetcher {
         if (askedAt.isEmpty() || askedAt.get().equals(lastSeenRequest)) {
             return;
         }
-        Optional<WalFileName> asked = spool.requested();
+        Optional<Spool.Request> asked = spool.request();
         if (asked.isPresent()) {
             lastSeenRequest = askedAt.get();
             answer(asked.get(), askedAt.get());
@@ -164,7 +164,8 @@ final class AsyncFetcher {
      * or was taken from it, or a mark newer than the request says the repository lacked it or
      * the fetch failed (the call then works itself, and reports what is wrong).
      */
-    private void answer(WalFileName asked, FileTime askedAt) throws IOException {
+    private void answer(Spool.Request request, FileTime askedAt) throws IOException {
+        WalFileName asked = request.name();
         if (asked.kind() != WalFileKind.SEGMENT && asked.kind() != WalFileKind.HISTORY) {
             return; // the launcher sends these to the JVM
         }
@@ -177,7 +178,7 @@ final class AsyncFetcher {
             return;
         }
         if (Files.exists(dir.resolve(name))
-                || takenFor(name, askedAt)
+                || takenFor(name, askedAt, request.caller())
                 || stamp(dir.resolve(name + MISSING)).map(t -> t.compareTo(askedAt) > 0).orElse(false)
                 || stamp(dir.resolve(name + FAILED)).map(t -> t.compareTo(askedAt) > 0).orElse(false)) {
             return;
@@ -190,12 +191,9 @@ final class AsyncFetcher {
      * the same clock tick by the call that made it. A mark of the same tick made for an earlier
      * request (recovery asking for a file again at once) is no answer: refetched, not waited out.
      */
-    private boolean takenFor(String name, FileTime askedAt) throws IOException {
-        Optional<FileTime> taken = stamp(spool.getDir().resolve(name + TAKEN));
-        if (taken.isEmpty() || taken.get().compareTo(askedAt) < 0) {
-            return false;
-        }
-        return taken.get().compareTo(askedAt) > 0 || spool.takenBy(name).equals(spool.requestedBy());
+    private boolean takenFor(String name, FileTime askedAt, String caller) throws IOException {
+        int order = stamp(spool.getDir().resolve(name + TAKEN)).map(t -> t.compareTo(askedAt)).orElse(-1);
+        return order > 0 || order == 0 && spool.takenBy(name).equals(caller);
     }
 
     private static Optional<FileTime> stamp(Path file) throws IOException {

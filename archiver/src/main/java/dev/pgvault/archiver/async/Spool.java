@@ -210,23 +210,20 @@ public final class Spool {
         writeAtomically(getDir().resolve("requested"), name + " " + caller + "\n");
     }
 
-    /** The name recovery asked for last, or empty; a half-written or foreign line counts as none. */
-    public Optional<WalFileName> requested() throws IOException {
-        Optional<String> text = read(getDir().resolve("requested"));
-        if (text.isEmpty() || text.get().isBlank()) {
+    /** A request of recovery's: the file it asked for, and the pid of the call that asked ("" when it wrote none). */
+    public record Request(WalFileName name, String caller) {}
+
+    /** The last request, read once, or empty; a half-written or foreign line counts as none. */
+    public Optional<Request> request() throws IOException {
+        String[] words = read(getDir().resolve("requested")).orElse("").strip().split(" ");
+        if (words[0].isEmpty()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(WalFileName.parse(text.get().strip().split(" ")[0]));
+            return Optional.of(new Request(WalFileName.parse(words[0]), words.length > 1 ? words[1] : ""));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-    }
-
-    /** The pid of the call that made the last request, as it wrote it ("" when it wrote none). */
-    public String requestedBy() throws IOException {
-        String[] words = read(getDir().resolve("requested")).orElse("").strip().split(" ");
-        return words.length > 1 ? words[1] : "";
     }
 
     /** The pid of the call that took {@code name} from the spool, as it wrote it ("" for none). */

@@ -340,7 +340,7 @@ class ArchiverDaemonTest {
         waitFor(spool.getDir().resolve(TestStanza.segment(2, 8)));
         assertFalse(Files.exists(spool.getDir().resolve(TestStanza.segment(1, 7))));
         assertTrue(run.get(60, TimeUnit.SECONDS));
-        assertEquals(WalFileName.parse(TestStanza.segment(1, 5)), spool.requested().orElseThrow());
+        assertEquals(WalFileName.parse(TestStanza.segment(1, 5)), spool.request().orElseThrow().name());
     }
 
     /** The record's inode, or null while the archiver is between dropping a record and writing the next. */

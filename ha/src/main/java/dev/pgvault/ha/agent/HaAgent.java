@@ -19,8 +19,8 @@ import dev.pgvault.ha.fence.AgentFence;
 import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
-import dev.pgvault.ha.pg.Standby;
 import dev.pgvault.ha.pg.Repository;
+import dev.pgvault.ha.pg.Standby;
 import dev.pgvault.ha.pg.Upstream;
 import java.time.Clock;
 import java.time.Duration;
@@ -686,25 +686,34 @@ public final class HaAgent implements AutoCloseable {
         List<Standby> standbys = postgres.standbys();
         SyncPlan plan = SyncPlan.plan(me, cluster.syncStandbys(), appliedStandbyNames, standbyNamesSettledLsn,
                 standbys, cluster.members().values().stream().filter(m -> !m.tags().noSync()).map(Member::name).toList());
+        // whether commits also wait for the receiver, as this cycle finds it, in the same write as the plan's names
+        boolean withReceiver = receiverStreams(standbys, cluster);
         if (plan.changes()) {
             log.accept("synchronous: " + plan.reason());
             if (plan.writeSet() != null) {
                 dcs.writeSyncStandbys(me, plan.writeSet());
             }
             if (plan.standbyNames() != null) {
-                // with the receiver as this cycle finds it: one write, no moment without it
-                boolean withReceiver = receiverStreams(standbys, cluster);
                 configureStandbyNames(plan.standbyNames(), withReceiver);
                 applied(plan.standbyNames());
-                receiverWaited = withReceiver;
+                return;
             }
         }
-        waitForReceiverWhileItStreams(standbys, cluster);
+        if (appliedStandbyNames != null && withReceiver != receiverWaited) {
+            log.accept("synchronous: " + (withReceiver ? "commits also wait for the receiver " + settings.syncReceiver()
+                    + ": every acknowledged commit is in the repository"
+                    : "the receiver " + settings.syncReceiver() + " stopped streaming: commits no longer wait for the repository"));
+            configureStandbyNames(appliedStandbyNames, withReceiver);
+        }
     }
 
     /**
-     * Whether this node's synchronous receiver streams; never when its name is a member's (a
-     * receiver under it would stand in for that member's standby, and could be chosen as one).
+     * Whether this node's synchronous receiver streams, so that commits wait for it too. Only
+     * while it streams, as a standby: one whose connection ended is left out at the next cycle;
+     * one that stays connected while its store hangs is waited for until the store times out and
+     * it disconnects. Never one named like a member (it would stand in for that member's standby,
+     * and could be chosen as one). The receiver is never a failover candidate: etcd's sync set is
+     * not involved.
      */
     private boolean receiverStreams(List<Standby> standbys, ClusterState cluster) {
         String receiver = settings.syncReceiver();
@@ -712,29 +721,11 @@ public final class HaAgent implements AutoCloseable {
                 && standbys.stream().anyMatch(s -> s.streaming() && s.name().equals(receiver));
     }
 
-    /**
-     * Commits wait for this node's synchronous receiver too, but only while it streams: one whose
-     * connection ended is left out at the next cycle (as a standby that stops is). One that stays
-     * connected while its store hangs is still waited for, until its store times out and it
-     * disconnects. The receiver is never a failover candidate, so etcd's sync set is not involved.
-     */
-    private void waitForReceiverWhileItStreams(List<Standby> standbys, ClusterState cluster) throws PgControlException {
-        String receiver = settings.syncReceiver();
-        boolean wanted = appliedStandbyNames != null && receiverStreams(standbys, cluster);
-        if (wanted == receiverWaited) {
-            return;
-        }
-        log.accept("synchronous: " + (wanted ? "commits also wait for the receiver " + receiver
-                + ": every acknowledged commit is in the repository"
-                : "the receiver " + receiver + " stopped streaming: commits no longer wait for the repository"));
-        configureStandbyNames(appliedStandbyNames, wanted);
-        receiverWaited = wanted;
-    }
-
     private void configureStandbyNames(String standbyNames, boolean withReceiver) throws PgControlException {
         postgres.configure(false, null,
                 withReceiver ? SyncPlan.withReceiver(standbyNames, settings.syncReceiver()) : standbyNames);
         postgres.reload();
+        receiverWaited = withReceiver;
     }
 
     /** Records the synchronous_standby_names just applied (to a running or a starting PostgreSQL). */
