@@ -101,7 +101,7 @@ public final class ArchiverDaemon {
             try {
                 AsyncPusher pusher = new AsyncPusher(archive, spool, pushers, log);
                 AsyncFetcher fetcher = new AsyncFetcher(repo, layout, archive, spool, cluster.walSegmentSize(), getAhead,
-                        fetchers, log);
+                        idleExit, fetchers, log);
                 fetcher.clearPending();
                 log.accept("started (process " + ProcessHandle.current().pid() + ", push-max " + pushMax + ", get-ahead "
                         + getAhead + ")");

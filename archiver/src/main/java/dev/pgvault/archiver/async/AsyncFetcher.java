@@ -67,6 +67,13 @@ final class AsyncFetcher {
     private final Spool spool;
     private final long segmentSize;
     private final int getAhead;
+    /**
+     * How long after its last request a recovery is followed: fetched ahead for, and probed for
+     * the files the repository lacks. One that stopped asking (it ended, or its standby streams
+     * now) would otherwise be probed for every second while the archiver runs, and, each probe
+     * being work, the archiver would never go idle.
+     */
+    private final Duration follow;
     private final FetchQueue fetches;
     private final Consumer<String> log;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -79,13 +86,14 @@ final class AsyncFetcher {
     private volatile String lastFailure;
 
     AsyncFetcher(EncodedStore repo, RepositoryLayout layout, WalArchive archive, Spool spool, long segmentSize,
-            int getAhead, FetchQueue fetches, Consumer<String> log) {
+            int getAhead, Duration follow, FetchQueue fetches, Consumer<String> log) {
         this.repo = repo;
         this.layout = layout;
         this.archive = archive;
         this.spool = spool;
         this.segmentSize = segmentSize;
         this.getAhead = getAhead;
+        this.follow = follow;
         this.fetches = fetches;
         this.log = log;
     }
@@ -104,7 +112,8 @@ final class AsyncFetcher {
         // The time first: a request rewritten in between is then seen as a new one next pass.
         Optional<FileTime> askedAt = spool.requestedAt();
         Optional<Spool.Request> asked = spool.request();
-        if (asked.isEmpty() || askedAt.isEmpty()) {
+        if (asked.isEmpty() || askedAt.isEmpty()
+                || Duration.between(askedAt.get().toInstant(), now).compareTo(follow) > 0) {
             return false;
         }
         answer(asked.get(), askedAt.get());

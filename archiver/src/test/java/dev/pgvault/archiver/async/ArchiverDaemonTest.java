@@ -206,6 +206,29 @@ class ArchiverDaemonTest {
     }
 
     /**
+     * A recovery that stopped asking (it ended, or its standby streams now) is not followed:
+     * the files after its last request, which the repository lacks, are probed for only while
+     * requests come, and the archiver then exits once idle. It used to probe them every second
+     * for as long as it ran, each probe counting as work, so that it never went idle.
+     */
+    @Test
+    void anArchiverStopsFollowingARecoveryThatNoLongerAsks() throws Exception {
+        stanza.wal(1, 1, 6); // the last segment asked for; 7 and on never come
+        spool.writeRequested(TestStanza.segment(1, 6));
+        long started = System.nanoTime();
+        CompletableFuture<Boolean> run = start(daemon(Duration.ofSeconds(2)));
+        Path file = spool.getDir().resolve(TestStanza.segment(1, 6));
+        waitFor(file);
+        spool.recordTaken(TestStanza.segment(1, 6));
+        Files.delete(file);
+        assertTrue(run.get(30, TimeUnit.SECONDS));
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+        // stale after idle-exit (2 s), then idle for idle-exit: about 4 s, never the 30 s limit
+        assertTrue(seconds < 8, "exited after " + seconds + " s: " + log);
+        assertTrue(log.contains("idle for 2 s: exiting"), log.toString());
+    }
+
+    /**
      * The file asked for is fetched itself (the launcher waits for it); once taken it is not
      * fetched again for the same request; a file the repository lacks is marked missing with a
      * stamp the launcher's own test finds newer than the request, and a mark from before the
