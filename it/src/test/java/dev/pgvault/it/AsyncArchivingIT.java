@@ -42,16 +42,9 @@ class AsyncArchivingIT {
     }
 
     /** A cluster archiving through pgvault with archive.async on, its spool under the repository's directory. */
-    private static Path asyncConfig(TestRepo repo, String stanza, PgCluster pg, OsUser user, PgvaultDist dist)
+    private static Path asyncConfig(TestRepo repo, String stanza, PgCluster pg, PgvaultDist dist)
             throws Exception {
-        Path config = repo.config(stanza, pg);
-        Path spool = repo.dir.resolve("spool");
-        if (!Files.isDirectory(spool)) {
-            Files.createDirectory(spool);
-            user.own(spool);
-        }
-        Files.writeString(config, "archive:\n  async: true\n  spool: " + spool + "\n  idle-exit: 30\n",
-                StandardOpenOption.APPEND);
+        Path config = repo.asyncConfig(stanza, pg);
         Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
                 + " --config " + config + " archive-push %p'\n", StandardOpenOption.APPEND);
         return config;
@@ -152,7 +145,7 @@ class AsyncArchivingIT {
         OsUser pgUser = OsUser.forPostgres();
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
                 PgCluster pg = PgCluster.create("archive_mode = on", "max_wal_size = 2GB")) {
-            Path config = asyncConfig(repo, "main", pg, pgUser, dist);
+            Path config = asyncConfig(repo, "main", pg, dist);
             pg.start();
             dist.run(pgUser, config, "init").ok();
             int rows = 0;
@@ -323,7 +316,7 @@ class AsyncArchivingIT {
         OsUser pgUser = OsUser.forPostgres();
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.S3, true, pgUser);
                 PgCluster pg = PgCluster.create("archive_mode = on", "wal_keep_size = 1GB")) {
-            Path config = asyncConfig(repo, "main", pg, pgUser, dist);
+            Path config = asyncConfig(repo, "main", pg, dist);
             pg.start();
             dist.run(pgUser, config, "init").ok();
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
@@ -361,8 +354,8 @@ class AsyncArchivingIT {
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
                 PgCluster a = PgCluster.create("archive_mode = on");
                 PgCluster b = PgCluster.create("archive_mode = on")) {
-            Path configA = asyncConfig(repo, "alpha", a, pgUser, dist);
-            Path configB = asyncConfig(repo, "beta", b, pgUser, dist);
+            Path configA = asyncConfig(repo, "alpha", a, dist);
+            Path configB = asyncConfig(repo, "beta", b, dist);
             a.start();
             b.start();
             dist.run(pgUser, configA, "init").ok();

@@ -82,12 +82,8 @@ class ExpireIT {
         OsUser pgUser = OsUser.forPostgres();
         try (TestRepo repo = TestRepo.create(kind, false, pgUser);
                 PgCluster pg = PgCluster.create("archive_mode = on")) {
-            Path config = repo.config("main", pg);
-            if (kind == TestRepo.Kind.S3) {
-                // WAL through the resident archiver: S3 calls would each pay a JVM and an S3 client
-                Path spool = pgUser.newDirectory("pgvault-spool");
-                Files.writeString(config, "archive:\n  async: true\n  spool: " + spool + "\n", StandardOpenOption.APPEND);
-            }
+            // On S3, WAL through the resident archiver: S3 calls would each pay a JVM and an S3 client
+            Path config = kind == TestRepo.Kind.S3 ? repo.asyncConfig("main", pg) : repo.config("main", pg);
             Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
                     + " --config " + config + " archive-push %p'\n", StandardOpenOption.APPEND);
             pg.start();

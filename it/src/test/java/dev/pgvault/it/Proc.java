@@ -22,11 +22,13 @@ record Proc(int exitCode, String stdout, String stderr) {
                 ProcessBuilder pb = new ProcessBuilder(full).redirectOutput(out.toFile()).redirectError(err.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
                 pb.environment().putAll(env);
+                long started = System.nanoTime();
                 Process p = pb.start();
                 if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     throw new AssertionError("timed out after " + timeoutSeconds + " s: " + full);
                 }
+                reportTime(command, System.nanoTime() - started);
                 return new Proc(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                         Files.readString(err, StandardCharsets.UTF_8));
             } finally {
@@ -38,6 +40,17 @@ record Proc(int exitCode, String stdout, String stderr) {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * With {@code -Dit.timings=true}, every command's wall time goes to standard error: to find
+     * where a slow test spends its time.
+     */
+    private static void reportTime(List<String> command, long nanos) {
+        if (Boolean.getBoolean("it.timings")) {
+            String shown = String.join(" ", command.subList(Math.max(0, command.size() - 8), command.size()));
+            System.err.printf("[it.timings] %6.2f s %s%n", nanos / 1e9, shown);
         }
     }
 

@@ -92,6 +92,22 @@ final class TestRepo implements AutoCloseable {
         return file;
     }
 
+    /**
+     * Writes a config as {@link #config} does, with archive.async on: its spool under the
+     * repository's directory (one for every stanza of the repository), owned by the cluster's user.
+     */
+    Path asyncConfig(String stanza, PgCluster cluster) throws IOException {
+        Path config = config(stanza, cluster);
+        Path spool = dir.resolve("spool");
+        if (!Files.isDirectory(spool)) {
+            Files.createDirectory(spool);
+            cluster.user.own(spool);
+        }
+        Files.writeString(config, "archive:\n  async: true\n  spool: " + spool + "\n  idle-exit: 30\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        return config;
+    }
+
     @Override
     public String toString() {
         return kind.name().toLowerCase() + (encrypted ? "+encrypted" : "");
