@@ -403,12 +403,26 @@ class VerifierTest {
         assertTrue(clean.problems().isEmpty(), () -> lines(clean));
 
         byte[] elsewhere = java.util.Arrays.copyOf(TestStanza.segmentBytes(stanza.cluster, 1, 7), 100_000);
-        stanza.walUnbound(segment(1, 6) + ".stream.00000000", elsewhere);
+        assertMisplacedStream(segment(1, 6) + ".stream.00000000", elsewhere);
+    }
+
+    /** {@code name} stored with {@code bytes} is the one problem verify finds, named as misplaced WAL. */
+    private void assertMisplacedStream(String name, byte[] bytes) throws IOException {
+        stanza.walUnbound(name, bytes);
         VerifyReport r = stanza.verify();
         Problem p = only(r);
         assertEquals(ProblemKind.MISPLACED_WAL, p.kind());
-        assertTrue(p.message().contains(segment(1, 6) + ".stream.00000000 holds WAL of another position"), p.line());
+        assertTrue(p.message().contains(name + " holds WAL of another position"), p.line());
         assertFalse(r.ok());
+    }
+
+    /** The .stream object itself, not only its first part, is checked as the segment it stands for. */
+    @Test
+    void aStreamObjectHoldingAnotherPositionIsNamed() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 4);
+        byte[] elsewhere = java.util.Arrays.copyOf(TestStanza.segmentBytes(stanza.cluster, 1, 7), 100_000);
+        assertMisplacedStream(segment(1, 5) + ".stream", elsewhere);
     }
 
     @Test

@@ -23,6 +23,8 @@ final class FakePostgres implements LocalPostgres {
     List<Standby> standbys = List.of();
     /** The synchronous_standby_names last configured. */
     String standbyNames;
+    /** Every synchronous_standby_names configured, in order. */
+    final List<String> standbyNamesWritten = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Thrown by start when set. */
     PgControlException startFails;
@@ -48,6 +50,7 @@ final class FakePostgres implements LocalPostgres {
                 + (upstream.slot() == null ? "" : " through slot " + upstream.slot())) : "primary"));
         standbyConfigured = standby;
         standbyNames = ssn;
+        standbyNamesWritten.add(String.valueOf(ssn));
     }
 
     @Override

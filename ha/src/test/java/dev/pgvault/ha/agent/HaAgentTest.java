@@ -436,6 +436,13 @@ class HaAgentTest {
         advance(Duration.ofSeconds(1));
     }
 
+    /** Member n2 joins as a replica and streams, beside {@code receiver}. */
+    private void standbyN2StreamsBesides(Standby receiver) {
+        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.REPLICA, "running", 1, 1000, false,
+                clock.now));
+        pg.standbys = List.of(receiver, new Standby("n2", "streaming", "async", 0));
+    }
+
     @Test
     void commitsWaitForTheSynchronousReceiverOnlyWhileItStreams() {
         HaAgent agent = agent(true, "pgvault-n1");
@@ -448,9 +455,7 @@ class HaAgentTest {
         assertEquals("\"pgvault-n1\"", pg.standbyNames, "no standby yet: commits wait for the receiver alone " + log);
 
         // a standby comes: the sync set grows first, then PostgreSQL waits for both
-        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.REPLICA, "running", 1, 1000, false,
-                clock.now));
-        pg.standbys = List.of(receiver, new Standby("n2", "streaming", "async", 0));
+        standbyN2StreamsBesides(receiver);
         for (int i = 0; i < 2; i++) {
             advance(Duration.ofSeconds(1));
             agent.cycle();
@@ -469,6 +474,40 @@ class HaAgentTest {
         pg.standbys = List.of(receiver, new Standby("n2", "streaming", "sync", 0));
         advance(Duration.ofSeconds(1));
         agent.cycle();
+        assertEquals("FIRST 2 (\"pgvault-n1\", \"n2\")", pg.standbyNames, log.toString());
+    }
+
+    /**
+     * An agent restarted while PostgreSQL runs with {@code FIRST 2} applied: the names it writes
+     * again include the streaming receiver from the first write on. Written without it, even for
+     * one reload, a commit acknowledged in between could be missing from the repository.
+     */
+    @Test
+    void aRestartedAgentNeverWritesTheNamesWithoutAStreamingReceiver() {
+        HaAgent first = agent(true, "pgvault-n1");
+        first.cycle(); // bootstrap
+        Standby receiver = new Standby("pgvault-n1", "streaming", "async", 0);
+        standbyN2StreamsBesides(receiver);
+        for (int i = 0; i < 3; i++) {
+            advance(Duration.ofSeconds(1));
+            first.cycle();
+        }
+        assertEquals("FIRST 2 (\"pgvault-n1\", \"n2\")", pg.standbyNames, log.toString());
+
+        // the agent's process restarts (systemd's Restart=); PostgreSQL, the standby and the receiver run on
+        pg.standbys = List.of(receiver, new Standby("n2", "streaming", "sync", 0));
+        int before = pg.standbyNamesWritten.size();
+        HaAgent restarted = agent(true, "pgvault-n1");
+        for (int i = 0; i < 3; i++) {
+            advance(Duration.ofSeconds(1));
+            restarted.cycle();
+        }
+        assertTrue(restarted.state().leader(), "the lease taken back: " + log);
+        List<String> written = pg.standbyNamesWritten.subList(before, pg.standbyNamesWritten.size());
+        assertFalse(written.isEmpty(), "the restarted agent applies the names: " + log);
+        for (String names : written) {
+            assertTrue(names.contains("\"pgvault-n1\""), "written without the streaming receiver: " + written + " " + log);
+        }
         assertEquals("FIRST 2 (\"pgvault-n1\", \"n2\")", pg.standbyNames, log.toString());
     }
 
