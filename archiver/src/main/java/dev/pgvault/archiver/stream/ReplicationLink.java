@@ -16,6 +16,7 @@ import org.postgresql.PGProperty;
 import org.postgresql.copy.CopyDual;
 import org.postgresql.copy.CopyOperation;
 import org.postgresql.core.BaseConnection;
+import org.postgresql.core.PGStream;
 import org.postgresql.core.v3.replication.V3PGReplicationStream;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
@@ -168,6 +169,51 @@ final class ReplicationLink implements AutoCloseable {
                     ReplicationType.PHYSICAL);
         } catch (SQLException e) {
             throw failure(command, e);
+        }
+    }
+
+    /**
+     * Makes {@link PGReplicationStream#readPending} ask the socket only how many bytes wait,
+     * where that count is exact (plain TCP), instead of a read that waits up to 1 ms for more.
+     * Under load that wait caught each commit's WAL as a message of its own, at some 4,000
+     * system calls a second (a count, a read that found nothing, a poll, a read), where polling
+     * every few milliseconds drains the same WAL in batches. Over TLS or GSS encryption the
+     * count misses bytes still encrypted, so pgjdbc's wait stays; as it does where this pgjdbc
+     * keeps its stream elsewhere. A synchronous receiver keeps it too: it wakes the moment WAL
+     * arrives.
+     */
+    void pollWithoutWaiting() {
+        if (!canPollWithoutWaiting()) {
+            return;
+        }
+        try {
+            Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
+            if (PG_STREAM.getDeclaringClass().isInstance(executor)
+                    && PG_STREAM.get(executor) instanceof PGStream pg
+                    && !(pg.getSocket() instanceof javax.net.ssl.SSLSocket) && !pg.isGssEncrypted()) {
+                // pgjdbc waits on the socket only once this time has passed: never.
+                NEXT_WAITING_READ.setLong(pg, Long.MAX_VALUE);
+            }
+        } catch (SQLException | ReflectiveOperationException | RuntimeException e) {
+            // pgjdbc's own polling, as before
+        }
+    }
+
+    /** Whether this pgjdbc lets {@link #pollWithoutWaiting} work (else it changes nothing). */
+    static boolean canPollWithoutWaiting() {
+        return PG_STREAM != null && NEXT_WAITING_READ != null && NEXT_WAITING_READ.getType() == long.class;
+    }
+
+    private static final java.lang.reflect.Field PG_STREAM = field(org.postgresql.core.QueryExecutorBase.class, "pgStream");
+    private static final java.lang.reflect.Field NEXT_WAITING_READ = field(PGStream.class, "nextStreamAvailableCheckTime");
+
+    private static java.lang.reflect.Field field(Class<?> owner, String name) {
+        try {
+            java.lang.reflect.Field f = owner.getDeclaredField(name);
+            f.setAccessible(true);
+            return f;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return null;
         }
     }
 

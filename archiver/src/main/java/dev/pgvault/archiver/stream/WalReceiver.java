@@ -191,6 +191,9 @@ public final class WalReceiver {
             PGReplicationStream stream;
             try {
                 stream = link.start(options.slot(), s.timeline(), s.from());
+                if (!options.synchronous()) {
+                    link.pollWithoutWaiting();
+                }
             } catch (PgException e) {
                 if (isRemoved(e) && options.slot().isEmpty()) {
                     skipToServer(server, e);
