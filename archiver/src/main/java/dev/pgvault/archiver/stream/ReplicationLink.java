@@ -179,24 +179,57 @@ final class ReplicationLink implements AutoCloseable {
      * system calls a second (a count, a read that found nothing, a poll, a read), where polling
      * every few milliseconds drains the same WAL in batches. Over TLS or GSS encryption the
      * count misses bytes still encrypted, so pgjdbc's wait stays; as it does where this pgjdbc
-     * keeps its stream elsewhere. A synchronous receiver keeps it too: it wakes the moment WAL
-     * arrives.
+     * keeps its stream elsewhere. A synchronous receiver chooses per read instead
+     * ({@link #waitOnNextRead}).
      */
     void pollWithoutWaiting() {
-        if (!canPollWithoutWaiting()) {
+        PGStream pg = pgStream();
+        if (pg == null || pg.getSocket() instanceof javax.net.ssl.SSLSocket || pg.isGssEncrypted()) {
             return;
         }
         try {
-            Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
-            if (PG_STREAM.getDeclaringClass().isInstance(executor)
-                    && PG_STREAM.get(executor) instanceof PGStream pg
-                    && !(pg.getSocket() instanceof javax.net.ssl.SSLSocket) && !pg.isGssEncrypted()) {
-                // pgjdbc waits on the socket only once this time has passed: never.
-                NEXT_WAITING_READ.setLong(pg, Long.MAX_VALUE);
-            }
-        } catch (SQLException | ReflectiveOperationException | RuntimeException e) {
+            // pgjdbc waits on the socket only once this time has passed: never.
+            NEXT_WAITING_READ.setLong(pg, Long.MAX_VALUE);
+        } catch (ReflectiveOperationException | RuntimeException e) {
             // pgjdbc's own polling, as before
         }
+    }
+
+    /**
+     * For a synchronous receiver: whether the next {@link PGReplicationStream#readPending} may
+     * wait up to 1 ms for WAL to arrive (waking as it does), or answers at once from what is
+     * already there. False, and nothing changed, where this pgjdbc keeps its stream elsewhere.
+     * (Over TLS an answer at once may miss bytes still encrypted: the caller then stores early
+     * and waits on its next read, nothing is lost.)
+     */
+    boolean waitOnNextRead(boolean wait) {
+        PGStream pg = pgStream();
+        if (pg == null) {
+            return false;
+        }
+        try {
+            // pgjdbc waits on the socket once this time has passed, when nothing is buffered.
+            NEXT_WAITING_READ.setLong(pg, wait ? 0 : Long.MAX_VALUE);
+            return wait;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private PGStream pgStream;
+
+    private PGStream pgStream() {
+        if (pgStream == null && canPollWithoutWaiting()) {
+            try {
+                Object executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
+                if (PG_STREAM.getDeclaringClass().isInstance(executor) && PG_STREAM.get(executor) instanceof PGStream pg) {
+                    pgStream = pg;
+                }
+            } catch (SQLException | ReflectiveOperationException | RuntimeException e) {
+                // pgjdbc's own polling
+            }
+        }
+        return pgStream;
     }
 
     /** Whether this pgjdbc lets {@link #pollWithoutWaiting} work (else it changes nothing). */

@@ -206,7 +206,7 @@ public final class WalReceiver {
                     + (stopAt != null ? " up to its end at " + stopAt : "") + " from " + target);
             lastComplaint = "";
             try {
-                return pump(stream, stopAt, stop);
+                return pump(link, stream, stopAt, stop);
             } catch (PgException e) {
                 // The walsender starts the copy before it reads WAL: a removed segment is said here.
                 if (isRemoved(e) && options.slot().isEmpty()) {
@@ -219,7 +219,7 @@ public final class WalReceiver {
     }
 
     /** Receives until the connection fails, the timeline's end is reached or a stop is asked. */
-    private boolean pump(PGReplicationStream stream, Lsn stopAt, BooleanSupplier stop)
+    private boolean pump(ReplicationLink link, PGReplicationStream stream, Lsn stopAt, BooleanSupplier stop)
             throws IOException, PgException, InterruptedException {
         boolean any = false;
         long lastStored = System.nanoTime();
@@ -231,6 +231,10 @@ public final class WalReceiver {
         writeStatusIfDue();
         try {
             while (!stop.getAsBoolean()) {
+                // Synchronous: commits wait for what is received, so it is stored as soon as the
+                // socket holds no more, not after a wait for more; with nothing to store, the
+                // read waits for WAL (up to 1 ms) and wakes as it arrives.
+                boolean waited = options.synchronous() && link.waitOnNextRead(!segment.hasUndurable());
                 ByteBuffer data = stream.readPending();
                 long now = System.nanoTime();
                 if (data != null) {
@@ -286,7 +290,9 @@ public final class WalReceiver {
                     probe();
                     lastProbe = System.nanoTime();
                 }
-                Thread.sleep(options.synchronous() ? 1 : 5);
+                if (!waited) {
+                    Thread.sleep(options.synchronous() ? 1 : 5);
+                }
             }
             return any;
         } catch (SQLException e) {
