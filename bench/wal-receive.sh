@@ -11,14 +11,19 @@
 #   receivewal    pg_receivewal into a fresh directory
 #   pgvault-sync  wal-receive --synchronous, named in synchronous_standby_names
 #   receivewal-sync  pg_receivewal --synchronous, named in synchronous_standby_names
-# each after `sync` and a CHECKPOINT. While pgbench runs, the replication lag (WAL written minus
-# WAL the receiver reported flushed, for pgvault: durable in the repository) is sampled every
-# 0.2 s. pg_receivewal without --synchronous reports no flush position: its lag is to what it wrote. Prints per run TPS, average latency,
-# the largest lag in MiB and the CPU seconds the receiver's processes used (JVM start-up included);
-# then per mode the medians and ranges, and TPS as a ratio of none's.
+# A receiver runs for days, so each mode first gets WARMUP seconds (default 15; 0 for none) of
+# the same pgbench with its receiver already streaming: the JVM's start-up and JIT compilation
+# (some 1.5 s of CPU) fall there. Then `sync`, a CHECKPOINT, and the measured 15 s. While pgbench
+# runs, the replication lag (WAL written minus WAL the receiver reported flushed, for pgvault:
+# durable in the repository) is sampled every 0.2 s. pg_receivewal without --synchronous reports
+# no flush position: its lag is to what it wrote. Prints per run TPS, average latency, the
+# largest lag in MiB and the CPU seconds the receiver's processes used in the measured 15 s (and,
+# in brackets, since they started); then per mode the medians and ranges, and TPS as a ratio of
+# none's.
 set -euo pipefail
 
 rounds=${1:-5}
+warmup=${WARMUP:-15}
 shift || true
 if [ "$#" -gt 0 ]; then clients=("$@"); else clients=(2 8); fi
 source "$(dirname "$0")/lib.sh"
@@ -115,6 +120,14 @@ for c in "${clients[@]}"; do
             psql -c "CHECKPOINT" >/dev/null
             sync
             start_receiver "$mode"
+            if [ "$warmup" -gt 0 ]; then
+                $as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -T "$warmup" -c "$c" -j 2 \
+                    postgres >/dev/null 2>&1
+                psql -c "CHECKPOINT" >/dev/null
+                sync
+            fi
+            cpu0=0
+            [ -n "$receiver_pid" ] && cpu0=$(tree_cpu "$receiver_pid")
             rm -f "$work/lag" "$work/lag.stop"
             sample_lag "$name" "$work/lag" &
             sampler=$!
@@ -122,18 +135,20 @@ for c in "${clients[@]}"; do
             touch "$work/lag.stop"
             wait "$sampler"
             stop_receiver
+            total=$cpu
+            cpu=$(awk -v a="$cpu" -v b="$cpu0" 'BEGIN { printf "%.1f", a - b }')
             t=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) (without.*/\1/p')
             l=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
             g=$(awk -v b="$(cat "$work/lag")" 'BEGIN { printf "%.1f", b / 1048576 }')
-            printf 'clients %s round %s %-16s tps %8.1f  latency %6.2f ms  max lag %6s MiB  receiver CPU %5s s\n' \
-                "$c" "$((r + 1))" "$mode" "$t" "$l" "$g" "$cpu"
+            printf 'clients %s round %s %-16s tps %8.1f  latency %6.2f ms  max lag %6s MiB  receiver CPU %5s s (%s s)\n' \
+                "$c" "$((r + 1))" "$mode" "$t" "$l" "$g" "$cpu" "$total"
             tps[$c,$mode]+="$t "; lat[$c,$mode]+="$l "; lag[$c,$mode]+="$g "; cpus[$c,$mode]+="$cpu "
         done
     done
 done
 
 echo
-echo "medians of $rounds alternating runs (ranges), 15 s of pgbench each, scale 10"
+echo "medians of $rounds alternating runs (ranges), 15 s of pgbench each after $warmup s of warm-up, scale 10"
 for c in "${clients[@]}"; do
     base=$(echo "${tps[$c,none]}" | median)
     for mode in "${modes[@]}"; do
