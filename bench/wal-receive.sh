@@ -11,7 +11,7 @@
 #   receivewal    pg_receivewal into a fresh directory
 #   pgvault-sync  wal-receive --synchronous, named in synchronous_standby_names
 #   receivewal-sync  pg_receivewal --synchronous, named in synchronous_standby_names
-# A receiver runs for days, so each mode first gets WARMUP seconds (default 15; 0 for none) of
+# A receiver runs for days, so each mode first gets WARMUP seconds (default 15; 0 skips it) of
 # the same pgbench with its receiver already streaming: the JVM's start-up and JIT compilation
 # (some 1.5 s of CPU) fall there. Then `sync`, a CHECKPOINT, and the measured 15 s. While pgbench
 # runs, the replication lag (WAL written minus WAL the receiver reported flushed, for pgvault:

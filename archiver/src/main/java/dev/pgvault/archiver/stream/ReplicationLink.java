@@ -184,14 +184,8 @@ final class ReplicationLink implements AutoCloseable {
      */
     void pollWithoutWaiting() {
         PGStream pg = pgStream();
-        if (pg == null || pg.getSocket() instanceof javax.net.ssl.SSLSocket || pg.isGssEncrypted()) {
-            return;
-        }
-        try {
-            // pgjdbc waits on the socket only once this time has passed: never.
-            NEXT_WAITING_READ.setLong(pg, Long.MAX_VALUE);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // pgjdbc's own polling, as before
+        if (pg != null && !(pg.getSocket() instanceof javax.net.ssl.SSLSocket) && !pg.isGssEncrypted()) {
+            waitOnNextRead(false); // for good: a synchronous receiver chooses per read
         }
     }
 
@@ -240,7 +234,8 @@ final class ReplicationLink implements AutoCloseable {
     private static final java.lang.reflect.Field PG_STREAM = field(org.postgresql.core.QueryExecutorBase.class, "pgStream");
     private static final java.lang.reflect.Field NEXT_WAITING_READ = field(PGStream.class, "nextStreamAvailableCheckTime");
 
-    private static java.lang.reflect.Field field(Class<?> owner, String name) {
+    /** A private field of pgjdbc's, made readable; null where this pgjdbc has no such field. */
+    static java.lang.reflect.Field field(Class<?> owner, String name) {
         try {
             java.lang.reflect.Field f = owner.getDeclaredField(name);
             f.setAccessible(true);

@@ -593,23 +593,13 @@ public final class WalReceiver {
     }
 
     private static final long STATUS_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
-    private static final java.lang.reflect.Field LAST_SERVER_LSN = lastServerLsnField();
-
     /**
      * pgjdbc keeps the server's WAL end from each message (the "walEnd" of XLogData and of
      * keepalives) in a private field; it is the lag's other end. Null where a pgjdbc version has
      * no such field: the lag then counts from what was received.
      */
-    private static java.lang.reflect.Field lastServerLsnField() {
-        try {
-            java.lang.reflect.Field f = org.postgresql.core.v3.replication.V3PGReplicationStream.class
-                    .getDeclaredField("lastServerLSN");
-            f.setAccessible(true);
-            return f;
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            return null;
-        }
-    }
+    private static final java.lang.reflect.Field LAST_SERVER_LSN = ReplicationLink.field(
+            org.postgresql.core.v3.replication.V3PGReplicationStream.class, "lastServerLSN");
 
     /** Whether the server's WAL end can be read from this pgjdbc (else the lag counts from what was received). */
     static boolean serverEndReadable() {
