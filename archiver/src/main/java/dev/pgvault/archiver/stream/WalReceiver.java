@@ -54,6 +54,8 @@ public final class WalReceiver {
      * for TCP to give up, minutes later, before the receiver looked for it again.
      */
     private static final long PROBE_AFTER_NANOS = Duration.ofSeconds(10).toNanos();
+    /** Sooner than this, an empty read that was allowed to wait 1 ms did not wait. */
+    private static final long QUICK_EMPTY_READ_NANOS = Duration.ofMillis(1).toNanos() / 2;
 
 
     private final PgTarget target;
@@ -235,6 +237,7 @@ public final class WalReceiver {
                 // socket holds no more, not after a wait for more; with nothing to store, the
                 // read waits for WAL (up to 1 ms) and wakes as it arrives.
                 boolean waited = options.synchronous() && link.waitOnNextRead(!segment.hasUndurable());
+                long asked = System.nanoTime();
                 ByteBuffer data = stream.readPending();
                 long now = System.nanoTime();
                 if (data != null) {
@@ -290,7 +293,9 @@ public final class WalReceiver {
                     probe();
                     lastProbe = System.nanoTime();
                 }
-                if (!waited) {
+                // A read allowed to wait that came back empty at once (pgjdbc's read found the
+                // connection ended) must not spin until the next status message fails on it.
+                if (!waited || now - asked < QUICK_EMPTY_READ_NANOS) {
                     Thread.sleep(options.synchronous() ? 1 : 5);
                 }
             }
