@@ -178,35 +178,59 @@ final class ReplicationLink implements AutoCloseable {
      * Under load that wait caught each commit's WAL as a message of its own, at some 4,000
      * system calls a second (a count, a read that found nothing, a poll, a read), where polling
      * every few milliseconds drains the same WAL in batches. Over TLS or GSS encryption the
-     * count misses bytes still encrypted, so pgjdbc's wait stays; as it does where this pgjdbc
-     * keeps its stream elsewhere. A synchronous receiver chooses per read instead
-     * ({@link #waitOnNextRead}).
+     * count misses bytes still encrypted, and a receiver that sleeps between polls would not
+     * see them until it next waits on the socket, so pgjdbc's wait stays; as it does where this
+     * pgjdbc keeps its stream elsewhere.
      */
     void pollWithoutWaiting() {
         PGStream pg = pgStream();
         if (pg != null && !(pg.getSocket() instanceof javax.net.ssl.SSLSocket) && !pg.isGssEncrypted()) {
-            waitOnNextRead(false); // for good: a synchronous receiver chooses per read
+            neverWaitInRead();
         }
     }
 
     /**
-     * For a synchronous receiver: whether the next {@link PGReplicationStream#readPending} may
-     * wait up to 1 ms for WAL to arrive (waking as it does), or answers at once from what is
-     * already there. False, and nothing changed, where this pgjdbc keeps its stream elsewhere.
-     * (Over TLS an answer at once may miss bytes still encrypted: the caller then stores early
-     * and waits on its next read, nothing is lost.)
+     * For a receiver that waits on the socket itself ({@link #awaitIncoming}) whenever a read
+     * finds nothing and it has nothing to store: reads answer at once from what is already
+     * there, over any transport. Over TLS such an answer may miss bytes still encrypted; the
+     * receiver's next {@link #awaitIncoming} decrypts them as it starts, so nothing waits.
+     * Nothing changes where this pgjdbc keeps its stream elsewhere.
      */
-    boolean waitOnNextRead(boolean wait) {
+    void neverWaitInRead() {
+        PGStream pg = pgStream();
+        if (pg != null) {
+            try {
+                // pgjdbc waits on the socket once this time has passed, when nothing is buffered.
+                NEXT_WAITING_READ.setLong(pg, Long.MAX_VALUE);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // pgjdbc's own polling
+            }
+        }
+    }
+
+    /**
+     * Waits up to {@code maxMillis} for the server to send something, waking as the first byte
+     * arrives (one blocking read of the socket, where pg_receivewal waits in select): true when
+     * bytes are buffered for the next {@link PGReplicationStream#readPending}. False at the
+     * timeout; at once when the connection has ended (the next read or status message says so)
+     * or where this pgjdbc keeps its stream elsewhere (the caller then sleeps instead).
+     */
+    boolean awaitIncoming(int maxMillis) {
         PGStream pg = pgStream();
         if (pg == null) {
             return false;
         }
         try {
-            // pgjdbc waits on the socket once this time has passed, when nothing is buffered.
-            NEXT_WAITING_READ.setLong(pg, wait ? 0 : Long.MAX_VALUE);
-            return wait;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return false;
+            int before = pg.getNetworkTimeout();
+            pg.setNetworkTimeout(maxMillis);
+            try {
+                pg.peekChar(); // consumes nothing
+                return true;
+            } finally {
+                pg.setNetworkTimeout(before);
+            }
+        } catch (java.io.IOException e) {
+            return false; // the timeout, or the connection's end
         }
     }
 
@@ -226,7 +250,7 @@ final class ReplicationLink implements AutoCloseable {
         return pgStream;
     }
 
-    /** Whether this pgjdbc lets {@link #pollWithoutWaiting} work (else it changes nothing). */
+    /** Whether this pgjdbc lets {@link #pollWithoutWaiting} and {@link #awaitIncoming} work (else they change nothing). */
     static boolean canPollWithoutWaiting() {
         return PG_STREAM != null && NEXT_WAITING_READ != null && NEXT_WAITING_READ.getType() == long.class;
     }

@@ -54,8 +54,13 @@ public final class WalReceiver {
      * for TCP to give up, minutes later, before the receiver looked for it again.
      */
     private static final long PROBE_AFTER_NANOS = Duration.ofSeconds(10).toNanos();
-    /** Sooner than this, an empty read that was allowed to wait 1 ms did not wait. */
-    private static final long QUICK_EMPTY_READ_NANOS = Duration.ofMillis(1).toNanos() / 2;
+    /**
+     * How long an idle receiver waits on the socket at a time: short enough that a stop, a
+     * status message (pgjdbc's, every second) or the probe above is not late.
+     */
+    private static final int IDLE_WAIT_MILLIS = 100;
+    /** Sooner than this, a wait on the socket that found nothing did not wait. */
+    private static final long QUICK_EMPTY_WAIT_NANOS = Duration.ofMillis(1).toNanos() / 2;
 
 
     private final PgTarget target;
@@ -193,7 +198,9 @@ public final class WalReceiver {
             PGReplicationStream stream;
             try {
                 stream = link.start(options.slot(), s.timeline(), s.from());
-                if (!options.synchronous()) {
+                if (options.synchronous()) {
+                    link.neverWaitInRead(); // it stores whenever the socket is empty, and waits on the socket only with nothing to store
+                } else {
                     link.pollWithoutWaiting();
                 }
             } catch (PgException e) {
@@ -234,10 +241,7 @@ public final class WalReceiver {
         try {
             while (!stop.getAsBoolean()) {
                 // Synchronous: commits wait for what is received, so it is stored as soon as the
-                // socket holds no more, not after a wait for more; with nothing to store, the
-                // read waits for WAL (up to 1 ms) and wakes as it arrives.
-                boolean waited = options.synchronous() && link.waitOnNextRead(!segment.hasUndurable());
-                long asked = System.nanoTime();
+                // socket holds no more, not after a wait for more.
                 ByteBuffer data = stream.readPending();
                 long now = System.nanoTime();
                 if (data != null) {
@@ -293,10 +297,10 @@ public final class WalReceiver {
                     probe();
                     lastProbe = System.nanoTime();
                 }
-                // A read allowed to wait that came back empty at once (pgjdbc's read found the
-                // connection ended) must not spin until the next status message fails on it.
-                if (!waited || now - asked < QUICK_EMPTY_READ_NANOS) {
-                    Thread.sleep(options.synchronous() ? 1 : 5);
+                if (segment.hasUndurable()) {
+                    Thread.sleep(5); // asynchronous: WAL gathers into batches until its flush is due
+                } else {
+                    awaitWal(link);
                 }
             }
             return any;
@@ -304,6 +308,20 @@ public final class WalReceiver {
             throw new PgException("streaming from " + target + " stopped: " + PgSession.oneLine(e), e);
         } finally {
             current = null;
+        }
+    }
+
+    /**
+     * With nothing to store: waits on the socket up to {@link #IDLE_WAIT_MILLIS}, waking as WAL
+     * arrives, so an idle receiver wakes ten times a second rather than every few milliseconds,
+     * and a commit after a quiet spell is read at once. Where that wait cannot be had, or it
+     * came back at once with nothing (the connection ended: the next status message fails on
+     * it), a short sleep instead of a spin.
+     */
+    private void awaitWal(ReplicationLink link) throws InterruptedException {
+        long asked = System.nanoTime();
+        if (!link.awaitIncoming(IDLE_WAIT_MILLIS) && System.nanoTime() - asked < QUICK_EMPTY_WAIT_NANOS) {
+            Thread.sleep(options.synchronous() ? 1 : 5);
         }
     }
 

@@ -6,9 +6,9 @@ import org.junit.jupiter.api.Test;
 
 class ReplicationLinkTest {
     /**
-     * The asynchronous receiver's polling reaches into pgjdbc's stream; a pgjdbc that moved
-     * those fields would silently bring back a system call storm per commit (bench/wal-receive.sh
-     * shows it as CPU): it must fail here instead.
+     * The receiver's polling and its idle wait reach into pgjdbc's stream; a pgjdbc that moved
+     * those fields would silently bring back a system call storm per commit, and a wake-up every
+     * few milliseconds when idle (bench/wal-receive.sh shows both as CPU): it must fail here instead.
      */
     @Test
     void thisPgjdbcLetsTheReceiverPollWithoutWaiting() {
