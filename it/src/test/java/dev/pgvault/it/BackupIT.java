@@ -41,6 +41,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * skip is not), a corrupted page named, a backup killed half-way that leaves nothing listed, and
  * a second backup refused while one runs.
  */
+@Concurrent
 class BackupIT {
     private static final Pattern TEMP_RELATION = Pattern.compile("(^|/)t\\d+_\\d+");
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * holds exactly the backup's rows, keeping the files that had not changed. Refused while the copy
  * runs, with nothing changed.
  */
+@Concurrent
 class DeltaRestoreIT {
     @BeforeAll
     static void needsPostgres() {

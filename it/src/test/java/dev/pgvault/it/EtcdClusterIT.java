@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The etcd fixture itself: members that stop, die and come back with their data, a quorum that survives one loss. */
+@Concurrent
 class EtcdClusterIT {
 
     @Test

@@ -42,6 +42,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * go while a running one's stay, and an expire killed at any step leaves a repository that
  * verify passes and the next expire finishes.
  */
+@Concurrent
 class ExpireIT {
     private static final Pattern ID = Pattern.compile("\\d{8}-\\d{6}F");
 

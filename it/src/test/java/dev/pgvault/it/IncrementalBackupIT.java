@@ -39,6 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * under the same file names, by both CREATE DATABASE strategies, an unlogged table), compared file
  * by file and page by page with a full backup taken at the same moment.
  */
+@Concurrent
 class IncrementalBackupIT {
     private static final String INVARIANT = "SELECT ((SELECT sum(abalance) FROM pgbench_accounts)"
             + " = (SELECT coalesce(sum(delta), 0) FROM pgbench_history)"

@@ -35,6 +35,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * count: {@code cd it && mvn -B -o verify -Dit.test=KillPointsIT -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false -Dpgvault.trials.kill=100}.
  */
+@Concurrent
 class KillPointsIT {
     enum Op { BACKUP, ARCHIVE_PUSH, ARCHIVE_GET, RESTORE, EXPIRE, REPLICA_CREATE, RESTORE_DELTA }
 

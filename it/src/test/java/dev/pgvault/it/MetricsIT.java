@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
  * repository, {@code info} and PostgreSQL say; a refused push, a failed backup and an unreadable
  * repository each show, as an alert would read them.
  */
+@Concurrent
 class MetricsIT {
     private static final String PARSER = "/usr/bin/python3";
 

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * password file or from PGPASSWORD. The backup it takes restores; a missing or wrong password is
  * one line that names the user, and the password itself is never printed.
  */
+@Concurrent
 class NonSuperuserIT {
     private static final String PASSWORD = "s3cret-Backup-9f2e";
     private static final String HINT =

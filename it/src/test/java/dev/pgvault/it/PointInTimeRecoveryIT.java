@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * restore to each of those moments (and to the end, and to the backup's consistent point),
  * each started and checked to hold exactly the rows of that moment.
  */
+@Concurrent
 class PointInTimeRecoveryIT {
 
     @BeforeAll

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.Timeout;
  * synchronous standby named by reload, and the data directory moved aside. The steps run in order
  * and share the nodes.
  */
+@Concurrent
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(120)
 class PostgresNodeIT {

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
  * line; {@code --no-progress} draws nothing there; into a pipe nothing is drawn unless
  * {@code --progress} asks.
  */
+@Concurrent
 class ProgressIT {
     private static final Pattern LINE = Pattern.compile(
             "(backup|restore|replica create|verify): [0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B \\((\\d+)%\\), [0-9.]+ [KMG]?i?B/s,"

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * a password it must keep out of postgresql.auto.conf, and --start. The standby must replay from
  * the archive, reach streaming, and hold every row the primary wrote.
  */
+@Concurrent
 class ReplicaIT {
     /** ':' and '\' need escaping in a passfile, the quote in the connection string. */
     static final String PASSWORD = "rep:pa'ss\\word";

@@ -51,6 +51,7 @@ import org.junit.jupiter.api.Timeout;
  * <p>And a real backup of a table larger than the part size: split on backup, restored byte for
  * byte, a corrupt part named by verify and restore.
  */
+@Concurrent
 class RestoreIT {
 
     @BeforeAll

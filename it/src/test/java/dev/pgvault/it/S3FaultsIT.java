@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * -Dpgvault.trials.s3-fault-rate=R}, {@code -Dpgvault.trials.s3-scale=N} (pgbench scale, default
  * 3), {@code -Dpgvault.trials.seed=S}.
  */
+@Concurrent
 class S3FaultsIT {
     private static final Fault[] FAULTS = {Fault.ERROR_500, Fault.ERROR_503, Fault.DROP, Fault.CUT, Fault.SLOW};
 

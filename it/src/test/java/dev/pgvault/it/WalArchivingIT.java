@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * PostgreSQL 15 with archive_command = pgvault archive-push: everything it archives comes back
  * byte-identical through archive-get, and the refusals a user relies on hold.
  */
+@Concurrent
 class WalArchivingIT {
 
     @BeforeAll
