@@ -4,6 +4,10 @@
 #
 #   bench/wal-receive.sh [ROUNDS] [CLIENTS...]     (default 5 rounds, 2 and 8 pgbench clients)
 #
+# CLIENTS 0 measures an idle primary: the warm-up runs 2 clients, then (at most 30 s) until the
+# receiver has reported all WAL flushed, the measured 15 s no client; only the receiver's CPU
+# means anything (what a receiver costs on a quiet database).
+#
 # One PostgreSQL 15 cluster, pgbench scale 10. Each round runs, in an order rotated every round,
 # 15 s of pgbench -c CLIENTS at full speed:
 #   none          no receiver
@@ -83,7 +87,7 @@ tree_cpu() {
         # fields 14 and 15 of /proc/PID/stat, counted after the command name's closing parenthesis
         ticks=$((ticks + $(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)))
     done
-    awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }'
+    awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
 }
 
 stop_receiver() {
@@ -121,27 +125,41 @@ for c in "${clients[@]}"; do
             sync
             start_receiver "$mode"
             if [ "$warmup" -gt 0 ]; then
-                $as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -T "$warmup" -c "$c" -j 2 \
-                    postgres >/dev/null 2>&1
+                $as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -T "$warmup" \
+                    -c "$(( c > 0 ? c : 2 ))" -j 2 postgres >/dev/null 2>&1
                 psql -c "CHECKPOINT" >/dev/null
                 sync
+            fi
+            # Idle: measured once the receiver has caught up, not while it still stores the warm-up's WAL.
+            caught=""
+            if [ "$c" -eq 0 ] && [ "$name" != none ]; then
+                t0=$(date +%s%N)
+                for _ in $(seq 150); do
+                    [ "$(psql -c "SELECT count(*) FROM pg_stat_replication WHERE application_name = '$name' AND coalesce(flush_lsn, write_lsn) >= pg_current_wal_lsn()")" = 1 ] && break
+                    sleep 0.2
+                done
+                caught=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "  caught up in %.1f s", (b - a) / 1e9 }')
             fi
             cpu0=0
             [ -n "$receiver_pid" ] && cpu0=$(tree_cpu "$receiver_pid")
             rm -f "$work/lag" "$work/lag.stop"
             sample_lag "$name" "$work/lag" &
             sampler=$!
-            out=$($as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -T 15 -c "$c" -j 2 postgres 2>&1)
+            if [ "$c" -gt 0 ]; then
+                out=$($as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared -T 15 -c "$c" -j 2 postgres 2>&1)
+            else
+                sleep 15; out=$'tps = 0 (without\nlatency average = 0 ms'
+            fi
             touch "$work/lag.stop"
             wait "$sampler"
             stop_receiver
             total=$cpu
-            cpu=$(awk -v a="$cpu" -v b="$cpu0" 'BEGIN { printf "%.1f", a - b }')
+            cpu=$(awk -v a="$cpu" -v b="$cpu0" 'BEGIN { printf "%.2f", a - b }')
             t=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) (without.*/\1/p')
             l=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
             g=$(awk -v b="$(cat "$work/lag")" 'BEGIN { printf "%.1f", b / 1048576 }')
-            printf 'clients %s round %s %-16s tps %8.1f  latency %6.2f ms  max lag %6s MiB  receiver CPU %5s s (%s s)\n' \
-                "$c" "$((r + 1))" "$mode" "$t" "$l" "$g" "$cpu" "$total"
+            printf 'clients %s round %s %-16s tps %8.1f  latency %6.2f ms  max lag %6s MiB  receiver CPU %5s s (%s s)%s\n' \
+                "$c" "$((r + 1))" "$mode" "$t" "$l" "$g" "$cpu" "$total" "$caught"
             tps[$c,$mode]+="$t "; lat[$c,$mode]+="$l "; lag[$c,$mode]+="$g "; cpus[$c,$mode]+="$cpu "
         done
     done
@@ -150,11 +168,11 @@ done
 echo
 echo "medians of $rounds alternating runs (ranges), 15 s of pgbench each after $warmup s of warm-up, scale 10"
 for c in "${clients[@]}"; do
-    base=$(echo "${tps[$c,none]}" | median)
+    base=$(echo "${tps[$c,none]:-0}" | median)
     for mode in "${modes[@]}"; do
         m=$(echo "${tps[$c,$mode]}" | median)
         printf 'clients %s %-16s tps %8.1f (%s)  x%.3f of none  latency %s ms (%s)  max lag %s MiB (%s)  receiver CPU %s s (%s)\n' \
-            "$c" "$mode" "$m" "$(echo "${tps[$c,$mode]}" | range)" "$(awk -v a="$m" -v b="$base" 'BEGIN { print a / b }')" \
+            "$c" "$mode" "$m" "$(echo "${tps[$c,$mode]}" | range)" "$(awk -v a="$m" -v b="$base" 'BEGIN { print b > 0 ? a / b : 0 }')" \
             "$(echo "${lat[$c,$mode]}" | median)" "$(echo "${lat[$c,$mode]}" | range)" \
             "$(echo "${lag[$c,$mode]}" | median)" "$(echo "${lag[$c,$mode]}" | range)" \
             "$(echo "${cpus[$c,$mode]}" | median)" "$(echo "${cpus[$c,$mode]}" | range)"
