@@ -35,7 +35,7 @@ final class AgentReceiver implements AutoCloseable {
         var stream = config.archive().stream();
         // Always the member's own name: one status object per member, whatever archive.stream-name says.
         ReceiveOptions options = new ReceiveOptions(Optional.empty(), false, stream.sync(), stream.flush(),
-                ReceiverName.ofAgent(memberName));
+                ReceiverName.ofAgent(memberName), stream.syncTimeout());
         AgentReceiver[] self = new AgentReceiver[1];
         Thread t = new Thread(() -> self[0].run(config, options, log), "pgvault-wal-receive");
         t.setDaemon(true);

@@ -50,7 +50,7 @@ final class WalReceiveCommand implements Callable<Integer> {
         var stream = config.archive().stream();
         String name = ReceiverName.ofCommand(config);
         ReceiveOptions options = new ReceiveOptions(Optional.ofNullable(slot), createSlot, synchronous || stream.sync(),
-                stream.flush(), name);
+                stream.flush(), name, stream.syncTimeout());
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {

@@ -144,6 +144,72 @@ class WalReceiveIT {
     }
 
     /**
+     * Synchronous, with an S3 repository that stops answering (a relay in front of it cut: the
+     * store hangs, neither failing nor finishing, as the S3 client's timeouts and the server's
+     * wal_sender_timeout would let it for a minute or more): within archive.stream-sync-timeout
+     * the receiver drops its connection, so the server stops counting it (an HA agent then stops
+     * waiting for it). The commit it held stays unacknowledged, as synchronous_standby_names
+     * says; healed, the receiver stores what it held, streams again, and the commit goes through.
+     */
+    @Test
+    @Timeout(300)
+    void aStoreThatHangsMakesTheSynchronousReceiverDropItsConnection() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.S3, false, pgUser);
+                TcpRelay relay = TcpRelay.start("127.0.0.1", TestRepo.s3().port());
+                PgCluster pg = PgCluster.create()) {
+            Path config = repo.config("main", pg);
+            String direct = Files.readString(config);
+            String endpoint = "endpoint: " + TestRepo.s3().uri();
+            assertTrue(direct.contains(endpoint), direct);
+            Path relayed = repo.dir.resolve("relayed.yaml");
+            Files.writeString(relayed, direct.replace(endpoint, "endpoint: " + relay.url())
+                    + "archive:\n  stream-sync-timeout: 3\n");
+            pgUser.own(relayed);
+            pg.start();
+            dist.run(pgUser, config, "init").ok();
+            try (Receiver receiver = Receiver.start(dist, pgUser, relayed, pg.base.resolve("receiver.log"),
+                    List.of("--synchronous"));
+                    Connection c = pg.connect(); Statement st = c.createStatement()) {
+                awaitStreaming(st, receiver, "pgvault");
+                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'pgvault'");
+                st.execute("SELECT pg_reload_conf()");
+                awaitSync(st, receiver);
+                st.execute("CREATE TABLE beats (id int PRIMARY KEY)");
+                st.execute("INSERT INTO beats VALUES (1)");
+
+                relay.cut();
+                long cutAt = System.nanoTime();
+                java.util.concurrent.CompletableFuture<Void> held = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try (Connection w = pg.connect(); Statement ws = w.createStatement()) {
+                        ws.execute("INSERT INTO beats VALUES (2)");
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                long deadline = cutAt + TimeUnit.SECONDS.toNanos(20);
+                while (!"0".equals(value(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pgvault'"))) {
+                    assertTrue(System.nanoTime() < deadline, "the receiver held by a hung store is still connected 20 s"
+                            + " after the repository stopped answering (stream-sync-timeout 3 s); its log:\n" + receiver.log());
+                    Thread.sleep(100);
+                }
+                double dropped = (System.nanoTime() - cutAt) / 1e9;
+                System.out.printf("wal-receive: the synchronous receiver dropped its connection %.1f s after its"
+                        + " repository stopped answering%n", dropped);
+                assertTrue(receiver.log().contains("(archive.stream-sync-timeout): dropping the connection"), receiver.log());
+                assertTrue(receiver.alive(), receiver.log());
+                assertFalse(held.isDone(), "a commit was acknowledged while the repository did not have it");
+
+                relay.heal();
+                held.get(120, TimeUnit.SECONDS); // stored, reported flushed after the reconnection
+                awaitSync(st, receiver);
+                assertEquals("2", value(st, "SELECT count(*) FROM beats"));
+            }
+        }
+    }
+
+    /**
      * The receiver alone (archiving off) killed -9 in the middle of a write load and started
      * again, the primary restarted under it: every segment of the run is in the repository, and
      * the slot never passes what the repository holds. Then archiving is turned on beside it:

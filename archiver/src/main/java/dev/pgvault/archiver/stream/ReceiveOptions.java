@@ -11,6 +11,9 @@ import java.util.Optional;
  * @param synchronous every chunk durable in the repository before its flush is reported
  * @param flushInterval how often the segment in progress is stored when not synchronous
  * @param applicationName the connection's application_name, as synchronous_standby_names names it
+ * @param syncTimeout when synchronous: how long one turn of the receive loop (in practice, one
+ *     store) may take before the receiver drops its connection, so that commits stop waiting on
+ *     a repository that hangs
  */
 public record ReceiveOptions(Optional<String> slot, boolean createSlot, boolean synchronous, Duration flushInterval,
-        String applicationName) {}
+        String applicationName, Duration syncTimeout) {}

@@ -236,10 +236,13 @@ public final class WalReceiver {
         long lastData = System.nanoTime();
         long lastProbe = lastData;
         current = stream;
-        publish(true);
-        writeStatusIfDue();
+        turnAt = System.nanoTime();
+        Thread watch = options.synchronous() ? watchForStall(link) : null;
         try {
+            publish(true);
+            writeStatusIfDue();
             while (!stop.getAsBoolean()) {
+                turnAt = System.nanoTime();
                 // Synchronous: commits wait for what is received, so it is stored as soon as the
                 // socket holds no more, not after a wait for more.
                 ByteBuffer data = stream.readPending();
@@ -308,7 +311,46 @@ public final class WalReceiver {
             throw new PgException("streaming from " + target + " stopped: " + PgSession.oneLine(e), e);
         } finally {
             current = null;
+            if (watch != null) {
+                watch.interrupt();
+            }
         }
+    }
+
+    /** When the receive loop last began a turn; read by {@link #watchForStall}. */
+    private volatile long turnAt;
+
+    /**
+     * Synchronous: commits wait on this receiver while its connection is up, and a store that
+     * hangs (a repository that stops answering without failing) would hold them until the S3
+     * client's timeouts or the server's {@code wal_sender_timeout} end it, a minute or more. A
+     * turn of the loop otherwise takes at most the 100 ms idle wait and a store, so when one
+     * takes longer than {@link ReceiveOptions#syncTimeout} this thread drops the connection:
+     * PostgreSQL (and an HA agent, which waits for a receiver only while it streams) then stops
+     * waiting for it. What was received stays in memory; it is stored, and streaming resumes,
+     * once the store ends.
+     */
+    private Thread watchForStall(ReplicationLink link) {
+        long limit = options.syncTimeout().toNanos();
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(Math.min(250, Math.max(1, limit / 4_000_000)));
+                    if (System.nanoTime() - turnAt > limit) {
+                        log.accept("a store (or another call) has held the receiver for more than " + options.syncTimeout().toSeconds()
+                                + " s (archive.stream-sync-timeout): dropping the connection to " + target
+                                + ", so that commits stop waiting for it; it reconnects once the store ends");
+                        link.close();
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                // the loop ended on its own
+            }
+        }, "wal-receive-stall-watch");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /**

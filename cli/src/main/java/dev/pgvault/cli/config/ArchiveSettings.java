@@ -28,8 +28,11 @@ public record ArchiveSettings(boolean async, Path spool, int pushMax, int getAhe
      * @param sync every chunk durable before PostgreSQL hears it was flushed ({@code stream-sync})
      * @param name the {@code application_name} the receiver connects with ({@code stream-name}),
      *     empty for the default ({@code ha.name} in an HA cluster, else "pgvault")
+     * @param syncTimeout how long a synchronous receiver may be held by one store before it
+     *     drops its connection, so commits stop waiting on it ({@code stream-sync-timeout}, seconds)
      */
-    public record StreamSettings(Duration flush, boolean sync, Optional<String> name) {
-        public static final StreamSettings DEFAULT = new StreamSettings(Duration.ofSeconds(1), false, Optional.empty());
+    public record StreamSettings(Duration flush, boolean sync, Optional<String> name, Duration syncTimeout) {
+        public static final StreamSettings DEFAULT = new StreamSettings(Duration.ofSeconds(1), false, Optional.empty(),
+                Duration.ofSeconds(10));
     }
 }

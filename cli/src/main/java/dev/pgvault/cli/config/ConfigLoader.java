@@ -147,7 +147,9 @@ public final class ConfigLoader {
                 Duration.ofSeconds(s.integer("idle-exit", (int) d.idleExit().toSeconds(), 1, 86_400)),
                 new ArchiveSettings.StreamSettings(
                         Duration.ofSeconds(s.integer("stream-flush", (int) d.stream().flush().toSeconds(), 1, 3600)),
-                        s.bool("stream-sync", d.stream().sync()), streamName(s)));
+                        s.bool("stream-sync", d.stream().sync()), streamName(s),
+                        Duration.ofSeconds(s.integer("stream-sync-timeout", (int) d.stream().syncTimeout().toSeconds(), 1,
+                                3600))));
         s.finish();
         return a;
     }

@@ -237,9 +237,10 @@ class ConfigLoaderTest {
         assertEquals(new ArchiveSettings(true, Path.of("/s"), 8, 32, java.time.Duration.ofSeconds(120),
                 ArchiveSettings.StreamSettings.DEFAULT), on);
         ArchiveSettings streaming = ConfigLoader.load(write(base + "archive:\n  stream-flush: 3\n  stream-sync: true\n"
-                + "  stream-name: vault_a\n")).archive();
-        assertEquals(new ArchiveSettings.StreamSettings(java.time.Duration.ofSeconds(3), true, java.util.Optional.of("vault_a")),
-                streaming.stream());
+                + "  stream-name: vault_a\n  stream-sync-timeout: 4\n")).archive();
+        assertEquals(new ArchiveSettings.StreamSettings(java.time.Duration.ofSeconds(3), true, java.util.Optional.of("vault_a"),
+                java.time.Duration.ofSeconds(4)), streaming.stream());
+        assertEquals(java.time.Duration.ofSeconds(10), ArchiveSettings.StreamSettings.DEFAULT.syncTimeout());
         String f = dir.resolve("pgvault.yaml").toString();
         assertEquals("expected true or false ('yes please'): 'archive.async' in " + f,
                 errorOf(base + "archive:\n  async: yes please\n"));
@@ -247,6 +248,8 @@ class ConfigLoaderTest {
         assertEquals("out of range 1..64 (0): 'archive.push-max' in " + f, errorOf(base + "archive:\n  push-max: 0\n"));
         assertEquals("unknown key: 'archive.queue-max' in " + f, errorOf(base + "archive:\n  queue-max: 10\n"));
         assertEquals("out of range 1..3600 (0): 'archive.stream-flush' in " + f, errorOf(base + "archive:\n  stream-flush: 0\n"));
+        assertEquals("out of range 1..3600 (0): 'archive.stream-sync-timeout' in " + f,
+                errorOf(base + "archive:\n  stream-sync-timeout: 0\n"));
         assertEquals("expected 1 to 63 printable ASCII characters without spaces ('a b'): 'archive.stream-name' in " + f,
                 errorOf(base + "archive:\n  stream-name: a b\n"));
     }
