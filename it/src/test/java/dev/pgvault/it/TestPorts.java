@@ -27,6 +27,7 @@ final class TestPorts {
     private static final int[] RANGE = range();
     private static int next = RANGE[0] + (int) (ProcessHandle.current().pid() % (RANGE[1] - RANGE[0]));
     private static final Path LOCKS = Path.of(System.getProperty("java.io.tmpdir"), "pgvault-it-ports");
+    private static boolean locksReady;
     private static final List<FileLock> HELD = new ArrayList<>();
 
     private TestPorts() {}
@@ -34,7 +35,12 @@ final class TestPorts {
     /** A port nothing listens on now, never handed out before by this JVM or one running beside it. */
     static synchronized int next() throws IOException {
         int size = RANGE[1] - RANGE[0];
-        Files.createDirectories(LOCKS);
+        if (!locksReady) {
+            Files.createDirectories(LOCKS);
+            // whoever runs the tests next (root in CI, a developer's own account) locks here too
+            LOCKS.toFile().setWritable(true, false);
+            locksReady = true;
+        }
         for (int tries = 0; tries < size; tries++) {
             int port = RANGE[0] + Math.floorMod(next++ - RANGE[0], size);
             if (free(port) && claim(port)) {
@@ -44,9 +50,17 @@ final class TestPorts {
         throw new IOException("no free port in " + RANGE[0] + "-" + RANGE[1]);
     }
 
-    /** Locks {@code port}'s file for this JVM's life; false when another JVM holds it. */
+    /**
+     * Locks {@code port}'s file for this JVM's life; false when another JVM holds it, or when
+     * another user's run left a file this one may not open (that port is skipped).
+     */
     private static boolean claim(int port) throws IOException {
-        FileChannel f = FileChannel.open(LOCKS.resolve(port + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel f;
+        try {
+            f = FileChannel.open(LOCKS.resolve(port + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (java.nio.file.AccessDeniedException e) {
+            return false;
+        }
         try {
             FileLock lock = f.tryLock();
             if (lock != null) {

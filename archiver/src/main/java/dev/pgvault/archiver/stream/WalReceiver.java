@@ -199,7 +199,8 @@ public final class WalReceiver {
             try {
                 stream = link.start(options.slot(), s.timeline(), s.from());
                 if (options.synchronous()) {
-                    link.neverWaitInRead(); // it stores whenever the socket is empty, and waits on the socket only with nothing to store
+                    // it stores whenever the socket is empty, and waits on the socket only with nothing to store
+                    link.neverWaitInRead();
                 } else {
                     link.pollWithoutWaiting();
                 }
@@ -337,8 +338,8 @@ public final class WalReceiver {
                 while (true) {
                     Thread.sleep(Math.min(250, Math.max(1, limit / 4_000_000)));
                     if (System.nanoTime() - turnAt > limit) {
-                        log.accept("a store (or another call) has held the receiver for more than " + options.syncTimeout().toSeconds()
-                                + " s (archive.stream-sync-timeout): dropping the connection to " + target
+                        log.accept("a store (or another call) has held the receiver for more than "
+                                + options.syncTimeout().toSeconds() + " s (archive.stream-sync-timeout): dropping the connection to " + target
                                 + ", so that commits stop waiting for it; it reconnects once the store ends");
                         link.close();
                         return;
