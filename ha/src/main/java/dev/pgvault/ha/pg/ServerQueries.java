@@ -26,26 +26,89 @@ final class ServerQueries {
             + " (SELECT timeline_id FROM pg_control_checkpoint())"
             + " FROM pg_is_in_recovery() AS r";
 
+    /**
+     * A failure sooner than this is a connection the server had already closed (it was restarted
+     * or stopped since the last query), worth one fresh try; a slower one is a server that does
+     * not answer, and trying again would double what a hung server costs the agent's cycle.
+     */
+    private static final long QUICK_FAILURE_NANOS = Duration.ofMillis(200).toNanos();
+
     private final PgTarget target;
     private final Duration timeout;
+    /**
+     * One session kept from query to query: a new connection costs a backend's start, some
+     * 30-150 ms on a busy host, twice on a switchover's critical path. Idle between queries (no
+     * transaction open), so it holds no snapshot back and blocks no fast shutdown.
+     */
+    private volatile Connection session;
 
     ServerQueries(PgTarget target, Duration timeout) {
         this.target = target;
         this.timeout = timeout;
     }
 
+    @FunctionalInterface
+    private interface Query<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** {@code query} on the kept session, opened again once if the server had closed it. */
+    private synchronized <T> T onSession(Query<T> query) throws SQLException {
+        if (session != null) {
+            long began = System.nanoTime();
+            try {
+                return query.run(session);
+            } catch (SQLException e) {
+                forget();
+                if (System.nanoTime() - began > QUICK_FAILURE_NANOS) {
+                    throw e;
+                }
+            }
+        }
+        Connection c = LocalConnection.open(target, timeout);
+        try {
+            T answer = query.run(c);
+            session = c;
+            return answer;
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(c);
+            throw e;
+        }
+    }
+
+    /**
+     * Drops the kept session (the agent is stopping the server). Without the lock: it never waits
+     * on a query in flight, which its closing fails at once.
+     */
+    void forget() {
+        Connection c = session;
+        session = null;
+        if (c != null) {
+            closeQuietly(c);
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // a broken session is gone either way
+        }
+    }
+
     /** The running server's status; throws when it does not answer. */
     PgStatus status() throws SQLException {
-        try (Connection c = LocalConnection.open(target, timeout); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(STATUS)) {
-            rs.next();
-            boolean inRecovery = rs.getBoolean(1);
-            long lsn = rs.getLong(3);
-            boolean streaming = rs.getBoolean(5);
-            long systemId = rs.getLong(6);
-            int timeline = inRecovery ? standbyTimeline(rs.getInt(4), streaming, rs.getInt(7)) : rs.getInt(2);
-            return new PgStatus(true, true, inRecovery, timeline, lsn, streaming, false, false, systemId);
-        }
+        return onSession(c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STATUS)) {
+                rs.next();
+                boolean inRecovery = rs.getBoolean(1);
+                long lsn = rs.getLong(3);
+                boolean streaming = rs.getBoolean(5);
+                long systemId = rs.getLong(6);
+                int timeline = inRecovery ? standbyTimeline(rs.getInt(4), streaming, rs.getInt(7)) : rs.getInt(2);
+                return new PgStatus(true, true, inRecovery, timeline, lsn, streaming, false, false, systemId);
+            }
+        });
     }
 
     /**
@@ -67,11 +130,12 @@ final class ServerQueries {
     }
 
     boolean inRecovery() throws SQLException {
-        try (Connection c = LocalConnection.open(target, timeout); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
+        return onSession(c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        });
     }
 
     java.util.Map<String, Boolean> physicalSlots() throws SQLException {
