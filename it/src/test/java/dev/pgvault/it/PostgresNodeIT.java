@@ -242,6 +242,44 @@ class PostgresNodeIT {
         assertEquals(java.util.Map.of(), n1.physicalSlots());
     }
 
+    /**
+     * A switchover's stop: the old primary's shutdown checkpoint is handed over while its archiver
+     * still works on the segment the shutdown switched to (archive_command slowed to 5 s here);
+     * n1 has received that checkpoint by then; {@code stop} then waits for the postmaster's exit,
+     * and the segment is archived.
+     */
+    @Test
+    @Order(8)
+    void aHandoverStopReturnsAtTheShutdownCheckpointAndStopThenWaitsForTheArchiver() throws Exception {
+        PostgresNode n2 = nodes.get(1);
+        PostgresNode n1 = nodes.get(0);
+        Path archive = base.resolve("archive");
+        sql(1, "ALTER SYSTEM SET archive_command = 'sleep 5; cp %p " + archive + "/%f'", "SELECT pg_reload_conf()",
+                "INSERT INTO t (what) VALUES ('before the handover')");
+        String last;
+        try (Connection c = connect(1); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_walfile_name(pg_current_wal_lsn())")) {
+            rs.next();
+            last = rs.getString(1);
+        }
+        Thread.sleep(500); // the reload reaches the archiver
+
+        long began = System.nanoTime();
+        PgStatus handed = n2.stopForHandover(Duration.ofSeconds(20));
+        long tookMs = (System.nanoTime() - began) / 1_000_000;
+        assertTrue(n2.status().running(), "the postmaster still runs its archiver's last call (" + tookMs + " ms)");
+        assertTrue(tookMs < 4000, "handed over after " + tookMs + " ms, not after the 5 s archive_command");
+        assertFalse(handed.running() || handed.crashed(), handed.toString());
+        assertTrue(handed.wasPrimary() && handed.timeline() == 2 && handed.lsn() > 0, handed.toString());
+        await("n1 received the shutdown checkpoint", () -> n1.status().lsn() >= handed.lsn());
+
+        n2.stop(Duration.ofSeconds(20));
+        PgStatus stopped = n2.status();
+        assertFalse(stopped.running() || stopped.crashed(), stopped.toString());
+        assertEquals(handed.lsn(), stopped.lsn(), "the checkpoint handed over is the last one");
+        assertTrue(Files.exists(archive.resolve(last)), last + " archived before the postmaster exited");
+    }
+
     static Upstream upstream(int i) {
         return new Upstream("n" + (i + 1), "127.0.0.1", ports.get(i));
     }

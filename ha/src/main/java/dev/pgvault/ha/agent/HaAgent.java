@@ -748,18 +748,20 @@ public final class HaAgent implements AutoCloseable {
     }
 
     /**
-     * Planned switchover: a clean shutdown sends all WAL to the standbys; the final position is
-     * published as handed over, and the target takes the key only once it has received it. A
+     * Planned switchover: a clean shutdown sends all WAL to the standbys; the final position (its
+     * shutdown checkpoint, published as soon as it is written, before the archiver's last calls
+     * end) is published as handed over, and the target takes the key only once it has received it. A
      * shutdown that did not finish cleanly within the lease (it became an immediate one) may have
      * left WAL the standbys lack: then the switchover is cancelled and this node leads on.
      */
     private boolean stepDown(Upstream target) throws PgControlException, DcsException {
         Duration budget = settings.ttl().minus(settings.demoteMargin()).plus(HaSettings.STOP_BUDGET).minusSeconds(1);
-        postgres.stop(budget.compareTo(HaSettings.STOP_BUDGET) > 0 ? budget : HaSettings.STOP_BUDGET);
-        PgStatus stopped = postgres.status();
+        PgStatus stopped = postgres.stopForHandover(
+                budget.compareTo(HaSettings.STOP_BUDGET) > 0 ? budget : HaSettings.STOP_BUDGET);
         if (stopped.crashed() || stopped.lsn() == 0) {
             log.accept("switchover to " + target.name() + " cancelled: the shutdown was not clean, so "
                     + target.name() + " may lack WAL; starting again as the primary");
+            postgres.stop(HaSettings.STOP_BUDGET);
             dcs.clearSwitchover();
             postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
             receiverWaited = false;
@@ -769,6 +771,7 @@ public final class HaAgent implements AutoCloseable {
         dcs.publishLeaderPosition(new LeaderPosition(settings.name(), stopped.timeline(), stopped.lsn(), true));
         postgres.configure(true, target, "");
         dcs.releaseLeader(settings.name());
+        postgres.stop(HaSettings.STOP_BUDGET); // the postmaster's exit, after its archiver's last calls
         appliedStandbyNames = null;
         receiverWaited = false;
         startReadOnly();

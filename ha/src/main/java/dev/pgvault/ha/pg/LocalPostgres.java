@@ -32,6 +32,18 @@ public interface LocalPostgres {
     void stop(Duration fastBudget) throws PgControlException;
 
     /**
+     * A planned handover's fast shutdown: returns the stopped cluster's status as soon as its
+     * shutdown checkpoint is written (pg_control says "shut down"), while the postmaster may still
+     * be finishing its archiver's last calls; no WAL can be written after that checkpoint. A
+     * shutdown not that far within {@code fastBudget} becomes an immediate one. {@link #stop}
+     * then waits for the postmaster to exit. This default stops it whole.
+     */
+    default PgStatus stopForHandover(Duration fastBudget) throws PgControlException {
+        stop(fastBudget);
+        return status();
+    }
+
+    /**
      * Immediate shutdown: the safety net when a leader may have lost its lease. Returns whether a
      * postmaster was running (false: nothing to stop, perhaps not yet written its pid file).
      */

@@ -155,12 +155,92 @@ public final class PostgresNode implements LocalPostgres {
         if (!Postmaster.alive(data)) {
             return;
         }
-        programs.run(fastBudget, "pg_ctl", "-D", data.toString(), "-m", "fast", "-w", "-t",
-                PgPrograms.seconds(fastBudget), "stop");
+        queries.forget();
+        // pg_ctl -W only sends the request: its own wait looks every 100 ms, and on a switchover
+        // that wait is the old primary's share of the time without a writable server
+        long deadline = System.nanoTime() + fastBudget.toNanos();
+        programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-m", "fast", "-W", "stop");
+        whileRunning(deadline, STOP_POLL_MILLIS, () -> null);
         if (Postmaster.alive(data)) {
             stopImmediately();
         }
     }
+
+    /** What a look at a stopping server found; null: nothing yet. */
+    @FunctionalInterface
+    private interface Look<T> {
+        T look();
+    }
+
+    /**
+     * Looks every {@code pollMillis} until {@code look} finds something, the postmaster is gone or
+     * {@code deadline} (nanoTime) passes. An interrupt does not cut the wait short (a clean
+     * shutdown is still waited for, as pg_ctl -w did); it is kept for the caller.
+     */
+    private <T> T whileRunning(long deadline, long pollMillis, Look<T> look) {
+        boolean interrupted = false;
+        try {
+            while (Postmaster.alive(data) && System.nanoTime() < deadline) {
+                T found = look.look();
+                if (found != null) {
+                    return found;
+                }
+                try {
+                    Thread.sleep(pollMillis);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            return null;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** How often a fast shutdown's end is looked for: postmaster.pid goes as the postmaster exits. */
+    private static final long STOP_POLL_MILLIS = 10;
+
+    /**
+     * On a switchover the old primary's clean shutdown ends with its archiver's last
+     * archive_command (the segment the shutdown switched to), 0.3-0.5 s here: the handover waits
+     * only for the shutdown checkpoint, after which no WAL can be written.
+     */
+    @Override
+    public PgStatus stopForHandover(Duration fastBudget) throws PgControlException {
+        if (!Postmaster.alive(data)) {
+            return status();
+        }
+        queries.forget();
+        long deadline = System.nanoTime() + fastBudget.toNanos();
+        programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-m", "fast", "-W", "stop");
+        PgStatus handed = whileRunning(deadline, HANDOVER_POLL_MILLIS, this::shutDownCheckpoint);
+        if (handed != null) {
+            return handed;
+        }
+        if (Postmaster.alive(data)) {
+            stopImmediately();
+        }
+        return status();
+    }
+
+    /** The stopped primary's status once pg_control says its shutdown checkpoint is written; else null. */
+    private PgStatus shutDownCheckpoint() {
+        try {
+            ControlData c = controlData();
+            if (c.state().equals("shut down") && c.checkpoint() != 0) {
+                return new PgStatus(true, false, false, c.timeline(), c.checkpoint(), false, true, false,
+                        c.systemIdentifier());
+            }
+        } catch (PgControlException e) {
+            // read while being written: read again
+        }
+        return null;
+    }
+
+    /** How often pg_control is read for the end of a handover's shutdown checkpoint (pg_controldata runs each time). */
+    private static final long HANDOVER_POLL_MILLIS = 20;
 
     @Override
     public boolean stopImmediately() throws PgControlException {
