@@ -30,11 +30,13 @@ import java.util.function.Consumer;
  * launcher waits for it, so the call pays no JVM) and, while recovery asks for segments, the next
  * {@code getAhead} segments after it into the spool, each checked as archive-get checks it and
  * renamed into place only when complete; and the history files recovery reads or probes for.
- * What the repository lacks is marked {@code .missing}, with the time the request for it was
- * sent as the mark's modification time: the launcher answers "not found" only from a mark newer
- * than the call's own request, so no answer predates the question (a mark from before could end
- * an archive recovery short of WAL stored since). Ahead of recovery, a missing file is asked
- * again after {@link #MISSING_RETRY}.
+ * What the repository lacks is marked {@code .missing}, naming the call whose request the lookup
+ * answered (its pid) and stamped with the time the lookup was sent: the launcher answers "not
+ * found" only from a mark that names its own call and is newer than its request, so no answer
+ * predates the question (a mark from before could end an archive recovery short of WAL stored
+ * since). The lookup is made after its request was read, so it needs no wait on the clock's
+ * resolution. Ahead of recovery, a missing file is asked again after {@link #MISSING_RETRY}; a
+ * mark made ahead names no call and answers none.
  * Which timeline each next segment is read from follows the newest timeline's history, as
  * PostgreSQL's recovery does (recovery_target_timeline = latest). Segments the recovery has
  * passed, judged by LSN whatever their timeline, leave the spool: it never grows past the window.
@@ -42,20 +44,13 @@ import java.util.function.Consumer;
 final class AsyncFetcher {
     /** How long a segment the repository lacked stays unasked: a standby waits for its primary's next one. */
     private static final Duration MISSING_RETRY = Duration.ofSeconds(1);
-    /**
-     * How far a file's modification time may lag the moment it was written: Linux stamps files
-     * from a clock read once per tick (up to 10 ms at HZ=100). A request for the asked file is
-     * sent only this long after the request file's stamp, so a mark stamped with the request's
-     * time is newer than the call's request only if the request really came after it. Five
-     * ticks, not one: the bound must hold with room to spare, and it only delays the answer
-     * "not in the archive", which recovery hears once at its end and for each timeline it probes.
-     */
-    private static final Duration STAMP_LAG = Duration.ofMillis(50);
     /** Suffixes of the spool's marks: see {@link Spool}. */
     static final String MISSING = ".missing";
     static final String FAILED = ".failed";
     static final String TAKEN = ".taken";
     static final String PENDING = ".pending";
+    /** The caller of a fetch ahead: no call (a pid is digits). */
+    static final String AHEAD = "ahead";
     /** Past this age a history file's mark is removed: no call waits that long for its answer. */
     private static final Duration STALE_HISTORY_MARK = Duration.ofMinutes(1);
     /** How often the newest timeline is looked for again. */
@@ -146,7 +141,7 @@ final class AsyncFetcher {
                     || missing != null && Duration.between(missing, now).compareTo(MISSING_RETRY) < 0) {
                 continue;
             }
-            submit(name, Instant.EPOCH, false);
+            submit(name, AHEAD, false);
         }
         return moved;
     }
@@ -181,18 +176,31 @@ final class AsyncFetcher {
         String name = asked.name();
         Path dir = spool.getDir();
         if (inFlight.contains(name)) {
-            // fetched ahead, still waiting: now before the others, its lookup sent after this request
-            Instant notBefore = askedAt.toInstant().plus(STAMP_LAG);
-            fetches.hurry(name, () -> fetch(name, notBefore));
+            // fetched ahead, still waiting: now before the others, its lookup (sent after this
+            // request) the answer to this call
+            fetches.hurry(name, () -> fetch(name, request.caller()));
             return;
         }
         if (Files.exists(dir.resolve(name))
                 || takenFor(name, askedAt, request.caller())
-                || stamp(dir.resolve(name + MISSING)).map(t -> t.compareTo(askedAt) > 0).orElse(false)
+                || missingFor(name, askedAt, request.caller())
                 || stamp(dir.resolve(name + FAILED)).map(t -> t.compareTo(askedAt) > 0).orElse(false)) {
             return;
         }
-        submit(name, askedAt.toInstant().plus(STAMP_LAG), true);
+        submit(name, request.caller(), true);
+    }
+
+    /** Whether a mark says the repository lacked {@code name} when looked up for this very request. */
+    private boolean missingFor(String name, FileTime askedAt, String caller) throws IOException {
+        Path mark = spool.getDir().resolve(name + MISSING);
+        if (!stamp(mark).map(t -> t.compareTo(askedAt) > 0).orElse(false)) {
+            return false;
+        }
+        try {
+            return Files.readString(mark).strip().equals(caller);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
     }
 
     /**
@@ -214,10 +222,10 @@ final class AsyncFetcher {
     }
 
     /**
-     * Fetches {@code name} in a worker, its request sent no earlier than {@code notBefore};
+     * Fetches {@code name} in a worker for the call {@code caller} ({@link #AHEAD}: none);
      * {@code asked}: recovery waits for it, so before every fetch ahead.
      */
-    private void submit(String name, Instant notBefore, boolean asked) throws IOException {
+    private void submit(String name, String caller, boolean asked) throws IOException {
         inFlight.add(name);
         try {
             // Pending first: a call waits rather than falling through to the JVM.
@@ -226,7 +234,7 @@ final class AsyncFetcher {
             inFlight.remove(name); // nothing queued: the next pass asks again
             throw e;
         }
-        fetches.fetch(name, asked, () -> fetch(name, notBefore));
+        fetches.fetch(name, asked, () -> fetch(name, caller));
     }
 
     /**
@@ -249,14 +257,10 @@ final class AsyncFetcher {
         }
     }
 
-    private void fetch(String name, Instant notBefore) {
+    private void fetch(String name, String caller) {
         Path pending = spool.getDir().resolve(name + PENDING);
         try {
             Instant sent = Instant.now();
-            while (!sent.isAfter(notBefore)) { // a sleep in whole milliseconds can end just short of it
-                Thread.sleep(Duration.between(sent, notBefore).toMillis() + 1);
-                sent = Instant.now();
-            }
             WalFileName wal = WalFileName.parse(name);
             Path file = spool.getDir().resolve(name);
             boolean got = archive.get(wal, file);
@@ -264,7 +268,7 @@ final class AsyncFetcher {
                 // Only streamed so far: never spooled (the complete segment may arrive any
                 // moment); the call's own JVM serves the stream, as the failed mark tells it to.
                 missingSince.put(name, sent);
-                mark(name + FAILED, Instant.now());
+                mark(name + FAILED, Instant.now(), AHEAD);
             } else if (got || archive.get(wal, file)) {
                 // (a second look: the receiver may have completed the segment between the two)
                 missingSince.remove(name);
@@ -272,7 +276,7 @@ final class AsyncFetcher {
                 Files.deleteIfExists(spool.getDir().resolve(name + FAILED));
             } else {
                 missingSince.put(name, sent);
-                mark(name + MISSING, sent.minus(STAMP_LAG));
+                mark(name + MISSING, sent, caller);
             }
         } catch (Exception | Error e) {
             // The call for it fetches it itself, and reports what is wrong with the exit code recovery needs.
@@ -280,7 +284,7 @@ final class AsyncFetcher {
             missingSince.put(name, Instant.now());
             log.accept("fetch failed: " + lastFailure);
             try {
-                mark(name + FAILED, Instant.now());
+                mark(name + FAILED, Instant.now(), AHEAD);
             } catch (IOException ignored) {
                 // the call waits out its limit, then works itself
             }
@@ -294,10 +298,10 @@ final class AsyncFetcher {
         }
     }
 
-    /** An empty mark stamped {@code at}, renamed into place: never seen with another stamp. */
-    private void mark(String markName, Instant at) throws IOException {
+    /** A mark naming {@code caller}, stamped {@code at}, renamed into place: never seen with another stamp. */
+    private void mark(String markName, Instant at, String caller) throws IOException {
         Path temp = spool.getDir().resolve("." + markName + ".pgvault-tmp");
-        Files.writeString(temp, "");
+        Files.writeString(temp, caller + "\n"); // a line, for the launcher's read
         Files.setLastModifiedTime(temp, FileTime.from(at));
         Files.move(temp, spool.getDir().resolve(markName), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);

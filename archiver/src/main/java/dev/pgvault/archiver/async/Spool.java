@@ -40,8 +40,9 @@ import java.util.stream.Stream;
  *     push/&lt;name&gt;.error        the last failure pushing it, one line
  *     get/&lt;name&gt;               a file fetched ahead, verified, renamed into place when complete
  *     get/&lt;name&gt;.pending       being fetched: a call waits for it while the archiver runs
- *     get/&lt;name&gt;.missing       the repository had no such file when asked at the mark's
- *                                modification time: an answer to requests older than that
+ *     get/&lt;name&gt;.missing       the repository had no such file when looked up at the mark's
+ *                                modification time for the call the mark names (its pid; "ahead"
+ *                                for a fetch ahead): an answer to that call's request alone
  *     get/&lt;name&gt;.failed        the last fetch of it failed: calls asked before it go to the JVM
  *     get/&lt;name&gt;.taken         a call took the file: not fetched again for requests older,
  *                                nor for one as old made by the call it names (its pid)
@@ -59,7 +60,7 @@ public final class Spool {
      * The layout's version. Raise it whenever a file above changes meaning; bin/pgvault checks
      * the same number (a test compares the two).
      */
-    public static final String PROTOCOL = "2";
+    public static final String PROTOCOL = "3";
 
     private final Path dir;
 

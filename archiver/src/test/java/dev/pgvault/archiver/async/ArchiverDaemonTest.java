@@ -230,9 +230,10 @@ class ArchiverDaemonTest {
 
     /**
      * The file asked for is fetched itself (the launcher waits for it); once taken it is not
-     * fetched again for the same request; a file the repository lacks is marked missing with a
-     * stamp the launcher's own test finds newer than the request, and a mark from before the
-     * request is not taken for an answer: the archiver asks again.
+     * fetched again for the same request; a file the repository lacks is marked missing for the
+     * call that asked, with a stamp the launcher's own test finds newer than the request, and a
+     * mark from before the request, or made for another call, is not taken for an answer: the
+     * archiver asks again.
      */
     @Test
     void theFileAskedForIsFetchedAndAMissingMarkIsNewerThanTheRequest() throws Exception {
@@ -254,19 +255,31 @@ class ArchiverDaemonTest {
         spool.writeRequested(absent);
         Path request = spool.getDir().resolve("requested");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!launcherFindsNewer(mark, request) && System.nanoTime() < deadline) {
+        while (!launcherTakes(mark, request) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertTrue(launcherFindsNewer(mark, request), "the repository's answer, asked after the request");
+        assertTrue(launcherTakes(mark, request), "the repository's answer, asked after the request");
 
         spool.writeRequested("00000002.history");
         Path history = spool.getDir().resolve("00000002.history");
         Path historyMark = spool.getDir().resolve("00000002.history.missing");
-        while (!launcherFindsNewer(historyMark, request) && System.nanoTime() < deadline) {
+        while (!launcherTakes(historyMark, request) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertTrue(launcherFindsNewer(historyMark, request), "a history file asked for is looked up too");
+        assertTrue(launcherTakes(historyMark, request), "a history file asked for is looked up too");
         assertFalse(Files.exists(history));
+
+        // A mark newer than the request that names another call (made for a call before, its
+        // clock ahead) is no answer: the file is looked up for this request, and its own mark says so.
+        String other = TestStanza.segment(1, 8);
+        Path foreign = spool.getDir().resolve(other + ".missing");
+        Files.writeString(foreign, "1\n");
+        Files.setLastModifiedTime(foreign, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(3600)));
+        spool.writeRequested(other);
+        while (!launcherTakes(foreign, request) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(launcherTakes(foreign, request), "looked up for this call: " + Files.readString(foreign));
         assertTrue(run.get(60, TimeUnit.SECONDS));
     }
 
@@ -328,11 +341,11 @@ class ArchiverDaemonTest {
             Path request = slowSpool.getDir().resolve("requested");
             Path mark = slowSpool.getDir().resolve("00000002.history.missing");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!launcherFindsNewer(mark, request) && System.nanoTime() < deadline) {
+            while (!launcherTakes(mark, request) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
-            assertTrue(launcherFindsNewer(mark, request), "the repository's answer, asked after the request");
+            assertTrue(launcherTakes(mark, request), "the repository's answer, asked after the request");
             assertTrue(tookMs < 2000, "the asked history file was answered after " + tookMs + " ms");
             assertFalse(Files.exists(history));
             store.speedUp();
@@ -340,9 +353,11 @@ class ArchiverDaemonTest {
         }
     }
 
-    private static boolean launcherFindsNewer(Path a, Path b) throws Exception {
-        Process p = new ProcessBuilder("sh", "-c", "[ -f \"$1\" ] && [ \"$1\" -nt \"$2\" ]", "sh", a.toString(),
-                b.toString()).start();
+    /** The launcher's own test of a missing mark: newer than the request, naming this process (the caller). */
+    private static boolean launcherTakes(Path mark, Path request) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c",
+                "[ -f \"$1\" ] && [ \"$1\" -nt \"$2\" ] && read -r by < \"$1\" && [ \"$by\" = \"$3\" ]", "sh",
+                mark.toString(), request.toString(), Long.toString(ProcessHandle.current().pid())).start();
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
         return p.exitValue() == 0;
     }
