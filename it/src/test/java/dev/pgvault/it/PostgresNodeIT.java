@@ -262,7 +262,7 @@ class PostgresNodeIT {
             rs.next();
             last = rs.getString(1);
         }
-        Thread.sleep(500); // the reload reaches the archiver
+        Thread.sleep(1000); // the reload reaches the archiver
 
         long began = System.nanoTime();
         PgStatus handed = n2.stopForHandover(Duration.ofSeconds(20));
@@ -277,7 +277,10 @@ class PostgresNodeIT {
         PgStatus stopped = n2.status();
         assertFalse(stopped.running() || stopped.crashed(), stopped.toString());
         assertEquals(handed.lsn(), stopped.lsn(), "the checkpoint handed over is the last one");
-        assertTrue(Files.exists(archive.resolve(last)), last + " archived before the postmaster exited");
+        // by n2's own archiver (n1 archives what it receives into the same directory too)
+        assertTrue(Files.exists(n2.dataDirectory().resolve("pg_wal/archive_status/" + last + ".done")),
+                last + " archived by n2 before its postmaster exited");
+        assertTrue(Files.exists(archive.resolve(last)), last + " in the archive");
     }
 
     static Upstream upstream(int i) {

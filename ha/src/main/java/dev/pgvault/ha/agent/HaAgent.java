@@ -756,8 +756,9 @@ public final class HaAgent implements AutoCloseable {
      */
     private boolean stepDown(Upstream target) throws PgControlException, DcsException {
         Duration budget = settings.ttl().minus(settings.demoteMargin()).plus(HaSettings.STOP_BUDGET).minusSeconds(1);
-        PgStatus stopped = postgres.stopForHandover(
-                budget.compareTo(HaSettings.STOP_BUDGET) > 0 ? budget : HaSettings.STOP_BUDGET);
+        Instant stopBy = steady.instant()
+                .plus(budget.compareTo(HaSettings.STOP_BUDGET) > 0 ? budget : HaSettings.STOP_BUDGET);
+        PgStatus stopped = postgres.stopForHandover(Duration.between(steady.instant(), stopBy));
         if (stopped.crashed() || stopped.lsn() == 0) {
             log.accept("switchover to " + target.name() + " cancelled: the shutdown was not clean, so "
                     + target.name() + " may lack WAL; starting again as the primary");
@@ -771,7 +772,9 @@ public final class HaAgent implements AutoCloseable {
         dcs.publishLeaderPosition(new LeaderPosition(settings.name(), stopped.timeline(), stopped.lsn(), true));
         postgres.configure(true, target, "");
         dcs.releaseLeader(settings.name());
-        postgres.stop(HaSettings.STOP_BUDGET); // the postmaster's exit, after its archiver's last calls
+        // the postmaster's exit, after its archiver's last calls: the rest of the shutdown's budget
+        Duration rest = Duration.between(steady.instant(), stopBy);
+        postgres.stop(rest.compareTo(HaSettings.STOP_BUDGET) > 0 ? rest : HaSettings.STOP_BUDGET);
         appliedStandbyNames = null;
         receiverWaited = false;
         startReadOnly();

@@ -215,7 +215,15 @@ public final class PostgresNode implements LocalPostgres {
         queries.forget();
         long deadline = System.nanoTime() + fastBudget.toNanos();
         programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-m", "fast", "-W", "stop");
-        PgStatus handed = whileRunning(deadline, HANDOVER_POLL_MILLIS, this::shutDownCheckpoint);
+        ControlData[] previous = new ControlData[1];
+        PgStatus handed = whileRunning(deadline, HANDOVER_POLL_MILLIS, () -> {
+            ControlData now = shutDownCheckpoint();
+            // the same twice in a row: pg_control is read while the checkpointer may rewrite it
+            boolean settled = now != null && now.equals(previous[0]);
+            previous[0] = now;
+            return settled ? new PgStatus(true, false, false, now.timeline(), now.checkpoint(), false, true, false,
+                    now.systemIdentifier()) : null;
+        });
         if (handed != null) {
             return handed;
         }
@@ -225,18 +233,21 @@ public final class PostgresNode implements LocalPostgres {
         return status();
     }
 
-    /** The stopped primary's status once pg_control says its shutdown checkpoint is written; else null. */
-    private PgStatus shutDownCheckpoint() {
+    /**
+     * pg_control once it says the shutdown checkpoint is written; else null. A read that met the
+     * file half rewritten fails its CRC, which pg_controldata only warns of (exit 0): no answer.
+     */
+    private ControlData shutDownCheckpoint() {
         try {
-            ControlData c = controlData();
-            if (c.state().equals("shut down") && c.checkpoint() != 0) {
-                return new PgStatus(true, false, false, c.timeline(), c.checkpoint(), false, true, false,
-                        c.systemIdentifier());
+            ProgramOutput out = programs.run(QUICK, Map.of("LC_ALL", "C"), "pg_controldata", "-D", data.toString());
+            if (!out.ok() || out.output().contains("CRC checksum does not match")) {
+                return null;
             }
+            ControlData c = ControlData.parse(out.output());
+            return c.state().equals("shut down") && c.checkpoint() != 0 ? c : null;
         } catch (PgControlException e) {
-            // read while being written: read again
+            return null; // read again
         }
-        return null;
     }
 
     /** How often pg_control is read for the end of a handover's shutdown checkpoint (pg_controldata runs each time). */
