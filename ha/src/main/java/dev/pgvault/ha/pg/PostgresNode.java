@@ -155,15 +155,25 @@ public final class PostgresNode implements LocalPostgres {
         if (!Postmaster.alive(data)) {
             return;
         }
+        stopFast(fastBudget, STOP_POLL_MILLIS, () -> null);
+    }
+
+    /**
+     * Asks for a fast shutdown, then looks every {@code pollMillis} until {@code look} finds
+     * something (returned at once) or the postmaster is gone; past {@code budget} the shutdown
+     * becomes an immediate one. pg_ctl -W only sends the request: its own wait looks every
+     * 100 ms, and on a switchover that wait is the old primary's share of the time without a
+     * writable server.
+     */
+    private <T> T stopFast(Duration budget, long pollMillis, Look<T> look) throws PgControlException {
         queries.forget();
-        // pg_ctl -W only sends the request: its own wait looks every 100 ms, and on a switchover
-        // that wait is the old primary's share of the time without a writable server
-        long deadline = System.nanoTime() + fastBudget.toNanos();
+        long deadline = System.nanoTime() + budget.toNanos();
         programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-m", "fast", "-W", "stop");
-        whileRunning(deadline, STOP_POLL_MILLIS, () -> null);
-        if (Postmaster.alive(data)) {
+        T found = whileRunning(deadline, pollMillis, look);
+        if (found == null && Postmaster.alive(data)) {
             stopImmediately();
         }
+        return found;
     }
 
     /** What a look at a stopping server found; null: nothing yet. */
@@ -212,11 +222,8 @@ public final class PostgresNode implements LocalPostgres {
         if (!Postmaster.alive(data)) {
             return status();
         }
-        queries.forget();
-        long deadline = System.nanoTime() + fastBudget.toNanos();
-        programs.run(QUICK, "pg_ctl", "-D", data.toString(), "-m", "fast", "-W", "stop");
         ControlData[] previous = new ControlData[1];
-        PgStatus handed = whileRunning(deadline, HANDOVER_POLL_MILLIS, () -> {
+        PgStatus handed = stopFast(fastBudget, HANDOVER_POLL_MILLIS, () -> {
             ControlData now = shutDownCheckpoint();
             // the same twice in a row: pg_control is read while the checkpointer may rewrite it
             boolean settled = now != null && now.equals(previous[0]);
@@ -224,13 +231,7 @@ public final class PostgresNode implements LocalPostgres {
             return settled ? new PgStatus(true, false, false, now.timeline(), now.checkpoint(), false, true, false,
                     now.systemIdentifier()) : null;
         });
-        if (handed != null) {
-            return handed;
-        }
-        if (Postmaster.alive(data)) {
-            stopImmediately();
-        }
-        return status();
+        return handed != null ? handed : status();
     }
 
     /**
@@ -239,8 +240,8 @@ public final class PostgresNode implements LocalPostgres {
      */
     private ControlData shutDownCheckpoint() {
         try {
-            ProgramOutput out = programs.run(QUICK, Map.of("LC_ALL", "C"), "pg_controldata", "-D", data.toString());
-            if (!out.ok() || out.output().contains("CRC checksum does not match")) {
+            ProgramOutput out = pgControldata();
+            if (out.output().contains("CRC checksum does not match")) {
                 return null;
             }
             ControlData c = ControlData.parse(out.output());
@@ -541,12 +542,16 @@ public final class PostgresNode implements LocalPostgres {
     }
 
     private ControlData controlData() throws PgControlException {
+        return ControlData.parse(pgControldata().output());
+    }
+
+    private ProgramOutput pgControldata() throws PgControlException {
         // C locale: the labels parsed are translated otherwise
         ProgramOutput out = programs.run(QUICK, Map.of("LC_ALL", "C"), "pg_controldata", "-D", data.toString());
         if (!out.ok()) {
             throw new PgControlException("pg_controldata on " + data + " failed: " + out.failure());
         }
-        return ControlData.parse(out.output());
+        return out;
     }
 
     private String sourceConnInfo(Upstream source) {
