@@ -89,7 +89,11 @@ public final class EtcdDcs implements Dcs {
      */
     public EtcdDcs(List<URI> endpoints, String cluster, Duration ttl, Duration timeout, Clock clock,
             EtcdCredentials credentials, EtcdClientTls tls) {
-        var builder = Client.builder().endpoints(endpoints).connectTimeout(timeout).retryMaxDuration(timeout);
+        // jetcd refuses a retry budget shorter than its first retry's delay (500 ms by default): a
+        // short lease's 400 ms requests retry after a quarter of their budget instead
+        long retryDelayMillis = timeout.toMillis() > 500 ? 500 : Math.max(1, timeout.toMillis() / 4);
+        var builder = Client.builder().endpoints(endpoints).connectTimeout(timeout).retryMaxDuration(timeout)
+                .retryDelay(retryDelayMillis);
         if (tls != null) {
             builder.sslContext(tls.context());
         }
