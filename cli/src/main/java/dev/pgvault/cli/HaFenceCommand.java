@@ -26,8 +26,12 @@ final class HaFenceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PgvaultConfig config = ha.top.loadConfig();
         PgNodeSettings node = HaRunCommand.nodeSettings(config, "fence");
+        // the agent's margins follow from the same two settings (a short lease has a shorter one);
+        // nothing else of the configuration is read, no secret file above all
+        dev.pgvault.cli.config.HaConfig h = dev.pgvault.cli.ha.HaSupport.require(config);
+        java.time.Duration margin = dev.pgvault.ha.HaSettings.fenceMargin(h.ttl(), h.loopWait());
         Fence fence = new Fence(FenceFiles.beside(node.dataDirectory()), new PostgresNode(node),
-                line -> System.out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + line));
+                line -> System.out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + line), margin);
         fence.run(); // false: another fence already runs, and this one has nothing to do
         return ExitCode.OK.code;
     }

@@ -85,23 +85,87 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
 
     /** How long one etcd request may take before the cycle treats etcd as unreachable. */
     public Duration requestTimeout() {
-        long millis = Math.max(500, Math.min(2000, ttl.toMillis() / 10));
+        long millis = Math.max(400, Math.min(2000, ttl.toMillis() / 10));
         return Duration.ofMillis(millis);
     }
 
     /**
-     * How long before its lease could expire a leader must start demoting: the next decision can come
-     * a cycle and two requests later (a failed renewal, a failed read), and then PostgreSQL needs the
-     * stop budget to shut down.
+     * A lease shorter than {@link #minimumTtl}'s standard rule, allowed with loop-wait 1 from
+     * {@link #MINIMUM_SHORT_TTL}: the margins below are cut to what an immediate stop needs, so that
+     * a node lost is replaced within about the ttl and a second.
      */
-    public Duration demoteMargin() {
-        return loopWait.plus(requestTimeout().multipliedBy(2)).plus(STOP_BUDGET);
+    public boolean shortLease() {
+        return shortLease(ttl, loopWait);
     }
 
-    /** The smallest ttl that survives one failed renewal before demoting: checked when the configuration loads. */
-    public static Duration minimumTtl(Duration loopWait) {
+    private static boolean shortLease(Duration ttl, Duration loopWait) {
+        return loopWait.equals(Duration.ofSeconds(1)) && ttl.compareTo(standardMinimumTtl(loopWait)) < 0;
+    }
+
+    private static Duration standardMinimumTtl(Duration loopWait) {
         return loopWait.multipliedBy(3).plusSeconds(5);
     }
+
+    /**
+     * The ttl, or the standard lease's minimum when it is shorter: how long the REST API's liveness
+     * check gives a cycle, since a promotion's or a restart's cycle can outlast a short lease
+     * without anything being wrong (the watchdog guards the lease meanwhile).
+     */
+    public Duration livenessWindow() {
+        return shortLease() ? standardMinimumTtl(loopWait) : ttl;
+    }
+
+    /**
+     * How long before its lease could end a writable PostgreSQL is stopped immediately by the
+     * agent's watchdog thread: {@link #STOP_BUDGET} on a standard lease; one second on a short one,
+     * where sending SIGQUIT to the postmaster (a pg_ctl run) takes tens of milliseconds and the
+     * watchdog looks ten times a second.
+     */
+    public Duration stopMargin() {
+        return shortLease() ? Duration.ofSeconds(1) : STOP_BUDGET;
+    }
+
+    /**
+     * The fence process's margin: later than the watchdog's, which acts first while the agent's
+     * JVM runs. On a short lease 0.75 s: the fence looks ten times a second, and etcd lets the lease
+     * go only after its own count, which started when it received the renewal, after this agent
+     * sent it, and which it checks twice a second.
+     */
+    public Duration fenceMargin() {
+        return fenceMargin(ttl, loopWait);
+    }
+
+    /** {@link #fenceMargin()} from the two settings alone: the fence process reads no secret to know it. */
+    public static Duration fenceMargin(Duration ttl, Duration loopWait) {
+        return shortLease(ttl, loopWait) ? Duration.ofMillis(750) : Duration.ofSeconds(2);
+    }
+
+    /**
+     * How long before its lease could expire a leader must start demoting. On a standard lease the
+     * next decision can come a cycle and two requests later (a failed renewal, a failed read), and
+     * then PostgreSQL needs the stop budget to shut down. On a short lease only one request counts
+     * (a failed renewal skips the read), and the margin ends at {@link #stopMargin()}: the
+     * demotion's fast shutdown ends every session at its first signal, and the watchdog stops
+     * PostgreSQL immediately at that margin whatever the shutdown is doing. Either way a leader
+     * survives one failed renewal (at ttl 4: renewed at t, failed at t + 1.4 s with 2.6 s left,
+     * over the 2.4 s margin) and demotes on the second.
+     */
+    public Duration demoteMargin() {
+        return shortLease() ? loopWait.plus(requestTimeout()).plus(stopMargin())
+                : loopWait.plus(requestTimeout().multipliedBy(2)).plus(STOP_BUDGET);
+    }
+
+    /**
+     * The smallest ttl for {@code loopWait}, checked when the configuration loads: 3 x loop-wait + 5
+     * survives one failed renewal with a fast shutdown's budget to spare; with loop-wait 1 a
+     * {@link #shortLease()} from {@link #MINIMUM_SHORT_TTL} does too, with an immediate stop's.
+     */
+    public static Duration minimumTtl(Duration loopWait) {
+        return loopWait.equals(Duration.ofSeconds(1)) ? MINIMUM_SHORT_TTL : standardMinimumTtl(loopWait);
+    }
+
+    /** The shortest lease, with loop-wait 1 only. */
+    public static final Duration MINIMUM_SHORT_TTL = Duration.ofSeconds(4);
 
     /** Time allowed for a fast shutdown before it becomes an immediate one. */
     public static final Duration STOP_BUDGET = Duration.ofSeconds(3);

@@ -31,7 +31,8 @@ final class HaConfigs {
         Duration loopWait = Duration.ofSeconds(s.integer("loop-wait", 1, 1, 600));
         if (ttl.compareTo(HaSettings.minimumTtl(loopWait)) < 0) {
             throw s.error("ttl", "too short for loop-wait " + loopWait.toSeconds() + ": at least "
-                    + HaSettings.minimumTtl(loopWait).toSeconds() + " s (3 x loop-wait + 5), so that a leader"
+                    + HaSettings.minimumTtl(loopWait).toSeconds() + " s (" + (loopWait.toSeconds() == 1
+                            ? "4 with loop-wait 1" : "3 x loop-wait + 5") + "), so that a leader"
                     + " survives one failed renewal and still demotes before its lease expires");
         }
         String[] api = hostPort(s, "api", s.string("api", "127.0.0.1:8008"));

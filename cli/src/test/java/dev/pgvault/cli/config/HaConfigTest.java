@@ -178,6 +178,13 @@ class HaConfigTest {
     }
 
     @Test
+    void aFourSecondLeaseLoadsWithLoopWaitOne() throws Exception {
+        HaConfig h = load(BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: http://127.0.0.1:2379\n  ttl: 4\n").ha();
+        assertEquals(Duration.ofSeconds(4), h.ttl());
+        assertEquals(Duration.ofSeconds(1), h.loopWait());
+    }
+
+    @Test
     void defaults() throws Exception {
         PgvaultConfig c = load(BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: http://127.0.0.1:2379\n");
         HaConfig h = c.ha();
@@ -198,7 +205,10 @@ class HaConfigTest {
         String etcd = "  etcd: [http://127.0.0.1:2379]\n";
         assertTrue(errorOf("").contains("'ha.etcd'"));
         assertTrue(errorOf("  etcd: [127.0.0.1:2379]\n").contains("expected http://host:port"));
-        assertTrue(errorOf(etcd + "  ttl: 5\n").contains("'ha.ttl'"), "shorter than 3 x loop-wait + 5");
+        assertTrue(errorOf(etcd + "  ttl: 3\n").contains("'ha.ttl'"), "shorter than 4 s with loop-wait 1");
+        assertTrue(errorOf(etcd + "  ttl: 3\n").contains("at least 4 s (4 with loop-wait 1)"), errorOf(etcd + "  ttl: 3\n"));
+        assertTrue(errorOf(etcd + "  ttl: 10\n  loop-wait: 2\n").contains("at least 11 s (3 x loop-wait + 5)"),
+                "a short lease only with loop-wait 1");
         assertTrue(errorOf(etcd + "  api: 8008\n").contains("'ha.api'"));
         assertTrue(errorOf(etcd + "  api: host:99999\n").contains("not a port number"));
         assertTrue(errorOf(etcd + "  replica-method: [rsync]\n").contains("'rsync' is not one of repository, basebackup"));

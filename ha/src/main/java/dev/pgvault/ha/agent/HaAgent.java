@@ -105,7 +105,7 @@ public final class HaAgent implements AutoCloseable {
         this.steady = steady;
         this.log = log;
         this.seeder = new Seeder(settings, postgres, repository, log);
-        this.watchdog = new LeaseWatchdog(postgres, steady, clock, log, fence);
+        this.watchdog = new LeaseWatchdog(postgres, steady, clock, log, fence, settings.stopMargin());
         this.slots = new SlotKeeper(settings, postgres, log);
         this.history = new HistoryRecorder(settings.name(), dcs, postgres, log);
     }
@@ -251,6 +251,9 @@ public final class HaAgent implements AutoCloseable {
             throw new PgControlException("ha.watchdog is required and no fence process runs beside this agent"
                     + " (see the fence log beside the data directory): PostgreSQL is not made writable");
         }
+        if (fenceRequired) {
+            renewLease(); // the wait for the fence (up to 2 s) comes out of a short lease's 4 s otherwise
+        }
         Thread keeper = new Thread(() -> keepLease(id), "pgvault-lease-keeper");
         keeper.setDaemon(true);
         keeper.start();
@@ -348,6 +351,7 @@ public final class HaAgent implements AutoCloseable {
         Instant steadySent = steady.instant();
         Instant wallSent = clock.instant();
         lease = LeaseDeadline.after(steadySent, wallSent, dcs.keepAlive());
+        watchdog.extend(lease);
     }
 
     /**
@@ -469,6 +473,7 @@ public final class HaAgent implements AutoCloseable {
                 Instant steadySent = steady.instant();
                 Instant wallSent = clock.instant();
                 lease = LeaseDeadline.after(steadySent, wallSent, dcs.adoptLease(cluster.leader().leaseId()));
+                watchdog.extend(lease);
                 memory = new AgentMemory(dcs.leaseId(), leaseOnWallClock(clock.instant()), memory.following(),
                         memory.notStreamingSince(), memory.failedStandbyStarts());
                 return true;
@@ -755,9 +760,11 @@ public final class HaAgent implements AutoCloseable {
      * left WAL the standbys lack: then the switchover is cancelled and this node leads on.
      */
     private boolean stepDown(Upstream target) throws PgControlException, DcsException {
-        Duration budget = settings.ttl().minus(settings.demoteMargin()).plus(HaSettings.STOP_BUDGET).minusSeconds(1);
-        Instant stopBy = steady.instant()
-                .plus(budget.compareTo(HaSettings.STOP_BUDGET) > 0 ? budget : HaSettings.STOP_BUDGET);
+        // on a short lease no floor: a 3 s shutdown would outlast the watchdog's stop (1 s before the
+        // lease renewed at this cycle's start could end), and a slower handover is then cancelled
+        Duration budget = settings.ttl().minus(settings.demoteMargin()).plus(settings.stopMargin()).minusSeconds(1);
+        Duration floor = settings.shortLease() ? Duration.ZERO : HaSettings.STOP_BUDGET;
+        Instant stopBy = steady.instant().plus(budget.compareTo(floor) > 0 ? budget : floor);
         PgStatus stopped = postgres.stopForHandover(Duration.between(steady.instant(), stopBy));
         if (stopped.crashed() || stopped.lsn() == 0) {
             log.accept("switchover to " + target.name() + " cancelled: the shutdown was not clean, so "

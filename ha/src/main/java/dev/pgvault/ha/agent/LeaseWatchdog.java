@@ -1,17 +1,17 @@
 package dev.pgvault.ha.agent;
 
-import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.fence.AgentFence;
 import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
  * The last line of defence against two writable primaries: the loop demotes long before the
  * lease can expire, but a cycle can hang (a stuck pg_ctl, a stalled disk). This thread checks
- * four times a second and stops a leading PostgreSQL immediately once the lease is within the
- * stop budget of expiring. Every order it gets goes to the {@link AgentFence} too, whose process
+ * ten times a second and stops a leading PostgreSQL immediately once the lease is within its
+ * margin ({@link dev.pgvault.ha.HaSettings#stopMargin()}) of expiring. Every order it gets goes to the {@link AgentFence} too, whose process
  * does the same from outside this JVM, a little later, when this JVM freezes.
  */
 final class LeaseWatchdog implements AutoCloseable {
@@ -20,6 +20,7 @@ final class LeaseWatchdog implements AutoCloseable {
     private final Clock wall;
     private final Consumer<String> log;
     private final AgentFence fence;
+    private final Duration margin;
     private final Thread thread;
     private volatile boolean armed;
     private volatile LeaseDeadline lease;
@@ -29,8 +30,10 @@ final class LeaseWatchdog implements AutoCloseable {
     /** Whether it has stopped PostgreSQL since the last guard call. */
     private volatile boolean fired;
 
-    LeaseWatchdog(LocalPostgres postgres, Clock steady, Clock wall, Consumer<String> log, AgentFence fence) {
+    LeaseWatchdog(LocalPostgres postgres, Clock steady, Clock wall, Consumer<String> log, AgentFence fence,
+            Duration margin) {
         this.postgres = postgres;
+        this.margin = margin;
         this.fence = fence;
         this.steady = steady;
         this.wall = wall;
@@ -51,6 +54,16 @@ final class LeaseWatchdog implements AutoCloseable {
         fence.guard(writablePrimary, lease == null ? null : lease.remaining(steady, wall));
     }
 
+    /**
+     * A renewal in the middle of a cycle: the same guard, with the later deadline (counted from
+     * before the renewal was sent), so that a long cycle is judged by the lease it renewed and not
+     * by the one before; on a short lease the difference is a second of a 4 s lease.
+     */
+    void extend(LeaseDeadline renewed) {
+        this.lease = renewed;
+        fence.guard(armed, renewed.remaining(steady, wall));
+    }
+
     boolean armed() {
         return armed;
     }
@@ -58,12 +71,12 @@ final class LeaseWatchdog implements AutoCloseable {
     private void watch() {
         while (!closed) {
             try {
-                Thread.sleep(250);
+                Thread.sleep(100);
             } catch (InterruptedException e) {
                 return;
             }
             LeaseDeadline until = lease;
-            if (armed && (until == null || until.remaining(steady, wall).compareTo(HaSettings.STOP_BUDGET) < 0)) {
+            if (armed && (until == null || until.remaining(steady, wall).compareTo(margin) < 0)) {
                 if (!fired) {
                     fired = true;
                     log.accept("watchdog: the lease could expire at " + (until == null ? "any moment" : until.wall())

@@ -147,8 +147,10 @@ public final class HaApi implements AutoCloseable {
             case "/read-only" -> check(node, n -> n.writablePrimary(clock.instant()) || n.pg().runningReplica() && n.pg().streaming());
             // may take traffic (a Kubernetes readiness probe): the writable primary, or a running replica
             case "/readiness" -> check(node, n -> n.writablePrimary(clock.instant()) || !n.leader() && n.pg().runningReplica());
-            // the agent's loop runs (a liveness probe): its last cycle ended within a ttl (two on a replica)
-            case "/liveness" -> check(node, n -> clock.instant().isBefore(n.at().plus(settings.ttl().multipliedBy(n.leader() ? 1 : 2))));
+            // the agent's loop runs (a liveness probe): its last cycle ended within a ttl (two on a
+            // replica), or the standard lease's minimum on a short lease
+            case "/liveness" -> check(node, n -> clock.instant().isBefore(n.at().plus(settings.livenessWindow()
+                    .multipliedBy(n.leader() ? 1 : 2))));
             case "/cluster" -> cluster(node);
             case "/metrics" -> new Reply(200, PrometheusText.CONTENT_TYPE,
                     (PrometheusText.render(settings.name(), node, clock.instant()) + moreMetrics.get())

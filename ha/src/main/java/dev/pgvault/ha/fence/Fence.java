@@ -21,16 +21,17 @@ import java.util.function.Consumer;
  * in it to stall.
  */
 public final class Fence {
-    /** An immediate stop takes well under a second; etcd lets the lease go only after its own, later count. */
-    public static final Duration MARGIN = Duration.ofSeconds(2);
     private static final long POLL_MILLIS = 100;
 
     private final FenceFiles files;
     private final LocalPostgres postgres;
     private final Consumer<String> log;
+    /** How long before the lease's end it stops PostgreSQL ({@link dev.pgvault.ha.HaSettings#fenceMargin()}). */
+    private final Duration margin;
 
-    public Fence(FenceFiles files, LocalPostgres postgres, Consumer<String> log) {
+    public Fence(FenceFiles files, LocalPostgres postgres, Consumer<String> log, Duration margin) {
         this.files = files;
+        this.margin = margin;
         this.postgres = postgres;
         this.log = log;
     }
@@ -68,7 +69,7 @@ public final class Fence {
             boolean agentAlive = order.map(o -> ProcessHandle.of(o.agentPid()).map(ProcessHandle::isAlive).orElse(false))
                     .orElse(false);
             FenceVerdict verdict = FenceVerdict.of(order, System.nanoTime(), System.currentTimeMillis(), boot, agentAlive,
-                    MARGIN);
+                    margin);
             switch (verdict) {
                 case EXIT -> {
                     log.accept("fence: " + (order.isEmpty() ? "the agent retired it" : "nothing left to guard") + "; exiting");

@@ -26,7 +26,7 @@ class FenceHeartbeatTest {
     private Thread fence(FenceFiles files) {
         Thread t = new Thread(() -> {
             try {
-                new Fence(files, pg, log::add).run();
+                new Fence(files, pg, log::add, Duration.ofSeconds(2)).run();
             } catch (Exception e) {
                 log.add("fence failed: " + e);
             }
@@ -88,7 +88,7 @@ class FenceHeartbeatTest {
         heartbeat.guard(false, null);
         Thread first = fence(files);
         Thread.sleep(300);
-        assertFalse(new Fence(files, pg, log::add).run(), "a second fence runs beside the first");
+        assertFalse(new Fence(files, pg, log::add, Duration.ofSeconds(2)).run(), "a second fence runs beside the first");
         heartbeat.retire();
         first.join(3000);
         assertFalse(first.isAlive());

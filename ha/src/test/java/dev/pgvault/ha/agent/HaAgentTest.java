@@ -71,9 +71,14 @@ class HaAgentTest {
 
     /** An agent of node n1 whose commits wait for {@code syncReceiver} while it streams (null: none). */
     private HaAgent agent(boolean synchronous, String syncReceiver) {
+        return agent(synchronous, syncReceiver, Duration.ofSeconds(10));
+    }
+
+    private HaAgent agent(boolean synchronous, String syncReceiver, Duration ttl) {
         dcs.clock = steady;
+        dcs.ttl = ttl;
         HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
-                Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
+                ttl, Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
                 synchronous, List.of(ReplicaMethod.BASEBACKUP), Bootstrap.INITDB, null).withSyncReceiver(syncReceiver);
         return new HaAgent(settings, dcs, pg, null, clock, steady, log::add);
     }
@@ -95,6 +100,22 @@ class HaAgentTest {
         assertTrue(demotedAt.isAfter(lastRenewal.plusSeconds(1)), "one failed renewal is tolerated: " + log);
         assertTrue(pg.running && pg.inRecovery, "restarted read-only: " + pg.calls);
         assertFalse(agent.state().leader());
+    }
+
+    @Test
+    void onAFourSecondLeaseTheLeaderRidesOutOneFailedRenewalAndStopsWritesBeforeItsLeaseCouldExpire() {
+        HaAgent agent = agent(false, null, Duration.ofSeconds(4));
+        agent.cycle();
+        agent.cycle();
+        assertTrue(log.get(log.size() - 1).startsWith("LEAD"), log.toString());
+
+        Instant lastRenewal = steady.now;
+        Instant demotedAt = demotedWhileEtcdIsDown(agent, second -> { });
+        Duration margin = Duration.ofSeconds(1); // the watchdog's immediate stop on a short lease
+        assertTrue(!demotedAt.plus(margin).isAfter(lastRenewal.plusSeconds(4)),
+                "demoted at " + demotedAt + ", later than a second before the lease taken at " + lastRenewal + " could expire");
+        assertTrue(demotedAt.isAfter(lastRenewal.plusSeconds(1)), "one failed renewal is tolerated: " + log);
+        assertTrue(pg.running && pg.inRecovery, "restarted read-only: " + pg.calls);
     }
 
     @Test

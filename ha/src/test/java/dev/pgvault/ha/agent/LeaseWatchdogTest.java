@@ -21,9 +21,37 @@ class LeaseWatchdogTest {
     private final List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private LeaseWatchdog started() {
-        LeaseWatchdog w = new LeaseWatchdog(pg, steady, wall, log::add, dev.pgvault.ha.fence.AgentFence.NONE);
+        return started(HaSettings.STOP_BUDGET);
+    }
+
+    private LeaseWatchdog started(Duration margin) {
+        LeaseWatchdog w = new LeaseWatchdog(pg, steady, wall, log::add, dev.pgvault.ha.fence.AgentFence.NONE, margin);
         w.start();
         return w;
+    }
+
+    /** A short lease's watchdog: a renewal mid-cycle moves its deadline; it stops 1 s before the renewed lease's end. */
+    @Test
+    void onAShortLeaseARenewalMidCycleMovesTheDeadlineAndTheStopComesOneSecondBeforeIt() throws Exception {
+        pg.running = true;
+        try (LeaseWatchdog watchdog = started(Duration.ofSeconds(1))) {
+            watchdog.guard(true, LeaseDeadline.after(START, START, Duration.ofSeconds(4)));
+            Instant renewedAt = START.plusMillis(2500);
+            steady.now = renewedAt;
+            wall.now = renewedAt;
+            watchdog.extend(LeaseDeadline.after(renewedAt, renewedAt, Duration.ofSeconds(4)));
+            Instant past = START.plusMillis(3500); // past the first lease's stop point, not the renewed one's
+            steady.now = past;
+            wall.now = past;
+            Thread.sleep(500); // five looks
+            assertEquals(List.of(), pg.calls, "the renewed lease holds until +6.5 s: " + log);
+
+            Instant within = renewedAt.plus(Duration.ofSeconds(3)).plusMillis(1);
+            steady.now = within;
+            wall.now = within;
+            await(() -> !pg.calls.isEmpty());
+            assertEquals(List.of("stop immediately"), pg.calls, log.toString());
+        }
     }
 
     private static LeaseDeadline tenSecondsFrom(Instant steadyAt, Instant wallAt) {

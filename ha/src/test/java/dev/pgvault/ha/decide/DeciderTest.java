@@ -16,6 +16,7 @@ import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Role;
 import dev.pgvault.ha.cluster.Switchover;
 import dev.pgvault.ha.pg.PgStatus;
+import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -158,6 +159,25 @@ class DeciderTest {
             s.etcdDown = true;
             s.pg = primary(1, 5000);
             s.leaseValidUntil = NOW.plusSeconds(6);
+            expect(s, Action.DEMOTE, "etcd unreachable and the lease could expire");
+        }
+
+        /**
+         * ttl 4: renewed at NOW - 1.4 s, the next renewal failed after its 0.4 s timeout: 2.6 s
+         * left, over the 2.4 s margin (1 s loop + 0.4 s request + 1 s immediate stop), so one
+         * failure is ridden out; the next one, a second later, demotes with 1.6 s left.
+         */
+        @Test
+        void onAShortLeaseAPrimarySurvivesOneFailedRenewalAndDemotesOnTheSecond() {
+            Situation s = new Situation();
+            s.ttl = Duration.ofSeconds(4);
+            s.etcdDown = true;
+            s.pg = primary(1, 5000);
+            s.leaseValidUntil = NOW.plusMillis(2600);
+            expect(s, Action.WAIT, "the lease holds until");
+            s.leaseValidUntil = NOW.plusMillis(1600);
+            expect(s, Action.DEMOTE, "etcd unreachable and the lease could expire");
+            s.leaseValidUntil = NOW.plusMillis(2400);
             expect(s, Action.DEMOTE, "etcd unreachable and the lease could expire");
         }
 

@@ -47,6 +47,8 @@ final class Situation {
     int failedStandbyStarts;
     /** This node's own tags. */
     Tags tags = Tags.NONE;
+    /** The lease's length (loop-wait is 1 s). */
+    Duration ttl = Duration.ofSeconds(10);
 
     static PgStatus primary(int timeline, long lsn) {
         return new PgStatus(true, true, false, timeline, lsn, false, false, false, 42);
@@ -82,7 +84,7 @@ final class Situation {
 
     Snapshot snapshot() {
         HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
-                Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
+                ttl, Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20,
                 synchronous, List.of(ReplicaMethod.BASEBACKUP), dev.pgvault.ha.Bootstrap.INITDB, null, tags);
         ClusterState cluster = etcdDown ? null : new ClusterState(initializedBy, leader, members, lastPosition, sync,
                 switchover, failover, reinit, syncLeader, pausedSince, restart);

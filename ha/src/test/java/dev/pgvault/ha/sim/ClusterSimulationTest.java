@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The seeded simulation of issue 13: {@link SimWorld} runs, each from its own seed, in
  * asynchronous and synchronous mode. {@code -Dpgvault.trials.sim=N} sets the runs per mode
- * (default 150); {@code -Dpgvault.sim.seed=S} replays one run, printing its whole log. Random runs
+ * (default 150), on the standard lease (ttl 10) and on the shortest one (ttl 4);
+ * {@code -Dpgvault.sim.seed=S -Dpgvault.sim.ttl=T} replays one run, printing its whole log. Random runs
  * include operators' restart requests; the regression seeds run without them, as they were found
  * ({@code -Dpgvault.sim.restarts=false} replays a seed so).
  */
@@ -37,15 +38,30 @@ class ClusterSimulationTest {
 
     @Test
     void asynchronousClusterNeverHasTwoWritableNodesAndHealsAfterFaults() {
-        simulate(false, ASYNCHRONOUS_SEEDS);
+        simulate(false, ASYNCHRONOUS_SEEDS, SimWorld.TTL);
     }
 
     @Test
     void synchronousClusterAlsoNeverLosesAnAcknowledgedCommit() {
-        simulate(true, SYNCHRONOUS_SEEDS);
+        simulate(true, SYNCHRONOUS_SEEDS, SimWorld.TTL);
     }
 
-    private static void simulate(boolean synchronous, long[] regressions) {
+    /** The same faults on the shortest lease, whose margins are cut to an immediate stop's. */
+    @Test
+    void onAShortLeaseAnAsynchronousClusterNeverHasTwoWritableNodes() {
+        simulate(false, new long[0], SimWorld.SHORT_TTL);
+    }
+
+    @Test
+    void onAShortLeaseASynchronousClusterNeverLosesAnAcknowledgedCommit() {
+        simulate(true, new long[0], SimWorld.SHORT_TTL);
+    }
+
+    private static void simulate(boolean synchronous, long[] regressions, java.time.Duration ttl) {
+        String onlyTtl = System.getProperty("pgvault.sim.ttl");
+        if (onlyTtl != null && Long.parseLong(onlyTtl) != ttl.toSeconds()) {
+            return; // replaying a seed of the other lease
+        }
         Long only = Long.getLong("pgvault.sim.seed");
         int random = Integer.getInteger("pgvault.trials.sim", DEFAULT_RUNS);
         int runs = only != null ? 1 : regressions.length + random;
@@ -59,14 +75,15 @@ class ClusterSimulationTest {
             long seed = only != null ? only : i < regressions.length ? regressions[i] : seeds.nextLong();
             boolean restarts = only != null ? !"false".equals(System.getProperty("pgvault.sim.restarts"))
                     : i >= regressions.length;
-            SimWorld world = new SimWorld(seed, synchronous, restarts);
+            SimWorld world = new SimWorld(seed, synchronous, restarts, ttl);
             try {
                 world.run();
                 if (only != null) {
                     System.out.println(world.tail(Integer.MAX_VALUE));
                 }
             } catch (SimWorld.Violation v) {
-                failed.add("seed " + seed + " (-Dpgvault.sim.seed=" + seed + "): " + v.getMessage());
+                failed.add("seed " + seed + " (-Dpgvault.sim.seed=" + seed + " -Dpgvault.sim.ttl=" + ttl.toSeconds()
+                        + "): " + v.getMessage());
                 if (only != null) {
                     System.out.println(world.tail(Integer.MAX_VALUE));
                 } else if (failed.size() == 1) {
@@ -77,8 +94,8 @@ class ClusterSimulationTest {
             acknowledged += world.acknowledged();
             writerChanges += world.writerChanges();
         }
-        System.out.printf("simulation (%s): %d runs in %.1f s, faults %s, %d times a node became writable, %d commits"
-                + " acknowledged; failed: %d%n", synchronous ? "synchronous" : "asynchronous", runs,
+        System.out.printf("simulation (%s, ttl %d s): %d runs in %.1f s, faults %s, %d times a node became writable, %d commits"
+                + " acknowledged; failed: %d%n", synchronous ? "synchronous" : "asynchronous", ttl.toSeconds(), runs,
                 (System.nanoTime() - began) / 1e9, faults, writerChanges, acknowledged, failed.size());
         assertEquals(List.of(), failed);
     }

@@ -1,7 +1,6 @@
 package dev.pgvault.ha.sim;
 
 import dev.pgvault.ha.fence.AgentFence;
-import dev.pgvault.ha.fence.Fence;
 import dev.pgvault.ha.fence.FenceOrder;
 import dev.pgvault.ha.fence.FenceVerdict;
 import java.time.Duration;
@@ -18,9 +17,11 @@ final class SimFence implements AgentFence {
 
     private final SimClock steady;
     private final SimClock wall;
+    private final Duration margin;
     private FenceOrder order;
 
-    SimFence(SimClock steady, SimClock wall) {
+    SimFence(SimClock steady, SimClock wall, Duration margin) {
+        this.margin = margin;
         this.steady = steady;
         this.wall = wall;
     }
@@ -46,6 +47,6 @@ final class SimFence implements AgentFence {
     /** Whether the fence stops PostgreSQL now. */
     boolean stops(boolean agentAlive) {
         return FenceVerdict.of(Optional.ofNullable(order), steady.epochNanos(), wall.millis(), BOOT, agentAlive,
-                Fence.MARGIN) == FenceVerdict.STOP;
+                margin) == FenceVerdict.STOP;
     }
 }

@@ -36,7 +36,9 @@ import java.util.Set;
 final class SimWorld {
     static final Duration TICK = Duration.ofMillis(100);
     static final Duration LOOP_WAIT = Duration.ofSeconds(1);
+    /** The standard lease; {@link #SHORT_TTL} the shortest, with its own margins. */
     static final Duration TTL = Duration.ofSeconds(10);
+    static final Duration SHORT_TTL = HaSettings.MINIMUM_SHORT_TTL;
     private static final Duration BOOTSTRAP = Duration.ofSeconds(20);
     private static final Duration FAULTS = Duration.ofSeconds(120);
     private static final Duration SETTLE = Duration.ofSeconds(60);
@@ -56,7 +58,7 @@ final class SimWorld {
         final String name;
         final SimPostgres pg;
         final SimClock wall = new SimClock(steady);
-        final SimFence fence = new SimFence(steady, wall);
+        final SimFence fence = new SimFence(steady, wall, settings("").fenceMargin());
         InMemoryDcs client;
         HaAgent agent;
         Instant frozenUntil = Instant.MIN;
@@ -73,10 +75,7 @@ final class SimWorld {
         void startAgent() {
             client = store.anotherClient();
             client.cutOff = cutOff;
-            HaSettings settings = new HaSettings("sim", name, List.of(URI.create("http://etcd:2379")), TTL, LOOP_WAIT,
-                    "127.0.0.1", 8008, name, 5432, 1 << 20, synchronous, List.of(ReplicaMethod.BASEBACKUP),
-                    Bootstrap.INITDB, null);
-            agent = new HaAgent(settings, client, pg, null, wall, steady, line -> log(name + ": " + line), fence, false);
+            agent = new HaAgent(settings(name), client, pg, null, wall, steady, line -> log(name + ": " + line), fence, false);
             restartAt = null;
         }
 
@@ -87,6 +86,8 @@ final class SimWorld {
 
     final long seed;
     final boolean synchronous;
+    /** Every agent's lease. */
+    final Duration ttl;
     private final Random random;
     private final SimClock steady = new SimClock(Instant.parse("2026-12-01T00:00:00Z"));
     private final InMemoryDcs store = new InMemoryDcs(ClusterState.empty());
@@ -108,19 +109,26 @@ final class SimWorld {
     /** Whether operators' restart requests are among the faults. */
     private final boolean restarts;
 
-    SimWorld(long seed, boolean synchronous, boolean restarts) {
+    SimWorld(long seed, boolean synchronous, boolean restarts, Duration ttl) {
+        this.ttl = ttl;
         this.seed = seed;
         this.synchronous = synchronous;
         this.restarts = restarts;
         this.random = new Random(seed);
         store.clock = steady;
-        store.ttl = TTL;
+        store.ttl = ttl;
         for (String name : NAMES) {
             Node n = new Node(name);
             nodes.put(name, n);
             n.startAgent();
             n.nextCycle = start.plusMillis(100L * random.nextInt(10));
         }
+    }
+
+    private HaSettings settings(String name) {
+        return new HaSettings("sim", name, List.of(URI.create("http://etcd:2379")), ttl, LOOP_WAIT,
+                "127.0.0.1", 8008, name, 5432, 1 << 20, synchronous, List.of(ReplicaMethod.BASEBACKUP),
+                Bootstrap.INITDB, null);
     }
 
     // ---- what SimPostgres asks of the world ----
