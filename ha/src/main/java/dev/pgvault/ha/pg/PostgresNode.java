@@ -359,8 +359,14 @@ public final class PostgresNode implements LocalPostgres {
                 }
             }
             // replays the WAL and ends with a shutdown checkpoint (pg_rewind runs the same); stdin
-            // is /dev/null, so it exits at once; template1 always exists
-            ProgramOutput out = programs.run(timeout, "postgres", "--single", "-D", data.toString(), "template1");
+            // is /dev/null, so it exits at once; template1 always exists. Without archive_mode: a
+            // shutdown with archiving on switches to a new segment, which would mark the old
+            // primary's last, divergent segment complete (.ready) under its timeline's name, and an
+            // archiver (an async one outlives its postmaster) would store it for the standbys that
+            // still follow that timeline to restore past the new primary's fork (one did, in
+            // bench/failover.sh, and had to be rewound in turn)
+            ProgramOutput out = programs.run(timeout, "postgres", "--single", "-D", data.toString(), "-c",
+                    "archive_mode=off", "template1");
             ControlData after = controlData();
             if (!out.ok() || !after.state().equals("shut down")) {
                 throw new PgControlException("crash recovery of " + data + " failed (pg_control says \""
