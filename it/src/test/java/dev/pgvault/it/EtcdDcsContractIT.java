@@ -50,8 +50,13 @@ class EtcdDcsContractIT extends DcsContract {
 
     @Override
     protected Dcs newClient() {
-        return new EtcdDcs(List.of(URI.create(etcd.clientUrl(0))), cluster, TTL, REQUEST_TIMEOUT, Clock.systemUTC(),
+        return new EtcdDcs(List.of(URI.create(etcd.clientUrl(0))), cluster, TTL, requestTimeout(), Clock.systemUTC(),
                 credentials(), tls());
+    }
+
+    /** How long one request may take: the standard lease's here, a short lease's where it is tested. */
+    protected Duration requestTimeout() {
+        return REQUEST_TIMEOUT;
     }
 
     /** Whom the clients authenticate as: nobody here, an etcd user where authentication is on. */

@@ -130,6 +130,17 @@ final class HaCluster implements AutoCloseable {
         return next.get();
     }
 
+    /** Waits until {@code node} has {@code rows} rows in table t (the tests' running count). */
+    void awaitRows(HaNode node, long rows) throws InterruptedException {
+        await(Duration.ofSeconds(30), node.name + " has " + rows + " rows", () -> {
+            try {
+                return Long.parseLong(node.query("SELECT count(*) FROM t")) == rows;
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+    }
+
     String logs() {
         StringBuilder b = new StringBuilder();
         for (HaNode n : nodes) {

@@ -114,13 +114,7 @@ class HaClusterIT {
     }
 
     private void awaitRows(HaNode node, long rows) throws InterruptedException {
-        cluster.await(Duration.ofSeconds(30), node.name + " has " + rows + " rows", () -> {
-            try {
-                return Long.parseLong(node.query("SELECT count(*) FROM t")) == rows;
-            } catch (SQLException e) {
-                return false;
-            }
-        });
+        cluster.awaitRows(node, rows);
     }
 
     @Test
@@ -336,61 +330,7 @@ class HaClusterIT {
         java.util.concurrent.atomic.AtomicInteger values = new java.util.concurrent.atomic.AtomicInteger();
         List<Double> margins = new ArrayList<>();
         for (int trial = 1; trial <= trials; trial++) {
-            HaNode old = cluster.awaitHealthy(Duration.ofSeconds(120));
-            old.query("CREATE TABLE IF NOT EXISTS frozen (v int PRIMARY KEY)");
-            List<HaNode> others = cluster.nodes.stream().filter(n -> n != old).toList();
-            long fencedBefore = old.fenceLog().lines().filter(l -> l.contains("stopped it immediately")).count();
-            List<long[]> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>(); // {value, nanoTime after commit}
-            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-            Thread writer = new Thread(() -> {
-                while (!done.get()) {
-                    int v = values.incrementAndGet();
-                    try (java.sql.Connection c = old.connect(); java.sql.Statement st = c.createStatement()) {
-                        st.execute("INSERT INTO frozen VALUES (" + v + ")");
-                        acknowledged.add(new long[] {v, System.nanoTime()});
-                    } catch (SQLException e) {
-                        // stopped, or refusing: only acknowledged commits count
-                    }
-                    try {
-                        Thread.sleep(250);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "frozen-agent-writer");
-            writer.start();
-            Thread.sleep(1000);
-            long frozeAt = System.nanoTime();
-            old.signalAgent("STOP");
-            HaNode next;
-            long promotedAt;
-            try {
-                next = cluster.awaitNewPrimary(others, nextValue++, Duration.ofSeconds(60), "after the leader's agent froze");
-                promotedAt = System.nanoTime();
-                Thread.sleep(2000); // the writer keeps trying the old primary
-            } finally {
-                done.set(true);
-                writer.join(10_000);
-                old.signalAgent("CONT");
-            }
-            long lastOld = acknowledged.get(acknowledged.size() - 1)[1];
-            long after = acknowledged.stream().filter(a -> a[1] >= promotedAt).count();
-            margins.add((promotedAt - lastOld) / 1e9);
-            System.out.printf("frozen agent trial %d: %d commits on %s, its last %.2f s after the freeze; %s took writes"
-                    + " %.2f s after it%n", trial, acknowledged.size(), old.name, (lastOld - frozeAt) / 1e9, next.name,
-                    (promotedAt - frozeAt) / 1e9);
-            assertEquals(0, after, "commits on the frozen agent's primary after " + next.name + " accepted writes");
-            assertTrue(lastOld < promotedAt, "the old primary committed until " + (lastOld - promotedAt) / 1e9
-                    + " s after the new one took writes");
-            String fenceLog = old.fenceLog();
-            assertEquals(fencedBefore + 1, fenceLog.lines().filter(l -> l.contains("stopped it immediately")).count(),
-                    "the fence stopped it:\n" + fenceLog);
-            String present = next.query("SELECT string_agg(v::text, ',' ORDER BY v) FROM frozen");
-            java.util.Set<String> have = java.util.Set.of(present == null ? new String[0] : present.split(","));
-            List<Long> lost = acknowledged.stream().map(a -> a[0]).filter(v -> !have.contains(Long.toString(v))).toList();
-            assertEquals(List.of(), lost, "acknowledged writes missing on the new primary");
-            cluster.awaitHealthy(Duration.ofSeconds(120));
-            awaitRows(old, nextValue - 1); // the thawed node follows the new primary
+            margins.add(FrozenAgentTrial.run(cluster, trial, values, nextValue++, thawed -> awaitRows(thawed, nextValue - 1)));
         }
         margins.sort(null);
         System.out.printf("frozen agent over %d trials: seconds from the old primary's last commit to the new one's"

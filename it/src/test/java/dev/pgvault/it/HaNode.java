@@ -117,7 +117,7 @@ final class HaNode implements AutoCloseable {
                 .append("  cluster: ").append(cluster).append('\n')
                 .append("  name: ").append(name).append('\n')
                 .append("  etcd: [").append(String.join(", ", etcd)).append("]\n")
-                .append("  ttl: 10\n")
+                .append(java.util.Arrays.stream(haExtra).anyMatch(l -> l.startsWith("ttl:")) ? "" : "  ttl: 10\n")
                 .append("  loop-wait: 1\n")
                 .append("  api: 127.0.0.1:").append(apiPort).append('\n')
                 .append("  api-token-file: ").append(tokenFile).append('\n');
