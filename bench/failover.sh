@@ -5,12 +5,22 @@
 #   bench/failover.sh [TRIALS]        (default 5 failover trials per tool; medians reported)
 #   SETTLE=3 bench/failover.sh        seconds the healthy cluster runs before each kill (default 3)
 #   KEEP_LOGS=1 bench/failover.sh     keep the agents' and servers' logs after a finished run
+#   TTL=4 bench/failover.sh           the leader lease of both tools (default 10; loop wait stays 1 s)
+#   LOAD_SECONDS=60 bench/failover.sh before the kills, pgbench -c LOAD_CLIENTS (default 8) for that
+#                                     long on the primary; a leader change meanwhile fails the run
+#   SWITCHOVERS=5 bench/failover.sh   planned switchovers at the end (default 1; median reported)
+#   SWITCH_VIA=rest bench/failover.sh request them with curl (POST /switchover to the leader's REST
+#                                     API) instead of each tool's command (default cli: pgvault ha
+#                                     switchover, patronictl switchover), so no command's start counts
+#   TOOLS=pgvault bench/failover.sh   one tool only (default "pgvault patroni")
+#   ASYNC=0 bench/failover.sh         pgvault archiving without archive.async (default 1, as the
+#                                     README advises for HA nodes)
 #
-# Both tools get the same settings: leader lease ttl 10 s, loop wait 1 s (Patroni also needs
-# retry_timeout, set to 3: its rule is loop_wait + 2 * retry_timeout <= ttl), fsync off,
-# shared_buffers 32MB, asynchronous replication, pg_rewind for a returning primary. pgvault runs
-# as the README configures it (archive_command through pgvault into a filesystem repository);
-# Patroni runs without archiving, as its own default.
+# Both tools get the same settings: leader lease ttl 10 s (TTL), loop wait 1 s (Patroni also needs
+# retry_timeout, set to 3, or 1 below ttl 7: its rule is loop_wait + 2 * retry_timeout <= ttl),
+# fsync off, shared_buffers 32MB, asynchronous replication, pg_rewind for a returning primary.
+# pgvault runs as the README configures it (archive_command and restore_command through pgvault
+# into a filesystem repository, archive.async on); Patroni runs without archiving, as its own default.
 #
 # Per tool: start the 3 nodes at once and wait for 1 primary + 2 streaming replicas (REST
 # GET /primary 200 on one node, GET /replica 200 on the others, and the primary's
@@ -31,6 +41,25 @@ set -euo pipefail
 
 trials=${1:-5}
 settle=${SETTLE:-3}
+ttl=${TTL:-10}
+load_seconds=${LOAD_SECONDS:-0}
+load_clients=${LOAD_CLIENTS:-8}
+switchovers=${SWITCHOVERS:-1}
+async=${ASYNC:-1}
+switch_via=${SWITCH_VIA:-cli}
+[ "$switch_via" = cli ] || [ "$switch_via" = rest ] || { echo "bench: SWITCH_VIA must be cli or rest, not '$switch_via'" >&2; exit 2; }
+for v in ttl load_seconds load_clients switchovers async; do
+    [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "bench: ${v^^} must be a whole number, not '${!v}'" >&2; exit 2; }
+done
+[ "$ttl" -ge 4 ] || { echo "bench: TTL must be at least 4 (pgvault's shortest lease with loop wait 1)" >&2; exit 2; }
+[ "$switchovers" -ge 1 ] || { echo "bench: SWITCHOVERS must be at least 1" >&2; exit 2; }
+[ "$async" = 0 ] || [ "$async" = 1 ] || { echo "bench: ASYNC must be 0 or 1, not '$async'" >&2; exit 2; }
+[ "$load_clients" -ge 1 ] || { echo "bench: LOAD_CLIENTS must be at least 1" >&2; exit 2; }
+retry_timeout=$(( ttl >= 7 ? 3 : (ttl - 1) / 2 )) # Patroni's rule: loop_wait + 2 x retry_timeout <= ttl
+tools=${TOOLS:-pgvault patroni}
+for t in $tools; do
+    [ "$t" = pgvault ] || [ "$t" = patroni ] || { echo "bench: TOOLS may name pgvault and patroni, not '$t'" >&2; exit 2; }
+done
 [[ "$settle" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "bench: SETTLE must be a number of seconds, not '$settle'" >&2; exit 2; }
 here=$(cd "$(dirname "$0")/.." && pwd -P)
 pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -89,6 +118,9 @@ cleanup() {
         kill "$etcd_pid" 2>/dev/null
         { wait "$etcd_pid"; } 2>/dev/null
     fi
+    # the nodes' resident archivers (archive.async) outlive their postmasters until idle-exit
+    pkill -f -- "--config $work/pgvault/" 2>/dev/null
+    sleep 0.5
     if $ok && [ -z "${KEEP_LOGS:-}" ]; then
         rm -rf "$work"
     elif $ok; then
@@ -152,6 +184,7 @@ mkdir -p "$work/dist/bin" "$work/dist/lib" "$work/repo"
 cp "$here/bin/pgvault" "$work/dist/bin/"
 cp -r "$here"/cli/target/pgvault/lib/. "$work/dist/lib/" && rm -f "$work"/dist/lib/*.jsa
 echo "bench-token-0123456789" > "$work/api-token"
+echo "Authorization: Bearer bench-token-0123456789" > "$work/api-auth-header" # curl -H @file: not in argv
 chmod -R a+rX "$work/dist"
 if [ "$pguser" = postgres ]; then chown -R postgres "$work/dist" "$work/repo" "$work/api-token"; fi
 "${as[@]}" "$work/dist/bin/pgvault" --build-cds
@@ -189,6 +222,7 @@ pg:
     shared_buffers: 32MB
     max_connections: 30
     wal_keep_size: 256MB
+$(if [ "$async" = 1 ]; then printf 'archive:\n  async: true\n  spool: %s\n' "$d/spool"; fi)
 repo:
   type: fs
   path: $work/repo
@@ -196,7 +230,7 @@ ha:
   cluster: bench
   name: ${name[$i]}
   etcd: [$etcd_url]
-  ttl: 10
+  ttl: $ttl
   loop-wait: 1
   api: 127.0.0.1:${apiport[$i]}
   api-token-file: $work/api-token
@@ -215,9 +249,9 @@ etcd3:
   hosts: ['127.0.0.1:${ports[0]}']
 bootstrap:
   dcs:
-    ttl: 10
+    ttl: $ttl
     loop_wait: 1
-    retry_timeout: 3
+    retry_timeout: $retry_timeout
     maximum_lag_on_failover: 1048576
     postgresql:
       use_pg_rewind: true
@@ -265,6 +299,19 @@ start_node() { # INDEX: the agent (pgvault ha run, or patroni) in the background
 agent_log() { if [ "$tool" = pgvault ]; then echo "${dir[$1]}/agent.log"; else echo "${dir[$1]}/patroni.log"; fi; }
 
 switchover() { # FROM TO: the tool's planned switchover command, waiting for its answer
+    if [ "$switch_via" = rest ]; then
+        local code
+        if [ "$tool" = pgvault ]; then
+            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 -X POST -H @"$work/api-auth-header" \
+                -d "{\"to\": \"${name[$2]}\"}" "http://127.0.0.1:${apiport[$1]}/switchover")
+        else
+            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 -X POST \
+                -d "{\"leader\": \"${name[$1]}\", \"candidate\": \"${name[$2]}\"}" "http://127.0.0.1:${apiport[$1]}/switchover")
+        fi
+        echo "POST /switchover: HTTP $code"
+        [ "$code" = 200 ] || [ "$code" = 202 ]
+        return
+    fi
     if [ "$tool" = pgvault ]; then
         timeout 120 "${as[@]}" "$work/dist/bin/pgvault" --config "${dir[$2]}/pgvault.yaml" ha switchover --to "${name[$2]}" --timeout 60
     else
@@ -337,6 +384,23 @@ kill_node() { # INDEX: SIGKILL to the agent, then to the postmaster: a power cut
 }
 
 declare -A failover rejoin switch
+# The current timeline of the node at INDEX, from its WAL file name.
+timeline_of() { sql "${pgport[$1]}" "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"; }
+# LOAD_SECONDS of pgbench -c LOAD_CLIENTS on the primary: the same primary on the same timeline after.
+under_load() {
+    local before tl out tps
+    before=$primary
+    tl=$(timeline_of "$primary") || die "$tool: no timeline from ${name[$primary]}"
+    "${as[@]}" "$pgbin/pgbench" -h 127.0.0.1 -p "${pgport[$primary]}" -U postgres -i -s 1 -q postgres >/dev/null 2>&1 ||
+        die "$tool: pgbench -i on ${name[$primary]} failed"
+    out=$("${as[@]}" "$pgbin/pgbench" -h 127.0.0.1 -p "${pgport[$primary]}" -U postgres -c "$load_clients" -j 2 \
+        -T "$load_seconds" postgres 2>&1) || die "$tool: pgbench -c $load_clients on ${name[$primary]} failed (a leader change?): $(echo "$out" | tail -n 3)"
+    tps=$(echo "$out" | awk '/^tps/ {printf "%.0f", $3}')
+    wait_healthy 30 "healthy after the load"
+    [ "$primary" = "$before" ] && [ "$(timeline_of "$primary")" = "$tl" ] ||
+        die "$tool: the leader changed under load: ${name[$before]} on timeline $tl before, ${name[$primary]} on $(timeline_of "$primary") after"
+    echo "$tool: ${load_seconds} s of pgbench -c $load_clients on ${name[$primary]} at $tps tps, no leader change (ttl $ttl s)"
+}
 run_tool() { # TOOL
     local t old took took2 how next start rewinds target i others
     setup_nodes "$1"
@@ -347,6 +411,7 @@ run_tool() { # TOOL
     wait_healthy 180 "bootstrap"
     echo "$tool: 1 primary (${name[$primary]}) + 2 streaming replicas after $(secs_since "$start") s"
     sql "${pgport[$primary]}" "CREATE TABLE bench (v int)" >/dev/null || die "$tool: CREATE TABLE on ${name[$primary]} failed"
+    [ "$load_seconds" = 0 ] || under_load
     for ((t = 1; t <= trials; t++)); do
         wait_healthy 180 "healthy before trial $t"
         replicated
@@ -372,33 +437,42 @@ run_tool() { # TOOL
         printf "%s trial %d: killed %s, %s accepted an INSERT after %s s; %s streaming again %s s after restart (%s)\n" \
             "$tool" "$t" "${name[$old]}" "${name[$next]}" "$took" "${name[$old]}" "$took2" "$how"
     done
-    wait_healthy 180 "healthy before the switchover"
-    replicated
-    sleep "$settle"
-    wait_healthy 30 "still healthy before the switchover"
     target=$old # the last killed node: a streaming replica now
-    [ "$target" != "$primary" ] || target=$(( (primary + 1) % 3 ))
-    start=$(now)
-    switchover "$primary" "$target" > "$work/$tool/switchover.out" 2>&1 ||
-        { cat "$work/$tool/switchover.out" >&2; die "$tool: the switchover ${name[$primary]} -> ${name[$target]} failed"; }
-    first_writable 60 "$target" >/dev/null ||
-        die "$tool: ${name[$target]} did not accept an INSERT within 60 s after the switchover command returned"
-    switch[$tool]=$(secs_since "$start")
-    echo "$tool switchover ${name[$primary]} -> ${name[$target]}: ${switch[$tool]} s until ${name[$target]} accepted an INSERT"
+    for ((t = 1; t <= switchovers; t++)); do
+        wait_healthy 180 "healthy before switchover $t"
+        replicated
+        sleep "$settle"
+        wait_healthy 30 "still healthy before switchover $t"
+        [ "$target" != "$primary" ] || target=$(( (primary + 1) % 3 ))
+        start=$(now)
+        switchover "$primary" "$target" > "$work/$tool/switchover.out" 2>&1 ||
+            { cat "$work/$tool/switchover.out" >&2; die "$tool: the switchover ${name[$primary]} -> ${name[$target]} failed"; }
+        first_writable 60 "$target" >/dev/null ||
+            die "$tool: ${name[$target]} did not accept an INSERT within 60 s after the switchover command returned"
+        took=$(secs_since "$start")
+        switch[$tool]+="$took "
+        echo "$tool switchover $t ${name[$primary]} -> ${name[$target]}: $took s until ${name[$target]} accepted an INSERT"
+        target=$(( 3 - primary - target )) # the next one goes to the third node
+    done
     stop_nodes
 }
 
-echo "failover benchmark: $trials trials per tool, settle ${settle} s, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-run_tool pgvault
-run_tool patroni
+echo "failover benchmark: $trials trials per tool, ttl $ttl s, switchovers by $switch_via, settle ${settle} s, pgvault async $async, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+for t in $tools; do run_tool "$t"; done
 
-fp=$(echo "${failover[pgvault]}" | median); fq=$(echo "${failover[patroni]}" | median)
-rp=$(echo "${rejoin[pgvault]}" | median); rq=$(echo "${rejoin[patroni]}" | median)
 echo
 printf "%-8s %11s %9s %12s   %s\n" tool failover_s rejoin_s switchover_s "failover per trial (s)"
-printf "%-8s %11s %9s %12s   %s\n" pgvault "$fp" "$rp" "${switch[pgvault]}" "${failover[pgvault]}"
-printf "%-8s %11s %9s %12s   %s\n" patroni "$fq" "$rq" "${switch[patroni]}" "${failover[patroni]}"
-echo
-echo "ratio pgvault/Patroni: failover $(ratio "$fp" "$fq"), switchover $(ratio "${switch[pgvault]}" "${switch[patroni]}") (medians; rejoin $(ratio "$rp" "$rq"))"
-echo "(failover: kill -9 of the primary's agent and postmaster until another node accepts an INSERT; ttl 10 s, loop wait 1 s)"
+for t in $tools; do
+    printf "%-8s %11s %9s %12s   %s\n" "$t" "$(echo "${failover[$t]}" | median)" "$(echo "${rejoin[$t]}" | median)" \
+        "$(echo "${switch[$t]}" | median)" "${failover[$t]}"
+    echo "$t: rejoin per trial (s) ${rejoin[$t]}; switchover per trial (s) ${switch[$t]}"
+done
+if [ "$tools" = "pgvault patroni" ]; then
+    fp=$(echo "${failover[pgvault]}" | median); fq=$(echo "${failover[patroni]}" | median)
+    rp=$(echo "${rejoin[pgvault]}" | median); rq=$(echo "${rejoin[patroni]}" | median)
+    sp=$(echo "${switch[pgvault]}" | median); sq=$(echo "${switch[patroni]}" | median)
+    echo
+    echo "ratio pgvault/Patroni: failover $(ratio "$fp" "$fq"), switchover $(ratio "$sp" "$sq") (medians; rejoin $(ratio "$rp" "$rq"))"
+fi
+echo "(failover: kill -9 of the primary's agent and postmaster until another node accepts an INSERT; ttl $ttl s, loop wait 1 s)"
 ok=true
