@@ -602,14 +602,20 @@ public final class HaAgent implements AutoCloseable {
         if (pg.running()) {
             postgres.stop(HaSettings.STOP_BUDGET);
         }
+        long began = System.nanoTime();
+        String recovered = "";
         if (postgres.status().crashed()) {
             log.accept("crash recovery in single-user mode before pg_rewind");
             postgres.crashRecovery(START_TIMEOUT);
+            recovered = String.format("crash recovery %.2f s, ", (System.nanoTime() - began) / 1e9);
+            began = System.nanoTime();
         }
         postgres.configure(true, up, ""); // pg_rewind --restore-target-wal reads restore_command from it
         try {
             postgres.rewind(up, START_TIMEOUT);
-            log.accept("pg_rewind against " + up.name() + " done");
+            // the two durations: a rejoin's time goes mostly here, and the next change needs to know where
+            log.accept(String.format("pg_rewind against %s done (%spg_rewind %.2f s)", up.name(), recovered,
+                    (System.nanoTime() - began) / 1e9));
         } catch (PgControlException e) {
             String m = e.getMessage();
             if (m.contains("could not connect") || m.contains("connection to server")) {
