@@ -99,7 +99,12 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
     }
 
     private static boolean shortLease(Duration ttl, Duration loopWait) {
-        return loopWait.equals(Duration.ofSeconds(1)) && ttl.compareTo(standardMinimumTtl(loopWait)) < 0;
+        return shortLeaseAllowed(loopWait) && ttl.compareTo(standardMinimumTtl(loopWait)) < 0;
+    }
+
+    /** A short lease only with loop-wait 1: a longer cycle leaves no room in a few seconds' lease. */
+    private static boolean shortLeaseAllowed(Duration loopWait) {
+        return loopWait.equals(Duration.ofSeconds(1));
     }
 
     private static Duration standardMinimumTtl(Duration loopWait) {
@@ -161,7 +166,7 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
      * {@link #shortLease()} from {@link #MINIMUM_SHORT_TTL} does too, with an immediate stop's.
      */
     public static Duration minimumTtl(Duration loopWait) {
-        return loopWait.equals(Duration.ofSeconds(1)) ? MINIMUM_SHORT_TTL : standardMinimumTtl(loopWait);
+        return shortLeaseAllowed(loopWait) ? MINIMUM_SHORT_TTL : standardMinimumTtl(loopWait);
     }
 
     /** The shortest lease, with loop-wait 1 only. */

@@ -61,21 +61,15 @@ final class FrozenAgentTrial {
         Thread.sleep(1000);
         long frozeAt = System.nanoTime();
         old.signalAgent("STOP");
-        HaNode next = null;
-        long promotedAt = 0;
+        HaNode next;
+        long promotedAt;
         try {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (next == null) {
-                // the time before the attempt that succeeds: any commit on the old primary after it
-                // may already overlap the new primary's
-                promotedAt = System.nanoTime();
-                next = cluster.writable("t", probe, others).orElse(null);
-                if (next == null) {
-                    assertTrue(System.nanoTime() < deadline, "no new primary within 60 s after the leader's agent froze\n"
-                            + cluster.logs());
-                    Thread.sleep(100);
-                }
-            }
+            // from just before the attempt that succeeds: any commit on the old primary after it may
+            // already overlap the new primary's
+            HaCluster.NewPrimary p = cluster.awaitNewPrimaryTimed(others, probe, Duration.ofSeconds(60),
+                    "after the leader's agent froze");
+            next = p.node();
+            promotedAt = p.attemptedAt();
             Thread.sleep(2000); // the writer keeps trying the old primary
         } finally {
             done.set(true);
@@ -84,8 +78,7 @@ final class FrozenAgentTrial {
         }
         assertTrue(!acknowledged.isEmpty(), "no commit on " + old.name + " even before the freeze");
         long lastOld = acknowledged.get(acknowledged.size() - 1)[1];
-        long tookWritesAt = promotedAt;
-        long after = acknowledged.stream().filter(a -> a[1] >= tookWritesAt).count();
+        long after = acknowledged.stream().filter(a -> a[1] >= promotedAt).count();
         System.out.printf("frozen agent trial %d: %d commits on %s, its last %.2f s after the freeze; %s took writes"
                 + " %.2f s after it%n", trial, acknowledged.size(), old.name, (lastOld - frozeAt) / 1e9, next.name,
                 (promotedAt - frozeAt) / 1e9);

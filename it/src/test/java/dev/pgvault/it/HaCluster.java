@@ -118,16 +118,27 @@ final class HaCluster implements AutoCloseable {
      */
     HaNode awaitNewPrimary(List<HaNode> candidates, int value, Duration timeout, String what)
             throws InterruptedException {
+        return awaitNewPrimaryTimed(candidates, value, timeout, what).node();
+    }
+
+    /** The node that took the write, and {@link System#nanoTime()} just before the attempt that succeeded. */
+    record NewPrimary(HaNode node, long attemptedAt) {}
+
+    /** As {@link #awaitNewPrimary}, also saying when the successful attempt began. */
+    NewPrimary awaitNewPrimaryTimed(List<HaNode> candidates, int value, Duration timeout, String what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Optional<HaNode> next = writable("t", value, candidates);
-        while (next.isEmpty()) {
+        while (true) {
+            long attemptedAt = System.nanoTime();
+            Optional<HaNode> next = writable("t", value, candidates);
+            if (next.isPresent()) {
+                return new NewPrimary(next.get(), attemptedAt);
+            }
             if (System.nanoTime() > deadline) {
                 fail("no new primary within " + timeout.toSeconds() + " s " + what + "\n" + logs());
             }
             Thread.sleep(100);
-            next = writable("t", value, candidates);
         }
-        return next.get();
     }
 
     /** Waits until {@code node} has {@code rows} rows in table t (the tests' running count). */

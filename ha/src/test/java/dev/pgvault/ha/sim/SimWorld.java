@@ -58,7 +58,7 @@ final class SimWorld {
         final String name;
         final SimPostgres pg;
         final SimClock wall = new SimClock(steady);
-        final SimFence fence = new SimFence(steady, wall, settings("").fenceMargin());
+        final SimFence fence = new SimFence(steady, wall, HaSettings.fenceMargin(ttl, LOOP_WAIT));
         InMemoryDcs client;
         HaAgent agent;
         Instant frozenUntil = Instant.MIN;
