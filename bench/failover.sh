@@ -13,6 +13,8 @@
 #                                     API) instead of each tool's command (default cli: pgvault ha
 #                                     switchover, patronictl switchover), so no command's start counts
 #   TOOLS=pgvault bench/failover.sh   one tool only (default "pgvault patroni")
+#   CDS_HA=0 bench/failover.sh        ha commands without lib/pgvault-ha.jsa (the archive pgvault.jsa
+#                                     instead, as before it existed), to measure what it saves
 #   ASYNC=0 bench/failover.sh         pgvault archiving without archive.async (default 1, as the
 #                                     README advises for HA nodes)
 #
@@ -188,6 +190,7 @@ echo "Authorization: Bearer bench-token-0123456789" > "$work/api-auth-header" # 
 chmod -R a+rX "$work/dist"
 if [ "$pguser" = postgres ]; then chown -R postgres "$work/dist" "$work/repo" "$work/api-token"; fi
 "${as[@]}" "$work/dist/bin/pgvault" --build-cds
+if [ "${CDS_HA:-1}" = 0 ]; then rm -f "$work/dist/lib/pgvault-ha.jsa"; fi
 
 # ---- the two tools: node configuration, start, switchover ----
 

@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * commands load into lib/pgvault.jsa: an archive-push and an archive-get of a synthetic WAL
  * segment through a filesystem repository, with and without encryption, a small restore, the
  * help screen; with {@code --s3} (for lib/pgvault-s3.jsa), also the same push and get through an
- * S3 repository, against {@link CdsS3Responder}, and a get over https.
+ * S3 repository, against {@link CdsS3Responder}, and a get over https; with {@code --ha} (for
+ * lib/pgvault-ha.jsa), only {@link HaTraining}'s run of the {@code ha} commands' start.
  * Not a user command.
  */
 public final class CdsTraining {
@@ -33,6 +34,10 @@ public final class CdsTraining {
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("pgvault-cds");
         try {
+            if (java.util.List.of(args).contains("--ha")) {
+                HaTraining.run(dir);
+                return;
+            }
             train(dir, false);
             train(dir, true);
             if (java.util.List.of(args).contains("--s3")) {

@@ -52,13 +52,13 @@ class PackagingIT {
                 assertTrue(Files.exists(home.resolve(entry)), entry + " is in the tarball");
             }
             assertTrue(Files.isExecutable(home.resolve("bin/pgvault")));
-            for (String archive : List.of("lib/pgvault.jsa", "lib/pgvault-s3.jsa")) {
+            for (String archive : List.of("lib/pgvault.jsa", "lib/pgvault-s3.jsa", "lib/pgvault-ha.jsa")) {
                 assertTrue(Files.notExists(home.resolve(archive)), archive + ": the class-data archives are made on install, not shipped");
             }
 
             String launcher = home.resolve("bin/pgvault").toString();
             Proc.run(pgUser, List.of("sh", "-c", "cd / && " + launcher + " --build-cds")).ok();
-            for (String archive : List.of("lib/pgvault.jsa", "lib/pgvault-s3.jsa")) {
+            for (String archive : List.of("lib/pgvault.jsa", "lib/pgvault-s3.jsa", "lib/pgvault-ha.jsa")) {
                 assertTrue(Files.exists(home.resolve(archive)), "pgvault --build-cds made " + archive);
             }
             Proc v = Proc.run(pgUser, List.of("sh", "-c", "cd / && " + launcher + " --version")).ok();
@@ -144,7 +144,7 @@ class PackagingIT {
      * an archive it cannot use, which the launcher otherwise skips silently.
      */
     private static void assertArchivesUsable(OsUser pgUser, String version, String by) {
-        for (String archive : List.of("pgvault.jsa", "pgvault-s3.jsa")) {
+        for (String archive : List.of("pgvault.jsa", "pgvault-s3.jsa", "pgvault-ha.jsa")) {
             assertTrue(Files.exists(Path.of("/usr/share/pgvault/lib", archive)), by + " made " + archive);
         }
         Proc v = Proc.run(pgUser, List.of("sh", "-c", "cd / && pgvault --version"),
@@ -152,5 +152,9 @@ class PackagingIT {
         assertEquals(0, v.exitCode(), "the JVM maps " + by + "'s archive: " + v.stderr());
         assertEquals("pgvault " + version, v.stdout().strip());
         assertEquals("", v.stderr());
+        Proc ha = Proc.run(pgUser, List.of("sh", "-c", "cd / && pgvault ha --help"),
+                Map.of("PATH", "/usr/bin:/bin", "PGVAULT_JAVA_OPTS", "-Xshare:on"), 60);
+        assertEquals(0, ha.exitCode(), "the JVM maps " + by + "'s archive of the ha commands: " + ha.stderr());
+        assertTrue(ha.stdout().contains("switchover"), ha.stdout());
     }
 }
