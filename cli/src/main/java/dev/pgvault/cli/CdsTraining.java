@@ -31,7 +31,33 @@ public final class CdsTraining {
 
     private CdsTraining() {}
 
-    public static void main(String[] args) throws Exception {
+    /** A training that has not ended by then never will: an installation must not wait on it. */
+    private static final long GIVE_UP_MS = 120_000;
+
+    public static void main(String[] args) {
+        Thread giveUp = new Thread(() -> {
+            try {
+                Thread.sleep(GIVE_UP_MS);
+                System.err.println("pgvault: class-data training " + java.util.List.of(args) + " did not end within "
+                        + GIVE_UP_MS / 1000 + " s");
+                Runtime.getRuntime().halt(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "pgvault-cds-give-up");
+        giveUp.setDaemon(true);
+        giveUp.start();
+        try {
+            run(args);
+        } catch (Exception | Error e) {
+            System.err.println("pgvault: class-data training " + java.util.List.of(args) + " failed: " + e);
+            System.exit(1);
+        }
+        // a thread a library left running must not keep the build waiting
+        System.exit(0);
+    }
+
+    private static void run(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("pgvault-cds");
         try {
             if (java.util.List.of(args).contains("--ha")) {

@@ -16,7 +16,9 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,10 +41,15 @@ final class HaTraining {
 
     static void run(Path dir) throws Exception {
         ThirdPartyLogging.quietUnless(false); // the etcd client's warnings about the port it cannot reach
-        int closed = closedPort();
+        try (Socket refusing = refusingPort()) {
+            run(dir, refusing.getLocalPort());
+        }
+    }
+
+    private static void run(Path dir, int closed) throws Exception {
         // the configuration refuses port 0: a port free a moment ago (taken meanwhile, the training fails and the
         // launcher says the archive was not made)
-        int api = closedPort();
+        int api = freePort();
         Path config = dir.resolve("ha.yaml");
         Files.writeString(config, "stanza: training\nrepo:\n  path: " + dir.resolve("ha-repo") + "\n"
                 + "pg:\n  data: " + dir.resolve("ha-data") + "\n  host: 127.0.0.1\n  port: " + closed + "\n"
@@ -67,6 +74,7 @@ final class HaTraining {
                 }
             }
         }
+        // status() returns at once (no PG_VERSION in the scratch directory); standbys() uses the driver
         PostgresNode node = new PostgresNode(HaRunCommand.nodeSettings(loaded, settings.name()));
         sink.print(node.status());
         try {
@@ -78,9 +86,19 @@ final class HaTraining {
         Main.run(new String[] {"--config", config.toString(), "ha", "switchover", "--help"}, sink, sink);
     }
 
-    private static int closedPort() throws IOException {
+    private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
+    }
+
+    /**
+     * A loopback port bound but not listening, for the run's length: connections to it are
+     * refused, and nothing else can listen on it meanwhile (so nothing is sent to a stranger).
+     */
+    private static Socket refusingPort() throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return s;
     }
 }
