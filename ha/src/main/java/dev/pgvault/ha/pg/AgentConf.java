@@ -52,6 +52,12 @@ final class AgentConf {
         s.put("archive_command", node.archiveCommand());
         s.put("restore_command", node.restoreCommand());
         s.put("recovery_target_timeline", "latest");
+        // a standby whose stream failed (the primary lost, its slot not made yet on a new leader)
+        // tries again after this long: 5 s by default, which held a replica following a new
+        // leader for 5 s after a failover in bench/failover.sh. Retries happen only while it does
+        // not stream: a restore_command call a second meanwhile (answered by the launcher with
+        // archive.async), none in steady streaming.
+        s.put("wal_retrieve_retry_interval", "1s");
         s.put("synchronous_standby_names", synchronousStandbyNames == null ? "" : synchronousStandbyNames);
         s.put("primary_conninfo", standby && upstream != null ? primaryConnInfo(node, upstream) : "");
         s.put("primary_slot_name", standby && upstream != null && upstream.slot() != null ? upstream.slot() : "");
