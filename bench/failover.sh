@@ -404,6 +404,10 @@ under_load() {
         die "$tool: the leader changed under load: ${name[$before]} on timeline $tl before, ${name[$primary]} on $(timeline_of "$primary") after"
     echo "$tool: ${load_seconds} s of pgbench -c $load_clients on ${name[$primary]} at $tps tps, no leader change (ttl $ttl s)"
 }
+# Lines of an agent's log that tell of a pg_rewind run (pgvault's check that finds none needed does not count).
+rewind_lines() { # LOG
+    grep pg_rewind "$1" | grep -vc "no pg_rewind needed" || true
+}
 run_tool() { # TOOL
     local t old took took2 how next start rewinds target i others
     setup_nodes "$1"
@@ -423,7 +427,8 @@ run_tool() { # TOOL
         old=$primary
         others=()
         for i in 0 1 2; do [ "$i" = "$old" ] || others+=("$i"); done
-        rewinds=$(grep -c pg_rewind "$(agent_log "$old")" || true)
+        rewinds=$(rewind_lines "$(agent_log "$old")")
+        skips=$(grep -c "no pg_rewind needed" "$(agent_log "$old")" || true)
         start=$(now)
         kill_node "$old"
         next=$(first_writable 60 "${others[@]}") ||
@@ -436,7 +441,10 @@ run_tool() { # TOOL
         [ "$primary" != "$old" ] || die "$tool: trial $t: ${name[$old]} came back as the primary"
         took2=$(secs_since "$start")
         rejoin[$tool]+="$took2 "
-        if [ "$(grep -c pg_rewind "$(agent_log "$old")" || true)" -gt "$rewinds" ]; then how="through pg_rewind"; else how="no pg_rewind in its log"; fi
+        if [ "$(rewind_lines "$(agent_log "$old")")" -gt "$rewinds" ]; then how="through pg_rewind"
+        elif [ "$(grep -c "no pg_rewind needed" "$(agent_log "$old")" || true)" -gt "$skips" ]; then
+            how="without pg_rewind: its WAL ended at the fork"
+        else how="no pg_rewind in its log"; fi
         printf "%s trial %d: killed %s, %s accepted an INSERT after %s s; %s streaming again %s s after restart (%s)\n" \
             "$tool" "$t" "${name[$old]}" "${name[$next]}" "$took" "${name[$old]}" "$took2" "$how"
     done

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgvault.archiver.pg.PgTarget;
+import dev.pgvault.ha.pg.Divergence;
 import dev.pgvault.ha.pg.PgNodeSettings;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
@@ -39,8 +40,9 @@ import org.junit.jupiter.api.Timeout;
  * The HA agent's hands on real PostgreSQL 15: three nodes built with {@link PostgresNode} alone
  * (initdb, pg_basebackup, streaming), a promotion, the old primary crashed after writing what the
  * new one never saw, brought back by crash recovery and pg_rewind to follow the new primary, a
- * synchronous standby named by reload, and the data directory moved aside. The steps run in order
- * and share the nodes.
+ * synchronous standby named by reload, and the data directory moved aside; then two more crashed
+ * primaries, one whose WAL ends at the new timeline's fork (it follows as it is) and one that wrote
+ * past it (it must be rewound). The steps run in order and share the nodes.
  */
 @Concurrent
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -161,6 +163,9 @@ class PostgresNodeIT {
         PgStatus crashed = n1.status();
         assertFalse(crashed.running(), crashed.toString());
         assertTrue(crashed.crashed() && crashed.wasPrimary(), crashed.toString());
+
+        Divergence diverged = n1.divergence(upstream(1)).orElseThrow();
+        assertTrue(diverged.diverged() && diverged.why().startsWith("its latest checkpoint, at "), diverged.why());
 
         n1.crashRecovery(LONG);
         PgStatus recovered = n1.status();
@@ -283,6 +288,93 @@ class PostgresNodeIT {
         assertTrue(Files.exists(archive.resolve(last)), last + " in the archive");
     }
 
+    /**
+     * n2 (the primary since step 3, stopped in step 8) runs again; n1 streams from it and has
+     * received all of its WAL when n2 crashes; n1 is promoted (timeline 3). n2's WAL ends at the
+     * fork: it follows n1 as it is, with neither crash recovery nor pg_rewind, and has every row.
+     */
+    @Test
+    @Order(9)
+    void aCrashedPrimaryWhoseWalEndsAtTheForkFollowsAsItIs() throws Exception {
+        PostgresNode n1 = nodes.get(0);
+        PostgresNode n2 = nodes.get(1);
+        n2.configure(false, null, null);
+        n2.start(START);
+        sql(1, "ALTER SYSTEM RESET archive_command", "SELECT pg_reload_conf()");
+        await("n1 streams from n2 again", () -> n1.status().streaming());
+        sql(1, "INSERT INTO t (what) VALUES ('before the crash')");
+        String end = text(1, "SELECT pg_current_wal_insert_lsn()::text");
+        await("n1 received all of n2's WAL", () -> "t".equals(text(0, "SELECT pg_last_wal_receive_lsn() >= '" + end + "'")));
+        n2.stopImmediately();
+        assertTrue(n2.status().crashed() && n2.status().wasPrimary(), n2.status().toString());
+        promote(n1, 3);
+
+        Divergence d = n2.divergence(upstream(0)).orElseThrow();
+        assertFalse(d.diverged(), d.why());
+        assertTrue(d.why().startsWith("its WAL ends at or before the fork of n1's timeline 3 from timeline 2 at "), d.why());
+        assertTrue(n2.status().crashed(), "the check wrote no WAL: " + n2.status());
+        assertEquals(text(0, "SELECT encode(pg_read_binary_file('pg_wal/00000003.history'), 'escape')"),
+                Files.readString(n2.dataDirectory().resolve("pg_wal/00000003.history")),
+                "n1's history file put in n2's pg_wal, as pg_rewind would, before it starts");
+
+        n2.configure(true, upstream(0), null);
+        n2.start(START);
+        awaitFollowing(1, 0, 3, "after the second promotion");
+        String rows = "SELECT md5(string_agg(id || ':' || what, ',' ORDER BY id)) FROM t";
+        assertEquals(text(0, rows), text(1, rows), "n2 holds exactly n1's rows");
+    }
+
+    /**
+     * n2 stops while n1 goes on writing; n1 crashes with those rows never sent; n2 starts with its
+     * upstream gone and is promoted (timeline 4). n1's latest checkpoint is before the fork but
+     * its WAL goes past it: pg_waldump finds the record, the check says rewind, and after crash
+     * recovery and pg_rewind n1 follows n2 without the rows n2 never had.
+     */
+    @Test
+    @Order(10)
+    void aCrashedPrimaryThatWroteAfterTheForkIsToldToRewind() throws Exception {
+        PostgresNode n1 = nodes.get(0);
+        PostgresNode n2 = nodes.get(1);
+        sql(0, "CHECKPOINT"); // after the promotion's own: n1's latest checkpoint comes before the fork
+        String end = text(0, "SELECT pg_current_wal_insert_lsn()::text");
+        await("n2 received n1's WAL", () -> "t".equals(text(1, "SELECT pg_last_wal_receive_lsn() >= '" + end + "'")));
+        n2.stop(Duration.ofSeconds(10));
+        sql(0, "INSERT INTO t (what) SELECT 'lost with n1' FROM generate_series(1, 100)");
+        n1.stopImmediately();
+        n2.start(START); // its upstream gone, it replays what it has
+        promote(n2, 4);
+
+        Divergence d = n1.divergence(upstream(1)).orElseThrow();
+        assertTrue(d.diverged(), d.why());
+        assertTrue(d.why().startsWith("it wrote WAL after the fork of n2's timeline 4 from timeline 3 at "), d.why());
+
+        n1.crashRecovery(LONG);
+        n1.configure(true, upstream(1), null);
+        n1.rewind(upstream(1), LONG);
+        n1.configure(true, upstream(1), null);
+        n1.start(START);
+        awaitFollowing(0, 1, 4, "after the third promotion");
+        assertEquals(0, count(0, "SELECT count(*) FROM t WHERE what = 'lost with n1'"));
+    }
+
+    private static void promote(PostgresNode n, int timeline) throws Exception {
+        n.promote(START);
+        n.configure(false, null, null);
+        assertEquals(timeline, n.status().timeline());
+    }
+
+    /** Node {@code follower} streams on {@code timeline} and replays {@code row}, written on {@code primary} now. */
+    private static void awaitFollowing(int follower, int primary, int timeline, String row) throws Exception {
+        sql(primary, "INSERT INTO t (what) VALUES ('" + row + "')");
+        PostgresNode n = nodes.get(follower);
+        await("n" + (follower + 1) + " streams on timeline " + timeline, () -> {
+            PgStatus st = n.status();
+            return st.streaming() && st.timeline() == timeline;
+        });
+        await("n" + (follower + 1) + " has the row '" + row + "'",
+                () -> count(follower, "SELECT count(*) FROM t WHERE what = '" + row + "'") == 1);
+    }
+
     static Upstream upstream(int i) {
         return new Upstream("n" + (i + 1), "127.0.0.1", ports.get(i));
     }
@@ -305,6 +397,13 @@ class PostgresNodeIT {
         try (Connection c = connect(i); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    static String text(int i, String query) throws SQLException {
+        try (Connection c = connect(i); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -16,6 +16,7 @@ import dev.pgvault.ha.decide.Decision;
 import dev.pgvault.ha.decide.Snapshot;
 import dev.pgvault.ha.decide.SyncPlan;
 import dev.pgvault.ha.fence.AgentFence;
+import dev.pgvault.ha.pg.Divergence;
 import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
@@ -26,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -603,6 +605,17 @@ public final class HaAgent implements AutoCloseable {
             postgres.stop(HaSettings.STOP_BUDGET);
         }
         long began = System.nanoTime();
+        // a crashed primary whose WAL ends at or before the new timeline's fork follows as it is:
+        // no crash recovery (its end-of-recovery checkpoint would be WAL past the fork) and no pg_rewind
+        Optional<Divergence> divergence = postgres.divergence(up);
+        if (divergence.isPresent() && !divergence.get().diverged()) {
+            log.accept(String.format("no pg_rewind needed (checked in %.2f s): %s", (System.nanoTime() - began) / 1e9,
+                    divergence.get().why()));
+            postgres.configure(true, up, "");
+            startStandby(up);
+            return;
+        }
+        divergence.ifPresent(d -> log.accept("pg_rewind needed: " + d.why()));
         String recovered = "";
         if (postgres.status().crashed()) {
             log.accept("crash recovery in single-user mode before pg_rewind");

@@ -58,6 +58,16 @@ public interface LocalPostgres {
     /** Runs crash recovery on a stopped cluster that did not shut down cleanly (single-user mode). */
     void crashRecovery(Duration timeout) throws PgControlException;
 
+    /**
+     * For a stopped former primary that crashed: whether its WAL goes past the point where
+     * {@code source}'s timeline forked from its own. Empty when that cannot be told (it shut down
+     * cleanly, which pg_rewind checks itself; the source or the WAL cannot be read): the caller
+     * then rewinds.
+     */
+    default java.util.Optional<Divergence> divergence(Upstream source) throws PgControlException {
+        return java.util.Optional.empty();
+    }
+
     /** {@code pg_rewind} the stopped cluster against {@code source}. */
     void rewind(Upstream source, Duration timeout) throws PgControlException;
 

@@ -1,6 +1,10 @@
 package dev.pgvault.ha.pg;
 
 import dev.pgvault.archiver.pg.PgTarget;
+import dev.pgvault.archiver.HistoryFiles;
+import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.archiver.wal.TimelineHistory;
+import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.restore.replica.ConnInfo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +19,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The node's PostgreSQL 15, driven through its own programs (pg_ctl, pg_controldata, pg_rewind,
@@ -382,6 +387,148 @@ public final class PostgresNode implements LocalPostgres {
                     // configure() writes standby.signal again before the next start
                 }
             });
+        }
+    }
+
+    /**
+     * pg_rewind's own rule (rewind only a target whose WAL goes past the divergence point), for a
+     * primary that crashed, before any crash recovery writes its end-of-recovery checkpoint past
+     * that point: the same system, the same ancestry up to its timeline (timeline numbers can be
+     * taken twice), the fork from the source's timeline history, then the first valid WAL record
+     * at or after it in this node's pg_wal. WAL is flushed before the data pages it changes, so
+     * with no valid record there no page holds a change the new timeline lacks, and the node can
+     * follow as it is, as a standby replaying its own WAL up to the fork. Then, as pg_rewind would,
+     * the source's history file is put in pg_wal, so that recovery knows where the old timeline
+     * ends before it streams or restores anything.
+     */
+    @Override
+    public Optional<Divergence> divergence(Upstream source) {
+        try {
+            return checkDivergence(source);
+        } catch (PgControlException e) {
+            return Optional.empty(); // cannot tell: the caller rewinds, as it always did
+        }
+    }
+
+    private Optional<Divergence> checkDivergence(Upstream source) throws PgControlException {
+        requireStopped("the divergence check");
+        ControlData control = controlData();
+        Path pgWal = data.resolve("pg_wal");
+        int local = control.timeline();
+        if (!control.state().equals("in production") || newerTimelineIn(pgWal, local)) {
+            // shut down cleanly (pg_rewind's own check is exact), or promoted after its latest
+            // checkpoint (its WAL is on a timeline pg_control does not name)
+            return Optional.empty();
+        }
+        Optional<SourceHistory> fetched = SourceHistory.of(
+                new PgTarget(source.host(), source.port(), settings.local().user(), "postgres"), QUERY_TIMEOUT);
+        if (fetched.isEmpty() || fetched.get().systemIdentifier() != control.systemIdentifier()) {
+            return Optional.empty();
+        }
+        TimelineHistory leader = fetched.get().history();
+        if (leader.timeline() == local || !leader.contains(local) || !sameAncestry(leader, local)) {
+            return Optional.empty();
+        }
+        Lsn fork = leader.endOf(local);
+        String where = "the fork of " + source.name() + "'s timeline " + leader.timeline() + " from timeline " + local
+                + " at " + fork;
+        if (Long.compareUnsigned(control.checkpoint(), fork.value()) >= 0) {
+            return Optional.of(new Divergence(true, "its latest checkpoint, at " + new Lsn(control.checkpoint())
+                    + ", is not before " + where));
+        }
+        Optional<String[]> segments = segmentsFrom(pgWal, local, fork);
+        if (segments.isEmpty()) {
+            return Optional.empty();
+        }
+        // the segments named, not just the directory: pg_waldump takes the segment size from the
+        // first file it reads, and a zero-filled one it cannot tell; up to the newest of the
+        // timeline, so a record at the fork that runs into the next segment is read whole
+        Optional<Divergence> judged = WalAfterFork.judge(programs.run(QUICK, Map.of("LC_ALL", "C"), "pg_waldump",
+                "--path=" + pgWal, "--start=" + fork, "--limit=1", segments.get()[0], segments.get()[1]), where);
+        if (judged.isPresent() && !judged.get().diverged()) {
+            writeHistory(pgWal, leader.timeline(), fetched.get().file());
+        }
+        return judged;
+    }
+
+    /** Whether this node's history of {@code timeline} is the leader's: the same timelines before it, switched at the same points. */
+    private boolean sameAncestry(TimelineHistory leader, int timeline) throws PgControlException {
+        if (timeline == 1) {
+            return true;
+        }
+        if (!Files.exists(data.resolve("pg_wal").resolve(HistoryFiles.name(timeline)))) {
+            return false;
+        }
+        TimelineHistory mine;
+        try {
+            mine = TimelineHistory.parse(timeline, timelineHistory(timeline));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        List<TimelineHistory.Entry> before = leader.ancestors().stream().takeWhile(e -> e.timeline() != timeline).toList();
+        return before.equals(mine.ancestors());
+    }
+
+    /**
+     * The segment of {@code timeline} holding {@code at} and the newest of that timeline in pg_wal;
+     * empty when the first is missing (nothing to read there: pg_rewind decides).
+     */
+    private static Optional<String[]> segmentsFrom(Path pgWal, int timeline, Lsn at) throws PgControlException {
+        String prefix = String.format("%08X", timeline);
+        List<Path> ofTimeline;
+        try (java.util.stream.Stream<Path> files = Files.list(pgWal)) {
+            ofTimeline = files.filter(f -> f.getFileName().toString().matches(prefix + "[0-9A-F]{16}")).sorted().toList();
+        } catch (IOException e) {
+            throw new PgControlException("cannot list " + pgWal + ": " + e.getMessage(), e);
+        }
+        if (ofTimeline.isEmpty()) {
+            return Optional.empty();
+        }
+        long size;
+        try {
+            size = Files.size(ofTimeline.get(0));
+        } catch (IOException e) {
+            throw new PgControlException("cannot read the size of " + ofTimeline.get(0) + ": " + e.getMessage(), e);
+        }
+        if (Long.bitCount(size) != 1 || size < (1 << 20) || size > (1L << 30)) {
+            return Optional.empty();
+        }
+        String first = WalFileName.segmentName(timeline, at.segmentNumber(size), size);
+        String newest = ofTimeline.get(ofTimeline.size() - 1).getFileName().toString();
+        if (!Files.exists(pgWal.resolve(first)) || newest.compareTo(first) < 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new String[] {first, newest});
+    }
+
+    /** The source's history file in pg_wal, durably, through a temporary name. */
+    private static void writeHistory(Path pgWal, int timeline, byte[] file) throws PgControlException {
+        Path target = pgWal.resolve(HistoryFiles.name(timeline));
+        Path temp = pgWal.resolve(HistoryFiles.name(timeline) + ".pgvault-tmp");
+        try {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(temp,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(file));
+                ch.force(true);
+            }
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(pgWal)) {
+                dir.force(true);
+            }
+        } catch (IOException e) {
+            throw new PgControlException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether pg_wal names a timeline after {@code timeline} (a segment, a partial one, a history file). */
+    private static boolean newerTimelineIn(Path pgWal, int timeline) throws PgControlException {
+        try (java.util.stream.Stream<Path> files = Files.list(pgWal)) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.matches("[0-9A-F]{8}(\\.history|[0-9A-F]{16}(\\.partial)?)"))
+                    .anyMatch(n -> Long.parseLong(n.substring(0, 8), 16) > timeline);
+        } catch (IOException e) {
+            throw new PgControlException("cannot list " + pgWal + ": " + e.getMessage(), e);
         }
     }
 
