@@ -13,6 +13,8 @@
 #                                     API) instead of each tool's command (default cli: pgvault ha
 #                                     switchover, patronictl switchover), so no command's start counts
 #   TOOLS=pgvault bench/failover.sh   one tool only (default "pgvault patroni")
+#   RETRY_INTERVAL=5s bench/failover.sh  pgvault's nodes with that wal_retrieve_retry_interval (the agent
+#                                     writes 1s; 5s is PostgreSQL's default), to measure what it changes
 #   CDS_HA=0 bench/failover.sh        ha commands without lib/pgvault-ha.jsa (the archive pgvault.jsa
 #                                     instead, as before it existed), to measure what it saves
 #   ASYNC=0 bench/failover.sh         pgvault archiving without archive.async (default 1, as the
@@ -225,6 +227,7 @@ pg:
     shared_buffers: 32MB
     max_connections: 30
     wal_keep_size: 256MB
+$(if [ -n "${RETRY_INTERVAL:-}" ]; then printf '    wal_retrieve_retry_interval: %s\n' "$RETRY_INTERVAL"; fi)
 $(if [ "$async" = 1 ]; then printf 'archive:\n  async: true\n  spool: %s\n' "$d/spool"; fi)
 repo:
   type: fs
@@ -409,7 +412,7 @@ rewind_lines() { # LOG
     grep pg_rewind "$1" | grep -vc "no pg_rewind needed" || true
 }
 run_tool() { # TOOL
-    local t old took took2 how next start rewinds target i others
+    local t old took took2 how next start rewinds skips target i others
     setup_nodes "$1"
     echo
     echo "== $tool: starting 3 nodes ..."

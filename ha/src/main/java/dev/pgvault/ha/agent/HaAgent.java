@@ -611,7 +611,6 @@ public final class HaAgent implements AutoCloseable {
         if (divergence.isPresent() && !divergence.get().diverged()) {
             log.accept(String.format("no pg_rewind needed (checked in %.2f s): %s", (System.nanoTime() - began) / 1e9,
                     divergence.get().why()));
-            postgres.configure(true, up, "");
             startStandby(up);
             return;
         }

@@ -25,15 +25,28 @@ final class DataFiles {
 
     /** Replaces {@code file} atomically (a temporary file beside it, then a rename). */
     static void write(Path file, String content) throws IOException {
+        write(file, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Replaces {@code file} atomically (a temporary file beside it, then a rename). */
+    static void write(Path file, byte[] content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = dir.resolve(file.getFileName() + ".pgvault-tmp");
-        Files.write(tmp, content.getBytes(StandardCharsets.UTF_8));
+        Files.write(tmp, content);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
         ownLike(tmp, dir);
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** {@link #write}, and the rename made durable too: for what PostgreSQL reads after a crash. */
+    static void writeDurably(Path file, byte[] content) throws IOException {
+        write(file, content);
+        try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent())) {
+            dir.force(true);
+        }
     }
 
     static String read(Path file) throws IOException {

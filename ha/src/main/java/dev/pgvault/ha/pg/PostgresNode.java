@@ -405,7 +405,7 @@ public final class PostgresNode implements LocalPostgres {
     public Optional<Divergence> divergence(Upstream source) {
         try {
             return checkDivergence(source);
-        } catch (PgControlException e) {
+        } catch (PgControlException | RuntimeException e) {
             return Optional.empty(); // cannot tell: the caller rewinds, as it always did
         }
     }
@@ -501,21 +501,11 @@ public final class PostgresNode implements LocalPostgres {
         return Optional.of(new String[] {first, newest});
     }
 
-    /** The source's history file in pg_wal, durably, through a temporary name. */
+    /** The source's history file in pg_wal, durably, owned and moded as PostgreSQL's own files. */
     private static void writeHistory(Path pgWal, int timeline, byte[] file) throws PgControlException {
         Path target = pgWal.resolve(HistoryFiles.name(timeline));
-        Path temp = pgWal.resolve(HistoryFiles.name(timeline) + ".pgvault-tmp");
         try {
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(temp,
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
-                    java.nio.file.StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(file));
-                ch.force(true);
-            }
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(pgWal)) {
-                dir.force(true);
-            }
+            DataFiles.writeDurably(target, file);
         } catch (IOException e) {
             throw new PgControlException("cannot write " + target + ": " + e.getMessage(), e);
         }
