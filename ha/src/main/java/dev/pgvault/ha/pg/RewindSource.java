@@ -16,7 +16,7 @@ import java.time.Duration;
 final class RewindSource {
     private static final String TIMELINES = "SELECT (SELECT timeline_id FROM pg_control_checkpoint()),"
             + " CASE WHEN pg_is_in_recovery() THEN NULL"
-            + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END";
+            + " ELSE " + ServerQueries.WAL_TIMELINE + " END";
 
     private RewindSource() {}
 

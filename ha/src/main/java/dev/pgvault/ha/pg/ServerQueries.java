@@ -13,11 +13,16 @@ import java.util.List;
 final class ServerQueries {
     /**
      * One statement, so the role and the positions are read at one moment (pg_is_in_recovery() in
-     * FROM runs once). A primary's timeline is its current WAL file's: pg_control_checkpoint()'s
-     * stays on the old timeline until the first checkpoint after a promotion.
+     * FROM runs once).
      */
+    /**
+     * A primary's timeline as SQL: the one its current WAL file names (pg_control_checkpoint()'s
+     * stays on the old timeline until the first checkpoint after a promotion). Only on a primary.
+     */
+    static final String WAL_TIMELINE = "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
+
     private static final String STATUS = "SELECT r,"
-            + " CASE WHEN r THEN NULL ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
+            + " CASE WHEN r THEN NULL ELSE " + WAL_TIMELINE + " END,"
             + " (CASE WHEN r THEN greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())"
             + " ELSE pg_current_wal_lsn() END - '0/0')::bigint,"
             + " (SELECT received_tli FROM pg_stat_wal_receiver),"

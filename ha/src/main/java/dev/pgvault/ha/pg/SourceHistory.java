@@ -17,11 +17,11 @@ import java.util.Optional;
  * @param file the history file's bytes, as the primary has them
  */
 record SourceHistory(long systemIdentifier, TimelineHistory history, byte[] file) {
-    /** The timeline WAL is written on now (pg_control's may still name the one before a promotion). */
+    /** The timeline WAL is written on now, and its history file. */
     private static final String QUERY = "SELECT (SELECT system_identifier FROM pg_control_system()), tli,"
             + " CASE WHEN tli > 1 THEN pg_read_binary_file('pg_wal/' || lpad(upper(to_hex(tli)), 8, '0') || '.history') END"
             + " FROM (SELECT CASE WHEN pg_is_in_recovery() THEN NULL"
-            + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS tli) t";
+            + " ELSE " + ServerQueries.WAL_TIMELINE + " END AS tli) t";
 
     /**
      * What {@code source} has; empty when it is not a primary, is on the first timeline, or cannot
