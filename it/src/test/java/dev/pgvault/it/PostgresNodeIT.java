@@ -12,6 +12,7 @@ import dev.pgvault.ha.pg.PgNodeSettings;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
 import dev.pgvault.ha.pg.PostgresNode;
+import dev.pgvault.ha.pg.SourceUnreachableException;
 import dev.pgvault.ha.pg.Standby;
 import dev.pgvault.ha.pg.SynchronousStandbyNames;
 import dev.pgvault.ha.pg.Upstream;
@@ -348,9 +349,20 @@ class PostgresNodeIT {
         assertTrue(d.diverged(), d.why());
         assertTrue(d.why().startsWith("it wrote WAL after the fork of n2's timeline 4 from timeline 3 at "), d.why());
 
+        // A source that refuses connections: nothing was changed, and nothing is recorded.
+        int refused;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            refused = free.getLocalPort();
+        }
+        SourceUnreachableException unreachable = assertThrows(SourceUnreachableException.class,
+                () -> n1.rewind(new Upstream("gone", "127.0.0.1", refused), LONG));
+        assertTrue(unreachable.getMessage().startsWith("cannot ready "), unreachable.getMessage());
+        assertEquals(java.util.Optional.empty(), n1.unfinishedRewind());
+
         n1.crashRecovery(LONG);
         n1.configure(true, upstream(1), null);
         n1.rewind(upstream(1), LONG);
+        assertEquals(java.util.Optional.empty(), n1.unfinishedRewind(), "a rewind that succeeded leaves no record");
         n1.configure(true, upstream(1), null);
         n1.start(START);
         awaitFollowing(0, 1, 4, "after the third promotion");

@@ -21,6 +21,7 @@ import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
 import dev.pgvault.ha.pg.Repository;
+import dev.pgvault.ha.pg.SourceUnreachableException;
 import dev.pgvault.ha.pg.Standby;
 import dev.pgvault.ha.pg.Upstream;
 import java.time.Clock;
@@ -175,18 +176,18 @@ public final class HaAgent implements AutoCloseable {
         Instant now = clock.instant();
         Instant notStreaming = pg.runningReplica() && !pg.streaming()
                 ? (memory.notStreamingSince() == null ? now : memory.notStreamingSince()) : null;
-        memory = new AgentMemory(dcs.leaseId(), leaseOnWallClock(now), memory.following(), notStreaming,
-                memory.failedStandbyStarts());
+        memory = memory.withLease(dcs.leaseId(), leaseOnWallClock(now)).withNotStreamingSince(notStreaming)
+                .withFailedRewind(unfinishedRewind());
 
         Decision decision = Decider.decide(new Snapshot(settings, cluster, pg, memory, now));
         log.accept(decision.toString());
         boolean leader = false;
         try {
             leader = act(decision, cluster, pg);
-            countStandbyStarts(decision.action(), true);
+            countStarts(decision.action(), true);
         } catch (PgControlException | DcsException e) {
             log.accept(decision.action() + " failed: " + e.getMessage());
-            countStandbyStarts(decision.action(), false);
+            countStarts(decision.action(), false);
             leader = holdsKey(cluster);
         } catch (RuntimeException e) {
             // a bug in one action must not end the loop: the lease, the watchdog and the next
@@ -210,16 +211,35 @@ public final class HaAgent implements AutoCloseable {
         state = new NodeState(settings.name(), leader, leaseOnWallClock(end), after, cluster, decision.toString(), end);
     }
 
-    /** Keeps the count of failed standby starts in a row: an outcome the next decisions weigh. */
-    private void countStandbyStarts(Action action, boolean succeeded) {
-        int failed = memory.failedStandbyStarts();
-        if (action == Action.START_REPLICA) {
-            failed = succeeded ? 0 : failed + 1;
-        } else if (succeeded && (action == Action.REWIND || action == Action.SEED || action == Action.RESEED)) {
-            failed = 0;
+    /**
+     * A pg_rewind that did not finish, as recorded beside the data directory (it outlives this
+     * agent); when the record cannot be read, what this agent last knew.
+     */
+    private String unfinishedRewind() {
+        try {
+            return postgres.unfinishedRewind().orElse(null);
+        } catch (PgControlException e) {
+            log.accept(e.getMessage());
+            return memory.failedRewind();
         }
-        memory = new AgentMemory(memory.leaseId(), memory.leaseValidUntil(), memory.following(),
-                memory.notStreamingSince(), failed);
+    }
+
+    /** Keeps the counts of failed starts in a row, standby and primary: outcomes the next decisions weigh. */
+    private void countStarts(Action action, boolean succeeded) {
+        int standby = memory.failedStandbyStarts();
+        if (action == Action.START_REPLICA) {
+            standby = succeeded ? 0 : standby + 1;
+        } else if (succeeded && (action == Action.REWIND || action == Action.SEED || action == Action.RESEED
+                || action == Action.RESEED_AFTER_REWIND)) {
+            standby = 0;
+        }
+        int primary = memory.failedPrimaryStarts();
+        if (action == Action.START_PRIMARY) {
+            primary = succeeded ? 0 : primary + 1;
+        } else if (succeeded && action == Action.HAND_OVER) {
+            primary = 0;
+        }
+        memory = memory.withFailedStandbyStarts(standby).withFailedPrimaryStarts(primary);
     }
 
     private interface PgAction {
@@ -315,25 +335,6 @@ public final class HaAgent implements AutoCloseable {
     }
 
     /**
-     * PostgreSQL did not start as the primary (it failed, or was still recovering after {@link
-     * #START_TIMEOUT}): while this node holds the key nobody else can serve, so if a replica can
-     * take over, stop it and release the key; else keep the key and try again next cycle.
-     */
-    private boolean handOverIfPossible(PgControlException failure, ClusterState cluster, PgStatus pg)
-            throws PgControlException, DcsException {
-        java.util.Optional<String> heir = Decider.heir(new Snapshot(settings, cluster, pg, memory, clock.instant()));
-        if (heir.isEmpty()) {
-            throw failure;
-        }
-        log.accept("PostgreSQL did not start as the primary (" + failure.getMessage() + "); " + heir.get()
-                + " can take over: stopping it and releasing the leader key");
-        postgres.stopImmediately();
-        watchdog.guard(false, lease);
-        dcs.releaseLeader(settings.name());
-        return false;
-    }
-
-    /**
      * Starts a PostgreSQL configured as a standby. It will not be writable, so the watchdog is
      * disarmed first: else, armed by a lease that lapsed while this cycle demoted, it would stop
      * the read-only start it has no reason to fear.
@@ -400,12 +401,17 @@ public final class HaAgent implements AutoCloseable {
                 }
                 postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
                 receiverWaited = false;
-                try {
-                    becomeWritable(() -> postgres.start(START_TIMEOUT));
-                } catch (PgControlException e) {
-                    return handOverIfPossible(e, cluster, pg);
-                }
+                // a failure (or a server still recovering after START_TIMEOUT) is counted: the next
+                // decision hands the key to a replica that can take over, if there is one
+                becomeWritable(() -> postgres.start(START_TIMEOUT));
                 return true;
+            }
+            case HAND_OVER -> {
+                // whatever the failed start left running (crash recovery, say) may never become writable
+                postgres.stopImmediately();
+                watchdog.guard(false, lease);
+                dcs.releaseLeader(me);
+                return false;
             }
             case FOLLOW -> {
                 postgres.configure(true, up, "");
@@ -416,6 +422,23 @@ public final class HaAgent implements AutoCloseable {
             case REWIND -> {
                 announce("rewinding");
                 rewind(up, pg);
+                return false;
+            }
+            case RESEED_AFTER_REWIND -> {
+                if (postgres.status().running()) {
+                    postgres.stop(HaSettings.STOP_BUDGET);
+                }
+                announce("seeding");
+                if (seeder.reseedInPlace(up)) {
+                    postgres.forgetUnfinishedRewind();
+                } else {
+                    // the half-rewound directory goes aside, and its record with it: a seed that
+                    // fails now leaves an empty directory, which the next decisions seed like any other
+                    log.accept("old data directory kept at " + postgres.moveAside());
+                    seeder.seed(up);
+                }
+                memory = memory.withFailedRewind(null);
+                startStandby(up);
                 return false;
             }
             case RESTART -> {
@@ -476,8 +499,7 @@ public final class HaAgent implements AutoCloseable {
                 Instant wallSent = clock.instant();
                 lease = LeaseDeadline.after(steadySent, wallSent, dcs.adoptLease(cluster.leader().leaseId()));
                 watchdog.extend(lease);
-                memory = new AgentMemory(dcs.leaseId(), leaseOnWallClock(clock.instant()), memory.following(),
-                        memory.notStreamingSince(), memory.failedStandbyStarts());
+                memory = memory.withLease(dcs.leaseId(), leaseOnWallClock(clock.instant()));
                 return true;
             }
             case RELEASE -> {
@@ -597,7 +619,7 @@ public final class HaAgent implements AutoCloseable {
     }
 
     private void follow(String leader) {
-        memory = new AgentMemory(memory.leaseId(), memory.leaseValidUntil(), leader, null);
+        memory = memory.following(leader);
     }
 
     private void rewind(Upstream up, PgStatus pg) throws PgControlException {
@@ -625,26 +647,19 @@ public final class HaAgent implements AutoCloseable {
         postgres.configure(true, up, ""); // pg_rewind --restore-target-wal reads restore_command from it
         try {
             postgres.rewind(up, START_TIMEOUT);
-            // the two durations: a rejoin's time goes mostly here, and the next change needs to know where
-            log.accept(String.format("pg_rewind against %s done (%spg_rewind %.2f s)", up.name(), recovered,
-                    (System.nanoTime() - began) / 1e9));
+        } catch (SourceUnreachableException e) {
+            // nothing was rewound: the action failed, and the next decision tries again rather
+            // than give up a data directory over a network hiccup
+            throw e;
         } catch (PgControlException e) {
-            String m = e.getMessage();
-            if (m.contains("could not connect") || m.contains("connection to server")) {
-                // the source was unreachable: nothing was rewound, so try again next cycle rather
-                // than give up a data directory over a network hiccup
-                throw new PgControlException("pg_rewind could not reach " + up.name() + "; retrying: " + m, e);
-            }
-            if (!settings.reseedDelta()) {
-                log.accept("pg_rewind failed: " + m + "; moving the data directory aside and seeding again");
-            } else {
-                log.accept("pg_rewind failed: " + m);
-            }
-            if (!seeder.reseedInPlace(up)) {
-                log.accept("old data directory kept at " + postgres.moveAside());
-                seeder.seed(up);
-            }
+            // the data directory may be half rewound: recorded beside it, so that the next
+            // decisions never start it and replace it instead
+            log.accept("pg_rewind failed: " + e.getMessage());
+            return;
         }
+        // the two durations: a rejoin's time goes mostly here, and the next change needs to know where
+        log.accept(String.format("pg_rewind against %s done (%spg_rewind %.2f s)", up.name(), recovered,
+                (System.nanoTime() - began) / 1e9));
         startStandby(up);
     }
 

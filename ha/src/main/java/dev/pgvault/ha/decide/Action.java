@@ -14,8 +14,16 @@ public enum Action {
     START_PRIMARY,
     /** Point the running standby at a new upstream. */
     FOLLOW,
-    /** Stop, crash-recover if needed, pg_rewind against the target, start as its standby (reseed when rewind fails). */
+    /**
+     * Stop, crash-recover if needed, pg_rewind against the target (none when the WAL ends at the
+     * fork), start as its standby. A pg_rewind that ran and failed is remembered, not acted on.
+     */
     REWIND,
+    /**
+     * pg_rewind failed: move the data directory aside (or bring it back in place from the
+     * repository, with ha.reseed-delta) and seed again from the target.
+     */
+    RESEED_AFTER_REWIND,
     /** An operator asked: restart the running PostgreSQL in the role it has (a leader keeps its key throughout). */
     RESTART,
     /** An operator asked: empty the data directory and seed it again. */
@@ -35,5 +43,10 @@ public enum Action {
     /** The leader key names this node under a lease of an earlier run of its agent: keep it alive as ours. */
     ADOPT_LEASE,
     /** The leader key is this node's but it has no data to lead with: let it go. */
-    RELEASE
+    RELEASE,
+    /**
+     * PostgreSQL did not start as the primary and a replica can take over: stop it at once and
+     * release the leader key.
+     */
+    HAND_OVER
 }

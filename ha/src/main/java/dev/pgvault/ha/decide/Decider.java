@@ -43,6 +43,9 @@ public final class Decider {
             return Decision.of(Action.ADOPT_LEASE, "the leader key names this node under lease "
                     + Long.toHexString(c.leader().leaseId()) + " of an earlier run of its agent");
         }
+        if (s.memory().failedRewind() != null && !mine) {
+            return afterFailedRewind(s);
+        }
         if (c.paused()) {
             return paused(s);
         }
@@ -94,6 +97,29 @@ public final class Decider {
         return Decision.of(Action.WAIT, why + "no automatic action (" + describe(pg) + ")");
     }
 
+    /**
+     * A pg_rewind that ran and failed may have left the data directory half rewound: it is never
+     * started again (not even read-only before a leader race), only replaced by a copy of a
+     * running primary. Without a primary to copy from, the node waits.
+     */
+    private static Decision afterFailedRewind(Snapshot s) {
+        ClusterState c = s.cluster();
+        String why = "pg_rewind failed (" + s.memory().failedRewind() + "): ";
+        if (c.paused()) {
+            return Decision.of(Action.WAIT, why + "maintenance mode since " + c.pausedSince()
+                    + "; the data directory is not started, and is seeded again after ha resume");
+        }
+        Member leader = c.leader() == null ? null : c.members().get(c.leader().name());
+        if (leader == null || leader.role() != Role.PRIMARY || !"running".equals(leader.state())) {
+            return Decision.of(Action.WAIT, why + "the data directory is not started; waiting for a leader running"
+                    + " as primary to seed it from");
+        }
+        return Decision.of(Action.RESEED_AFTER_REWIND, leader, why + (s.settings().reseedDelta()
+                ? "bringing the data directory back in place from the repository (ha.reseed-delta), or seeding"
+                        + " again from " + leader.name()
+                : "moving the data directory aside and seeding again from " + leader.name()));
+    }
+
     private static Decision etcdUnreachable(Snapshot s) {
         PgStatus pg = s.pg();
         if (!pg.runningPrimary()) {
@@ -121,6 +147,16 @@ public final class Decider {
         }
         if (!pg.hasData()) {
             return Decision.of(Action.RELEASE, "holding the leader key without a data directory");
+        }
+        if (s.memory().failedPrimaryStarts() > 0 && !pg.runningPrimary()) {
+            // while this node holds the key nobody else can serve: a replica the election would
+            // let take over is handed the key; without one this node keeps trying itself
+            Optional<String> heir = heir(s);
+            if (heir.isPresent()) {
+                return Decision.of(Action.HAND_OVER, "PostgreSQL did not start as the primary ("
+                        + s.memory().failedPrimaryStarts() + (s.memory().failedPrimaryStarts() == 1 ? " time" : " times")
+                        + "); " + heir.get() + " can take over: stopping it and releasing the leader key");
+            }
         }
         if (!pg.running()) {
             return pg.wasPrimary()
@@ -285,7 +321,7 @@ public final class Decider {
      * over (fresh, running; in synchronous mode a member of the sync set; else on the last
      * leader's timeline within maximum-lag-on-failover of its last position), if there is one.
      */
-    public static Optional<String> heir(Snapshot s) {
+    static Optional<String> heir(Snapshot s) {
         ClusterState c = s.cluster();
         if (c == null) {
             return Optional.empty();

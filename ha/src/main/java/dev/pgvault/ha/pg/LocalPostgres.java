@@ -68,8 +68,26 @@ public interface LocalPostgres {
         return java.util.Optional.empty();
     }
 
-    /** {@code pg_rewind} the stopped cluster against {@code source}. */
+    /**
+     * {@code pg_rewind} the stopped cluster against {@code source}.
+     *
+     * @throws SourceUnreachableException the source could not be reached or asked: nothing was changed
+     * @throws PgControlException pg_rewind ran and failed: the data directory may be half rewound,
+     *     and {@link #unfinishedRewind} says so until it is replaced
+     */
     void rewind(Upstream source, Duration timeout) throws PgControlException;
+
+    /**
+     * Why a pg_rewind of this data directory did not finish, empty when none is pending. Recorded
+     * beside the data directory before pg_rewind starts and removed when it succeeds, so it
+     * survives the agent: one killed during pg_rewind leaves it too. A data directory with an
+     * unfinished rewind is never started; it is replaced ({@link #moveAside}, {@link #removeData},
+     * or a reseed in place and then {@link #forgetUnfinishedRewind}).
+     */
+    java.util.Optional<String> unfinishedRewind() throws PgControlException;
+
+    /** After the data directory was brought back in place from the repository: no rewind is pending. */
+    void forgetUnfinishedRewind() throws PgControlException;
 
     /** {@code pg_basebackup} from {@code source} into the empty data directory. */
     void baseBackup(Upstream source, Duration timeout) throws PgControlException;

@@ -531,14 +531,61 @@ public final class PostgresNode implements LocalPostgres {
         requireStopped("pg_rewind");
         RewindSource.checkpointIfBehind(new PgTarget(source.host(), source.port(), settings.local().user(), "postgres"),
                 QUERY_TIMEOUT, timeout);
+        // before pg_rewind changes anything: an agent killed during it leaves the record too
+        recordUnfinishedRewind("pg_rewind against " + source.name() + " started at " + clock.instant()
+                + " and did not finish");
         // restore_command comes from the target's own configuration (--restore-target-wal), so
         // configure() must have run; the source is asked over libpq, password from ~/.pgpass
         ProgramOutput out = programs.run(timeout, "pg_rewind", "--target-pgdata=" + data,
                 "--source-server=" + sourceConnInfo(source), "--restore-target-wal");
         if (!out.ok()) {
-            throw new PgControlException("pg_rewind of " + data + " against " + source.name() + " failed: "
-                    + out.failure());
+            String why = "pg_rewind of " + data + " against " + source.name() + " failed: " + out.failure();
+            // libpq's words for a server it could not connect to (refused, timed out, password
+            // refused): pg_rewind stops before it changes anything in the target
+            if (out.output().contains("could not connect") || out.output().contains("connection to server")) {
+                forgetUnfinishedRewind();
+                throw new SourceUnreachableException(why);
+            }
+            recordUnfinishedRewind(why);
+            throw new PgControlException(why);
         }
+        forgetUnfinishedRewind();
+    }
+
+    @Override
+    public java.util.Optional<String> unfinishedRewind() throws PgControlException {
+        try {
+            String why = DataFiles.read(rewindRecord()).strip();
+            return why.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(why);
+        } catch (IOException e) {
+            throw new PgControlException("cannot read " + rewindRecord() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void forgetUnfinishedRewind() throws PgControlException {
+        try {
+            if (Files.deleteIfExists(rewindRecord())) {
+                try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(data.toAbsolutePath().getParent())) {
+                    dir.force(true);
+                }
+            }
+        } catch (IOException e) {
+            throw new PgControlException("cannot remove " + rewindRecord() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void recordUnfinishedRewind(String why) throws PgControlException {
+        try {
+            DataFiles.writeDurably(rewindRecord(), (why + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new PgControlException("cannot write " + rewindRecord() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Beside the data directory: pg_rewind removes what its source lacks from inside it. */
+    private Path rewindRecord() {
+        return data.resolveSibling(data.getFileName() + ".pgvault-rewind");
     }
 
     /** Like {@link #rewind}, the copy brings the source's configuration: {@link #configure} next. */
@@ -571,6 +618,7 @@ public final class PostgresNode implements LocalPostgres {
         try {
             Files.move(data, aside, StandardCopyOption.ATOMIC_MOVE);
             DataFiles.createLike(data, aside);
+            forgetUnfinishedRewind(); // what it spoke of is aside
             return aside;
         } catch (IOException e) {
             throw new PgControlException("cannot move " + data + " aside to " + aside + ": " + e.getMessage(), e);
@@ -585,6 +633,7 @@ public final class PostgresNode implements LocalPostgres {
         } catch (IOException e) {
             throw new PgControlException("cannot empty " + data + ": " + e.getMessage(), e);
         }
+        forgetUnfinishedRewind();
     }
 
     @Override

@@ -20,8 +20,12 @@ final class RewindSource {
 
     private RewindSource() {}
 
-    /** Checkpoints {@code source} when its pg_control lags its current timeline. */
-    static void checkpointIfBehind(PgTarget source, Duration connectTimeout, Duration timeout) throws PgControlException {
+    /**
+     * Checkpoints {@code source} when its pg_control lags its current timeline. Any failure here
+     * comes before pg_rewind touches the target: {@link SourceUnreachableException}.
+     */
+    static void checkpointIfBehind(PgTarget source, Duration connectTimeout, Duration timeout)
+            throws SourceUnreachableException {
         try (Connection c = LocalConnection.open(source, connectTimeout, timeout); Statement st = c.createStatement()) {
             boolean behind;
             try (ResultSet rs = st.executeQuery(TIMELINES)) {
@@ -32,7 +36,7 @@ final class RewindSource {
                 st.execute("CHECKPOINT");
             }
         } catch (SQLException e) {
-            throw new PgControlException("cannot ready " + source + " for pg_rewind (its timeline in pg_control, "
+            throw new SourceUnreachableException("cannot ready " + source + " for pg_rewind (its timeline in pg_control, "
                     + "CHECKPOINT): " + LocalConnection.oneLine(e), e);
         }
     }

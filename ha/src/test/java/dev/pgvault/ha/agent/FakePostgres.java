@@ -99,8 +99,25 @@ final class FakePostgres implements LocalPostgres {
     public void rewind(Upstream source, Duration timeout) throws PgControlException {
         calls.add("rewind " + source.name());
         if (rewindFails != null) {
+            if (!(rewindFails instanceof dev.pgvault.ha.pg.SourceUnreachableException)) {
+                unfinishedRewind = rewindFails.getMessage();
+            }
             throw rewindFails;
         }
+    }
+
+    /** What a failed rewind records beside the data directory; null: nothing. */
+    String unfinishedRewind;
+
+    @Override
+    public java.util.Optional<String> unfinishedRewind() {
+        return java.util.Optional.ofNullable(unfinishedRewind);
+    }
+
+    @Override
+    public void forgetUnfinishedRewind() {
+        calls.add("forget unfinished rewind");
+        unfinishedRewind = null;
     }
 
     @Override
@@ -113,6 +130,7 @@ final class FakePostgres implements LocalPostgres {
     public Path moveAside() {
         calls.add("move aside");
         hasData = false;
+        unfinishedRewind = null;
         return Path.of("/aside");
     }
 
@@ -120,6 +138,7 @@ final class FakePostgres implements LocalPostgres {
     public void removeData() {
         calls.add("remove data");
         hasData = false;
+        unfinishedRewind = null;
     }
 
     @Override

@@ -265,8 +265,13 @@ class HaAgentTest {
     void aLeaderWhosePostgresWillNotStartHandsTheKeyToAReplicaThatCanTakeOver() {
         HaAgent agent = leaderWhosePostgresWillNotStartBeside(new Member("n2", "http://h:8008", "h", 5433, Role.REPLICA,
                 "running", 1, 1000, true, clock.now), 0);
-        assertTrue(log.stream().anyMatch(l -> l.startsWith("PostgreSQL did not start as the primary")
-                && l.endsWith("n2 can take over: stopping it and releasing the leader key")), log.toString());
+        assertTrue(log.get(log.size() - 1).startsWith("START_PRIMARY failed: PostgreSQL did not start"), log.toString());
+        assertEquals("n1", dcs.leaderName(), "the failure is counted; the next decision acts on it");
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertTrue(log.get(log.size() - 1).equals("HAND_OVER: PostgreSQL did not start as the primary (1 time);"
+                + " n2 can take over: stopping it and releasing the leader key"), log.toString());
+        assertTrue(pg.calls.contains("stop immediately"), pg.calls.toString());
         assertEquals(null, dcs.leaderName(), "the key is free for n2");
         assertFalse(agent.state().leader());
     }
@@ -275,6 +280,9 @@ class HaAgentTest {
     void aLeaderWhosePostgresWillNotStartKeepsTheKeyWhenNoReplicaCanTakeOver() {
         HaAgent agent = leaderWhosePostgresWillNotStartBeside(new Member("n2", "http://h:8008", "h", 5433, Role.REPLICA,
                 "running", 1, 1000, true, clock.now), 11); // n2 then writes nothing for 11 s: silent longer than a ttl
+        assertTrue(log.get(log.size() - 1).startsWith("START_PRIMARY failed: PostgreSQL did not start"), log.toString());
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
         assertTrue(log.get(log.size() - 1).startsWith("START_PRIMARY failed: PostgreSQL did not start"), log.toString());
         assertEquals("n1", dcs.leaderName());
     }
@@ -344,15 +352,19 @@ class HaAgentTest {
         assertEquals("n1", dcs.leaderName());
     }
 
-    @Test
-    void aStandbyThatFailsToStartThreeTimesBehindANewerTimelineIsRewound() {
-        HaAgent agent = agent(false);
+    /**
+     * n2 leads on timeline 2; this node's stopped standby on timeline 1 fails to start three
+     * times (PostgreSQL refuses a timeline that forked before its minimum recovery point), then
+     * would start: the next decision is a rewind.
+     */
+    private void failThreeStandbyStartsBehindANewerTimeline(HaAgent agent) {
         dcs.initializedBy = "n2";
         dcs.leader = new Leader("n2", 0x9999);
         dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.PRIMARY, "running", 2, 9000, false,
                 clock.now));
         pg.hasData = true;
-        pg.inRecovery = true; // a stopped standby on timeline 1
+        pg.inRecovery = true;
+        pg.running = false;
         pg.startFails = new dev.pgvault.ha.pg.PgControlException("FATAL:  requested timeline 2 does not contain"
                 + " minimum recovery point 0/3000060 on timeline 1");
         for (int i = 0; i < 3; i++) {
@@ -361,9 +373,39 @@ class HaAgentTest {
             advance(Duration.ofSeconds(1));
         }
         pg.startFails = null;
+    }
+
+    @Test
+    void aStandbyThatFailsToStartThreeTimesBehindANewerTimelineIsRewound() {
+        HaAgent agent = agent(false);
+        failThreeStandbyStartsBehindANewerTimeline(agent);
         agent.cycle();
         assertTrue(pg.calls.contains("rewind n2"), log.toString());
         assertTrue(pg.running, "started after the rewind: " + log);
+    }
+
+    /**
+     * A source that cannot be reached (refused, timed out, a password refused; or the query that
+     * readies it for pg_rewind failing) leaves the target untouched: the rewind is tried again,
+     * and the data directory is never moved aside over it.
+     */
+    @Test
+    void aRewindWhoseSourceCannotBeReachedIsTriedAgainAndNothingIsReplaced() {
+        HaAgent agent = agent(false);
+        failThreeStandbyStartsBehindANewerTimeline(agent);
+        pg.rewindFails = new dev.pgvault.ha.pg.SourceUnreachableException("cannot ready postgres@h:5432 for pg_rewind:"
+                + " Connection to h:5432 refused.");
+        for (int i = 0; i < 2; i++) {
+            agent.cycle();
+            assertTrue(log.get(log.size() - 1).startsWith("REWIND failed: cannot ready postgres@h:5432"), log.toString());
+            advance(Duration.ofSeconds(1));
+        }
+        assertFalse(pg.calls.contains("move aside") || pg.calls.stream().anyMatch(c -> c.startsWith("basebackup")),
+                pg.calls.toString());
+        pg.rewindFails = null;
+        agent.cycle();
+        assertTrue(pg.running, "started after the rewind: " + log);
+        assertEquals(3, pg.calls.stream().filter(c -> c.equals("rewind n2")).count(), pg.calls.toString());
     }
 
     @Test
@@ -404,24 +446,25 @@ class HaAgentTest {
                     Duration.ofSeconds(10), Duration.ofSeconds(1), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20, false,
                     List.of(ReplicaMethod.REPOSITORY), Bootstrap.INITDB, null).withReseedDelta(delta);
             HaAgent agent = new HaAgent(settings, dcs, pg, repository, clock, steady, log::add);
-            dcs.initializedBy = "n2";
-            dcs.leader = new Leader("n2", 0x9999);
-            dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.PRIMARY, "running", 2, 9000, false,
-                    clock.now));
-            pg.hasData = true;
-            pg.inRecovery = true;
-            pg.running = false;
+            failThreeStandbyStartsBehindANewerTimeline(agent);
             pg.rewindFails = new dev.pgvault.ha.pg.PgControlException("pg_rewind: error: could not find common ancestor");
-            pg.startFails = new dev.pgvault.ha.pg.PgControlException("FATAL:  requested timeline 2 does not contain"
-                    + " minimum recovery point 0/3000060 on timeline 1");
-            for (int i = 0; i < 3; i++) {
-                agent.cycle();
-                advance(Duration.ofSeconds(1));
-            }
-            pg.startFails = null;
             agent.cycle();
             assertTrue(pg.calls.contains("rewind n2"), log.toString());
+            assertFalse(pg.running, "a failed pg_rewind is never started: " + log);
+            assertTrue(repo.isEmpty() && !pg.calls.contains("move aside"), "nothing replaced within the action: " + log);
+            // an agent restarted now (killed, say) reads the record beside the data directory: the
+            // same decision, and still nothing started
+            HaAgent restarted = new HaAgent(settings, dcs, pg, repository, clock, steady, log::add);
+            List<String> before = List.copyOf(repo);
+            assertTrue(before.isEmpty() && !pg.running, log.toString());
+            agent = restarted;
+            advance(Duration.ofSeconds(1));
+            agent.cycle();
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("RESEED_AFTER_REWIND: pg_rewind failed (pg_rewind: error:"
+                    + " could not find common ancestor)")), log.toString());
+            assertEquals(null, pg.unfinishedRewind, "replaced: no rewind pending");
             if (delta) {
+                assertTrue(pg.calls.contains("forget unfinished rewind"), pg.calls.toString());
                 assertEquals(List.of("delta reseed from n2"), repo, log.toString());
                 assertFalse(pg.calls.contains("move aside"), "brought back in place: " + pg.calls);
             } else {

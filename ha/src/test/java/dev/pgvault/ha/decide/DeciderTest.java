@@ -5,6 +5,7 @@ import static dev.pgvault.ha.decide.Situation.member;
 import static dev.pgvault.ha.decide.Situation.primary;
 import static dev.pgvault.ha.decide.Situation.replica;
 import static dev.pgvault.ha.decide.Situation.stopped;
+import static dev.pgvault.ha.decide.Situation.tagged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,6 +125,35 @@ class DeciderTest {
             s.restart.add("n2");
             s.leaseValidUntil = NOW.plusSeconds(10);
             expect(s, Action.LEAD, "lease renewed");
+        }
+
+        /**
+         * While the leader holds the key nobody else can serve: once its PostgreSQL failed to
+         * start as the primary, a replica the election would let take over is handed the key;
+         * with none (silent longer than a ttl, or tagged nofailover) the leader keeps trying.
+         */
+        @Test
+        void aLeaderWhosePrimaryFailedToStartHandsOverOnlyToAReplicaThatCanTakeOver() {
+            Situation s = new Situation().leader("n1").with(member("n2", Role.REPLICA, 1, 1000));
+            s.pg = stopped(true);
+            expect(s, Action.START_PRIMARY, "stopped");
+            s.failedPrimaryStarts = 1;
+            expect(s, Action.HAND_OVER, "did not start as the primary (1 time); n2 can take over: stopping it");
+            s.pg = new PgStatus(true, true, true, 1, 1000, false, false, false, 42); // still in crash recovery
+            expect(s, Action.HAND_OVER, "n2 can take over");
+            s.pg = primary(1, 1000); // it came up after all
+            expect(s, Action.LEAD, "lease renewed");
+            Situation silent = new Situation().leader("n1");
+            silent.with(new Member("n2", "http://h:8008", "h", 5432, Role.REPLICA, "running", 1, 1000, true,
+                    NOW.minusSeconds(11)));
+            silent.pg = stopped(true);
+            silent.failedPrimaryStarts = 2;
+            expect(silent, Action.START_PRIMARY, "stopped");
+            Situation tagged = new Situation().leader("n1").with(tagged(member("n2", Role.REPLICA, 1, 1000),
+                    new dev.pgvault.ha.cluster.Tags(true, false)));
+            tagged.pg = stopped(true);
+            tagged.failedPrimaryStarts = 1;
+            expect(tagged, Action.START_PRIMARY, "stopped");
         }
 
         @Test
@@ -263,6 +293,36 @@ class DeciderTest {
             same.pg = stopped(false);
             same.failedStandbyStarts = 5; // no newer timeline: a rewind would not help; keep trying
             expect(same, Action.START_REPLICA, "follow n2");
+        }
+
+        /**
+         * A pg_rewind that ran and failed may leave the data directory half rewound: it is never
+         * started again, not as a standby and not before a leader race, only replaced by a copy
+         * of a running primary.
+         */
+        @Test
+        void afterAFailedRewindTheDataDirectoryIsReplacedAndNeverStarted() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
+            s.pg = stopped(true);
+            s.failedRewind = "pg_rewind exited 1: could not find common ancestor";
+            expect(s, Action.RESEED_AFTER_REWIND, "pg_rewind failed (pg_rewind exited 1: could not find common ancestor):"
+                    + " moving the data directory aside and seeding again from n2");
+            s.pg = stopped(false);
+            expect(s, Action.RESEED_AFTER_REWIND, "seeding again from n2");
+            Situation noLeader = new Situation().with(member("n2", Role.REPLICA, 2, 9000));
+            noLeader.pg = stopped(true);
+            noLeader.failedRewind = "pg_rewind exited 1";
+            expect(noLeader, Action.WAIT, "the data directory is not started; waiting for a leader running as primary");
+            Situation stoppedLeader = new Situation().leader("n2").with(new Member("n2", "http://h:8008", "h", 5432,
+                    Role.PRIMARY, "stopped", 2, 9000, false, NOW.minusSeconds(1)));
+            stoppedLeader.pg = stopped(false);
+            stoppedLeader.failedRewind = "pg_rewind exited 1";
+            expect(stoppedLeader, Action.WAIT, "waiting for a leader running as primary");
+            Situation paused = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
+            paused.pausedSince = NOW.minusSeconds(30);
+            paused.pg = stopped(true);
+            paused.failedRewind = "pg_rewind exited 1";
+            expect(paused, Action.WAIT, "is seeded again after ha resume");
         }
 
         @Test

@@ -45,6 +45,9 @@ final class Situation {
     String following;
     Instant notStreamingSince;
     int failedStandbyStarts;
+    int failedPrimaryStarts;
+    /** Why this node's last pg_rewind failed; null: none did. */
+    String failedRewind;
     /** This node's own tags. */
     Tags tags = Tags.NONE;
     /** The lease's length (loop-wait is 1 s). */
@@ -89,7 +92,7 @@ final class Situation {
         ClusterState cluster = etcdDown ? null : new ClusterState(initializedBy, leader, members, lastPosition, sync,
                 switchover, failover, reinit, syncLeader, pausedSince, restart);
         return new Snapshot(settings, cluster, pg, new AgentMemory(MY_LEASE, leaseValidUntil, following,
-                notStreamingSince, failedStandbyStarts), NOW);
+                notStreamingSince, failedStandbyStarts, failedPrimaryStarts, failedRewind), NOW);
     }
 
     Decision decide() {

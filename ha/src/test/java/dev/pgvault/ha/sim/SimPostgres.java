@@ -43,6 +43,10 @@ final class SimPostgres implements LocalPostgres {
     String appliedStandbyNames = "";
     /** Set by the world each tick: a walreceiver is streaming from {@link #upstream}. */
     boolean streaming;
+    /** The next pg_rewind fails after it changed the target (a full disk, say): a fault. */
+    boolean nextRewindBreaks;
+    /** A pg_rewind failed half-way: the data directory must never be started again. */
+    boolean halfRewound;
 
     SimPostgres(String name, SimWorld world) {
         this.name = name;
@@ -107,6 +111,9 @@ final class SimPostgres implements LocalPostgres {
     public void start(Duration timeout) throws PgControlException {
         if (!hasData) {
             throw new PgControlException("pg_ctl start: no data directory");
+        }
+        if (halfRewound) {
+            world.startedHalfRewound(name);
         }
         if (running) {
             throw new PgControlException("pg_ctl start: another server might be running");
@@ -187,10 +194,26 @@ final class SimPostgres implements LocalPostgres {
         if (running || crashed) {
             throw new PgControlException("pg_rewind: target server must be shut down cleanly");
         }
+        if (nextRewindBreaks) {
+            nextRewindBreaks = false;
+            halfRewound = true;
+            throw new PgControlException("pg_rewind: error: could not write file: No space left on device");
+        }
         wal = new ArrayList<>(from.wal);
         timeline = from.timeline;
         checkpointLsn = endLsn();
         wasPrimary = false;
+    }
+
+    @Override
+    public java.util.Optional<String> unfinishedRewind() {
+        return halfRewound ? java.util.Optional.of("pg_rewind: error: could not write file: No space left on device")
+                : java.util.Optional.empty();
+    }
+
+    @Override
+    public void forgetUnfinishedRewind() {
+        halfRewound = false;
     }
 
     @Override
@@ -210,7 +233,7 @@ final class SimPostgres implements LocalPostgres {
     private SimPostgres reachable(Upstream source, String program) throws PgControlException {
         SimPostgres from = world.node(source.name());
         if (from == null || !from.running) {
-            throw new PgControlException(program + ": could not connect to server " + source.name());
+            throw new dev.pgvault.ha.pg.SourceUnreachableException(program + ": could not connect to server " + source.name());
         }
         return from;
     }
@@ -224,6 +247,7 @@ final class SimPostgres implements LocalPostgres {
     @Override
     public void removeData() {
         hasData = false;
+        halfRewound = false;
         wal = new ArrayList<>();
         timeline = 0;
         checkpointLsn = 0;

@@ -44,8 +44,13 @@ final class SimWorld {
     private static final Duration SETTLE = Duration.ofSeconds(60);
     private static final List<String> NAMES = List.of("n1", "n2", "n3");
 
-    /** RESTART (an operator's {@code ha restart}) is last: worlds without it draw as they did before it existed. */
-    enum Fault { FREEZE_AGENT, KILL_AGENT, CRASH_POSTGRES, ETCD_DOWN, CUT_OFF, STEP_CLOCK, SWITCHOVER, RESTART }
+    /**
+     * RESTART (an operator's {@code ha restart}) and BREAK_NEXT_REWIND (the target's next pg_rewind
+     * fails half-way) come last: worlds without them (the regression seeds) draw as they did before
+     * they existed.
+     */
+    enum Fault { FREEZE_AGENT, KILL_AGENT, CRASH_POSTGRES, ETCD_DOWN, CUT_OFF, STEP_CLOCK, SWITCHOVER, RESTART,
+        BREAK_NEXT_REWIND }
 
     /** A broken invariant: what and when; the run stops there. */
     static final class Violation extends RuntimeException {
@@ -108,6 +113,8 @@ final class SimWorld {
     private int writerChanges;
     /** Whether operators' restart requests are among the faults. */
     private final boolean restarts;
+    /** Set when a node started a half-rewound data directory; checked after every event. */
+    private String halfRewoundStarted;
 
     SimWorld(long seed, boolean synchronous, boolean restarts, Duration ttl) {
         this.ttl = ttl;
@@ -278,8 +285,21 @@ final class SimWorld {
         });
     }
 
+    /**
+     * A half-rewound data directory started is corruption nobody sees: a violation at the next
+     * check (the agent's cycle would swallow an exception thrown here as an internal error).
+     */
+    void startedHalfRewound(String name) {
+        if (halfRewoundStarted == null) {
+            halfRewoundStarted = name + " started a data directory that a failed pg_rewind left half rewound";
+        }
+    }
+
     /** The invariants that must hold after every event. */
     private void check() {
+        if (halfRewoundStarted != null) {
+            throw violation(halfRewoundStarted);
+        }
         List<Node> writable = nodes.values().stream().filter(n -> n.pg.writable()).toList();
         if (writable.size() > 1) {
             throw violation("split brain: " + writable.stream().map(n -> n.name).toList() + " are both writable");
@@ -318,7 +338,7 @@ final class SimWorld {
     // ---- faults ----
 
     private void inject() {
-        Fault f = Fault.values()[random.nextInt(Fault.values().length - (restarts ? 0 : 1))];
+        Fault f = Fault.values()[random.nextInt(Fault.values().length - (restarts ? 0 : 2))];
         Node target = target();
         Instant now = steady.instant();
         Duration d = Duration.ofMillis(500 + random.nextInt(19_500));
@@ -365,6 +385,7 @@ final class SimWorld {
                     log("restart not requested: " + e.getMessage());
                 }
             }
+            case BREAK_NEXT_REWIND -> target.pg.nextRewindBreaks = true;
             default -> throw new IllegalStateException(f.toString());
         }
         check();
