@@ -21,7 +21,6 @@ import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
 import dev.pgvault.ha.pg.Repository;
-import dev.pgvault.ha.pg.SourceUnreachableException;
 import dev.pgvault.ha.pg.Standby;
 import dev.pgvault.ha.pg.Upstream;
 import java.time.Clock;
@@ -184,10 +183,10 @@ public final class HaAgent implements AutoCloseable {
         boolean leader = false;
         try {
             leader = act(decision, cluster, pg);
-            countStarts(decision.action(), true);
+            countStarts(decision.action(), null);
         } catch (PgControlException | DcsException e) {
             log.accept(decision.action() + " failed: " + e.getMessage());
-            countStarts(decision.action(), false);
+            countStarts(decision.action(), e);
             leader = holdsKey(cluster);
         } catch (RuntimeException e) {
             // a bug in one action must not end the loop: the lease, the watchdog and the next
@@ -213,30 +212,35 @@ public final class HaAgent implements AutoCloseable {
 
     /**
      * A pg_rewind that did not finish, as recorded beside the data directory (it outlives this
-     * agent); when the record cannot be read, what this agent last knew.
+     * agent). A record that cannot be read counts as one: the directory may be half rewound.
      */
     private String unfinishedRewind() {
         try {
             return postgres.unfinishedRewind().orElse(null);
         } catch (PgControlException e) {
-            log.accept(e.getMessage());
-            return memory.failedRewind();
+            return e.getMessage();
         }
     }
 
-    /** Keeps the counts of failed starts in a row, standby and primary: outcomes the next decisions weigh. */
-    private void countStarts(Action action, boolean succeeded) {
+    /**
+     * Keeps the counts of failed starts in a row, standby and primary: outcomes the next decisions
+     * weigh. Only PostgreSQL's own failures count (etcd's say nothing of whether it starts); any
+     * other action done ends a run of failed primary starts, as the server's state has moved on.
+     */
+    private void countStarts(Action action, Exception failure) {
+        boolean succeeded = failure == null;
+        boolean pgFailed = failure instanceof PgControlException;
         int standby = memory.failedStandbyStarts();
         if (action == Action.START_REPLICA) {
-            standby = succeeded ? 0 : standby + 1;
+            standby = succeeded ? 0 : pgFailed ? standby + 1 : standby;
         } else if (succeeded && (action == Action.REWIND || action == Action.SEED || action == Action.RESEED
                 || action == Action.RESEED_AFTER_REWIND)) {
             standby = 0;
         }
         int primary = memory.failedPrimaryStarts();
         if (action == Action.START_PRIMARY) {
-            primary = succeeded ? 0 : primary + 1;
-        } else if (succeeded && action == Action.HAND_OVER) {
+            primary = succeeded ? 0 : pgFailed ? primary + 1 : primary;
+        } else if (succeeded && action != Action.WAIT) {
             primary = 0;
         }
         memory = memory.withFailedStandbyStarts(standby).withFailedPrimaryStarts(primary);
@@ -413,6 +417,14 @@ public final class HaAgent implements AutoCloseable {
                 dcs.releaseLeader(me);
                 return false;
             }
+            case STOP -> {
+                postgres.stopImmediately();
+                watchdog.guard(false, lease);
+                if (holdsKey(cluster)) {
+                    dcs.releaseLeader(me);
+                }
+                return false;
+            }
             case FOLLOW -> {
                 postgres.configure(true, up, "");
                 postgres.reload();
@@ -434,11 +446,18 @@ public final class HaAgent implements AutoCloseable {
                 } else {
                     // the half-rewound directory goes aside, and its record with it: a seed that
                     // fails now leaves an empty directory, which the next decisions seed like any other
-                    log.accept("old data directory kept at " + postgres.moveAside());
+                    if (postgres.status().hasData()) {
+                        log.accept("old data directory kept at " + postgres.moveAside());
+                    } else {
+                        postgres.forgetUnfinishedRewind(); // nothing left to move (an agent died moving it)
+                    }
                     seeder.seed(up);
                 }
                 memory = memory.withFailedRewind(null);
                 startStandby(up);
+                if (cluster.reinit().contains(me)) {
+                    dcs.clearReinit(me); // an operator's reinit is done by this seed too
+                }
                 return false;
             }
             case RESTART -> {
@@ -647,14 +666,17 @@ public final class HaAgent implements AutoCloseable {
         postgres.configure(true, up, ""); // pg_rewind --restore-target-wal reads restore_command from it
         try {
             postgres.rewind(up, START_TIMEOUT);
-        } catch (SourceUnreachableException e) {
-            // nothing was rewound: the action failed, and the next decision tries again rather
-            // than give up a data directory over a network hiccup
-            throw e;
         } catch (PgControlException e) {
-            // the data directory may be half rewound: recorded beside it, so that the next
-            // decisions never start it and replace it instead
+            // the record beside the data directory tells: present, the directory may be half
+            // rewound, and the next decisions replace it and never start it; absent (the source
+            // could not be reached, say), nothing was changed and the next decision tries again
+            // rather than give up a data directory over a network hiccup
+            String unfinished = unfinishedRewind();
+            if (unfinished == null) {
+                throw e;
+            }
             log.accept("pg_rewind failed: " + e.getMessage());
+            memory = memory.withFailedRewind(unfinished);
             return;
         }
         // the two durations: a rejoin's time goes mostly here, and the next change needs to know where

@@ -20,8 +20,8 @@ public enum Action {
      */
     REWIND,
     /**
-     * pg_rewind failed: move the data directory aside (or bring it back in place from the
-     * repository, with ha.reseed-delta) and seed again from the target.
+     * pg_rewind did not finish: move the data directory aside (or bring it back in place from
+     * the repository, with ha.reseed-delta) and seed again from the target.
      */
     RESEED_AFTER_REWIND,
     /** An operator asked: restart the running PostgreSQL in the role it has (a leader keeps its key throughout). */
@@ -48,5 +48,10 @@ public enum Action {
      * PostgreSQL did not start as the primary and a replica can take over: stop it at once and
      * release the leader key.
      */
-    HAND_OVER
+    HAND_OVER,
+    /**
+     * PostgreSQL runs on a data directory that must not run (a pg_rewind did not finish): stop it
+     * at once, and release the leader key if this node holds it.
+     */
+    STOP
 }

@@ -35,10 +35,9 @@ public record AgentMemory(long leaseId, Instant leaseValidUntil, String followin
                 failedRewind);
     }
 
-    /** Now pointed at {@code leader} (null: nobody), and not yet known not to stream from it. */
+    /** Now pointed at {@code leader} (null: nobody) by a standby that runs, not yet known not to stream from it. */
     public AgentMemory following(String leader) {
-        return new AgentMemory(leaseId, leaseValidUntil, leader, null, failedStandbyStarts, failedPrimaryStarts,
-                failedRewind);
+        return new AgentMemory(leaseId, leaseValidUntil, leader, null, 0, failedPrimaryStarts, failedRewind);
     }
 
     public AgentMemory withFailedStandbyStarts(int count) {

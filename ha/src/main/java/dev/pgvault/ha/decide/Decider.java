@@ -33,6 +33,9 @@ public final class Decider {
     private Decider() {}
 
     public static Decision decide(Snapshot s) {
+        if (s.memory().failedRewind() != null) {
+            return afterFailedRewind(s);
+        }
         if (s.cluster() == null) {
             return etcdUnreachable(s);
         }
@@ -42,9 +45,6 @@ public final class Decider {
         if (mine && c.leader().leaseId() != s.memory().leaseId()) {
             return Decision.of(Action.ADOPT_LEASE, "the leader key names this node under lease "
                     + Long.toHexString(c.leader().leaseId()) + " of an earlier run of its agent");
-        }
-        if (s.memory().failedRewind() != null && !mine) {
-            return afterFailedRewind(s);
         }
         if (c.paused()) {
             return paused(s);
@@ -98,16 +98,28 @@ public final class Decider {
     }
 
     /**
-     * A pg_rewind that ran and failed may have left the data directory half rewound: it is never
-     * started again (not even read-only before a leader race), only replaced by a copy of a
-     * running primary. Without a primary to copy from, the node waits.
+     * A pg_rewind that did not finish may have left the data directory half rewound: it is never
+     * started again (not even read-only before a leader race), and stopped at once if anything
+     * started it; this node leads with it never. It is replaced by a copy of a running primary;
+     * without one to copy from, the node waits. Before every other rule, the safety rules
+     * included: their answers (a demotion restarts PostgreSQL as a standby) would start it.
      */
     private static Decision afterFailedRewind(Snapshot s) {
         ClusterState c = s.cluster();
-        String why = "pg_rewind failed (" + s.memory().failedRewind() + "): ";
-        if (c.paused()) {
+        String me = s.settings().name();
+        String why = "pg_rewind did not finish (" + s.memory().failedRewind() + "): ";
+        if (s.pg().running()) {
+            return Decision.of(Action.STOP, why + "stopping the PostgreSQL that runs on the data directory");
+        }
+        if (c == null) {
+            return Decision.of(Action.WAIT, why + "etcd unreachable; the data directory is not started");
+        }
+        if (c.leader() != null && c.leader().name().equals(me)) {
+            return Decision.of(Action.RELEASE, why + "releasing the leader key: this node cannot lead with it");
+        }
+        if (c.paused() && !c.reinit().contains(me)) {
             return Decision.of(Action.WAIT, why + "maintenance mode since " + c.pausedSince()
-                    + "; the data directory is not started, and is seeded again after ha resume");
+                    + "; the data directory is not started, and is seeded again after ha resume or on ha reinit");
         }
         Member leader = c.leader() == null ? null : c.members().get(c.leader().name());
         if (leader == null || leader.role() != Role.PRIMARY || !"running".equals(leader.state())) {

@@ -540,9 +540,9 @@ public final class PostgresNode implements LocalPostgres {
                 "--source-server=" + sourceConnInfo(source), "--restore-target-wal");
         if (!out.ok()) {
             String why = "pg_rewind of " + data + " against " + source.name() + " failed: " + out.failure();
-            // libpq's words for a server it could not connect to (refused, timed out, password
-            // refused): pg_rewind stops before it changes anything in the target
-            if (out.output().contains("could not connect") || out.output().contains("connection to server")) {
+            // a source it could not connect to (refused, timed out, password refused): pg_rewind
+            // stops before it changes anything in the target
+            if (RewindOutput.sourceNotConnected(out.output())) {
                 forgetUnfinishedRewind();
                 throw new SourceUnreachableException(why);
             }
@@ -555,8 +555,10 @@ public final class PostgresNode implements LocalPostgres {
     @Override
     public java.util.Optional<String> unfinishedRewind() throws PgControlException {
         try {
-            String why = DataFiles.read(rewindRecord()).strip();
-            return why.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(why);
+            String why = Files.readString(rewindRecord(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            return java.util.Optional.of(why.isEmpty() ? "a pg_rewind did not finish (" + rewindRecord() + ")" : why);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return java.util.Optional.empty();
         } catch (IOException e) {
             throw new PgControlException("cannot read " + rewindRecord() + ": " + e.getMessage(), e);
         }

@@ -21,11 +21,12 @@ final class RewindSource {
     private RewindSource() {}
 
     /**
-     * Checkpoints {@code source} when its pg_control lags its current timeline. Any failure here
-     * comes before pg_rewind touches the target: {@link SourceUnreachableException}.
+     * Checkpoints {@code source} when its pg_control lags its current timeline. Every failure here
+     * comes before pg_rewind touches the target; a connection that cannot be made, or a server
+     * shutting down, is {@link SourceUnreachableException}.
      */
     static void checkpointIfBehind(PgTarget source, Duration connectTimeout, Duration timeout)
-            throws SourceUnreachableException {
+            throws PgControlException {
         try (Connection c = LocalConnection.open(source, connectTimeout, timeout); Statement st = c.createStatement()) {
             boolean behind;
             try (ResultSet rs = st.executeQuery(TIMELINES)) {
@@ -36,8 +37,12 @@ final class RewindSource {
                 st.execute("CHECKPOINT");
             }
         } catch (SQLException e) {
-            throw new SourceUnreachableException("cannot ready " + source + " for pg_rewind (its timeline in pg_control, "
-                    + "CHECKPOINT): " + LocalConnection.oneLine(e), e);
+            String why = "cannot ready " + source + " for pg_rewind (its timeline in pg_control, CHECKPOINT): "
+                    + LocalConnection.oneLine(e);
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            // SQLSTATE class 08, connection exception; 57P, a server shutting down or starting up
+            throw state.startsWith("08") || state.startsWith("57P") ? new SourceUnreachableException(why, e)
+                    : new PgControlException(why, e);
         }
     }
 }

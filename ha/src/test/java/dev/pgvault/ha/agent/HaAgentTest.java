@@ -287,6 +287,32 @@ class HaAgentTest {
         assertEquals("n1", dcs.leaderName());
     }
 
+    /**
+     * A run of failed starts ends once the server runs, even when no start of the agent's worked
+     * (pg_ctl gave up while crash recovery went on, then it finished): a crash weeks later is met
+     * by starting PostgreSQL again first, not by handing the key over at once.
+     */
+    @Test
+    void aLeaderWhosePostgresCameUpAfterAllTriesItselfFirstAtTheNextCrash() {
+        HaAgent agent = leaderWhosePostgresWillNotStartBeside(new Member("n2", "http://h:8008", "h", 5433, Role.REPLICA,
+                "running", 1, 1000, true, clock.now), 11);
+        pg.startFails = null;
+        pg.running = true; // up on its own
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5433, Role.REPLICA, "running", 1, 1000, true,
+                clock.now)); // n2 reports again: it could take over
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertTrue(log.get(log.size() - 1).startsWith("LEAD"), log.toString());
+        pg.running = false;
+        pg.startFails = new dev.pgvault.ha.pg.PgControlException("PostgreSQL did not start (pg_ctl exited 1)");
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertTrue(log.get(log.size() - 2).startsWith("START_PRIMARY: holding the leader key"), log.toString());
+        assertEquals("n1", dcs.leaderName());
+    }
+
     /** etcd goes away; one cycle a second until the agent stops PostgreSQL; when that was, on the steady clock. */
     private Instant demotedWhileEtcdIsDown(HaAgent agent, java.util.function.IntConsumer eachSecond) {
         dcs.down = true;
@@ -460,7 +486,7 @@ class HaAgentTest {
             agent = restarted;
             advance(Duration.ofSeconds(1));
             agent.cycle();
-            assertTrue(log.stream().anyMatch(l -> l.startsWith("RESEED_AFTER_REWIND: pg_rewind failed (pg_rewind: error:"
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("RESEED_AFTER_REWIND: pg_rewind did not finish (pg_rewind: error:"
                     + " could not find common ancestor)")), log.toString());
             assertEquals(null, pg.unfinishedRewind, "replaced: no rewind pending");
             if (delta) {

@@ -305,8 +305,8 @@ class DeciderTest {
             Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
             s.pg = stopped(true);
             s.failedRewind = "pg_rewind exited 1: could not find common ancestor";
-            expect(s, Action.RESEED_AFTER_REWIND, "pg_rewind failed (pg_rewind exited 1: could not find common ancestor):"
-                    + " moving the data directory aside and seeding again from n2");
+            expect(s, Action.RESEED_AFTER_REWIND, "pg_rewind did not finish (pg_rewind exited 1: could not find common"
+                    + " ancestor): moving the data directory aside and seeding again from n2");
             s.pg = stopped(false);
             expect(s, Action.RESEED_AFTER_REWIND, "seeding again from n2");
             Situation noLeader = new Situation().with(member("n2", Role.REPLICA, 2, 9000));
@@ -323,6 +323,36 @@ class DeciderTest {
             paused.pg = stopped(true);
             paused.failedRewind = "pg_rewind exited 1";
             expect(paused, Action.WAIT, "is seeded again after ha resume");
+            paused.reinit.add("n1");
+            expect(paused, Action.RESEED_AFTER_REWIND, "seeding again from n2");
+        }
+
+        /**
+         * The record comes before every other rule, the safety rules included: a demotion would
+         * restart PostgreSQL as a standby, an election could make it the leader. Whatever started
+         * it is undone at once, and this node never leads with it.
+         */
+        @Test
+        void aHalfRewoundDataDirectoryIsStoppedWhereverItRunsAndNeverLeads() {
+            Situation running = new Situation().with(member("n2", Role.REPLICA, 2, 9000));
+            running.pg = primary(1, 5000); // started by hand after the agent died mid-rewind; no leader
+            running.failedRewind = "pg_rewind against n2 started at 2026-11-26T09:59:00Z and did not finish";
+            expect(running, Action.STOP, "stopping the PostgreSQL that runs on the data directory");
+            running.etcdDown = true;
+            expect(running, Action.STOP, "stopping");
+            running.pg = replica(1, 5000, false);
+            running.etcdDown = false;
+            running.leader("n2").with(member("n2", Role.PRIMARY, 2, 9000));
+            expect(running, Action.STOP, "stopping");
+            Situation down = new Situation();
+            down.etcdDown = true;
+            down.pg = stopped(true);
+            down.failedRewind = "x";
+            expect(down, Action.WAIT, "etcd unreachable; the data directory is not started");
+            Situation leading = new Situation().leader("n1").with(member("n2", Role.REPLICA, 1, 1000));
+            leading.pg = stopped(true);
+            leading.failedRewind = "x";
+            expect(leading, Action.RELEASE, "releasing the leader key: this node cannot lead with it");
         }
 
         @Test
