@@ -58,8 +58,7 @@ public final class HaAgent implements AutoCloseable {
     private final HistoryRecorder history;
 
     private AgentMemory memory = AgentMemory.fresh();
-    /** Until when the lease surely holds; null before the first renewal. */
-    private volatile LeaseDeadline lease;
+    private final AgentLease lease;
     /** The synchronous_standby_names this agent applied; null when unknown. */
     private String appliedStandbyNames;
     /** When it applied them, on the steady clock. */
@@ -108,6 +107,7 @@ public final class HaAgent implements AutoCloseable {
         this.log = log;
         this.seeder = new Seeder(settings, postgres, repository, log);
         this.watchdog = new LeaseWatchdog(postgres, steady, clock, log, fence, settings.stopMargin());
+        this.lease = new AgentLease(dcs, clock, steady, watchdog, log);
         this.slots = new SlotKeeper(settings, postgres, log);
         this.history = new HistoryRecorder(settings.name(), dcs, postgres, log);
     }
@@ -117,7 +117,7 @@ public final class HaAgent implements AutoCloseable {
         NodeState s = state;
         // the lease's end as of this call, from both clocks: a wall clock stepped back since the
         // cycle ended must not let the API call this node the primary for longer
-        return s == null ? null : s.withLeaseValidUntil(leaseOnWallClock(clock.instant()));
+        return s == null ? null : s.withLeaseValidUntil(lease.onWallClock(clock.instant()));
     }
 
     /** Runs cycles until {@link #stop()}; then stops PostgreSQL and hands the leader key back. */
@@ -163,7 +163,7 @@ public final class HaAgent implements AutoCloseable {
         PgStatus pg = postgres.status();
         ClusterState cluster = null;
         try {
-            renewLease();
+            lease.renew();
             cluster = reports.localize(dcs.read(), clock.instant());
             lastDcsError = null;
         } catch (DcsException e) {
@@ -175,7 +175,7 @@ public final class HaAgent implements AutoCloseable {
         Instant now = clock.instant();
         Instant notStreaming = pg.runningReplica() && !pg.streaming()
                 ? (memory.notStreamingSince() == null ? now : memory.notStreamingSince()) : null;
-        memory = memory.withLease(dcs.leaseId(), leaseOnWallClock(now)).withNotStreamingSince(notStreaming)
+        memory = memory.withLease(lease.id(), lease.onWallClock(now)).withNotStreamingSince(notStreaming)
                 .withFailedRewind(unfinishedRewind());
 
         Decision decision = Decider.decide(new Snapshot(settings, cluster, pg, memory, now));
@@ -197,7 +197,7 @@ public final class HaAgent implements AutoCloseable {
         PgStatus after = decision.action() == Action.WAIT || decision.action() == Action.LEAD ? pg : postgres.status();
         // armed on what PostgreSQL is, not on what this cycle decided: a writable server is only
         // allowed while a lease is surely alive, whoever's lease and whatever the decision was
-        watchdog.guard(after.runningPrimary(), lease);
+        watchdog.guard(after.runningPrimary(), lease.deadline());
         if (cluster != null) {
             slots.keep(cluster, leader, after);
             try {
@@ -207,7 +207,7 @@ public final class HaAgent implements AutoCloseable {
             }
         }
         Instant end = clock.instant();
-        state = new NodeState(settings.name(), leader, leaseOnWallClock(end), after, cluster, decision.toString(), end);
+        state = new NodeState(settings.name(), leader, lease.onWallClock(end), after, cluster, decision.toString(), end);
     }
 
     /**
@@ -267,31 +267,21 @@ public final class HaAgent implements AutoCloseable {
      * (pg_ctl's own bound) at most, or as soon as the lease turns out lost.
      */
     private void becomeWritable(PgAction action) throws PgControlException, DcsException {
-        long id = dcs.leaseId();
-        renewLease();
-        if (id == 0 || dcs.leaseId() != id) {
+        long id = lease.id();
+        lease.renew();
+        if (id == 0 || lease.id() != id) {
             throw new DcsException("the lease had expired, and the leader key with it: PostgreSQL is not made writable");
         }
-        watchdog.guard(true, lease); // also starts the fence when none runs
+        watchdog.guard(true, lease.deadline()); // also starts the fence when none runs
         if (fenceRequired && !awaitFence()) {
             throw new PgControlException("ha.watchdog is required and no fence process runs beside this agent"
                     + " (see the fence log beside the data directory): PostgreSQL is not made writable");
         }
         if (fenceRequired) {
-            renewLease(); // the wait for the fence (up to 2 s) comes out of a short lease's 4 s otherwise
+            lease.renew(); // the wait for the fence (up to 2 s) comes out of a short lease's 4 s otherwise
         }
-        Thread keeper = new Thread(() -> keepLease(id), "pgvault-lease-keeper");
-        keeper.setDaemon(true);
-        keeper.start();
-        try {
+        try (AgentLease.Keeper kept = lease.keepAlive(id, settings.loopWait(), START_TIMEOUT)) {
             action.run();
-        } finally {
-            keeper.interrupt();
-            try {
-                keeper.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
@@ -312,62 +302,19 @@ public final class HaAgent implements AutoCloseable {
         return true;
     }
 
-    private void keepLease(long id) {
-        Instant giveUp = steady.instant().plus(START_TIMEOUT);
-        String lastError = null;
-        while (steady.instant().isBefore(giveUp)) {
-            try {
-                Thread.sleep(settings.loopWait().toMillis());
-                Instant steadySent = steady.instant();
-                Instant wallSent = clock.instant();
-                Duration valid = dcs.keepAlive();
-                if (dcs.leaseId() != id) {
-                    log.accept("the lease expired while PostgreSQL was being made writable");
-                    return;
-                }
-                lease = LeaseDeadline.after(steadySent, wallSent, valid);
-                watchdog.guard(true, lease);
-            } catch (InterruptedException e) {
-                return; // the action ended
-            } catch (DcsException e) {
-                if (!e.getMessage().equals(lastError)) {
-                    log.accept("etcd, while PostgreSQL is being made writable: " + e.getMessage());
-                    lastError = e.getMessage();
-                }
-            }
-        }
-    }
-
     /**
      * Starts a PostgreSQL configured as a standby. It will not be writable, so the watchdog is
      * disarmed first: else, armed by a lease that lapsed while this cycle demoted, it would stop
      * the read-only start it has no reason to fear.
      */
     private void startReadOnly() throws PgControlException {
-        watchdog.guard(false, lease);
+        watchdog.guard(false, lease.deadline());
         postgres.start(START_TIMEOUT);
     }
 
     /** Whether the watchdog would stop PostgreSQL on a lapsing lease; for tests. */
     boolean watchdogArmed() {
         return watchdog.armed();
-    }
-
-    /** Renews the lease, measuring its validity from before the request. */
-    private void renewLease() throws DcsException {
-        Instant steadySent = steady.instant();
-        Instant wallSent = clock.instant();
-        lease = LeaseDeadline.after(steadySent, wallSent, dcs.keepAlive());
-        watchdog.extend(lease);
-    }
-
-    /**
-     * The lease's end as a wall-clock instant, for the decision and the API at wall time {@code now}:
-     * the remaining validity is real elapsed time, whatever the wall clock did meanwhile.
-     */
-    private Instant leaseOnWallClock(Instant now) {
-        LeaseDeadline l = lease;
-        return l == null ? null : now.plus(l.remaining(steady, clock));
     }
 
     /** Whether the leader key read this cycle is this agent's: what a failed action leaves in place. */
@@ -413,13 +360,13 @@ public final class HaAgent implements AutoCloseable {
             case HAND_OVER -> {
                 // whatever the failed start left running (crash recovery, say) may never become writable
                 postgres.stopImmediately();
-                watchdog.guard(false, lease);
+                watchdog.guard(false, lease.deadline());
                 dcs.releaseLeader(me);
                 return false;
             }
             case STOP -> {
                 postgres.stopImmediately();
-                watchdog.guard(false, lease);
+                watchdog.guard(false, lease.deadline());
                 if (holdsKey(cluster)) {
                     dcs.releaseLeader(me);
                 }
@@ -514,11 +461,8 @@ public final class HaAgent implements AutoCloseable {
                 return cluster.leader() != null && cluster.leader().name().equals(me);
             }
             case ADOPT_LEASE -> {
-                Instant steadySent = steady.instant();
-                Instant wallSent = clock.instant();
-                lease = LeaseDeadline.after(steadySent, wallSent, dcs.adoptLease(cluster.leader().leaseId()));
-                watchdog.extend(lease);
-                memory = memory.withLease(dcs.leaseId(), leaseOnWallClock(clock.instant()));
+                lease.adopt(cluster.leader().leaseId());
+                memory = memory.withLease(lease.id(), lease.onWallClock(clock.instant()));
                 return true;
             }
             case RELEASE -> {
@@ -606,7 +550,7 @@ public final class HaAgent implements AutoCloseable {
                 nextReport = steady.instant().plusSeconds(10);
             }
             try {
-                renewLease();
+                lease.renew();
             } catch (DcsException e) {
                 log.accept("etcd: " + e.getMessage());
             }
