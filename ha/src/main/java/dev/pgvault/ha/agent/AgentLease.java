@@ -14,9 +14,6 @@ import java.util.function.Consumer;
  * from before its request, on both clocks, and hands the new deadline to the watchdog.
  */
 final class AgentLease {
-    /** A renewal that accepts whichever lease the request leaves this agent holding. */
-    private static final long ANY = 0;
-
     /** One etcd request that renews a lease and says for how long it is valid from when it was sent. */
     private interface Renewal {
         Duration send() throws DcsException;
@@ -48,12 +45,12 @@ final class AgentLease {
 
     /** Renews the lease this agent holds (etcd grants a new one when it had expired). */
     void renew() throws DcsException {
-        renewWith(dcs::keepAlive, ANY, watchdog::extend);
+        renewWith(dcs::keepAlive, null, watchdog::extend);
     }
 
     /** Keeps lease {@code id} of an earlier run of this agent alive as its own. */
     void adopt(long id) throws DcsException {
-        renewWith(() -> dcs.adoptLease(id), ANY, watchdog::extend);
+        renewWith(() -> dcs.adoptLease(id), null, watchdog::extend);
     }
 
     /** The lease's id, 0 when none. */
@@ -83,6 +80,9 @@ final class AgentLease {
      * holds no key).
      */
     Keeper keepAlive(long id, Duration every, Duration giveUpAfter) {
+        if (id == 0) {
+            throw new IllegalArgumentException("no lease to keep alive");
+        }
         Thread keeper = new Thread(() -> keep(id, every, giveUpAfter), "pgvault-lease-keeper");
         keeper.setDaemon(true);
         keeper.start();
@@ -119,15 +119,15 @@ final class AgentLease {
 
     /**
      * The one renewal path: the send times read before the request; the deadline recorded, and
-     * given to {@code watchdogTold}, only if the lease held afterwards is {@code expected} (or
-     * {@link #ANY}). Returns whether it was recorded.
+     * given to {@code watchdogTold}, only if the lease held afterwards is {@code expected} (null:
+     * whichever the request left this agent holding). Returns whether it was recorded.
      */
-    private boolean renewWith(Renewal request, long expected, Consumer<LeaseDeadline> watchdogTold)
+    private boolean renewWith(Renewal request, Long expected, Consumer<LeaseDeadline> watchdogTold)
             throws DcsException {
         Instant steadySent = steady.instant();
         Instant wallSent = clock.instant();
         Duration valid = request.send();
-        if (expected != ANY && dcs.leaseId() != expected) {
+        if (expected != null && dcs.leaseId() != expected) {
             return false;
         }
         LeaseDeadline renewed = LeaseDeadline.after(steadySent, wallSent, valid);
