@@ -7,6 +7,7 @@ import dev.pgvault.ha.cluster.ClusterState;
 import dev.pgvault.ha.cluster.LeaderPosition;
 import dev.pgvault.ha.cluster.Member;
 import dev.pgvault.ha.cluster.Role;
+import dev.pgvault.ha.cluster.Switchover;
 import dev.pgvault.ha.dcs.Dcs;
 import dev.pgvault.ha.dcs.DcsException;
 import dev.pgvault.ha.decide.Action;
@@ -454,10 +455,11 @@ public final class HaAgent implements AutoCloseable {
                 return false;
             }
             case STEP_DOWN -> {
-                return stepDown(up);
+                return stepDown(up, cluster.switchover());
             }
             case CANCEL_SWITCHOVER -> {
                 dcs.clearSwitchover();
+                memory = memory.withFailedHandover(null);
                 return cluster.leader() != null && cluster.leader().name().equals(me);
             }
             case ADOPT_LEASE -> {
@@ -756,9 +758,10 @@ public final class HaAgent implements AutoCloseable {
      * shutdown checkpoint, published as soon as it is written, before the archiver's last calls
      * end) is published as handed over, and the target takes the key only once it has received it. A
      * shutdown that did not finish cleanly within the lease (it became an immediate one) may have
-     * left WAL the standbys lack: then the switchover is cancelled and this node leads on.
+     * left WAL the standbys lack: this node keeps the key, and the outcome is remembered, so that
+     * the next decisions start it again as the primary and cancel {@code switchover}.
      */
-    private boolean stepDown(Upstream target) throws PgControlException, DcsException {
+    private boolean stepDown(Upstream target, Switchover switchover) throws PgControlException, DcsException {
         // on a short lease no floor: a 3 s shutdown would outlast the watchdog's stop (1 s before the
         // lease renewed at this cycle's start could end), and a slower handover is then cancelled
         Duration budget = settings.ttl().minus(settings.demoteMargin()).plus(settings.stopMargin()).minusSeconds(1);
@@ -766,13 +769,10 @@ public final class HaAgent implements AutoCloseable {
         Instant stopBy = steady.instant().plus(budget.compareTo(floor) > 0 ? budget : floor);
         PgStatus stopped = postgres.stopForHandover(Duration.between(steady.instant(), stopBy));
         if (stopped.crashed() || stopped.lsn() == 0) {
-            log.accept("switchover to " + target.name() + " cancelled: the shutdown was not clean, so "
-                    + target.name() + " may lack WAL; starting again as the primary");
+            log.accept("switchover to " + target.name() + ": the shutdown was not clean, so " + target.name()
+                    + " may lack WAL; keeping the leader key");
             postgres.stop(HaSettings.STOP_BUDGET);
-            dcs.clearSwitchover();
-            postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
-            receiverWaited = false;
-            becomeWritable(() -> postgres.start(START_TIMEOUT));
+            memory = memory.withFailedHandover(switchover);
             return true;
         }
         dcs.publishLeaderPosition(new LeaderPosition(settings.name(), stopped.timeline(), stopped.lsn(), true));

@@ -1,5 +1,6 @@
 package dev.pgvault.ha.decide;
 
+import dev.pgvault.ha.cluster.Switchover;
 import java.time.Instant;
 
 /**
@@ -15,43 +16,51 @@ import java.time.Instant;
  *     new timeline's start never comes up without a rewind)
  * @param failedPrimaryStarts how many starts as the primary in a row have failed (while this node
  *     holds the key nobody else can serve: a replica that can take over is handed the key)
- * @param failedRewind why the last pg_rewind failed once it had run, null when none did: the data
- *     directory may be half rewound, so it is never started again, only replaced by a new copy
+ * @param failedRewind why a pg_rewind did not finish, null when none is pending: the data directory
+ *     may be half rewound, so it is never started again, only replaced by a new copy
+ * @param failedHandover the switchover whose handover shutdown was not clean (its target may lack
+ *     WAL), null when none: it is cancelled, and this node leads on
  */
 public record AgentMemory(long leaseId, Instant leaseValidUntil, String following, Instant notStreamingSince,
-        int failedStandbyStarts, int failedPrimaryStarts, String failedRewind) {
+        int failedStandbyStarts, int failedPrimaryStarts, String failedRewind, Switchover failedHandover) {
 
     public static AgentMemory fresh() {
-        return new AgentMemory(0, null, null, null, 0, 0, null);
+        return new AgentMemory(0, null, null, null, 0, 0, null, null);
     }
 
     public AgentMemory withLease(long id, Instant validUntil) {
         return new AgentMemory(id, validUntil, following, notStreamingSince, failedStandbyStarts, failedPrimaryStarts,
-                failedRewind);
+                failedRewind, failedHandover);
     }
 
     public AgentMemory withNotStreamingSince(Instant since) {
         return new AgentMemory(leaseId, leaseValidUntil, following, since, failedStandbyStarts, failedPrimaryStarts,
-                failedRewind);
+                failedRewind, failedHandover);
     }
 
     /** Now pointed at {@code leader} (null: nobody) by a standby that runs, not yet known not to stream from it. */
     public AgentMemory following(String leader) {
-        return new AgentMemory(leaseId, leaseValidUntil, leader, null, 0, failedPrimaryStarts, failedRewind);
+        return new AgentMemory(leaseId, leaseValidUntil, leader, null, 0, failedPrimaryStarts, failedRewind,
+                failedHandover);
     }
 
     public AgentMemory withFailedStandbyStarts(int count) {
         return new AgentMemory(leaseId, leaseValidUntil, following, notStreamingSince, count, failedPrimaryStarts,
-                failedRewind);
+                failedRewind, failedHandover);
     }
 
     public AgentMemory withFailedPrimaryStarts(int count) {
         return new AgentMemory(leaseId, leaseValidUntil, following, notStreamingSince, failedStandbyStarts, count,
-                failedRewind);
+                failedRewind, failedHandover);
     }
 
     public AgentMemory withFailedRewind(String why) {
         return new AgentMemory(leaseId, leaseValidUntil, following, notStreamingSince, failedStandbyStarts,
-                failedPrimaryStarts, why);
+                failedPrimaryStarts, why, failedHandover);
+    }
+
+    public AgentMemory withFailedHandover(Switchover switchover) {
+        return new AgentMemory(leaseId, leaseValidUntil, following, notStreamingSince, failedStandbyStarts,
+                failedPrimaryStarts, failedRewind, switchover);
     }
 }

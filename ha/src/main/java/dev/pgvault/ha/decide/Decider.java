@@ -182,6 +182,12 @@ public final class Decider {
             return Decision.of(Action.RESTART, "restart requested: restarting the primary, keeping the leader key");
         }
         Switchover sw = s.cluster().switchover();
+        if (sw != null && sw.equals(s.memory().failedHandover())) {
+            // the shutdown for this very request was not clean: the target may lack WAL that this
+            // node wrote, so it never takes over on it; a new request is judged afresh
+            return Decision.of(Action.CANCEL_SWITCHOVER, "switchover to " + sw.to() + " cancelled: the shutdown"
+                    + " for it was not clean, so " + sw.to() + " may lack WAL; leading on");
+        }
         if (sw != null && sw.from() != null && !sw.from().equals(s.settings().name())) {
             // its target would not take a handover from this node (it waits for sw.from's), so
             // stepping down would only bounce the primary on a new timeline, again and again

@@ -29,13 +29,16 @@ final class FakePostgres implements LocalPostgres {
     /** Thrown by start when set. */
     PgControlException startFails;
     PgControlException rewindFails;
+    /** A stop becomes an immediate one, as a fast shutdown that ran out of time: status says crashed. */
+    boolean stopsUnclean;
+    boolean crashed;
     /** Runs inside promote: what the test checks while PostgreSQL is turning writable. */
     Runnable onPromote = () -> { };
 
     @Override
     public PgStatus status() {
         return new PgStatus(hasData, running, running && inRecovery, timeline, lsn, running && inRecovery && streaming,
-                hasData && !running && !inRecovery, false, 42);
+                hasData && !running && !inRecovery, !running && crashed, 42);
     }
 
     @Override
@@ -60,12 +63,14 @@ final class FakePostgres implements LocalPostgres {
             throw startFails;
         }
         running = true;
+        crashed = false;
         inRecovery = standbyConfigured;
     }
 
     @Override
     public void stop(Duration fastBudget) {
         calls.add("stop");
+        crashed = crashed || (running && stopsUnclean);
         running = false;
     }
 

@@ -313,6 +313,35 @@ class HaAgentTest {
         assertEquals("n1", dcs.leaderName());
     }
 
+    /**
+     * A switchover whose shutdown was not clean: the leader keeps the key, starts again as the
+     * primary, and drops the request; it never releases the key to a target that may lack WAL.
+     */
+    @Test
+    void aSwitchoverWhoseShutdownWasNotCleanLeavesTheLeaderLeading() throws Exception {
+        HaAgent agent = agent(false);
+        agent.cycle(); // bootstrap
+        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5433, Role.REPLICA, "running", 1, 1000, true,
+                clock.now));
+        dcs.requestSwitchover(new dev.pgvault.ha.cluster.Switchover("n1", "n2", clock.now));
+        pg.stopsUnclean = true;
+        advance(Duration.ofSeconds(1));
+        agent.cycle();
+        assertTrue(log.stream().anyMatch(l -> l.equals("switchover to n2: the shutdown was not clean, so n2 may lack WAL;"
+                + " keeping the leader key")), log.toString());
+        assertEquals("n1", dcs.leaderName());
+        pg.stopsUnclean = false;
+        for (int i = 0; i < 3; i++) {
+            advance(Duration.ofSeconds(1));
+            agent.cycle();
+        }
+        assertTrue(pg.running && !pg.inRecovery, "the primary again: " + log);
+        assertEquals(null, dcs.switchover, log.toString());
+        assertEquals("n1", dcs.leaderName());
+        assertTrue(log.get(log.size() - 1).startsWith("LEAD"), log.toString());
+        assertFalse(pg.calls.contains("configure standby of n2"), pg.calls.toString());
+    }
+
     /** etcd goes away; one cycle a second until the agent stops PostgreSQL; when that was, on the steady clock. */
     private Instant demotedWhileEtcdIsDown(HaAgent agent, java.util.function.IntConsumer eachSecond) {
         dcs.down = true;

@@ -676,6 +676,25 @@ class DeciderTest {
 
     @Nested
     class Switchovers {
+        /**
+         * The shutdown for a switchover was not clean (it ran out of time and became immediate):
+         * the target may lack WAL, so that very request is dropped once PostgreSQL runs again as
+         * the primary; a new request is judged afresh.
+         */
+        @Test
+        void aSwitchoverWhoseShutdownWasNotCleanIsCancelledAfterTheLeaderStartsAgain() {
+            Situation s = new Situation().leader("n1").with(member("n2", Role.REPLICA, 1, 5000));
+            s.switchover = new Switchover("n1", "n2", NOW.minusSeconds(2));
+            s.failedHandover = s.switchover;
+            s.pg = stopped(true);
+            expect(s, Action.START_PRIMARY, "stopped");
+            s.pg = primary(1, 5000);
+            expect(s, Action.CANCEL_SWITCHOVER, "switchover to n2 cancelled: the shutdown for it was not clean, so n2"
+                    + " may lack WAL");
+            s.switchover = new Switchover("n1", "n2", NOW.minusSeconds(1)); // asked again
+            expect(s, Action.STEP_DOWN, "switchover to n2 requested");
+        }
+
         @Test
         void theLeaderStepsDownToAStreamingTarget() {
             Situation s = new Situation().leader("n1").with(member("n2", Role.REPLICA, 1, 4900));

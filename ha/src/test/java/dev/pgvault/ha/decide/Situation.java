@@ -48,6 +48,8 @@ final class Situation {
     int failedPrimaryStarts;
     /** Why this node's last pg_rewind failed; null: none did. */
     String failedRewind;
+    /** The switchover whose handover shutdown was not clean; null: none. */
+    Switchover failedHandover;
     /** This node's own tags. */
     Tags tags = Tags.NONE;
     /** The lease's length (loop-wait is 1 s). */
@@ -92,7 +94,7 @@ final class Situation {
         ClusterState cluster = etcdDown ? null : new ClusterState(initializedBy, leader, members, lastPosition, sync,
                 switchover, failover, reinit, syncLeader, pausedSince, restart);
         return new Snapshot(settings, cluster, pg, new AgentMemory(MY_LEASE, leaseValidUntil, following,
-                notStreamingSince, failedStandbyStarts, failedPrimaryStarts, failedRewind), NOW);
+                notStreamingSince, failedStandbyStarts, failedPrimaryStarts, failedRewind, failedHandover), NOW);
     }
 
     Decision decide() {
