@@ -15,21 +15,17 @@ import dev.pgvault.ha.decide.AgentMemory;
 import dev.pgvault.ha.decide.Decider;
 import dev.pgvault.ha.decide.Decision;
 import dev.pgvault.ha.decide.Snapshot;
-import dev.pgvault.ha.decide.SyncPlan;
 import dev.pgvault.ha.fence.AgentFence;
 import dev.pgvault.ha.pg.Divergence;
 import dev.pgvault.ha.pg.LocalPostgres;
 import dev.pgvault.ha.pg.PgControlException;
 import dev.pgvault.ha.pg.PgStatus;
 import dev.pgvault.ha.pg.Repository;
-import dev.pgvault.ha.pg.Standby;
 import dev.pgvault.ha.pg.Upstream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -60,21 +56,7 @@ public final class HaAgent implements AutoCloseable {
 
     private AgentMemory memory = AgentMemory.fresh();
     private final AgentLease lease;
-    /** The synchronous_standby_names this agent applied; null when unknown. */
-    private String appliedStandbyNames;
-    /** When it applied them, on the steady clock. */
-    private Instant standbyNamesAppliedAt = Instant.MIN;
-    /**
-     * The primary's WAL position read at least a loop-wait after {@link #appliedStandbyNames} took
-     * effect: every commit acknowledged under the setting before lies before it. Negative until read.
-     */
-    private long standbyNamesSettledLsn = -1;
-    /**
-     * Whether the synchronous_standby_names applied also wait for {@link HaSettings#syncReceiver()}.
-     * Every write that leaves it out (a start, a promotion) sets this false; the synchronous step
-     * adds the receiver back once it streams.
-     */
-    private boolean receiverWaited;
+    private final SyncStandbyKeeper sync;
     private boolean stanzaReady;
     private String lastDcsError;
     private volatile NodeState state;
@@ -109,6 +91,7 @@ public final class HaAgent implements AutoCloseable {
         this.seeder = new Seeder(settings, postgres, repository, log);
         this.watchdog = new LeaseWatchdog(postgres, steady, clock, log, fence, settings.stopMargin());
         this.lease = new AgentLease(dcs, clock, steady, watchdog, log);
+        this.sync = new SyncStandbyKeeper(settings, dcs, postgres, steady, log);
         this.slots = new SlotKeeper(settings, postgres, log);
         this.history = new HistoryRecorder(settings.name(), dcs, postgres, log);
     }
@@ -251,13 +234,6 @@ public final class HaAgent implements AutoCloseable {
         void run() throws PgControlException, DcsException;
     }
 
-    /** Before this node acknowledges commits alone: until a standby is confirmed synchronous, nobody else has them. */
-    private void emptySyncSet() throws DcsException {
-        if (settings.synchronous()) {
-            dcs.writeSyncStandbys(settings.name(), Set.of());
-        }
-    }
-
     /**
      * A start or a promotion that makes PostgreSQL writable. First the lease is renewed (this
      * node must still own the lease its key is bound to) and the watchdog armed; then the same
@@ -347,12 +323,7 @@ public final class HaAgent implements AutoCloseable {
                 return cluster != null && cluster.leader() != null && cluster.leader().name().equals(me);
             }
             case START_PRIMARY -> {
-                if (appliedStandbyNames == null && settings.synchronous()) {
-                    // after an agent restart: wait for whoever etcd says may hold acknowledged commits
-                    applied(SyncPlan.names(me, cluster.syncStandbys()));
-                }
-                postgres.configure(false, null, appliedStandbyNames == null ? "" : appliedStandbyNames);
-                receiverWaited = false;
+                postgres.configure(false, null, sync.namesForStart(cluster));
                 // a failure (or a server still recovering after START_TIMEOUT) is counted: the next
                 // decision hands the key to a replica that can take over, if there is one
                 becomeWritable(() -> postgres.start(START_TIMEOUT));
@@ -495,9 +466,8 @@ public final class HaAgent implements AutoCloseable {
                 postgres.initdb();
             }
             postgres.configure(false, null, "");
-            receiverWaited = false;
-            applied("");
-            emptySyncSet(); // this node will acknowledge commits alone: say so before it can
+            sync.waitingForNone();
+            sync.emptySyncSet(); // this node will acknowledge commits alone: say so before it can
             if (!postgres.status().running()) {
                 postgres.start(START_TIMEOUT);
             }
@@ -635,16 +605,15 @@ public final class HaAgent implements AutoCloseable {
     private void takeOver(ClusterState cluster, PgStatus pg) throws PgControlException, DcsException {
         if (pg.inRecovery()) {
             becomeWritable(() -> {
-                emptySyncSet(); // only once the lease is known to be still ours
+                sync.emptySyncSet(); // only once the lease is known to be still ours
                 postgres.promote(START_TIMEOUT);
             });
         } else {
-            emptySyncSet();
+            sync.emptySyncSet();
         }
         postgres.configure(false, null, "");
         postgres.reload();
-        receiverWaited = false;
-        applied("");
+        sync.waitingForNone();
         follow(null);
         String me = settings.name();
         if (cluster.switchover() != null && cluster.switchover().to().equals(me)) {
@@ -681,64 +650,7 @@ public final class HaAgent implements AutoCloseable {
             dcs.clearFailover();
         }
         initStanza();
-        if (!settings.synchronous()) {
-            return;
-        }
-        // a member tagged nosync is never chosen (and one tagged since is replaced)
-        if (standbyNamesSettledLsn < 0 && appliedStandbyNames != null
-                && !steady.instant().isBefore(standbyNamesAppliedAt.plus(settings.loopWait()))) {
-            standbyNamesSettledLsn = postgres.status().lsn();
-        }
-        List<Standby> standbys = postgres.standbys();
-        SyncPlan plan = SyncPlan.plan(me, cluster.syncStandbys(), appliedStandbyNames, standbyNamesSettledLsn,
-                standbys, cluster.members().values().stream().filter(m -> !m.tags().noSync()).map(Member::name).toList());
-        // whether commits also wait for the receiver, as this cycle finds it, in the same write as the plan's names
-        boolean withReceiver = receiverStreams(standbys, cluster);
-        if (plan.changes()) {
-            log.accept("synchronous: " + plan.reason());
-            if (plan.writeSet() != null) {
-                dcs.writeSyncStandbys(me, plan.writeSet());
-            }
-            if (plan.standbyNames() != null) {
-                configureStandbyNames(plan.standbyNames(), withReceiver);
-                applied(plan.standbyNames());
-                return;
-            }
-        }
-        if (appliedStandbyNames != null && withReceiver != receiverWaited) {
-            log.accept("synchronous: " + (withReceiver ? "commits also wait for the receiver " + settings.syncReceiver()
-                    + ": every acknowledged commit is in the repository"
-                    : "the receiver " + settings.syncReceiver() + " stopped streaming: commits no longer wait for the repository"));
-            configureStandbyNames(appliedStandbyNames, withReceiver);
-        }
-    }
-
-    /**
-     * Whether this node's synchronous receiver streams, so that commits wait for it too. Only
-     * while it streams, as a standby: one whose connection ended is left out at the next cycle;
-     * one that stays connected while its store hangs is waited for until the store times out and
-     * it disconnects. Never one named like a member (it would stand in for that member's standby,
-     * and could be chosen as one). The receiver is never a failover candidate: etcd's sync set is
-     * not involved.
-     */
-    private boolean receiverStreams(List<Standby> standbys, ClusterState cluster) {
-        String receiver = settings.syncReceiver();
-        return receiver != null && !cluster.members().containsKey(receiver)
-                && standbys.stream().anyMatch(s -> s.streaming() && s.name().equals(receiver));
-    }
-
-    private void configureStandbyNames(String standbyNames, boolean withReceiver) throws PgControlException {
-        postgres.configure(false, null,
-                withReceiver ? SyncPlan.withReceiver(standbyNames, settings.syncReceiver()) : standbyNames);
-        postgres.reload();
-        receiverWaited = withReceiver;
-    }
-
-    /** Records the synchronous_standby_names just applied (to a running or a starting PostgreSQL). */
-    private void applied(String standbyNames) {
-        appliedStandbyNames = standbyNames;
-        standbyNamesAppliedAt = steady.instant();
-        standbyNamesSettledLsn = -1;
+        sync.keep(cluster);
     }
 
     private void demote(Upstream up) throws PgControlException {
@@ -748,8 +660,7 @@ public final class HaAgent implements AutoCloseable {
         } catch (DcsException e) {
             // unreachable etcd: the lease expires on its own
         }
-        appliedStandbyNames = null;
-        receiverWaited = false;
+        sync.forget();
         startStandby(up);
     }
 
@@ -781,8 +692,7 @@ public final class HaAgent implements AutoCloseable {
         // the postmaster's exit, after its archiver's last calls: the rest of the shutdown's budget
         Duration rest = Duration.between(steady.instant(), stopBy);
         postgres.stop(rest.compareTo(HaSettings.STOP_BUDGET) > 0 ? rest : HaSettings.STOP_BUDGET);
-        appliedStandbyNames = null;
-        receiverWaited = false;
+        sync.forget();
         startReadOnly();
         follow(target.name());
         return false;
