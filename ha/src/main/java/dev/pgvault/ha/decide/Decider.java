@@ -46,6 +46,14 @@ public final class Decider {
             return Decision.of(Action.ADOPT_LEASE, "the leader key names this node under lease "
                     + Long.toHexString(c.leader().leaseId()) + " of an earlier run of its agent");
         }
+        if (mine && !s.pg().running() && c.switchover() != null && c.switchover().equals(s.memory().failedHandover())
+                && leaseSafe(s)) {
+            // the shutdown for that switchover ran over its budget: this node kept the key, and comes
+            // back as the primary it was, whatever pg_control says ("shutting down" after an immediate
+            // stop during the checkpoint) and in maintenance mode too, as before the request
+            return Decision.of(Action.START_PRIMARY, "the shutdown for the switchover to " + c.switchover().to()
+                    + " was not clean: starting again as the primary");
+        }
         if (c.paused()) {
             return paused(s);
         }

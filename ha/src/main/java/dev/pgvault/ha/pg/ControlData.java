@@ -44,10 +44,12 @@ record ControlData(String state, long checkpoint, int timeline, long systemIdent
 
     /**
      * It last ran as a primary: "shut down" is a primary's clean shutdown ("shut down in recovery"
-     * a standby's), "in production" a primary that crashed. Either may hold WAL a new leader lacks.
+     * a standby's), "in production" a primary that crashed, "shutting down" one stopped or crashed
+     * during its shutdown (or end-of-recovery) checkpoint, which only a primary's checkpoint
+     * writes (a standby's restartpoint does not). Each may hold WAL a new leader lacks.
      */
     boolean wasPrimary() {
-        return state.equals("in production") || state.equals("shut down");
+        return state.equals("in production") || state.equals("shut down") || state.equals("shutting down");
     }
 
     /**

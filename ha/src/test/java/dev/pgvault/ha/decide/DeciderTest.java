@@ -687,7 +687,17 @@ class DeciderTest {
             s.switchover = new Switchover("n1", "n2", NOW.minusSeconds(2));
             s.failedHandover = s.switchover;
             s.pg = stopped(true);
-            expect(s, Action.START_PRIMARY, "stopped");
+            expect(s, Action.START_PRIMARY, "the shutdown for the switchover to n2 was not clean: starting again as the primary");
+            // pg_control may say "shutting down" (an immediate stop during the shutdown checkpoint):
+            // still the primary it was, not a standby to promote onto a new timeline
+            s.pg = new PgStatus(true, false, false, 1, 5000, false, false, true, 42);
+            expect(s, Action.START_PRIMARY, "starting again as the primary");
+            s.pausedSince = NOW.minusSeconds(30); // maintenance mode: not a release that leaves no primary
+            expect(s, Action.START_PRIMARY, "starting again as the primary");
+            s.pausedSince = null;
+            s.leaseValidUntil = NOW.plusSeconds(5); // a lease that could expire still demotes
+            expect(s, Action.DEMOTE, "could not be renewed");
+            s.leaseValidUntil = NOW.plusSeconds(10);
             s.pg = primary(1, 5000);
             expect(s, Action.CANCEL_SWITCHOVER, "switchover to n2 cancelled: the shutdown for it was not clean, so n2"
                     + " may lack WAL");

@@ -41,6 +41,17 @@ class ControlDataTest {
         assertTrue(c.crashed());
     }
 
+    /**
+     * Stopped immediately (or crashed) during its shutdown checkpoint, which a fast shutdown that
+     * ran out of time becomes: a primary, and one that crashed.
+     */
+    @Test
+    void aPrimaryStoppedDuringItsShutdownCheckpointWasPrimaryAndCrashed() throws Exception {
+        ControlData c = ControlData.parse(output("shutting down"));
+        assertTrue(c.wasPrimary());
+        assertTrue(c.crashed());
+    }
+
     @Test
     void aCleanlyStoppedPrimaryWasPrimaryButDidNotCrash() throws Exception {
         ControlData c = ControlData.parse(output("shut down"));
