@@ -130,7 +130,7 @@ public final class Decider {
                     + "; the data directory is not started, and is seeded again after ha resume or on ha reinit");
         }
         Member leader = c.leader() == null ? null : c.members().get(c.leader().name());
-        if (leader == null || leader.role() != Role.PRIMARY || !"running".equals(leader.state())) {
+        if (leader == null || !runsAsPrimary(leader)) {
             return Decision.of(Action.WAIT, why + "the data directory is not started; waiting for a leader running"
                     + " as primary to seed it from");
         }
@@ -270,17 +270,24 @@ public final class Decider {
             return Decision.of(Action.WAIT, leaderName + " holds the leader key but has not published its member key yet");
         }
         if (!pg.hasData()) {
-            if (leader.role() != Role.PRIMARY || !"running".equals(leader.state())) {
+            if (!runsAsPrimary(leader)) {
                 return Decision.of(Action.WAIT, "empty data directory; waiting for leader " + leaderName + " to run as primary");
             }
             return Decision.of(Action.SEED, leader, "empty data directory: seeding from leader " + leaderName);
         }
         if (!pg.running()) {
+            if (pg.wasPrimary() && !runsAsPrimary(leader)) {
+                // pg_rewind against a leader still promoting sees its old timeline, finds nothing to
+                // rewind, and the promotion then forks before this node's end (found by HaClusterIT)
+                return Decision.of(Action.WAIT, "stopped after running as a primary; waiting for leader " + leaderName
+                        + " to run as primary before rewinding against it");
+            }
             if (pg.wasPrimary()) {
                 return Decision.of(Action.REWIND, leader, "stopped after running as a primary; leader is "
                         + leaderName + ": rewinding before following it");
             }
-            if (s.memory().failedStandbyStarts() >= FAILED_STARTS_BEFORE_REWIND && leader.timeline() > pg.timeline()) {
+            if (s.memory().failedStandbyStarts() >= FAILED_STARTS_BEFORE_REWIND && leader.timeline() > pg.timeline()
+                    && runsAsPrimary(leader)) {
                 // PostgreSQL refuses a newer timeline that forked before its minimum recovery point
                 // (WAL streamed from a former primary restarted read-only): it never starts again as is
                 return Decision.of(Action.REWIND, leader, "PostgreSQL failed to start as a standby "
@@ -475,6 +482,11 @@ public final class Decider {
                     : Decision.of(Action.WAIT, "manual failover to " + fo.to() + " in progress"));
         }
         return Optional.empty();
+    }
+
+    /** The leader's own report says it runs as the primary: promoted, and a source to rewind against. */
+    private static boolean runsAsPrimary(Member leader) {
+        return leader.role() == Role.PRIMARY && "running".equals(leader.state());
     }
 
     /** Member {@code m} should win over this node: newer timeline, more WAL, or equal and a smaller name. */

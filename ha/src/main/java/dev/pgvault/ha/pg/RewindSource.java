@@ -31,7 +31,11 @@ final class RewindSource {
             boolean behind;
             try (ResultSet rs = st.executeQuery(TIMELINES)) {
                 rs.next();
-                behind = rs.getObject(2) != null && rs.getInt(1) != rs.getInt(2);
+                if (rs.getObject(2) == null) {
+                    // still promoting: pg_rewind would see its old timeline and find nothing to rewind
+                    throw new SourceUnreachableException(source + " is still in recovery: not yet a source for pg_rewind");
+                }
+                behind = rs.getInt(1) != rs.getInt(2);
             }
             if (behind) {
                 st.execute("CHECKPOINT");

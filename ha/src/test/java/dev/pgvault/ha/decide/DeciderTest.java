@@ -255,6 +255,23 @@ class DeciderTest {
             expect(s, Action.REWIND, "rewinding before following it");
         }
 
+        /**
+         * A leader that holds the key but still promotes reports itself a replica: pg_rewind against
+         * it would see its old timeline and change nothing, and the promotion would then fork
+         * before this node's end (HaClusterIT met it after a resume).
+         */
+        @Test
+        void aStoppedFormerPrimaryWaitsForTheLeaderToRunAsPrimaryBeforeRewinding() {
+            Situation s = new Situation().leader("n2").with(member("n2", Role.REPLICA, 1, 9000));
+            s.pg = stopped(true);
+            expect(s, Action.WAIT, "waiting for leader n2 to run as primary before rewinding against it");
+            Situation failing = new Situation().leader("n2").with(new Member("n2", "http://h:8008", "h", 5432,
+                    Role.PRIMARY, "stopped", 2, 9000, false, NOW.minusSeconds(1)));
+            failing.pg = stopped(false);
+            failing.failedStandbyStarts = 3;
+            expect(failing, Action.START_REPLICA, "follow n2");
+        }
+
         @Test
         void aRunningStandbyAskedToRestartRestartsAndAStoppedOneIsStartedInstead() {
             Situation s = new Situation().leader("n2").with(member("n2", Role.PRIMARY, 1, 9000));
