@@ -44,6 +44,19 @@ final class DataFiles {
     /** {@link #write}, and the rename made durable too: for what PostgreSQL reads after a crash. */
     static void writeDurably(Path file, byte[] content) throws IOException {
         write(file, content);
+        syncDirectoryOf(file);
+    }
+
+    /** Deletes {@code file} if it exists, the removal made durable; whether it existed. */
+    static boolean deleteDurably(Path file) throws IOException {
+        boolean existed = Files.deleteIfExists(file);
+        if (existed) {
+            syncDirectoryOf(file);
+        }
+        return existed;
+    }
+
+    private static void syncDirectoryOf(Path file) throws IOException {
         try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent())) {
             dir.force(true);
         }

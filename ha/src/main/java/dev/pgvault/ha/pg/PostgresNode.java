@@ -567,11 +567,7 @@ public final class PostgresNode implements LocalPostgres {
     @Override
     public void forgetUnfinishedRewind() throws PgControlException {
         try {
-            if (Files.deleteIfExists(rewindRecord())) {
-                try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(data.toAbsolutePath().getParent())) {
-                    dir.force(true);
-                }
-            }
+            DataFiles.deleteDurably(rewindRecord());
         } catch (IOException e) {
             throw new PgControlException("cannot remove " + rewindRecord() + ": " + e.getMessage(), e);
         }
