@@ -6,6 +6,7 @@ import dev.pgvault.cli.ha.HaRepository;
 import dev.pgvault.cli.ha.HaSupport;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.agent.HaAgent;
+import dev.pgvault.ha.agent.StartupWarmUp;
 import dev.pgvault.ha.agent.SteadyClock;
 import dev.pgvault.ha.api.HaApi;
 import dev.pgvault.ha.dcs.EtcdDcs;
@@ -63,7 +64,9 @@ final class HaRunCommand implements Callable<Integer> {
             FenceMode mode = config.ha().watchdog();
             AgentFence fence = mode == FenceMode.OFF ? AgentFence.NONE
                     : new FenceHeartbeat(FenceFiles.beside(node.dataDirectory()), () -> FenceProcess.start(config, log), log);
-            HaAgent agent = new HaAgent(settings, dcs, new PostgresNode(node, clock), repository, clock,
+            PostgresNode postgres = new PostgresNode(node, clock);
+            StartupWarmUp warmUp = StartupWarmUp.begin(dcs, postgres); // meanwhile, the REST API starts
+            HaAgent agent = new HaAgent(settings, dcs, postgres, repository, clock,
                     new SteadyClock(), log, fence, mode == FenceMode.REQUIRED);
             try (RefreshedMetrics stanza = new RefreshedMetrics(() -> MetricsCommand.text(config), METRICS_PERIOD);
                     HaApi api = new HaApi(settings, agent::state, dcs, clock, stanza);
@@ -78,6 +81,7 @@ final class HaRunCommand implements Callable<Integer> {
                         Thread.currentThread().interrupt();
                     }
                 }, "pgvault-ha-shutdown"));
+                warmUp.awaitEtcd();
                 agent.run();
             }
         } finally {

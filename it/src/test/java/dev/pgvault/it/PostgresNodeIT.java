@@ -95,12 +95,14 @@ class PostgresNodeIT {
     void initdbConfigureAndStartMakeARunningPrimaryOnTimelineOne() throws Exception {
         PostgresNode n1 = nodes.get(0);
         assertFalse(n1.status().hasData());
+        n1.warmUp(); // nothing runs there: refused, and said by nothing
         n1.initdb();
         n1.configure(false, null, null);
         n1.configure(false, null, null);
         String conf = Files.readString(n1.dataDirectory().resolve("postgresql.conf"));
         assertEquals(1, conf.split("include_if_exists = 'pgvault-ha.conf'", -1).length - 1, "included once");
         n1.start(START);
+        n1.warmUp(); // a connection, closed at once
         PgStatus s = n1.status();
         assertTrue(s.runningPrimary(), s.toString());
         assertEquals(1, s.timeline());

@@ -112,6 +112,13 @@ public interface Dcs extends AutoCloseable {
      */
     default void watch(Runnable onChange) {}
 
+    /**
+     * Makes one request and waits up to {@code limit} for it, whatever it answers: in a fresh JVM
+     * the first request (the connection, the client's classes) can take longer than a short
+     * lease's request timeout, and a first cycle that times out on it waits a loop for nothing.
+     */
+    default void warmUp(java.time.Duration limit) {}
+
     @Override
     void close();
 }

@@ -446,6 +446,17 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
+    public void warmUp(Duration limit) {
+        try {
+            kv.get(key("leader"), GetOption.builder().withCountOnly(true).build()).get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // unreachable or slow: the cycle finds out and says so in its own words
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
     public synchronized void watch(Runnable onChange) {
         Watch.Listener listener = Watch.listener(response -> onChange.run(), error -> {
             // jetcd re-establishes watches itself; until then the loop-wait cycle covers it

@@ -54,6 +54,16 @@ public final class PostgresNode implements LocalPostgres {
         this.clock = clock;
     }
 
+    /** A connection to this node's server, closed at once; refused when it is stopped, which loads most of the same. */
+    @Override
+    public void warmUp() {
+        try (var connection = LocalConnection.open(settings.local(), QUERY_TIMEOUT)) {
+            connection.isValid(1);
+        } catch (SQLException | RuntimeException e) {
+            // a stopped or starting server: the classes are loaded all the same
+        }
+    }
+
     @Override
     public PgStatus status() {
         if (!Files.exists(data.resolve("PG_VERSION"))) {

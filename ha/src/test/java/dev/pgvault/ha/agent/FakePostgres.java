@@ -17,7 +17,7 @@ final class FakePostgres implements LocalPostgres {
     boolean standbyConfigured;
     int timeline = 1;
     long lsn = 1000;
-    boolean streaming;
+    volatile boolean streaming; // set by a test while the agent's loop runs
     RuntimeException standbysFail;
     /** What pg_stat_replication shows. */
     List<Standby> standbys = List.of();

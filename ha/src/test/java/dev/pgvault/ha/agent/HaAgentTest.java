@@ -413,12 +413,7 @@ class HaAgentTest {
      * would start: the next decision is a rewind.
      */
     private void failThreeStandbyStartsBehindANewerTimeline(HaAgent agent) {
-        dcs.initializedBy = "n2";
-        dcs.leader = new Leader("n2", 0x9999);
-        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.PRIMARY, "running", 2, 9000, false,
-                clock.now));
-        pg.hasData = true;
-        pg.inRecovery = true;
+        n2LeadsOnTimeline(2);
         pg.running = false;
         pg.startFails = new dev.pgvault.ha.pg.PgControlException("FATAL:  requested timeline 2 does not contain"
                 + " minimum recovery point 0/3000060 on timeline 1");
@@ -538,14 +533,55 @@ class HaAgentTest {
         }
     }
 
-    /** n1 streams from n2, then n2's key expires: the next cycle promotes n1. */
-    private void followN2ThenLoseIt(HaAgent agent) {
+    @Test
+    void aStandbyJustStartedIsSeenStreamingWithinMomentsNotALoopLater() throws Exception {
+        // loop-wait 3 s: without the quick looks, streaming would be seen at the next cycle, 3 s on
+        dcs.clock = steady;
+        dcs.ttl = Duration.ofSeconds(30);
+        HaSettings settings = new HaSettings("demo", "n1", List.of(URI.create("http://127.0.0.1:2379")),
+                Duration.ofSeconds(30), Duration.ofSeconds(3), "127.0.0.1", 8008, "127.0.0.1", 5432, 1 << 20, false,
+                List.of(ReplicaMethod.BASEBACKUP), Bootstrap.INITDB, null);
+        HaAgent agent = new HaAgent(settings, dcs, pg, null, clock, steady, log::add);
+        n2LeadsOnTimeline(1);
+        Thread loop = new Thread(agent::run, "agent-under-test");
+        loop.start();
+        try {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (agent.state() == null || !agent.state().pg().runningReplica()) {
+                assertTrue(System.nanoTime() < deadline, "never started as a standby: " + log);
+                sleep(10);
+            }
+            assertFalse(agent.state().pg().streaming());
+            sleep(300); // the first cycle is over: the loop waits
+            long began = System.nanoTime();
+            pg.streaming = true;
+            while (!agent.state().pg().streaming()) {
+                assertTrue(System.nanoTime() - began < 2_500_000_000L, "streaming not seen: " + log);
+                sleep(10);
+            }
+            long tookMillis = (System.nanoTime() - began) / 1_000_000;
+            assertTrue(tookMillis < 1000, "streaming seen " + tookMillis + " ms after it began, with a 3 s loop-wait");
+            assertTrue(log.stream().filter(l -> l.startsWith("WAIT: replica streaming from n2")).count() == 1, log.toString());
+        } finally {
+            agent.stop();
+            loop.join(10_000);
+        }
+        assertFalse(loop.isAlive());
+    }
+
+    /** n2 leads, running as the primary on {@code timeline}; this node has a standby's data directory. */
+    private void n2LeadsOnTimeline(int timeline) {
         dcs.initializedBy = "n2";
         dcs.leader = new Leader("n2", 0x9999);
-        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.PRIMARY, "running", 1, 2000, false,
-                clock.now));
+        dcs.members.put("n2", new Member("n2", "http://h:8008", "h", 5432, Role.PRIMARY, "running", timeline,
+                timeline == 1 ? 2000 : 9000, false, clock.now));
         pg.hasData = true;
         pg.inRecovery = true;
+    }
+
+    /** n1 streams from n2, then n2's key expires: the next cycle promotes n1. */
+    private void followN2ThenLoseIt(HaAgent agent) {
+        n2LeadsOnTimeline(1);
         agent.cycle();
         pg.streaming = true;
         agent.cycle();

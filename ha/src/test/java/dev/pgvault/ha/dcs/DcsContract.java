@@ -322,6 +322,22 @@ public abstract class DcsContract {
         awaitWhile(a, s -> false, Duration.ZERO); // reachable again: renewed and read
     }
 
+    @Test
+    void aWarmUpNeverFailsAndWaitsNoLongerThanItsLimit() throws Exception {
+        Dcs a = client();
+        a.warmUp(Duration.ofSeconds(5));
+        assertNull(a.read().leader(), "a warm-up writes nothing");
+        cutOff();
+        try {
+            long started = System.nanoTime();
+            a.warmUp(Duration.ofMillis(300)); // unreachable: returns, throws nothing
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            assertTrue(took.compareTo(Duration.ofMillis(300).plus(callBound())) <= 0, "the warm-up took " + took.toMillis() + " ms");
+        } finally {
+            reconnect();
+        }
+    }
+
     private interface DcsCall {
         void run() throws DcsException;
     }
