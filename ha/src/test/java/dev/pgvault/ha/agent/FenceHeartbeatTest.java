@@ -60,6 +60,18 @@ class FenceHeartbeatTest {
     }
 
     @Test
+    void aDisarmedAgentStartsNoFenceInItsFirstSecondsAndAnArmedOneAtOnce() {
+        FenceFiles files = FenceFiles.beside(dir.resolve("data"));
+        FenceHeartbeat heartbeat = new FenceHeartbeat(files, starts::incrementAndGet, log::add);
+        heartbeat.guard(false, null);
+        heartbeat.guard(false, Duration.ofSeconds(3));
+        assertEquals(0, starts.get(), "a standby's first seconds: nothing for a fence to guard");
+        assertTrue(java.nio.file.Files.exists(files.order()), "the order is written all the same");
+        heartbeat.guard(true, Duration.ofSeconds(3));
+        assertEquals(1, starts.get(), "writable: a fence at once");
+    }
+
+    @Test
     void renewedOrdersKeepPostgresRunningAndDisarmedNothingIsStopped() throws Exception {
         FenceFiles files = FenceFiles.beside(dir.resolve("data"));
         FenceHeartbeat heartbeat = new FenceHeartbeat(files, starts::incrementAndGet, log::add);
