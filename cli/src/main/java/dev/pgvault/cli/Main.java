@@ -30,6 +30,10 @@ public final class Main {
         }
         NativeLibraries.preferUnpacked();
         int fast = FastPath.tryRun(args, out, err);
-        return fast >= 0 ? fast : PgvaultCommand.execute(args, out, err);
+        if (fast >= 0) {
+            return fast;
+        }
+        AgentEarlyStart.beginIfAgent(args, System.getenv());
+        return PgvaultCommand.execute(args, out, err);
     }
 }
