@@ -31,8 +31,9 @@
 # pg_stat_replication shows 2 streaming). Then each trial: one INSERT replayed on both replicas,
 # SETTLE seconds, kill -9 the primary's agent and its postmaster, and time until another node
 # accepts an INSERT (psql with connect_timeout=1, polled every 0.1 s); then restart the killed
-# node's agent and wait until it streams again (it rejoins through pg_rewind; the rejoin time is
-# printed too). Last, one switchover to a replica (`pgvault ha switchover --to NAME`,
+# node's agent and time until it streams again: its GET /replica answers 200 and the new primary
+# shows both replicas streaming, polled every 0.1 s (it rejoins through pg_rewind, or without it
+# when its WAL ends at the fork). Last, one switchover to a replica (`pgvault ha switchover --to NAME`,
 # `patronictl switchover --candidate NAME --force`), timed from the command's start until NAME
 # accepts an INSERT. pgvault runs first, then Patroni, on the same etcd (separate prefixes).
 #
@@ -350,6 +351,18 @@ wait_healthy() { # SECONDS WHAT
         sleep 0.5
     done
 }
+# The rejoin's end, looked at every 0.1 s with one request and one query (the whole health check,
+# seven programs, every 0.1 s would take CPU from the very rejoin it times): the node answers
+# GET /replica 200 and the primary shows both replicas streaming. The whole check follows, untimed.
+wait_rejoined() { # SECONDS INDEX PRIMARY-INDEX
+    local deadline=$(( $(date +%s) + $1 ))
+    until [ "$(api "${apiport[$2]}" /replica)" = 200 ] &&
+        [ "$(sql "${pgport[$3]}" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 2 ]; do
+        kill -0 "${pid[$2]}" 2>/dev/null || die "$tool: the agent of ${name[$2]} exited while it was rejoining"
+        [ "$(date +%s)" -lt "$deadline" ] || die "$tool: ${name[$2]} did not stream again within $1 s"
+        sleep 0.1
+    done
+}
 # An INSERT on the primary, replayed on both replicas: nothing is in flight at the kill.
 value=0
 replicated() {
@@ -440,9 +453,10 @@ run_tool() { # TOOL
         failover[$tool]+="$took "
         start=$(now)
         start_node "$old"
+        wait_rejoined 180 "$old" "$next"
+        took2=$(secs_since "$start")
         wait_healthy 180 "${name[$old]} back as a streaming replica after trial $t"
         [ "$primary" != "$old" ] || die "$tool: trial $t: ${name[$old]} came back as the primary"
-        took2=$(secs_since "$start")
         rejoin[$tool]+="$took2 "
         if [ "$(rewind_lines "$(agent_log "$old")")" -gt "$rewinds" ]; then how="through pg_rewind"
         elif [ "$(grep -c "no pg_rewind needed" "$(agent_log "$old")" || true)" -gt "$skips" ]; then
