@@ -5,6 +5,7 @@ import dev.pgvault.cli.config.PgvaultConfig;
 import dev.pgvault.cli.ha.HaSupport;
 import dev.pgvault.ha.HaSettings;
 import dev.pgvault.ha.dcs.EtcdDcs;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +17,8 @@ import java.util.Optional;
  * JVM's first request costs 0.4-0.8 s here (the etcd client's gRPC stack starting, interpreted);
  * a second client's first request in the same JVM, some 20 ms. An agent's start is on the path of
  * a rejoin and of a bootstrap, and picocli takes 0.3 s of it before the command runs: so, for
- * {@code [--config FILE] [--verbose] ha run ...} only, a thread reads the configuration, makes
+ * {@code [--config FILE] [--verbose] ha run ...} only (neither option again after {@code run}, and
+ * the configuration a plain file), a thread reads the configuration, makes
  * that request with a client of its own and closes it. The command then does everything itself,
  * as if this had not run: a configuration it refuses, or an etcd that does not answer, is its own
  * to report, and this thread says nothing.
@@ -64,7 +66,14 @@ final class AgentEarlyStart {
         if (i + 1 >= args.length || !args[i].equals("ha") || !args[i + 1].equals("run")) {
             return Optional.empty();
         }
-        return Optional.of(new Invocation(ConfigLoader.locate(config, env), verbose));
+        for (int j = i + 2; j < args.length; j++) {
+            if (args[j].equals("--verbose") || args[j].startsWith("--config")) {
+                return Optional.empty(); // given again after the command (picocli takes them there too): left to it
+            }
+        }
+        Path file = ConfigLoader.locate(config, env);
+        // read twice, once here: only a plain file (a pipe, /dev/stdin, would be read empty by the command)
+        return Files.isRegularFile(file) ? Optional.of(new Invocation(file, verbose)) : Optional.empty();
     }
 
     private static void warm(Invocation agent) {

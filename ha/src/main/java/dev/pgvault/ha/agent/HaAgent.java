@@ -39,7 +39,7 @@ public final class HaAgent implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofMinutes(5);
     /** How often a standby that should stream and does not yet is looked at between cycles. */
     static final Duration STREAM_LOOK = Duration.ofMillis(100);
-    /** How long after it was first seen not streaming: a standby streams within moments of its start when it can at all. */
+    /** How long after a cycle first saw it not streaming: a standby streams within moments of its start when it can at all. */
     static final Duration STREAM_WATCH = Duration.ofSeconds(5);
 
     private final HaSettings settings;
@@ -112,7 +112,18 @@ public final class HaAgent implements AutoCloseable {
     /** Runs cycles until {@link #stop()}; then stops PostgreSQL and hands the leader key back. */
     public void run() {
         watchdog.start();
-        boolean watching = false;
+        // the watches on a thread of their own: setting them up costs a fresh JVM 0.15-0.25 s, which
+        // the first decision (a rejoin's, a bootstrap's) need not wait for, while a first cycle that
+        // rewinds or reseeds for minutes must not go without them
+        Thread watches = new Thread(() -> {
+            try {
+                dcs.watch(wakeups::release);
+            } catch (RuntimeException e) {
+                log.accept("etcd: no watches (" + e + "); the agent cycles every loop-wait");
+            }
+        }, "pgvault-watch-setup");
+        watches.setDaemon(true);
+        watches.start();
         try {
             while (!stopping) {
                 Instant began = steady.instant();
@@ -123,12 +134,6 @@ public final class HaAgent implements AutoCloseable {
                     // a bug or a value this version cannot handle: keep cycling (the watchdog and
                     // the lease keep the node safe) rather than leave the cluster
                     log.accept("cycle failed with an internal error: " + e);
-                }
-                if (!watching) {
-                    // after the first cycle: setting up the watches costs a fresh JVM 0.15-0.25 s,
-                    // which the first decision (a rejoin's, a failover's) need not wait for
-                    dcs.watch(wakeups::release);
-                    watching = true;
                 }
                 long rest = settings.loopWait().toMillis() - Duration.between(began, steady.instant()).toMillis();
                 if (rest > 0 && !stopping) {
@@ -147,10 +152,12 @@ public final class HaAgent implements AutoCloseable {
 
     /**
      * Waits up to {@code millis} for the next cycle, or until a watched key changes. A standby that
-     * follows a leader and does not stream yet (just started, or its leader just changed) is looked
-     * at every {@link #STREAM_LOOK} meanwhile, for {@link #STREAM_WATCH} at most: once it streams,
-     * the next cycle comes at once, so the REST API and the cluster see it streaming within a
-     * tenth of a second rather than a loop later. Only a local query each time; etcd is not asked.
+     * follows a leader and does not stream yet is looked at every {@link #STREAM_LOOK} meanwhile:
+     * from the cycle that started it (or pointed it at a new leader) until {@link #STREAM_WATCH}
+     * after the next cycle first saw it not streaming. Once it streams, the next cycle comes at
+     * once, so the REST API and the cluster see it streaming within a tenth of a second rather
+     * than a loop later. Only a local status each time (etcd is not asked); one that hangs can
+     * hold the wait up to the status query's own timeout.
      */
     private void pause(long millis) throws InterruptedException {
         long until = System.nanoTime() + millis * 1_000_000L;

@@ -36,7 +36,8 @@ public final class StartupWarmUp {
 
     /**
      * Waits for the etcd request, at most {@link #LIMIT} in all, so that the first cycle's requests
-     * find the connection made. The PostgreSQL side is not waited for: it only loads classes, and
+     * find the connection made. The PostgreSQL side is not waited for: one connection opened and
+     * closed (refused when the server is stopped), which matters only for the classes it loads;
      * the cycle's own connection, if it comes first, loads them as well.
      */
     public void awaitEtcd() {

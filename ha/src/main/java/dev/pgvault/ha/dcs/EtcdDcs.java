@@ -447,11 +447,16 @@ public final class EtcdDcs implements Dcs {
 
     @Override
     public void warmUp(Duration limit) {
+        CompletableFuture<GetResponse> request = null;
         try {
-            kv.get(key("leader"), GetOption.builder().withCountOnly(true).build()).get(limit.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            // unreachable or slow: the cycle finds out and says so in its own words
+            request = kv.get(key("leader"), GetOption.builder().withCountOnly(true).build());
+            request.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | RuntimeException e) {
+            // unreachable, refused, or a closed client: the cycle finds out and says so in its own words
+        } catch (TimeoutException e) {
+            request.cancel(true); // no retries left running on the agent's client
         } catch (InterruptedException e) {
+            request.cancel(true);
             Thread.currentThread().interrupt();
         }
     }

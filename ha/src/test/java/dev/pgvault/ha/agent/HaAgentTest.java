@@ -34,7 +34,7 @@ class HaAgentTest {
     private final MovingClock steady = new MovingClock(Instant.parse("2026-11-26T10:00:00Z"));
     private final InMemoryDcs dcs = new InMemoryDcs(ClusterState.empty());
     private final FakePostgres pg = new FakePostgres();
-    private final List<String> log = new ArrayList<>();
+    private final List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>(); // one test runs the agent's loop on a thread
 
     static final class MovingClock extends Clock {
         volatile Instant now; // read by the watchdog thread
