@@ -15,16 +15,14 @@ public final class StartupWarmUp {
     static final Duration LIMIT = Duration.ofSeconds(1);
 
     private final Thread etcd;
-    private final Thread postgres;
 
-    private StartupWarmUp(Thread etcd, Thread postgres) {
+    private StartupWarmUp(Thread etcd) {
         this.etcd = etcd;
-        this.postgres = postgres;
     }
 
     public static StartupWarmUp begin(Dcs dcs, LocalPostgres pg) {
-        return new StartupWarmUp(daemon("pgvault-warm-etcd", () -> dcs.warmUp(LIMIT)),
-                daemon("pgvault-warm-postgres", pg::warmUp));
+        daemon("pgvault-warm-postgres", pg::warmUp); // never waited for: see awaitEtcd
+        return new StartupWarmUp(daemon("pgvault-warm-etcd", () -> dcs.warmUp(LIMIT)));
     }
 
     private static Thread daemon(String name, Runnable work) {

@@ -14,14 +14,14 @@ import java.util.function.Consumer;
  * a rejoining agent's own start on a small machine. An armed order starts one at once.
  */
 public final class FenceHeartbeat implements AgentFence {
+    /** How long a disarmed agent goes without a fence after its start. */
+    static final Duration DISARMED_START_DELAY = Duration.ofSeconds(5);
+
     private final FenceFiles files;
     private final Runnable starter;
     private final Consumer<String> log;
     private final String boot = FenceFiles.bootId();
     private final long pid = ProcessHandle.current().pid();
-    /** How long a disarmed agent goes without a fence after its start. */
-    static final Duration DISARMED_START_DELAY = Duration.ofSeconds(5);
-
     private final long created = System.nanoTime();
     private final Duration disarmedStartDelay;
     private long lastStartCheck = System.nanoTime() - 2_000_000_000L;
