@@ -18,6 +18,7 @@ final class HaCluster implements AutoCloseable {
 
     final List<HaNode> nodes = new ArrayList<>();
     final Path work;
+    /** The filesystem repository's directory; null for a cluster on another repository. */
     final Path repo;
     final Path tokenFile;
 
@@ -41,6 +42,28 @@ final class HaCluster implements AutoCloseable {
         return create(cluster, stanza, perNode, sharedRepo, haExtra);
     }
 
+    /**
+     * A cluster of {@code size} nodes on the repository that {@code repoSection} names (a
+     * configuration's whole {@code repo:} section, an S3 one for instance); {@link #repo} is null.
+     */
+    static HaCluster createOn(String cluster, List<String> etcd, int size, String repoSection, String... haExtra)
+            throws IOException {
+        OsUser user = OsUser.forPostgres();
+        Path work = user.newDirectory("pgvault-ha-work");
+        HaCluster c = new HaCluster(work, null, tokenIn(work, user));
+        for (int i = 1; i <= size; i++) {
+            c.nodes.add(HaNode.create("n" + i, cluster, cluster, etcd, repoSection, c.tokenFile, haExtra));
+        }
+        return c;
+    }
+
+    private static Path tokenIn(Path work, OsUser user) throws IOException {
+        Path token = work.resolve("api-token");
+        Files.writeString(token, TOKEN + "\n");
+        user.own(token);
+        return token;
+    }
+
     /** A cluster of {@code etcdPerNode.size()} nodes, node i reaching etcd at the URLs {@code etcdPerNode.get(i)}. */
     static HaCluster create(String cluster, String stanza, List<List<String>> etcdPerNode, Path sharedRepo,
             String... haExtra) throws IOException {
@@ -52,12 +75,9 @@ final class HaCluster implements AutoCloseable {
             Files.createDirectory(repo);
             user.own(repo);
         }
-        Path token = work.resolve("api-token");
-        Files.writeString(token, TOKEN + "\n");
-        user.own(token);
-        HaCluster c = new HaCluster(work, repo, token);
+        HaCluster c = new HaCluster(work, repo, tokenIn(work, user));
         for (int i = 1; i <= etcdPerNode.size(); i++) {
-            c.nodes.add(HaNode.create("n" + i, cluster, stanza, etcdPerNode.get(i - 1), repo, token, haExtra));
+            c.nodes.add(HaNode.create("n" + i, cluster, stanza, etcdPerNode.get(i - 1), repo, c.tokenFile, haExtra));
         }
         return c;
     }

@@ -75,6 +75,12 @@ final class HaNode implements AutoCloseable {
     /** As above, with a stanza other than the cluster's name (a cluster rebuilt from another's backups). */
     static HaNode create(String name, String cluster, String stanza, List<String> etcd, Path repo, Path tokenFile,
             String... haExtra) throws IOException {
+        return create(name, cluster, stanza, etcd, "repo:\n  type: fs\n  path: " + repo + "\n", tokenFile, haExtra);
+    }
+
+    /** As above, on the repository that {@code repoSection} (a configuration's whole {@code repo:} section) names. */
+    static HaNode create(String name, String cluster, String stanza, List<String> etcd, String repoSection,
+            Path tokenFile, String... haExtra) throws IOException {
         OsUser user = OsUser.forPostgres();
         Path base = user.newDirectory("pgvault-ha-" + name);
         Path data = base.resolve("data");
@@ -110,9 +116,7 @@ final class HaNode implements AutoCloseable {
         if (!archive.isEmpty()) {
             yaml.append("archive:\n").append(archive);
         }
-        yaml.append("repo:\n")
-                .append("  type: fs\n")
-                .append("  path: ").append(repo).append('\n')
+        yaml.append(repoSection)
                 .append("ha:\n")
                 .append("  cluster: ").append(cluster).append('\n')
                 .append("  name: ").append(name).append('\n')
@@ -222,10 +226,15 @@ final class HaNode implements AutoCloseable {
     }
 
     Connection connect() throws SQLException {
+        return connect(10);
+    }
+
+    /** A connection whose statements give up after {@code socketTimeoutSeconds} (0: never). */
+    Connection connect(int socketTimeoutSeconds) throws SQLException {
         java.util.Properties p = new java.util.Properties();
         p.setProperty("user", "postgres");
         p.setProperty("connectTimeout", "2");
-        p.setProperty("socketTimeout", "10");
+        p.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", p);
     }
 

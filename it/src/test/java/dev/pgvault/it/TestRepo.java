@@ -73,6 +73,18 @@ final class TestRepo implements AutoCloseable {
         return kind == Kind.FS ? new FsBlobStore(dir.resolve("repo")) : new S3BlobStore(s3().settings(bucket, PREFIX));
     }
 
+    /**
+     * The configuration's {@code repo:} section, with an S3 repository reached through {@code
+     * relay} instead of directly: for a test to make the repository stop answering.
+     */
+    String repoSectionVia(TcpRelay relay) throws Exception {
+        String endpoint = "endpoint: " + s3().uri();
+        if (kind != Kind.S3 || !yaml.contains(endpoint)) {
+            throw new IllegalStateException("not an S3 repository on " + s3().uri() + ": " + yaml);
+        }
+        return yaml.replace(endpoint, "endpoint: " + relay.url());
+    }
+
     /** The in-process S3 server every S3 repository of the tests lives on. */
     static synchronized S3ProxyServer s3() throws Exception {
         if (s3 == null) {
