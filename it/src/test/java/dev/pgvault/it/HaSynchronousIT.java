@@ -1,6 +1,7 @@
 package dev.pgvault.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -12,11 +13,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Synchronous mode on real parts: one standby is synchronous, a writer commits as fast as it can,
@@ -25,24 +33,120 @@ import org.junit.jupiter.api.TestInstance;
  * {@code wal-receive} ({@code ha.wal-receive}, {@code archive.stream-sync}), which the primary's
  * commits wait for too: every acknowledged commit is also in the repository, and a restore of
  * the lost primary's timeline from the repository alone has them all.
+ *
+ * <p>The repository is S3, reached through a relay the first test makes stop answering: a
+ * receiver held by a hung store longer than {@code archive.stream-sync-timeout} drops out, the
+ * agent stops making commits wait for it, and once the store answers again it is waited for again.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HaSynchronousIT {
+    /** archive.stream-sync-timeout: how long one store may hold the synchronous receiver. */
+    private static final int SYNC_TIMEOUT_S = 3;
+
     EtcdCluster etcd;
     HaCluster cluster;
+    TestRepo repo;
+    TcpRelay relay;
 
     @BeforeAll
     void start() throws Exception {
         assumeTrue(PgCluster.available(), "PostgreSQL 15 binaries not found");
         etcd = EtcdCluster.start(1);
-        cluster = HaCluster.create("itsync", etcd.clientUrls(), 3, "synchronous: true", "wal-receive: true",
-                HaNode.ARCHIVE + "stream-sync: true");
+        repo = TestRepo.create(TestRepo.Kind.S3, false, OsUser.forPostgres());
+        relay = TcpRelay.start("127.0.0.1", TestRepo.s3().port());
+        cluster = HaCluster.createOn("itsync", etcd.clientUrls(), 3, repo.repoSectionVia(relay), "synchronous: true",
+                "wal-receive: true", HaNode.ARCHIVE + "stream-sync: true",
+                HaNode.ARCHIVE + "stream-sync-timeout: " + SYNC_TIMEOUT_S);
         cluster.startAll();
     }
 
     @AfterAll
     void stop() throws Exception {
-        HaCluster.closeWithEtcd(cluster, etcd);
+        try {
+            HaCluster.closeWithEtcd(cluster, etcd);
+        } finally {
+            if (relay != null) {
+                relay.close();
+            }
+            if (repo != null) {
+                repo.close();
+            }
+        }
+    }
+
+    /** Waits until the primary's commits wait for its receiver and for {@code sync}, both streaming. */
+    private void awaitCommitsWaitingForBoth(HaNode primary, String receiver, String sync) throws InterruptedException {
+        String both = "FIRST 2 (\"" + receiver + "\", \"" + sync + "\")";
+        cluster.await(Duration.ofSeconds(60), "commits waiting for " + both, () -> {
+            try {
+                return both.equals(primary.query("SHOW synchronous_standby_names")) && "sync".equals(primary.query(
+                        "SELECT sync_state FROM pg_stat_replication WHERE application_name = '" + receiver + "'"));
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    @Order(1)
+    void aRepositoryThatStopsAnsweringHoldsCommitsOnlyUntilTheReceiverDropsOut() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
+        String sync = awaitSynchronousStandby(primary);
+        String receiver = "pgvault-" + primary.name;
+        awaitCommitsWaitingForBoth(primary, receiver, sync);
+        primary.query("CREATE TABLE hung (v int PRIMARY KEY)");
+
+        relay.cut(); // S3 stops answering: requests are accepted and never answered
+        long cutAt = System.nanoTime();
+        double released;
+        try {
+            CompletableFuture<Void> held = CompletableFuture.runAsync(() -> {
+                try (Connection c = primary.connect(0); Statement s = c.createStatement()) {
+                    s.execute("INSERT INTO hung VALUES (1)");
+                } catch (SQLException e) {
+                    throw new CompletionException(e);
+                }
+            });
+            Thread.sleep(TimeUnit.SECONDS.toMillis(SYNC_TIMEOUT_S - 1));
+            assertFalse(held.isDone(), "a commit was acknowledged while the receiver still waited on its store"
+                    + " (stream-sync-timeout " + SYNC_TIMEOUT_S + " s)");
+            try {
+                held.get(30, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new AssertionError("a commit still waits 30 s after the repository stopped answering: the receiver"
+                        + " held by its store was not taken out of synchronous_standby_names\n" + cluster.logs(), e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new AssertionError("the held commit failed\n" + cluster.logs(), e);
+            }
+            released = (System.nanoTime() - cutAt) / 1e9;
+            // the timeout, the agent's next loop (1 s), the standby's next report (1 s, the agent's
+            // wal_receiver_status_interval), and margin for a loaded machine
+            assertTrue(released < SYNC_TIMEOUT_S + 5, String.format("the commit waited %.1f s after the repository"
+                    + " stopped answering, stream-sync-timeout %d s%n%s", released, SYNC_TIMEOUT_S, cluster.logs()));
+            assertEquals("\"" + sync + "\"", primary.query("SHOW synchronous_standby_names"),
+                    "commits wait for the synchronous standby alone");
+            assertTrue(primary.logTail(400).contains("the receiver " + receiver
+                    + " stopped streaming: commits no longer wait for the repository"), primary.logTail(60));
+            HaNode standby = cluster.node(sync);
+            cluster.await(Duration.ofSeconds(10), "the released commit on the synchronous standby " + sync, () -> {
+                try {
+                    return "1".equals(standby.query("SELECT count(*) FROM hung"));
+                } catch (SQLException e) {
+                    return false;
+                }
+            });
+        } finally {
+            relay.heal();
+        }
+        System.out.printf("synchronous receiver on a hung repository: commits waited %.1f s (stream-sync-timeout %d s)%n",
+                released, SYNC_TIMEOUT_S);
+
+        // the store answers again: the receiver stores what it held, streams, and is waited for again
+        awaitCommitsWaitingForBoth(primary, receiver, sync);
+        assertTrue(primary.logTail(400).contains("commits also wait for the receiver " + receiver), primary.logTail(60));
+        primary.query("INSERT INTO hung VALUES (2)");
+        assertEquals("2", primary.query("SELECT count(*) FROM hung"));
     }
 
     /** The member the primary's pg_stat_replication reports as 'sync', once there is one. */
@@ -76,6 +180,7 @@ class HaSynchronousIT {
     }
 
     @Test
+    @Order(2)
     void noAcknowledgedCommitIsLostAcrossAFailover() throws Exception {
         HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
         primary.query("CREATE TABLE t (v int PRIMARY KEY)");
@@ -83,16 +188,7 @@ class HaSynchronousIT {
         assertEquals(0, backup.exitCode(), backup.stdout() + backup.stderr());
         String sync = awaitSynchronousStandby(primary);
         assertEquals("on", primary.query("SHOW synchronous_commit"));
-        String receiver = "pgvault-" + primary.name;
-        String both = "FIRST 2 (\"" + receiver + "\", \"" + sync + "\")";
-        cluster.await(Duration.ofSeconds(30), "commits waiting for " + both, () -> {
-            try {
-                return both.equals(primary.query("SHOW synchronous_standby_names")) && "sync".equals(primary.query(
-                        "SELECT sync_state FROM pg_stat_replication WHERE application_name = '" + receiver + "'"));
-            } catch (SQLException e) {
-                return false;
-            }
-        });
+        awaitCommitsWaitingForBoth(primary, "pgvault-" + primary.name, sync);
 
         List<Integer> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stop = new AtomicBoolean();

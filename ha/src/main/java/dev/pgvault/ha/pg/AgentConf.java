@@ -58,6 +58,14 @@ final class AgentConf {
         // not stream: a restore_command call a second meanwhile (answered by the launcher with
         // archive.async), none in steady streaming.
         s.put("wal_retrieve_retry_interval", "1s");
+        // PostgreSQL releases commits waiting for synchronous standbys only when a standby reports
+        // its position: a new synchronous_standby_names (a receiver taken out, another standby
+        // made synchronous) frees a commit its standbys already hold at their next report, which
+        // an idle standby sends every wal_receiver_status_interval, 10 s by default. A commit held
+        // by a receiver whose store hung waited 11.8 s with a 3 s stream-sync-timeout, the agent
+        // having taken the receiver out after 4.1 s (HaSynchronousIT). A report a second costs a
+        // few bytes.
+        s.put("wal_receiver_status_interval", "1s");
         s.put("synchronous_standby_names", synchronousStandbyNames == null ? "" : synchronousStandbyNames);
         s.put("primary_conninfo", standby && upstream != null ? primaryConnInfo(node, upstream) : "");
         s.put("primary_slot_name", standby && upstream != null && upstream.slot() != null ? upstream.slot() : "");

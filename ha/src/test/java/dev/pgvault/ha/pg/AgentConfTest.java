@@ -36,6 +36,7 @@ class AgentConfTest {
         assertEquals("host='10.0.0.1' port='5432' user='rep\\'user' application_name='node-2'", s.get("primary_conninfo"));
         assertEquals("", s.get("synchronous_standby_names"));
         assertEquals("latest", s.get("recovery_target_timeline"));
+        assertEquals("1s", s.get("wal_receiver_status_interval"), "commits held for synchronous standbys are judged again every second");
         assertEquals("", s.get("primary_slot_name"), "no slot named: none");
         assertEquals("node_2", AgentConf.settings(node(Map.of()), true, new Upstream("node-1", "10.0.0.1", 5432, "node_2"),
                 null).get("primary_slot_name"));
