@@ -3,6 +3,8 @@ package dev.pgvault.archiver;
 import dev.pgvault.archiver.wal.WalContentCheck;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.archiver.wal.WalSegmentEnd;
 import dev.pgvault.archiver.wal.WalSegmentHeader;
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.codec.EncodedStore;
@@ -59,7 +61,24 @@ public final class WalArchive {
         if (why.isPresent()) {
             throw new ForeignWalException(why.get() + " (stanza '" + layout.stanza() + "')");
         }
-        return storeOnce(name, () -> Files.newInputStream(file));
+        if (name.kind() != WalFileKind.SEGMENT) {
+            return storeOnce(name, () -> Files.newInputStream(file));
+        }
+        // read once: what is checked is what is stored, even if the file changes meanwhile
+        byte[] bytes = Files.readAllBytes(file);
+        if (bytes.length != cluster.walSegmentSize()) {
+            throw new ForeignWalException(name.name() + " is " + bytes.length + " bytes; the stanza's segment size is "
+                    + cluster.walSegmentSize() + " (stanza '" + layout.stanza() + "')");
+        }
+        java.util.OptionalLong stops = WalSegmentEnd.unfinishedAt(bytes);
+        if (stops.isPresent()) {
+            throw new UnfinishedSegmentException(name.name() + " is not finished: its WAL stops at "
+                    + new Lsn(name.segmentNumber(cluster.walSegmentSize()) * cluster.walSegmentSize() + stops.getAsLong())
+                    + " and only zeros follow, with no switch record before them (a standby's copy of a segment"
+                    + " wal-receive had only streamed, still being filled by its stream); not stored: the finished"
+                    + " segment will be");
+        }
+        return storeOnce(name, () -> new ByteArrayInputStream(bytes));
     }
 
     /**

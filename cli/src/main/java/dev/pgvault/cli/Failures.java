@@ -76,6 +76,9 @@ final class Failures {
         if (e instanceof InvalidManifestException) {
             return ExitCode.CORRUPT;
         }
+        if (e instanceof dev.pgvault.archiver.UnfinishedSegmentException) {
+            return ExitCode.POSTGRES; // PostgreSQL handed over a segment it has not finished: it retries
+        }
         if (e instanceof WalConflictException || e instanceof ForeignWalException
                 || e instanceof StanzaMismatchException || e instanceof BackupLockedException
                 || e instanceof SlotConflictException) {

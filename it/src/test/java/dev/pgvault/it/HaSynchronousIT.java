@@ -139,11 +139,12 @@ class HaSynchronousIT {
         } finally {
             relay.heal();
         }
-        System.out.printf("synchronous receiver on a hung repository: commits waited %.1f s (stream-sync-timeout %d s)%n",
-                released, SYNC_TIMEOUT_S);
-
         // the store answers again: the receiver stores what it held, streams, and is waited for again
+        long healedAt = System.nanoTime();
         awaitCommitsWaitingForBoth(primary, receiver, sync);
+        System.out.printf("synchronous receiver on a hung repository: commits waited %.1f s (stream-sync-timeout %d s);"
+                + " waited for again %.1f s after the repository answered%n", released, SYNC_TIMEOUT_S,
+                (System.nanoTime() - healedAt) / 1e9);
         assertTrue(primary.logTail(400).contains("commits also wait for the receiver " + receiver), primary.logTail(60));
         primary.query("INSERT INTO hung VALUES (2)");
         assertEquals("2", primary.query("SELECT count(*) FROM hung"));

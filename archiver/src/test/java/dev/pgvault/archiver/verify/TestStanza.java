@@ -100,12 +100,18 @@ public final class TestStanza implements AutoCloseable {
         }
     }
 
-    /** What PostgreSQL would archive as segment {@code n} of timeline {@code tli} of {@code cluster}, roughly. */
+    /**
+     * What PostgreSQL would archive as segment {@code n} of timeline {@code tli} of {@code cluster}
+     * switched right after its page header: a switch record (xl_tot_len 24, xl_info XLOG_SWITCH,
+     * resource manager 0), then zeros. Without it, zeros after the header are a segment that is not
+     * finished, which archive-push refuses.
+     */
     public static byte[] segmentBytes(ClusterIdentity cluster, int tli, long n) {
         byte[] b = new byte[cluster.walSegmentSize()];
         byte[] h = new WalSegmentHeader(0xD110, tli, n * cluster.walSegmentSize(), cluster.systemIdentifier(),
                 cluster.walSegmentSize(), 8192).encode();
         System.arraycopy(h, 0, b, 0, h.length);
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.nativeOrder()).putInt(h.length, 24).put(h.length + 16, (byte) 0x40);
         return b;
     }
 

@@ -1,0 +1,195 @@
+package dev.pgvault.archiver.wal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.OptionalLong;
+
+/**
+ * Where a segment's WAL stops short of the segment's end: the one shape a segment file has when
+ * it is not finished, its records followed by zeros to the end with no switch record before them.
+ *
+ * <p>Why archive-push needs it: with {@code archive_mode = always} a standby archives again every
+ * segment it restored, and archive-get gives a standby a segment the repository holds only as a
+ * {@code .stream} object padded with zeros. Stored as the complete segment, such a file would stand
+ * in the archive for the real one (whose push is then refused as different bytes under the name)
+ * and recovery through it would end early, at its zeros. A finished segment never has this shape:
+ * its records run to its end (the last one continues in the next segment), or they end with a
+ * switch record, after which PostgreSQL zeroes the rest of the segment, page headers included.
+ *
+ * <p>The walk follows the record lengths (XLogRecord.xl_tot_len) and steps over page headers,
+ * whose continuation flags and addresses it checks. It answers only for that shape, positively
+ * found; anything else it cannot follow (a page without the continuation a record needs, another
+ * page address, an overwritten continuation) is not this shape, and the segment is not held back.
+ */
+public final class WalSegmentEnd {
+    private static final int LONG_HEADER = 40; // MAXALIGN(sizeof(XLogLongPageHeaderData))
+    private static final int SHORT_HEADER = 24; // MAXALIGN(sizeof(XLogPageHeaderData))
+    private static final int RECORD_HEADER = 24; // SizeOfXLogRecord
+    private static final int XLP_FIRST_IS_CONTRECORD = 0x0001;
+    private static final int RM_XLOG_ID = 0;
+    private static final int XLOG_SWITCH = 0x40;
+    private static final int XLR_INFO_MASK = 0x0F;
+
+    private final ByteBuffer seg;
+    private final int size;
+    private final int block;
+    private final long startAddress;
+    private final int magic;
+
+    private WalSegmentEnd(byte[] segment, int block) {
+        this.seg = ByteBuffer.wrap(segment).order(ByteOrder.nativeOrder());
+        this.size = segment.length;
+        this.block = block;
+        this.startAddress = seg.getLong(8);
+        this.magic = Short.toUnsignedInt(seg.getShort(0));
+    }
+
+    /**
+     * The offset in {@code segment} (a whole segment file, its long page header first) where its
+     * WAL stops with only zeros after it and no switch record before them; empty when the segment
+     * is finished, or is not of that shape.
+     */
+    public static OptionalLong unfinishedAt(byte[] segment) {
+        WalSegmentHeader h = WalSegmentHeader.read(segment, segment.length);
+        if (h.blockSize() <= LONG_HEADER || h.blockSize() % 8 != 0 || segment.length % h.blockSize() != 0) {
+            return OptionalLong.empty();
+        }
+        return new WalSegmentEnd(segment, h.blockSize()).walk();
+    }
+
+    /** Thrown inside the walk when the segment is not of the shape looked for. */
+    private static final class NotThatShape extends Exception {
+        NotThatShape() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Thrown inside the walk where the WAL stops: a zeroed page header where WAL goes on. */
+    private static final class StopsAt extends Exception {
+        final int offset;
+
+        StopsAt(int offset) {
+            super(null, null, false, false);
+            this.offset = offset;
+        }
+    }
+
+    private OptionalLong walk() {
+        try {
+            int pos = LONG_HEADER;
+            int info = Short.toUnsignedInt(seg.getShort(2));
+            if ((info & XLP_FIRST_IS_CONTRECORD) != 0) {
+                pos = skip(pos, Integer.toUnsignedLong(seg.getInt(16)), false);
+                if (pos >= size) {
+                    return OptionalLong.empty(); // one record fills the segment
+                }
+                pos = maxAlign(pos);
+            }
+            while (pos < size) {
+                if (pos % block == 0) {
+                    pos = pageData(pos, false);
+                }
+                int recordStart = pos;
+                byte[] header = new byte[RECORD_HEADER];
+                int after = read(pos, header);
+                ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.nativeOrder());
+                long total = Integer.toUnsignedLong(h.getInt(0));
+                if (total == 0) {
+                    return zeroFrom(recordStart) ? OptionalLong.of(recordStart) : OptionalLong.empty();
+                }
+                if (total < RECORD_HEADER) {
+                    return OptionalLong.empty();
+                }
+                if (Byte.toUnsignedInt(header[17]) == RM_XLOG_ID && (Byte.toUnsignedInt(header[16]) & ~XLR_INFO_MASK) == XLOG_SWITCH) {
+                    return OptionalLong.empty(); // the segment ends here by design
+                }
+                pos = skip(after, total - RECORD_HEADER, after % block == 0);
+                if (pos >= size) {
+                    return OptionalLong.empty(); // the last record goes on in the next segment
+                }
+                pos = maxAlign(pos);
+            }
+            return OptionalLong.empty();
+        } catch (StopsAt s) {
+            return zeroFrom(s.offset) ? OptionalLong.of(s.offset) : OptionalLong.empty();
+        } catch (NotThatShape e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * Steps over the page header at {@code pageStart} and returns where its data begins. {@code
+     * continuing}: a record goes on from the previous page, so the page must say so.
+     */
+    private int pageData(int pageStart, boolean continuing) throws StopsAt, NotThatShape {
+        int pageMagic = Short.toUnsignedInt(seg.getShort(pageStart));
+        if (pageMagic == 0) {
+            throw new StopsAt(pageStart);
+        }
+        if (pageMagic != magic || seg.getLong(pageStart + 8) != startAddress + pageStart) {
+            throw new NotThatShape();
+        }
+        boolean flagged = (Short.toUnsignedInt(seg.getShort(pageStart + 2)) & XLP_FIRST_IS_CONTRECORD) != 0;
+        if (flagged != continuing) {
+            throw new NotThatShape(); // an overwritten continuation, or a page we misread
+        }
+        return pageStart + SHORT_HEADER;
+    }
+
+    /**
+     * Steps over {@code n} bytes of record data from {@code pos}, and over the page headers in
+     * between; returns the offset after them ({@code size} or more when they go on past the
+     * segment). {@code atPageStart}: {@code pos} is the start of a page whose header is not
+     * stepped over yet, in the middle of a record.
+     */
+    private int skip(int pos, long n, boolean atPageStart) throws StopsAt, NotThatShape {
+        long left = n;
+        if (atPageStart && left > 0 && pos < size) {
+            pos = pageData(pos, true);
+        }
+        while (left > 0) {
+            int room = block - pos % block;
+            if (left <= room) {
+                return (int) (pos + left);
+            }
+            left -= room;
+            pos += room;
+            if (pos >= size) {
+                return size;
+            }
+            pos = pageData(pos, true);
+        }
+        return pos;
+    }
+
+    /** Reads {@code into.length} bytes of a record from {@code pos}, across a page header; returns the offset after them. */
+    private int read(int pos, byte[] into) throws StopsAt, NotThatShape {
+        int got = 0;
+        while (got < into.length) {
+            if (pos >= size) {
+                throw new NotThatShape(); // a record header cut by the segment's end is the next segment's to finish
+            }
+            if (pos % block == 0 && got > 0) {
+                pos = pageData(pos, true);
+            }
+            int take = Math.min(into.length - got, block - pos % block);
+            seg.get(pos, into, got, take);
+            got += take;
+            pos += take;
+        }
+        return pos;
+    }
+
+    private boolean zeroFrom(int offset) {
+        for (int i = offset; i < size; i++) {
+            if (seg.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int maxAlign(int pos) {
+        return (pos + 7) & ~7;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.pgvault.it;
+
+import static dev.pgvault.it.PointInTimeRecoveryIT.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * archive-push on real PostgreSQL 15 segments: every finished segment is stored, a switched one
+ * (zeros after its switch record) included, while the same segment cut short, zeros after a point
+ * (what archive-get hands a standby for a segment wal-receive had only streamed, and what a standby
+ * with {@code archive_mode = always} then archives again), is refused with the LSN where its WAL
+ * stops, and nothing is stored under its name until the finished segment comes.
+ */
+@Concurrent
+class UnfinishedSegmentIT {
+    private static final long SEGMENT = 16L << 20;
+
+    private static long lsn(String text) {
+        String[] p = text.split("/");
+        return (Long.parseLong(p[0], 16) << 32) + Long.parseLong(p[1], 16);
+    }
+
+    @Test
+    void aSegmentCutShortIsRefusedAndEveryFinishedOneIsStored() throws Exception {
+        assumeTrue(PgCluster.available(), "PostgreSQL 15 binaries not found in " + PgCluster.BIN);
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("wal_keep_size = 1GB")) {
+            Path config = repo.config("main", pg);
+            pg.start();
+            dist.run(pgUser, config, "init").ok();
+            String switched;
+            String cutSegment;
+            long cutAt;
+            String last;
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE filler (id int, pad text)");
+                st.execute("INSERT INTO filler SELECT g, repeat(md5(g::text), 20) FROM generate_series(1, 100) g");
+                switched = value(st, "SELECT pg_walfile_name(pg_switch_wal())"); // zeros after its switch record
+                st.execute("CHECKPOINT"); // full-page images from here: records of every size
+                st.execute("INSERT INTO filler SELECT g, repeat(md5(g::text), 20) FROM generate_series(1, 500) g");
+                String at = value(st, "SELECT pg_current_wal_insert_lsn()::text");
+                cutSegment = value(st, "SELECT pg_walfile_name('" + at + "')");
+                cutAt = lsn(at);
+                // fill the rest of that segment and the next, with records that cross pages and the segment's end
+                while (lsn(value(st, "SELECT pg_current_wal_insert_lsn()::text")) < (cutAt / SEGMENT + 2) * SEGMENT) {
+                    st.execute("INSERT INTO filler SELECT g, repeat(md5(g::text), 60) FROM generate_series(1, 2000) g");
+                }
+                last = value(st, "SELECT pg_walfile_name(pg_switch_wal())");
+                st.execute("SELECT pg_switch_wal()"); // so that `last` is finished too, then its successor
+            }
+            Path walDir = pg.data.resolve("pg_wal");
+            Path scratch = pgUser.newDirectory("pgvault-unfinished");
+            try {
+                long offset = cutAt % SEGMENT;
+                byte[] whole = Files.readAllBytes(walDir.resolve(cutSegment));
+                // cut where the WAL stood (a record's start), then in the middle of the records after it
+                for (long cut : List.of(offset, offset + 5000)) {
+                    byte[] shortened = whole.clone();
+                    Arrays.fill(shortened, (int) cut, shortened.length, (byte) 0);
+                    Path file = scratch.resolve(cutSegment);
+                    Files.write(file, shortened);
+                    pgUser.own(file);
+                    Proc refused = dist.run(pgUser, config, "archive-push", file.toString());
+                    assertEquals(5, refused.exitCode(), "cut at +" + cut + ": " + refused.stderr());
+                    assertTrue(refused.stderr().contains(cutSegment + " is not finished: its WAL stops at "), refused.stderr());
+                    assertEquals(1, refused.stderr().strip().lines().count(), refused.stderr());
+                    if (cut == offset) {
+                        String stops = String.format("%X/%X", cutAt >>> 32, cutAt & 0xFFFFFFFFL);
+                        assertTrue(refused.stderr().contains("stops at " + stops + " and only zeros follow"), refused.stderr());
+                    }
+                    Proc get = dist.run(pgUser, config, "archive-get", cutSegment, scratch.resolve("got").toString());
+                    assertEquals(1, get.exitCode(), "nothing stored under the name: " + get.stderr());
+                }
+
+                // every finished segment, from the switched one to the last, stored and fetched back whole
+                List<String> finished = new ArrayList<>();
+                long from = Long.parseLong(switched.substring(8), 16);
+                long to = Long.parseLong(last.substring(8), 16);
+                for (long n = from; n <= to; n++) {
+                    finished.add(switched.substring(0, 8) + String.format("%016X", n));
+                }
+                assertTrue(finished.contains(cutSegment) && finished.size() >= 4, finished.toString());
+                for (String name : finished) {
+                    Proc push = dist.run(pgUser, config, "archive-push", walDir.resolve(name).toString());
+                    assertEquals(0, push.exitCode(), name + ": " + push.stderr());
+                    Path back = scratch.resolve("back-" + name);
+                    dist.run(pgUser, config, "archive-get", name, back.toString()).ok();
+                    assertArrayEquals(Files.readAllBytes(walDir.resolve(name)), Files.readAllBytes(back), name);
+                }
+            } finally {
+                PgvaultDist.deleteTree(scratch);
+            }
+        }
+    }
+}
