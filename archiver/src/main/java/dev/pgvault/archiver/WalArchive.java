@@ -64,13 +64,24 @@ public final class WalArchive {
         if (name.kind() != WalFileKind.SEGMENT) {
             return storeOnce(name, () -> Files.newInputStream(file));
         }
+        if (cluster.walSegmentSize() > WHOLE_IN_MEMORY_MAX) {
+            // a segment too large to hold per push: walked mapped, then stored from the file
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                refuseUnfinished(name, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));
+            }
+            return storeOnce(name, () -> Files.newInputStream(file));
+        }
         // read once: what is checked is what is stored, even if the file changes meanwhile
         byte[] bytes = Files.readAllBytes(file);
-        if (bytes.length != cluster.walSegmentSize()) {
-            throw new ForeignWalException(name.name() + " is " + bytes.length + " bytes; the stanza's segment size is "
-                    + cluster.walSegmentSize() + " (stanza '" + layout.stanza() + "')");
-        }
-        java.util.OptionalLong stops = WalSegmentEnd.unfinishedAt(bytes);
+        refuseUnfinished(name, ByteBuffer.wrap(bytes));
+        return storeOnce(name, () -> new ByteArrayInputStream(bytes));
+    }
+
+    /** Segments up to this size are read into memory once to be checked and stored (the default is 16 MiB). */
+    private static final long WHOLE_IN_MEMORY_MAX = 64L << 20;
+
+    private void refuseUnfinished(WalFileName name, ByteBuffer segment) throws UnfinishedSegmentException {
+        java.util.OptionalLong stops = WalSegmentEnd.unfinishedAt(segment);
         if (stops.isPresent()) {
             throw new UnfinishedSegmentException(name.name() + " is not finished: its WAL stops at "
                     + new Lsn(name.segmentNumber(cluster.walSegmentSize()) * cluster.walSegmentSize() + stops.getAsLong())
@@ -78,7 +89,6 @@ public final class WalArchive {
                     + " wal-receive had only streamed, still being filled by its stream); not stored: the finished"
                     + " segment will be");
         }
-        return storeOnce(name, () -> new ByteArrayInputStream(bytes));
     }
 
     /**

@@ -27,6 +27,12 @@ public enum ProblemKind {
     CORRUPT_WAL,
     /** An archived WAL file is intact but holds another file's content: another segment, cluster or timeline. */
     MISPLACED_WAL,
+    /**
+     * An archived segment whose WAL stops before its end, only zeros after it and no switch record
+     * before them: a copy cut short (archive-push refuses such a file since stop 37; one stored
+     * earlier stays). Recovery through it ends early, where its WAL stops.
+     */
+    UNFINISHED_WAL,
     /** An object in the WAL area that archive-get would never find: not a WAL name, or misplaced. */
     UNEXPECTED_WAL_OBJECT,
     /** WAL between a backup's start and stop segments is missing or corrupt: it cannot be restored. */

@@ -147,7 +147,8 @@ public final class Verifier {
                 bytes += r.bytesRead();
                 for (Problem p : r.problems()) {
                     problems.add(p);
-                    if (p.kind() == ProblemKind.CORRUPT_WAL || p.kind() == ProblemKind.MISPLACED_WAL) {
+                    if (p.kind() == ProblemKind.CORRUPT_WAL || p.kind() == ProblemKind.MISPLACED_WAL
+                            || p.kind() == ProblemKind.UNFINISHED_WAL) {
                         corruptWal.addAll(p.walFiles());
                     }
                 }

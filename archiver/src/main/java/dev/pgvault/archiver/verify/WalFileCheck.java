@@ -1,6 +1,8 @@
 package dev.pgvault.archiver.verify;
 
+import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.WalContentCheck;
+import dev.pgvault.archiver.wal.WalSegmentEnd;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.archiver.wal.WalSegmentHeader;
@@ -14,13 +16,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
 /**
  * Reads one archived WAL file to its end, which is where the decoder checks its SHA-256, length
  * and authentication, and checks its content against its name as archive-get does ({@link
  * WalContentCheck}): a segment's first page header (a {@code .stream} object's too), a history
- * file's lines. The rest of the WAL inside is not parsed.
+ * file's lines. A complete segment is also walked record by record to its end ({@link
+ * WalSegmentEnd}): a copy cut short, zeros after its last record, would end recovery there.
  */
 final class WalFileCheck implements Callable<CheckResult> {
     private static final int BUFFER = 64 * 1024;
@@ -49,13 +53,16 @@ final class WalFileCheck implements Callable<CheckResult> {
         boolean segment = streamed
                 || contentCheck != null && (name.kind() == WalFileKind.SEGMENT || name.kind() == WalFileKind.PARTIAL);
         boolean history = contentCheck != null && name.kind() == WalFileKind.HISTORY;
-        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        // up to 64 MiB (PostgreSQL's default is 16): larger ones are not held per check to be walked
+        boolean whole = contentCheck != null && name.kind() == WalFileKind.SEGMENT && contentCheck.segmentSize() <= 64L << 20;
+        ByteArrayOutputStream kept = new ByteArrayOutputStream(whole ? (int) contentCheck.segmentSize() : 256);
         long size = 0;
         try (DecodingStream in = repo.get(blob.key())) {
             byte[] buf = new byte[BUFFER];
             int n;
             while ((n = in.read(buf, 0, buf.length)) >= 0) {
-                long keep = segment ? WalSegmentHeader.LENGTH - size : history ? HISTORY_MAX - size : 0;
+                long keep = whole ? contentCheck.segmentSize() - size : segment ? WalSegmentHeader.LENGTH - size
+                        : history ? HISTORY_MAX - size : 0;
                 if (keep > 0) {
                     kept.write(buf, 0, (int) Math.min(keep, n));
                 }
@@ -76,6 +83,12 @@ final class WalFileCheck implements Callable<CheckResult> {
         if (mismatch.isPresent()) {
             return bad(ProblemKind.MISPLACED_WAL, "does not hold what its name says: " + mismatch.get()
                     + "; archive-get refuses it");
+        }
+        OptionalLong stops = whole ? WalSegmentEnd.unfinishedAt(head) : OptionalLong.empty();
+        if (stops.isPresent()) {
+            return bad(ProblemKind.UNFINISHED_WAL, "is not finished: its WAL stops at "
+                    + new Lsn(name.segmentNumber(contentCheck.segmentSize()) * contentCheck.segmentSize() + stops.getAsLong())
+                    + " and only zeros follow, with no switch record before them; recovery through it ends there");
         }
         return new CheckResult(0, 1, blob.size(), List.of());
     }

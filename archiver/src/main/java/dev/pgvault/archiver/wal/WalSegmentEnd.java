@@ -36,9 +36,9 @@ public final class WalSegmentEnd {
     private final long startAddress;
     private final int magic;
 
-    private WalSegmentEnd(byte[] segment, int block) {
-        this.seg = ByteBuffer.wrap(segment).order(ByteOrder.nativeOrder());
-        this.size = segment.length;
+    private WalSegmentEnd(ByteBuffer segment, int block) {
+        this.seg = segment.duplicate().clear().order(ByteOrder.nativeOrder());
+        this.size = segment.capacity();
         this.block = block;
         this.startAddress = seg.getLong(8);
         this.magic = Short.toUnsignedInt(seg.getShort(0));
@@ -50,8 +50,18 @@ public final class WalSegmentEnd {
      * is finished, or is not of that shape.
      */
     public static OptionalLong unfinishedAt(byte[] segment) {
-        WalSegmentHeader h = WalSegmentHeader.read(segment, segment.length);
-        if (h.blockSize() <= LONG_HEADER || h.blockSize() % 8 != 0 || segment.length % h.blockSize() != 0) {
+        return unfinishedAt(ByteBuffer.wrap(segment));
+    }
+
+    /** As {@link #unfinishedAt(byte[])}, for a segment in a buffer (a mapped file), all its capacity. */
+    public static OptionalLong unfinishedAt(ByteBuffer segment) {
+        byte[] first = new byte[WalSegmentHeader.LENGTH];
+        if (segment.capacity() < first.length) {
+            return OptionalLong.empty();
+        }
+        segment.get(0, first);
+        WalSegmentHeader h = WalSegmentHeader.read(first, first.length);
+        if (h.blockSize() <= LONG_HEADER || h.blockSize() % 8 != 0 || segment.capacity() % h.blockSize() != 0) {
             return OptionalLong.empty();
         }
         return new WalSegmentEnd(segment, h.blockSize()).walk();

@@ -1,5 +1,7 @@
 package dev.pgvault.archiver.verify;
 
+import dev.pgvault.archiver.wal.WalSegmentHeader;
+
 import static dev.pgvault.archiver.verify.TestStanza.segment;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -388,6 +390,32 @@ class VerifierTest {
         assertEquals("error: WAL file " + segment(1, 5) + " (" + stanza.walKey(segment(1, 5)) + ") does not hold what its"
                 + " name says: " + segment(1, 5) + " holds WAL of another position: its header's page address is 0/700000"
                 + " (segment " + segment(1, 7) + "), its name says 0/500000; archive-get refuses it", p.line());
+        assertFalse(r.ok());
+    }
+
+    /**
+     * A segment stored cut short (archive-push refuses one now; a repository may hold one from
+     * before): named with the LSN where its WAL stops, and recovery cannot go past it.
+     */
+    @Test
+    void aSegmentCutShortIsNamedWhereItsWalStops() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 4);
+        byte[] cut = TestStanza.segmentBytes(stanza.cluster, 1, 5);
+        java.util.Arrays.fill(cut, WalSegmentHeader.LENGTH, WalSegmentHeader.LENGTH + 24, (byte) 0); // no switch record
+        stanza.walUnbound(segment(1, 5), cut);
+        stanza.walUnbound(segment(1, 6), TestStanza.segmentBytes(stanza.cluster, 1, 6));
+
+        VerifyReport r = stanza.verify();
+        assertEquals(2, r.problems().size(), () -> lines(r));
+        Problem p = r.problems().get(0);
+        assertEquals(ProblemKind.UNFINISHED_WAL, p.kind(), p.line());
+        assertEquals("error: WAL file " + segment(1, 5) + " (" + stanza.walKey(segment(1, 5)) + ") is not finished: its"
+                + " WAL stops at 0/500028 and only zeros follow, with no switch record before them; recovery through it"
+                + " ends there", p.line());
+        Problem gap = r.problems().get(1);
+        assertEquals(ProblemKind.WAL_GAP, gap.kind(), gap.line());
+        assertEquals(List.of(segment(1, 5)), gap.walFiles(), "recovery cannot go past the unfinished segment");
         assertFalse(r.ok());
     }
 
