@@ -3,11 +3,13 @@ package dev.pgvault.it;
 import static dev.pgvault.it.PointInTimeRecoveryIT.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -25,6 +27,10 @@ import org.junit.jupiter.api.Test;
 @Concurrent
 class UnfinishedSegmentIT {
     private static final long SEGMENT = 16L << 20;
+
+    private static String quoted(String text) {
+        return "'" + text + "'";
+    }
 
     private static long lsn(String text) {
         String[] p = text.split("/");
@@ -102,6 +108,89 @@ class UnfinishedSegmentIT {
                 }
             } finally {
                 PgvaultDist.deleteTree(scratch);
+            }
+        }
+    }
+
+    /**
+     * The way such a file reaches archive-push: a standby with {@code archive_mode = always} that
+     * replays the archive restores the segment in progress, which the repository holds only as
+     * wal-receive's {@code .stream}, padded; PostgreSQL keeps it and archives it again. Refused, so
+     * the primary's own push of the finished segment stores it, with no conflict.
+     */
+    @Test
+    void aStandbyArchivingAStreamedSegmentAgainLeavesItToThePrimary() throws Exception {
+        assumeTrue(PgCluster.available(), "PostgreSQL 15 binaries not found in " + PgCluster.BIN);
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on", "wal_keep_size = 1GB")) {
+            Path config = repo.config("main", pg);
+            Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
+                    + " --config " + config + " archive-push %p'\n", StandardOpenOption.APPEND);
+            pg.start();
+            dist.run(pgUser, config, "init").ok();
+            Path standby = pg.base.resolve("standby");
+            pg.client("pg_basebackup", "-D", standby.toString(), "-X", "stream", "-c", "fast").ok();
+            int standbyPort = PgCluster.freePort();
+            Path standbyConfig = repo.dir.resolve("standby.yaml");
+            Files.writeString(standbyConfig, Files.readString(config).replace("port: " + pg.port, "port: " + standbyPort));
+            pgUser.own(standbyConfig);
+            String pgvault = dist.launcher() + " --config " + standbyConfig;
+            // replaying the archive only, no primary_conninfo; archiving what it restores, as HA nodes do
+            Files.writeString(standby.resolve("postgresql.auto.conf"), "port = " + standbyPort + "\narchive_mode = always\n"
+                    + "archive_command = '" + pgvault + " archive-push %p'\nrestore_command = '" + pgvault
+                    + " archive-get %f %p'\n", StandardOpenOption.APPEND);
+            Files.createFile(standby.resolve("standby.signal"));
+            pgUser.own(standby.resolve("standby.signal"));
+            Path standbyLog = pg.base.resolve("standby.log");
+            String current;
+            try (WalReceiveIT.Receiver receiver = WalReceiveIT.Receiver.start(dist, pgUser, config,
+                    pg.base.resolve("receiver.log"), List.of());
+                    Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE beats (id int)");
+                String before = value(st, "SELECT pg_walfile_name(pg_switch_wal())");
+                WalArchivingIT.waitArchived(st, before, pg);
+                st.execute("INSERT INTO beats SELECT generate_series(1, 1000)");
+                current = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+                WalReceiveIT.awaitFlushed(st, receiver, "pgvault");
+                Path walDir = WalReceiveIT.walFile(repo, current).getParent();
+                try (java.util.stream.Stream<Path> stored = Files.list(walDir)) {
+                    List<String> names = stored.map(p -> p.getFileName().toString()).sorted().toList();
+                    assertTrue(names.stream().anyMatch(n -> n.startsWith(current + ".stream")),
+                            "the receiver stored some of " + current + ": " + names);
+                }
+
+                Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-l",
+                        standbyLog.toString(), "-w", "-t", "60", "start")).ok();
+                try {
+                    // the standby's archiver has tried it: stored (the bug) or refused
+                    long deadline = System.currentTimeMillis() + 60_000;
+                    try (Connection sc = RestoredCopy.connect(standbyPort); Statement ss = sc.createStatement()) {
+                        while (!value(ss, "SELECT (" + quoted(current) + " IN (coalesce(last_archived_wal, ''),"
+                                + " coalesce(last_failed_wal, '')))::text FROM pg_stat_archiver").equals("true")) {
+                            assertTrue(System.currentTimeMillis() < deadline, "the standby did not archive " + current
+                                    + " again:\n" + Files.readString(standbyLog));
+                            Thread.sleep(200);
+                        }
+                    }
+                    String log = Files.readString(standbyLog);
+                    assertTrue(log.contains("restored log file \"" + current + "\" from archive"), log);
+                    assertFalse(Files.exists(WalReceiveIT.walFile(repo, current)), "the standby's padded copy was stored as "
+                            + current + ":\n" + log);
+                    assertTrue(log.contains(current + " is not finished: its WAL stops at "), log);
+
+                    // the primary finishes the segment: its push stores it, the standby's copy never was
+                    st.execute("SELECT pg_switch_wal()");
+                    WalArchivingIT.waitArchived(st, current, pg);
+                    assertEquals("0", value(st, "SELECT failed_count FROM pg_stat_archiver"), pg.serverLog());
+                    Path back = pg.base.resolve("back");
+                    dist.run(pgUser, config, "archive-get", current, back.toString()).ok();
+                    assertArrayEquals(Files.readAllBytes(pg.data.resolve("pg_wal").resolve(current)), Files.readAllBytes(back));
+                } finally {
+                    Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-m",
+                            "immediate", "stop"));
+                }
             }
         }
     }

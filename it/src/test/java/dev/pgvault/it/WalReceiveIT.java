@@ -425,7 +425,7 @@ class WalReceiveIT {
     }
 
     /** Waits until the receiver reports flushed (durable in the repository) all WAL written so far. */
-    private static void awaitFlushed(Statement st, Receiver receiver, String name) throws Exception {
+    static void awaitFlushed(Statement st, Receiver receiver, String name) throws Exception {
         String target = value(st, "SELECT pg_current_wal_lsn()::text");
         long deadline = System.currentTimeMillis() + 30_000;
         while (!"t".equals(value(st, "SELECT coalesce(bool_or(flush_lsn >= '" + target + "'), false)::text"
@@ -536,7 +536,7 @@ class WalReceiveIT {
         return out;
     }
 
-    private static Path walFile(TestRepo repo, String name) {
+    static Path walFile(TestRepo repo, String name) {
         return repo.dir.resolve("repo/main/wal/" + name.substring(0, 16) + "/" + name);
     }
 
