@@ -4,6 +4,7 @@ import dev.pgvault.archiver.wal.WalContentCheck;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalSegmentEnd;
 import dev.pgvault.archiver.wal.WalSegmentHeader;
 import dev.pgvault.storage.BlobNotFoundException;
@@ -67,28 +68,71 @@ public final class WalArchive {
         if (cluster.walSegmentSize() > WHOLE_IN_MEMORY_MAX) {
             // a segment too large to hold per push: walked mapped, then stored from the file
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                refuseUnfinished(name, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));
+                refuseUnfinished(name, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()), file.getParent());
             }
             return storeOnce(name, () -> Files.newInputStream(file));
         }
         // read once: what is checked is what is stored, even if the file changes meanwhile
         byte[] bytes = Files.readAllBytes(file);
-        refuseUnfinished(name, ByteBuffer.wrap(bytes));
+        refuseUnfinished(name, ByteBuffer.wrap(bytes), file.getParent());
         return storeOnce(name, () -> new ByteArrayInputStream(bytes));
     }
 
     /** Segments up to this size are read into memory once to be checked and stored (the default is 16 MiB). */
     private static final long WHOLE_IN_MEMORY_MAX = 64L << 20;
 
-    private void refuseUnfinished(WalFileName name, ByteBuffer segment) throws UnfinishedSegmentException {
+    /**
+     * Refuses a segment whose WAL stops before its end ({@link WalSegmentEnd}), unless it stops
+     * where its timeline ended: a later timeline's history, beside it in {@code walDir} (a
+     * standby following a new timeline has fetched it) or archived, names that switch point.
+     */
+    private void refuseUnfinished(WalFileName name, ByteBuffer segment, Path walDir) throws IOException {
         java.util.OptionalLong stops = WalSegmentEnd.unfinishedAt(segment);
-        if (stops.isPresent()) {
-            throw new UnfinishedSegmentException(name.name() + " is not finished: its WAL stops at "
-                    + new Lsn(name.segmentNumber(cluster.walSegmentSize()) * cluster.walSegmentSize() + stops.getAsLong())
-                    + " and only zeros follow, with no switch record before them (a standby's copy of a segment"
-                    + " wal-receive had only streamed, still being filled by its stream); not stored: the finished"
-                    + " segment will be");
+        if (stops.isEmpty()) {
+            return;
         }
+        Lsn stop = new Lsn(name.segmentNumber(cluster.walSegmentSize()) * cluster.walSegmentSize() + stops.getAsLong());
+        for (Lsn end : switchPoints(name.timeline(), walDir)) {
+            if (WalSegmentEnd.stopsAtSwitchPoint(stop, end)) {
+                return;
+            }
+        }
+        throw new UnfinishedSegmentException(name.name() + " is not finished: its WAL stops at " + stop
+                + " and only zeros follow, with no switch record before them and no timeline ending there (a standby's"
+                + " copy of a segment wal-receive had only streamed, still being filled by its stream); not stored:"
+                + " the finished segment will be");
+    }
+
+    /** Where timeline {@code tli} ended, as the history files in {@code walDir} and the next timeline's archived one say. */
+    private List<Lsn> switchPoints(int tli, Path walDir) throws IOException {
+        List<TimelineHistory> histories = new ArrayList<>();
+        if (walDir != null && Files.isDirectory(walDir)) {
+            try (java.util.stream.Stream<Path> files = Files.list(walDir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    String n = f.getFileName().toString();
+                    if (n.matches("[0-9A-F]{8}\\.history")) {
+                        int t = Integer.parseUnsignedInt(n.substring(0, 8), 16);
+                        try {
+                            histories.add(TimelineHistory.parse(t, Files.readAllBytes(f)));
+                        } catch (IllegalArgumentException | IOException e) {
+                            // not a history this check can use: it only narrows what is refused
+                        }
+                    }
+                }
+            }
+        }
+        try {
+            HistoryFiles.read(repo, layout, WalFileName.parse(HistoryFiles.name(tli + 1))).ifPresent(histories::add);
+        } catch (BlobNotFoundException e) {
+            // no timeline after this one archived
+        }
+        List<Lsn> ends = new ArrayList<>();
+        for (TimelineHistory h : histories) {
+            if (h.timeline() != tli && h.contains(tli)) {
+                ends.add(h.endOf(tli));
+            }
+        }
+        return ends;
     }
 
     /**

@@ -64,6 +64,40 @@ class WalArchiveTest {
         return Files.write(pgWal.resolve(name), content);
     }
 
+    /** The first page header, then zeros: WAL that stops at its segment's offset 40. */
+    private static byte[] stoppedAfterItsHeader(long n) {
+        byte[] b = new byte[SEG];
+        byte[] h = new WalSegmentHeader(0xD110, 1, n * SEG, CLUSTER.systemIdentifier(), SEG, 8192).encode();
+        System.arraycopy(h, 0, b, 0, h.length);
+        return b;
+    }
+
+    @Test
+    void aSegmentCutShortIsRefusedUnlessItsTimelineEndedWhereItStops() throws IOException {
+        Path five = file("000000010000000000000005", stoppedAfterItsHeader(5));
+        UnfinishedSegmentException e = assertThrows(UnfinishedSegmentException.class, () -> archive.push(five));
+        assertTrue(e.getMessage().startsWith("000000010000000000000005 is not finished: its WAL stops at 0/500028 and"),
+                e.getMessage());
+        assertFalse(archive.get(WalFileName.parse("000000010000000000000005"), dir.resolve("none")));
+        // a history that ends timeline 1 elsewhere changes nothing
+        Files.writeString(pgWal.resolve("00000002.history"), "1\t0/400000\tno recovery target specified\n");
+        assertThrows(UnfinishedSegmentException.class, () -> archive.push(five));
+        // timeline 3 forked from 1 right there (its record ended 8 bytes before the next 8-byte boundary):
+        // a standby following it closed its copy of timeline 1 there, which is timeline 1's true end
+        Files.writeString(pgWal.resolve("00000003.history"), "1\t0/500020\tno recovery target specified\n");
+        assertEquals(WalArchive.PushOutcome.STORED, archive.push(five));
+
+        // the next timeline's history as archived counts too
+        Path six = file("000000010000000000000006", stoppedAfterItsHeader(6));
+        Files.delete(pgWal.resolve("00000002.history"));
+        Files.delete(pgWal.resolve("00000003.history"));
+        assertThrows(UnfinishedSegmentException.class, () -> archive.push(six));
+        Path history = dir.resolve("00000002.history");
+        Files.writeString(history, "1\t0/600028\tno recovery target specified\n");
+        archive.push(history);
+        assertEquals(WalArchive.PushOutcome.STORED, archive.push(six));
+    }
+
     @Test
     void aPushedSegmentComesBackByteIdentical() throws IOException {
         byte[] wal = segment(1, 5);

@@ -28,6 +28,16 @@ import org.junit.jupiter.api.Test;
 class UnfinishedSegmentIT {
     private static final long SEGMENT = 16L << 20;
 
+    /** {@code pg} archiving into {@code repo} with pgvault, started, its stanza made; its configuration. */
+    private static Path archivingThroughPgvault(TestRepo repo, PgCluster pg, PgvaultDist dist) throws Exception {
+        Path config = repo.config("main", pg);
+        Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
+                + " --config " + config + " archive-push %p'\n", StandardOpenOption.APPEND);
+        pg.start();
+        dist.run(pg.user, config, "init").ok();
+        return config;
+    }
+
     private static String quoted(String text) {
         return "'" + text + "'";
     }
@@ -125,11 +135,7 @@ class UnfinishedSegmentIT {
         OsUser pgUser = OsUser.forPostgres();
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
                 PgCluster pg = PgCluster.create("archive_mode = on", "wal_keep_size = 1GB")) {
-            Path config = repo.config("main", pg);
-            Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
-                    + " --config " + config + " archive-push %p'\n", StandardOpenOption.APPEND);
-            pg.start();
-            dist.run(pgUser, config, "init").ok();
+            Path config = archivingThroughPgvault(repo, pg, dist);
             Path standby = pg.base.resolve("standby");
             pg.client("pg_basebackup", "-D", standby.toString(), "-X", "stream", "-c", "fast").ok();
             int standbyPort = PgCluster.freePort();
@@ -193,5 +199,100 @@ class UnfinishedSegmentIT {
                 }
             }
         }
+    }
+
+    /**
+     * A standby with {@code archive_mode = always} cascading from a standby that is promoted closes
+     * its copy of the old timeline's last segment at the switch point, zeros after it, and
+     * archives it: the old timeline's true end, which the new timeline's history names. Stored.
+     */
+    @Test
+    void aCopyCutAtItsTimelinesEndIsStored() throws Exception {
+        assumeTrue(PgCluster.available(), "PostgreSQL 15 binaries not found in " + PgCluster.BIN);
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on", "wal_keep_size = 1GB", "hot_standby = on")) {
+            Path config = archivingThroughPgvault(repo, pg, dist);
+            Path first = standby(pg, pgUser, "first", pg.port, "");
+            int firstPort = port(first);
+            start(pgUser, first);
+            Path second = null;
+            try {
+                // the second cascades from the first and archives what it receives
+                Path secondConfig = repo.dir.resolve("second.yaml");
+                second = standby(pg, pgUser, "second", firstPort, "");
+                Files.writeString(secondConfig, Files.readString(config).replace("port: " + pg.port, "port: " + port(second)));
+                pgUser.own(secondConfig);
+                Files.writeString(second.resolve("postgresql.auto.conf"), "archive_mode = always\narchive_command = '"
+                        + dist.launcher() + " --config " + secondConfig + " archive-push %p'\n", StandardOpenOption.APPEND);
+                start(pgUser, second);
+                String end;
+                try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                    st.execute("CREATE TABLE beats (id int)");
+                    st.execute("INSERT INTO beats SELECT generate_series(1, 1000)");
+                    end = value(st, "SELECT pg_current_wal_lsn()::text");
+                }
+                try (Connection c = RestoredCopy.connect(port(second)); Statement st = c.createStatement()) {
+                    long deadline = System.currentTimeMillis() + 60_000;
+                    while (!"true".equals(value(st, "SELECT (pg_last_wal_replay_lsn() >= '" + end + "')::text"))) {
+                        assertTrue(System.currentTimeMillis() < deadline, "the second standby did not replay up to " + end);
+                        Thread.sleep(100);
+                    }
+                }
+                Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", pg.data.toString(), "-m",
+                        "immediate", "stop")).ok();
+                Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", first.toString(), "-w",
+                        "promote")).ok();
+                String lastOfOne = dev.pgvault.archiver.wal.WalFileName.segmentName(1, lsn(end) / SEGMENT, SEGMENT);
+                // the second follows timeline 2 and archives its copy of timeline 1's last segment
+                Path status = second.resolve("pg_wal/archive_status");
+                try (Connection c = RestoredCopy.connect(port(second)); Statement st = c.createStatement()) {
+                    long deadline = System.currentTimeMillis() + 60_000;
+                    while (!Files.exists(status.resolve(lastOfOne + ".done"))
+                            && "0".equals(value(st, "SELECT failed_count FROM pg_stat_archiver"))) {
+                        assertTrue(System.currentTimeMillis() < deadline, lastOfOne + " not archived by the second standby ("
+                                + (Files.exists(status.resolve(lastOfOne + ".ready")) ? "ready" : "not even marked ready")
+                                + "):\n" + Files.readString(second.resolve("../second.log")));
+                        Thread.sleep(200);
+                    }
+                    assertEquals("0", value(st, "SELECT failed_count FROM pg_stat_archiver"),
+                            Files.readString(second.resolve("../second.log")));
+                }
+                byte[] copy = Files.readAllBytes(second.resolve("pg_wal").resolve(lastOfOne));
+                Path back = pg.base.resolve("back");
+                dist.run(pgUser, config, "archive-get", lastOfOne, back.toString()).ok();
+                assertArrayEquals(copy, Files.readAllBytes(back), "the stored " + lastOfOne + " is the second standby's copy");
+                assertTrue(dev.pgvault.archiver.wal.WalSegmentEnd.unfinishedAt(copy).isPresent(),
+                        "the copy stops before its end, at the switch point, zeros after it: what this test is about");
+            } finally {
+                for (Path d : second == null ? List.of(first) : List.of(first, second)) {
+                    Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", d.toString(), "-m",
+                            "immediate", "stop"));
+                }
+            }
+        }
+    }
+
+    /** A standby of the server on {@code upstreamPort} by pg_basebackup, on a port of its own, not started. */
+    private static Path standby(PgCluster pg, OsUser user, String name, int upstreamPort, String extra) throws Exception {
+        Path dir = pg.base.resolve(name);
+        Proc.run(user, List.of(PgCluster.BIN.resolve("pg_basebackup").toString(), "-h", "127.0.0.1", "-p",
+                Integer.toString(upstreamPort), "-U", "postgres", "-D", dir.toString(), "-R", "-X", "stream", "-c", "fast")).ok();
+        int port = PgCluster.freePort();
+        Files.writeString(dir.resolve("postgresql.auto.conf"), "port = " + port + "\n" + extra, StandardOpenOption.APPEND);
+        return dir;
+    }
+
+    private static int port(Path standby) throws Exception {
+        String conf = Files.readString(standby.resolve("postgresql.auto.conf"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^port = (\\d+)$").matcher(conf);
+        assertTrue(m.find(), conf);
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static void start(OsUser user, Path dir) {
+        Proc.run(user, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", dir.toString(), "-l",
+                dir.resolveSibling(dir.getFileName() + ".log").toString(), "-w", "-t", "60", "start")).ok();
     }
 }

@@ -119,19 +119,30 @@ public final class Verifier {
             }
             List<WalFileName> archived = new ArrayList<>();
             WalContentCheck contentCheck = new WalContentCheck(cluster.systemIdentifier(), cluster.walSegmentSize());
+            Map<BlobInfo, WalFileName> walNames = new java.util.LinkedHashMap<>();
             for (BlobInfo blob : walObjects()) {
                 WalFileName name = walName(blob.key(), results);
                 if (name != null) {
-                    // Content is checked only where archive-get reads: an object elsewhere is a
-                    // warning of its own, whatever it holds.
-                    boolean inPlace = layout.walKey(name).equals(blob.key());
-                    if (inPlace) {
+                    walNames.put(blob, name);
+                    if (layout.walKey(name).equals(blob.key())) {
                         archived.add(name);
                     }
-                    results.add(pool.submit(counted(new WalFileCheck(repo, blob, name, inPlace ? contentCheck : null))));
-                    totalBytes += blob.size();
-                    totalChecks++;
                 }
+            }
+            // read first: a segment that stops where its timeline ended is that timeline's true end
+            Map<Integer, TimelineHistory> histories = new HashMap<>();
+            Set<Integer> unreadable = new HashSet<>();
+            readHistories(archived, histories, unreadable);
+            for (Map.Entry<BlobInfo, WalFileName> w : walNames.entrySet()) {
+                BlobInfo blob = w.getKey();
+                WalFileName name = w.getValue();
+                // Content is checked only where archive-get reads: an object elsewhere is a
+                // warning of its own, whatever it holds.
+                boolean inPlace = layout.walKey(name).equals(blob.key());
+                results.add(pool.submit(counted(new WalFileCheck(repo, blob, name, inPlace ? contentCheck : null,
+                        histories.values()))));
+                totalBytes += blob.size();
+                totalChecks++;
             }
 
             progress.total(totalBytes, totalChecks);
@@ -158,9 +169,6 @@ public final class Verifier {
             problems.addAll(ChainCheck.check(byId, references, problems, layout));
             WalContinuity continuity = new WalContinuity(archived, corruptWal, cluster.walSegmentSize());
             problems.addAll(continuity.check(manifests, pinned));
-            Map<Integer, TimelineHistory> histories = new HashMap<>();
-            Set<Integer> unreadable = new HashSet<>();
-            readHistories(archived, histories, unreadable);
             problems.addAll(continuity.checkLaterTimelines(histories, unreadable, manifests, pinned));
             return new VerifyReport(layout.stanza(), ids.size(), objects, walFiles, bytes, problems);
         } finally {

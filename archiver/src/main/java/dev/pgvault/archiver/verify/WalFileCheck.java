@@ -1,6 +1,7 @@
 package dev.pgvault.archiver.verify;
 
 import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalContentCheck;
 import dev.pgvault.archiver.wal.WalSegmentEnd;
 import dev.pgvault.archiver.wal.WalFileKind;
@@ -36,12 +37,28 @@ final class WalFileCheck implements Callable<CheckResult> {
     private final WalFileName name;
     private final WalContentCheck contentCheck;
 
+    /** The stanza's archived timeline histories: a segment may stop where its timeline ended. */
+    private final java.util.Collection<TimelineHistory> histories;
+
     /** {@code contentCheck}: null to check only the object's own integrity. */
-    WalFileCheck(EncodedStore repo, BlobInfo blob, WalFileName name, WalContentCheck contentCheck) {
+    WalFileCheck(EncodedStore repo, BlobInfo blob, WalFileName name, WalContentCheck contentCheck,
+            java.util.Collection<TimelineHistory> histories) {
         this.repo = repo;
         this.blob = blob;
         this.name = name;
         this.contentCheck = contentCheck;
+        this.histories = histories;
+    }
+
+    /** Whether {@code stop} is where this segment's timeline ended, as a later timeline's history says. */
+    private boolean timelineEndsAt(Lsn stop) {
+        for (TimelineHistory h : histories) {
+            if (h.timeline() != name.timeline() && h.contains(name.timeline())
+                    && WalSegmentEnd.stopsAtSwitchPoint(stop, h.endOf(name.timeline()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -85,10 +102,12 @@ final class WalFileCheck implements Callable<CheckResult> {
                     + "; archive-get refuses it");
         }
         OptionalLong stops = whole ? WalSegmentEnd.unfinishedAt(head) : OptionalLong.empty();
-        if (stops.isPresent()) {
-            return bad(ProblemKind.UNFINISHED_WAL, "is not finished: its WAL stops at "
-                    + new Lsn(name.segmentNumber(contentCheck.segmentSize()) * contentCheck.segmentSize() + stops.getAsLong())
-                    + " and only zeros follow, with no switch record before them; recovery through it ends there");
+        Lsn stop = stops.isPresent()
+                ? new Lsn(name.segmentNumber(contentCheck.segmentSize()) * contentCheck.segmentSize() + stops.getAsLong()) : null;
+        if (stop != null && !timelineEndsAt(stop)) {
+            return bad(ProblemKind.UNFINISHED_WAL, "is not finished: its WAL stops at " + stop
+                    + " and only zeros follow, with no switch record before them and no timeline ending there;"
+                    + " recovery through it ends there");
         }
         return new CheckResult(0, 1, blob.size(), List.of());
     }

@@ -67,6 +67,18 @@ public final class WalSegmentEnd {
         return new WalSegmentEnd(segment, h.blockSize()).walk();
     }
 
+    /**
+     * Whether WAL that stops at {@code stop} ends there because its timeline ended at {@code
+     * switchPoint}: a standby following a new timeline closes its copy of the old timeline's last
+     * segment there and, with {@code archive_mode = always}, archives it; that copy stays as it is,
+     * the old timeline's true end. The walk finds the stop at the next 8-byte boundary, or past a
+     * page header when a record header would have crossed it.
+     */
+    public static boolean stopsAtSwitchPoint(Lsn stop, Lsn switchPoint) {
+        long after = stop.value() - switchPoint.value();
+        return after >= 0 && after <= RECORD_HEADER + 8;
+    }
+
     /** Thrown inside the walk when the segment is not of the shape looked for. */
     private static final class NotThatShape extends Exception {
         NotThatShape() {

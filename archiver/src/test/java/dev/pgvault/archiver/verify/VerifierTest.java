@@ -411,12 +411,29 @@ class VerifierTest {
         Problem p = r.problems().get(0);
         assertEquals(ProblemKind.UNFINISHED_WAL, p.kind(), p.line());
         assertEquals("error: WAL file " + segment(1, 5) + " (" + stanza.walKey(segment(1, 5)) + ") is not finished: its"
-                + " WAL stops at 0/500028 and only zeros follow, with no switch record before them; recovery through it"
+                + " WAL stops at 0/500028 and only zeros follow, with no switch record before them and no timeline ending there;"
+                + " recovery through it"
                 + " ends there", p.line());
         Problem gap = r.problems().get(1);
         assertEquals(ProblemKind.WAL_GAP, gap.kind(), gap.line());
         assertEquals(List.of(segment(1, 5)), gap.walFiles(), "recovery cannot go past the unfinished segment");
         assertFalse(r.ok());
+    }
+
+    /** A standby following a new timeline archives its copy of the old one's last segment, cut at the switch point. */
+    @Test
+    void aSegmentThatStopsWhereItsTimelineEndedIsThatTimelinesEnd() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 4);
+        byte[] cut = TestStanza.segmentBytes(stanza.cluster, 1, 5);
+        java.util.Arrays.fill(cut, WalSegmentHeader.LENGTH, WalSegmentHeader.LENGTH + 24, (byte) 0);
+        stanza.walUnbound(segment(1, 5), cut);
+        stanza.wal(2, 5, 6);
+        stanza.repo.put(stanza.layout.walPrefix() + "00000002.history",
+                BlobWriter.of("1\t0/500028\tno recovery target\n".getBytes(UTF_8)));
+
+        VerifyReport r = stanza.verify();
+        assertEquals(List.of(), r.problems(), () -> lines(r));
     }
 
     /** archive-get serves a .stream object under the segment's name: its header is checked as a segment's. */
