@@ -65,10 +65,12 @@ class VerifyCommandTest {
                     List.of(new StoredObject("bundle/1", d.plainSize(), d.storedSize(), d.plainSha256())));
             store.put(layout.manifestKey(ID), BlobWriter.of(ManifestJson.write(m)));
             for (int n = 2; n <= 4; n++) {
-                // a page header as PostgreSQL writes it, then zeros: verify checks it against the name
+                // a page header as PostgreSQL writes it, which verify checks against the name, then a
+                // switch record and zeros: a finished segment, which verify walks to its end
                 byte[] wal = new byte[SEGMENT_SIZE];
                 byte[] h = new WalSegmentHeader(0xD110, 1, (long) n * SEGMENT_SIZE, 42, SEGMENT_SIZE, 8192).encode();
                 System.arraycopy(h, 0, wal, 0, h.length);
+                java.nio.ByteBuffer.wrap(wal).order(java.nio.ByteOrder.nativeOrder()).putInt(h.length, 24).put(h.length + 16, (byte) 0x40);
                 store.put(layout.walKey(WalFileName.parse(segment(n))), BlobWriter.of(wal));
             }
         }
