@@ -68,39 +68,74 @@ public final class WalArchive {
         if (cluster.walSegmentSize() > WHOLE_IN_MEMORY_MAX) {
             // a segment too large to hold per push: walked mapped, then stored from the file
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                refuseUnfinished(name, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()), file.getParent());
+                if (unfinished(name, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()), file.getParent())) {
+                    return PushOutcome.ALREADY_STORED;
+                }
             }
             return storeOnce(name, () -> Files.newInputStream(file));
         }
-        // read once: what is checked is what is stored, even if the file changes meanwhile
-        byte[] bytes = Files.readAllBytes(file);
-        refuseUnfinished(name, ByteBuffer.wrap(bytes), file.getParent());
-        return storeOnce(name, () -> new ByteArrayInputStream(bytes));
+        try {
+            IN_MEMORY.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted before pushing " + name.name());
+        }
+        try {
+            // read once: what is checked is what is stored, even if the file changes meanwhile
+            byte[] bytes = Files.readAllBytes(file);
+            if (unfinished(name, ByteBuffer.wrap(bytes), file.getParent())) {
+                return PushOutcome.ALREADY_STORED;
+            }
+            return storeOnce(name, () -> new ByteArrayInputStream(bytes));
+        } finally {
+            IN_MEMORY.release();
+        }
     }
 
     /** Segments up to this size are read into memory once to be checked and stored (the default is 16 MiB). */
     private static final long WHOLE_IN_MEMORY_MAX = 64L << 20;
 
+    /** Segments held in memory at once in this process: a quarter of the heap at most (push-max may be 64). */
+    private static final java.util.concurrent.Semaphore IN_MEMORY = new java.util.concurrent.Semaphore(
+            (int) Math.max(1, Math.min(64, Runtime.getRuntime().maxMemory() / 4 / WHOLE_IN_MEMORY_MAX)));
+
     /**
      * Refuses a segment whose WAL stops before its end ({@link WalSegmentEnd}), unless it stops
      * where its timeline ended: a later timeline's history, beside it in {@code walDir} (a
      * standby following a new timeline has fetched it) or archived, names that switch point.
+     * Returns true when the repository already holds the finished segment this copy begins:
+     * archived, nothing to store (a standby's archiver is not held on its padded copy).
      */
-    private void refuseUnfinished(WalFileName name, ByteBuffer segment, Path walDir) throws IOException {
+    private boolean unfinished(WalFileName name, ByteBuffer segment, Path walDir) throws IOException {
         java.util.OptionalLong stops = WalSegmentEnd.unfinishedAt(segment);
         if (stops.isEmpty()) {
-            return;
+            return false;
         }
         Lsn stop = new Lsn(name.segmentNumber(cluster.walSegmentSize()) * cluster.walSegmentSize() + stops.getAsLong());
         for (Lsn end : switchPoints(name.timeline(), walDir)) {
             if (WalSegmentEnd.stopsAtSwitchPoint(stop, end)) {
-                return;
+                return false;
             }
+        }
+        if (storedBegins(name, segment, (int) stops.getAsLong())) {
+            // the finished segment is in the repository and this copy is the start of it: archived
+            return true;
         }
         throw new UnfinishedSegmentException(name.name() + " is not finished: its WAL stops at " + stop
                 + " and only zeros follow, with no switch record before them and no timeline ending there (a standby's"
                 + " copy of a segment wal-receive had only streamed, still being filled by its stream); not stored:"
                 + " the finished segment will be");
+    }
+
+    /** Whether the repository holds {@code name} complete, its first {@code length} bytes those of {@code segment}. */
+    private boolean storedBegins(WalFileName name, ByteBuffer segment, int length) throws IOException {
+        byte[] stored;
+        try (InputStream in = repo.get(layout.walKey(name))) {
+            stored = in.readNBytes(length);
+        } catch (BlobNotFoundException e) {
+            return false;
+        }
+        return stored.length == length && ByteBuffer.wrap(stored).equals(segment.duplicate().clear().limit(length));
     }
 
     /** Where timeline {@code tli} ended, as the history files in {@code walDir} and the next timeline's archived one say. */

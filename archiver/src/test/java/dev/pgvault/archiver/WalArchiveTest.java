@@ -82,9 +82,9 @@ class WalArchiveTest {
         // a history that ends timeline 1 elsewhere changes nothing
         Files.writeString(pgWal.resolve("00000002.history"), "1\t0/400000\tno recovery target specified\n");
         assertThrows(UnfinishedSegmentException.class, () -> archive.push(five));
-        // timeline 3 forked from 1 right there (its record ended 8 bytes before the next 8-byte boundary):
-        // a standby following it closed its copy of timeline 1 there, which is timeline 1's true end
-        Files.writeString(pgWal.resolve("00000003.history"), "1\t0/500020\tno recovery target specified\n");
+        // timeline 3 forked from 1 right there (its last record ended 4 bytes before the next 8-byte
+        // boundary): a standby following it closed its copy of timeline 1 there, timeline 1's true end
+        Files.writeString(pgWal.resolve("00000003.history"), "1\t0/500024\tno recovery target specified\n");
         assertEquals(WalArchive.PushOutcome.STORED, archive.push(five));
 
         // the next timeline's history as archived counts too
@@ -96,6 +96,22 @@ class WalArchiveTest {
         Files.writeString(history, "1\t0/600028\tno recovery target specified\n");
         archive.push(history);
         assertEquals(WalArchive.PushOutcome.STORED, archive.push(six));
+    }
+
+    /** A standby's padded copy of a segment the repository holds finished: archived, so its archiver goes on. */
+    @Test
+    void aCopyCutShortOfTheStoredSegmentIsAlreadyArchived() throws IOException {
+        assertEquals(WalArchive.PushOutcome.STORED, archive.push(file("000000010000000000000007", segment(1, 7))));
+        assertEquals(WalArchive.PushOutcome.ALREADY_STORED, archive.push(file("000000010000000000000007",
+                stoppedAfterItsHeader(7))));
+        // a copy that differs from the stored segment before its stop is still refused
+        archive.push(file("000000010000000000000008", segment(1, 8)));
+        byte[] other = stoppedAfterItsHeader(8);
+        java.nio.ByteBuffer.wrap(other).order(java.nio.ByteOrder.nativeOrder()).putInt(40, 64).put(57, (byte) 10);
+        java.util.Arrays.fill(other, 60, 104, (byte) 3);
+        Path eight = file("000000010000000000000008", other);
+        UnfinishedSegmentException e = assertThrows(UnfinishedSegmentException.class, () -> archive.push(eight));
+        assertTrue(e.getMessage().contains("stops at 0/800068"), e.getMessage());
     }
 
     @Test

@@ -71,12 +71,11 @@ public final class WalSegmentEnd {
      * Whether WAL that stops at {@code stop} ends there because its timeline ended at {@code
      * switchPoint}: a standby following a new timeline closes its copy of the old timeline's last
      * segment there and, with {@code archive_mode = always}, archives it; that copy stays as it is,
-     * the old timeline's true end. The walk finds the stop at the next 8-byte boundary, or past a
-     * page header when a record header would have crossed it.
+     * the old timeline's true end. The walk finds the stop at the next 8-byte boundary.
      */
     public static boolean stopsAtSwitchPoint(Lsn stop, Lsn switchPoint) {
         long after = stop.value() - switchPoint.value();
-        return after >= 0 && after <= RECORD_HEADER + 8;
+        return after >= 0 && after < 8;
     }
 
     /** Thrown inside the walk when the segment is not of the shape looked for. */
@@ -101,7 +100,16 @@ public final class WalSegmentEnd {
             int pos = LONG_HEADER;
             int info = Short.toUnsignedInt(seg.getShort(2));
             if ((info & XLP_FIRST_IS_CONTRECORD) != 0) {
-                pos = skip(pos, Integer.toUnsignedLong(seg.getInt(16)), false);
+                long remaining = Integer.toUnsignedLong(seg.getInt(16));
+                if (remaining < RECORD_HEADER) {
+                    // The record going on from the previous segment had its header cut there. A
+                    // switch record's can be: PostgreSQL then zeroes the rest of this segment too.
+                    // Its type is in the tail only from 8 bytes on; without it, not held back.
+                    if (remaining < 8 || isSwitch(seg.get(pos + (int) remaining - 8), seg.get(pos + (int) remaining - 7))) {
+                        return OptionalLong.empty();
+                    }
+                }
+                pos = skip(pos, remaining, false);
                 if (pos >= size) {
                     return OptionalLong.empty(); // one record fills the segment
                 }
@@ -112,6 +120,10 @@ public final class WalSegmentEnd {
                     pos = pageData(pos, false);
                 }
                 int recordStart = pos;
+                // xl_tot_len is in this page whole (records start 8-aligned): zero there, the WAL stops here
+                if (seg.getInt(pos) == 0) {
+                    return zeroFrom(recordStart) ? OptionalLong.of(recordStart) : OptionalLong.empty();
+                }
                 byte[] header = new byte[RECORD_HEADER];
                 int after = read(pos, header);
                 ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.nativeOrder());
@@ -122,7 +134,7 @@ public final class WalSegmentEnd {
                 if (total < RECORD_HEADER) {
                     return OptionalLong.empty();
                 }
-                if (Byte.toUnsignedInt(header[17]) == RM_XLOG_ID && (Byte.toUnsignedInt(header[16]) & ~XLR_INFO_MASK) == XLOG_SWITCH) {
+                if (isSwitch(header[16], header[17])) {
                     return OptionalLong.empty(); // the segment ends here by design
                 }
                 pos = skip(after, total - RECORD_HEADER, after % block == 0);
@@ -200,6 +212,11 @@ public final class WalSegmentEnd {
             pos += take;
         }
         return pos;
+    }
+
+    /** Whether a record's xl_info and xl_rmid make it a switch record. */
+    private static boolean isSwitch(byte info, byte rmid) {
+        return Byte.toUnsignedInt(rmid) == RM_XLOG_ID && (Byte.toUnsignedInt(info) & ~XLR_INFO_MASK) == XLOG_SWITCH;
     }
 
     private boolean zeroFrom(int offset) {

@@ -179,6 +179,21 @@ class WalSegmentEndTest {
         assertEquals(OptionalLong.empty(), WalSegmentEnd.unfinishedAt(new Segment(BLOCK * PAGES).bytes()));
     }
 
+    /** A switch record's header cut by the previous segment's end: PostgreSQL zeroes the rest of this one. */
+    @Test
+    void aSwitchRecordGoingOnFromThePreviousSegmentEndsThisOne() {
+        for (int tail : new int[] {8, 16}) {
+            Segment s = new Segment(tail);
+            s.b.put(40 + tail - 8, (byte) 0x40).put(40 + tail - 7, (byte) 0); // xl_info XLOG_SWITCH, xl_rmid 0
+            assertEquals(OptionalLong.empty(), WalSegmentEnd.unfinishedAt(s.bytes()), "a switch header's last " + tail + " bytes");
+            Segment other = new Segment(tail);
+            other.b.put(40 + tail - 8, (byte) 0x10).put(40 + tail - 7, (byte) 0);
+            assertEquals(OptionalLong.of(40 + tail), WalSegmentEnd.unfinishedAt(other.bytes()), "another record's " + tail);
+        }
+        // its type cut off with the rest of the header: not held back
+        assertEquals(OptionalLong.empty(), WalSegmentEnd.unfinishedAt(new Segment(4).bytes()));
+    }
+
     @Test
     void whatTheWalkCannotFollowIsNotHeldBack() {
         // a page with another address where a record goes on: not the shape of a cut segment
