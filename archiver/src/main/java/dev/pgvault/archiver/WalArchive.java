@@ -107,17 +107,16 @@ public final class WalArchive {
      * archived, nothing to store (a standby's archiver is not held on its padded copy).
      */
     private boolean unfinished(WalFileName name, ByteBuffer segment, Path walDir) throws IOException {
-        java.util.OptionalLong stops = WalSegmentEnd.unfinishedAt(segment);
-        if (stops.isEmpty()) {
+        if (WalSegmentEnd.unfinishedAt(segment).isEmpty()) {
+            return false; // the common case, without looking for histories
+        }
+        long segmentSize = cluster.walSegmentSize();
+        Optional<Lsn> unfinished = WalSegmentEnd.unfinishedStop(name, segmentSize, segment, histories(walDir, name.timeline()));
+        if (unfinished.isEmpty()) {
             return false;
         }
-        Lsn stop = new Lsn(name.segmentNumber(cluster.walSegmentSize()) * cluster.walSegmentSize() + stops.getAsLong());
-        for (Lsn end : switchPoints(name.timeline(), walDir)) {
-            if (WalSegmentEnd.stopsAtSwitchPoint(stop, end)) {
-                return false;
-            }
-        }
-        if (storedBegins(name, segment, (int) stops.getAsLong())) {
+        Lsn stop = unfinished.get();
+        if (storedBegins(name, segment, (int) (stop.value() - name.segmentNumber(segmentSize) * segmentSize))) {
             // the finished segment is in the repository and this copy is the start of it: archived
             return true;
         }
@@ -138,8 +137,8 @@ public final class WalArchive {
         return stored.length == length && ByteBuffer.wrap(stored).equals(segment.duplicate().clear().limit(length));
     }
 
-    /** Where timeline {@code tli} ended, as the history files in {@code walDir} and the next timeline's archived one say. */
-    private List<Lsn> switchPoints(int tli, Path walDir) throws IOException {
+    /** The timeline histories in {@code walDir}, and the archived one of the timeline after {@code tli}. */
+    private List<TimelineHistory> histories(Path walDir, int tli) throws IOException {
         List<TimelineHistory> histories = new ArrayList<>();
         if (walDir != null && Files.isDirectory(walDir)) {
             try (java.util.stream.Stream<Path> files = Files.list(walDir)) {
@@ -161,13 +160,7 @@ public final class WalArchive {
         } catch (BlobNotFoundException e) {
             // no timeline after this one archived
         }
-        List<Lsn> ends = new ArrayList<>();
-        for (TimelineHistory h : histories) {
-            if (h.timeline() != tli && h.contains(tli)) {
-                ends.add(h.endOf(tli));
-            }
-        }
-        return ends;
+        return histories;
     }
 
     /**

@@ -15,9 +15,9 @@ import dev.pgvault.storage.codec.EncodedStore;
 import dev.pgvault.storage.codec.WrongKeyException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
 /**
@@ -48,17 +48,6 @@ final class WalFileCheck implements Callable<CheckResult> {
         this.name = name;
         this.contentCheck = contentCheck;
         this.histories = histories;
-    }
-
-    /** Whether {@code stop} is where this segment's timeline ended, as a later timeline's history says. */
-    private boolean timelineEndsAt(Lsn stop) {
-        for (TimelineHistory h : histories) {
-            if (h.timeline() != name.timeline() && h.contains(name.timeline())
-                    && WalSegmentEnd.stopsAtSwitchPoint(stop, h.endOf(name.timeline()))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override
@@ -101,11 +90,10 @@ final class WalFileCheck implements Callable<CheckResult> {
             return bad(ProblemKind.MISPLACED_WAL, "does not hold what its name says: " + mismatch.get()
                     + "; archive-get refuses it");
         }
-        OptionalLong stops = whole ? WalSegmentEnd.unfinishedAt(head) : OptionalLong.empty();
-        Lsn stop = stops.isPresent()
-                ? new Lsn(name.segmentNumber(contentCheck.segmentSize()) * contentCheck.segmentSize() + stops.getAsLong()) : null;
-        if (stop != null && !timelineEndsAt(stop)) {
-            return bad(ProblemKind.UNFINISHED_WAL, "is not finished: its WAL stops at " + stop
+        Optional<Lsn> stop = whole ? WalSegmentEnd.unfinishedStop(name, contentCheck.segmentSize(), ByteBuffer.wrap(head),
+                histories) : Optional.empty();
+        if (stop.isPresent()) {
+            return bad(ProblemKind.UNFINISHED_WAL, "is not finished: its WAL stops at " + stop.get()
                     + " and only zeros follow, with no switch record before them and no timeline ending there;"
                     + " recovery through it ends there");
         }

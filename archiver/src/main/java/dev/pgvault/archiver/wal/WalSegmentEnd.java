@@ -68,14 +68,29 @@ public final class WalSegmentEnd {
     }
 
     /**
-     * Whether WAL that stops at {@code stop} ends there because its timeline ended at {@code
-     * switchPoint}: a standby following a new timeline closes its copy of the old timeline's last
-     * segment there and, with {@code archive_mode = always}, archives it; that copy stays as it is,
-     * the old timeline's true end. The walk finds the stop at the next 8-byte boundary.
+     * Where segment {@code name} ({@code segment}, {@code segmentSize} bytes) stops short as {@link
+     * #unfinishedAt} finds it, as an LSN; empty when it is finished, or stops where its timeline
+     * ended as one of {@code histories} says. A standby following a new timeline closes its copy of
+     * the old timeline's last segment at the switch point and, with {@code archive_mode = always},
+     * archives it: that copy is the old timeline's true end. The walk finds such a stop at the
+     * next 8-byte boundary after the switch point.
      */
-    public static boolean stopsAtSwitchPoint(Lsn stop, Lsn switchPoint) {
-        long after = stop.value() - switchPoint.value();
-        return after >= 0 && after < 8;
+    public static java.util.Optional<Lsn> unfinishedStop(WalFileName name, long segmentSize, ByteBuffer segment,
+            Iterable<TimelineHistory> histories) {
+        OptionalLong at = unfinishedAt(segment);
+        if (at.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Lsn stop = new Lsn(name.segmentNumber(segmentSize) * segmentSize + at.getAsLong());
+        for (TimelineHistory h : histories) {
+            if (h.timeline() != name.timeline() && h.contains(name.timeline())) {
+                long after = stop.value() - h.endOf(name.timeline()).value();
+                if (after >= 0 && after < 8) {
+                    return java.util.Optional.empty();
+                }
+            }
+        }
+        return java.util.Optional.of(stop);
     }
 
     /** Thrown inside the walk when the segment is not of the shape looked for. */
