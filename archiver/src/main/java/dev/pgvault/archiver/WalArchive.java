@@ -108,7 +108,9 @@ public final class WalArchive {
      */
     private boolean unfinished(WalFileName name, ByteBuffer segment, Path walDir) throws IOException {
         if (WalSegmentEnd.unfinishedAt(segment).isEmpty()) {
-            return false; // the common case, without looking for histories
+            // the common case, without looking for histories; but zeros at the end no record
+            // explains may be a stream cut inside the last record, which only the stream tells
+            return WalSegmentEnd.endsInZerosUnexplained(segment) && streamedThenZeros(name, segment);
         }
         long segmentSize = cluster.walSegmentSize();
         Optional<Lsn> unfinished = WalSegmentEnd.unfinishedStop(name, segmentSize, segment, histories(walDir, name.timeline()));
@@ -124,6 +126,36 @@ public final class WalArchive {
                 + " and only zeros follow, with no switch record before them and no timeline ending there (a standby's"
                 + " copy of a segment wal-receive had only streamed, still being filled by its stream); not stored:"
                 + " the finished segment will be");
+    }
+
+    /**
+     * For a segment ending in zeros that no record explains ({@link WalSegmentEnd#endsInZerosUnexplained}):
+     * true when the repository holds the finished segment and this copy is its start (archived);
+     * refused when the copy is what wal-receive streamed of it and zeros after (archive-get's padded
+     * copy, the stream cut inside the segment's last record); false, to be stored, otherwise.
+     *
+     * <p>A finished segment whose last record ends in zeros from where the stream stands is
+     * refused too, while the stream is all the repository has of it: a retry, until the receiver
+     * stores the segment (within seconds), never a wrong segment stored.
+     */
+    private boolean streamedThenZeros(WalFileName name, ByteBuffer segment) throws IOException {
+        int bytesEnd = segment.capacity();
+        while (bytesEnd > 0 && segment.get(bytesEnd - 1) == 0) {
+            bytesEnd--;
+        }
+        if (storedBegins(name, segment, bytesEnd)) {
+            return true;
+        }
+        byte[] streamed = streamed(name);
+        if (streamed.length == 0 || streamed.length >= segment.capacity() || bytesEnd > streamed.length
+                || !ByteBuffer.wrap(streamed, 0, bytesEnd).equals(segment.duplicate().clear().limit(bytesEnd))) {
+            return false;
+        }
+        Lsn stop = new Lsn(name.segmentNumber(cluster.walSegmentSize()) * cluster.walSegmentSize() + bytesEnd);
+        throw new UnfinishedSegmentException(name.name() + " is not finished: its bytes stop at " + stop
+                + ", within what wal-receive streamed of it (" + streamed.length + " bytes, its .stream in the"
+                + " repository), and only zeros follow (a standby's copy of a segment wal-receive had only streamed,"
+                + " still being filled by its stream); not stored: the finished segment will be");
     }
 
     /** Whether the repository holds {@code name} complete, its first {@code length} bytes those of {@code segment}. */

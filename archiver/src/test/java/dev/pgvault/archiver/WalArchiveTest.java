@@ -114,6 +114,71 @@ class WalArchiveTest {
         assertTrue(e.getMessage().contains("stops at 0/800068"), e.getMessage());
     }
 
+    /**
+     * One record from offset 40 that runs past the segment's end, over page headers that say it
+     * goes on: a finished segment whose last byte is WAL (7s).
+     */
+    private static byte[] oneRecordToItsEnd(long n) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(SEG).order(java.nio.ByteOrder.nativeOrder());
+        b.put(0, new WalSegmentHeader(0xD110, 1, n * SEG, CLUSTER.systemIdentifier(), SEG, 8192).encode());
+        b.putInt(40, 2 * SEG).put(56, (byte) 0).put(57, (byte) 10); // xl_tot_len, xl_info, xl_rmid (heap)
+        for (int i = 64; i < SEG; i++) {
+            b.put(i, (byte) 7);
+        }
+        for (int page = 8192; page < SEG; page += 8192) {
+            b.putShort(page, (short) 0xD110).putShort(page + 2, (short) 1).putInt(page + 4, 1)
+                    .putLong(page + 8, n * SEG + page).putInt(page + 16, 2 * SEG - page).putInt(page + 20, 0);
+        }
+        return b.array();
+    }
+
+    /**
+     * A stream cut inside the segment's last record, on its last page: the walk sees a finished
+     * segment (the record's length reaches past the end); the stream in the repository tells.
+     */
+    @Test
+    void aCopyThatIsTheStreamThenZerosIsRefusedWhileTheStreamIsAllThereIs() throws IOException {
+        WalFileName nine = WalFileName.parse("000000010000000000000009");
+        byte[] full = oneRecordToItsEnd(9);
+        archive.putStream(nine, full, SEG - 100);
+        for (int cut : new int[] {SEG - 100, SEG - 200}) { // the stream as served, or as an earlier look had it
+            byte[] padded = full.clone();
+            java.util.Arrays.fill(padded, cut, SEG, (byte) 0);
+            Path copy = file(nine.name(), padded);
+            UnfinishedSegmentException e = assertThrows(UnfinishedSegmentException.class, () -> archive.push(copy));
+            assertTrue(e.getMessage().startsWith("000000010000000000000009 is not finished: its bytes stop at "
+                    + new dev.pgvault.archiver.wal.Lsn(9L * SEG + cut) + ", within what wal-receive streamed"), e.getMessage());
+            assertFalse(archive.get(nine, dir.resolve("none")));
+        }
+        // a copy that goes on past the stream is the stream's WAL and more: stored
+        byte[] more = full.clone();
+        java.util.Arrays.fill(more, SEG - 50, SEG, (byte) 0);
+        WalFileName ten = WalFileName.parse("00000001000000000000000A");
+        byte[] tenFull = oneRecordToItsEnd(10);
+        archive.putStream(ten, tenFull, SEG - 100);
+        byte[] tenMore = tenFull.clone();
+        java.util.Arrays.fill(tenMore, SEG - 50, SEG, (byte) 0);
+        assertEquals(WalArchive.PushOutcome.STORED, archive.push(file(ten.name(), tenMore)));
+
+        // the finished segment stored, the stream's padded copy is archived already
+        assertEquals(WalArchive.PushOutcome.STORED, archive.push(file(nine.name(), full)));
+        assertEquals(WalArchive.PushOutcome.ALREADY_STORED, archive.push(file(nine.name(), more)));
+        Path back = dir.resolve("back");
+        assertTrue(archive.get(nine, back));
+        assertArrayEquals(full, Files.readAllBytes(back));
+    }
+
+    /** Without a stream, zeros at the end of a last record are its WAL: the segment is stored as it is. */
+    @Test
+    void aSegmentEndingInZerosWithNoStreamIsStored() throws IOException {
+        byte[] zerosAtTheEnd = oneRecordToItsEnd(11);
+        java.util.Arrays.fill(zerosAtTheEnd, SEG - 100, SEG, (byte) 0);
+        assertEquals(WalArchive.PushOutcome.STORED, archive.push(file("00000001000000000000000B", zerosAtTheEnd)));
+        Path back = dir.resolve("back");
+        assertTrue(archive.get(WalFileName.parse("00000001000000000000000B"), back));
+        assertArrayEquals(zerosAtTheEnd, Files.readAllBytes(back));
+    }
+
     @Test
     void aPushedSegmentComesBackByteIdentical() throws IOException {
         byte[] wal = segment(1, 5);

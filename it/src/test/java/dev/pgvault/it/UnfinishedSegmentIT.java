@@ -7,6 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pgvault.archiver.RepositoryLayout;
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.WalArchive;
+import dev.pgvault.archiver.wal.WalFileName;
+import dev.pgvault.archiver.wal.WalSegmentEnd;
+import dev.pgvault.storage.codec.CodecSpec;
+import dev.pgvault.storage.codec.EncodedStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -109,6 +116,7 @@ class UnfinishedSegmentIT {
                     finished.add(switched.substring(0, 8) + String.format("%016X", n));
                 }
                 assertTrue(finished.contains(cutSegment) && finished.size() >= 4, finished.toString());
+                Path padded = streamCutInsideItsLastRecordIsRefused(repo, dist, pgUser, config, walDir, scratch, finished);
                 for (String name : finished) {
                     Proc push = dist.run(pgUser, config, "archive-push", walDir.resolve(name).toString());
                     assertEquals(0, push.exitCode(), name + ": " + push.stderr());
@@ -116,10 +124,60 @@ class UnfinishedSegmentIT {
                     dist.run(pgUser, config, "archive-get", name, back.toString()).ok();
                     assertArrayEquals(Files.readAllBytes(walDir.resolve(name)), Files.readAllBytes(back), name);
                 }
+                // the finished segment stored, the padded copy is archived already (a standby's archiver goes on)
+                dist.run(pgUser, config, "archive-push", padded.toString()).ok();
             } finally {
                 PgvaultDist.deleteTree(scratch);
             }
         }
+    }
+
+    /**
+     * A stream cut inside a segment's last record, on its last page, where the walk alone sees a
+     * finished segment (that record's length reaches past the end): one of {@code finished} whose
+     * last record goes on in the next, streamed (as wal-receive stores it) up to the earliest such
+     * cut, archive-get's padded copy of it refused by archive-push. Returns that copy, in a
+     * directory of its own under its segment's name.
+     */
+    private static Path streamCutInsideItsLastRecordIsRefused(TestRepo repo, PgvaultDist dist, OsUser pgUser, Path config,
+            Path walDir, Path scratch, List<String> finished) throws Exception {
+        for (int i = 0; i + 1 < finished.size(); i++) {
+            byte[] whole = Files.readAllBytes(walDir.resolve(finished.get(i)));
+            byte[] next = Files.readAllBytes(walDir.resolve(finished.get(i + 1)));
+            if ((next[2] & 1) == 0) {
+                continue; // its last record ends in it
+            }
+            for (int cut = (int) SEGMENT - 8192 + 24; cut < SEGMENT; cut += 8) {
+                byte[] shortened = whole.clone();
+                Arrays.fill(shortened, cut, shortened.length, (byte) 0);
+                if (Arrays.equals(shortened, whole) || WalSegmentEnd.unfinishedAt(shortened).isPresent()) {
+                    continue; // nothing cut, or a cut the walk sees
+                }
+                String name = finished.get(i);
+                try (EncodedStore store = new EncodedStore(repo.blobs(), CodecSpec.DEFAULT)) {
+                    RepositoryLayout layout = new RepositoryLayout("main");
+                    new WalArchive(store, layout, new StanzaStore(store, layout).requireIdentity())
+                            .putStream(WalFileName.parse(name), whole, cut);
+                }
+                try (java.util.stream.Stream<Path> made = Files.walk(repo.dir.resolve("repo"))) {
+                    for (Path p : (Iterable<Path>) made::iterator) {
+                        pgUser.own(p); // written by this process, as the receiver would as the postgres user
+                    }
+                }
+                Path dir = scratch.resolve("padded");
+                Files.createDirectories(dir);
+                pgUser.own(dir);
+                Path served = dir.resolve(name);
+                dist.run(pgUser, config, "archive-get", name, served.toString()).ok();
+                assertArrayEquals(shortened, Files.readAllBytes(served), "archive-get pads the stream with zeros");
+                Proc refused = dist.run(pgUser, config, "archive-push", served.toString());
+                assertEquals(5, refused.exitCode(), "cut at " + cut + ": " + refused.stderr());
+                assertTrue(refused.stderr().contains(name + " is not finished: its bytes stop at "), refused.stderr());
+                assertFalse(Files.exists(WalReceiveIT.walFile(repo, name)), name + " stored from its padded copy");
+                return served;
+            }
+        }
+        throw new AssertionError("no segment of " + finished + " has a last record going on in the next one");
     }
 
     /**
@@ -244,7 +302,7 @@ class UnfinishedSegmentIT {
                         "immediate", "stop")).ok();
                 Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", first.toString(), "-w",
                         "promote")).ok();
-                String lastOfOne = dev.pgvault.archiver.wal.WalFileName.segmentName(1, lsn(end) / SEGMENT, SEGMENT);
+                String lastOfOne = WalFileName.segmentName(1, lsn(end) / SEGMENT, SEGMENT);
                 // the second follows timeline 2 and archives its copy of timeline 1's last segment
                 Path status = second.resolve("pg_wal/archive_status");
                 try (Connection c = RestoredCopy.connect(port(second)); Statement st = c.createStatement()) {
@@ -263,7 +321,7 @@ class UnfinishedSegmentIT {
                 Path back = pg.base.resolve("back");
                 dist.run(pgUser, config, "archive-get", lastOfOne, back.toString()).ok();
                 assertArrayEquals(copy, Files.readAllBytes(back), "the stored " + lastOfOne + " is the second standby's copy");
-                assertTrue(dev.pgvault.archiver.wal.WalSegmentEnd.unfinishedAt(copy).isPresent(),
+                assertTrue(WalSegmentEnd.unfinishedAt(copy).isPresent(),
                         "the copy stops before its end, at the switch point, zeros after it: what this test is about");
             } finally {
                 for (Path d : second == null ? List.of(first) : List.of(first, second)) {

@@ -35,6 +35,8 @@ public final class WalSegmentEnd {
     private final int block;
     private final long startAddress;
     private final int magic;
+    /** Set by the walk when a switch record (or what may be one, its type cut off) ends the segment. */
+    private boolean switched;
 
     private WalSegmentEnd(ByteBuffer segment, int block) {
         this.seg = segment.duplicate().clear().order(ByteOrder.nativeOrder());
@@ -55,16 +57,40 @@ public final class WalSegmentEnd {
 
     /** As {@link #unfinishedAt(byte[])}, for a segment in a buffer (a mapped file), all its capacity. */
     public static OptionalLong unfinishedAt(ByteBuffer segment) {
+        return walker(segment).map(WalSegmentEnd::walk).orElse(OptionalLong.empty());
+    }
+
+    /**
+     * Whether {@code segment} ends in zeros that neither a stop ({@link #unfinishedAt}) nor a switch
+     * record explains. A segment cut inside its last record, on the last page, looks finished to
+     * the walk: that record's length reaches past the segment's end, and no page header is left
+     * to be found zeroed. Only the bytes it was cut from can tell it from a finished segment whose
+     * last record happens to end in zeros (a full-page image of an empty page, say).
+     */
+    public static boolean endsInZerosUnexplained(ByteBuffer segment) {
+        if (segment.capacity() == 0 || segment.get(segment.capacity() - 1) != 0) {
+            return false;
+        }
+        java.util.Optional<WalSegmentEnd> walker = walker(segment);
+        if (walker.isEmpty()) {
+            return false;
+        }
+        WalSegmentEnd w = walker.get();
+        return w.walk().isEmpty() && !w.switched;
+    }
+
+    /** A walker over {@code segment}, or empty when its first page header is not one to walk by. */
+    private static java.util.Optional<WalSegmentEnd> walker(ByteBuffer segment) {
         byte[] first = new byte[WalSegmentHeader.LENGTH];
         if (segment.capacity() < first.length) {
-            return OptionalLong.empty();
+            return java.util.Optional.empty();
         }
         segment.get(0, first);
         WalSegmentHeader h = WalSegmentHeader.read(first, first.length);
         if (h.blockSize() <= LONG_HEADER || h.blockSize() % 8 != 0 || segment.capacity() % h.blockSize() != 0) {
-            return OptionalLong.empty();
+            return java.util.Optional.empty();
         }
-        return new WalSegmentEnd(segment, h.blockSize()).walk();
+        return java.util.Optional.of(new WalSegmentEnd(segment, h.blockSize()));
     }
 
     /**
@@ -121,6 +147,7 @@ public final class WalSegmentEnd {
                     // switch record's can be: PostgreSQL then zeroes the rest of this segment too.
                     // Its type is in the tail only from 8 bytes on; without it, not held back.
                     if (remaining < 8 || isSwitch(seg.get(pos + (int) remaining - 8), seg.get(pos + (int) remaining - 7))) {
+                        switched = true;
                         return OptionalLong.empty();
                     }
                 }
@@ -150,6 +177,7 @@ public final class WalSegmentEnd {
                     return OptionalLong.empty();
                 }
                 if (isSwitch(header[16], header[17])) {
+                    switched = true;
                     return OptionalLong.empty(); // the segment ends here by design
                 }
                 pos = skip(after, total - RECORD_HEADER, after % block == 0);

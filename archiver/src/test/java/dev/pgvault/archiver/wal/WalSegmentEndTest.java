@@ -1,6 +1,8 @@
 package dev.pgvault.archiver.wal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -206,5 +208,24 @@ class WalSegmentEndTest {
         byte[] garbage = g.bytes();
         garbage[g.pos + 100] = 1;
         assertEquals(OptionalLong.empty(), WalSegmentEnd.unfinishedAt(garbage));
+    }
+
+    /**
+     * Cut inside its last record on the last page, a segment looks finished to the walk: its
+     * zeros are unexplained, and only the bytes it was cut from can tell (see WalArchive).
+     */
+    @Test
+    void zerosAtTheEndThatNoStopNorSwitchExplainsAreToldApart() {
+        Segment full = new Segment(0).fill(20_000);
+        ByteBuffer cut = ByteBuffer.wrap(full.zeroedFrom(BLOCK * PAGES - 100));
+        assertEquals(OptionalLong.empty(), WalSegmentEnd.unfinishedAt(cut), "the walk alone cannot see this cut");
+        assertTrue(WalSegmentEnd.endsInZerosUnexplained(cut));
+        assertFalse(WalSegmentEnd.endsInZerosUnexplained(ByteBuffer.wrap(full.bytes())), "its last byte is WAL");
+        // zeros a switch record explains, or a stop the walk finds, are not unexplained
+        assertFalse(WalSegmentEnd.endsInZerosUnexplained(ByteBuffer.wrap(new Segment(0).records(300, 5).record(24, 0, 0x40).bytes())));
+        Segment switchGoingOn = new Segment(16);
+        switchGoingOn.b.put(40 + 8, (byte) 0x40).put(40 + 9, (byte) 0);
+        assertFalse(WalSegmentEnd.endsInZerosUnexplained(ByteBuffer.wrap(switchGoingOn.bytes())));
+        assertFalse(WalSegmentEnd.endsInZerosUnexplained(ByteBuffer.wrap(new Segment(0).records(300, 5).bytes())));
     }
 }
