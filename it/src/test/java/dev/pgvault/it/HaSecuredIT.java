@@ -125,9 +125,12 @@ class HaSecuredIT {
         }
         HaNode current = cluster.awaitHealthy(Duration.ofSeconds(60));
         HaNode target = cluster.nodes.stream().filter(n -> n != current).findFirst().orElseThrow();
-        Proc switchover = current.pgvault("ha", "switchover", "--to", target.name);
+        // run on the target itself this time: it waits on its own agent's /primary check
+        Proc switchover = target.pgvault("ha", "switchover", "--to", target.name);
         assertEquals(0, switchover.exitCode(), switchover.stdout() + switchover.stderr() + "\n" + cluster.logs());
         assertTrue(switchover.stdout().contains("requested through the local agent"), switchover.stdout());
+        assertTrue(switchover.stdout().contains(target.name + " is the primary ("), switchover.stdout());
+        assertEquals("false", target.query("SELECT pg_is_in_recovery()::text"), target.name + " is writable when the command returns");
         assertEquals(target.name, cluster.awaitHealthy(Duration.ofSeconds(60)).name);
 
         for (HaNode n : cluster.nodes) {

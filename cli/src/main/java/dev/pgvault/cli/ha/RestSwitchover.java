@@ -38,6 +38,8 @@ public final class RestSwitchover {
 
     private final URI base;
     private final String token;
+    /** This node's member name: the agent that answers here. */
+    private final String self;
     /** With TLS: trusts exactly this node's own certificate (the agent serves the one this configuration names). */
     private final SSLContext pinned;
 
@@ -47,6 +49,7 @@ public final class RestSwitchover {
         this.base = URI.create(settings.apiScheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
                 + settings.apiPort());
         this.token = settings.apiToken();
+        this.self = settings.name();
         this.pinned = settings.apiTls() == null ? null : settings.apiTls().pinnedClientContext();
     }
 
@@ -59,15 +62,21 @@ public final class RestSwitchover {
         }
     }
 
-    /** Whether {@code name} leads as a running primary in the local agent's view, polled until {@code timeout}. */
+    /**
+     * Whether {@code name} leads as a running primary, polled until {@code timeout}: asked of the
+     * local agent's own /primary check when it is that node (true at the end of the cycle that
+     * promoted it), else read from the local agent's cluster view (which shows the new primary
+     * only from the cycle after its agent published it: up to a loop-wait later).
+     */
     public boolean awaitPrimary(String name, Duration timeout) throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         Pattern leader = Pattern.compile("\"leader\":\"" + Pattern.quote(name) + "\"");
         Pattern member = Pattern.compile("\\{\"name\":\"" + Pattern.quote(name) + "\",\"role\":\"primary\",\"state\":\"running\"");
+        boolean itself = name.equals(self);
         while (Instant.now().isBefore(deadline)) {
             try {
-                Answer a = call("GET", "/cluster", null);
-                if (a.status() == 200 && leader.matcher(a.body()).find() && member.matcher(a.body()).find()) {
+                Answer a = call("GET", itself ? "/primary" : "/cluster", null);
+                if (a.status() == 200 && (itself || leader.matcher(a.body()).find() && member.matcher(a.body()).find())) {
                     return true;
                 }
             } catch (IOException e) {
