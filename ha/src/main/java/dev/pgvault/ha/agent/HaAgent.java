@@ -156,17 +156,25 @@ public final class HaAgent implements AutoCloseable {
      * from the cycle that started it (or pointed it at a new leader) until {@link #STREAM_WATCH}
      * after the next cycle first saw it not streaming. Once it streams, the next cycle comes at
      * once, so the REST API and the cluster see it streaming within a tenth of a second rather
-     * than a loop later. Only a local status each time (etcd is not asked); one that hangs can
-     * hold the wait up to the status query's own timeout.
+     * than a loop later. The same for a switchover's target until it has the old leader's final
+     * WAL. Only a local status each time (etcd is not asked); one that hangs can hold the wait up
+     * to the status query's own timeout.
      */
     private void pause(long millis) throws InterruptedException {
         long until = System.nanoTime() + millis * 1_000_000L;
-        while (awaitingStream()) {
+        while (true) {
+            boolean stream = awaitingStream();
+            java.util.OptionalLong finalWal = awaitingFinalWal();
+            if (!stream && finalWal.isEmpty()) {
+                break;
+            }
             long left = (until - System.nanoTime()) / 1_000_000L;
             if (left <= 0 || wakeups.tryAcquire(Math.min(left, STREAM_LOOK.toMillis()), TimeUnit.MILLISECONDS)) {
                 return;
             }
-            if (postgres.status().streaming()) {
+            PgStatus now = postgres.status();
+            if (stream && now.streaming()
+                    || finalWal.isPresent() && Long.compareUnsigned(now.lsn(), finalWal.getAsLong()) > 0) {
                 return;
             }
         }
@@ -174,6 +182,19 @@ public final class HaAgent implements AutoCloseable {
         if (left > 0) {
             wakeups.tryAcquire(left, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * As the target of a switchover whose leader handed over, the leader's final WAL position not
+     * received yet at the last cycle: looked at every {@link #STREAM_LOOK} until it is, so the key
+     * is taken within a tenth of a second of the last byte instead of a loop later.
+     */
+    private java.util.OptionalLong awaitingFinalWal() {
+        NodeState s = state;
+        if (s == null || stopping || s.leader() || !s.pg().runningReplica()) {
+            return java.util.OptionalLong.empty();
+        }
+        return Decider.finalWalAwaited(settings.name(), s.cluster(), s.pg());
     }
 
     private boolean awaitingStream() {

@@ -484,6 +484,23 @@ public final class Decider {
         return Optional.empty();
     }
 
+    /**
+     * The final WAL position of a leader that handed over to this node which this node has not
+     * received yet (the decision is then WAIT, see {@link #requested}); empty otherwise. Between
+     * cycles the agent looks at its PostgreSQL meanwhile, so the key is taken moments after the
+     * last byte arrives rather than a loop-wait later.
+     */
+    public static java.util.OptionalLong finalWalAwaited(String me, ClusterState c, PgStatus pg) {
+        if (c == null || pg == null) {
+            return java.util.OptionalLong.empty();
+        }
+        Switchover sw = c.switchover();
+        LeaderPosition last = c.lastLeaderPosition();
+        boolean awaited = sw != null && last != null && last.handedOver() && last.leader().equals(sw.from())
+                && sw.to().equals(me) && Long.compareUnsigned(pg.lsn(), last.lsn()) <= 0;
+        return awaited ? java.util.OptionalLong.of(last.lsn()) : java.util.OptionalLong.empty();
+    }
+
     /** The leader's own report says it runs as the primary: promoted, and a source to rewind against. */
     private static boolean runsAsPrimary(Member leader) {
         return leader.role() == Role.PRIMARY && "running".equals(leader.state());

@@ -767,8 +767,15 @@ class DeciderTest {
             s.lastPosition = new LeaderPosition("n0", 1, 2000, true);
             s.pg = replica(1, 2000, true);
             expect(s, Action.WAIT, "final WAL");
+            // what the agent looks for between cycles meanwhile, to take the key at once
+            assertEquals(java.util.OptionalLong.of(2000), Decider.finalWalAwaited("n1", s.snapshot().cluster(), s.pg));
+            assertEquals(java.util.OptionalLong.empty(), Decider.finalWalAwaited("n2", s.snapshot().cluster(), s.pg));
             s.pg = replica(1, 2100, true);
             expect(s, Action.ACQUIRE, "switchover target");
+            assertEquals(java.util.OptionalLong.empty(), Decider.finalWalAwaited("n1", s.snapshot().cluster(), s.pg));
+            s.pg = replica(1, 2000, true);
+            s.lastPosition = new LeaderPosition("n0", 1, 2000); // a running leader's position: nothing handed over
+            assertEquals(java.util.OptionalLong.empty(), Decider.finalWalAwaited("n1", s.snapshot().cluster(), s.pg));
         }
 
         /** Found by the simulation: the request looked stale to the target, fresh to the leader (its agent restarted). */
