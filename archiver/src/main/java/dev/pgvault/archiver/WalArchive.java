@@ -38,7 +38,12 @@ public final class WalArchive {
     public enum PushOutcome {
         STORED,
         /** The same bytes were already stored under the name: PostgreSQL retried a push. */
-        ALREADY_STORED
+        ALREADY_STORED,
+        /**
+         * The file stops short, zeros after, and the repository holds the finished segment it
+         * begins (a standby's copy of what wal-receive had streamed): archived, nothing stored.
+         */
+        FINISHED_ALREADY_STORED
     }
 
     private final EncodedStore repo;
@@ -69,7 +74,7 @@ public final class WalArchive {
             // a segment too large to hold per push: walked mapped, then stored from the file
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 if (unfinished(name, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()), file.getParent())) {
-                    return PushOutcome.ALREADY_STORED;
+                    return PushOutcome.FINISHED_ALREADY_STORED;
                 }
             }
             return storeOnce(name, () -> Files.newInputStream(file));
@@ -84,7 +89,7 @@ public final class WalArchive {
             // read once: what is checked is what is stored, even if the file changes meanwhile
             byte[] bytes = Files.readAllBytes(file);
             if (unfinished(name, ByteBuffer.wrap(bytes), file.getParent())) {
-                return PushOutcome.ALREADY_STORED;
+                return PushOutcome.FINISHED_ALREADY_STORED;
             }
             return storeOnce(name, () -> new ByteArrayInputStream(bytes));
         } finally {

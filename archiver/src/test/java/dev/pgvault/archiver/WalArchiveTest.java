@@ -102,7 +102,7 @@ class WalArchiveTest {
     @Test
     void aCopyCutShortOfTheStoredSegmentIsAlreadyArchived() throws IOException {
         assertEquals(WalArchive.PushOutcome.STORED, archive.push(file("000000010000000000000007", segment(1, 7))));
-        assertEquals(WalArchive.PushOutcome.ALREADY_STORED, archive.push(file("000000010000000000000007",
+        assertEquals(WalArchive.PushOutcome.FINISHED_ALREADY_STORED, archive.push(file("000000010000000000000007",
                 stoppedAfterItsHeader(7))));
         // a copy that differs from the stored segment before its stop is still refused
         archive.push(file("000000010000000000000008", segment(1, 8)));
@@ -162,7 +162,7 @@ class WalArchiveTest {
 
         // the finished segment stored, the stream's padded copy is archived already
         assertEquals(WalArchive.PushOutcome.STORED, archive.push(file(nine.name(), full)));
-        assertEquals(WalArchive.PushOutcome.ALREADY_STORED, archive.push(file(nine.name(), more)));
+        assertEquals(WalArchive.PushOutcome.FINISHED_ALREADY_STORED, archive.push(file(nine.name(), more)));
         Path back = dir.resolve("back");
         assertTrue(archive.get(nine, back));
         assertArrayEquals(full, Files.readAllBytes(back));

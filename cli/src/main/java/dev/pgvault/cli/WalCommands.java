@@ -44,9 +44,13 @@ final class WalCommands {
                 }
                 // Not done yet: pushed here, as the synchronous path does; never a weaker promise.
                 WalArchive archive = archive(config, repo);
-                if (archive.push(path) == WalArchive.PushOutcome.ALREADY_STORED && spool == null) {
+                WalArchive.PushOutcome outcome = archive.push(path);
+                if (outcome == WalArchive.PushOutcome.ALREADY_STORED && spool == null) {
                     err.println("pgvault: warning: " + path.getFileName()
                             + " is already archived with the same content; nothing to do");
+                } else if (outcome == WalArchive.PushOutcome.FINISHED_ALREADY_STORED && spool == null) {
+                    err.println("pgvault: warning: " + path.getFileName() + " stops short (zeros after its WAL) and"
+                            + " the finished segment it begins is already archived; nothing to do");
                 }
             } catch (Exception | Error e) {
                 counters.pushFailed(path.getFileName().toString(), Instant.now());

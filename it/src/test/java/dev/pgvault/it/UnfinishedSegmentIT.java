@@ -125,7 +125,9 @@ class UnfinishedSegmentIT {
                     assertArrayEquals(Files.readAllBytes(walDir.resolve(name)), Files.readAllBytes(back), name);
                 }
                 // the finished segment stored, the padded copy is archived already (a standby's archiver goes on)
-                dist.run(pgUser, config, "archive-push", padded.toString()).ok();
+                Proc again = dist.run(pgUser, config, "archive-push", padded.toString());
+                assertEquals(0, again.exitCode(), again.stderr());
+                assertTrue(again.stderr().contains("the finished segment it begins is already archived"), again.stderr());
             } finally {
                 PgvaultDist.deleteTree(scratch);
             }
