@@ -82,12 +82,33 @@ final class HaRunCommand implements Callable<Integer> {
                     }
                 }, "pgvault-ha-shutdown"));
                 warmUp.awaitEtcd();
+                if (settings.shortLease()) {
+                    warnOfAShortLeaseOnManyMembers(settings, dcs, log);
+                }
                 agent.run();
             }
         } finally {
             finished.countDown();
         }
         return ExitCode.OK.code;
+    }
+
+    /**
+     * Counts etcd's members beside the agent's first cycles (a rejoin's time is not spent on it)
+     * and logs {@link HaSettings#shortLeaseWarning} when there are several. The agent's own
+     * cycles report an etcd that does not answer.
+     */
+    private static void warnOfAShortLeaseOnManyMembers(HaSettings settings, EtcdDcs dcs, AgentLog log) {
+        Thread t = new Thread(() -> {
+            try {
+                settings.shortLeaseWarning(dcs.etcdMembers()).ifPresent(log);
+            } catch (dev.pgvault.ha.dcs.DcsException e) {
+                log.accept("could not count etcd's members (" + e.getMessage() + "): with a multi-member etcd, use"
+                        + " ttl 10 or more (README: The short lease)");
+            }
+        }, "pgvault-ha-etcd-members");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** The node's PostgreSQL as the agent (and its fence) drive it. */

@@ -102,6 +102,21 @@ public record HaSettings(String cluster, String name, List<URI> etcd, Duration t
         return shortLeaseAllowed(loopWait) && ttl.compareTo(standardMinimumTtl(loopWait)) < 0;
     }
 
+    /**
+     * What to tell the operator when this short lease runs on an etcd of {@code etcdMembers}
+     * members: losing the etcd leader stalls every request for an election and more (seconds),
+     * which a standard lease rides out and a short one does not, so the primary would demote for
+     * nothing. Empty on a standard lease or a single member.
+     */
+    public java.util.Optional<String> shortLeaseWarning(int etcdMembers) {
+        if (!shortLease() || etcdMembers <= 1) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("warning: ttl " + ttl.toSeconds() + " s is a short lease and etcd has " + etcdMembers
+                + " members: losing the etcd leader stalls requests for seconds, long enough to demote the primary"
+                + " for nothing; with a multi-member etcd use ttl 10 or more (README: The short lease)");
+    }
+
     /** A short lease only with loop-wait 1: a longer cycle leaves no room in a few seconds' lease. */
     private static boolean shortLeaseAllowed(Duration loopWait) {
         return loopWait.equals(Duration.ofSeconds(1));

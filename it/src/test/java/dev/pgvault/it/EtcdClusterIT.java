@@ -36,6 +36,7 @@ class EtcdClusterIT {
         try (EtcdCluster etcd = EtcdCluster.start(1)) {
             assertEquals(1, etcd.clientUrls().size());
             assertTrue(etcd.clientUrl(0).matches("http://127\\.0\\.0\\.1:\\d+"), etcd.clientUrl(0));
+            assertEquals(1, members(etcd), "what the agent counts before warning of a short lease");
             try (Client client = client(etcd.clientUrls())) {
                 put(client.getKVClient(), "/pgvault/test/a", "1");
             }
@@ -65,6 +66,7 @@ class EtcdClusterIT {
                 put(kv, "/pgvault/test/before", "x");
                 etcd.kill(0);
                 put(kv, "/pgvault/test/after", "y");
+                assertEquals(3, members(etcd), "the member killed is listed too");
                 assertEquals("x", get(kv, "/pgvault/test/before"));
                 assertEquals("y", get(kv, "/pgvault/test/after"));
             }
@@ -73,6 +75,15 @@ class EtcdClusterIT {
             try (Client client = client(List.of(etcd.clientUrl(0)))) {
                 assertEquals("y", get(client.getKVClient(), "/pgvault/test/after"));
             }
+        }
+    }
+
+    /** The members etcd lists, as the HA agent counts them (EtcdDcs). */
+    private static int members(EtcdCluster etcd) throws Exception {
+        try (dev.pgvault.ha.dcs.EtcdDcs dcs = new dev.pgvault.ha.dcs.EtcdDcs(
+                etcd.clientUrls().stream().map(java.net.URI::create).toList(), "members", java.time.Duration.ofSeconds(10),
+                java.time.Duration.ofSeconds(5), java.time.Clock.systemUTC())) {
+            return dcs.etcdMembers();
         }
     }
 

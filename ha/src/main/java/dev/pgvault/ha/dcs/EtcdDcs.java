@@ -247,6 +247,11 @@ public final class EtcdDcs implements Dcs {
                 syncLeader, pausedSince, restart);
     }
 
+    /** How many members the etcd cluster lists (the unreachable ones too). */
+    public int etcdMembers() throws DcsException {
+        return call(client.getClusterClient().listMember(), "member list").getMembers().size();
+    }
+
     @Override
     public Duration keepAlive() throws DcsException {
         long id = leaseId;
