@@ -85,4 +85,27 @@ class HaShortLeaseIT {
             awaitRows(old, nextValue - 1);
         }
     }
+
+    /**
+     * {@code ha restart} of the primary on the short lease: its fast shutdown (a checkpoint of
+     * freshly written rows) runs with the lease renewed, so the watchdog never turns it into an
+     * immediate stop, and the node keeps the key and its rows.
+     */
+    @Test
+    @Order(3)
+    void aRestartOfThePrimaryKeepsItsKeyWithoutAnImmediateStop() throws Exception {
+        HaNode primary = cluster.awaitHealthy(Duration.ofSeconds(120));
+        primary.query("CREATE TABLE dirty AS SELECT g, repeat(md5(g::text), 6) AS pad FROM generate_series(1, 300000) g");
+        String startedBefore = primary.query("SELECT pg_postmaster_start_time()::text");
+        int logLines = (int) primary.logTail(1_000_000).lines().count();
+        Proc restart = primary.pgvault("ha", "restart", primary.name);
+        assertEquals(0, restart.exitCode(), restart.stdout() + restart.stderr() + "\n" + cluster.logs());
+        System.out.print("ttl 4, " + restart.stdout());
+        assertEquals(primary.name, cluster.awaitHealthy(Duration.ofSeconds(60)).name, "no failover\n" + cluster.logs());
+        assertNotEquals(startedBefore, primary.query("SELECT pg_postmaster_start_time()::text"), "restarted");
+        assertEquals("300000", primary.query("SELECT count(*) FROM dirty"));
+        List<String> since = primary.logTail(1_000_000).lines().skip(logLines).toList();
+        assertTrue(since.stream().noneMatch(l -> l.contains("stopping PostgreSQL immediately") || l.contains("lease expired")),
+                String.join("\n", since));
+    }
 }

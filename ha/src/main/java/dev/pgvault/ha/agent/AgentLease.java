@@ -80,10 +80,15 @@ final class AgentLease {
      * holds no key).
      */
     Keeper keepAlive(long id, Duration every, Duration giveUpAfter) {
+        return keepAlive(id, every, giveUpAfter, "being made writable");
+    }
+
+    /** As {@link #keepAlive(long, Duration, Duration)}; {@code during} says what PostgreSQL is meanwhile, for the log. */
+    Keeper keepAlive(long id, Duration every, Duration giveUpAfter, String during) {
         if (id == 0) {
             throw new IllegalArgumentException("no lease to keep alive");
         }
-        Thread keeper = new Thread(() -> keep(id, every, giveUpAfter), "pgvault-lease-keeper");
+        Thread keeper = new Thread(() -> keep(id, every, giveUpAfter, during), "pgvault-lease-keeper");
         keeper.setDaemon(true);
         keeper.start();
         return () -> {
@@ -96,21 +101,21 @@ final class AgentLease {
         };
     }
 
-    private void keep(long id, Duration every, Duration giveUpAfter) {
+    private void keep(long id, Duration every, Duration giveUpAfter, String during) {
         Instant giveUp = steady.instant().plus(giveUpAfter);
         String lastError = null;
         while (steady.instant().isBefore(giveUp)) {
             try {
                 Thread.sleep(every.toMillis());
                 if (!renewWith(dcs::keepAlive, id, d -> watchdog.guard(true, d))) {
-                    log.accept("the lease expired while PostgreSQL was being made writable");
+                    log.accept("the lease expired while PostgreSQL was " + during);
                     return;
                 }
             } catch (InterruptedException e) {
                 return; // the work ended
             } catch (DcsException e) {
                 if (!e.getMessage().equals(lastError)) {
-                    log.accept("etcd, while PostgreSQL is being made writable: " + e.getMessage());
+                    log.accept("etcd, while PostgreSQL is " + during + ": " + e.getMessage());
                     lastError = e.getMessage();
                 }
             }

@@ -338,6 +338,23 @@ public final class HaAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * A restarting primary's fast shutdown, its lease renewed every loop-wait meanwhile: the key
+     * stays this node's through the restart, and on a short lease a shutdown's 3 s would
+     * otherwise run into the watchdog's immediate stop (1 s before a 4 s lease could end).
+     */
+    private void stopKeepingTheLease() throws PgControlException {
+        long id = lease.id();
+        if (id == 0) {
+            postgres.stop(HaSettings.STOP_BUDGET);
+            return;
+        }
+        try (AgentLease.Keeper kept = lease.keepAlive(id, settings.loopWait(),
+                HaSettings.STOP_BUDGET.plus(settings.loopWait()), "stopping for a restart")) {
+            postgres.stop(HaSettings.STOP_BUDGET);
+        }
+    }
+
     /** Whether a fence runs, giving one just started two seconds to take its lock. */
     private boolean awaitFence() {
         Instant until = steady.instant().plusSeconds(2);
@@ -462,11 +479,12 @@ public final class HaAgent implements AutoCloseable {
                 // starts, not a request that restarts it again
                 announce("restarting");
                 dcs.clearRestart(me);
-                postgres.stop(HaSettings.STOP_BUDGET);
                 if (pg.runningPrimary()) {
+                    stopKeepingTheLease();
                     becomeWritable(() -> postgres.start(START_TIMEOUT));
                     return true;
                 }
+                postgres.stop(HaSettings.STOP_BUDGET);
                 postgres.start(START_TIMEOUT);
                 return false;
             }

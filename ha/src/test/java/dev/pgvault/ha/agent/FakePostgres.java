@@ -12,6 +12,8 @@ import java.util.List;
 /** A PostgreSQL as a few fields, for the agent loop's unit tests; every call is recorded. */
 final class FakePostgres implements LocalPostgres {
     boolean hasData;
+    /** Run inside {@link #stop}: a shutdown that takes its time, say. */
+    Runnable duringStop;
     volatile boolean running; // read by the watchdog thread
     boolean inRecovery;
     boolean standbyConfigured;
@@ -70,6 +72,9 @@ final class FakePostgres implements LocalPostgres {
     @Override
     public void stop(Duration fastBudget) {
         calls.add("stop");
+        if (duringStop != null) {
+            duringStop.run();
+        }
         crashed = crashed || (running && stopsUnclean);
         running = false;
     }

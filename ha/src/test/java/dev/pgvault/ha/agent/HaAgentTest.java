@@ -216,6 +216,29 @@ class HaAgentTest {
         assertEquals("running", dcs.members.get("n1").state());
     }
 
+    /** A primary's restart keeps renewing its lease through the shutdown: on a 4 s lease a 3 s shutdown must not lapse it. */
+    @Test
+    void aRestartingPrimaryRenewsItsLeaseWhileItsShutdownRuns() {
+        HaAgent agent = agent(false, null, Duration.ofSeconds(4));
+        agent.cycle(); // bootstrap
+        dcs.restart.add("n1");
+        advance(Duration.ofSeconds(1));
+        int[] renewedDuringStop = {-1};
+        pg.duringStop = () -> {
+            int before = dcs.keepAlives.get();
+            try {
+                Thread.sleep(1600); // a shutdown of 1.6 s, real time: the keeper renews after each second
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            renewedDuringStop[0] = dcs.keepAlives.get() - before;
+        };
+        agent.cycle();
+        assertTrue(renewedDuringStop[0] >= 1, "renewals during the shutdown: " + renewedDuringStop[0] + " " + log);
+        assertTrue(agent.state().leader() && pg.running && !pg.inRecovery, log.toString());
+        assertEquals("n1", dcs.leaderName());
+    }
+
     @Test
     void theLeaderKeepsASlotPerOtherMemberAndDropsOnlyItsOwnOnceTheMemberIsGone() {
         HaAgent agent = agent(false);

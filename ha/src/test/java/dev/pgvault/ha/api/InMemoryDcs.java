@@ -37,6 +37,8 @@ public final class InMemoryDcs implements Dcs {
     public Failover failover;
     public final Set<String> reinit = new HashSet<>();
     public final Set<String> restart = new HashSet<>();
+    /** Lease grants and renewals asked of this client, from any thread. */
+    public final java.util.concurrent.atomic.AtomicInteger keepAlives = new java.util.concurrent.atomic.AtomicInteger();
     public final Map<Integer, TimelineSwitch> history = new TreeMap<>();
     public volatile boolean down;
     /** This client alone cannot reach the store: a node cut off from etcd. */
@@ -128,6 +130,7 @@ public final class InMemoryDcs implements Dcs {
 
     @Override
     public Duration keepAlive() throws DcsException {
+        keepAlives.incrementAndGet();
         synchronized (store) {
             reachable();
             store.expire();
