@@ -77,7 +77,13 @@ public final class WalArchive {
                     return PushOutcome.FINISHED_ALREADY_STORED;
                 }
             }
-            return storeOnce(name, () -> Files.newInputStream(file));
+            try {
+                return storeOnce(name, () -> Files.newInputStream(file));
+            } catch (WalConflictException e) {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                    return beginsStored(name, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()), e);
+                }
+            }
         }
         try {
             IN_MEMORY.acquire();
@@ -91,10 +97,36 @@ public final class WalArchive {
             if (unfinished(name, ByteBuffer.wrap(bytes), file.getParent())) {
                 return PushOutcome.FINISHED_ALREADY_STORED;
             }
-            return storeOnce(name, () -> new ByteArrayInputStream(bytes));
+            try {
+                return storeOnce(name, () -> new ByteArrayInputStream(bytes));
+            } catch (WalConflictException e) {
+                return beginsStored(name, ByteBuffer.wrap(bytes), e);
+            }
         } finally {
             IN_MEMORY.release();
         }
+    }
+
+    /**
+     * After {@code conflict} (other bytes stored under the name): archived when {@code segment}
+     * is the stored segment's start and zeros after it (a standby's copy of what wal-receive had
+     * streamed, the receiver having stored the finished segment meanwhile); else the conflict.
+     */
+    private PushOutcome beginsStored(WalFileName name, ByteBuffer segment, WalConflictException conflict) throws IOException {
+        int bytesEnd = bytesEnd(segment);
+        if (bytesEnd < segment.capacity() && storedBegins(name, segment, bytesEnd)) {
+            return PushOutcome.FINISHED_ALREADY_STORED;
+        }
+        throw conflict;
+    }
+
+    /** The offset after the last byte of {@code segment} that is not zero. */
+    private static int bytesEnd(ByteBuffer segment) {
+        int end = segment.capacity();
+        while (end > 0 && segment.get(end - 1) == 0) {
+            end--;
+        }
+        return end;
     }
 
     /** Segments up to this size are read into memory once to be checked and stored (the default is 16 MiB). */
@@ -134,33 +166,52 @@ public final class WalArchive {
     }
 
     /**
-     * For a segment ending in zeros that no record explains ({@link WalSegmentEnd#endsInZerosUnexplained}):
-     * true when the repository holds the finished segment and this copy is its start (archived);
-     * refused when the copy is what wal-receive streamed of it and zeros after (archive-get's padded
-     * copy, the stream cut inside the segment's last record); false, to be stored, otherwise.
+     * For a segment ending in zeros that no record explains ({@link WalSegmentEnd#endsInZerosUnexplained}),
+     * compared with what wal-receive streamed of it: refused when it holds nothing the stream
+     * lacks and the stream has WAL where the copy has zeros (a copy cut short, what archive-get
+     * served while the stream was shorter), or when it is the stream, shorter than the segment,
+     * and zeros after (archive-get's padded copy, the stream cut inside the segment's last
+     * record). False, to be stored, otherwise: with no stream, the zeros are the WAL's own.
+     * Returns true when the finished segment is stored and this copy begins it.
      *
-     * <p>A finished segment whose last record ends in zeros from where the stream stands is
-     * refused too, while the stream is all the repository has of it: a retry, until the receiver
-     * stores the segment (within seconds), never a wrong segment stored.
+     * <p>The second case cannot tell a finished segment whose last record ends in zeros from where
+     * the stream stands: such a one is refused too while the stream is all the repository has of
+     * it, a retry until the receiver stores the segment, never a wrong segment stored.
      */
     private boolean streamedThenZeros(WalFileName name, ByteBuffer segment) throws IOException {
-        int bytesEnd = segment.capacity();
-        while (bytesEnd > 0 && segment.get(bytesEnd - 1) == 0) {
-            bytesEnd--;
-        }
-        if (storedBegins(name, segment, bytesEnd)) {
-            return true;
+        if (!anythingStreamed(name)) {
+            return false; // the common case: one listing, nothing read
         }
         byte[] streamed = streamed(name);
-        if (streamed.length == 0 || streamed.length >= segment.capacity() || bytesEnd > streamed.length
+        int bytesEnd = bytesEnd(segment);
+        if (streamed.length == 0 || bytesEnd > streamed.length
                 || !ByteBuffer.wrap(streamed, 0, bytesEnd).equals(segment.duplicate().clear().limit(bytesEnd))) {
-            return false;
+            return false; // completed and removed meanwhile (storing finds out), or the copy holds more
+        }
+        boolean cut = false;
+        for (int i = bytesEnd; i < streamed.length && !cut; i++) {
+            cut = streamed[i] != 0;
+        }
+        if (!cut && streamed.length >= segment.capacity()) {
+            return false; // the whole segment streamed, and this copy is it
+        }
+        if (storedBegins(name, segment, bytesEnd)) {
+            return true; // the finished segment is stored (a stream may outlive it) and this copy begins it
         }
         Lsn stop = new Lsn(name.segmentNumber(cluster.walSegmentSize()) * cluster.walSegmentSize() + bytesEnd);
         throw new UnfinishedSegmentException(name.name() + " is not finished: its bytes stop at " + stop
                 + ", within what wal-receive streamed of it (" + streamed.length + " bytes, its .stream in the"
                 + " repository), and only zeros follow (a standby's copy of a segment wal-receive had only streamed,"
                 + " still being filled by its stream); not stored: the finished segment will be");
+    }
+
+    /** Whether the repository holds a {@code .stream} object of segment {@code name} or parts of one: one listing. */
+    private boolean anythingStreamed(WalFileName name) throws IOException {
+        try (java.util.stream.Stream<dev.pgvault.storage.BlobInfo> s = repo.blobs().list(layout.walKey(name.as(WalFileKind.STREAM)))) {
+            return s.findAny().isPresent();
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /** Whether the repository holds {@code name} complete, its first {@code length} bytes those of {@code segment}. */

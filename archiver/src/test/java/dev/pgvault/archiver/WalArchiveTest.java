@@ -168,6 +168,22 @@ class WalArchiveTest {
         assertArrayEquals(full, Files.readAllBytes(back));
     }
 
+    /** A stream as long as the segment (its receiver stopped before storing it): a copy cut short of it is still refused. */
+    @Test
+    void aCopyCutShortOfAWholeStreamIsRefusedAndTheWholeOneStored() throws IOException {
+        WalFileName twelve = WalFileName.parse("00000001000000000000000C");
+        byte[] full = oneRecordToItsEnd(12);
+        java.util.Arrays.fill(full, SEG - 8, SEG, (byte) 0); // its last record ends in zeros: the walk cannot tell
+        archive.putStream(twelve, full, SEG);
+        byte[] cut = full.clone();
+        java.util.Arrays.fill(cut, SEG - 300, SEG, (byte) 0);
+        Path copy = file(twelve.name(), cut);
+        UnfinishedSegmentException e = assertThrows(UnfinishedSegmentException.class, () -> archive.push(copy));
+        assertTrue(e.getMessage().contains("its bytes stop at " + new dev.pgvault.archiver.wal.Lsn(12L * SEG + SEG - 300)),
+                e.getMessage());
+        assertEquals(WalArchive.PushOutcome.STORED, archive.push(file(twelve.name(), full)));
+    }
+
     /** Without a stream, zeros at the end of a last record are its WAL: the segment is stored as it is. */
     @Test
     void aSegmentEndingInZerosWithNoStreamIsStored() throws IOException {

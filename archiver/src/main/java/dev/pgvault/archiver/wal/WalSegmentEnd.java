@@ -142,14 +142,15 @@ public final class WalSegmentEnd {
             int info = Short.toUnsignedInt(seg.getShort(2));
             if ((info & XLP_FIRST_IS_CONTRECORD) != 0) {
                 long remaining = Integer.toUnsignedLong(seg.getInt(16));
-                if (remaining < RECORD_HEADER) {
-                    // The record going on from the previous segment had its header cut there. A
-                    // switch record's can be: PostgreSQL then zeroes the rest of this segment too.
-                    // Its type is in the tail only from 8 bytes on; without it, not held back.
-                    if (remaining < 8 || isSwitch(seg.get(pos + (int) remaining - 8), seg.get(pos + (int) remaining - 7))) {
-                        switched = true;
-                        return OptionalLong.empty();
-                    }
+                // A switch record (its 24-byte header alone) whose header the previous segment's
+                // end cut: PostgreSQL then zeroes the rest of this segment too. Records start at
+                // 8-byte boundaries, as segments end, so such a header goes on here for 8 or 16
+                // bytes, holding its type (xl_info, xl_rmid) 8 bytes before its end; any other
+                // continuation is another record's, and the walk goes on.
+                if ((remaining == 8 || remaining == 16)
+                        && isSwitch(seg.get(pos + (int) remaining - 8), seg.get(pos + (int) remaining - 7))) {
+                    switched = true;
+                    return OptionalLong.empty();
                 }
                 pos = skip(pos, remaining, false);
                 if (pos >= size) {

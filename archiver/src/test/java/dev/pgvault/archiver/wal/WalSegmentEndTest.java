@@ -192,8 +192,15 @@ class WalSegmentEndTest {
             other.b.put(40 + tail - 8, (byte) 0x10).put(40 + tail - 7, (byte) 0);
             assertEquals(OptionalLong.of(40 + tail), WalSegmentEnd.unfinishedAt(other.bytes()), "another record's " + tail);
         }
-        // its type cut off with the rest of the header: not held back
-        assertEquals(OptionalLong.empty(), WalSegmentEnd.unfinishedAt(new Segment(4).bytes()));
+        // 1 to 7 bytes going on are never a switch record's (its header is cut at an 8-byte
+        // boundary): another record's tail, and zeros after it are a stop
+        for (int tail : new int[] {1, 4, 7}) {
+            assertEquals(OptionalLong.of(48), WalSegmentEnd.unfinishedAt(new Segment(tail).bytes()), "a tail of " + tail);
+        }
+        // nor are 12 bytes, whatever the bytes where a switch header's type would be
+        Segment twelve = new Segment(12);
+        twelve.b.put(40 + 4, (byte) 0x40).put(40 + 5, (byte) 0);
+        assertEquals(OptionalLong.of(56), WalSegmentEnd.unfinishedAt(twelve.bytes()));
     }
 
     @Test
