@@ -41,6 +41,8 @@ public final class HaAgent implements AutoCloseable {
     static final Duration STREAM_LOOK = Duration.ofMillis(100);
     /** How long after a cycle first saw it not streaming: a standby streams within moments of its start when it can at all. */
     static final Duration STREAM_WATCH = Duration.ofSeconds(5);
+    /** How long after a switchover's request its target looks for the old leader's final WAL between cycles. */
+    static final Duration FINAL_WAL_WATCH = Duration.ofSeconds(10);
 
     private final HaSettings settings;
     private final Dcs dcs;
@@ -191,7 +193,13 @@ public final class HaAgent implements AutoCloseable {
      */
     private java.util.OptionalLong awaitingFinalWal() {
         NodeState s = state;
-        if (s == null || stopping || s.leader() || !s.pg().runningReplica()) {
+        if (s == null || stopping || s.leader() || !s.pg().runningReplica() || s.cluster() == null
+                || s.cluster().switchover() == null) {
+            return java.util.OptionalLong.empty();
+        }
+        // a handover whose last bytes never come (its leader gone) is waited for at the usual pace
+        Duration since = Duration.between(s.cluster().switchover().requested(), clock.instant()).abs();
+        if (since.compareTo(FINAL_WAL_WATCH) > 0) {
             return java.util.OptionalLong.empty();
         }
         return Decider.finalWalAwaited(settings.name(), s.cluster(), s.pg());
@@ -320,7 +328,15 @@ public final class HaAgent implements AutoCloseable {
      * (pg_ctl's own bound) at most, or as soon as the lease turns out lost.
      */
     private void becomeWritable(PgAction action) throws PgControlException, DcsException {
-        long id = lease.id();
+        becomeWritable(lease.id(), action);
+    }
+
+    /**
+     * As {@link #becomeWritable(PgAction)}, on lease {@code id} as the cycle held it: a renewal
+     * made since (a restart's keeper) may have found it gone and been granted another lease,
+     * which holds no key.
+     */
+    private void becomeWritable(long id, PgAction action) throws PgControlException, DcsException {
         lease.renew();
         if (id == 0 || lease.id() != id) {
             throw new DcsException("the lease had expired, and the leader key with it: PostgreSQL is not made writable");
@@ -343,8 +359,7 @@ public final class HaAgent implements AutoCloseable {
      * stays this node's through the restart, and on a short lease a shutdown's 3 s would
      * otherwise run into the watchdog's immediate stop (1 s before a 4 s lease could end).
      */
-    private void stopKeepingTheLease() throws PgControlException {
-        long id = lease.id();
+    private void stopKeepingTheLease(long id) throws PgControlException {
         if (id == 0) {
             postgres.stop(HaSettings.STOP_BUDGET);
             return;
@@ -480,8 +495,9 @@ public final class HaAgent implements AutoCloseable {
                 announce("restarting");
                 dcs.clearRestart(me);
                 if (pg.runningPrimary()) {
-                    stopKeepingTheLease();
-                    becomeWritable(() -> postgres.start(START_TIMEOUT));
+                    long id = lease.id();
+                    stopKeepingTheLease(id);
+                    becomeWritable(id, () -> postgres.start(START_TIMEOUT));
                     return true;
                 }
                 postgres.stop(HaSettings.STOP_BUDGET);

@@ -239,6 +239,31 @@ class HaAgentTest {
         assertEquals("n1", dcs.leaderName());
     }
 
+    /**
+     * The lease lost while the restart's shutdown ran (the keeper's renewal found it gone and was
+     * granted another, which holds no key): PostgreSQL is not started writable on that other lease.
+     */
+    @Test
+    void aRestartWhoseLeaseWasLostDuringTheShutdownDoesNotStartAPrimary() {
+        HaAgent agent = agent(false, null, Duration.ofSeconds(4));
+        agent.cycle(); // bootstrap
+        dcs.restart.add("n1");
+        advance(Duration.ofSeconds(1));
+        pg.duringStop = () -> {
+            advance(Duration.ofSeconds(5)); // etcd lets the lease go meanwhile
+            try {
+                Thread.sleep(1600); // the keeper renews after a second: a new lease
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        agent.cycle();
+        assertTrue(log.stream().anyMatch(l -> l.contains("the lease expired while PostgreSQL was stopping for a restart")),
+                log.toString());
+        assertFalse(pg.running && !pg.inRecovery, "no primary started without the key: " + pg.calls + " " + log);
+        assertFalse(agent.state().writablePrimary(clock.now), log.toString());
+    }
+
     @Test
     void theLeaderKeepsASlotPerOtherMemberAndDropsOnlyItsOwnOnceTheMemberIsGone() {
         HaAgent agent = agent(false);
