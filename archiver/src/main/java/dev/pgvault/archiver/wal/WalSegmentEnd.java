@@ -145,10 +145,11 @@ public final class WalSegmentEnd {
                 // A switch record (its 24-byte header alone) whose header the previous segment's
                 // end cut: PostgreSQL then zeroes the rest of this segment too. Records start at
                 // 8-byte boundaries, as segments end, so such a header goes on here for 8 or 16
-                // bytes, holding its type (xl_info, xl_rmid) 8 bytes before its end; any other
-                // continuation is another record's, and the walk goes on.
+                // bytes, holding its type (xl_info, xl_rmid) 8 bytes before its end, and only zeros
+                // follow it; any other continuation is another record's, and the walk goes on.
                 if ((remaining == 8 || remaining == 16)
-                        && isSwitch(seg.get(pos + (int) remaining - 8), seg.get(pos + (int) remaining - 7))) {
+                        && isSwitch(seg.get(pos + (int) remaining - 8), seg.get(pos + (int) remaining - 7))
+                        && zeroFrom(pos + (int) remaining)) {
                     switched = true;
                     return OptionalLong.empty();
                 }

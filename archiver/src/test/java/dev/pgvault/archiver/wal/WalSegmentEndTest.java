@@ -201,6 +201,10 @@ class WalSegmentEndTest {
         Segment twelve = new Segment(12);
         twelve.b.put(40 + 4, (byte) 0x40).put(40 + 5, (byte) 0);
         assertEquals(OptionalLong.of(56), WalSegmentEnd.unfinishedAt(twelve.bytes()));
+        // 16 bytes that read as a switch record's type but with WAL after them: another record's tail, walked
+        Segment sixteen = new Segment(16).records(300, 3);
+        sixteen.b.put(40 + 8, (byte) 0x40).put(40 + 9, (byte) 0);
+        assertEquals(OptionalLong.of(sixteen.pos), WalSegmentEnd.unfinishedAt(sixteen.bytes()));
     }
 
     @Test

@@ -41,7 +41,7 @@ public final class HaAgent implements AutoCloseable {
     static final Duration STREAM_LOOK = Duration.ofMillis(100);
     /** How long after a cycle first saw it not streaming: a standby streams within moments of its start when it can at all. */
     static final Duration STREAM_WATCH = Duration.ofSeconds(5);
-    /** How long after a switchover's request its target looks for the old leader's final WAL between cycles. */
+    /** How long after a switchover's request, beyond the ttl, its target looks for the old leader's final WAL between cycles. */
     static final Duration FINAL_WAL_WATCH = Duration.ofSeconds(10);
 
     private final HaSettings settings;
@@ -198,8 +198,9 @@ public final class HaAgent implements AutoCloseable {
             return java.util.OptionalLong.empty();
         }
         // a handover whose last bytes never come (its leader gone) is waited for at the usual pace
+        // (the old leader's shutdown before its handover may take up to about the ttl)
         Duration since = Duration.between(s.cluster().switchover().requested(), clock.instant()).abs();
-        if (since.compareTo(FINAL_WAL_WATCH) > 0) {
+        if (since.compareTo(settings.ttl().plus(FINAL_WAL_WATCH)) > 0) {
             return java.util.OptionalLong.empty();
         }
         return Decider.finalWalAwaited(settings.name(), s.cluster(), s.pg());
