@@ -233,6 +233,14 @@ class WalReceiveIT {
                 try (Receiver receiver = Receiver.start(dist, pgUser, config, log, args)) {
                     awaitStreaming(st, receiver, "pgvault");
                     pg.client("pgbench", "-i", "-s", "3", "-q", "postgres").ok();
+                    // a receiver starved of CPU may not have stored anything yet (its slot then still
+                    // where it was made, nothing to compare): killed once it has stored some WAL
+                    long deadline = System.currentTimeMillis() + 60_000;
+                    while (!Files.exists(walFile(repo, first)) && !Files.exists(walFile(repo, first + ".stream"))) {
+                        assertTrue(System.currentTimeMillis() < deadline, "the receiver stored nothing of " + first
+                                + " within 60 s; its log:\n" + receiver.log());
+                        Thread.sleep(50);
+                    }
                     receiver.kill();
                 }
                 assertSlotWithinRepository(repo, slotRestart(st));
