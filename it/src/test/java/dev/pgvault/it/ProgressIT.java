@@ -96,19 +96,19 @@ class ProgressIT {
         command.addAll(List.of(args));
         String shell = String.join(" ", command.stream().map(ProgressIT::quote).toList()) + "; echo exit=$? > "
                 + done + "; sleep 600";
-        tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "50", shell);
+        tmux(session, "new-session", "-d", "-s", session, "-x", "200", "-y", "50", shell);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
             while (!Files.exists(done) || Files.size(done) == 0) {
                 assertTrue(System.nanoTime() < deadline, "pgvault " + String.join(" ", args) + " did not end in tmux:\n"
-                        + tmux("capture-pane", "-p", "-t", session));
+                        + tmux(session, "capture-pane", "-p", "-t", session));
                 Thread.sleep(100);
             }
-            assertEquals("exit=0", Files.readString(done).strip(), tmux("capture-pane", "-p", "-t", session));
-            return tmux("capture-pane", "-p", "-t", session).lines().map(String::stripTrailing)
+            assertEquals("exit=0", Files.readString(done).strip(), tmux(session, "capture-pane", "-p", "-t", session));
+            return tmux(session, "capture-pane", "-p", "-t", session).lines().map(String::stripTrailing)
                     .filter(l -> !l.isEmpty()).toList();
         } finally {
-            tmux("kill-session", "-t", session);
+            tmux(session, "kill-session", "-t", session);
             Files.deleteIfExists(done);
         }
     }
@@ -126,8 +126,13 @@ class ProgressIT {
                 "the command's own output on the lines after it:\n" + screen);
     }
 
-    private static String tmux(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("tmux"));
+    /**
+     * tmux on a server of its own per session ({@code -L}): the server of the session killed last
+     * exits meanwhile, and a new session sent to its socket then could be lost with it ("no
+     * server running" once, in a CI run).
+     */
+    private static String tmux(String server, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("tmux", "-L", server));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
