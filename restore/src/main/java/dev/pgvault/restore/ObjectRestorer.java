@@ -100,6 +100,10 @@ final class ObjectRestorer implements ParallelRestore.Worker {
         } catch (BlobNotFoundException e) {
             throw new CorruptObjectException("cannot restore " + names(task) + ": object " + object.key()
                     + " is missing from the repository", e);
+        } catch (dev.pgvault.storage.codec.WrongKeyException e) {
+            // a damaged header of an encrypted object reads as a key that does not fit: name the object
+            throw new dev.pgvault.storage.codec.WrongKeyException("cannot restore " + (current != null ? current.path()
+                    : names(task)) + ": " + e.getMessage() + " (object " + object.key() + ")");
         } catch (CorruptObjectException e) {
             if (e instanceof RestoredFileMismatchException) {
                 throw e;
