@@ -144,13 +144,14 @@ public final class WalArchive {
      * archived, nothing to store (a standby's archiver is not held on its padded copy).
      */
     private boolean unfinished(WalFileName name, ByteBuffer segment, Path walDir) throws IOException {
-        if (WalSegmentEnd.unfinishedAt(segment).isEmpty()) {
+        WalSegmentEnd.Ending ending = WalSegmentEnd.ending(segment);
+        if (ending.stop().isEmpty()) {
             // the common case, without looking for histories; but zeros at the end no record
             // explains may be a stream cut inside the last record, which only the stream tells
-            return WalSegmentEnd.endsInZerosUnexplained(segment) && streamedThenZeros(name, segment);
+            return ending.zerosUnexplained() && streamedThenZeros(name, segment);
         }
         long segmentSize = cluster.walSegmentSize();
-        Optional<Lsn> unfinished = WalSegmentEnd.unfinishedStop(name, segmentSize, segment, histories(walDir, name.timeline()));
+        Optional<Lsn> unfinished = WalSegmentEnd.unfinishedStop(name, segmentSize, ending, histories(walDir, name.timeline()));
         if (unfinished.isEmpty()) {
             return false;
         }
@@ -179,7 +180,7 @@ public final class WalArchive {
      * it, a retry until the receiver stores the segment, never a wrong segment stored.
      */
     private boolean streamedThenZeros(WalFileName name, ByteBuffer segment) throws IOException {
-        if (!anythingStreamed(name)) {
+        if (!hasStream(name)) {
             return false; // the common case: one listing, nothing read
         }
         byte[] streamed = streamed(name);
@@ -203,15 +204,6 @@ public final class WalArchive {
                 + ", within what wal-receive streamed of it (" + streamed.length + " bytes, its .stream in the"
                 + " repository), and only zeros follow (a standby's copy of a segment wal-receive had only streamed,"
                 + " still being filled by its stream); not stored: the finished segment will be");
-    }
-
-    /** Whether the repository holds a {@code .stream} object of segment {@code name} or parts of one: one listing. */
-    private boolean anythingStreamed(WalFileName name) throws IOException {
-        try (java.util.stream.Stream<dev.pgvault.storage.BlobInfo> s = repo.blobs().list(layout.walKey(name.as(WalFileKind.STREAM)))) {
-            return s.findAny().isPresent();
-        } catch (java.io.UncheckedIOException e) {
-            throw e.getCause();
-        }
     }
 
     /** Whether the repository holds {@code name} complete, its first {@code length} bytes those of {@code segment}. */
@@ -388,15 +380,17 @@ public final class WalArchive {
     private List<String> streamPartKeys(WalFileName segment) throws IOException {
         String prefix = layout.walKey(segment.as(WalFileKind.STREAM)) + ".";
         try (java.util.stream.Stream<dev.pgvault.storage.BlobInfo> s = repo.blobs().list(prefix)) {
-            return s.map(dev.pgvault.storage.BlobInfo::key).filter(k -> {
-                try {
-                    return WalFileName.parse(k.substring(k.lastIndexOf('/') + 1)).kind() == WalFileKind.STREAM_PART;
-                } catch (IllegalArgumentException e) {
-                    return false;
-                }
-            }).toList();
+            return s.map(dev.pgvault.storage.BlobInfo::key).filter(WalArchive::isStreamPart).toList();
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    private static boolean isStreamPart(String key) {
+        try {
+            return WalFileName.parse(key.substring(key.lastIndexOf('/') + 1)).kind() == WalFileKind.STREAM_PART;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
@@ -501,11 +495,17 @@ public final class WalArchive {
         return java.util.Arrays.equals(head, bytes);
     }
 
-    /** Whether the repository has anything streamed of segment {@code name}. */
+    /** Whether the repository has anything streamed of segment {@code name}: its {@code .stream} object or parts, one listing. */
     public boolean hasStream(WalFileName name) throws IOException {
-        return name.kind() == WalFileKind.SEGMENT
-                && (repo.blobs().stat(layout.walKey(name.as(WalFileKind.STREAM))).isPresent()
-                        || !streamPartKeys(name).isEmpty());
+        if (name.kind() != WalFileKind.SEGMENT) {
+            return false;
+        }
+        String streamKey = layout.walKey(name.as(WalFileKind.STREAM));
+        try (java.util.stream.Stream<dev.pgvault.storage.BlobInfo> s = repo.blobs().list(streamKey)) {
+            return s.map(dev.pgvault.storage.BlobInfo::key).anyMatch(k -> k.equals(streamKey) || isStreamPart(k));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     private boolean fetch(WalFileName name, Path dest) throws IOException {

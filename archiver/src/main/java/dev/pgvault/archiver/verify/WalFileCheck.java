@@ -90,7 +90,7 @@ final class WalFileCheck implements Callable<CheckResult> {
             return bad(ProblemKind.MISPLACED_WAL, "does not hold what its name says: " + mismatch.get()
                     + "; archive-get refuses it");
         }
-        Optional<Lsn> stop = whole ? WalSegmentEnd.unfinishedStop(name, contentCheck.segmentSize(), ByteBuffer.wrap(head),
+        Optional<Lsn> stop = whole ? WalSegmentEnd.unfinishedStop(name, contentCheck.segmentSize(), WalSegmentEnd.ending(ByteBuffer.wrap(head)),
                 histories) : Optional.empty();
         if (stop.isPresent()) {
             return bad(ProblemKind.UNFINISHED_WAL, "is not finished: its WAL stops at " + stop.get()

@@ -57,7 +57,28 @@ public final class WalSegmentEnd {
 
     /** As {@link #unfinishedAt(byte[])}, for a segment in a buffer (a mapped file), all its capacity. */
     public static OptionalLong unfinishedAt(ByteBuffer segment) {
-        return walker(segment).map(WalSegmentEnd::walk).orElse(OptionalLong.empty());
+        return ending(segment).stop();
+    }
+
+    /**
+     * How a segment ends, from one walk of its records.
+     *
+     * @param stop where its WAL stops short, as {@link #unfinishedAt} answers
+     * @param zerosUnexplained as {@link #endsInZerosUnexplained} answers
+     */
+    public record Ending(OptionalLong stop, boolean zerosUnexplained) {
+    }
+
+    /** {@link #unfinishedAt} and {@link #endsInZerosUnexplained} of {@code segment}, walked once. */
+    public static Ending ending(ByteBuffer segment) {
+        java.util.Optional<WalSegmentEnd> walker = walker(segment);
+        if (walker.isEmpty()) {
+            return new Ending(OptionalLong.empty(), false);
+        }
+        WalSegmentEnd w = walker.get();
+        OptionalLong stop = w.walk();
+        boolean lastByteZero = segment.get(segment.capacity() - 1) == 0;
+        return new Ending(stop, lastByteZero && stop.isEmpty() && !w.switched);
     }
 
     /**
@@ -68,15 +89,7 @@ public final class WalSegmentEnd {
      * last record happens to end in zeros (a full-page image of an empty page, say).
      */
     public static boolean endsInZerosUnexplained(ByteBuffer segment) {
-        if (segment.capacity() == 0 || segment.get(segment.capacity() - 1) != 0) {
-            return false;
-        }
-        java.util.Optional<WalSegmentEnd> walker = walker(segment);
-        if (walker.isEmpty()) {
-            return false;
-        }
-        WalSegmentEnd w = walker.get();
-        return w.walk().isEmpty() && !w.switched;
+        return ending(segment).zerosUnexplained();
     }
 
     /** A walker over {@code segment}, or empty when its first page header is not one to walk by. */
@@ -94,16 +107,16 @@ public final class WalSegmentEnd {
     }
 
     /**
-     * Where segment {@code name} ({@code segment}, {@code segmentSize} bytes) stops short as {@link
+     * Where segment {@code name} ({@code segmentSize} bytes, walked as {@code ending}) stops short as {@link
      * #unfinishedAt} finds it, as an LSN; empty when it is finished, or stops where its timeline
      * ended as one of {@code histories} says. A standby following a new timeline closes its copy of
      * the old timeline's last segment at the switch point and, with {@code archive_mode = always},
      * archives it: that copy is the old timeline's true end. The walk finds such a stop at the
      * next 8-byte boundary after the switch point.
      */
-    public static java.util.Optional<Lsn> unfinishedStop(WalFileName name, long segmentSize, ByteBuffer segment,
+    public static java.util.Optional<Lsn> unfinishedStop(WalFileName name, long segmentSize, Ending ending,
             Iterable<TimelineHistory> histories) {
-        OptionalLong at = unfinishedAt(segment);
+        OptionalLong at = ending.stop();
         if (at.isEmpty()) {
             return java.util.Optional.empty();
         }
