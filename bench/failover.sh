@@ -19,6 +19,9 @@
 #                                     instead, as before it existed), to measure what it saves
 #   ASYNC=0 bench/failover.sh         pgvault archiving without archive.async (default 1, as the
 #                                     README advises for HA nodes)
+#   DIVERGE=1 bench/failover.sh       before each kill, the primary commits one INSERT no replica
+#                                     receives (its walsenders stopped with SIGSTOP): a lost
+#                                     asynchronous commit, so every rejoin has to go through pg_rewind
 #
 # Both tools get the same settings: leader lease ttl 10 s (TTL), loop wait 1 s (Patroni also needs
 # retry_timeout, set to 3, or 1 below ttl 7: its rule is loop_wait + 2 * retry_timeout <= ttl),
@@ -52,6 +55,7 @@ load_clients=${LOAD_CLIENTS:-8}
 switchovers=${SWITCHOVERS:-1}
 async=${ASYNC:-1}
 switch_via=${SWITCH_VIA:-cli}
+diverge=${DIVERGE:-0}
 [ "$switch_via" = cli ] || [ "$switch_via" = rest ] || { echo "bench: SWITCH_VIA must be cli or rest, not '$switch_via'" >&2; exit 2; }
 for v in ttl load_seconds load_clients switchovers async; do
     [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "bench: ${v^^} must be a whole number, not '${!v}'" >&2; exit 2; }
@@ -59,6 +63,7 @@ done
 [ "$ttl" -ge 4 ] || { echo "bench: TTL must be at least 4 (pgvault's shortest lease with loop wait 1)" >&2; exit 2; }
 [ "$switchovers" -ge 1 ] || { echo "bench: SWITCHOVERS must be at least 1" >&2; exit 2; }
 [ "$async" = 0 ] || [ "$async" = 1 ] || { echo "bench: ASYNC must be 0 or 1, not '$async'" >&2; exit 2; }
+[ "$diverge" = 0 ] || [ "$diverge" = 1 ] || { echo "bench: DIVERGE must be 0 or 1, not '$diverge'" >&2; exit 2; }
 [ "$load_clients" -ge 1 ] || { echo "bench: LOAD_CLIENTS must be at least 1" >&2; exit 2; }
 retry_timeout=$(( ttl >= 7 ? 3 : (ttl - 1) / 2 )) # Patroni's rule: loop_wait + 2 x retry_timeout <= ttl
 tools=${TOOLS:-pgvault patroni}
@@ -392,12 +397,29 @@ first_writable() { # TIMEOUT INDEX...
     done
     return 1
 }
-kill_node() { # INDEX: SIGKILL to the agent, then to the postmaster: a power cut
+# DIVERGE=1: the primary's walsenders stopped, then one INSERT committed there alone (replication
+# is asynchronous): WAL past the fork the failover will make. Prints the walsenders' pids (run in
+# a subshell: the caller counts the value).
+diverge_primary() {
+    local senders
+    senders=$(sql "${pgport[$primary]}" "SELECT string_agg(pid::text, ' ') FROM pg_stat_replication") ||
+        die "$tool: no walsenders listed on ${name[$primary]}"
+    [ -n "$senders" ] || die "$tool: ${name[$primary]} has no walsenders to stop"
+    # shellcheck disable=SC2086
+    kill -STOP $senders || die "$tool: cannot stop the walsenders of ${name[$primary]}"
+    sql "${pgport[$primary]}" "INSERT INTO bench VALUES ($value)" >/dev/null || die "$tool: the diverging INSERT on ${name[$primary]} failed"
+    echo "$senders"
+}
+kill_node() { # INDEX [STOPPED-PIDS]: SIGKILL to the agent, then to the postmaster (and to processes left stopped): a power cut
     local i=$1 pm
     [ -f "${dir[$i]}/data/postmaster.pid" ] || die "$tool: ${name[$i]} has no postmaster.pid to kill"
     pm=$(head -n 1 "${dir[$i]}/data/postmaster.pid")
     kill -9 "${pid[$i]}" 2>/dev/null || die "$tool: the agent of ${name[$i]} was not running"
     kill -9 "$pm" 2>/dev/null || die "$tool: the postmaster of ${name[$i]} ($pm) was not running"
+    # a stopped walsender would never see its postmaster gone, and would keep the shared memory
+    # that the restarted node's postmaster refuses to start beside
+    # shellcheck disable=SC2086
+    [ -z "${2:-}" ] || kill -9 $2 2>/dev/null || true
     { wait "${pid[$i]}"; } 2>/dev/null || true
     pid[i]=
 }
@@ -425,7 +447,7 @@ rewind_lines() { # LOG
     grep pg_rewind "$1" | grep -vc "no pg_rewind needed" || true
 }
 run_tool() { # TOOL
-    local t old took took2 how next start rewinds skips target i others
+    local t old took took2 how next start rewinds skips target i others stopped
     setup_nodes "$1"
     echo
     echo "== $tool: starting 3 nodes ..."
@@ -445,8 +467,10 @@ run_tool() { # TOOL
         for i in 0 1 2; do [ "$i" = "$old" ] || others+=("$i"); done
         rewinds=$(rewind_lines "$(agent_log "$old")")
         skips=$(grep -c "no pg_rewind needed" "$(agent_log "$old")" || true)
+        stopped=
+        [ "$diverge" = 0 ] || { value=$((value + 1)); stopped=$(diverge_primary); }
         start=$(now)
-        kill_node "$old"
+        kill_node "$old" "$stopped"
         next=$(first_writable 60 "${others[@]}") ||
             die "$tool: trial $t: neither ${name[${others[0]}]} nor ${name[${others[1]}]} accepted an INSERT within 60 s after ${name[$old]} was killed"
         took=$(secs_since "$start")
@@ -485,7 +509,7 @@ run_tool() { # TOOL
     stop_nodes
 }
 
-echo "failover benchmark: $trials trials per tool, ttl $ttl s, switchovers by $switch_via, settle ${settle} s, pgvault async $async, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "failover benchmark: $trials trials per tool, ttl $ttl s, switchovers by $switch_via, settle ${settle} s, pgvault async $async, diverge $diverge, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in $tools; do run_tool "$t"; done
 
 echo
