@@ -240,6 +240,11 @@ public final class WalReceiver {
         turnAt = System.nanoTime();
         Thread watch = options.synchronous() ? watchForStall(link) : null;
         try {
+            // What the repository holds, reported at once: PostgreSQL counts a walsender as a
+            // synchronous standby only once it has reported a flush position, and an idle primary
+            // sends nothing to store, so a receiver that reconnected stayed 'potential' until
+            // pgjdbc's own status message, 10 s later (HaSynchronousIT measured the 10 s)
+            report(stream, segment.durableEnd());
             publish(true);
             writeStatusIfDue();
             while (!stop.getAsBoolean()) {
