@@ -123,6 +123,8 @@ stop_nodes() {
 cleanup() {
     local status=$?
     set +e
+    # shellcheck disable=SC2046
+    [ ! -f "$work/stopped-walsenders" ] || kill -9 $(cat "$work/stopped-walsenders") 2>/dev/null
     stop_nodes
     if [ -n "$etcd_pid" ]; then
         kill "$etcd_pid" 2>/dev/null
@@ -405,6 +407,7 @@ diverge_primary() {
     senders=$(sql "${pgport[$primary]}" "SELECT string_agg(pid::text, ' ') FROM pg_stat_replication") ||
         die "$tool: no walsenders listed on ${name[$primary]}"
     [ -n "$senders" ] || die "$tool: ${name[$primary]} has no walsenders to stop"
+    echo "$senders" >>"$work/stopped-walsenders" # killed by cleanup if the run dies before kill_node
     # shellcheck disable=SC2086
     kill -STOP $senders || die "$tool: cannot stop the walsenders of ${name[$primary]}"
     sql "${pgport[$primary]}" "INSERT INTO bench VALUES ($value)" >/dev/null || die "$tool: the diverging INSERT on ${name[$primary]} failed"
@@ -414,12 +417,12 @@ kill_node() { # INDEX [STOPPED-PIDS]: SIGKILL to the agent, then to the postmast
     local i=$1 pm
     [ -f "${dir[$i]}/data/postmaster.pid" ] || die "$tool: ${name[$i]} has no postmaster.pid to kill"
     pm=$(head -n 1 "${dir[$i]}/data/postmaster.pid")
-    kill -9 "${pid[$i]}" 2>/dev/null || die "$tool: the agent of ${name[$i]} was not running"
-    kill -9 "$pm" 2>/dev/null || die "$tool: the postmaster of ${name[$i]} ($pm) was not running"
     # a stopped walsender would never see its postmaster gone, and would keep the shared memory
     # that the restarted node's postmaster refuses to start beside
     # shellcheck disable=SC2086
     [ -z "${2:-}" ] || kill -9 $2 2>/dev/null || true
+    kill -9 "${pid[$i]}" 2>/dev/null || die "$tool: the agent of ${name[$i]} was not running"
+    kill -9 "$pm" 2>/dev/null || die "$tool: the postmaster of ${name[$i]} ($pm) was not running"
     { wait "${pid[$i]}"; } 2>/dev/null || true
     pid[i]=
 }
@@ -486,6 +489,8 @@ run_tool() { # TOOL
         elif [ "$(grep -c "no pg_rewind needed" "$(agent_log "$old")" || true)" -gt "$skips" ]; then
             how="without pg_rewind: its WAL ended at the fork"
         else how="no pg_rewind in its log"; fi
+        [ "$diverge" = 0 ] || [ "$how" = "through pg_rewind" ] ||
+            die "$tool: trial $t: ${name[$old]} rejoined $how, though DIVERGE=1 gave it WAL past the fork"
         printf "%s trial %d: killed %s, %s accepted an INSERT after %s s; %s streaming again %s s after restart (%s)\n" \
             "$tool" "$t" "${name[$old]}" "${name[$next]}" "$took" "${name[$old]}" "$took2" "$how"
     done

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 /**
  * {@code ha.wal-receive: true}: the agent's own {@code wal-receive}, on a thread beside it,
  * against its node's PostgreSQL. Every node runs one; only the primary's streams (the receiver
- * refuses a standby and asks again every few seconds), so after a failover or a switchover the
+ * refuses a standby and asks again every second), so after a failover or a switchover the
  * new primary's receiver takes over without anyone acting, from where the repository ends.
  * Without a slot: the agent manages the cluster's slots, and the WAL a receiver misses while its
  * node is promoted is archive_command's to store.

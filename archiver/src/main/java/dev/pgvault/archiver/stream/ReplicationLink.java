@@ -101,7 +101,7 @@ final class ReplicationLink implements AutoCloseable {
             try (ResultSet rs = st.executeQuery("SHOW in_hot_standby")) {
                 rs.next();
                 if ("on".equals(rs.getString(1))) {
-                    throw new PgException(target + " is a standby: wal-receive streams from the primary (one receiver"
+                    throw new NotPrimaryException(target + " is a standby: wal-receive streams from the primary (one receiver"
                             + " per stanza; a standby's WAL lags and would be stored over the primary's)");
                 }
             }

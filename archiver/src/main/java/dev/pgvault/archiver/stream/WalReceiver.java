@@ -44,6 +44,11 @@ import org.postgresql.replication.PGReplicationStream;
 public final class WalReceiver {
     private static final Duration BACKOFF_FIRST = Duration.ofMillis(250);
     private static final Duration BACKOFF_MAX = Duration.ofSeconds(5);
+    /**
+     * A standby is asked again every second at most: an HA node's receiver (one on every node)
+     * starts streaming within a second of its node's promotion, not up to {@link #BACKOFF_MAX} later.
+     */
+    private static final Duration BACKOFF_STANDBY_MAX = Duration.ofSeconds(1);
     private static final Duration REPEAT_QUIET = Duration.ofSeconds(60);
     /** In synchronous mode, what may wait unflushed while chunks keep arriving without a pause. */
     private static final int SYNC_BATCH_BYTES = 1 << 20;
@@ -115,10 +120,16 @@ public final class WalReceiver {
         Duration backoff = BACKOFF_FIRST;
         while (!stop.getAsBoolean()) {
             boolean streamed;
+            boolean standby = false;
+            sessionStreamed = false;
             try {
                 streamed = session(stop);
             } catch (StanzaMismatchException | WalConflictException | ForeignWalException | IllegalArgumentException e) {
                 throw e; // retrying cannot help: the server or the stored WAL is not this stanza's
+            } catch (NotPrimaryException e) {
+                complain(e.getMessage());
+                streamed = false;
+                standby = true;
             } catch (PgException e) {
                 if (fatal(e)) {
                     throw e;
@@ -129,12 +140,15 @@ public final class WalReceiver {
                 complain("repository " + repo.describe() + ": " + e.getMessage());
                 streamed = false;
             }
+            // a session that streamed and then failed (most end so) is retried at once too: only
+            // failures in a row back off
+            streamed |= sessionStreamed;
             publish(false);
             writeStatusIfDue();
             if (stop.getAsBoolean()) {
                 break;
             }
-            backoff = streamed ? BACKOFF_FIRST : min(backoff.multipliedBy(2), BACKOFF_MAX);
+            backoff = streamed ? BACKOFF_FIRST : min(backoff.multipliedBy(2), standby ? BACKOFF_STANDBY_MAX : BACKOFF_MAX);
             Thread.sleep(backoff.toMillis());
         }
         if (positioned) {
@@ -156,8 +170,8 @@ public final class WalReceiver {
             ReplicationLink.ServerIdentity server = link.identify();
             try {
                 link.requirePrimary();
-            } catch (PgException e) {
-                if (positioned && e.getMessage().contains("is a standby")) {
+            } catch (NotPrimaryException e) {
+                if (positioned) {
                     // Demoted (or pointed at a standby): what it holds is stored, and where to
                     // begin is read again from the repository once its server is a primary.
                     leaveSegment();
@@ -228,6 +242,13 @@ public final class WalReceiver {
         }
     }
 
+    /**
+     * Set by {@link #pump} when the session received WAL or streamed for {@link
+     * #STREAMED_NANOS}, however it then ended: the next connection is tried without backoff.
+     */
+    private boolean sessionStreamed;
+    private static final long STREAMED_NANOS = Duration.ofSeconds(1).toNanos();
+
     /** Receives until the connection fails, the timeline's end is reached or a stop is asked. */
     private boolean pump(ReplicationLink link, PGReplicationStream stream, Lsn stopAt, BooleanSupplier stop)
             throws IOException, PgException, InterruptedException {
@@ -236,14 +257,15 @@ public final class WalReceiver {
         long undurableSince = 0;
         long lastData = System.nanoTime();
         long lastProbe = lastData;
+        long began = lastData;
         current = stream;
         turnAt = System.nanoTime();
         Thread watch = options.synchronous() ? watchForStall(link) : null;
         try {
             // What the repository holds, reported at once: PostgreSQL counts a walsender as a
             // synchronous standby only once it has reported a flush position, and an idle primary
-            // sends nothing to store, so a receiver that reconnected stayed 'potential' until
-            // pgjdbc's own status message, 10 s later (HaSynchronousIT measured the 10 s)
+            // sends nothing to store, so a receiver that reconnected stayed 'potential' until the
+            // primary next wrote WAL (about 10 s in HaSynchronousIT)
             report(stream, segment.durableEnd());
             publish(true);
             writeStatusIfDue();
@@ -272,6 +294,7 @@ public final class WalReceiver {
                         }
                     }
                     any = true;
+                    sessionStreamed = true;
                     lastData = now;
                     publish(true);
                     if (stopAt != null && segment.receivedEnd().compareTo(stopAt) >= 0) {
@@ -320,6 +343,7 @@ public final class WalReceiver {
             if (watch != null) {
                 watch.interrupt();
             }
+            sessionStreamed |= System.nanoTime() - began >= STREAMED_NANOS;
         }
     }
 
