@@ -145,7 +145,7 @@ class HaSynchronousIT {
         double again = (System.nanoTime() - healedAt) / 1e9;
         System.out.printf("synchronous receiver on a hung repository: commits waited %.1f s (stream-sync-timeout %d s);"
                 + " waited for again %.1f s after the repository answered%n", released, SYNC_TIMEOUT_S, again);
-        // the store's end, the reconnect (at once after a session that streamed), the agent's next
+        // the store's end, the reconnect (0.25 s after a session that streamed), the agent's next
         // loop (1 s) and its report; not the primary's next WAL, which a reconnected receiver on an
         // idle primary once waited for (about 10 s here) before PostgreSQL counted it synchronous
         assertTrue(again < 7, String.format("the receiver was waited for again %.1f s after the repository"

@@ -140,8 +140,8 @@ public final class WalReceiver {
                 complain("repository " + repo.describe() + ": " + e.getMessage());
                 streamed = false;
             }
-            // a session that streamed and then failed (most end so) is retried at once too: only
-            // failures in a row back off
+            // a session that streamed and then failed (most end so) is retried after the first
+            // backoff too: only failures in a row back off further
             streamed |= sessionStreamed;
             publish(false);
             writeStatusIfDue();
@@ -244,7 +244,7 @@ public final class WalReceiver {
 
     /**
      * Set by {@link #pump} when the session received WAL or streamed for {@link
-     * #STREAMED_NANOS}, however it then ended: the next connection is tried without backoff.
+     * #STREAMED_NANOS}, however it then ended: the next connection is tried after the first backoff.
      */
     private boolean sessionStreamed;
     private static final long STREAMED_NANOS = Duration.ofSeconds(1).toNanos();
