@@ -119,36 +119,32 @@ public final class WalReceiver {
     public void run(BooleanSupplier stop) throws IOException, PgException, InterruptedException {
         Duration backoff = BACKOFF_FIRST;
         while (!stop.getAsBoolean()) {
-            boolean streamed;
             boolean standby = false;
             sessionStreamed = false;
             try {
-                streamed = session(stop);
+                session(stop);
             } catch (StanzaMismatchException | WalConflictException | ForeignWalException | IllegalArgumentException e) {
                 throw e; // retrying cannot help: the server or the stored WAL is not this stanza's
             } catch (NotPrimaryException e) {
                 complain(e.getMessage());
-                streamed = false;
                 standby = true;
             } catch (PgException e) {
                 if (fatal(e)) {
                     throw e;
                 }
                 complain(e.getMessage());
-                streamed = false;
             } catch (IOException | UncheckedIOException e) {
                 complain("repository " + repo.describe() + ": " + e.getMessage());
-                streamed = false;
             }
-            // a session that streamed and then failed (most end so) is retried after the first
-            // backoff too: only failures in a row back off further
-            streamed |= sessionStreamed;
             publish(false);
             writeStatusIfDue();
             if (stop.getAsBoolean()) {
                 break;
             }
-            backoff = streamed ? BACKOFF_FIRST : min(backoff.multipliedBy(2), standby ? BACKOFF_STANDBY_MAX : BACKOFF_MAX);
+            // a session that streamed is retried after the first backoff however it ended (most
+            // end failing): only failures in a row back off further
+            backoff = sessionStreamed ? BACKOFF_FIRST
+                    : min(backoff.multipliedBy(2), standby ? BACKOFF_STANDBY_MAX : BACKOFF_MAX);
             Thread.sleep(backoff.toMillis());
         }
         if (positioned) {
@@ -164,8 +160,8 @@ public final class WalReceiver {
         writeStatusIfDue();
     }
 
-    /** One connection; true when it streamed something (the next retry then comes at once). */
-    private boolean session(BooleanSupplier stop) throws IOException, PgException, InterruptedException {
+    /** One connection; {@link #sessionStreamed} says whether it streamed. */
+    private void session(BooleanSupplier stop) throws IOException, PgException, InterruptedException {
         try (ReplicationLink link = ReplicationLink.open(target, options.applicationName())) {
             ReplicationLink.ServerIdentity server = link.identify();
             try {
@@ -201,7 +197,7 @@ public final class WalReceiver {
                     server.timeline(), server.flushed(), history, segmentSize);
             if (plan instanceof StreamStart.Wait wait) {
                 complain(target + ": " + wait.reason());
-                return false;
+                return;
             }
             StreamStart.Stream s = (StreamStart.Stream) plan;
             if (!s.keepBuffer()) {
@@ -221,7 +217,7 @@ public final class WalReceiver {
             } catch (PgException e) {
                 if (isRemoved(e) && options.slot().isEmpty()) {
                     skipToServer(server, e);
-                    return false;
+                    return;
                 }
                 throw e;
             }
@@ -230,12 +226,12 @@ public final class WalReceiver {
                     + (stopAt != null ? " up to its end at " + stopAt : "") + " from " + target);
             lastComplaint = "";
             try {
-                return pump(link, stream, stopAt, stop);
+                pump(link, stream, stopAt, stop);
             } catch (PgException e) {
                 // The walsender starts the copy before it reads WAL: a removed segment is said here.
                 if (isRemoved(e) && options.slot().isEmpty()) {
                     skipToServer(link.identify(), e);
-                    return false;
+                    return;
                 }
                 throw e;
             }
@@ -250,9 +246,8 @@ public final class WalReceiver {
     private static final long STREAMED_NANOS = Duration.ofSeconds(1).toNanos();
 
     /** Receives until the connection fails, the timeline's end is reached or a stop is asked. */
-    private boolean pump(ReplicationLink link, PGReplicationStream stream, Lsn stopAt, BooleanSupplier stop)
+    private void pump(ReplicationLink link, PGReplicationStream stream, Lsn stopAt, BooleanSupplier stop)
             throws IOException, PgException, InterruptedException {
-        boolean any = false;
         long lastStored = System.nanoTime();
         long undurableSince = 0;
         long lastData = System.nanoTime();
@@ -293,7 +288,6 @@ public final class WalReceiver {
                             undurableSince = now;
                         }
                     }
-                    any = true;
                     sessionStreamed = true;
                     lastData = now;
                     publish(true);
@@ -302,7 +296,7 @@ public final class WalReceiver {
                             storeStream(stream);
                         }
                         log.accept("timeline " + segment.timeline() + " ended at " + stopAt + ": following the next one");
-                        return true;
+                        return;
                     }
                     boolean due = options.synchronous()
                             ? segment.received() - durableBytes() >= SYNC_BATCH_BYTES || now - undurableSince >= SYNC_BATCH_NANOS
@@ -323,7 +317,7 @@ public final class WalReceiver {
                 consolidateIfDue(now);
                 writeStatusIfDue();
                 if (stream.isClosed()) {
-                    return any;
+                    return;
                 }
                 if (now - lastData >= PROBE_AFTER_NANOS && now - lastProbe >= PROBE_AFTER_NANOS) {
                     probe();
@@ -335,7 +329,6 @@ public final class WalReceiver {
                     awaitWal(link);
                 }
             }
-            return any;
         } catch (SQLException e) {
             throw new PgException("streaming from " + target + " stopped: " + PgSession.oneLine(e), e);
         } finally {
