@@ -92,7 +92,7 @@ final class DeltaSync {
             }
         }
 
-        Set<String> stale = new HashSet<>(staleFiles(files, pgdata, threads));
+        Set<String> stale = staleFiles(files, pgdata, threads);
         stale.add(RestorePlan.PG_CONTROL); // always written again, last: see RecoveryFiles
         // An object is still read whole (its digest is checked at its end), but of a bundle only
         // the stale files are written; a split file is written again whole, every part.
@@ -183,20 +183,48 @@ final class DeltaSync {
         }
     }
 
-    /** The files that are not already the backup's: missing, of another kind, size or SHA-256. */
-    private static List<String> staleFiles(List<FileEntry> files, Path pgdata, int threads)
+    /**
+     * The files that are not already the backup's: missing, of another kind, size or SHA-256.
+     * Each part of a split file is hashed as a check of its own, largest checks first: the largest
+     * table is one file, and hashing it on one thread bounded the whole delta (a 403 MB file took
+     * 0.4 s of a scale-30 delta restore's 0.46 s of checks).
+     */
+    private static Set<String> staleFiles(List<FileEntry> files, Path pgdata, int threads)
             throws IOException, InterruptedException {
+        record Check(FileEntry file, FilePart part) {
+            long bytes() {
+                return part != null ? part.size() : file.size();
+            }
+        }
+        Set<String> stale = new HashSet<>();
+        List<Check> checks = new ArrayList<>();
+        for (FileEntry f : files) {
+            if (!f.split()) {
+                checks.add(new Check(f, null));
+            } else if (!sameKindAndSize(pgdata.resolve(f.path()), f)) {
+                stale.add(f.path());
+            } else {
+                f.parts().forEach(p -> checks.add(new Check(f, p)));
+            }
+        }
+        checks.sort(Comparator.comparingLong(Check::bytes).reversed());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
         try {
-            List<Future<String>> checks = new ArrayList<>();
-            for (FileEntry f : files) {
-                checks.add(pool.submit(() -> matches(pgdata.resolve(f.path()), f) ? null : f.path()));
+            // a split file with one part found stale is not hashed further
+            Set<String> splitStale = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (Check c : checks) {
+                Path file = pgdata.resolve(c.file().path());
+                results.add(pool.submit(() -> c.part() == null ? matches(file, c.file()) : partMatches(file, c.file(), c.part(), splitStale)));
             }
-            List<String> stale = new ArrayList<>();
-            for (Future<String> c : checks) {
-                String path = c.get();
-                if (path != null) {
-                    stale.add(path);
+            for (int i = 0; i < checks.size(); i++) {
+                if (!results.get(i).get()) {
+                    stale.add(checks.get(i).file().path());
+                }
+            }
+            for (FileEntry f : files) {
+                if (f.split() && !stale.contains(f.path())) {
+                    durable(pgdata.resolve(f.path())); // every part matched
                 }
             }
             return stale;
@@ -210,7 +238,27 @@ final class DeltaSync {
         }
     }
 
+    private static boolean partMatches(Path file, FileEntry f, FilePart part, Set<String> splitStale) throws IOException {
+        if (splitStale.contains(f.path())) {
+            return false;
+        }
+        boolean same = sha256(file, part.offset(), part.size()).equalsIgnoreCase(part.sha256());
+        if (!same) {
+            splitStale.add(f.path());
+        }
+        return same;
+    }
+
+    /** Whether an unsplit file holds the backup's bytes, made durable when it does. */
     private static boolean matches(Path file, FileEntry f) throws IOException {
+        return sameKindAndSize(file, f) && sha256(file, 0, f.size()).equalsIgnoreCase(f.sha256()) && durable(file);
+    }
+
+    /**
+     * Whether {@code file} is a regular file of {@code f}'s size with no other name; a directory
+     * where the backup has a file is removed.
+     */
+    private static boolean sameKindAndSize(Path file, FileEntry f) throws IOException {
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -224,19 +272,8 @@ final class DeltaSync {
         if (!a.isRegularFile() || a.size() != f.size()) {
             return false;
         }
-        if (((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() != 1) {
-            return false; // shared with another name: created anew, so setting its mode and time touches only ours
-        }
-        if (!f.split()) {
-            return sha256(file, 0, f.size()).equalsIgnoreCase(f.sha256()) && durable(file);
-        }
-        // a split file has no digest of its own: each part's range is checked against the part's
-        for (FilePart part : f.parts()) {
-            if (!sha256(file, part.offset(), part.size()).equalsIgnoreCase(part.sha256())) {
-                return false;
-            }
-        }
-        return durable(file);
+        // shared with another name: created anew, so setting its mode and time touches only ours
+        return ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() == 1;
     }
 
     /**

@@ -167,6 +167,21 @@ class DeltaRestoreTest {
     }
 
     @Test
+    void aSplitFileOfTheSameSizeWithOnlyOnePartChangedIsWrittenOver() throws Exception {
+        // its parts are checked apart, on several threads: any one of them differing makes it stale
+        for (int at : new int[] {(2 << 20) + 5, (5 << 20) - 1}) { // in the second part, in the last
+            Path stale = tmp.resolve("part-" + at);
+            restore(repo, stale, false);
+            byte[] b = Files.readAllBytes(stale.resolve("base/5/16385"));
+            b[at] ^= 1;
+            Files.write(stale.resolve("base/5/16385"), b);
+            RestoreResult r = restore(repo, stale, true);
+            assertEquals(tree(fresh), tree(stale));
+            assertEquals(2, r.delta().patched(), r.toString()); // and postgresql.auto.conf
+        }
+    }
+
+    @Test
     void aPostmasterPidOfNoLiveProcessIsRefusedUntilTheOperatorRemovesIt() throws Exception {
         Path pgdata = tmp.resolve("crashed");
         restore(repo, pgdata, false);
