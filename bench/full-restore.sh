@@ -4,6 +4,11 @@
 # tool goes first, each run after `sync`.
 #
 #   bench/full-restore.sh [SCALE] [ROUNDS]     (defaults: scale 30, 9 rounds; median and range reported)
+#   PAUSE=10                                    seconds to wait after removing the last restore's copy
+#
+# pgBackRest's restore here took either about 1 s or about 2 s at scale 30 (1.4 or 2.8 s at 50),
+# the slow runs mostly right after pgvault's copy was removed; with PAUSE=10 it took about 2 s
+# every time (see bench/README.md). PAUSE tells whether a ratio rests on that split.
 #
 # Loads pgbench at SCALE with random filler (bench/lib.sh), takes one full backup with each tool,
 # stops the cluster (no archiving or autovacuum competes with the clock), then restores each
@@ -27,8 +32,9 @@ $as $pgbackrest backup --type=full >/dev/null
 $as "$pgbin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null
 echo "one full backup each; restoring them $rounds times"
 
-restore_pgvault() { rm -rf "$work/r"; secs $as $pgvault restore --pgdata "$work/r"; }
-restore_pgbackrest() { fresh_dir "$work/r"; secs $as $pgbackrest restore --pg1-path="$work/r"; }
+pause=${PAUSE:-0}
+restore_pgvault() { rm -rf "$work/r"; sleep "$pause"; secs $as $pgvault restore --pgdata "$work/r"; }
+restore_pgbackrest() { fresh_dir "$work/r"; sleep "$pause"; secs $as $pgbackrest restore --pg1-path="$work/r"; }
 
 tools=(pgvault pgbackrest)
 declare -A r
