@@ -6,9 +6,9 @@
 #   bench/full-restore.sh [SCALE] [ROUNDS]     (defaults: scale 30, 9 rounds; median and range reported)
 #   PAUSE=10                                    seconds to wait after removing the last restore's copy
 #
-# pgBackRest's restore here took either about 1 s or about 2 s at scale 30 (1.4 or 2.8 s at 50),
-# the slow runs mostly right after pgvault's copy was removed; with PAUSE=10 it took about 2 s
-# every time (see bench/README.md). PAUSE tells whether a ratio rests on that split.
+# pgBackRest's restore here took either about 1 s or about 2 s at scale 30 (1.4 or 2.0-3.0 s at
+# 50), the slow runs mostly right after pgvault's copy was removed; with PAUSE=10 it took about
+# 2 s every time at scale 30 (see bench/README.md). PAUSE tells whether a ratio rests on that split.
 #
 # Loads pgbench at SCALE with random filler (bench/lib.sh), takes one full backup with each tool,
 # stops the cluster (no archiving or autovacuum competes with the clock), then restores each
