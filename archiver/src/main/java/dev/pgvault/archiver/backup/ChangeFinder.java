@@ -161,9 +161,11 @@ final class ChangeFinder {
                 verifier.check(buf, n, position);
             }
             long block = position / PageChecksum.PAGE_SIZE;
-            for (int off = 0; off < n; off += PageChecksum.PAGE_SIZE, block++) {
+            for (int off = 0, i = 0; off < n; off += PageChecksum.PAGE_SIZE, block++, i++) {
                 long relationBlock = firstBlock + block;
-                if (block >= parentBlocks || parentBad.contains(relationBlock) || !trust.fromParent(buf, off, relationBlock)) {
+                boolean checksumMatched = verifier != null && verifier.checksumMatched(i);
+                if (block >= parentBlocks || parentBad.contains(relationBlock)
+                        || !trust.fromParent(buf, off, relationBlock, checksumMatched)) {
                     changed.add(block);
                 }
             }

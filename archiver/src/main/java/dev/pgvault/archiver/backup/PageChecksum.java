@@ -70,16 +70,26 @@ public final class PageChecksum {
 
     /** The checksum stored in the page header (pd_checksum). */
     public static int stored(byte[] buf, int offset) {
-        return Short.toUnsignedInt(ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder()).getShort(offset + CHECKSUM_OFFSET));
+        return uint16(buf, offset + CHECKSUM_OFFSET);
     }
 
     /** The page's LSN (pd_lsn: two native-order 32-bit halves, high first). */
     public static long lsn(byte[] buf, int offset) {
-        ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
-        long hi = Integer.toUnsignedLong(b.getInt(offset));
-        long lo = Integer.toUnsignedLong(b.getInt(offset + 4));
+        long hi = Integer.toUnsignedLong((int) NATIVE_INT.get(buf, offset));
+        long lo = Integer.toUnsignedLong((int) NATIVE_INT.get(buf, offset + 4));
         return hi << 32 | lo;
     }
+
+    /** The native-order uint16 at {@code offset}: page header fields are in the server's byte order. */
+    static int uint16(byte[] buf, int offset) {
+        return Short.toUnsignedInt((short) NATIVE_SHORT.get(buf, offset));
+    }
+
+    // Read per page, twice or more, on every page of an incremental backup: no buffer wrapped each time.
+    private static final java.lang.invoke.VarHandle NATIVE_INT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
+    private static final java.lang.invoke.VarHandle NATIVE_SHORT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.nativeOrder());
 
     /** A page never initialized: pd_upper is zero (PostgreSQL's PageIsNew). */
     public static boolean isNew(byte[] buf, int offset) {

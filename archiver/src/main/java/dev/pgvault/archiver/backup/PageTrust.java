@@ -1,8 +1,5 @@
 package dev.pgvault.archiver.backup;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
 /**
  * The rule of an incremental backup: a page may be taken from the parent backup's chain when it
  * is a valid, initialized page whose LSN is at or below the parent's start LSN.
@@ -37,24 +34,32 @@ final class PageTrust {
 
     /** Whether the page at {@code off} is the one the parent chain holds for it. */
     boolean fromParent(byte[] page, int off, long relationBlock) {
+        return fromParent(page, off, relationBlock, false);
+    }
+
+    /**
+     * As {@link #fromParent(byte[], int, long)}; {@code checksumMatched}: the page's checksum was
+     * already computed on these bytes and matched (by the backup's {@link PageVerifier}), so it is
+     * not computed twice.
+     */
+    boolean fromParent(byte[] page, int off, long relationBlock, boolean checksumMatched) {
         if (!validHeader(page, off)) {
             return false;
         }
         if (Long.compareUnsigned(PageChecksum.lsn(page, off), parentStartLsn) > 0) {
             return false;
         }
-        return checksum == null || checksum.verify(page, off, relationBlock);
+        return checksum == null || checksumMatched || checksum.verify(page, off, relationBlock);
     }
 
     static boolean validHeader(byte[] page, int off) {
         if (PageChecksum.isNew(page, off)) {
             return false;
         }
-        ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.nativeOrder());
-        int lower = Short.toUnsignedInt(b.getShort(off + LOWER_OFFSET));
-        int upper = Short.toUnsignedInt(b.getShort(off + UPPER_OFFSET));
-        int special = Short.toUnsignedInt(b.getShort(off + SPECIAL_OFFSET));
-        int version = Short.toUnsignedInt(b.getShort(off + VERSION_OFFSET));
+        int lower = PageChecksum.uint16(page, off + LOWER_OFFSET);
+        int upper = PageChecksum.uint16(page, off + UPPER_OFFSET);
+        int special = PageChecksum.uint16(page, off + SPECIAL_OFFSET);
+        int version = PageChecksum.uint16(page, off + VERSION_OFFSET);
         return (version & 0xFF00) == PageChecksum.PAGE_SIZE && lower >= HEADER_SIZE && lower <= upper && upper <= special
                 && special <= PageChecksum.PAGE_SIZE;
     }

@@ -18,6 +18,7 @@ final class PageVerifier {
     private final long startLsn;
     private final byte[] reread = new byte[PageChecksum.PAGE_SIZE];
     private final List<Long> bad = new ArrayList<>();
+    private boolean[] matched = new boolean[0];
     private FileChannel file;
     private long firstBlock;
 
@@ -41,13 +42,27 @@ final class PageVerifier {
      */
     void check(byte[] buf, int length, long fileOffset) throws IOException {
         int pages = length / PageChecksum.PAGE_SIZE;
+        if (matched.length < pages) {
+            matched = new boolean[pages];
+        }
         long block = firstBlock + fileOffset / PageChecksum.PAGE_SIZE;
         for (int i = 0; i < pages; i++, block++) {
             int off = i * PageChecksum.PAGE_SIZE;
-            if (!valid(buf, off, block) && !rereadValid(fileOffset + off, block)) {
+            int first = firstRead(buf, off, block);
+            matched[i] = first == MATCHED;
+            if (first == FAILED && !rereadValid(fileOffset + off, block)) {
                 bad.add(block);
             }
         }
+    }
+
+    /**
+     * Whether page {@code i} of the buffer {@link #check} was last given had its checksum
+     * computed, and matching, as read: an incremental backup's {@link PageTrust} then need not
+     * compute it again.
+     */
+    boolean checksumMatched(int i) {
+        return matched[i];
     }
 
     /** Block numbers that failed, in file order; a new list each call. */
@@ -55,14 +70,19 @@ final class PageVerifier {
         return List.copyOf(bad);
     }
 
-    private boolean valid(byte[] page, int off, long block) {
+    private static final int FAILED = 0;
+    private static final int NOT_CHECKED = 1;
+    private static final int MATCHED = 2;
+
+    /** FAILED, NOT_CHECKED (a zeroed page, or one at or past the start) or MATCHED. */
+    private int firstRead(byte[] page, int off, long block) {
         if (PageChecksum.isNew(page, off) && PageChecksum.isAllZero(page, off)) {
-            return true;
+            return NOT_CHECKED;
         }
         if (Long.compareUnsigned(PageChecksum.lsn(page, off), startLsn) >= 0) {
-            return true;
+            return NOT_CHECKED;
         }
-        return checksum.verify(page, off, block);
+        return checksum.verify(page, off, block) ? MATCHED : FAILED;
     }
 
     private boolean rereadValid(long position, long block) throws IOException {
@@ -72,6 +92,6 @@ final class PageVerifier {
                 return true; // truncated since: the relation shrank, and WAL replay says so
             }
         }
-        return valid(reread, 0, block);
+        return firstRead(reread, 0, block) != FAILED;
     }
 }

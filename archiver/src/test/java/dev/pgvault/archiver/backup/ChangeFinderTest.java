@@ -84,6 +84,23 @@ class ChangeFinderTest {
         assertInstanceOf(ChangeFinder.Whole.class, finder.examine(source("base/5/16385", same), null), "new since the parent");
     }
 
+    @Test
+    void withTheBackupsPageVerifierAPageWhoseChecksumFailsIsStoredAndNamedBadAndGoodOnesAreTheParents() throws Exception {
+        // the verifier computes each old page's checksum once; the rule takes its answer instead of computing it again
+        FileEntry parent = new FileEntry("base/5/16384", 3L * PAGE, null, 1, 0600, "data/base/5/16384", 0, List.of());
+        ChangeFinder finder = new ChangeFinder("P", new PageTrust(PARENT_START, new PageChecksum()),
+                new PageVerifier(new PageChecksum(), PARENT_START + 0x1000000L), 131072);
+        byte[] damaged = page(2, 1, 1);
+        damaged[8100] ^= 1; // an old LSN, and a checksum that no longer fits
+        Path f = write("verified", page(1, 0, 1), damaged, page(3, 2, 1));
+        ChangeFinder.Pages pages = assertInstanceOf(ChangeFinder.Pages.class, finder.examine(source("base/5/16384", f), parent));
+        assertEquals(List.of(1L), pages.blocks(), "the damaged page is stored, not taken from the parent");
+        assertEquals(List.of(1L), pages.badPages());
+
+        Path same = write("verified-same", page(1, 0, 1), page(2, 1, 1), page(3, 2, 1));
+        assertInstanceOf(ChangeFinder.Reuse.class, finder.examine(source("base/5/16384", same), parent));
+    }
+
     private Path write(String name, byte[]... pages) throws Exception {
         Path f = dir.resolve(name);
         for (byte[] p : pages) {
