@@ -16,6 +16,8 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -37,7 +39,8 @@ import java.util.stream.Stream;
  * <li>reads every remaining file the backup holds and keeps it only when its size and SHA-256
  * are the manifest's (given back its mode and time); the others are written again, over the
  * existing file in place where there is one, block by block, writing only the 8 KiB blocks that
- * differ (a bundle's object is read whole, but only its stale files are written);
+ * differ (a bundle's object is read whole, but only its stale files are written; of a split file
+ * of the backup's size, only the parts that differ);
  * <li>returns the plan reduced to what is left to write.
  * </ol>
  * Not handled: backups with tablespaces (refused by {@link Restore#plan} before anything is touched).
@@ -92,18 +95,34 @@ final class DeltaSync {
             }
         }
 
-        Set<String> stale = staleFiles(files, pgdata, threads);
+        Stale found = staleFiles(files, pgdata, threads);
+        Set<String> stale = found.files();
         stale.add(RestorePlan.PG_CONTROL); // always written again, last: see RecoveryFiles
+        // A split file of the backup's size written over in place gets only its parts that differ;
+        // one created anew, every part.
+        Map<String, Set<Long>> onlyParts = new HashMap<>();
+        for (Map.Entry<String, Set<Long>> e : found.parts().entrySet()) {
+            if (patchable(pgdata.resolve(e.getKey()))) {
+                onlyParts.put(e.getKey(), e.getValue());
+            }
+        }
         // An object is still read whole (its digest is checked at its end), but of a bundle only
-        // the stale files are written; a split file is written again whole, every part.
+        // the stale files are written.
         List<ObjectTask> tasks = new ArrayList<>();
         Set<String> rewritten = new HashSet<>();
         for (ObjectTask t : plan.objects()) {
             List<FileEntry> write = t.files().stream().filter(f -> stale.contains(f.path())).toList();
-            if (!write.isEmpty()) {
-                tasks.add(t.part() == null ? new ObjectTask(t.backup(), t.object(), write) : t);
-                write.forEach(f -> rewritten.add(f.path()));
+            if (write.isEmpty()) {
+                continue;
             }
+            if (t.part() != null) {
+                Set<Long> only = onlyParts.get(t.files().get(0).path());
+                if (only != null && !only.contains(t.part().offset())) {
+                    continue; // this range of the file already holds the backup's bytes
+                }
+            }
+            tasks.add(t.part() == null ? new ObjectTask(t.backup(), t.object(), write) : t);
+            write.forEach(f -> rewritten.add(f.path()));
         }
         List<FileEntry> empty = new ArrayList<>();
         List<FileEntry> split = new ArrayList<>();
@@ -184,12 +203,18 @@ final class DeltaSync {
     }
 
     /**
+     * What {@link #staleFiles} found: the files that are not the backup's, and for a split file
+     * of the backup's kind and size among them, the offsets of its parts that differ.
+     */
+    private record Stale(Set<String> files, Map<String, Set<Long>> parts) {}
+
+    /**
      * The files that are not already the backup's: missing, of another kind, size or SHA-256.
      * Each part of a split file is hashed as a check of its own, largest checks first: the largest
      * table is one file, and hashing it on one thread bounded the whole delta (a 403 MB file took
      * 0.4 s of a scale-30 delta restore's 0.46 s of checks).
      */
-    private static Set<String> staleFiles(List<FileEntry> files, Path pgdata, int threads)
+    private static Stale staleFiles(List<FileEntry> files, Path pgdata, int threads)
             throws IOException, InterruptedException {
         record Check(FileEntry file, FilePart part) {
             long bytes() {
@@ -197,6 +222,7 @@ final class DeltaSync {
             }
         }
         Set<String> stale = new HashSet<>();
+        Map<String, Set<Long>> staleParts = new HashMap<>();
         List<Check> checks = new ArrayList<>();
         for (FileEntry f : files) {
             if (!f.split()) {
@@ -210,16 +236,19 @@ final class DeltaSync {
         checks.sort(Comparator.comparingLong(Check::bytes).reversed());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
         try {
-            // a split file with one part found stale is not hashed further
-            Set<String> splitStale = java.util.concurrent.ConcurrentHashMap.newKeySet();
             List<Future<Boolean>> results = new ArrayList<>();
             for (Check c : checks) {
                 Path file = pgdata.resolve(c.file().path());
-                results.add(pool.submit(() -> c.part() == null ? matches(file, c.file()) : partMatches(file, c.file(), c.part(), splitStale)));
+                results.add(pool.submit(() -> c.part() == null ? matches(file, c.file())
+                        : sha256(file, c.part().offset(), c.part().size()).equalsIgnoreCase(c.part().sha256())));
             }
             for (int i = 0; i < checks.size(); i++) {
                 if (!results.get(i).get()) {
-                    stale.add(checks.get(i).file().path());
+                    Check c = checks.get(i);
+                    stale.add(c.file().path());
+                    if (c.part() != null) {
+                        staleParts.computeIfAbsent(c.file().path(), k -> new HashSet<>()).add(c.part().offset());
+                    }
                 }
             }
             for (FileEntry f : files) {
@@ -227,7 +256,7 @@ final class DeltaSync {
                     durable(pgdata.resolve(f.path())); // every part matched
                 }
             }
-            return stale;
+            return new Stale(stale, staleParts);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
@@ -236,17 +265,6 @@ final class DeltaSync {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    private static boolean partMatches(Path file, FileEntry f, FilePart part, Set<String> splitStale) throws IOException {
-        if (splitStale.contains(f.path())) {
-            return false;
-        }
-        boolean same = sha256(file, part.offset(), part.size()).equalsIgnoreCase(part.sha256());
-        if (!same) {
-            splitStale.add(f.path());
-        }
-        return same;
     }
 
     /** Whether an unsplit file holds the backup's bytes, made durable when it does. */

@@ -147,7 +147,7 @@ public final class Restore {
         try (FileSyncer syncer = new FileSyncer(processMax)) {
             DirectoryEntries.create(plan, pgdata);
             createSplitFiles(plan, pgdata);
-            SplitFileProgress splitFiles = new SplitFileProgress(plan.splitFiles());
+            SplitFileProgress splitFiles = new SplitFileProgress(plan.objects());
             progress.total(plan.objects().stream().mapToLong(ObjectRestorer::bytesOf).sum(), plan.fileCount());
             ParallelRestore.run(plan.objects(), processMax,
                     (cancelled, name) -> new ObjectRestorer(repo, layout, pgdata, plan.patched(), syncer, splitFiles,

@@ -1,6 +1,5 @@
 package dev.pgvault.restore;
 
-import dev.pgvault.archiver.backup.FileEntry;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,9 +12,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class SplitFileProgress {
     private final Map<String, AtomicInteger> left = new ConcurrentHashMap<>();
 
-    SplitFileProgress(List<FileEntry> splitFiles) {
-        for (FileEntry f : splitFiles) {
-            left.put(f.path(), new AtomicInteger(f.parts().size()));
+    /**
+     * Counts the parts {@code tasks} write of each split file: every part in a restore into an
+     * empty directory, only those that differ in a delta restore.
+     */
+    SplitFileProgress(List<ObjectTask> tasks) {
+        for (ObjectTask t : tasks) {
+            if (t.part() != null) {
+                left.computeIfAbsent(t.files().get(0).path(), p -> new AtomicInteger()).incrementAndGet();
+            }
         }
     }
 

@@ -168,16 +168,19 @@ class DeltaRestoreTest {
 
     @Test
     void aSplitFileOfTheSameSizeWithOnlyOnePartChangedIsWrittenOver() throws Exception {
-        // its parts are checked apart, on several threads: any one of them differing makes it stale
-        for (int at : new int[] {(2 << 20) + 5, (5 << 20) - 1}) { // in the second part, in the last
-            Path stale = tmp.resolve("part-" + at);
+        // its parts are checked apart, on several threads, and only a part that differs is written again
+        long[][] cases = {{(2 << 20) + 5, 2 << 20}, {(5 << 20) - 1, 1 << 20}}; // in the second part (2 MiB), in the last (1 MiB)
+        for (long[] c : cases) {
+            Path stale = tmp.resolve("part-" + c[0]);
             restore(repo, stale, false);
             byte[] b = Files.readAllBytes(stale.resolve("base/5/16385"));
-            b[at] ^= 1;
+            b[(int) c[0]] ^= 1;
             Files.write(stale.resolve("base/5/16385"), b);
             RestoreResult r = restore(repo, stale, true);
             assertEquals(tree(fresh), tree(stale));
             assertEquals(2, r.delta().patched(), r.toString()); // and postgresql.auto.conf
+            // that part, then postgresql.auto.conf and pg_control, written again whole: not the file's other parts
+            assertTrue(r.bytes() >= c[1] && r.bytes() < c[1] + (64 << 10), r.toString());
         }
     }
 
