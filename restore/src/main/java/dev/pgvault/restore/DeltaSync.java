@@ -100,9 +100,14 @@ final class DeltaSync {
         stale.add(RestorePlan.PG_CONTROL); // always written again, last: see RecoveryFiles
         // A split file of the backup's size written over in place gets only its parts that differ;
         // one created anew, every part.
+        // Decided once per file: whether it is written over in place must agree with whether it
+        // gets only some of its parts, or a file created anew would hold zeros in the others.
+        Map<String, Boolean> inPlace = new HashMap<>();
         Map<String, Set<Long>> onlyParts = new HashMap<>();
         for (Map.Entry<String, Set<Long>> e : found.parts().entrySet()) {
-            if (patchable(pgdata.resolve(e.getKey()))) {
+            boolean p = patchable(pgdata.resolve(e.getKey()));
+            inPlace.put(e.getKey(), p);
+            if (p) {
                 onlyParts.put(e.getKey(), e.getValue());
             }
         }
@@ -139,7 +144,8 @@ final class DeltaSync {
             boolean toWrite = rewritten.contains(f.path()) || stale.contains(f.path());
             boolean isEmpty = emptyPaths.contains(f.path());
             if (toWrite) {
-                if (!isEmpty && patchable(file)) {
+                Boolean decided = inPlace.get(f.path());
+                if (!isEmpty && (decided != null ? decided : patchable(file))) {
                     patched.add(f.path()); // written over in place: only its blocks that differ
                 } else {
                     removed += Files.deleteIfExists(file) ? 1 : 0;

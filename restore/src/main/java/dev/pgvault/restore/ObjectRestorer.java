@@ -75,7 +75,7 @@ final class ObjectRestorer implements ParallelRestore.Worker {
                 writer.openPart(out, task.part().offset(), patched.contains(current.path()));
                 copy(in, current, task.part().size(), object);
                 writer.closePart(out, current, splitFiles);
-                progress.add(0, task.part().offset() == 0 ? 1 : 0); // a split file counts once, at its first part
+                progress.add(0, splitFiles.firstPart(current.path()) ? 1 : 0); // a split file counts once
             }
             long pos = 0;
             for (FileEntry f : task.part() == null ? task.files() : List.<FileEntry>of()) {

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class SplitFileProgress {
     private final Map<String, AtomicInteger> left = new ConcurrentHashMap<>();
+    private final java.util.Set<String> started = ConcurrentHashMap.newKeySet();
 
     /**
      * Counts the parts {@code tasks} write of each split file: every part in a restore into an
@@ -22,6 +23,14 @@ final class SplitFileProgress {
                 left.computeIfAbsent(t.files().get(0).path(), p -> new AtomicInteger()).incrementAndGet();
             }
         }
+    }
+
+    /**
+     * True for the first part of {@code path} that a worker reports, whichever it is: a delta
+     * restore may write only a file's later parts, and progress counts each file once.
+     */
+    boolean firstPart(String path) {
+        return started.add(path);
     }
 
     /** Counts one part of {@code path} written; true when it was the last. */

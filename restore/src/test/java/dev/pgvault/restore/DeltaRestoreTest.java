@@ -168,19 +168,27 @@ class DeltaRestoreTest {
 
     @Test
     void aSplitFileOfTheSameSizeWithOnlyOnePartChangedIsWrittenOver() throws Exception {
-        // its parts are checked apart, on several threads, and only a part that differs is written again
-        long[][] cases = {{(2 << 20) + 5, 2 << 20}, {(5 << 20) - 1, 1 << 20}}; // in the second part (2 MiB), in the last (1 MiB)
-        for (long[] c : cases) {
-            Path stale = tmp.resolve("part-" + c[0]);
+        // its parts (2, 2 and 1 MiB) are checked apart, on several threads, and only a part that
+        // differs is read again from the repository and written over it
+        record Case(List<Integer> changedAt, long partBytes) {}
+        List<Case> cases = List.of(
+                new Case(List.of((2 << 20) + 5), 2 << 20), // in the second part
+                new Case(List.of((5 << 20) - 1), 1 << 20), // in the last
+                new Case(List.of(3, (4 << 20) + 9), 3 << 20)); // in the first and the last, its mode changed too
+        for (Case c : cases) {
+            Path stale = tmp.resolve("part-" + c.changedAt());
             restore(repo, stale, false);
             byte[] b = Files.readAllBytes(stale.resolve("base/5/16385"));
-            b[(int) c[0]] ^= 1;
+            c.changedAt().forEach(at -> b[at] ^= 1);
             Files.write(stale.resolve("base/5/16385"), b);
+            if (c.changedAt().size() > 1) {
+                Files.setPosixFilePermissions(stale.resolve("base/5/16385"), PosixFilePermissions.fromString("rw-r--r--"));
+            }
             RestoreResult r = restore(repo, stale, true);
             assertEquals(tree(fresh), tree(stale));
             assertEquals(2, r.delta().patched(), r.toString()); // and postgresql.auto.conf
-            // that part, then postgresql.auto.conf and pg_control, written again whole: not the file's other parts
-            assertTrue(r.bytes() >= c[1] && r.bytes() < c[1] + (64 << 10), r.toString());
+            // those parts, postgresql.auto.conf and pg_control: not the file's other parts
+            assertTrue(r.bytes() >= c.partBytes() && r.bytes() < c.partBytes() + (64 << 10), r.toString());
         }
     }
 

@@ -19,6 +19,7 @@ final class PageVerifier {
     private final byte[] reread = new byte[PageChecksum.PAGE_SIZE];
     private final List<Long> bad = new ArrayList<>();
     private boolean[] matched = new boolean[0];
+    private int checkedPages;
     private FileChannel file;
     private long firstBlock;
 
@@ -45,6 +46,7 @@ final class PageVerifier {
         if (matched.length < pages) {
             matched = new boolean[pages];
         }
+        checkedPages = pages;
         long block = firstBlock + fileOffset / PageChecksum.PAGE_SIZE;
         for (int i = 0; i < pages; i++, block++) {
             int off = i * PageChecksum.PAGE_SIZE;
@@ -62,7 +64,7 @@ final class PageVerifier {
      * compute it again.
      */
     boolean checksumMatched(int i) {
-        return matched[i];
+        return i < checkedPages && matched[i]; // a partial last page was not checked: never says matched
     }
 
     /** Block numbers that failed, in file order; a new list each call. */

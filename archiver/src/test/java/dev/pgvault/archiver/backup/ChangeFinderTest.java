@@ -99,6 +99,20 @@ class ChangeFinderTest {
 
         Path same = write("verified-same", page(1, 0, 1), page(2, 1, 1), page(3, 2, 1));
         assertInstanceOf(ChangeFinder.Reuse.class, finder.examine(source("base/5/16384", same), parent));
+
+        // past the first buffer: the verifier's answers are per buffer, indexed from its first page
+        int perBuffer = ObjectCopier.BUFFER / PAGE;
+        int blocks = perBuffer + 3;
+        byte[][] pagesOf = new byte[blocks][];
+        for (int i = 0; i < blocks; i++) {
+            pagesOf[i] = page(i + 1, i, 1);
+        }
+        pagesOf[perBuffer + 1][8100] ^= 1;
+        FileEntry longParent = new FileEntry("base/5/16384", (long) blocks * PAGE, null, 1, 0600, "data/base/5/16384", 0, List.of());
+        ChangeFinder.Pages second = assertInstanceOf(ChangeFinder.Pages.class,
+                finder.examine(source("base/5/16384", write("two-buffers", pagesOf)), longParent));
+        assertEquals(List.of((long) perBuffer + 1), second.blocks());
+        assertEquals(List.of((long) perBuffer + 1), second.badPages());
     }
 
     private Path write(String name, byte[]... pages) throws Exception {
