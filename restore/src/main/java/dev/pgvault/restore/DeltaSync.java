@@ -13,11 +13,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.HashMap;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -99,9 +99,8 @@ final class DeltaSync {
         Set<String> stale = found.files();
         stale.add(RestorePlan.PG_CONTROL); // always written again, last: see RecoveryFiles
         // A split file of the backup's size written over in place gets only its parts that differ;
-        // one created anew, every part.
-        // Decided once per file: whether it is written over in place must agree with whether it
-        // gets only some of its parts, or a file created anew would hold zeros in the others.
+        // one created anew, every part. Decided once per file, for both: a file created anew with
+        // only some of its parts would hold zeros in the others.
         Map<String, Boolean> inPlace = new HashMap<>();
         Map<String, Set<Long>> onlyParts = new HashMap<>();
         for (Map.Entry<String, Set<Long>> e : found.parts().entrySet()) {
