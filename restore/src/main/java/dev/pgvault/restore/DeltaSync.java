@@ -98,55 +98,46 @@ final class DeltaSync {
         Stale found = staleFiles(files, pgdata, threads);
         Set<String> stale = found.files();
         stale.add(RestorePlan.PG_CONTROL); // always written again, last: see RecoveryFiles
-        // A split file of the backup's size written over in place gets only its parts that differ;
-        // one created anew, every part. Decided once per file, for both: a file created anew with
-        // only some of its parts would hold zeros in the others.
-        Map<String, Boolean> inPlace = new HashMap<>();
-        Map<String, Set<Long>> onlyParts = new HashMap<>();
-        for (Map.Entry<String, Set<Long>> e : found.parts().entrySet()) {
-            boolean p = patchable(pgdata.resolve(e.getKey()));
-            inPlace.put(e.getKey(), p);
-            if (p) {
-                onlyParts.put(e.getKey(), e.getValue());
+        // by path: a FileEntry's equals compares every field, and a List's contains every element
+        Set<String> emptyPaths = new HashSet<>();
+        plan.emptyFiles().forEach(f -> emptyPaths.add(f.path()));
+        Set<String> splitPaths = new HashSet<>();
+        plan.splitFiles().forEach(f -> splitPaths.add(f.path()));
+        // Each stale file is written over in place (only its blocks that differ) or created anew,
+        // decided once: a split file of the backup's size written over in place gets only its
+        // parts that differ, and one created anew with only those would hold zeros elsewhere.
+        Set<String> patched = new HashSet<>();
+        for (FileEntry f : files) {
+            if (stale.contains(f.path()) && !emptyPaths.contains(f.path()) && patchable(pgdata.resolve(f.path()))) {
+                patched.add(f.path());
             }
         }
         // An object is still read whole (its digest is checked at its end), but of a bundle only
         // the stale files are written.
         List<ObjectTask> tasks = new ArrayList<>();
-        Set<String> rewritten = new HashSet<>();
         for (ObjectTask t : plan.objects()) {
             List<FileEntry> write = t.files().stream().filter(f -> stale.contains(f.path())).toList();
             if (write.isEmpty()) {
                 continue;
             }
             if (t.part() != null) {
-                Set<Long> only = onlyParts.get(t.files().get(0).path());
-                if (only != null && !only.contains(t.part().offset())) {
+                String path = t.files().get(0).path();
+                Set<Long> differ = found.parts().get(path);
+                if (patched.contains(path) && differ != null && !differ.contains(t.part().offset())) {
                     continue; // this range of the file already holds the backup's bytes
                 }
             }
             tasks.add(t.part() == null ? new ObjectTask(t.backup(), t.object(), write) : t);
-            write.forEach(f -> rewritten.add(f.path()));
         }
         List<FileEntry> empty = new ArrayList<>();
         List<FileEntry> split = new ArrayList<>();
-        Set<String> patched = new HashSet<>();
-        // by path: a FileEntry's equals compares every field, and a List's contains every element
-        Set<String> emptyPaths = new HashSet<>();
-        plan.emptyFiles().forEach(f -> emptyPaths.add(f.path()));
-        Set<String> splitPaths = new HashSet<>();
-        plan.splitFiles().forEach(f -> splitPaths.add(f.path()));
         int kept = 0;
         long keptBytes = 0;
         for (FileEntry f : files) {
             Path file = pgdata.resolve(f.path());
-            boolean toWrite = rewritten.contains(f.path()) || stale.contains(f.path());
             boolean isEmpty = emptyPaths.contains(f.path());
-            if (toWrite) {
-                Boolean decided = inPlace.get(f.path());
-                if (!isEmpty && (decided != null ? decided : patchable(file))) {
-                    patched.add(f.path()); // written over in place: only its blocks that differ
-                } else {
+            if (stale.contains(f.path())) {
+                if (!patched.contains(f.path())) {
                     removed += Files.deleteIfExists(file) ? 1 : 0;
                 }
                 if (isEmpty) {
