@@ -387,15 +387,22 @@ class WalReceiveIT {
 
     /**
      * Without a slot, WAL the receiver had not got when it stopped may be recycled meanwhile: it
-     * says so, resumes at the server's current segment (the gap is archive_command's), and streams.
+     * says so, resumes at the server's current segment, and streams. The flush position it reports
+     * stays where its WAL ended while the repository lacks the skipped segments (a synchronous
+     * commit in them would be released with its WAL in no repository), and follows the repository
+     * again once they are stored, as archive_command would store them.
      */
     @Test
     @Timeout(300)
-    void withoutASlotRecycledWalIsSaidAndSkipped() throws Exception {
+    void withoutASlotRecycledWalIsSaidSkippedAndHeldUntilTheRepositoryHasIt() throws Exception {
         PgvaultDist dist = PgvaultDist.get();
         OsUser pgUser = OsUser.forPostgres();
+        Path kept = pgUser.newDirectory("pgvault-archived-elsewhere");
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
-                PgCluster pg = PgCluster.create("max_wal_size = 64MB", "min_wal_size = 32MB")) {
+                // An archive_command that stores elsewhere, so that PostgreSQL may recycle what the
+                // repository lacks; no autovacuum, so that no WAL is written but the test's.
+                PgCluster pg = PgCluster.create("max_wal_size = 64MB", "min_wal_size = 32MB", "autovacuum = off",
+                        "archive_mode = on", "archive_command = 'cp %p " + kept + "/%f'")) {
             Path config = repo.config("main", pg);
             pg.start();
             dist.run(pgUser, config, "init").ok();
@@ -409,8 +416,22 @@ class WalReceiveIT {
                 }
                 String from = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn())");
                 pg.client("pgbench", "-i", "-s", "5", "-q", "postgres").ok();
+                // The segments the receiver will skip, archived elsewhere before each checkpoint.
+                List<String> skipped = new ArrayList<>();
+                String current = from;
                 for (int i = 0; i < 3; i++) {
                     st.execute("SELECT pg_switch_wal()");
+                    // the segment of the next byte (pg_walfile_name of a segment's end names that segment)
+                    current = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn() + 1)");
+                    skipped = segments(from, current);
+                    skipped.remove(current);
+                    for (String name : skipped) {
+                        long deadline = System.currentTimeMillis() + 30_000;
+                        while (!Files.exists(kept.resolve(name))) {
+                            assertTrue(System.currentTimeMillis() < deadline, name + " not archived within 30 s");
+                            Thread.sleep(50);
+                        }
+                    }
                     st.execute("CHECKPOINT");
                 }
                 assertFalse(Files.exists(pg.data.resolve("pg_wal/" + from)), from + " was recycled");
@@ -418,9 +439,26 @@ class WalReceiveIT {
                     awaitLog(receiver, "streaming resumes at the server's current segment");
                     awaitStreaming(st, receiver, "pgvault");
                     st.execute("CREATE TABLE later AS SELECT 1 AS one");
+                    st.execute("SELECT pg_switch_wal()");
+                    // It streams and stores the WAL after the hole (the segment it resumed in, now
+                    // complete), but reports nothing past the hole's start, which it names.
+                    awaitStored(repo, current, receiver);
+                    Thread.sleep(1_000); // its report after that store is in by now
+                    String held = value(st, "SELECT flush_lsn::text FROM pg_stat_replication WHERE application_name = 'pgvault'");
+                    assertTrue(receiver.log().contains("the flush position reported stays at " + held),
+                            "reported " + held + " with " + skipped + " missing from the repository; its log:\n" + receiver.log());
+                    long fromSegment = Long.parseLong(from.substring(8, 16), 16) * 256 + Long.parseLong(from.substring(16), 16);
+                    assertEquals(fromSegment, lsn(held) >> 24, "the hole begins in " + from + ", not at " + held);
+                    // archive_command's part: the skipped segments stored; the reports follow the repository.
+                    for (String name : skipped) {
+                        dist.run(pgUser, config, "archive-push", kept.resolve(name).toString()).ok();
+                    }
                     awaitFlushed(st, receiver, "pgvault");
+                    awaitLog(receiver, "the repository now holds the WAL skipped from " + held);
                 }
             }
+        } finally {
+            PgvaultDist.deleteTree(kept);
         }
     }
 

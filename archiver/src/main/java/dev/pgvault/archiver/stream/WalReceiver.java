@@ -87,9 +87,17 @@ public final class WalReceiver {
     /** Offsets of the stream parts stored for the segment in progress since its last .stream object. */
     private final List<Long> parts = new ArrayList<>();
     private long lastConsolidated = System.nanoTime();
-    /** Bytes of the segment in progress the repository holds already. */
+    /**
+     * Bytes of the segment in progress the repository holds already; {@link #FLOOR_UNKNOWN} until
+     * read ({@link #floor}).
+     */
     private int storedFloor;
+    private static final int FLOOR_UNKNOWN = -1;
     private boolean positioned;
+    /** WAL removed from the server before it was received, while the repository lacks it; else null. */
+    private SkippedWal skipped;
+    private long skippedCheckedAt;
+    private long skippedSaidAt;
     private String lastComplaint = "";
     private long lastComplaintAt;
 
@@ -176,6 +184,13 @@ public final class WalReceiver {
                     writeStatusIfDue(); // its last word as the primary's receiver
                     status.set(null);
                     positioned = false;
+                    if (skipped != null) {
+                        // as a new process would: it begins after the newest WAL in the repository
+                        log.accept("no longer holding the flush position at " + skipped.from() + " for the WAL skipped"
+                                + " there, which the repository still lacks (" + skipped.missing() + " segment(s), first "
+                                + skipped.firstMissing().name() + "): the receiver begins again once its server is a primary");
+                        skipped = null;
+                    }
                 }
                 throw e;
             }
@@ -203,6 +218,16 @@ public final class WalReceiver {
             if (!s.keepBuffer()) {
                 leaveSegment();
                 beginFresh(s.timeline(), s.from().segmentNumber(segmentSize));
+                if (skipped != null) {
+                    // From here on the receiver streams the new timeline itself: skipped WAL
+                    // beyond its start is no longer the repository's to hold.
+                    skipped = skipped.cutAt(s.from(), history, segmentSize);
+                    if (skipped.isEmpty()) {
+                        log.accept("the WAL skipped from " + skipped.from() + " is no longer needed: streaming follows timeline "
+                                + s.timeline() + " from " + s.from());
+                        skipped = null;
+                    }
+                }
             }
             Lsn stopAt = s.timeline() == server.timeline() ? null : history.endOf(s.timeline());
             PGReplicationStream stream;
@@ -216,7 +241,7 @@ public final class WalReceiver {
                 }
             } catch (PgException e) {
                 if (isRemoved(e) && options.slot().isEmpty()) {
-                    skipToServer(server, e);
+                    skipToServer(link, server, history, e);
                     return;
                 }
                 throw e;
@@ -230,7 +255,7 @@ public final class WalReceiver {
             } catch (PgException e) {
                 // The walsender starts the copy before it reads WAL: a removed segment is said here.
                 if (isRemoved(e) && options.slot().isEmpty()) {
-                    skipToServer(link.identify(), e);
+                    skipToServer(link, link.identify(), history, e);
                     return;
                 }
                 throw e;
@@ -261,11 +286,17 @@ public final class WalReceiver {
             // synchronous standby only once it has reported a flush position, and an idle primary
             // sends nothing to store, so a receiver that reconnected stayed 'potential' until the
             // primary next wrote WAL (about 10 s in HaSynchronousIT)
+            if (skipped != null) {
+                checkSkipped(null);
+            }
             report(stream, segment.durableEnd());
             publish(true);
             writeStatusIfDue();
             while (!stop.getAsBoolean()) {
                 turnAt = System.nanoTime();
+                if (skipped != null && turnAt - skippedCheckedAt >= SKIPPED_CHECK_EVERY_NANOS) {
+                    checkSkipped(stream);
+                }
                 // Synchronous: commits wait for what is received, so it is stored as soon as the
                 // socket holds no more, not after a wait for more.
                 ByteBuffer data = stream.readPending();
@@ -429,9 +460,19 @@ public final class WalReceiver {
      */
     private void beginFresh(int tli, long number) throws IOException {
         parts.clear(); // the previous segment's, folded by leaveSegment or removed with its complete object
+        // Unknown until read: a failed read must not leave the previous segment's floor, by
+        // which a store could be skipped and its bytes still reported durable.
+        storedFloor = FLOOR_UNKNOWN;
         segment.begin(tli, number);
-        WalFileName name = segment.name();
-        storedFloor = archive.streamed(name).length; // one listing and one read; empty when nothing was streamed
+        floor();
+    }
+
+    /** {@link #storedFloor}, read from the repository first when unknown: one listing and one read. */
+    private int floor() throws IOException {
+        if (storedFloor == FLOOR_UNKNOWN) {
+            storedFloor = archive.streamed(segment.name()).length; // empty when nothing was streamed
+        }
+        return storedFloor;
     }
 
     /**
@@ -445,12 +486,12 @@ public final class WalReceiver {
         if (stream == null) {
             // Leaving the segment: one object for all of it (parts are only ever written up to
             // the floor, so with parts the object is never shorter than what is stored).
-            if (segment.received() > storedFloor || !parts.isEmpty() && segment.received() >= storedFloor) {
+            if (segment.received() > floor() || !parts.isEmpty() && segment.received() >= storedFloor) {
                 archive.putStream(segment.name(), segment.bytes(), segment.received());
                 storedFloor = segment.received();
             }
             dropParts();
-        } else if (segment.received() <= storedFloor) {
+        } else if (segment.received() <= floor()) {
             // The repository has these bytes already (the same WAL, streamed by an earlier run).
         } else {
             int from = durableBytes();
@@ -477,7 +518,7 @@ public final class WalReceiver {
      */
     private void consolidateIfDue(long now) throws IOException {
         boolean due = parts.size() >= PARTS_MAX || parts.size() >= PARTS_FEW && now - lastConsolidated >= FOLD_EVERY_NANOS;
-        if (due && durableBytes() >= storedFloor) {
+        if (due && durableBytes() >= floor()) {
             // Up to what the parts hold: bytes received since are not durable yet.
             archive.putStream(segment.name(), segment.bytes(), durableBytes());
             dropParts();
@@ -497,7 +538,7 @@ public final class WalReceiver {
     }
 
     private void report(PGReplicationStream stream, Lsn durable) throws SQLException {
-        LogSequenceNumber at = LogSequenceNumber.valueOf(durable.value());
+        LogSequenceNumber at = LogSequenceNumber.valueOf(reportable(durable).value());
         stream.setFlushedLSN(at);
         stream.setAppliedLSN(at);
         stream.forceUpdateStatus();
@@ -606,14 +647,69 @@ public final class WalReceiver {
         return positioned ? Optional.empty() : slot;
     }
 
-    /** Without a slot the server may have removed WAL the receiver did not get: said, then skipped. */
-    private void skipToServer(ReplicationLink.ServerIdentity server, PgException e) throws IOException {
+    /**
+     * Without a slot the server may have removed WAL the receiver did not get: said, then
+     * skipped. The flush position reported stays where the receiver's WAL ended until the
+     * repository holds what was skipped ({@link SkippedWal}).
+     */
+    private void skipToServer(ReplicationLink link, ReplicationLink.ServerIdentity server, TimelineHistory history,
+            PgException e) throws IOException, PgException {
+        Lsn from = skipped != null ? skipped.from() : segment.receivedEnd();
+        long resume = server.flushed().segmentNumber(segmentSize);
+        TimelineHistory h = history.timeline() == server.timeline() ? history : history(link, server.timeline());
+        SkippedWal hole = new SkippedWal(from, new Lsn(resume * segmentSize), h, segmentSize);
+        // Held before anything else can fail: a session that ends here begins the next one past the hole.
+        skipped = hole.isEmpty() ? null : hole;
+        skippedSaidAt = System.nanoTime();
         log.accept("WAL from " + segment.receivedEnd() + " is gone from " + target + " (" + e.getMessage()
                 + "); streaming resumes at the server's current segment, and WAL in between is archive_command's to store"
-                + " (use a slot to keep it)");
+                + " (use a slot to keep it)" + (skipped == null ? ""
+                        : "; until the repository holds it, the flush position reported stays at " + from));
         leaveSegment();
-        beginFresh(server.timeline(), server.flushed().segmentNumber(segmentSize));
+        beginFresh(server.timeline(), resume);
     }
+
+    /**
+     * What may be reported durable: {@code durable}, and never past the start of skipped WAL the
+     * repository lacks.
+     */
+    private Lsn reportable(Lsn durable) {
+        return skipped == null || durable.compareTo(skipped.from()) <= 0 ? durable : skipped.from();
+    }
+
+    /**
+     * Looks for the skipped WAL in the repository (for a bounded time per call); once it is all
+     * there, says so and reports the flush position (when streaming) at once. While it is not,
+     * says so once a minute.
+     */
+    private void checkSkipped(PGReplicationStream stream) throws SQLException {
+        skippedCheckedAt = System.nanoTime();
+        boolean filled;
+        try {
+            filled = skipped.filled(name -> repo.blobs().stat(layout.walKey(name)).isPresent(), SKIPPED_CHECK_BUDGET_NANOS);
+        } catch (IOException e) {
+            // still held: the next check asks again, and streaming goes on meanwhile
+            complain("repository " + repo.describe() + ": looking for the WAL skipped from " + skipped.from() + ": "
+                    + e.getMessage());
+            return;
+        }
+        if (filled) {
+            log.accept("the repository now holds the WAL skipped from " + skipped.from()
+                    + ": the flush position reported follows the repository again");
+            skipped = null;
+            if (stream != null) {
+                report(stream, segment.durableEnd());
+            }
+        } else if (skippedCheckedAt - skippedSaidAt >= REPEAT_QUIET.toNanos()) {
+            skippedSaidAt = skippedCheckedAt;
+            log.accept("the repository still lacks " + skipped.missing() + " segment(s) of the WAL skipped from "
+                    + skipped.from() + ", first " + skipped.firstMissing().name() + ": the flush position reported stays"
+                    + " there (synchronous commits wait) until archive_command stores them");
+        }
+    }
+
+    private static final long SKIPPED_CHECK_EVERY_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final long SKIPPED_CHECK_BUDGET_NANOS = Duration.ofMillis(200).toNanos();
 
     private static boolean isRemoved(PgException e) {
         return e.getMessage() != null && e.getMessage().contains("has already been removed");
@@ -648,7 +744,7 @@ public final class WalReceiver {
             serverEnd = segment.receivedEnd();
         }
         ReceiverStatus now = new ReceiverStatus(options.applicationName(), segment.timeline(), segment.receivedEnd(),
-                segment.durableEnd(), serverEnd, connected, java.time.Instant.now());
+                reportable(segment.durableEnd()), serverEnd, connected, java.time.Instant.now());
         status.set(now);
     }
 
