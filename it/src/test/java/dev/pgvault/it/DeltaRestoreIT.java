@@ -140,6 +140,73 @@ class DeltaRestoreIT {
         }
     }
 
+    /**
+     * A server with a tablespace ran on after its backup and stopped: a delta restore brings its
+     * data directory and its tablespace back through the link, leaving another major version's
+     * directory in the location alone. Before that, a copy of its data directory (its link to the
+     * same location) is refused while the server runs, with nothing changed.
+     */
+    @Test
+    @Timeout(600)
+    void aServerWithATablespaceIsBroughtBackAndALiveServersLocationIsNeverWritten() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        Path base = pgUser.newDirectory("pgvault-delta-ts");
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on")) {
+            Path location = pg.base.resolve("ts_fast");
+            Files.createDirectory(location);
+            pgUser.own(location);
+            Path config = archiving(dist, pgUser, repo, pg);
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLESPACE fast LOCATION '" + location + "'");
+                st.execute("CREATE TABLE story (id int PRIMARY KEY) TABLESPACE fast");
+                insert(st, 1, 1000);
+            }
+            dist.run(pgUser, config, "backup").ok();
+
+            // A copy of the stopped server's directory, its tablespace link pointing at the live location.
+            pg.stop();
+            Path copy = base.resolve("copy");
+            Proc.run(pgUser, List.of("cp", "-a", pg.data.toString(), copy.toString())).ok();
+            pg.start();
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                insert(st, 1001, 3000);
+                st.execute("CREATE TABLE later (id int) TABLESPACE fast");
+                st.execute("CHECKPOINT");
+            }
+            Proc refused = dist.run(pgUser, config, "restore", "--delta", "--pgdata", copy.toString());
+            assertEquals(2, refused.exitCode(), refused.stderr());
+            assertTrue(refused.stderr().contains("tablespace location " + location + " for pg_tblspc/")
+                    && refused.stderr().contains(" is in use by the PostgreSQL running in " + pg.data.toRealPath() + " (pid ")
+                    && refused.stderr().contains("nothing was changed"), refused.stderr());
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CHECKPOINT");
+                assertEquals("3000", value(st, "SELECT count(*) FROM story"), "the live server's table");
+            }
+            assertTrue(Files.exists(copy.resolve("global/pg_control")), "the copy is untouched");
+
+            pg.stop();
+            Path foreign = Files.createDirectories(location.resolve("PG_16_202307071"));
+            Files.writeString(foreign.resolve("1"), "another major version's");
+            pgUser.own(foreign);
+            Proc delta = dist.run(pgUser, config, "restore", "--delta", "--pgdata", pg.data.toString(), "--target-immediate",
+                    "--target-action", "promote").ok();
+            String kept = delta.stdout().lines().filter(l -> l.startsWith("delta: ")).findFirst().orElseThrow(
+                    () -> new AssertionError("no delta line in: " + delta.stdout()));
+            assertTrue(Integer.parseInt(kept.split(" ")[1]) > 700, kept);
+
+            assertCopyHolds(pgUser, pg.data, PgCluster.freePort(), base, Map.of(
+                    "SELECT count(*) || ' ' || max(id) FROM story", "1000 1000",
+                    "SELECT count(*) FROM pg_class WHERE relname = 'later'", "0",
+                    "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'fast'", location.toString()));
+            assertEquals("another major version's", Files.readString(foreign.resolve("1")));
+            System.out.println("delta restore with a tablespace: " + kept);
+        } finally {
+            PgvaultDist.deleteTree(base);
+        }
+    }
+
     /** {@code pg} archiving into {@code repo} through pgvault, started, its stanza made; returns the configuration. */
     private static Path archiving(PgvaultDist dist, OsUser pgUser, TestRepo repo, PgCluster pg) throws Exception {
         Path config = repo.config("main", pg);

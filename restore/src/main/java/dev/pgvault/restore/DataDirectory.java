@@ -41,16 +41,13 @@ final class DataDirectory {
 
     /**
      * Refuses {@code dir} for a delta restore unless it is missing or a directory without a
-     * {@code postmaster.pid}, owned by the user running the restore; and a backup with tablespaces (not handled
-     * by a delta restore yet). Changes nothing.
+     * {@code postmaster.pid}, owned by the user running the restore, and the backup's tablespace
+     * locations unless a delta may write into them ({@link TablespaceLinks#checkForDelta}).
+     * Changes nothing.
      */
     static void checkForDelta(Path dir, RestorePlan plan) throws IOException {
-        if (!plan.tablespaceLinks().isEmpty()) {
-            throw new TargetDirectoryException("--delta cannot restore backup " + plan.manifest().id() + ": it has "
-                    + plan.tablespaceLinks().size() + " tablespace(s), which a delta restore does not handle yet;"
-                    + " restore into an empty directory; nothing was changed");
-        }
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            TablespaceLinks.check(plan.tablespaceLinks(), dir); // a plain restore
             return;
         }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -78,6 +75,7 @@ final class DataDirectory {
             throw new TargetDirectoryException("PGDATA " + dir + " is owned by " + owner.getName() + ", not by "
                     + me.getName() + " who runs the restore: restore as " + owner.getName());
         }
+        TablespaceLinks.checkForDelta(plan.tablespaceLinks(), dir);
     }
 
     /** Creates {@code dir} (and missing parents) or takes over the empty one; owner-only mode. */

@@ -43,7 +43,11 @@ import java.util.stream.Stream;
  * of the backup's size, only the parts that differ);
  * <li>returns the plan reduced to what is left to write.
  * </ol>
- * Not handled: backups with tablespaces (refused by {@link Restore#plan} before anything is touched).
+ * Tablespaces: a link to another place than the backup's location is replaced (never followed);
+ * under a link, only the entries the backup has at the top of the location (its {@code
+ * PG_15_...} directory) are brought to the backup's, and anything else there is left alone: a
+ * location may hold another major version's directory ({@link TablespaceLinks#checkForDelta}
+ * decides beforehand which locations a delta may write into).
  */
 final class DeltaSync {
     /** The plan reduced to what is left to write, and what the delta found. */
@@ -66,6 +70,7 @@ final class DeltaSync {
             Files.deleteIfExists(pgdata.resolve(f));
         }
         FileSyncer.sync(pgdata);
+        int removed = TablespaceLinks.replaceForDelta(plan.tablespaceLinks(), pgdata);
 
         Set<String> wanted = new HashSet<>();
         for (DirectoryEntry d : plan.directories()) {
@@ -86,7 +91,9 @@ final class DeltaSync {
                 wanted.add(p.toString());
             }
         }
-        int removed = removeAllBut(pgdata, wanted);
+        plan.tablespaceLinks().forEach(l -> wanted.add(l.path()));
+        removed += removeAllBut(pgdata, "", wanted);
+        removed += removeAllButInLocations(plan.tablespaceLinks(), pgdata, wanted);
         for (DirectoryEntry d : plan.directories()) {
             Path dir = pgdata.resolve(d.path());
             if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -169,15 +176,52 @@ final class DeltaSync {
         return ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() == 1;
     }
 
-    /** Removes, deepest first, every entry under {@code pgdata} whose path is not {@code wanted}. */
-    private static int removeAllBut(Path pgdata, Set<String> wanted) throws IOException {
+    /**
+     * Under each tablespace link, in each entry the backup has at the top of the location, removes
+     * what the backup does not hold; the location's other entries are not the backup's to judge.
+     */
+    private static int removeAllButInLocations(List<DirectoryEntry> links, Path pgdata, Set<String> wanted)
+            throws IOException {
+        int removed = 0;
+        for (DirectoryEntry link : links) {
+            String prefix = link.path() + "/";
+            Set<String> tops = new java.util.TreeSet<>();
+            for (String w : wanted) {
+                if (w.startsWith(prefix)) {
+                    tops.add(w.substring(prefix.length()).split("/", 2)[0]);
+                }
+            }
+            for (String top : tops) {
+                Path entry = pgdata.resolve(link.path()).resolve(top); // through the link
+                if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    if (wanted.contains(prefix + top)) {
+                        continue; // a file the backup has there: checked with the others
+                    }
+                    Files.delete(entry);
+                    removed++;
+                } else {
+                    removed += removeAllBut(entry, prefix + top + "/", wanted);
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Removes, deepest first, every entry under {@code root} whose path ({@code prefix} and its
+     * path under {@code root}) is not {@code wanted}.
+     */
+    private static int removeAllBut(Path root, String prefix, Set<String> wanted) throws IOException {
         List<Path> all;
-        try (Stream<Path> s = Files.walk(pgdata)) { // never follows links
-            all = s.filter(p -> !p.equals(pgdata)).sorted(Comparator.reverseOrder()).toList();
+        try (Stream<Path> s = Files.walk(root)) { // never follows links
+            all = s.filter(p -> !p.equals(root)).sorted(Comparator.reverseOrder()).toList();
         }
         int removed = 0;
         for (Path p : all) {
-            String rel = pgdata.relativize(p).toString();
+            String rel = prefix + root.relativize(p);
             if (!wanted.contains(rel) && Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     removeTree(p);
@@ -190,7 +234,7 @@ final class DeltaSync {
         return removed;
     }
 
-    private static void removeTree(Path dir) throws IOException {
+    static void removeTree(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);

@@ -297,16 +297,81 @@ class DeltaRestoreTest {
         assertEquals(before, tree(pgdata));
     }
 
+    /** Set by {@link #restoreWithTablespace}: a backup with a tablespace, its restore and what that wrote. */
+    private EncodedStore withTablespace;
+    private Path pgdata;
+    private Path ts;
+    private TreeMap<String, String> freshData;
+    private TreeMap<String, String> freshTs;
+
+    private void restoreWithTablespace() throws Exception {
+        withTablespace = repo("repo2");
+        pgdata = tmp.resolve("old");
+        ts = tmp.resolve("ts");
+        RestoreTest.fullBackup(withTablespace, ts).write();
+        restore(withTablespace, pgdata, false);
+        freshData = tree(pgdata);
+        freshTs = tree(ts);
+    }
+
     @Test
-    void aBackupWithTablespacesIsRefusedBeforeAnythingChanges() throws Exception {
-        EncodedStore withTablespace = repo("repo2");
-        RestoreTest.fullBackup(withTablespace, tmp.resolve("ts")).write();
-        Path pgdata = Files.createDirectories(tmp.resolve("old"));
-        Files.writeString(pgdata.resolve("PG_VERSION"), "15\n");
+    void aStaleCopyWithATablespaceIsBroughtBackThroughItsLinkLeavingOtherVersionsAlone() throws Exception {
+        restoreWithTablespace();
+        Path rel = ts.resolve("PG_15_202209061/5");
+        byte[] b = Files.readAllBytes(rel.resolve("16401"));
+        b[10] ^= 1;
+        Files.write(rel.resolve("16401"), b);
+        Files.writeString(rel.resolve("99999"), "a relation made in the tablespace after the backup");
+        Files.createDirectories(rel.resolve("../77"));
+        Path foreign = Files.createDirectories(ts.resolve("PG_16_202307071/5"));
+        Files.writeString(foreign.resolve("1"), "another major version's, after pg_upgrade");
+        Files.delete(pgdata.resolve("global/pg_control"));
+
+        RestoreResult r = restore(withTablespace, pgdata, true);
+
+        assertEquals(freshData, tree(pgdata));
+        TreeMap<String, String> after = tree(ts);
+        after.keySet().removeIf(k -> k.startsWith("PG_16_202307071"));
+        assertEquals(freshTs, after);
+        assertEquals("another major version's, after pg_upgrade", Files.readString(foreign.resolve("1")));
+        // in place: 16401 and postgresql.auto.conf; removed: 99999 and the directory 77
+        assertEquals(2, r.delta().patched(), r.toString());
+        assertEquals(2, r.delta().removed(), r.toString());
+    }
+
+    @Test
+    void aTablespaceLinkToAnotherPlaceIsReplacedAndNeverFollowed() throws Exception {
+        restoreWithTablespace();
+        Path other = Files.createDirectories(tmp.resolve("moved"));
+        Files.writeString(other.resolve("keep-me"), "the tablespace moved here by hand");
+        Path link = pgdata.resolve("pg_tblspc/16400");
+        Files.delete(link);
+        Files.createSymbolicLink(link, other);
+        DeltaSync.removeTree(ts);
+
+        RestoreResult r = restore(withTablespace, pgdata, true);
+
+        assertEquals(freshData, tree(pgdata));
+        assertEquals(freshTs, tree(ts));
+        assertEquals(List.of("keep-me"), Files.list(other).map(p -> p.getFileName().toString()).toList());
+        assertEquals(1, r.delta().removed(), "the link: " + r);
+    }
+
+    @Test
+    void aLocationThatIsNotEmptyAndNotLinkedFromPgdataIsRefusedBeforeAnythingChanges() throws Exception {
+        restoreWithTablespace();
+        Path link = pgdata.resolve("pg_tblspc/16400");
+        Files.delete(link); // the copy lost its link; the location holds something
+        Files.writeString(pgdata.resolve("base/5/99999"), "new");
+        TreeMap<String, String> before = tree(pgdata);
+        TreeMap<String, String> beforeTs = tree(ts);
+
         TargetDirectoryException e = assertThrows(TargetDirectoryException.class, () -> restore(withTablespace, pgdata, true));
-        assertTrue(e.getMessage().startsWith("--delta cannot restore backup " + RestoreTest.ID + ": it has 1 tablespace(s)"),
+
+        assertEquals("tablespace location for pg_tblspc/16400 (" + link + " does not link to it) " + ts
+                + " is not empty (it holds 'PG_15_202209061'): restore needs an empty or missing directory; nothing was changed",
                 e.getMessage());
-        assertEquals("15\n", Files.readString(pgdata.resolve("PG_VERSION")));
-        assertFalse(Files.exists(tmp.resolve("ts")));
+        assertEquals(before, tree(pgdata));
+        assertEquals(beforeTs, tree(ts));
     }
 }
