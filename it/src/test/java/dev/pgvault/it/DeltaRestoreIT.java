@@ -178,7 +178,7 @@ class DeltaRestoreIT {
             Proc refused = dist.run(pgUser, config, "restore", "--delta", "--pgdata", copy.toString());
             assertEquals(2, refused.exitCode(), refused.stderr());
             assertTrue(refused.stderr().contains("tablespace location " + location + " for pg_tblspc/")
-                    && refused.stderr().contains(" is in use by the PostgreSQL running in " + pg.data.toRealPath() + " (pid ")
+                    && refused.stderr().contains(", in use by the PostgreSQL running in " + pg.data.toRealPath() + " (pid ")
                     && refused.stderr().contains("nothing was changed"), refused.stderr());
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 st.execute("CHECKPOINT");

@@ -30,6 +30,20 @@ final class DataDirectory {
             throw new TargetDirectoryException(what + " " + dir + " is not empty (it holds '" + first
                     + "'): restore needs an empty or missing directory; nothing was changed");
         }
+        checkTakeOver(dir, what);
+    }
+
+    /**
+     * Refuses {@code dir} unless it is missing, or a directory the user running the restore owns
+     * (or root runs it); its contents are not looked at. Changes nothing.
+     */
+    static void checkTakeOver(Path dir, String what) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new TargetDirectoryException(what + " " + dir + " exists and is not a directory; nothing was changed");
+        }
         UserPrincipal me = currentUser(dir);
         UserPrincipal owner = Files.getOwner(dir);
         if (!owner.equals(me) && !isRoot()) {

@@ -70,7 +70,6 @@ final class DeltaSync {
             Files.deleteIfExists(pgdata.resolve(f));
         }
         FileSyncer.sync(pgdata);
-        int removed = TablespaceLinks.replaceForDelta(plan.tablespaceLinks(), pgdata);
 
         Set<String> wanted = new HashSet<>();
         for (DirectoryEntry d : plan.directories()) {
@@ -91,16 +90,22 @@ final class DeltaSync {
                 wanted.add(p.toString());
             }
         }
-        plan.tablespaceLinks().forEach(l -> wanted.add(l.path()));
+        Set<String> links = new HashSet<>();
+        plan.tablespaceLinks().forEach(l -> links.add(l.path()));
+        // Every path below is resolved through its parents: each directory the backup has (listed,
+        // or a parent of what it has) must be one before anything is read or written under it.
+        // Shallowest first, PGDATA's own before the tablespace links are made right, and those
+        // under the links after: a link at pg_tblspc is removed before pg_tblspc/<oid> is looked at.
+        Set<String> filePaths = new HashSet<>();
+        files.forEach(f -> filePaths.add(f.path()));
+        List<String> dirs = wanted.stream().filter(w -> !filePaths.contains(w) && !links.contains(w))
+                .sorted(Comparator.comparingInt((String w) -> Path.of(w).getNameCount()).thenComparing(w -> w)).toList();
+        int removed = removeNonDirectories(pgdata, dirs.stream().filter(d -> !underLink(d, links)).toList());
+        removed += TablespaceLinks.replaceForDelta(plan.tablespaceLinks(), pgdata);
+        removed += removeNonDirectories(pgdata, dirs.stream().filter(d -> underLink(d, links)).toList());
+        wanted.addAll(links);
         removed += removeAllBut(pgdata, "", wanted);
         removed += removeAllButInLocations(plan.tablespaceLinks(), pgdata, wanted);
-        for (DirectoryEntry d : plan.directories()) {
-            Path dir = pgdata.resolve(d.path());
-            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.delete(dir); // a file or link where the backup has a directory
-                removed++;
-            }
-        }
 
         Stale found = staleFiles(files, pgdata, threads);
         Set<String> stale = found.files();
@@ -176,9 +181,32 @@ final class DeltaSync {
         return ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() == 1;
     }
 
+    private static boolean underLink(String path, Set<String> links) {
+        for (Path p = Path.of(path).getParent(); p != null; p = p.getParent()) {
+            if (links.contains(p.toString())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Removes a link or file at each of {@code dirs} (in order; never followed): the backup has a directory there. */
+    private static int removeNonDirectories(Path pgdata, List<String> dirs) throws IOException {
+        int removed = 0;
+        for (String d : dirs) {
+            Path dir = pgdata.resolve(d);
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(dir);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
     /**
-     * Under each tablespace link, in each entry the backup has at the top of the location, removes
-     * what the backup does not hold; the location's other entries are not the backup's to judge.
+     * Under each tablespace link, in each directory the backup has at the top of the location,
+     * removes what the backup does not hold; the location's other entries are not the backup's
+     * to judge.
      */
     private static int removeAllButInLocations(List<DirectoryEntry> links, Path pgdata, Set<String> wanted)
             throws IOException {
@@ -193,16 +221,9 @@ final class DeltaSync {
             }
             for (String top : tops) {
                 Path entry = pgdata.resolve(link.path()).resolve(top); // through the link
-                if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
-                }
-                if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    if (wanted.contains(prefix + top)) {
-                        continue; // a file the backup has there: checked with the others
-                    }
-                    Files.delete(entry);
-                    removed++;
-                } else {
+                // a file the backup has there is checked with the others; a directory of its is
+                // never a link here (removeNonDirectories)
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
                     removed += removeAllBut(entry, prefix + top + "/", wanted);
                 }
             }

@@ -5,48 +5,43 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * The PostgreSQL clusters running on this host, as far as this user can see them: a process whose
- * working directory holds a {@code postmaster.pid} naming that process is a postmaster, and that
- * directory its data directory (PostgreSQL changes into it at start). Processes of other users,
- * PID namespaces or hosts are not seen: this narrows what a delta restore may touch, it never
- * proves a location unused.
+ * The PostgreSQL clusters running on this host, as far as this user can see them (all of them as
+ * root): a process whose working directory holds a {@code postmaster.pid} naming that process
+ * (negated for a single-user backend) is a postmaster, and that directory its data directory
+ * (PostgreSQL changes into it at start). Processes of other users (unless root), of other PID or
+ * mount namespaces, or of other hosts are not seen: this narrows what a delta restore may touch,
+ * it never proves a place unused.
  */
 final class RunningClusters {
     private static final Path PROC = Path.of("/proc");
 
     private RunningClusters() {}
 
-    /** A running postmaster: its pid and data directory. */
-    record Postmaster(long pid, Path dataDirectory) {}
-
     /**
-     * Every tablespace location (its real path) that a running cluster's {@code pg_tblspc} links
-     * to, with that cluster; {@code except} (a data directory, real path) left out.
+     * A running postmaster: its pid, its data directory and the real paths of its tablespace
+     * locations.
      */
-    static Map<Path, Postmaster> tablespaceLocations(Path except) {
-        Map<Path, Postmaster> in = new HashMap<>();
+    record Postmaster(long pid, Path dataDirectory, List<Path> locations) {
+        /** The data directory or location of this cluster that {@code place} (a real path) is inside of or holds, if any. */
+        Optional<Path> overlapping(Path place) {
+            List<Path> mine = new ArrayList<>(locations);
+            mine.add(0, dataDirectory);
+            return mine.stream().filter(m -> place.startsWith(m) || m.startsWith(place)).findFirst();
+        }
+    }
+
+    /** The running postmasters this user can see, but the one of data directory {@code except} (a real path). */
+    static List<Postmaster> postmasters(Path except) {
         if (!Files.isDirectory(PROC)) {
-            return in;
+            return List.of();
         }
-        for (Postmaster p : postmasters()) {
-            if (p.dataDirectory().equals(except)) {
-                continue;
-            }
-            try (DirectoryStream<Path> links = Files.newDirectoryStream(p.dataDirectory().resolve("pg_tblspc"))) {
-                for (Path link : links) {
-                    real(link).ifPresent(location -> in.put(location, p));
-                }
-            } catch (IOException | SecurityException e) {
-                // not readable by this user, or gone meanwhile: not seen
-            }
-        }
-        return in;
+        return ProcessHandle.allProcesses().map(RunningClusters::postmaster).flatMap(Optional::stream)
+                .filter(p -> !p.dataDirectory().equals(except)).toList();
     }
 
     /** The real path of {@code path} (links followed), or empty when it cannot be resolved. */
@@ -58,13 +53,10 @@ final class RunningClusters {
         }
     }
 
-    private static List<Postmaster> postmasters() {
-        return ProcessHandle.allProcesses().map(RunningClusters::postmaster).flatMap(Optional::stream).toList();
-    }
-
     private static Optional<Postmaster> postmaster(ProcessHandle process) {
+        // read through the process's own link: what it names is the process's working directory
+        Path cwd = PROC.resolve(Long.toString(process.pid())).resolve("cwd");
         try {
-            Path cwd = Files.readSymbolicLink(PROC.resolve(Long.toString(process.pid())).resolve("cwd"));
             Path pidFile = cwd.resolve("postmaster.pid");
             if (!Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS)) {
                 return Optional.empty();
@@ -73,9 +65,19 @@ final class RunningClusters {
             try (var lines = Files.lines(pidFile)) {
                 first = lines.findFirst().orElse("").strip();
             }
-            return first.equals(Long.toString(process.pid())) ? Optional.of(new Postmaster(process.pid(), cwd.toRealPath()))
-                    : Optional.empty();
-        } catch (IOException | SecurityException | java.io.UncheckedIOException e) {
+            if (!first.matches("-?\\d{1,10}") || Math.abs(Long.parseLong(first)) != process.pid()) {
+                return Optional.empty(); // a backend, or a shell that changed into the directory
+            }
+            List<Path> locations = new ArrayList<>();
+            try (DirectoryStream<Path> links = Files.newDirectoryStream(cwd.resolve("pg_tblspc"))) {
+                for (Path link : links) {
+                    real(link).ifPresent(locations::add);
+                }
+            } catch (IOException e) {
+                // no pg_tblspc readable: no locations seen
+            }
+            return Optional.of(new Postmaster(process.pid(), cwd.toRealPath(), locations));
+        } catch (IOException | SecurityException | java.io.UncheckedIOException | NumberFormatException e) {
             return Optional.empty(); // another user's process, or one that ended
         }
     }

@@ -7,7 +7,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -29,30 +28,61 @@ final class TablespaceLinks {
 
     /**
      * For a delta restore into {@code pgdata}: refuses a location inside PGDATA or shared by two
-     * tablespaces, one another running cluster links to (a copy of a live data directory keeps
-     * links to the live locations), and one that is not empty unless PGDATA's own link points to
-     * it (then its contents are brought to the backup's like PGDATA's). Changes nothing.
+     * tablespaces; one that overlaps a running cluster's data directory or tablespace location (a
+     * copy of a live data directory keeps links to the live locations); and one that is not empty
+     * unless PGDATA's own link (reached through real directories only) points to it, and then one
+     * that is not a directory of this user's (its contents are brought to the backup's like
+     * PGDATA's). Changes nothing.
      */
     static void checkForDelta(List<DirectoryEntry> links, Path pgdata) throws IOException {
         List<DirectoryEntry> checked = checkedLocations(links, pgdata);
         if (checked.isEmpty()) {
             return;
         }
-        Map<Path, RunningClusters.Postmaster> inUse = RunningClusters.tablespaceLocations(
+        List<RunningClusters.Postmaster> running = RunningClusters.postmasters(
                 RunningClusters.real(pgdata).orElse(pgdata.toAbsolutePath().normalize()));
         for (DirectoryEntry link : checked) {
             Path location = Path.of(link.linkTarget()).normalize();
-            RunningClusters.Postmaster user = RunningClusters.real(location).map(inUse::get).orElse(null);
-            if (user != null) {
-                throw new TargetDirectoryException("tablespace location " + location + " for " + link.path()
-                        + " is in use by the PostgreSQL running in " + user.dataDirectory() + " (pid " + user.pid()
-                        + "): a delta restore never writes into a running cluster's tablespace; nothing was changed");
+            Path real = RunningClusters.real(location).orElse(location);
+            for (RunningClusters.Postmaster p : running) {
+                Optional<Path> used = p.overlapping(real);
+                if (used.isPresent()) {
+                    throw new TargetDirectoryException("tablespace location " + location + " for " + link.path()
+                            + " overlaps " + used.get() + ", in use by the PostgreSQL running in " + p.dataDirectory()
+                            + " (pid " + p.pid() + "): a delta restore never writes into a running cluster's files;"
+                            + " nothing was changed");
+                }
             }
-            if (!linksTo(pgdata.resolve(link.path()), location)) {
-                DataDirectory.check(location, "tablespace location for " + link.path() + " (" + pgdata.resolve(link.path())
-                        + " does not link to it)");
+            String what = "tablespace location for " + link.path();
+            if (linkedFromPgdata(pgdata, link)) {
+                DataDirectory.checkTakeOver(location, what);
+            } else {
+                DataDirectory.check(location, what + " (" + pgdata.resolve(link.path()) + " does not link to it)");
             }
         }
+    }
+
+    /**
+     * Whether PGDATA's entry for {@code link} is a symbolic link to its location (as written, or
+     * resolving to the same directory), reached through real directories only: through a linked
+     * {@code pg_tblspc} it would be another directory's link.
+     */
+    private static boolean linkedFromPgdata(Path pgdata, DirectoryEntry link) throws IOException {
+        Path at = pgdata.resolve(link.path());
+        for (Path p = at.getParent(); p != null && !p.equals(pgdata); p = p.getParent()) {
+            if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+        }
+        if (!Files.isSymbolicLink(at)) {
+            return false;
+        }
+        Path location = Path.of(link.linkTarget());
+        if (linksExactly(at, location)) {
+            return true;
+        }
+        Optional<Path> a = RunningClusters.real(at);
+        return a.isPresent() && a.equals(RunningClusters.real(location));
     }
 
     /** The links, once no location overlaps PGDATA or is shared by two tablespaces. */
@@ -72,31 +102,24 @@ final class TablespaceLinks {
         return links;
     }
 
-    /** Whether {@code at} is a symbolic link to {@code location} (as written, or resolving to the same directory). */
-    static boolean linksTo(Path at, Path location) throws IOException {
-        if (!Files.isSymbolicLink(at)) {
-            return false;
-        }
-        Path target = Files.readSymbolicLink(at);
-        if (target.normalize().equals(location.normalize())) {
-            return true;
-        }
-        Optional<Path> a = RunningClusters.real(at);
-        return a.isPresent() && a.equals(RunningClusters.real(location));
+    /** Whether {@code at} is a symbolic link whose text is {@code location}, as a restore writes it. */
+    private static boolean linksExactly(Path at, Path location) throws IOException {
+        return Files.isSymbolicLink(at) && Files.readSymbolicLink(at).normalize().equals(location.normalize());
     }
 
     /**
-     * For a delta restore, before anything under the links is read: each entry at a link's place
-     * in PGDATA that is not a link to the backup's location (another location, a directory, a
-     * file) is removed, never followed, and the location (missing or empty: {@link #checkForDelta})
-     * and the link are made. Returns how many entries were removed.
+     * For a delta restore, before anything under the links is read (and once every directory
+     * above them is a real one): each entry at a link's place in PGDATA that is not the link a
+     * restore writes (a link to another place or by another path, a directory, a file) is removed,
+     * never followed, and the location ({@link #checkForDelta} checked it) and the link are made.
+     * Returns how many entries were removed.
      */
     static int replaceForDelta(List<DirectoryEntry> links, Path pgdata) throws IOException {
         int removed = 0;
         for (DirectoryEntry link : links) {
             Path at = pgdata.resolve(link.path());
             Path location = Path.of(link.linkTarget());
-            if (linksTo(at, location)) {
+            if (linksExactly(at, location)) {
                 continue;
             }
             if (Files.isDirectory(at, LinkOption.NOFOLLOW_LINKS)) {
@@ -116,7 +139,7 @@ final class TablespaceLinks {
             Path location = Path.of(link.linkTarget());
             DataDirectory.prepare(location, Modes.pgDirectory(link.mode()));
             Path at = pgdata.resolve(link.path());
-            if (linksTo(at, location)) {
+            if (linksExactly(at, location)) {
                 continue; // a delta restore's, kept or made by replaceForDelta
             }
             Files.createDirectories(at.getParent(), Modes.attribute(Modes.OWNER_ONLY_DIR));

@@ -374,4 +374,53 @@ class DeltaRestoreTest {
         assertEquals(before, tree(pgdata));
         assertEquals(beforeTs, tree(ts));
     }
+
+    @Test
+    void aLinkedPgTblspcIsNeverFollowed() throws Exception {
+        restoreWithTablespace();
+        // pg_tblspc moved elsewhere and linked: its entry 16400 (a link to ts) is another directory's
+        Path elsewhere = tmp.resolve("elsewhere");
+        Files.move(pgdata.resolve("pg_tblspc"), elsewhere);
+        Files.createSymbolicLink(pgdata.resolve("pg_tblspc"), elsewhere);
+
+        TargetDirectoryException e = assertThrows(TargetDirectoryException.class, () -> restore(withTablespace, pgdata, true));
+        assertTrue(e.getMessage().contains("does not link to it) " + ts + " is not empty"), e.getMessage());
+        assertEquals(freshTs, tree(ts));
+
+        DeltaSync.removeTree(ts);
+        restore(withTablespace, pgdata, true);
+        assertEquals(freshData, tree(pgdata));
+        assertEquals(freshTs, tree(ts));
+        assertEquals(ts, Files.readSymbolicLink(elsewhere.resolve("16400")), "the other directory's link is untouched");
+    }
+
+    @Test
+    void aLinkedLocationThatIsNotADirectoryIsRefusedBeforeAnythingChanges() throws Exception {
+        restoreWithTablespace();
+        DeltaSync.removeTree(ts);
+        Files.writeString(ts, "a file where the location was");
+        TreeMap<String, String> before = tree(pgdata);
+
+        TargetDirectoryException e = assertThrows(TargetDirectoryException.class, () -> restore(withTablespace, pgdata, true));
+
+        assertEquals("tablespace location for pg_tblspc/16400 " + ts + " exists and is not a directory; nothing was changed",
+                e.getMessage());
+        assertEquals(before, tree(pgdata));
+    }
+
+    @Test
+    void aLinkToTheLocationByAnotherPathKeepsItsContentsAndIsWrittenAsARestoreWritesIt() throws Exception {
+        restoreWithTablespace();
+        Path alias = Files.createSymbolicLink(tmp.resolve("alias"), ts);
+        Path link = pgdata.resolve("pg_tblspc/16400");
+        Files.delete(link);
+        Files.createSymbolicLink(link, alias);
+
+        RestoreResult r = restore(withTablespace, pgdata, true);
+
+        assertEquals(freshData, tree(pgdata)); // link -> ts again
+        assertEquals(freshTs, tree(ts));
+        assertEquals(1, r.delta().removed(), "the link by another path: " + r);
+        assertTrue(r.delta().kept() >= 4, "the tablespace's file among those kept: " + r);
+    }
 }
