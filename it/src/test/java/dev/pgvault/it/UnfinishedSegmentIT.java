@@ -128,10 +128,32 @@ class UnfinishedSegmentIT {
                 Proc again = dist.run(pgUser, config, "archive-push", padded.toString());
                 assertEquals(0, again.exitCode(), again.stderr());
                 assertTrue(again.stderr().contains("the finished segment it begins is already archived"), again.stderr());
+
+                // An older pgvault stored such a padded copy as the complete segment: verify reads its
+                // last record on into the next segment, and the record's CRC fails there.
+                String name = padded.getFileName().toString();
+                storeAsArchived(repo, pgUser, name, Files.readAllBytes(padded));
+                Proc found = dist.run(pgUser, config, "verify");
+                assertEquals(6, found.exitCode(), found.stdout() + found.stderr());
+                assertTrue(found.stdout().contains("WAL file " + name) && found.stdout().contains("fails its CRC with the bytes"
+                        + " there, and this copy ends in zeros"), found.stdout());
+                storeAsArchived(repo, pgUser, name, Files.readAllBytes(walDir.resolve(name)));
+                Proc clean = dist.run(pgUser, config, "verify");
+                assertFalse(clean.stdout().contains("fails its CRC"), "the finished segment's last record holds its CRC: "
+                        + clean.stdout());
+                assertEquals(0, clean.exitCode(), clean.stdout() + clean.stderr());
             } finally {
                 PgvaultDist.deleteTree(scratch);
             }
         }
+    }
+
+    /** Writes {@code bytes} as the archived object of segment {@code name}, over what is there. */
+    private static void storeAsArchived(TestRepo repo, OsUser pgUser, String name, byte[] bytes) throws Exception {
+        try (EncodedStore store = new EncodedStore(repo.blobs(), CodecSpec.DEFAULT)) {
+            store.put(new RepositoryLayout("main").walKey(WalFileName.parse(name)), out -> out.write(bytes));
+        }
+        pgUser.own(WalReceiveIT.walFile(repo, name)); // written by this process, read by pgvault as the postgres user
     }
 
     /**

@@ -140,7 +140,7 @@ public final class Verifier {
                 // warning of its own, whatever it holds.
                 boolean inPlace = layout.walKey(name).equals(blob.key());
                 results.add(pool.submit(counted(new WalFileCheck(repo, blob, name, inPlace ? contentCheck : null,
-                        histories.values()))));
+                        histories.values(), layout::walKey))));
                 totalBytes += blob.size();
                 totalChecks++;
             }

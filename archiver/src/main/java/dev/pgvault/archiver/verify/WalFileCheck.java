@@ -1,6 +1,7 @@
 package dev.pgvault.archiver.verify;
 
 import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.archiver.wal.SpanningRecord;
 import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalContentCheck;
 import dev.pgvault.archiver.wal.WalSegmentEnd;
@@ -19,13 +20,16 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * Reads one archived WAL file to its end, which is where the decoder checks its SHA-256, length
  * and authentication, and checks its content against its name as archive-get does ({@link
  * WalContentCheck}): a segment's first page header (a {@code .stream} object's too), a history
  * file's lines. A complete segment is also walked record by record to its end ({@link
- * WalSegmentEnd}): a copy cut short, zeros after its last record, would end recovery there.
+ * WalSegmentEnd}): a copy cut short, zeros after its last record, would end recovery there. One
+ * that ends in zeros inside a record that goes on in the next segment is read with the next one,
+ * archived, and that record's CRC checked ({@link SpanningRecord}).
  */
 final class WalFileCheck implements Callable<CheckResult> {
     private static final int BUFFER = 64 * 1024;
@@ -39,15 +43,18 @@ final class WalFileCheck implements Callable<CheckResult> {
 
     /** The stanza's archived timeline histories: a segment may stop where its timeline ended. */
     private final java.util.Collection<TimelineHistory> histories;
+    /** Where a WAL file is archived: the next segment is read from there. */
+    private final Function<WalFileName, String> keyOf;
 
     /** {@code contentCheck}: null to check only the object's own integrity. */
     WalFileCheck(EncodedStore repo, BlobInfo blob, WalFileName name, WalContentCheck contentCheck,
-            java.util.Collection<TimelineHistory> histories) {
+            java.util.Collection<TimelineHistory> histories, Function<WalFileName, String> keyOf) {
         this.repo = repo;
         this.blob = blob;
         this.name = name;
         this.contentCheck = contentCheck;
         this.histories = histories;
+        this.keyOf = keyOf;
     }
 
     @Override
@@ -90,14 +97,46 @@ final class WalFileCheck implements Callable<CheckResult> {
             return bad(ProblemKind.MISPLACED_WAL, "does not hold what its name says: " + mismatch.get()
                     + "; archive-get refuses it");
         }
-        Optional<Lsn> stop = whole ? WalSegmentEnd.unfinishedStop(name, contentCheck.segmentSize(), WalSegmentEnd.ending(ByteBuffer.wrap(head)),
-                histories) : Optional.empty();
+        WalSegmentEnd.Ending ending = whole ? WalSegmentEnd.ending(ByteBuffer.wrap(head)) : null;
+        Optional<Lsn> stop = whole ? WalSegmentEnd.unfinishedStop(name, contentCheck.segmentSize(), ending, histories)
+                : Optional.empty();
         if (stop.isPresent()) {
             return bad(ProblemKind.UNFINISHED_WAL, "is not finished: its WAL stops at " + stop.get()
                     + " and only zeros follow, with no switch record before them and no timeline ending there;"
                     + " recovery through it ends there");
         }
+        if (whole && ending.zerosUnexplained() && ending.spanningStart() >= 0 && head.length == contentCheck.segmentSize()) {
+            Optional<WalFileName> next = cutInsideItsLastRecord(head, ending.spanningStart());
+            if (next.isPresent()) {
+                Lsn at = new Lsn(name.segmentNumber(contentCheck.segmentSize()) * contentCheck.segmentSize()
+                        + ending.spanningStart());
+                return bad(ProblemKind.UNFINISHED_WAL, "is not finished: its last record, from " + at + " on into "
+                        + next.get().name() + ", fails its CRC with the bytes there, and this copy ends in zeros (a copy"
+                        + " cut inside that record and padded); recovery through it ends there");
+            }
+        }
         return new CheckResult(0, 1, blob.size(), List.of());
+    }
+
+    /**
+     * The next segment, when the record this one ends with (beginning at {@code start}, going on
+     * in the next) fails its CRC completed from it; empty when it holds, or cannot be told (the
+     * next segment not archived, unreadable, or not continuing the record).
+     */
+    private Optional<WalFileName> cutInsideItsLastRecord(byte[] segment, int start) throws IOException {
+        long size = contentCheck.segmentSize();
+        WalFileName next = WalFileName.parse(WalFileName.segmentName(name.timeline(), name.segmentNumber(size) + 1, size));
+        byte[] following;
+        try (DecodingStream in = repo.get(keyOf.apply(next))) {
+            following = in.readNBytes((int) size + 1);
+        } catch (BlobNotFoundException | CorruptObjectException | WrongKeyException e) {
+            return Optional.empty(); // nothing to tell by; a damaged next segment is reported by its own check
+        }
+        if (following.length != size) {
+            return Optional.empty();
+        }
+        Optional<Boolean> holds = SpanningRecord.crcMatches(ByteBuffer.wrap(segment), start, ByteBuffer.wrap(following));
+        return holds.isPresent() && !holds.get() ? Optional.of(next) : Optional.empty();
     }
 
     private CheckResult bad(ProblemKind kind, String what) {

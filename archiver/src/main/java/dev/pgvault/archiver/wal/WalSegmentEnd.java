@@ -37,6 +37,8 @@ public final class WalSegmentEnd {
     private final int magic;
     /** Set by the walk when a switch record (or what may be one, its type cut off) ends the segment. */
     private boolean switched;
+    /** Set by the walk to where the last record begins when it goes on in the next segment; else -1. */
+    private int spanningStart = -1;
 
     private WalSegmentEnd(ByteBuffer segment, int block) {
         this.seg = segment.duplicate().clear().order(ByteOrder.nativeOrder());
@@ -65,20 +67,22 @@ public final class WalSegmentEnd {
      *
      * @param stop where its WAL stops short, as {@link #unfinishedAt} answers
      * @param zerosUnexplained as {@link #endsInZerosUnexplained} answers
+     * @param spanningStart the offset where its last record begins when that record begins in it
+     *     and goes on in the next segment ({@link SpanningRecord}), else -1
      */
-    public record Ending(OptionalLong stop, boolean zerosUnexplained) {
+    public record Ending(OptionalLong stop, boolean zerosUnexplained, int spanningStart) {
     }
 
     /** {@link #unfinishedAt} and {@link #endsInZerosUnexplained} of {@code segment}, walked once. */
     public static Ending ending(ByteBuffer segment) {
         java.util.Optional<WalSegmentEnd> walker = walker(segment);
         if (walker.isEmpty()) {
-            return new Ending(OptionalLong.empty(), false);
+            return new Ending(OptionalLong.empty(), false, -1);
         }
         WalSegmentEnd w = walker.get();
         OptionalLong stop = w.walk();
         boolean lastByteZero = segment.get(segment.capacity() - 1) == 0;
-        return new Ending(stop, lastByteZero && stop.isEmpty() && !w.switched);
+        return new Ending(stop, lastByteZero && stop.isEmpty() && !w.switched, w.spanningStart);
     }
 
     /**
@@ -197,6 +201,7 @@ public final class WalSegmentEnd {
                 }
                 pos = skip(after, total - RECORD_HEADER, after % block == 0);
                 if (pos >= size) {
+                    spanningStart = recordStart;
                     return OptionalLong.empty(); // the last record goes on in the next segment
                 }
                 pos = maxAlign(pos);
