@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -55,7 +56,7 @@ public final class BackupLock implements AutoCloseable {
 
     /** Takes the lock, or returns empty when another process holds it ({@link #holderOf} says who). */
     public static Optional<BackupLock> tryAcquire(Path file, String holder) throws IOException {
-        FileChannel ch = open(file);
+        FileChannel ch = openOrCreate(file);
         FileLock lock;
         try {
             lock = ch.tryLock();
@@ -81,7 +82,7 @@ public final class BackupLock implements AutoCloseable {
 
     /** What the holder of the lock wrote about itself, or "" when nothing can be read. */
     public static String holderOf(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             return readHolder(ch);
         } catch (IOException e) {
             return "";
@@ -101,12 +102,50 @@ public final class BackupLock implements AutoCloseable {
     /**
      * Opens without creating first: where the kernel protects files in sticky directories
      * (fs.protected_regular), opening another user's file with O_CREAT fails even when its mode
-     * allows writing.
+     * allows writing. Never through a symbolic link, and only a regular file with no other name:
+     * the file is truncated and written, and in a shared temporary directory another user could
+     * have put a link to one of ours under its name (where fs.protected_symlinks and
+     * fs.protected_hardlinks are off).
      */
     private static FileChannel open(Path file) throws IOException {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException | AccessDeniedException e) {
+            throw e;
+        } catch (IOException e) {
+            if (Files.isSymbolicLink(file)) { // O_NOFOLLOW's ELOOP, a plain IOException in Java
+                throw new java.nio.file.FileSystemException(file.toString(), null, "the backup lock file is a"
+                        + " symbolic link (to " + Files.readSymbolicLink(file) + "): not followed; remove it");
+            }
+            throw e;
+        }
+        try {
+            requireLockFile(file);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        return ch;
+    }
+
+    /** Throws unless {@code file} is a regular file with one name. */
+    private static void requireLockFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.FileSystemException(file.toString(), null,
+                    "the backup lock file is not a regular file: remove it");
+        }
+        Object links = Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        if (links instanceof Number n && n.intValue() != 1) {
+            throw new java.nio.file.FileSystemException(file.toString(), null, "the backup lock file has " + n
+                    + " names (a hard link to another file?): not written; remove it");
+        }
+    }
+
+    private static FileChannel openOrCreate(Path file) throws IOException {
         for (int attempt = 0; ; attempt++) {
             try {
-                return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                return open(file);
             } catch (NoSuchFileException e) {
                 try {
                     FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,

@@ -50,6 +50,22 @@ class BackupPiecesTest {
     }
 
     @Test
+    void aLockFileThatIsALinkIsNeverWrittenThrough() throws Exception {
+        Path file = BackupLock.lockFile(tmp, "main", "fs:/var/lib/pgvault");
+        Path victim = tmp.resolve("postgresql.conf");
+        Files.writeString(victim, "port = 5432\n");
+        Files.createSymbolicLink(file, victim);
+        java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
+                () -> BackupLock.acquire(file, "a backup"));
+        assertTrue(e.getMessage().contains("is a symbolic link (to " + victim + "): not followed"), e.getMessage());
+        Files.delete(file);
+        Files.createLink(file, victim); // a hard link: another name of the same file
+        e = assertThrows(java.nio.file.FileSystemException.class, () -> BackupLock.acquire(file, "a backup"));
+        assertTrue(e.getMessage().contains("has 2 names"), e.getMessage());
+        assertEquals("port = 5432\n", Files.readString(victim), "never truncated nor written");
+    }
+
+    @Test
     void theWalABackupNeedsRunsFromItsStartToItsStopSegment() {
         long size = 16 * 1024 * 1024;
         assertEquals(List.of("000000010000000000000002"),
