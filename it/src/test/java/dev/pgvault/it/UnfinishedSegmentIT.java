@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.WalArchive;
+import dev.pgvault.archiver.wal.SpanningRecord;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.archiver.wal.WalSegmentEnd;
 import dev.pgvault.storage.codec.CodecSpec;
@@ -116,6 +117,20 @@ class UnfinishedSegmentIT {
                     finished.add(switched.substring(0, 8) + String.format("%016X", n));
                 }
                 assertTrue(finished.contains(cutSegment) && finished.size() >= 4, finished.toString());
+                // On PostgreSQL's own WAL, each last record that goes on in the next segment holds
+                // its CRC completed from it: the check verify makes is PostgreSQL's.
+                int spanning = 0;
+                for (int i = 0; i + 1 < finished.size(); i++) {
+                    byte[] seg = Files.readAllBytes(walDir.resolve(finished.get(i)));
+                    byte[] following = Files.readAllBytes(walDir.resolve(finished.get(i + 1)));
+                    int start = WalSegmentEnd.ending(java.nio.ByteBuffer.wrap(seg)).spanningStart();
+                    if (start >= 0 && (following[2] & 1) != 0) {
+                        assertEquals(java.util.Optional.of(true), SpanningRecord.crcMatches(java.nio.ByteBuffer.wrap(seg),
+                                start, java.nio.ByteBuffer.wrap(following)), finished.get(i) + "'s last record");
+                        spanning++;
+                    }
+                }
+                assertTrue(spanning >= 1, "no last record of " + finished + " goes on in the next segment");
                 Path padded = streamCutInsideItsLastRecordIsRefused(repo, dist, pgUser, config, walDir, scratch, finished);
                 for (String name : finished) {
                     Proc push = dist.run(pgUser, config, "archive-push", walDir.resolve(name).toString());

@@ -129,11 +129,11 @@ final class WalFileCheck implements Callable<CheckResult> {
         byte[] following;
         try (DecodingStream in = repo.get(keyOf.apply(next))) {
             following = in.readNBytes((int) size + 1);
-        } catch (BlobNotFoundException | CorruptObjectException | WrongKeyException e) {
-            return Optional.empty(); // nothing to tell by; a damaged next segment is reported by its own check
+        } catch (IOException e) {
+            return Optional.empty(); // nothing to tell by; a missing or damaged next segment is its own check's to report
         }
-        if (following.length != size) {
-            return Optional.empty();
+        if (following.length != size || WalSegmentEnd.ending(ByteBuffer.wrap(following)).stop().isPresent()) {
+            return Optional.empty(); // the next one cut short itself: it is the one reported, not this one
         }
         Optional<Boolean> holds = SpanningRecord.crcMatches(ByteBuffer.wrap(segment), start, ByteBuffer.wrap(following));
         return holds.isPresent() && !holds.get() ? Optional.of(next) : Optional.empty();

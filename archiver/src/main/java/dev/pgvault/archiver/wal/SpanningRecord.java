@@ -27,10 +27,11 @@ public final class SpanningRecord {
 
     /**
      * Whether the record starting at {@code start} in {@code segment} (and running past its end)
-     * holds its CRC once completed from {@code next}, the following segment of the same timeline.
-     * Empty when that cannot be told: {@code next} does not continue a record there (its first page
-     * not marked so, or marked as following an abandoned one, or the remaining length other than
-     * this record's), or the record goes on beyond {@code next} or is larger than 64 MiB.
+     * holds its CRC once completed from {@code next}. Empty when that cannot be told: {@code next}
+     * is not the following segment of the same cluster's WAL (its long header), a page of it that
+     * the record crosses does not continue the record with exactly the bytes left (or follows a
+     * record the server abandoned in a crash), the record ends in {@code segment} or goes on
+     * beyond {@code next}, or it is larger than 64 MiB.
      */
     public static Optional<Boolean> crcMatches(ByteBuffer segment, int start, ByteBuffer next) {
         ByteBuffer seg = segment.duplicate().clear().order(ByteOrder.nativeOrder());
@@ -38,24 +39,26 @@ public final class SpanningRecord {
         if (seg.capacity() != nxt.capacity() || start < 0 || start >= seg.capacity() || nxt.capacity() < LONG_HEADER) {
             return Optional.empty();
         }
-        byte[] first = new byte[WalSegmentHeader.LENGTH];
-        seg.get(0, first);
-        int blockSize;
+        WalSegmentHeader h;
+        WalSegmentHeader n;
         try {
-            blockSize = WalSegmentHeader.read(first, first.length).blockSize();
+            h = WalSegmentHeader.read(bytes(seg, WalSegmentHeader.LENGTH), WalSegmentHeader.LENGTH);
+            n = WalSegmentHeader.read(bytes(nxt, WalSegmentHeader.LENGTH), WalSegmentHeader.LENGTH);
         } catch (IllegalArgumentException e) {
             return Optional.empty(); // no long page header: not a segment to read records in
         }
+        int blockSize = h.blockSize();
         if (blockSize <= LONG_HEADER || blockSize % 8 != 0 || seg.capacity() % blockSize != 0) {
             return Optional.empty();
         }
-        int info = Short.toUnsignedInt(nxt.getShort(2));
-        if ((info & XLP_FIRST_IS_CONTRECORD) == 0 || (info & XLP_FIRST_IS_OVERWRITE_CONTRECORD) != 0) {
+        // the segment that follows this one in the same cluster's WAL, or nothing to read it by
+        if (n.magic() != h.magic() || n.systemIdentifier() != h.systemIdentifier() || n.segmentSize() != h.segmentSize()
+                || n.blockSize() != blockSize || n.pageAddress() != h.pageAddress() + seg.capacity()) {
             return Optional.empty();
         }
         byte[] header = new byte[RECORD_HEADER];
-        Reader in = new Reader(seg, start, blockSize);
-        if (!in.read(header, 0, RECORD_HEADER)) {
+        Reader in = new Reader(seg, start, blockSize, null);
+        if (in.take(header, 0, RECORD_HEADER) != RECORD_HEADER) {
             return Optional.empty(); // a header cut by the segment's end: the next segment holds the rest of it
         }
         long total = Integer.toUnsignedLong(ByteBuffer.wrap(header).order(ByteOrder.nativeOrder()).getInt(0));
@@ -64,17 +67,16 @@ public final class SpanningRecord {
         }
         byte[] record = new byte[(int) total];
         System.arraycopy(header, 0, record, 0, RECORD_HEADER);
-        int got = RECORD_HEADER + in.readToEnd(record, RECORD_HEADER);
+        int got = RECORD_HEADER + in.take(record, RECORD_HEADER, record.length - RECORD_HEADER);
         if (got == total) {
             return Optional.empty(); // it ends in this segment: the walk's to judge
         }
-        long remaining = Integer.toUnsignedLong(nxt.getInt(16));
-        if (remaining != total - got) {
+        // In the next segment every page the record crosses must say it continues it, with the
+        // bytes left, as PostgreSQL's reader requires; one that does not (a record abandoned in
+        // a crash and written over, a page of zeros) tells nothing of this segment.
+        Reader rest = new Reader(nxt, 0, blockSize, n);
+        if (rest.take(record, got, (int) (total - got)) != total - got) {
             return Optional.empty();
-        }
-        Reader rest = new Reader(nxt, LONG_HEADER, blockSize);
-        if (!rest.read(record, got, (int) (total - got))) {
-            return Optional.empty(); // it goes on past the next segment too
         }
         CRC32C crc = new CRC32C();
         crc.update(record, RECORD_HEADER, record.length - RECORD_HEADER);
@@ -83,32 +85,38 @@ public final class SpanningRecord {
         return Optional.of((int) crc.getValue() == stored);
     }
 
-    /** Reads record bytes from a position in a segment, stepping over the page headers on the way. */
+    private static byte[] bytes(ByteBuffer b, int n) {
+        byte[] out = new byte[n];
+        b.get(0, out);
+        return out;
+    }
+
+    /**
+     * Reads record bytes from a position in a segment, stepping over the page headers on the way;
+     * with {@code checked} (the segment's header), each page header it steps over must continue
+     * the record with exactly the bytes left, else it stops.
+     */
     private static final class Reader {
         private final ByteBuffer seg;
         private final int block;
+        private final WalSegmentHeader checked;
         private int pos;
 
-        Reader(ByteBuffer seg, int pos, int block) {
+        Reader(ByteBuffer seg, int pos, int block, WalSegmentHeader checked) {
             this.seg = seg;
             this.pos = pos;
             this.block = block;
+            this.checked = checked;
         }
 
-        /** Reads {@code n} bytes into {@code into} at {@code off}; false when the segment ends first. */
-        boolean read(byte[] into, int off, int n) {
-            return take(into, off, n) == n;
-        }
-
-        /** Reads up to the segment's end, at most what {@code into} has room for; returns how many bytes. */
-        int readToEnd(byte[] into, int off) {
-            return take(into, off, into.length - off);
-        }
-
-        private int take(byte[] into, int off, int n) {
+        /** Reads up to {@code n} bytes into {@code into} at {@code off}; returns how many (fewer where it stops). */
+        int take(byte[] into, int off, int n) {
             int got = 0;
             while (got < n && pos < seg.capacity()) {
                 if (pos % block == 0) {
+                    if (checked != null && !continues(pos, n - got)) {
+                        return got;
+                    }
                     pos += pos == 0 ? LONG_HEADER : SHORT_HEADER;
                     continue;
                 }
@@ -118,6 +126,14 @@ public final class SpanningRecord {
                 pos += len;
             }
             return got;
+        }
+
+        private boolean continues(int page, int left) {
+            int info = Short.toUnsignedInt(seg.getShort(page + 2));
+            return Short.toUnsignedInt(seg.getShort(page)) == checked.magic()
+                    && seg.getLong(page + 8) == checked.pageAddress() + page
+                    && (info & XLP_FIRST_IS_CONTRECORD) != 0 && (info & XLP_FIRST_IS_OVERWRITE_CONTRECORD) == 0
+                    && Integer.toUnsignedLong(seg.getInt(page + 16)) == left;
         }
     }
 }

@@ -68,7 +68,8 @@ public final class WalSegmentEnd {
      * @param stop where its WAL stops short, as {@link #unfinishedAt} answers
      * @param zerosUnexplained as {@link #endsInZerosUnexplained} answers
      * @param spanningStart the offset where its last record begins when that record begins in it
-     *     and goes on in the next segment ({@link SpanningRecord}), else -1
+     *     and reaches its end (going on in the next segment, or ending exactly there: {@link
+     *     SpanningRecord} tells which), else -1
      */
     public record Ending(OptionalLong stop, boolean zerosUnexplained, int spanningStart) {
     }

@@ -1,6 +1,7 @@
 package dev.pgvault.archiver.wal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,83 +12,116 @@ import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
 /**
- * A record that begins on a segment's last page and ends in the next segment, laid out as
- * PostgreSQL writes it (page headers between, the next segment's first page marked as continuing
- * it with the bytes left): its CRC holds over the two, and fails over a copy cut inside it.
+ * A record that begins on a segment's second page, crosses its last two pages and the next
+ * segment's first, and ends on the next segment's second page, laid out as PostgreSQL writes it
+ * (a page header on every page, each continuing page marked so with the bytes left). Its part in
+ * the first segment ends in zeros, as a full-page image of an empty page may: the walk of that
+ * segment alone cannot tell it from a copy cut there. (That the CRC is PostgreSQL's is shown on
+ * real WAL by UnfinishedSegmentIT.)
  */
 class SpanningRecordTest {
     private static final int BLOCK = 8192;
     private static final int SEGMENT = 4 * BLOCK;
-    private static final int START = 3 * BLOCK + 24 + 96; // on the last page, after its short header
-    private static final int DATA = 10_000; // runs past the segment's end, over the next one's first page
+    private static final long BASE = 0x5000000L;
+    private static final int START = BLOCK + 24 + 200; // on the second page, after a record from the first
+    private static final int IN_FIRST = (2 * BLOCK - START) + 2 * (BLOCK - 24);
+    private static final int IN_NEXT = (BLOCK - 40) + 1000; // the next one's first page, and 1000 bytes of its second
+    private static final int TOTAL = IN_FIRST + IN_NEXT;
+    private static final int ZEROS = 500; // the record's last bytes in the first segment
 
-    /** Two segments: this one ending with the record, the next one finishing it. */
-    private static ByteBuffer[] pair(int nextInfo, int remaining) {
-        byte[] record = new byte[24 + DATA];
+    private final byte[] seg = new byte[SEGMENT];
+    private final byte[] next = new byte[SEGMENT];
+
+    SpanningRecordTest() {
+        byte[] record = new byte[TOTAL];
         ByteBuffer r = ByteBuffer.wrap(record).order(ByteOrder.nativeOrder());
-        r.putInt(0, record.length).putInt(4, 777).putLong(8, 0x1000L);
+        r.putInt(0, TOTAL).putInt(4, 777).putLong(8, BASE + 40);
         record[16] = 0x10; // xl_info
         record[17] = 10; // xl_rmid: heap
-        byte[] data = new byte[DATA];
-        new Random(7).nextBytes(data);
-        Arrays.fill(data, DATA - 300, DATA, (byte) 0); // it ends in zeros, as a full-page image of an empty page may
-        System.arraycopy(data, 0, record, 24, DATA);
+        Random random = new Random(7);
+        for (int i = 24; i < TOTAL; i++) {
+            record[i] = (byte) (random.nextInt(255) + 1);
+        }
+        Arrays.fill(record, IN_FIRST - ZEROS, IN_FIRST, (byte) 0);
         CRC32C crc = new CRC32C();
-        crc.update(record, 24, DATA);
+        crc.update(record, 24, TOTAL - 24);
         crc.update(record, 0, 20);
         r.putInt(20, (int) crc.getValue());
 
-        byte[] seg = new byte[SEGMENT];
-        byte[] next = new byte[SEGMENT];
-        System.arraycopy(new WalSegmentHeader(0xD110, 1, 0x5000000L, 42L, SEGMENT, BLOCK).encode(), 0, seg, 0, 40);
-        byte[] nextHeader = new WalSegmentHeader(0xD110, 1, 0x5000000L + SEGMENT, 42L, SEGMENT, BLOCK).encode();
-        ByteBuffer.wrap(nextHeader).order(ByteOrder.nativeOrder()).putShort(2, (short) (0x0002 | nextInfo))
-                .putInt(16, remaining);
-        System.arraycopy(nextHeader, 0, next, 0, 40);
-        // a record before it, from the first page to the last, over the page headers between
-        ByteBuffer sb = ByteBuffer.wrap(seg).order(ByteOrder.nativeOrder());
+        header(seg, BASE, 0, 0);
+        header(next, BASE + SEGMENT, 0, IN_NEXT);
         for (int page = BLOCK; page < SEGMENT; page += BLOCK) {
-            sb.putShort(page, (short) 0xD110).putShort(page + 2, (short) 0x0001).putInt(page + 4, 1)
-                    .putLong(page + 8, 0x5000000L + page);
+            pageHeader(seg, BASE, page, 0x0001, 0); // the first page's record, then this one, go on over them
         }
-        int filler = (BLOCK - 40) + 2 * (BLOCK - 24) + (START - 3 * BLOCK - 24);
-        sb.putInt(40, filler);
+        pageHeader(next, BASE + SEGMENT, BLOCK, 0x0001, 1000);
+        ByteBuffer.wrap(seg).order(ByteOrder.nativeOrder()).putInt(40, (BLOCK - 40) + 200); // the record before it
         seg[40 + 17] = 10;
-        int inThis = SEGMENT - START;
-        System.arraycopy(record, 0, seg, START, inThis);
-        System.arraycopy(record, inThis, next, 40, record.length - inThis); // fits the next one's first page
-        return new ByteBuffer[] {ByteBuffer.wrap(seg), ByteBuffer.wrap(next)};
+        lay(seg, START, record, 0, IN_FIRST);
+        lay(next, 40, record, IN_FIRST, IN_NEXT);
     }
 
-    private static int left() {
-        return 24 + DATA - (SEGMENT - START);
+    private static void header(byte[] into, long address, int extraInfo, int remaining) {
+        byte[] h = new WalSegmentHeader(0xD110, 1, address, 42L, SEGMENT, BLOCK).encode();
+        System.arraycopy(h, 0, into, 0, h.length);
+        ByteBuffer b = ByteBuffer.wrap(into).order(ByteOrder.nativeOrder());
+        b.putShort(2, (short) (0x0002 | (remaining > 0 ? 0x0001 : 0) | extraInfo)).putInt(16, remaining);
+    }
+
+    private static void pageHeader(byte[] into, long base, int page, int info, int remaining) {
+        ByteBuffer.wrap(into).order(ByteOrder.nativeOrder()).putShort(page, (short) 0xD110).putShort(page + 2, (short) info)
+                .putInt(page + 4, 1).putLong(page + 8, base + page).putInt(page + 16, remaining);
+    }
+
+    /** Writes {@code len} bytes of {@code src} from {@code pos}, stepping over page headers. */
+    private static void lay(byte[] into, int pos, byte[] src, int off, int len) {
+        while (len > 0) {
+            if (pos % BLOCK == 0) {
+                pos += pos == 0 ? 40 : 24;
+            }
+            int n = Math.min(len, BLOCK - pos % BLOCK);
+            System.arraycopy(src, off, into, pos, n);
+            pos += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    private static Optional<Boolean> check(byte[] segment, byte[] following) {
+        return SpanningRecord.crcMatches(ByteBuffer.wrap(segment), START, ByteBuffer.wrap(following));
     }
 
     @Test
-    void theRecordHoldsItsCrcOverBothSegments() {
-        ByteBuffer[] p = pair(0x0001, left());
-        assertEquals(Optional.of(true), SpanningRecord.crcMatches(p[0], START, p[1]));
-        assertEquals(START, WalSegmentEnd.ending(p[0]).spanningStart(), "the walk finds where the last record begins");
+    void aFinishedSegmentWhoseLastRecordEndsInZerosHoldsItsCrcOverBothSegments() {
+        WalSegmentEnd.Ending ending = WalSegmentEnd.ending(ByteBuffer.wrap(seg));
+        assertTrue(ending.zerosUnexplained(), "the walk alone cannot tell it from a copy cut there");
+        assertEquals(START, ending.spanningStart());
+        assertEquals(Optional.of(true), check(seg, next));
     }
 
     @Test
     void aCopyCutInsideTheRecordAndPaddedFailsIt() {
-        ByteBuffer[] p = pair(0x0001, left());
-        byte[] cut = p[0].array().clone();
-        Arrays.fill(cut, SEGMENT - 200, SEGMENT, (byte) 0);
-        WalSegmentEnd.Ending ending = WalSegmentEnd.ending(ByteBuffer.wrap(cut));
-        assertEquals(true, ending.zerosUnexplained(), "the walk alone sees a finished segment ending in zeros");
-        assertEquals(Optional.of(false), SpanningRecord.crcMatches(ByteBuffer.wrap(cut), START, p[1]));
+        byte[] cut = seg.clone();
+        Arrays.fill(cut, SEGMENT - 3000, SEGMENT, (byte) 0);
+        assertTrue(WalSegmentEnd.ending(ByteBuffer.wrap(cut)).zerosUnexplained());
+        assertEquals(Optional.of(false), check(cut, next));
     }
 
     @Test
-    void aNextSegmentThatDoesNotContinueItTellsNothing() {
-        assertEquals(Optional.empty(), SpanningRecord.crcMatches(pair(0, left())[0], START, pair(0, left())[1]),
-                "not marked as a continuation");
-        ByteBuffer[] overwrite = pair(0x0001 | 0x0008, left());
-        assertEquals(Optional.empty(), SpanningRecord.crcMatches(overwrite[0], START, overwrite[1]),
-                "after a record the server abandoned");
-        ByteBuffer[] other = pair(0x0001, left() + 8);
-        assertEquals(Optional.empty(), SpanningRecord.crcMatches(other[0], START, other[1]), "another record's remainder");
+    void aNextSegmentThatDoesNotContinueTheRecordPageByPageTellsNothing() {
+        byte[] notMarked = next.clone();
+        header(notMarked, BASE + SEGMENT, 0, 0);
+        assertEquals(Optional.empty(), check(seg, notMarked), "its first page not a continuation");
+        byte[] abandoned = next.clone();
+        pageHeader(abandoned, BASE + SEGMENT, BLOCK, 0x0001 | 0x0008, 1000);
+        assertEquals(Optional.empty(), check(seg, abandoned), "its second page after a record abandoned in a crash");
+        byte[] otherLength = next.clone();
+        pageHeader(otherLength, BASE + SEGMENT, BLOCK, 0x0001, 1008);
+        assertEquals(Optional.empty(), check(seg, otherLength), "its second page continuing another length");
+        byte[] zeroed = next.clone();
+        Arrays.fill(zeroed, BLOCK, SEGMENT, (byte) 0);
+        assertEquals(Optional.empty(), check(seg, zeroed), "its second page zeros (a padded copy)");
+        byte[] elsewhere = next.clone();
+        header(elsewhere, BASE + 2 * SEGMENT, 0, IN_NEXT);
+        assertEquals(Optional.empty(), check(seg, elsewhere), "not the segment after it");
     }
 }
