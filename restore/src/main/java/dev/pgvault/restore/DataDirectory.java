@@ -11,8 +11,9 @@ import java.util.Iterator;
 
 /**
  * The directories a restore writes into (PGDATA, tablespace locations): {@link #check} refuses
- * one that is not empty before anything is changed, {@link #prepare} creates it or takes over an
- * empty one: mode 0700, owned by the user running the restore, as PostgreSQL requires.
+ * one that is not empty before anything is changed ({@link #checkForDelta} and {@link
+ * #checkTakeOver} what a delta restore may take over with its contents), {@link #prepare} creates
+ * it or takes it over: mode 0700, owned by the user running the restore, as PostgreSQL requires.
  */
 final class DataDirectory {
     private DataDirectory() {}
@@ -23,7 +24,7 @@ final class DataDirectory {
             return;
         }
         if (!Files.isDirectory(dir)) {
-            throw new TargetDirectoryException(what + " " + dir + " exists and is not a directory");
+            checkTakeOver(dir, what); // says so
         }
         String first = firstEntry(dir);
         if (first != null) {
@@ -65,7 +66,7 @@ final class DataDirectory {
             return;
         }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new TargetDirectoryException("PGDATA " + dir + " exists and is not a directory");
+            throw new TargetDirectoryException("PGDATA " + dir + " exists and is not a directory; nothing was changed");
         }
         // Any postmaster.pid refuses, as pgBackRest's delta does: a live process is not always
         // visible from here (a single-user backend writes -pid, another PID namespace or host on
@@ -73,8 +74,7 @@ final class DataDirectory {
         // stopped removes the file.
         Path pid = dir.resolve("postmaster.pid");
         if (Files.exists(pid, LinkOption.NOFOLLOW_LINKS)) {
-            String first = Files.isRegularFile(pid, LinkOption.NOFOLLOW_LINKS)
-                    ? Files.readAllLines(pid).stream().findFirst().orElse("").strip() : "";
+            String first = Files.isRegularFile(pid, LinkOption.NOFOLLOW_LINKS) ? RunningClusters.firstLineOf(pid) : "";
             boolean alive = first.matches("-?\\d{1,10}")
                     && ProcessHandle.of(Math.abs(Long.parseLong(first))).map(ProcessHandle::isAlive).orElse(false);
             throw new TargetDirectoryException(alive
@@ -92,7 +92,10 @@ final class DataDirectory {
         TablespaceLinks.checkForDelta(plan.tablespaceLinks(), dir);
     }
 
-    /** Creates {@code dir} (and missing parents) or takes over the empty one; owner-only mode. */
+    /**
+     * Creates {@code dir} (and missing parents) or takes over the existing one (empty, or a delta
+     * restore's); owner-only mode.
+     */
     static void prepare(Path dir, int mode) throws IOException {
         try {
             if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {

@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,9 +101,10 @@ final class DeltaSync {
         files.forEach(f -> filePaths.add(f.path()));
         List<String> dirs = wanted.stream().filter(w -> !filePaths.contains(w) && !links.contains(w))
                 .sorted(Comparator.comparingInt((String w) -> Path.of(w).getNameCount()).thenComparing(w -> w)).toList();
-        int removed = removeNonDirectories(pgdata, dirs.stream().filter(d -> !underLink(d, links)).toList());
-        removed += TablespaceLinks.replaceForDelta(plan.tablespaceLinks(), pgdata);
-        removed += removeNonDirectories(pgdata, dirs.stream().filter(d -> underLink(d, links)).toList());
+        List<DirectoryEntry> tablespaces = plan.tablespaceLinks();
+        int removed = removeNonDirectories(pgdata, dirs.stream().filter(d -> !DirectoryEntries.underLink(d, tablespaces)).toList());
+        removed += TablespaceLinks.replaceForDelta(tablespaces, pgdata);
+        removed += removeNonDirectories(pgdata, dirs.stream().filter(d -> DirectoryEntries.underLink(d, tablespaces)).toList());
         wanted.addAll(links);
         removed += removeAllBut(pgdata, "", wanted);
         removed += removeAllButInLocations(plan.tablespaceLinks(), pgdata, wanted);
@@ -181,15 +183,6 @@ final class DeltaSync {
         return ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() == 1;
     }
 
-    private static boolean underLink(String path, Set<String> links) {
-        for (Path p = Path.of(path).getParent(); p != null; p = p.getParent()) {
-            if (links.contains(p.toString())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Removes a link or file at each of {@code dirs} (in order; never followed): the backup has a directory there. */
     private static int removeNonDirectories(Path pgdata, List<String> dirs) throws IOException {
         int removed = 0;
@@ -213,7 +206,7 @@ final class DeltaSync {
         int removed = 0;
         for (DirectoryEntry link : links) {
             String prefix = link.path() + "/";
-            Set<String> tops = new java.util.TreeSet<>();
+            Set<String> tops = new TreeSet<>();
             for (String w : wanted) {
                 if (w.startsWith(prefix)) {
                     tops.add(w.substring(prefix.length()).split("/", 2)[0]);

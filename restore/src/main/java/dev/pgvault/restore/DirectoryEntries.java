@@ -81,8 +81,13 @@ final class DirectoryEntries {
     }
 
     private static boolean underLink(DirectoryEntry d, List<DirectoryEntry> links) {
+        return underLink(d.path(), links);
+    }
+
+    /** Whether {@code path} lies under one of the tablespace {@code links} (written through it). */
+    static boolean underLink(String path, List<DirectoryEntry> links) {
         for (DirectoryEntry l : links) {
-            if (d.path().startsWith(l.path() + "/")) {
+            if (path.startsWith(l.path() + "/")) {
                 return true;
             }
         }

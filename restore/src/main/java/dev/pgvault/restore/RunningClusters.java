@@ -53,6 +53,43 @@ final class RunningClusters {
         }
     }
 
+    /**
+     * Where {@code path} is or would be: its real path, or for one that does not exist yet, its
+     * nearest existing parent's real path and the rest of it (a linked parent followed).
+     */
+    static Path whereItLies(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        for (Path p = absolute; p != null; p = p.getParent()) {
+            Optional<Path> r = real(p);
+            if (r.isPresent()) {
+                return r.get().resolve(p.relativize(absolute));
+            }
+        }
+        return absolute;
+    }
+
+    /**
+     * The first line of a {@code postmaster.pid}, stripped, read without following a link and at
+     * most {@value #PID_LINE_MAX} bytes of it (a pid, negated by a single-user backend); "" when
+     * there is none to read.
+     */
+    static String firstLineOf(Path pidFile) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(pidFile,
+                java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(PID_LINE_MAX);
+            while (b.hasRemaining() && ch.read(b) > 0) {
+                // up to the first bytes only
+            }
+            String text = new String(b.array(), 0, b.position(), java.nio.charset.StandardCharsets.US_ASCII);
+            int end = text.indexOf('\n');
+            return (end < 0 ? text : text.substring(0, end)).strip();
+        } catch (IOException | SecurityException e) {
+            return "";
+        }
+    }
+
+    private static final int PID_LINE_MAX = 32;
+
     private static Optional<Postmaster> postmaster(ProcessHandle process) {
         // read through the process's own link: what it names is the process's working directory
         Path cwd = PROC.resolve(Long.toString(process.pid())).resolve("cwd");
@@ -61,10 +98,7 @@ final class RunningClusters {
             if (!Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS)) {
                 return Optional.empty();
             }
-            String first;
-            try (var lines = Files.lines(pidFile)) {
-                first = lines.findFirst().orElse("").strip();
-            }
+            String first = firstLineOf(pidFile);
             if (!first.matches("-?\\d{1,10}") || Math.abs(Long.parseLong(first)) != process.pid()) {
                 return Optional.empty(); // a backend, or a shell that changed into the directory
             }

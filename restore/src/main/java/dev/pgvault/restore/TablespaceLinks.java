@@ -21,7 +21,7 @@ final class TablespaceLinks {
 
     /** Refuses a location that is not empty, inside PGDATA, or shared by two tablespaces; changes nothing. */
     static void check(List<DirectoryEntry> links, Path pgdata) throws IOException {
-        for (DirectoryEntry link : checkedLocations(links, pgdata)) {
+        for (DirectoryEntry link : withLocationsChecked(links, pgdata)) {
             DataDirectory.check(Path.of(link.linkTarget()).normalize(), "tablespace location for " + link.path());
         }
     }
@@ -35,7 +35,7 @@ final class TablespaceLinks {
      * PGDATA's). Changes nothing.
      */
     static void checkForDelta(List<DirectoryEntry> links, Path pgdata) throws IOException {
-        List<DirectoryEntry> checked = checkedLocations(links, pgdata);
+        List<DirectoryEntry> checked = withLocationsChecked(links, pgdata);
         if (checked.isEmpty()) {
             return;
         }
@@ -43,7 +43,7 @@ final class TablespaceLinks {
                 RunningClusters.real(pgdata).orElse(pgdata.toAbsolutePath().normalize()));
         for (DirectoryEntry link : checked) {
             Path location = Path.of(link.linkTarget()).normalize();
-            Path real = RunningClusters.real(location).orElse(location);
+            Path real = RunningClusters.whereItLies(location);
             for (RunningClusters.Postmaster p : running) {
                 Optional<Path> used = p.overlapping(real);
                 if (used.isPresent()) {
@@ -86,7 +86,7 @@ final class TablespaceLinks {
     }
 
     /** The links, once no location overlaps PGDATA or is shared by two tablespaces. */
-    private static List<DirectoryEntry> checkedLocations(List<DirectoryEntry> links, Path pgdata) throws IOException {
+    private static List<DirectoryEntry> withLocationsChecked(List<DirectoryEntry> links, Path pgdata) throws IOException {
         Set<Path> seen = new HashSet<>();
         Path data = pgdata.toAbsolutePath().normalize();
         for (DirectoryEntry link : links) {

@@ -9,6 +9,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -115,7 +116,7 @@ public final class BackupLock implements AutoCloseable {
             throw e;
         } catch (IOException e) {
             if (Files.isSymbolicLink(file)) { // O_NOFOLLOW's ELOOP, a plain IOException in Java
-                throw new java.nio.file.FileSystemException(file.toString(), null, "the backup lock file is a"
+                throw new FileSystemException(file.toString(), null, "the backup lock file is a"
                         + " symbolic link (to " + Files.readSymbolicLink(file) + "): not followed; remove it");
             }
             throw e;
@@ -129,15 +130,19 @@ public final class BackupLock implements AutoCloseable {
         return ch;
     }
 
-    /** Throws unless {@code file} is a regular file with one name. */
+    /**
+     * Throws unless {@code file} is a regular file with one name. Checked by path just after the
+     * open (Java gives no fstat of a channel): a swap in between needs a race as well as the
+     * kernel protections off.
+     */
     private static void requireLockFile(Path file) throws IOException {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new java.nio.file.FileSystemException(file.toString(), null,
+            throw new FileSystemException(file.toString(), null,
                     "the backup lock file is not a regular file: remove it");
         }
         Object links = Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
         if (links instanceof Number n && n.intValue() != 1) {
-            throw new java.nio.file.FileSystemException(file.toString(), null, "the backup lock file has " + n
+            throw new FileSystemException(file.toString(), null, "the backup lock file has " + n
                     + " names (a hard link to another file?): not written; remove it");
         }
     }

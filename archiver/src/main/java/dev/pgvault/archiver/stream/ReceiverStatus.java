@@ -29,7 +29,9 @@ import java.util.stream.Stream;
  * @param name its application_name
  * @param timeline the timeline it streams
  * @param received the end of the WAL it received
- * @param durable the end of the WAL durable in the repository
+ * @param durable the end of the WAL durable in the repository with no gap before it: what the
+ *     receiver reports as flushed (WAL it skipped without a slot, and the repository lacks,
+ *     holds it at the gap's start)
  * @param serverEnd the end of the server's WAL as the server last told it
  * @param connected whether it was streaming when it wrote this
  * @param updated when it wrote this

@@ -11,9 +11,9 @@ import java.util.List;
  * WAL a receiver without a slot never got: the server removed it while the receiver was away,
  * from {@link #from} up to the segment where streaming resumed. Until the repository holds every
  * segment of it, the flush position the receiver reports stays at {@link #from}: reporting past a
- * hole would release synchronous commits whose WAL is in no repository. With archive_mode on,
- * PostgreSQL removes no segment before archive_command has stored it, so the hole is usually
- * filled already, or soon.
+ * hole would release synchronous commits whose WAL is in no repository. With archive_mode on and
+ * archive_command pushing to the same stanza, PostgreSQL removes no segment before it is stored
+ * there, so the hole is usually filled already, or soon.
  */
 final class SkippedWal {
     /** Whether the repository holds a segment's complete object. */

@@ -575,7 +575,7 @@ public final class WalReceiver {
     /** Begins segment {@code number}, with its stored stream when that reaches {@code atLeast}. */
     private void seed(int tli, long number, Lsn atLeast) throws IOException {
         WalFileName name = WalFileName.parse(WalFileName.segmentName(tli, number, segmentSize));
-        if (repo.blobs().stat(layout.walKey(name)).isPresent()) {
+        if (archived(name)) {
             beginFresh(tli, number + 1);
             return;
         }
@@ -686,7 +686,7 @@ public final class WalReceiver {
         skippedCheckedAt = System.nanoTime();
         boolean filled;
         try {
-            filled = skipped.filled(name -> repo.blobs().stat(layout.walKey(name)).isPresent(), SKIPPED_CHECK_BUDGET_NANOS);
+            filled = skipped.filled(this::archived, SKIPPED_CHECK_BUDGET_NANOS);
         } catch (IOException e) {
             // still held: the next check asks again, and streaming goes on meanwhile
             complain("repository " + repo.describe() + ": looking for the WAL skipped from " + skipped.from() + ": "
@@ -706,6 +706,11 @@ public final class WalReceiver {
                     + skipped.from() + ", first " + skipped.firstMissing().name() + ": the flush position reported stays"
                     + " there (synchronous commits wait) until archive_command stores them");
         }
+    }
+
+    /** Whether the repository holds segment {@code name} complete. */
+    private boolean archived(WalFileName name) throws IOException {
+        return repo.blobs().stat(layout.walKey(name)).isPresent();
     }
 
     private static final long SKIPPED_CHECK_EVERY_NANOS = Duration.ofSeconds(1).toNanos();

@@ -105,38 +105,43 @@ final class WalFileCheck implements Callable<CheckResult> {
                     + " and only zeros follow, with no switch record before them and no timeline ending there;"
                     + " recovery through it ends there");
         }
-        if (whole && ending.zerosUnexplained() && ending.spanningStart() >= 0 && head.length == contentCheck.segmentSize()) {
-            Optional<WalFileName> next = cutInsideItsLastRecord(head, ending.spanningStart());
-            if (next.isPresent()) {
-                Lsn at = new Lsn(name.segmentNumber(contentCheck.segmentSize()) * contentCheck.segmentSize()
-                        + ending.spanningStart());
-                return bad(ProblemKind.UNFINISHED_WAL, "is not finished: its last record, from " + at + " on into "
-                        + next.get().name() + ", fails its CRC with the bytes there, and this copy ends in zeros (a copy"
-                        + " cut inside that record and padded); recovery through it ends there");
-            }
+        if (whole && ending.zerosUnexplained() && ending.spanningStart() >= 0 && head.length == contentCheck.segmentSize()
+                && lastRecordFailsItsCrc(head, ending.spanningStart())) {
+            Lsn at = new Lsn(name.segmentNumber(contentCheck.segmentSize()) * contentCheck.segmentSize()
+                    + ending.spanningStart());
+            return bad(ProblemKind.UNFINISHED_WAL, "is not finished: its last record, from " + at + ", fails its CRC"
+                    + " (completed from " + next().name() + " where it goes on there), and this copy ends in zeros (a copy"
+                    + " cut inside that record and padded); recovery through it ends there");
         }
         return new CheckResult(0, 1, blob.size(), List.of());
     }
 
-    /**
-     * The next segment, when the record this one ends with (beginning at {@code start}, going on
-     * in the next) fails its CRC completed from it; empty when it holds, or cannot be told (the
-     * next segment not archived, unreadable, or not continuing the record).
-     */
-    private Optional<WalFileName> cutInsideItsLastRecord(byte[] segment, int start) throws IOException {
+    private WalFileName next() {
         long size = contentCheck.segmentSize();
-        WalFileName next = WalFileName.parse(WalFileName.segmentName(name.timeline(), name.segmentNumber(size) + 1, size));
+        return WalFileName.parse(WalFileName.segmentName(name.timeline(), name.segmentNumber(size) + 1, size));
+    }
+
+    /**
+     * Whether the record this segment ends with (beginning at {@code start} and reaching its end)
+     * fails its CRC, completed from the next archived segment where it goes on there; false when
+     * it holds, or cannot be told (the next segment not archived, unreadable, or not continuing
+     * the record).
+     */
+    private boolean lastRecordFailsItsCrc(byte[] segment, int start) {
+        long size = contentCheck.segmentSize();
         byte[] following;
-        try (DecodingStream in = repo.get(keyOf.apply(next))) {
+        try (DecodingStream in = repo.get(keyOf.apply(next()))) {
             following = in.readNBytes((int) size + 1);
         } catch (IOException e) {
-            return Optional.empty(); // nothing to tell by; a missing or damaged next segment is its own check's to report
+            following = null; // missing or damaged: its own check reports that; a record ending here is checked alone
         }
-        if (following.length != size || WalSegmentEnd.ending(ByteBuffer.wrap(following)).stop().isPresent()) {
-            return Optional.empty(); // the next one cut short itself: it is the one reported, not this one
+        if (following != null && (following.length != size
+                || WalSegmentEnd.ending(ByteBuffer.wrap(following)).stop().isPresent())) {
+            following = null; // the next one cut short itself: it is the one reported, not this one
         }
-        Optional<Boolean> holds = SpanningRecord.crcMatches(ByteBuffer.wrap(segment), start, ByteBuffer.wrap(following));
-        return holds.isPresent() && !holds.get() ? Optional.of(next) : Optional.empty();
+        Optional<Boolean> holds = SpanningRecord.crcMatches(ByteBuffer.wrap(segment), start,
+                following == null ? null : ByteBuffer.wrap(following));
+        return holds.isPresent() && !holds.get();
     }
 
     private CheckResult bad(ProblemKind kind, String what) {

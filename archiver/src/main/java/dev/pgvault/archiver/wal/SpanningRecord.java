@@ -6,8 +6,8 @@ import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /**
- * The last record of a segment that goes on in the next one, read across the boundary and checked
- * against its own CRC-32C (XLogRecord.xl_crc: the record's data after its 24-byte header, then the
+ * The last record of a segment that reaches the segment's end, read (across the boundary, when it
+ * goes on in the next segment) and checked against its own CRC-32C (XLogRecord.xl_crc: the record's data after its 24-byte header, then the
  * header's first 20 bytes). Where the walk of one segment ({@link WalSegmentEnd}) cannot tell a
  * copy cut inside that record and padded with zeros from a finished segment whose last record
  * happens to end in zeros, the next segment can: the padded copy's record fails its CRC.
@@ -26,34 +26,27 @@ public final class SpanningRecord {
     private SpanningRecord() {}
 
     /**
-     * Whether the record starting at {@code start} in {@code segment} (and running past its end)
-     * holds its CRC once completed from {@code next}. Empty when that cannot be told: {@code next}
-     * is not the following segment of the same cluster's WAL (its long header), a page of it that
-     * the record crosses does not continue the record with exactly the bytes left (or follows a
-     * record the server abandoned in a crash), the record ends in {@code segment} or goes on
-     * beyond {@code next}, or it is larger than 64 MiB.
+     * Whether the record starting at {@code start} in {@code segment} and reaching its end holds
+     * its CRC: alone when it ends exactly there, else once completed from {@code next} (null when
+     * the next segment is not at hand). Empty when that cannot be told: the record goes on and
+     * {@code next} is absent, is not the following segment of the same cluster's WAL (its long
+     * header), or has a page the record crosses that does not continue it with exactly the bytes
+     * left (or follows a record the server abandoned in a crash); the record goes on beyond
+     * {@code next}, or is larger than 64 MiB.
      */
     public static Optional<Boolean> crcMatches(ByteBuffer segment, int start, ByteBuffer next) {
         ByteBuffer seg = segment.duplicate().clear().order(ByteOrder.nativeOrder());
-        ByteBuffer nxt = next.duplicate().clear().order(ByteOrder.nativeOrder());
-        if (seg.capacity() != nxt.capacity() || start < 0 || start >= seg.capacity() || nxt.capacity() < LONG_HEADER) {
+        if (start < 0 || start >= seg.capacity() || seg.capacity() < LONG_HEADER) {
             return Optional.empty();
         }
         WalSegmentHeader h;
-        WalSegmentHeader n;
         try {
             h = WalSegmentHeader.read(bytes(seg, WalSegmentHeader.LENGTH), WalSegmentHeader.LENGTH);
-            n = WalSegmentHeader.read(bytes(nxt, WalSegmentHeader.LENGTH), WalSegmentHeader.LENGTH);
         } catch (IllegalArgumentException e) {
             return Optional.empty(); // no long page header: not a segment to read records in
         }
         int blockSize = h.blockSize();
         if (blockSize <= LONG_HEADER || blockSize % 8 != 0 || seg.capacity() % blockSize != 0) {
-            return Optional.empty();
-        }
-        // the segment that follows this one in the same cluster's WAL, or nothing to read it by
-        if (n.magic() != h.magic() || n.systemIdentifier() != h.systemIdentifier() || n.segmentSize() != h.segmentSize()
-                || n.blockSize() != blockSize || n.pageAddress() != h.pageAddress() + seg.capacity()) {
             return Optional.empty();
         }
         byte[] header = new byte[RECORD_HEADER];
@@ -68,21 +61,41 @@ public final class SpanningRecord {
         byte[] record = new byte[(int) total];
         System.arraycopy(header, 0, record, 0, RECORD_HEADER);
         int got = RECORD_HEADER + in.take(record, RECORD_HEADER, record.length - RECORD_HEADER);
-        if (got == total) {
-            return Optional.empty(); // it ends in this segment: the walk's to judge
-        }
-        // In the next segment every page the record crosses must say it continues it, with the
-        // bytes left, as PostgreSQL's reader requires; one that does not (a record abandoned in
-        // a crash and written over, a page of zeros) tells nothing of this segment.
-        Reader rest = new Reader(nxt, 0, blockSize, n);
-        if (rest.take(record, got, (int) (total - got)) != total - got) {
-            return Optional.empty();
+        if (got < total) {
+            Optional<WalSegmentHeader> n = following(h, next, seg.capacity());
+            if (n.isEmpty()) {
+                return Optional.empty();
+            }
+            // In the next segment every page the record crosses must say it continues it, with
+            // the bytes left, as PostgreSQL's reader requires; one that does not (a record
+            // abandoned in a crash and written over, a page of zeros) tells nothing of this segment.
+            Reader rest = new Reader(next.duplicate().clear().order(ByteOrder.nativeOrder()), 0, blockSize, n.get());
+            if (rest.take(record, got, (int) (total - got)) != total - got) {
+                return Optional.empty();
+            }
         }
         CRC32C crc = new CRC32C();
         crc.update(record, RECORD_HEADER, record.length - RECORD_HEADER);
         crc.update(record, 0, CRC_OFFSET);
         int stored = ByteBuffer.wrap(record, CRC_OFFSET, 4).order(ByteOrder.nativeOrder()).getInt();
         return Optional.of((int) crc.getValue() == stored);
+    }
+
+    /** {@code next}'s long header when it is the segment after {@code h}'s in the same cluster's WAL. */
+    private static Optional<WalSegmentHeader> following(WalSegmentHeader h, ByteBuffer next, int size) {
+        if (next == null || next.capacity() != size) {
+            return Optional.empty();
+        }
+        WalSegmentHeader n;
+        try {
+            n = WalSegmentHeader.read(bytes(next, WalSegmentHeader.LENGTH), WalSegmentHeader.LENGTH);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        boolean follows = n.magic() == h.magic() && n.systemIdentifier() == h.systemIdentifier()
+                && n.segmentSize() == h.segmentSize() && n.blockSize() == h.blockSize()
+                && n.pageAddress() == h.pageAddress() + size;
+        return follows ? Optional.of(n) : Optional.empty();
     }
 
     private static byte[] bytes(ByteBuffer b, int n) {

@@ -74,7 +74,10 @@ public final class WalSegmentEnd {
     public record Ending(OptionalLong stop, boolean zerosUnexplained, int spanningStart) {
     }
 
-    /** {@link #unfinishedAt} and {@link #endsInZerosUnexplained} of {@code segment}, walked once. */
+    /**
+     * {@link #unfinishedAt} and {@link #endsInZerosUnexplained} of {@code segment}, and where its
+     * last record begins when that reaches its end, walked once.
+     */
     public static Ending ending(ByteBuffer segment) {
         java.util.Optional<WalSegmentEnd> walker = walker(segment);
         if (walker.isEmpty()) {
@@ -90,8 +93,9 @@ public final class WalSegmentEnd {
      * Whether {@code segment} ends in zeros that neither a stop ({@link #unfinishedAt}) nor a switch
      * record explains. A segment cut inside its last record, on the last page, looks finished to
      * the walk: that record's length reaches past the segment's end, and no page header is left
-     * to be found zeroed. Only the bytes it was cut from can tell it from a finished segment whose
-     * last record happens to end in zeros (a full-page image of an empty page, say).
+     * to be found zeroed. Only the bytes it was cut from, or that record's CRC completed from the
+     * next segment ({@link SpanningRecord}), can tell it from a finished segment whose last record
+     * happens to end in zeros (a full-page image of an empty page, say).
      */
     public static boolean endsInZerosUnexplained(ByteBuffer segment) {
         return ending(segment).zerosUnexplained();

@@ -124,4 +124,34 @@ class SpanningRecordTest {
         header(elsewhere, BASE + 2 * SEGMENT, 0, IN_NEXT);
         assertEquals(Optional.empty(), check(seg, elsewhere), "not the segment after it");
     }
+
+    @Test
+    void aLastRecordEndingExactlyAtTheSegmentsEndIsCheckedAlone() {
+        // the same segment, its last record cut to end at the segment's end, its CRC made anew
+        byte[] exact = seg.clone();
+        byte[] record = new byte[IN_FIRST];
+        int pos = START;
+        for (int got = 0; got < IN_FIRST; ) {
+            if (pos % BLOCK == 0) {
+                pos += 24;
+            }
+            int n = Math.min(IN_FIRST - got, BLOCK - pos % BLOCK);
+            System.arraycopy(exact, pos, record, got, n);
+            got += n;
+            pos += n;
+        }
+        ByteBuffer r = ByteBuffer.wrap(record).order(ByteOrder.nativeOrder());
+        r.putInt(0, IN_FIRST);
+        CRC32C crc = new CRC32C();
+        crc.update(record, 24, IN_FIRST - 24);
+        crc.update(record, 0, 20);
+        r.putInt(20, (int) crc.getValue());
+        lay(exact, START, record, 0, IN_FIRST);
+        assertEquals(Optional.of(true), SpanningRecord.crcMatches(ByteBuffer.wrap(exact), START, null));
+        byte[] cut = exact.clone();
+        Arrays.fill(cut, SEGMENT - 3000, SEGMENT, (byte) 0);
+        assertEquals(Optional.of(false), SpanningRecord.crcMatches(ByteBuffer.wrap(cut), START, null));
+        assertEquals(Optional.empty(), SpanningRecord.crcMatches(ByteBuffer.wrap(seg), START, null),
+                "one that goes on cannot be told without the next segment");
+    }
 }
