@@ -24,7 +24,7 @@ final class DataDirectory {
             return;
         }
         if (!Files.isDirectory(dir)) {
-            checkTakeOver(dir, what); // says so
+            throw notADirectory(dir, what);
         }
         String first = firstEntry(dir);
         if (first != null) {
@@ -43,7 +43,7 @@ final class DataDirectory {
             return;
         }
         if (!Files.isDirectory(dir)) {
-            throw new TargetDirectoryException(what + " " + dir + " exists and is not a directory; nothing was changed");
+            throw notADirectory(dir, what);
         }
         UserPrincipal me = currentUser(dir);
         UserPrincipal owner = Files.getOwner(dir);
@@ -52,6 +52,10 @@ final class DataDirectory {
                     + me.getName() + " who runs the restore: PostgreSQL must own its directories (restore as "
                     + owner.getName() + ", or remove the directory)");
         }
+    }
+
+    private static TargetDirectoryException notADirectory(Path dir, String what) {
+        return new TargetDirectoryException(what + " " + dir + " exists and is not a directory; nothing was changed");
     }
 
     /**
@@ -66,7 +70,7 @@ final class DataDirectory {
             return;
         }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new TargetDirectoryException("PGDATA " + dir + " exists and is not a directory; nothing was changed");
+            throw notADirectory(dir, "PGDATA");
         }
         // Any postmaster.pid refuses, as pgBackRest's delta does: a live process is not always
         // visible from here (a single-user backend writes -pid, another PID namespace or host on

@@ -72,10 +72,6 @@ final class DeltaSync {
         }
         FileSyncer.sync(pgdata);
 
-        Set<String> wanted = new HashSet<>();
-        for (DirectoryEntry d : plan.directories()) {
-            wanted.add(d.path());
-        }
         List<FileEntry> files = new ArrayList<>(plan.emptyFiles());
         files.addAll(plan.splitFiles());
         for (ObjectTask t : plan.objects()) {
@@ -83,31 +79,7 @@ final class DeltaSync {
                 files.addAll(t.files());
             }
         }
-        for (FileEntry f : files) {
-            wanted.add(f.path());
-        }
-        for (String w : List.copyOf(wanted)) { // a manifest need not list every parent directory
-            for (Path p = Path.of(w).getParent(); p != null; p = p.getParent()) {
-                wanted.add(p.toString());
-            }
-        }
-        Set<String> links = new HashSet<>();
-        plan.tablespaceLinks().forEach(l -> links.add(l.path()));
-        // Every path below is resolved through its parents: each directory the backup has (listed,
-        // or a parent of what it has) must be one before anything is read or written under it.
-        // Shallowest first, PGDATA's own before the tablespace links are made right, and those
-        // under the links after: a link at pg_tblspc is removed before pg_tblspc/<oid> is looked at.
-        Set<String> filePaths = new HashSet<>();
-        files.forEach(f -> filePaths.add(f.path()));
-        List<String> dirs = wanted.stream().filter(w -> !filePaths.contains(w) && !links.contains(w))
-                .sorted(Comparator.comparingInt((String w) -> Path.of(w).getNameCount()).thenComparing(w -> w)).toList();
-        List<DirectoryEntry> tablespaces = plan.tablespaceLinks();
-        int removed = removeNonDirectories(pgdata, dirs.stream().filter(d -> !DirectoryEntries.underLink(d, tablespaces)).toList());
-        removed += TablespaceLinks.replaceForDelta(tablespaces, pgdata);
-        removed += removeNonDirectories(pgdata, dirs.stream().filter(d -> DirectoryEntries.underLink(d, tablespaces)).toList());
-        wanted.addAll(links);
-        removed += removeAllBut(pgdata, "", wanted);
-        removed += removeAllButInLocations(plan.tablespaceLinks(), pgdata, wanted);
+        int removed = removeWhatTheBackupLacks(plan, files, pgdata);
 
         Stale found = staleFiles(files, pgdata, threads);
         Set<String> stale = found.files();
@@ -169,6 +141,37 @@ final class DeltaSync {
         RestorePlan reduced = new RestorePlan(plan.manifest(), plan.rootMode(), plan.directories(),
                 plan.tablespaceLinks(), empty, split, tasks, plan.pagedFiles(), plan.skipped(), patched);
         return new Result(reduced, new DeltaSummary(kept, keptBytes, patched.size(), removed));
+    }
+
+    /**
+     * Brings the shape of {@code pgdata} (and of the tablespace locations) to the backup's:
+     * every directory the backup has (listed, or a parent of what it has) is made a real one
+     * before anything is read or written under it, shallowest first, PGDATA's own before the
+     * tablespace links are made right and those under the links after (a link at pg_tblspc is
+     * removed before pg_tblspc/&lt;oid&gt; is looked at); then every entry the backup does not
+     * hold is removed. Returns how many entries were removed.
+     */
+    private static int removeWhatTheBackupLacks(RestorePlan plan, List<FileEntry> files, Path pgdata) throws IOException {
+        List<DirectoryEntry> links = plan.tablespaceLinks();
+        Set<String> filePaths = new HashSet<>();
+        files.forEach(f -> filePaths.add(f.path()));
+        Set<String> linkPaths = new HashSet<>();
+        links.forEach(l -> linkPaths.add(l.path()));
+        Set<String> wanted = new HashSet<>(filePaths);
+        wanted.addAll(linkPaths);
+        plan.directories().forEach(d -> wanted.add(d.path()));
+        for (String w : List.copyOf(wanted)) { // a manifest need not list every parent directory
+            for (Path p = Path.of(w).getParent(); p != null; p = p.getParent()) {
+                wanted.add(p.toString());
+            }
+        }
+        List<String> dirs = wanted.stream().filter(w -> !filePaths.contains(w) && !linkPaths.contains(w))
+                .sorted(Comparator.comparingInt((String w) -> Path.of(w).getNameCount()).thenComparing(w -> w)).toList();
+        int removed = removeNonDirectories(pgdata, dirs.stream().filter(d -> !DirectoryEntries.underLink(d, links)).toList());
+        removed += TablespaceLinks.replaceForDelta(links, pgdata);
+        removed += removeNonDirectories(pgdata, dirs.stream().filter(d -> DirectoryEntries.underLink(d, links)).toList());
+        removed += removeAllBut(pgdata, "", wanted);
+        return removed + removeAllButInLocations(links, pgdata, wanted);
     }
 
     /**

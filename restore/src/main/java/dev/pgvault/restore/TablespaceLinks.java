@@ -21,7 +21,8 @@ final class TablespaceLinks {
 
     /** Refuses a location that is not empty, inside PGDATA, or shared by two tablespaces; changes nothing. */
     static void check(List<DirectoryEntry> links, Path pgdata) throws IOException {
-        for (DirectoryEntry link : withLocationsChecked(links, pgdata)) {
+        checkLocations(links, pgdata);
+        for (DirectoryEntry link : links) {
             DataDirectory.check(Path.of(link.linkTarget()).normalize(), "tablespace location for " + link.path());
         }
     }
@@ -35,13 +36,13 @@ final class TablespaceLinks {
      * PGDATA's). Changes nothing.
      */
     static void checkForDelta(List<DirectoryEntry> links, Path pgdata) throws IOException {
-        List<DirectoryEntry> checked = withLocationsChecked(links, pgdata);
-        if (checked.isEmpty()) {
-            return;
+        checkLocations(links, pgdata);
+        if (links.isEmpty()) {
+            return; // no process list to read
         }
         List<RunningClusters.Postmaster> running = RunningClusters.postmasters(
                 RunningClusters.real(pgdata).orElse(pgdata.toAbsolutePath().normalize()));
-        for (DirectoryEntry link : checked) {
+        for (DirectoryEntry link : links) {
             Path location = Path.of(link.linkTarget()).normalize();
             Path real = RunningClusters.whereItLies(location);
             for (RunningClusters.Postmaster p : running) {
@@ -74,10 +75,10 @@ final class TablespaceLinks {
                 return false;
             }
         }
+        Path location = Path.of(link.linkTarget());
         if (!Files.isSymbolicLink(at)) {
             return false;
         }
-        Path location = Path.of(link.linkTarget());
         if (linksExactly(at, location)) {
             return true;
         }
@@ -85,8 +86,8 @@ final class TablespaceLinks {
         return a.isPresent() && a.equals(RunningClusters.real(location));
     }
 
-    /** The links, once no location overlaps PGDATA or is shared by two tablespaces. */
-    private static List<DirectoryEntry> withLocationsChecked(List<DirectoryEntry> links, Path pgdata) throws IOException {
+    /** Refuses a location that overlaps PGDATA or is shared by two tablespaces. */
+    private static void checkLocations(List<DirectoryEntry> links, Path pgdata) throws IOException {
         Set<Path> seen = new HashSet<>();
         Path data = pgdata.toAbsolutePath().normalize();
         for (DirectoryEntry link : links) {
@@ -99,7 +100,6 @@ final class TablespaceLinks {
                         + ", which overlaps the restore's PGDATA " + data + "; nothing was changed");
             }
         }
-        return links;
     }
 
     /** Whether {@code at} is a symbolic link whose text is {@code location}, as a restore writes it. */

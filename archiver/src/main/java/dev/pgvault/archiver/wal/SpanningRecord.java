@@ -13,11 +13,11 @@ import java.util.zip.CRC32C;
  * happens to end in zeros, the next segment can: the padded copy's record fails its CRC.
  */
 public final class SpanningRecord {
-    private static final int LONG_HEADER = 40;
-    private static final int SHORT_HEADER = 24;
-    private static final int RECORD_HEADER = 24;
-    private static final int CRC_OFFSET = 20;
-    private static final int XLP_FIRST_IS_CONTRECORD = 0x0001;
+    private static final int LONG_HEADER = WalSegmentEnd.LONG_HEADER;
+    private static final int SHORT_HEADER = WalSegmentEnd.SHORT_HEADER;
+    private static final int RECORD_HEADER = WalSegmentEnd.RECORD_HEADER;
+    private static final int XLP_FIRST_IS_CONTRECORD = WalSegmentEnd.XLP_FIRST_IS_CONTRECORD;
+    private static final int CRC_OFFSET = 20; // offsetof(XLogRecord, xl_crc)
     /** The next segment begins after a record the server abandoned (a crash mid-record): nothing to check. */
     private static final int XLP_FIRST_IS_OVERWRITE_CONTRECORD = 0x0008;
     /** Records larger than this are not read whole to be checked (PostgreSQL's own limit is 1 GB). */
@@ -36,19 +36,15 @@ public final class SpanningRecord {
      */
     public static Optional<Boolean> crcMatches(ByteBuffer segment, int start, ByteBuffer next) {
         ByteBuffer seg = segment.duplicate().clear().order(ByteOrder.nativeOrder());
-        if (start < 0 || start >= seg.capacity() || seg.capacity() < LONG_HEADER) {
+        if (start < 0 || start >= seg.capacity()) {
             return Optional.empty();
         }
-        WalSegmentHeader h;
-        try {
-            h = WalSegmentHeader.read(bytes(seg, WalSegmentHeader.LENGTH), WalSegmentHeader.LENGTH);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty(); // no long page header: not a segment to read records in
+        Optional<WalSegmentHeader> first = header(seg);
+        if (first.isEmpty()) {
+            return Optional.empty();
         }
+        WalSegmentHeader h = first.get();
         int blockSize = h.blockSize();
-        if (blockSize <= LONG_HEADER || blockSize % 8 != 0 || seg.capacity() % blockSize != 0) {
-            return Optional.empty();
-        }
         byte[] header = new byte[RECORD_HEADER];
         Reader in = new Reader(seg, start, blockSize, null);
         if (in.take(header, 0, RECORD_HEADER) != RECORD_HEADER) {
@@ -86,22 +82,18 @@ public final class SpanningRecord {
         if (next == null || next.capacity() != size) {
             return Optional.empty();
         }
-        WalSegmentHeader n;
-        try {
-            n = WalSegmentHeader.read(bytes(next, WalSegmentHeader.LENGTH), WalSegmentHeader.LENGTH);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-        boolean follows = n.magic() == h.magic() && n.systemIdentifier() == h.systemIdentifier()
-                && n.segmentSize() == h.segmentSize() && n.blockSize() == h.blockSize()
-                && n.pageAddress() == h.pageAddress() + size;
-        return follows ? Optional.of(n) : Optional.empty();
+        return header(next).filter(x -> x.magic() == h.magic() && x.systemIdentifier() == h.systemIdentifier()
+                && x.segmentSize() == h.segmentSize() && x.blockSize() == h.blockSize()
+                && x.pageAddress() == h.pageAddress() + size);
     }
 
-    private static byte[] bytes(ByteBuffer b, int n) {
-        byte[] out = new byte[n];
-        b.get(0, out);
-        return out;
+    /** {@code segment}'s long page header when it is a segment to read records in. */
+    private static Optional<WalSegmentHeader> header(ByteBuffer segment) {
+        try {
+            return WalSegmentEnd.walkableHeader(segment);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // no long page header
+        }
     }
 
     /**

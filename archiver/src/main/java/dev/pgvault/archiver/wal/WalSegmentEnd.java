@@ -22,10 +22,11 @@ import java.util.OptionalLong;
  * page address, an overwritten continuation) is not this shape, and the segment is not held back.
  */
 public final class WalSegmentEnd {
-    private static final int LONG_HEADER = 40; // MAXALIGN(sizeof(XLogLongPageHeaderData))
-    private static final int SHORT_HEADER = 24; // MAXALIGN(sizeof(XLogPageHeaderData))
-    private static final int RECORD_HEADER = 24; // SizeOfXLogRecord
-    private static final int XLP_FIRST_IS_CONTRECORD = 0x0001;
+    // WAL's layout, shared with SpanningRecord
+    static final int LONG_HEADER = 40; // MAXALIGN(sizeof(XLogLongPageHeaderData))
+    static final int SHORT_HEADER = 24; // MAXALIGN(sizeof(XLogPageHeaderData))
+    static final int RECORD_HEADER = 24; // SizeOfXLogRecord
+    static final int XLP_FIRST_IS_CONTRECORD = 0x0001;
     private static final int RM_XLOG_ID = 0;
     private static final int XLOG_SWITCH = 0x40;
     private static final int XLR_INFO_MASK = 0x0F;
@@ -103,6 +104,15 @@ public final class WalSegmentEnd {
 
     /** A walker over {@code segment}, or empty when its first page header is not one to walk by. */
     private static java.util.Optional<WalSegmentEnd> walker(ByteBuffer segment) {
+        return walkableHeader(segment).map(h -> new WalSegmentEnd(segment, h.blockSize()));
+    }
+
+    /**
+     * {@code segment}'s long page header, when its block size is one to read records by (pages
+     * that divide the segment); empty for a buffer too short to hold one. Throws
+     * IllegalArgumentException where the segment does not begin with a long header.
+     */
+    static java.util.Optional<WalSegmentHeader> walkableHeader(ByteBuffer segment) {
         byte[] first = new byte[WalSegmentHeader.LENGTH];
         if (segment.capacity() < first.length) {
             return java.util.Optional.empty();
@@ -112,7 +122,7 @@ public final class WalSegmentEnd {
         if (h.blockSize() <= LONG_HEADER || h.blockSize() % 8 != 0 || segment.capacity() % h.blockSize() != 0) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new WalSegmentEnd(segment, h.blockSize()));
+        return java.util.Optional.of(h);
     }
 
     /**
