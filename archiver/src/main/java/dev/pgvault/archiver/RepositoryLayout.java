@@ -18,6 +18,7 @@ import java.util.HexFormat;
  * &lt;stanza&gt;/backup/&lt;id&gt;/backup.manifest           written last
  * &lt;stanza&gt;/backup/&lt;id&gt;/backup.keep               only while the backup is pinned (pgvault keep)
  * &lt;stanza&gt;/receiver/&lt;name&gt;.json                  what a wal-receive last said of itself
+ * &lt;stanza&gt;/receiver/&lt;name&gt;.skipped               WAL it skipped that the repository may lack
  * </pre>
  * Every object is self-describing (its header names its compression and cipher), so names
  * carry no extension and a lookup is one request.
@@ -68,9 +69,21 @@ public record RepositoryLayout(String stanza) {
         return stanza + "/receiver/";
     }
 
+    /** The end of the key of a receiver's record of skipped WAL. */
+    public static final String SKIPPED_SUFFIX = ".skipped";
+
     /** A receiver's status object; its name kept to characters every store takes in a key. */
     public String receiverKey(String receiverName) {
-        return receiverPrefix() + receiverName.replaceAll("[^A-Za-z0-9._-]", "_") + ".json";
+        return receiverPrefix() + keyPart(receiverName) + ".json";
+    }
+
+    /** A receiver's record of the WAL it skipped while the repository may lack it. */
+    public String receiverSkippedKey(String receiverName) {
+        return receiverPrefix() + keyPart(receiverName) + SKIPPED_SUFFIX;
+    }
+
+    private static String keyPart(String receiverName) {
+        return receiverName.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     public String walKey(WalFileName name) {

@@ -21,6 +21,9 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -390,7 +393,9 @@ class WalReceiveIT {
      * says so, resumes at the server's current segment, and streams. The flush position it reports
      * stays where its WAL ended while the repository lacks the skipped segments (a synchronous
      * commit in them would be released with its WAL in no repository), and follows the repository
-     * again once they are stored, as archive_command would store them.
+     * again once they are stored, as archive_command would store them. A receiver started again
+     * (after a kill) takes the hold up from the repository: beginning after the newest WAL there,
+     * it would otherwise know nothing of the hole below.
      */
     @Test
     @Timeout(300)
@@ -399,67 +404,165 @@ class WalReceiveIT {
         OsUser pgUser = OsUser.forPostgres();
         Path kept = pgUser.newDirectory("pgvault-archived-elsewhere");
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
-                // An archive_command that stores elsewhere, so that PostgreSQL may recycle what the
-                // repository lacks; no autovacuum, so that no WAL is written but the test's.
-                PgCluster pg = PgCluster.create("max_wal_size = 64MB", "min_wal_size = 32MB", "autovacuum = off",
-                        "archive_mode = on", "archive_command = 'cp %p " + kept + "/%f'")) {
+                PgCluster pg = archivingElsewhere(kept)) {
             Path config = repo.config("main", pg);
-            pg.start();
-            dist.run(pgUser, config, "init").ok();
-            Path log = pg.base.resolve("receiver.log");
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-                try (Receiver receiver = Receiver.start(dist, pgUser, config, log, List.of())) {
-                    awaitStreaming(st, receiver, "pgvault");
-                    st.execute("CREATE TABLE early AS SELECT 1 AS one");
-                    awaitFlushed(st, receiver, "pgvault"); // a .stream stored: the repository ends there
+                Hole hole = skipWal(dist, pgUser, repo, pg, config, kept, st);
+                try (Receiver receiver = Receiver.start(dist, pgUser, config, pg.base.resolve("receiver-2.log"), List.of())) {
+                    String held = awaitHeld(dist, pgUser, repo, config, st, receiver, hole);
                     receiver.kill();
-                }
-                String from = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn())");
-                pg.client("pgbench", "-i", "-s", "5", "-q", "postgres").ok();
-                // The segments the receiver will skip, archived elsewhere before each checkpoint.
-                List<String> skipped = new ArrayList<>();
-                String current = from;
-                for (int i = 0; i < 3; i++) {
-                    st.execute("SELECT pg_switch_wal()");
-                    // the segment of the next byte (pg_walfile_name of a segment's end names that segment)
-                    current = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn() + 1)");
-                    skipped = segments(from, current);
-                    skipped.remove(current);
-                    for (String name : skipped) {
-                        long deadline = System.currentTimeMillis() + 30_000;
-                        while (!Files.exists(kept.resolve(name))) {
-                            assertTrue(System.currentTimeMillis() < deadline, name + " not archived within 30 s");
-                            Thread.sleep(50);
+                    try (Receiver again = Receiver.start(dist, pgUser, config, pg.base.resolve("receiver-3.log"), List.of())) {
+                        awaitLog(again, "may be missing from the repository: until it holds it, the flush position"
+                                + " reported stays at " + held);
+                        awaitStreaming(st, again, "pgvault");
+                        st.execute("CREATE TABLE after_restart AS SELECT 1 AS one");
+                        String next = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+                        st.execute("SELECT pg_switch_wal()");
+                        awaitStored(repo, next, again);
+                        Thread.sleep(1_000);
+                        assertEquals(held, flushReported(st), "a receiver started again reported past the hole while "
+                                + hole.skipped() + " are missing from the repository; its log:\n" + again.log());
+                        // archive_command's part: the skipped segments stored; the reports follow the repository.
+                        for (String name : hole.skipped()) {
+                            dist.run(pgUser, config, "archive-push", kept.resolve(name).toString()).ok();
                         }
+                        awaitFlushed(st, again, "pgvault");
+                        awaitLog(again, "the repository now holds the WAL skipped from " + held);
+                        assertFalse(Files.exists(skippedRecord(repo)), "the hold's record stays after the hole was filled");
                     }
-                    st.execute("CHECKPOINT");
-                }
-                assertFalse(Files.exists(pg.data.resolve("pg_wal/" + from)), from + " was recycled");
-                try (Receiver receiver = Receiver.start(dist, pgUser, config, log, List.of())) {
-                    awaitLog(receiver, "streaming resumes at the server's current segment");
-                    awaitStreaming(st, receiver, "pgvault");
-                    st.execute("CREATE TABLE later AS SELECT 1 AS one");
-                    st.execute("SELECT pg_switch_wal()");
-                    // It streams and stores the WAL after the hole (the segment it resumed in, now
-                    // complete), but reports nothing past the hole's start, which it names.
-                    awaitStored(repo, current, receiver);
-                    Thread.sleep(1_000); // its report after that store is in by now
-                    String held = value(st, "SELECT flush_lsn::text FROM pg_stat_replication WHERE application_name = 'pgvault'");
-                    assertTrue(receiver.log().contains("the flush position reported stays at " + held),
-                            "reported " + held + " with " + skipped + " missing from the repository; its log:\n" + receiver.log());
-                    long fromSegment = Long.parseLong(from.substring(8, 16), 16) * 256 + Long.parseLong(from.substring(16), 16);
-                    assertEquals(fromSegment, lsn(held) >> 24, "the hole begins in " + from + ", not at " + held);
-                    // archive_command's part: the skipped segments stored; the reports follow the repository.
-                    for (String name : skipped) {
-                        dist.run(pgUser, config, "archive-push", kept.resolve(name).toString()).ok();
-                    }
-                    awaitFlushed(st, receiver, "pgvault");
-                    awaitLog(receiver, "the repository now holds the WAL skipped from " + held);
                 }
             }
         } finally {
             PgvaultDist.deleteTree(kept);
         }
+    }
+
+    /**
+     * WAL skipped that nothing will ever store (archive_command kept it elsewhere, then lost it)
+     * holds a synchronous receiver's reports, and so the primary's commits, until a backup is
+     * taken after it: a restore from that backup needs none of the hole, so the commits the
+     * receiver then acknowledges can be restored.
+     */
+    @Test
+    @Timeout(300)
+    void aHoleNothingFillsHoldsCommitsUntilABackupIsTakenAfterIt() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        Path kept = pgUser.newDirectory("pgvault-archived-elsewhere");
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = archivingElsewhere(kept)) {
+            Path config = repo.config("main", pg);
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                Hole hole = skipWal(dist, pgUser, repo, pg, config, kept, st);
+                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'pgvault'");
+                st.execute("SELECT pg_reload_conf()");
+                try (Receiver receiver = Receiver.start(dist, pgUser, config, pg.base.resolve("receiver-2.log"),
+                        List.of("--synchronous"));
+                        Connection w = pg.connect(); Statement ws = w.createStatement()) {
+                    String held = awaitHeld(dist, pgUser, repo, config, st, receiver, hole);
+                    awaitSync(st, receiver);
+                    Future<?> commit = writer.submit(() -> ws.execute("CREATE TABLE waits AS SELECT 1 AS one"));
+                    Thread.sleep(2_000);
+                    assertFalse(commit.isDone(), "a commit was acknowledged with " + hole.skipped()
+                            + " missing from the repository");
+                    // The backup's stop segment reaches the repository through the receiver itself.
+                    dist.run(pgUser, config, "backup").ok();
+                    awaitLog(receiver, "after the WAL skipped from " + held);
+                    commit.get(30, TimeUnit.SECONDS);
+                    assertFalse(Files.exists(skippedRecord(repo)), "the hold's record stays after a backup passed it");
+                    for (String name : hole.skipped()) {
+                        assertFalse(Files.exists(walFile(repo, name)), name + " was stored: the hole was filled, not passed");
+                    }
+                }
+            }
+        } finally {
+            writer.shutdownNow();
+            PgvaultDist.deleteTree(kept);
+        }
+    }
+
+    /** Segments a receiver skipped: from {@code from} up to, not including, {@code resumed}. */
+    private record Hole(String from, String resumed, List<String> skipped) {}
+
+    /**
+     * An archive_command that stores elsewhere, so that PostgreSQL may recycle what the
+     * repository lacks; no autovacuum, so that no WAL is written but the test's. Started.
+     */
+    private static PgCluster archivingElsewhere(Path kept) throws Exception {
+        PgCluster pg = PgCluster.create("max_wal_size = 64MB", "min_wal_size = 32MB", "autovacuum = off",
+                "archive_mode = on", "archive_command = 'cp %p " + kept + "/%f'");
+        pg.start();
+        return pg;
+    }
+
+    /**
+     * A receiver streams, is killed, and the WAL after its end is written, archived elsewhere and
+     * recycled by checkpoints: the next receiver finds it gone.
+     */
+    private static Hole skipWal(PgvaultDist dist, OsUser pgUser, TestRepo repo, PgCluster pg, Path config, Path kept,
+            Statement st) throws Exception {
+        dist.run(pgUser, config, "init").ok();
+        try (Receiver receiver = Receiver.start(dist, pgUser, config, pg.base.resolve("receiver-1.log"), List.of())) {
+            awaitStreaming(st, receiver, "pgvault");
+            st.execute("CREATE TABLE early AS SELECT 1 AS one");
+            awaitFlushed(st, receiver, "pgvault"); // a .stream stored: the repository ends there
+            receiver.kill();
+        }
+        String from = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+        pg.client("pgbench", "-i", "-s", "5", "-q", "postgres").ok();
+        // The segments the receiver will skip, archived elsewhere before each checkpoint.
+        List<String> skipped = new ArrayList<>();
+        String current = from;
+        for (int i = 0; i < 3; i++) {
+            st.execute("SELECT pg_switch_wal()");
+            // the segment of the next byte (pg_walfile_name of a segment's end names that segment)
+            current = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn() + 1)");
+            skipped = segments(from, current);
+            skipped.remove(current);
+            for (String name : skipped) {
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (!Files.exists(kept.resolve(name))) {
+                    assertTrue(System.currentTimeMillis() < deadline, name + " not archived within 30 s");
+                    Thread.sleep(50);
+                }
+            }
+            st.execute("CHECKPOINT");
+        }
+        assertFalse(Files.exists(pg.data.resolve("pg_wal/" + from)), from + " was recycled");
+        return new Hole(from, current, skipped);
+    }
+
+    /**
+     * The receiver resumes after the hole and streams and stores the WAL after it (the segment it
+     * resumed in, now complete), but reports nothing past the hole's start, which it names; that
+     * position.
+     */
+    private static String awaitHeld(PgvaultDist dist, OsUser pgUser, TestRepo repo, Path config, Statement st,
+            Receiver receiver, Hole hole) throws Exception {
+        awaitLog(receiver, "streaming resumes at the server's current segment");
+        awaitStreaming(st, receiver, "pgvault");
+        st.execute("SET synchronous_commit = local"); // the test's own writes wait for no receiver
+        st.execute("CREATE TABLE later AS SELECT 1 AS one");
+        st.execute("SELECT pg_switch_wal()");
+        awaitStored(repo, hole.resumed(), receiver);
+        Thread.sleep(1_000); // its report after that store is in by now
+        String held = flushReported(st);
+        assertTrue(receiver.log().contains("the flush position reported stays at " + held),
+                "reported " + held + " with " + hole.skipped() + " missing from the repository; its log:\n" + receiver.log());
+        String from = hole.from();
+        long fromSegment = Long.parseLong(from.substring(8, 16), 16) * 256 + Long.parseLong(from.substring(16), 16);
+        assertEquals(fromSegment, lsn(held) >> 24, "the hole begins in " + from + ", not at " + held);
+        assertTrue(Files.exists(skippedRecord(repo)), "no record of the hold in the repository");
+        return held;
+    }
+
+    private static String flushReported(Statement st) throws Exception {
+        return value(st, "SELECT flush_lsn::text FROM pg_stat_replication WHERE application_name = 'pgvault'");
+    }
+
+    private static Path skippedRecord(TestRepo repo) {
+        return repo.dir.resolve("repo/main/receiver/pgvault.skipped");
     }
 
     private static void awaitLog(Receiver receiver, String text) throws Exception {

@@ -35,7 +35,7 @@ public final class BackupCatalog {
     /** Every complete backup, oldest first (ids sort by start time). */
     public List<Manifest> backups() throws IOException {
         List<Manifest> out = new ArrayList<>();
-        for (String id : ids(true)) {
+        for (String id : completeIds()) {
             out.add(read(id));
         }
         return out;
@@ -107,6 +107,11 @@ public final class BackupCatalog {
             }
         }
         return ids;
+    }
+
+    /** Ids of the complete backups (those with a manifest), oldest first, without reading a manifest. */
+    public List<String> completeIds() throws IOException {
+        return new ArrayList<>(ids(true));
     }
 
     /** Ids of backup directories that hold objects but no manifest. */

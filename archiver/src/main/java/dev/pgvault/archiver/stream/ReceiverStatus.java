@@ -3,8 +3,6 @@ package dev.pgvault.archiver.stream;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.storage.BlobInfo;
@@ -16,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -89,17 +86,7 @@ public record ReceiverStatus(String name, int timeline, Lsn received, Lsn durabl
     }
 
     static ReceiverStatus parse(byte[] json) throws IOException {
-        Map<String, String> f = new HashMap<>();
-        try (JsonParser p = JSON.createParser(json)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new IllegalArgumentException("not a receiver status");
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                p.nextToken();
-                f.put(field, p.getText());
-            }
-        }
+        Map<String, String> f = FlatJsonFields.read(json, "a receiver status");
         try {
             return new ReceiverStatus(f.get("name"), Integer.parseInt(f.get("timeline")), Lsn.parse(f.get("received_lsn")),
                     Lsn.parse(f.get("durable_lsn")), Lsn.parse(f.get("server_lsn")), Boolean.parseBoolean(f.get("connected")),

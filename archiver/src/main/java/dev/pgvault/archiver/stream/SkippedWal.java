@@ -24,6 +24,8 @@ final class SkippedWal {
     private final Lsn from;
     /** Where streaming resumed: the hole's end, a segment start. */
     private final Lsn until;
+    /** The history recovery follows across the hole: the server's, when the hole was recorded. */
+    private final TimelineHistory history;
     /** The segments recovery needs to cross the hole, in order, on the timeline that holds each one's end. */
     private final List<WalFileName> segments;
     /** How many of {@link #segments}, from the first, were found in the repository. */
@@ -36,6 +38,7 @@ final class SkippedWal {
     SkippedWal(Lsn from, Lsn resumeAt, TimelineHistory history, long segmentSize) {
         this.from = from;
         this.until = resumeAt;
+        this.history = history;
         this.segments = new ArrayList<>();
         for (long n = from.segmentNumber(segmentSize); n < resumeAt.segmentNumber(segmentSize); n++) {
             // A segment holding a timeline switch is read from the newer timeline's file, which
@@ -57,6 +60,24 @@ final class SkippedWal {
     /** Where the receiver's WAL ended when the server's next WAL was gone: the hole's start. */
     Lsn from() {
         return from;
+    }
+
+    /** Where streaming resumed: the hole's end. */
+    Lsn until() {
+        return until;
+    }
+
+    /**
+     * Whether a backup of timeline {@code tli} that started at {@code start} makes the hole
+     * harmless: it started at or after the hole's end, on this hole's history, so a restore of
+     * it (and of any commit the receiver reports past the hole) replays none of the hole's WAL.
+     */
+    boolean passedBy(int tli, Lsn start) {
+        if (start.compareTo(until) < 0 || !history.contains(tli)) {
+            return false;
+        }
+        Lsn end = history.endOf(tli);
+        return end == null || start.compareTo(end) < 0;
     }
 
     boolean isEmpty() {

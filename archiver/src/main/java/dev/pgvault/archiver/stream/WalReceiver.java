@@ -6,6 +6,8 @@ import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaMismatchException;
 import dev.pgvault.archiver.WalArchive;
 import dev.pgvault.archiver.WalConflictException;
+import dev.pgvault.archiver.backup.BackupCatalog;
+import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.pg.PgException;
 import dev.pgvault.archiver.pg.PgSession;
 import dev.pgvault.archiver.pg.PgTarget;
@@ -21,8 +23,13 @@ import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -96,6 +103,11 @@ public final class WalReceiver {
     private boolean positioned;
     /** WAL removed from the server before it was received, while the repository lacks it; else null. */
     private SkippedWal skipped;
+    /** The records in the repository that {@link #skipped} stands for, by key, as read or stored. */
+    private final Map<String, SkippedWalRecord> skippedRecords = new HashMap<>();
+    /** Backups already read for one that passes {@link #skipped} ({@link #passingBackup}). */
+    private final Set<String> backupsRead = new HashSet<>();
+    private long backupsCheckedAt;
     private long skippedCheckedAt;
     private long skippedSaidAt;
     private String lastComplaint = "";
@@ -184,13 +196,10 @@ public final class WalReceiver {
                     writeStatusIfDue(); // its last word as the primary's receiver
                     status.set(null);
                     positioned = false;
-                    if (skipped != null) {
-                        // as a new process would: it begins after the newest WAL in the repository
-                        log.accept("no longer holding the flush position at " + skipped.from() + " for the WAL skipped"
-                                + " there, which the repository still lacks (" + skipped.missing() + " segment(s), first "
-                                + skipped.firstMissing().name() + "): the receiver begins again once its server is a primary");
-                        skipped = null;
-                    }
+                    // A hold for skipped WAL stays recorded in the repository, and is taken
+                    // up again (as a new process would) once the server is a primary.
+                    skipped = null;
+                    skippedRecords.clear();
                 }
                 throw e;
             }
@@ -206,6 +215,7 @@ public final class WalReceiver {
             Optional<ReplicationLink.SlotPosition> slot = prepareSlot(link);
             if (!positioned) {
                 position(server, history, slot);
+                takeUpSkipped(history);
                 positioned = true;
             }
             StreamStart.Plan plan = StreamStart.plan(new StreamStart.Position(segment.timeline(), segment.receivedEnd()),
@@ -225,8 +235,10 @@ public final class WalReceiver {
                     if (skipped.isEmpty()) {
                         log.accept("the WAL skipped from " + skipped.from() + " is no longer needed: streaming follows timeline "
                                 + s.timeline() + " from " + s.from());
-                        skipped = null;
+                        releaseSkipped();
                     }
+                    // else its record keeps the longer hole: the segments cut off are this
+                    // receiver's to store, so a receiver that takes the record up finds them
                 }
             }
             Lsn stopAt = s.timeline() == server.timeline() ? null : history.endOf(s.timeline());
@@ -572,6 +584,49 @@ public final class WalReceiver {
         beginFresh(server.timeline(), server.flushed().segmentNumber(segmentSize));
     }
 
+    /**
+     * Takes up the holds recorded in the repository for WAL skipped on the server's history: by
+     * this receiver before it was restarted, or by another node's before a failover. Beginning
+     * after the newest WAL in the repository, it would otherwise report past a hole below it.
+     */
+    private void takeUpSkipped(TimelineHistory history) throws IOException {
+        Map<String, SkippedWalRecord> held = new TreeMap<>();
+        SkippedWalRecord.readAll(repo, layout, log).forEach((key, r) -> {
+            if (r.onHistory(history)) {
+                held.put(key, r);
+            }
+        });
+        if (held.isEmpty()) {
+            return;
+        }
+        Lsn from = held.values().stream().map(SkippedWalRecord::from).min(Lsn::compareTo).orElseThrow();
+        Lsn until = held.values().stream().map(SkippedWalRecord::until).max(Lsn::compareTo).orElseThrow();
+        skipped = new SkippedWal(from, until, history, segmentSize);
+        skippedRecords.putAll(held);
+        holdBegins();
+        log.accept("WAL from " + from + " to " + until + " was skipped by a receiver (" + String.join(", ", held.keySet())
+                + ") and may be missing from the repository: until it holds it, the flush position reported stays at "
+                + from);
+    }
+
+    /** A hold for skipped WAL begins: said now, and the backups looked at on its first check. */
+    private void holdBegins() {
+        skippedSaidAt = System.nanoTime();
+        backupsCheckedAt = skippedSaidAt - BACKUPS_CHECK_EVERY_NANOS;
+    }
+
+    /** Ends the hold for skipped WAL, and removes its records from the repository. */
+    private void releaseSkipped() {
+        skipped = null;
+        try {
+            SkippedWalRecord.forget(repo, skippedRecords);
+        } catch (IOException e) {
+            // held again by the next receiver to read them, until it finds the WAL stored
+            complain("repository " + repo.describe() + ": removing the record of skipped WAL: " + e.getMessage());
+        }
+        skippedRecords.clear();
+    }
+
     /** Begins segment {@code number}, with its stored stream when that reaches {@code atLeast}. */
     private void seed(int tli, long number, Lsn atLeast) throws IOException {
         WalFileName name = WalFileName.parse(WalFileName.segmentName(tli, number, segmentSize));
@@ -660,7 +715,14 @@ public final class WalReceiver {
         SkippedWal hole = new SkippedWal(from, new Lsn(resume * segmentSize), h, segmentSize);
         // Held before anything else can fail: a session that ends here begins the next one past the hole.
         skipped = hole.isEmpty() ? null : hole;
-        skippedSaidAt = System.nanoTime();
+        holdBegins();
+        if (skipped != null) {
+            // Recorded before anything past the hole is stored: a receiver started after this
+            // one begins after the newest WAL in the repository, and takes the hold up from here.
+            SkippedWalRecord record = new SkippedWalRecord(StreamStart.timelineOf(h, from), from, hole.until());
+            record.store(repo, layout, options.applicationName());
+            skippedRecords.put(layout.receiverSkippedKey(options.applicationName()), record);
+        }
         log.accept("WAL from " + segment.receivedEnd() + " is gone from " + target + " (" + e.getMessage()
                 + "); streaming resumes at the server's current segment, and WAL in between is archive_command's to store"
                 + " (use a slot to keep it)" + (skipped == null ? ""
@@ -693,10 +755,29 @@ public final class WalReceiver {
                     + e.getMessage());
             return;
         }
-        if (filled) {
+        if (!filled && skippedCheckedAt - backupsCheckedAt >= BACKUPS_CHECK_EVERY_NANOS) {
+            backupsCheckedAt = skippedCheckedAt;
+            Optional<Manifest> passing;
+            try {
+                passing = passingBackup();
+            } catch (IOException e) {
+                complain("repository " + repo.describe() + ": looking for a backup taken after the WAL skipped from "
+                        + skipped.from() + ": " + e.getMessage());
+                passing = Optional.empty();
+            }
+            if (passing.isPresent()) {
+                Manifest b = passing.get();
+                log.accept("backup " + b.id() + " starts at " + b.startLsn() + ", after the WAL skipped from " + skipped.from()
+                        + " to " + skipped.until() + ": a restore from it needs none of that WAL, so the flush position"
+                        + " reported follows the repository again (older backups cannot be recovered across the gap)");
+                filled = true;
+            }
+        } else if (filled) {
             log.accept("the repository now holds the WAL skipped from " + skipped.from()
                     + ": the flush position reported follows the repository again");
-            skipped = null;
+        }
+        if (filled) {
+            releaseSkipped();
             if (stream != null) {
                 report(stream, segment.durableEnd());
             }
@@ -713,6 +794,25 @@ public final class WalReceiver {
         return repo.blobs().stat(layout.walKey(name)).isPresent();
     }
 
+    /**
+     * A backup taken after skipped WAL, on its history: a restore from it needs none of the
+     * hole. Each complete backup's manifest is read once.
+     */
+    private Optional<Manifest> passingBackup() throws IOException {
+        BackupCatalog catalog = new BackupCatalog(repo, layout);
+        for (String id : catalog.completeIds()) {
+            if (backupsRead.add(id)) {
+                Manifest m = catalog.read(id);
+                if (skipped.passedBy(m.timeline(), m.startLsn())) {
+                    return Optional.of(m);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** How often a held receiver lists the backups: a listing of every backup's objects. */
+    private static final long BACKUPS_CHECK_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
     private static final long SKIPPED_CHECK_EVERY_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long SKIPPED_CHECK_BUDGET_NANOS = Duration.ofMillis(200).toNanos();
 
