@@ -70,6 +70,9 @@ final class ReplicaCreateCommand implements Callable<Integer> {
     long startTimeout;
 
     @picocli.CommandLine.Mixin
+    TablespaceMapOptions tablespaces;
+
+    @picocli.CommandLine.Mixin
     ProgressOption progress;
 
     @Override
@@ -81,11 +84,11 @@ final class ReplicaCreateCommand implements Callable<Integer> {
         Seconds.positive(startTimeout, "--start-timeout");
         // the arguments are checked (exit 2) before the configuration is read
         ReplicaRequest request = new ReplicaRequest(pgdata, backup, ConnInfo.parse(conninfo), slot, createSlot, null, port,
-                start ? Duration.ofSeconds(startTimeout) : null, delta);
+                start ? Duration.ofSeconds(startTimeout) : null, delta, tablespaces.remap());
         PgvaultConfig config = replica.top.loadConfig();
         request = new ReplicaRequest(request.pgdata(), request.backupId(), request.primary(), request.slot(),
                 request.createSlot(), RecoveryConfig.restoreCommand(Launcher.path(), config.source().toAbsolutePath()),
-                request.port(), request.startTimeout(), request.delta());
+                request.port(), request.startTimeout(), request.delta(), request.tablespaces());
         ReplicaResult r;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             PgCtl pgCtl = new PgCtl(config.pg().bin());

@@ -8,6 +8,7 @@ import dev.pgvault.restore.Restore;
 import dev.pgvault.restore.RestoreRequest;
 import dev.pgvault.restore.RestoreResult;
 import dev.pgvault.restore.ShellWord;
+import dev.pgvault.restore.TablespaceRemap;
 import dev.pgvault.restore.recovery.RecoveryOptions;
 import dev.pgvault.restore.recovery.RecoveryTarget;
 import dev.pgvault.restore.recovery.RecoveryTargets;
@@ -80,6 +81,9 @@ final class RestoreCommand implements Callable<Integer> {
     String archiveMode;
 
     @picocli.CommandLine.Mixin
+    TablespaceMapOptions tablespaces;
+
+    @picocli.CommandLine.Mixin
     ProgressOption progress;
 
     @Override
@@ -94,6 +98,7 @@ final class RestoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(ExitCode.USAGE, e.getMessage());
         }
+        TablespaceRemap remap = tablespaces.remap();
         PgvaultConfig config = top.loadConfig();
         String restoreCommand = RecoveryConfig.restoreCommand(Launcher.path(), config.source().toAbsolutePath());
         RestoreResult r;
@@ -101,7 +106,7 @@ final class RestoreCommand implements Callable<Integer> {
             try (ProgressOption.AutoCloseableProgress line = progress.open("restore", System.err, top.verbose)) {
                 Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC(),
                         line.progress());
-                r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand, delta, mode));
+                r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand, delta, mode, remap));
             }
             AsyncArchiving.warmForRecovery(config, repo, r.pgdata());
         }

@@ -136,23 +136,9 @@ class PointInTimeRecoveryIT {
         PgvaultDist dist = PgvaultDist.get();
         OsUser pgUser = OsUser.forPostgres();
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
-                PgCluster pg = PgCluster.create("archive_mode = on")) {
+                PgCluster pg = PgCluster.create("archive_mode = on", "autovacuum = off")) {
             Path config = repo.config("main", pg);
-            Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
-                    + " --config " + config + " archive-push %p'\n", java.nio.file.StandardOpenOption.APPEND);
-            Path location = pg.base.resolve("ts_fast");
-            Files.createDirectory(location);
-            pgUser.own(location);
-            pg.start();
-            dist.run(pgUser, config, "init").ok();
-            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLESPACE fast LOCATION '" + location + "'");
-                st.execute("CREATE TABLE story (id int PRIMARY KEY) TABLESPACE fast");
-                insert(st, 1, 1000);
-                dist.run(pgUser, config, "backup").ok();
-                insert(st, 1001, 2000);
-                WalArchivingIT.waitArchived(st, value(st, "SELECT pg_walfile_name(pg_switch_wal())"), pg);
-            }
+            Path location = tablespaceStory(dist, pgUser, pg, config);
             pg.stop();
             PgvaultDist.deleteTree(pg.data);
             PgvaultDist.deleteTree(location);
@@ -177,6 +163,92 @@ class PointInTimeRecoveryIT {
                 Thread.sleep(250);
             }
             assertEquals("2000 " + location, rows, pg.serverLog());
+        }
+    }
+
+    /**
+     * A copy restored beside its running original (a drill, a test copy on the same host) cannot
+     * have the original's tablespace location, which is in use: refused without a map; with
+     * --tablespace-map the copy's tablespace goes where it is told, the copy starts with every row,
+     * and the original's location is untouched. PostgreSQL recreates the links from tablespace_map
+     * when recovery starts, so that file must name the new location too.
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(300)
+    void aCopyBesideItsRunningOriginalPutsItsTablespaceWhereItIsTold() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on", "autovacuum = off")) {
+            Path config = repo.config("main", pg);
+            Path location = tablespaceStory(dist, pgUser, pg, config);
+            Path copy = pg.base.resolve("copy");
+            Path moved = pg.base.resolve("copy_ts/fast");
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                String oid = value(st, "SELECT oid::text FROM pg_tablespace WHERE spcname = 'fast'");
+                List<String> before = listTree(location);
+
+                Proc refused = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off");
+                assertEquals(2, refused.exitCode(), refused.stderr());
+                assertTrue(refused.stderr().contains("tablespace location for pg_tblspc/" + oid + " " + location
+                        + " is not empty"), refused.stderr());
+                Proc unknown = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
+                        "--tablespace-map", "1=" + moved);
+                assertEquals(2, unknown.exitCode(), unknown.stderr());
+                assertTrue(unknown.stderr().contains("--tablespace-map names 1, which backup"), unknown.stderr());
+                assertFalse(Files.exists(copy), "a refused restore created " + copy);
+
+                Proc restore = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
+                        "--tablespace-map", oid + "=" + moved);
+                assertEquals(0, restore.exitCode(), restore.stderr());
+                assertEquals(moved, Files.readSymbolicLink(copy.resolve("pg_tblspc/" + oid)));
+                int port = PgCluster.freePort();
+                RestoredCopy.startAsRestored(pgUser, copy, port, pg.base);
+                try (Connection cc = RestoredCopy.connect(port); Statement cs = cc.createStatement()) {
+                    RestoredCopy.awaitPromoted(cs);
+                    assertEquals("2000 " + moved, value(cs, "SELECT count(*) || ' ' || pg_tablespace_location(t.oid)"
+                            + " FROM story, pg_tablespace t WHERE t.spcname = 'fast' GROUP BY t.oid"));
+                    cs.execute("INSERT INTO story VALUES (5000)"); // the copy writes into its own location
+                } finally {
+                    RestoredCopy.stop(pgUser, copy);
+                }
+                assertEquals(moved, Files.readSymbolicLink(copy.resolve("pg_tblspc/" + oid)), "recovery relinked it");
+                assertEquals(before, listTree(location), "the original's tablespace location changed");
+                assertEquals("2000", value(st, "SELECT count(*)::text FROM story"));
+            } finally {
+                PgvaultDist.deleteTree(copy);
+                PgvaultDist.deleteTree(pg.base.resolve("copy_ts"));
+            }
+        }
+    }
+
+    /**
+     * A cluster archiving into the stanza, with a tablespace "fast" holding table story: rows 1
+     * to 1000 in a backup, 1001 to 2000 after it, archived. The tablespace's location.
+     */
+    private static Path tablespaceStory(PgvaultDist dist, OsUser pgUser, PgCluster pg, Path config) throws Exception {
+        Files.writeString(pg.data.resolve("postgresql.auto.conf"), "archive_command = '" + dist.launcher()
+                + " --config " + config + " archive-push %p'\n", java.nio.file.StandardOpenOption.APPEND);
+        Path location = pg.base.resolve("ts_fast");
+        Files.createDirectory(location);
+        pgUser.own(location);
+        pg.start();
+        dist.run(pgUser, config, "init").ok();
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLESPACE fast LOCATION '" + location + "'");
+            st.execute("CREATE TABLE story (id int PRIMARY KEY) TABLESPACE fast");
+            insert(st, 1, 1000);
+            dist.run(pgUser, config, "backup").ok();
+            insert(st, 1001, 2000);
+            WalArchivingIT.waitArchived(st, value(st, "SELECT pg_walfile_name(pg_switch_wal())"), pg);
+        }
+        return location;
+    }
+
+    /** Every path under {@code dir} with its size, sorted: what a copy must not have changed. */
+    private static List<String> listTree(Path dir) throws Exception {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.map(p -> dir.relativize(p) + " " + (Files.isRegularFile(p) ? p.toFile().length() : -1)).sorted().toList();
         }
     }
 

@@ -62,23 +62,25 @@ public final class Restore {
 
     /** Steps 1 and 2: the backup to restore and what restoring it does; changes nothing anywhere. */
     public RestorePlan plan(RestoreRequest request) throws IOException {
-        return plan(request.pgdata(), request.backupId(), request.recovery().target(), request.delta());
+        return plan(request.pgdata(), request.backupId(), request.recovery().target(), request.delta(), request.tablespaces());
     }
 
     /** Steps 1 and 2 for a restore into a missing or empty {@code pgdata}. */
     public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target) throws IOException {
-        return plan(pgdata, backupId, target, false);
+        return plan(pgdata, backupId, target, false, TablespaceRemap.NONE);
     }
 
     /**
      * Steps 1 and 2 for any restore: {@code backupId}, or the newest backup that can reach
      * {@code target}, checked against the stanza; {@code pgdata} and the tablespace locations
      * checked to be missing or empty, or with {@code delta} {@code pgdata} checked to be a
-     * stopped data directory. Changes nothing anywhere.
+     * stopped data directory; the tablespaces placed where {@code tablespaces} says. Changes
+     * nothing anywhere.
      */
-    public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target, boolean delta) throws IOException {
+    public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target, boolean delta, TablespaceRemap tablespaces)
+            throws IOException {
         List<Manifest> backups = new BackupCatalog(repo, layout).backups();
-        Manifest backup = choose(backups, backupId, target);
+        Manifest backup = tablespaces.applyTo(choose(backups, backupId, target));
         ClusterIdentity stanza = new StanzaStore(repo, layout).requireIdentity();
         if (!stanza.sameClusterAs(backup.cluster())) {
             throw new StanzaMismatchException("backup " + backup.id() + " is of another cluster than stanza '" + layout.stanza()

@@ -10,16 +10,17 @@ import java.nio.file.Path;
  * @param restoreCommand PostgreSQL's restore_command, unquoted (see {@link RecoveryConfig#restoreCommand})
  * @param delta restore into an existing stopped data directory, rewriting only what differs (see {@link DeltaSync})
  * @param archiveMode whether the copy keeps the backup's archive_mode or has it turned off
+ * @param tablespaces new locations for the backup's tablespaces, {@link TablespaceRemap#NONE} to keep theirs
  */
 public record RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta,
-        ArchiveMode archiveMode) {
+        ArchiveMode archiveMode, TablespaceRemap tablespaces) {
     /** A restore into a missing or empty directory. */
     public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand) {
-        this(pgdata, backupId, recovery, restoreCommand, false, ArchiveMode.PRESERVE);
+        this(pgdata, backupId, recovery, restoreCommand, false, ArchiveMode.PRESERVE, TablespaceRemap.NONE);
     }
 
     /** A restore that keeps the backup's archive_mode. */
     public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta) {
-        this(pgdata, backupId, recovery, restoreCommand, delta, ArchiveMode.PRESERVE);
+        this(pgdata, backupId, recovery, restoreCommand, delta, ArchiveMode.PRESERVE, TablespaceRemap.NONE);
     }
 }

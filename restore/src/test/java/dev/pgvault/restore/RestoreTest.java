@@ -191,7 +191,7 @@ class RestoreTest {
         fullBackup(repo, tmp.resolve("ts")).write();
         Path off = tmp.resolve("off");
         RestoreResult r = new Restore(repo, LAYOUT, 1, CLOCK).run(new RestoreRequest(off, null, RecoveryOptions.endOfArchive(),
-                COMMAND, false, ArchiveMode.OFF));
+                COMMAND, false, ArchiveMode.OFF, TablespaceRemap.NONE));
         assertEquals(List.of("archive_mode = 'off'", "restore_command = '" + COMMAND + "'"), r.settings());
         String conf = Files.readString(off.resolve("postgresql.auto.conf"));
         assertTrue(conf.contains("\n# disabled by pgvault restore: archive_mode = 'on'\n"), conf);

@@ -12,6 +12,7 @@ import dev.pgvault.ha.pg.Upstream;
 import dev.pgvault.restore.RecoveryConfig;
 import dev.pgvault.restore.recovery.RecoveryOptions;
 import dev.pgvault.restore.Restore;
+import dev.pgvault.restore.TablespaceRemap;
 import dev.pgvault.restore.RestoreRequest;
 import dev.pgvault.restore.replica.ConnInfo;
 import dev.pgvault.restore.replica.JdbcPrimary;
@@ -89,7 +90,8 @@ public final class HaRepository implements Repository {
         ConnInfo primary = new ConnInfo(Map.of("host", upstream.host(), "port", Integer.toString(upstream.port()),
                 "user", config.pg().user(), "dbname", config.pg().database()));
         ReplicaRequest request = new ReplicaRequest(config.pg().data(), null, primary, null, false,
-                RecoveryConfig.restoreCommand(launcher, config.source().toAbsolutePath()), config.pg().port(), null, delta);
+                RecoveryConfig.restoreCommand(launcher, config.source().toAbsolutePath()), config.pg().port(), null, delta,
+                TablespaceRemap.NONE);
         try (EncodedStore repo = opener.get()) {
             Restore restore = new Restore(repo, layout(), config.processMax(), Clock.systemUTC());
             new ReplicaBootstrap(restore, JdbcPrimary::connect, new PgCtl(config.pg().bin())).create(request);

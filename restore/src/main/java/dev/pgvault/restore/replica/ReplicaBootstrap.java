@@ -58,7 +58,8 @@ public final class ReplicaBootstrap {
                 StandbySettings.lines(written, req.slot(), req.restoreCommand(), req.port()), privateFiles,
                 "pgvault replica create");
 
-        RestorePlan plan = restore.plan(pgdata, req.backupId(), new RecoveryTarget.EndOfArchive(), req.delta());
+        RestorePlan plan = restore.plan(pgdata, req.backupId(), new RecoveryTarget.EndOfArchive(), req.delta(),
+                req.tablespaces());
         ReplicaResult.SlotOutcome slot = req.slot() == null ? ReplicaResult.SlotOutcome.NONE
                 : req.createSlot() ? prepareSlot(req, plan.manifest()) : ReplicaResult.SlotOutcome.NAMED;
 

@@ -1,5 +1,6 @@
 package dev.pgvault.restore.replica;
 
+import dev.pgvault.restore.TablespaceRemap;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -15,9 +16,10 @@ import java.time.Duration;
  * @param startTimeout start PostgreSQL and wait this long for it to accept connections; null: do not start
  * @param delta restore into an existing, stopped data directory, rewriting only what differs (a
  *     standby that needs reseeding)
+ * @param tablespaces new locations for the backup's tablespaces, {@link TablespaceRemap#NONE} to keep theirs
  */
 public record ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, String slot, boolean createSlot,
-        String restoreCommand, Integer port, Duration startTimeout, boolean delta) {
+        String restoreCommand, Integer port, Duration startTimeout, boolean delta, TablespaceRemap tablespaces) {
 
     public ReplicaRequest {
         if (slot != null) {
@@ -34,6 +36,6 @@ public record ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, Str
     /** Into an empty or missing directory. */
     public ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, String slot, boolean createSlot,
             String restoreCommand, Integer port, Duration startTimeout) {
-        this(pgdata, backupId, primary, slot, createSlot, restoreCommand, port, startTimeout, false);
+        this(pgdata, backupId, primary, slot, createSlot, restoreCommand, port, startTimeout, false, TablespaceRemap.NONE);
     }
 }

@@ -1,0 +1,152 @@
+package dev.pgvault.restore;
+
+import dev.pgvault.archiver.backup.DirectoryEntry;
+import dev.pgvault.archiver.backup.Manifest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * New locations for a backup's tablespaces, given at restore time: a copy on another host whose
+ * disks are laid out otherwise, or a copy beside its original on the same host (where the
+ * original's locations are in use, and so refused as not empty). Each tablespace is named by its
+ * OID or by the location it had when backed up, as {@code pg_basebackup -T} names it; {@code
+ * all}, when set, places every tablespace not named otherwise in a directory of that name under
+ * it, named by its OID.
+ *
+ * <p>Both places that say where a tablespace is are rewritten: the {@code pg_tblspc/<oid>} link,
+ * and the backup's {@code tablespace_map}, from which PostgreSQL recreates the links when it
+ * starts recovery (left as it was, it would point them back at the old locations).
+ *
+ * @param moves new location by OID or old location, in the order given
+ * @param all the directory under which every other tablespace goes, or null
+ */
+public record TablespaceRemap(Map<String, Path> moves, Path all) {
+    /** Every tablespace where it was. */
+    public static final TablespaceRemap NONE = new TablespaceRemap(Map.of(), null);
+
+    public TablespaceRemap {
+        moves = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(moves)); // said back in the order given
+        for (Path p : moves.values()) {
+            requireUsable(p);
+        }
+        if (all != null) {
+            requireUsable(all);
+        }
+    }
+
+    /**
+     * From the command line's {@code FROM=TO} words (FROM an OID or an old location, TO an
+     * absolute path) and the {@code all} directory (or null). A malformed word is an {@link
+     * IllegalArgumentException} naming it.
+     */
+    public static TablespaceRemap parse(List<String> words, Path all) {
+        Map<String, Path> moves = new LinkedHashMap<>();
+        for (String w : words) {
+            int eq = w.indexOf('=');
+            if (eq <= 0 || eq == w.length() - 1) {
+                throw new IllegalArgumentException("--tablespace-map '" + w + "': expected OID=DIR or OLD-LOCATION=DIR");
+            }
+            String from = w.substring(0, eq);
+            String key = isOid(from) ? from : Path.of(from).normalize().toString();
+            if (!isOid(from) && !Path.of(from).isAbsolute()) {
+                throw new IllegalArgumentException("--tablespace-map '" + w + "': " + from
+                        + " is neither an OID nor an absolute location");
+            }
+            if (moves.put(key, Path.of(w.substring(eq + 1))) != null) {
+                throw new IllegalArgumentException("--tablespace-map names " + from + " twice");
+            }
+        }
+        return new TablespaceRemap(moves, all);
+    }
+
+    public boolean isEmpty() {
+        return moves.isEmpty() && all == null;
+    }
+
+    /**
+     * {@code backup} with its tablespaces at their new locations: links and tablespace_map. A
+     * tablespace named that the backup does not have is a {@link TargetDirectoryException} that
+     * lists the ones it has.
+     */
+    public Manifest applyTo(Manifest backup) throws TargetDirectoryException {
+        if (isEmpty()) {
+            return backup;
+        }
+        Map<String, Path> byOid = new LinkedHashMap<>();
+        Map<String, String> unused = new LinkedHashMap<>();
+        moves.keySet().forEach(k -> unused.put(k, k));
+        List<DirectoryEntry> dirs = new ArrayList<>();
+        for (DirectoryEntry d : backup.directories()) {
+            if (d.linkTarget() == null || !ManifestPaths.isTablespaceLink(d.path())) {
+                dirs.add(d);
+                continue;
+            }
+            String oid = d.path().substring(d.path().lastIndexOf('/') + 1);
+            Optional<Path> to = newLocation(oid, d.linkTarget());
+            unused.remove(oid);
+            unused.remove(Path.of(d.linkTarget()).normalize().toString());
+            if (to.isEmpty()) {
+                dirs.add(d);
+            } else {
+                byOid.put(oid, to.get());
+                dirs.add(new DirectoryEntry(d.path(), d.mode(), to.get().toString()));
+            }
+        }
+        if (!unused.isEmpty()) {
+            throw new TargetDirectoryException("--tablespace-map names " + String.join(", ", unused.keySet()) + ", which backup "
+                    + backup.id() + " has no tablespace of (it has " + tablespaces(backup) + "); nothing was changed");
+        }
+        return new Manifest(backup.id(), backup.type(), backup.parent(), backup.startTime(), backup.stopTime(),
+                backup.startLsn(), backup.stopLsn(), backup.timeline(), backup.startWal(), backup.stopWal(), backup.cluster(),
+                backup.pageChecksums(), backup.backupLabel(), TablespaceMapFile.rewrite(backup.tablespaceMap(), byOid),
+                dirs, backup.files(), backup.objects());
+    }
+
+    private Optional<Path> newLocation(String oid, String oldLocation) throws TargetDirectoryException {
+        Path byOid = moves.get(oid);
+        Path byOld = moves.get(Path.of(oldLocation).normalize().toString());
+        if (byOid != null && byOld != null && !byOid.equals(byOld)) {
+            throw new TargetDirectoryException("--tablespace-map gives tablespace " + oid + " (" + oldLocation
+                    + ") two new locations: " + byOid + " and " + byOld + "; nothing was changed");
+        }
+        Path to = byOid != null ? byOid : byOld;
+        if (to == null && all != null) {
+            to = all.resolve(oid);
+        }
+        return Optional.ofNullable(to).map(Path::normalize);
+    }
+
+    /** "16385 at /srv/ts1, 16386 at /srv/ts2", or "none". */
+    private static String tablespaces(Manifest backup) {
+        List<String> out = new ArrayList<>();
+        for (DirectoryEntry d : backup.directories()) {
+            if (d.linkTarget() != null && ManifestPaths.isTablespaceLink(d.path())) {
+                out.add(d.path().substring(d.path().lastIndexOf('/') + 1) + " at " + d.linkTarget());
+            }
+        }
+        return out.isEmpty() ? "none" : String.join(", ", out);
+    }
+
+    private static boolean isOid(String s) {
+        return !s.isEmpty() && s.length() <= 10 && s.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    /**
+     * An absolute path that tablespace_map can hold as a plain line: PostgreSQL escapes a line
+     * break in a location with a backslash, and reads every backslash as an escape.
+     */
+    private static void requireUsable(Path p) {
+        String s = p.toString();
+        if (!p.isAbsolute()) {
+            throw new IllegalArgumentException("tablespace location " + s + " is not an absolute path");
+        }
+        if (s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0 || s.indexOf('\\') >= 0) {
+            throw new IllegalArgumentException("tablespace location " + s.replace("\n", "\\n").replace("\r", "\\r")
+                    + " holds a line break or a backslash, which tablespace_map cannot carry plainly");
+        }
+    }
+}
