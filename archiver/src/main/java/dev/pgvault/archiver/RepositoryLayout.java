@@ -1,5 +1,6 @@
 package dev.pgvault.archiver;
 
+import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ import java.util.HexFormat;
  * &lt;stanza&gt;/backup/&lt;id&gt;/backup.manifest           written last
  * &lt;stanza&gt;/backup/&lt;id&gt;/backup.keep               only while the backup is pinned (pgvault keep)
  * &lt;stanza&gt;/receiver/&lt;name&gt;.json                  what a wal-receive last said of itself
- * &lt;stanza&gt;/receiver/&lt;name&gt;.skipped               WAL it skipped that the repository may lack
+ * &lt;stanza&gt;/receiver/&lt;name&gt;.&lt;tli&gt;-&lt;lsn&gt;.skipped    WAL it skipped there that the repository may lack
  * </pre>
  * Every object is self-describing (its header names its compression and cipher), so names
  * carry no extension and a lookup is one request.
@@ -77,9 +78,12 @@ public record RepositoryLayout(String stanza) {
         return receiverPrefix() + keyPart(receiverName) + ".json";
     }
 
-    /** A receiver's record of the WAL it skipped while the repository may lack it. */
-    public String receiverSkippedKey(String receiverName) {
-        return receiverPrefix() + keyPart(receiverName) + SKIPPED_SUFFIX;
+    /**
+     * A receiver's record of WAL it skipped from {@code from} on timeline {@code timeline}, while
+     * the repository may lack it: one per gap.
+     */
+    public String receiverSkippedKey(String receiverName, int timeline, Lsn from) {
+        return receiverPrefix() + keyPart(receiverName) + String.format(".%08X-%016X", timeline, from.value()) + SKIPPED_SUFFIX;
     }
 
     private static String keyPart(String receiverName) {

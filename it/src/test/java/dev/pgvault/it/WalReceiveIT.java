@@ -412,8 +412,8 @@ class WalReceiveIT {
                     String held = awaitHeld(dist, pgUser, repo, config, st, receiver, hole);
                     receiver.kill();
                     try (Receiver again = Receiver.start(dist, pgUser, config, pg.base.resolve("receiver-3.log"), List.of())) {
-                        awaitLog(again, "may be missing from the repository: until it holds it, the flush position"
-                                + " reported stays at " + held);
+                        awaitLog(again, "may be missing from the repository: until it holds it, or a backup is taken"
+                                + " after it, the flush position reported stays at " + held);
                         awaitStreaming(st, again, "pgvault");
                         st.execute("CREATE TABLE after_restart AS SELECT 1 AS one");
                         String next = value(st, "SELECT pg_walfile_name(pg_current_wal_lsn())");
@@ -428,7 +428,7 @@ class WalReceiveIT {
                         }
                         awaitFlushed(st, again, "pgvault");
                         awaitLog(again, "the repository now holds the WAL skipped from " + held);
-                        assertFalse(Files.exists(skippedRecord(repo)), "the hold's record stays after the hole was filled");
+                        assertFalse(Files.exists(skippedRecord(repo, held)), "the hold's record stays after the hole was filled");
                     }
                 }
             }
@@ -470,7 +470,7 @@ class WalReceiveIT {
                     dist.run(pgUser, config, "backup").ok();
                     awaitLog(receiver, "after the WAL skipped from " + held);
                     commit.get(30, TimeUnit.SECONDS);
-                    assertFalse(Files.exists(skippedRecord(repo)), "the hold's record stays after a backup passed it");
+                    assertFalse(Files.exists(skippedRecord(repo, held)), "the hold's record stays after a backup passed it");
                     for (String name : hole.skipped()) {
                         assertFalse(Files.exists(walFile(repo, name)), name + " was stored: the hole was filled, not passed");
                     }
@@ -553,7 +553,7 @@ class WalReceiveIT {
         String from = hole.from();
         long fromSegment = Long.parseLong(from.substring(8, 16), 16) * 256 + Long.parseLong(from.substring(16), 16);
         assertEquals(fromSegment, lsn(held) >> 24, "the hole begins in " + from + ", not at " + held);
-        assertTrue(Files.exists(skippedRecord(repo)), "no record of the hold in the repository");
+        assertTrue(Files.exists(skippedRecord(repo, held)), "no record of the hold in the repository");
         return held;
     }
 
@@ -561,8 +561,9 @@ class WalReceiveIT {
         return value(st, "SELECT flush_lsn::text FROM pg_stat_replication WHERE application_name = 'pgvault'");
     }
 
-    private static Path skippedRecord(TestRepo repo) {
-        return repo.dir.resolve("repo/main/receiver/pgvault.skipped");
+    /** The receiver's record of the gap it skipped from {@code from} on timeline 1. */
+    private static Path skippedRecord(TestRepo repo, String from) {
+        return repo.dir.resolve("repo/" + new RepositoryLayout("main").receiverSkippedKey("pgvault", 1, Lsn.parse(from)));
     }
 
     private static void awaitLog(Receiver receiver, String text) throws Exception {

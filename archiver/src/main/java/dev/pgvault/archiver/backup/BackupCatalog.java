@@ -132,6 +132,8 @@ public final class BackupCatalog {
                     ids.add(rest.substring(0, slash));
                 }
             });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause(); // a listing that fails part-way (a store's later page) is the store's IOException
         }
         return ids;
     }

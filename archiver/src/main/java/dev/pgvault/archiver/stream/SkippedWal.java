@@ -68,16 +68,18 @@ final class SkippedWal {
     }
 
     /**
-     * Whether a backup of timeline {@code tli} that started at {@code start} makes the hole
-     * harmless: it started at or after the hole's end, on this hole's history, so a restore of
-     * it (and of any commit the receiver reports past the hole) replays none of the hole's WAL.
+     * Whether a complete backup of timeline {@code tli}, from {@code start} to {@code stop}, makes
+     * the hole harmless: it started at or after the hole's end, and all its WAL is on this hole's
+     * history (a backup of an old primary that went on past the point where this history left its
+     * timeline is another branch's), so a restore of it, and of any commit the receiver reports
+     * past the hole, replays none of the hole's WAL.
      */
-    boolean passedBy(int tli, Lsn start) {
+    boolean passedBy(int tli, Lsn start, Lsn stop) {
         if (start.compareTo(until) < 0 || !history.contains(tli)) {
             return false;
         }
         Lsn end = history.endOf(tli);
-        return end == null || start.compareTo(end) < 0;
+        return end == null || stop.compareTo(end) <= 0;
     }
 
     boolean isEmpty() {

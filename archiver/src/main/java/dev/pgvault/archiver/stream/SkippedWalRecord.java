@@ -11,6 +11,7 @@ import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.codec.CorruptObjectException;
 import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.codec.WrongKeyException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,10 +71,10 @@ record SkippedWalRecord(int timeline, Lsn from, Lsn until) {
         }
     }
 
-    /** Stores this record as receiver {@code receiverName}'s, replacing the one it had. */
-    void store(EncodedStore repo, RepositoryLayout layout, String receiverName) throws IOException {
+    /** Stores this record under {@code key} ({@link RepositoryLayout#receiverSkippedKey}). */
+    void store(EncodedStore repo, String key) throws IOException {
         byte[] bytes = json();
-        repo.put(layout.receiverSkippedKey(receiverName), out -> out.write(bytes));
+        repo.put(key, out -> out.write(bytes));
     }
 
     /**
@@ -86,7 +87,8 @@ record SkippedWalRecord(int timeline, Lsn from, Lsn until) {
         for (String key : keys(repo, layout)) {
             try {
                 read(repo, key).ifPresent(r -> out.put(key, r));
-            } catch (IllegalArgumentException | JsonProcessingException | CorruptObjectException e) {
+            } catch (IllegalArgumentException | JsonProcessingException | CorruptObjectException | WrongKeyException e) {
+                // a damaged header reads as a wrong key too; a wrong passphrase fails every store anyway
                 unreadable.accept("record of skipped WAL " + key + " in " + repo.describe() + " cannot be read ("
                         + e.getMessage() + "): it holds nothing back");
             }
@@ -95,20 +97,18 @@ record SkippedWalRecord(int timeline, Lsn from, Lsn until) {
     }
 
     /**
-     * Removes the records in {@code records} that still say what they said when read: a record
-     * rewritten meanwhile (its receiver skipped more WAL) stays.
+     * Removes the record under {@code key} if it still says what {@code read} says: one rewritten
+     * meanwhile (its receiver skipped more WAL from the same place) stays.
      */
-    static void forget(EncodedStore repo, Map<String, SkippedWalRecord> records) throws IOException {
-        for (Map.Entry<String, SkippedWalRecord> e : records.entrySet()) {
-            Optional<SkippedWalRecord> now;
-            try {
-                now = read(repo, e.getKey());
-            } catch (IllegalArgumentException | JsonProcessingException | CorruptObjectException changed) {
-                continue; // not what was read: not this hold's to remove
-            }
-            if (now.isPresent() && now.get().equals(e.getValue())) {
-                repo.blobs().delete(e.getKey());
-            }
+    static void forget(EncodedStore repo, String key, SkippedWalRecord read) throws IOException {
+        Optional<SkippedWalRecord> now;
+        try {
+            now = read(repo, key);
+        } catch (IllegalArgumentException | JsonProcessingException | CorruptObjectException | WrongKeyException changed) {
+            return; // not what was read: not this hold's to remove
+        }
+        if (now.isPresent() && now.get().equals(read)) {
+            repo.blobs().delete(key);
         }
     }
 

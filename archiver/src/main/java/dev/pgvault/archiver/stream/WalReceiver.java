@@ -6,8 +6,6 @@ import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaMismatchException;
 import dev.pgvault.archiver.WalArchive;
 import dev.pgvault.archiver.WalConflictException;
-import dev.pgvault.archiver.backup.BackupCatalog;
-import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.pg.PgException;
 import dev.pgvault.archiver.pg.PgSession;
 import dev.pgvault.archiver.pg.PgTarget;
@@ -23,13 +21,9 @@ import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -101,15 +95,8 @@ public final class WalReceiver {
     private int storedFloor;
     private static final int FLOOR_UNKNOWN = -1;
     private boolean positioned;
-    /** WAL removed from the server before it was received, while the repository lacks it; else null. */
-    private SkippedWal skipped;
-    /** The records in the repository that {@link #skipped} stands for, by key, as read or stored. */
-    private final Map<String, SkippedWalRecord> skippedRecords = new HashMap<>();
-    /** Backups already read for one that passes {@link #skipped} ({@link #passingBackup}). */
-    private final Set<String> backupsRead = new HashSet<>();
-    private long backupsCheckedAt;
-    private long skippedCheckedAt;
-    private long skippedSaidAt;
+    /** WAL removed from the server before it was received, while the repository may lack it. */
+    private final SkippedWalHold hold;
     private String lastComplaint = "";
     private long lastComplaintAt;
 
@@ -124,6 +111,7 @@ public final class WalReceiver {
         this.log = log;
         this.segmentSize = cluster.walSegmentSize();
         this.segment = new SegmentInProgress(segmentSize);
+        this.hold = new SkippedWalHold(repo, layout, options.applicationName(), segmentSize, log, this::complain);
     }
 
     /** The latest status, or empty before the first connection. */
@@ -198,8 +186,7 @@ public final class WalReceiver {
                     positioned = false;
                     // A hold for skipped WAL stays recorded in the repository, and is taken
                     // up again (as a new process would) once the server is a primary.
-                    skipped = null;
-                    skippedRecords.clear();
+                    hold.drop();
                 }
                 throw e;
             }
@@ -215,7 +202,7 @@ public final class WalReceiver {
             Optional<ReplicationLink.SlotPosition> slot = prepareSlot(link);
             if (!positioned) {
                 position(server, history, slot);
-                takeUpSkipped(history);
+                hold.takeUp(history, server.flushed());
                 positioned = true;
             }
             StreamStart.Plan plan = StreamStart.plan(new StreamStart.Position(segment.timeline(), segment.receivedEnd()),
@@ -228,18 +215,9 @@ public final class WalReceiver {
             if (!s.keepBuffer()) {
                 leaveSegment();
                 beginFresh(s.timeline(), s.from().segmentNumber(segmentSize));
-                if (skipped != null) {
-                    // From here on the receiver streams the new timeline itself: skipped WAL
-                    // beyond its start is no longer the repository's to hold.
-                    skipped = skipped.cutAt(s.from(), history, segmentSize);
-                    if (skipped.isEmpty()) {
-                        log.accept("the WAL skipped from " + skipped.from() + " is no longer needed: streaming follows timeline "
-                                + s.timeline() + " from " + s.from());
-                        releaseSkipped();
-                    }
-                    // else its record keeps the longer hole: the segments cut off are this
-                    // receiver's to store, so a receiver that takes the record up finds them
-                }
+                // From here on the receiver streams the new timeline itself: skipped WAL
+                // beyond its start is no longer the repository's to hold.
+                hold.cutAt(s.from(), history);
             }
             Lsn stopAt = s.timeline() == server.timeline() ? null : history.endOf(s.timeline());
             PGReplicationStream stream;
@@ -298,16 +276,16 @@ public final class WalReceiver {
             // synchronous standby only once it has reported a flush position, and an idle primary
             // sends nothing to store, so a receiver that reconnected stayed 'potential' until the
             // primary next wrote WAL (about 10 s in HaSynchronousIT)
-            if (skipped != null) {
-                checkSkipped(null);
+            if (!hold.isEmpty()) {
+                hold.look(this::archived);
             }
             report(stream, segment.durableEnd());
             publish(true);
             writeStatusIfDue();
             while (!stop.getAsBoolean()) {
                 turnAt = System.nanoTime();
-                if (skipped != null && turnAt - skippedCheckedAt >= SKIPPED_CHECK_EVERY_NANOS) {
-                    checkSkipped(stream);
+                if (hold.due(turnAt) && hold.look(this::archived)) {
+                    report(stream, segment.durableEnd()); // a gap closed: the position moves on at once
                 }
                 // Synchronous: commits wait for what is received, so it is stored as soon as the
                 // socket holds no more, not after a wait for more.
@@ -550,7 +528,7 @@ public final class WalReceiver {
     }
 
     private void report(PGReplicationStream stream, Lsn durable) throws SQLException {
-        LogSequenceNumber at = LogSequenceNumber.valueOf(reportable(durable).value());
+        LogSequenceNumber at = LogSequenceNumber.valueOf(hold.reportable(durable).value());
         stream.setFlushedLSN(at);
         stream.setAppliedLSN(at);
         stream.forceUpdateStatus();
@@ -582,49 +560,6 @@ public final class WalReceiver {
             return;
         }
         beginFresh(server.timeline(), server.flushed().segmentNumber(segmentSize));
-    }
-
-    /**
-     * Takes up the holds recorded in the repository for WAL skipped on the server's history: by
-     * this receiver before it was restarted, or by another node's before a failover. Beginning
-     * after the newest WAL in the repository, it would otherwise report past a hole below it.
-     */
-    private void takeUpSkipped(TimelineHistory history) throws IOException {
-        Map<String, SkippedWalRecord> held = new TreeMap<>();
-        SkippedWalRecord.readAll(repo, layout, log).forEach((key, r) -> {
-            if (r.onHistory(history)) {
-                held.put(key, r);
-            }
-        });
-        if (held.isEmpty()) {
-            return;
-        }
-        Lsn from = held.values().stream().map(SkippedWalRecord::from).min(Lsn::compareTo).orElseThrow();
-        Lsn until = held.values().stream().map(SkippedWalRecord::until).max(Lsn::compareTo).orElseThrow();
-        skipped = new SkippedWal(from, until, history, segmentSize);
-        skippedRecords.putAll(held);
-        holdBegins();
-        log.accept("WAL from " + from + " to " + until + " was skipped by a receiver (" + String.join(", ", held.keySet())
-                + ") and may be missing from the repository: until it holds it, the flush position reported stays at "
-                + from);
-    }
-
-    /** A hold for skipped WAL begins: said now, and the backups looked at on its first check. */
-    private void holdBegins() {
-        skippedSaidAt = System.nanoTime();
-        backupsCheckedAt = skippedSaidAt - BACKUPS_CHECK_EVERY_NANOS;
-    }
-
-    /** Ends the hold for skipped WAL, and removes its records from the repository. */
-    private void releaseSkipped() {
-        skipped = null;
-        try {
-            SkippedWalRecord.forget(repo, skippedRecords);
-        } catch (IOException e) {
-            // held again by the next receiver to read them, until it finds the WAL stored
-            complain("repository " + repo.describe() + ": removing the record of skipped WAL: " + e.getMessage());
-        }
-        skippedRecords.clear();
     }
 
     /** Begins segment {@code number}, with its stored stream when that reaches {@code atLeast}. */
@@ -705,116 +640,30 @@ public final class WalReceiver {
     /**
      * Without a slot the server may have removed WAL the receiver did not get: said, then
      * skipped. The flush position reported stays where the receiver's WAL ended until the
-     * repository holds what was skipped ({@link SkippedWal}).
+     * repository holds what was skipped, or a backup is taken after it ({@link SkippedWalHold}).
      */
     private void skipToServer(ReplicationLink link, ReplicationLink.ServerIdentity server, TimelineHistory history,
             PgException e) throws IOException, PgException {
-        Lsn from = skipped != null ? skipped.from() : segment.receivedEnd();
+        Lsn from = segment.receivedEnd();
         long resume = server.flushed().segmentNumber(segmentSize);
         TimelineHistory h = history.timeline() == server.timeline() ? history : history(link, server.timeline());
-        SkippedWal hole = new SkippedWal(from, new Lsn(resume * segmentSize), h, segmentSize);
-        // Held before anything else can fail: a session that ends here begins the next one past the hole.
-        skipped = hole.isEmpty() ? null : hole;
-        holdBegins();
-        if (skipped != null) {
-            // Recorded before anything past the hole is stored: a receiver started after this
-            // one begins after the newest WAL in the repository, and takes the hold up from here.
-            SkippedWalRecord record = new SkippedWalRecord(StreamStart.timelineOf(h, from), from, hole.until());
-            record.store(repo, layout, options.applicationName());
-            skippedRecords.put(layout.receiverSkippedKey(options.applicationName()), record);
-        }
-        log.accept("WAL from " + segment.receivedEnd() + " is gone from " + target + " (" + e.getMessage()
+        // Held, and recorded in the repository, before anything past the gap is stored: a
+        // receiver started after this one begins after the newest WAL there, and takes it up.
+        boolean held = hold.skip(from, new Lsn(resume * segmentSize), h);
+        log.accept("WAL from " + from + " is gone from " + target + " (" + e.getMessage()
                 + "); streaming resumes at the server's current segment, and WAL in between is archive_command's to store"
-                + " (use a slot to keep it)" + (skipped == null ? ""
-                        : "; until the repository holds it, the flush position reported stays at " + from));
+                + " (use a slot to keep it)" + (held
+                        ? "; until the repository holds it, or a backup is taken after it, the flush position reported"
+                                + " stays at " + hold.reportable(from)
+                        : ""));
         leaveSegment();
         beginFresh(server.timeline(), resume);
-    }
-
-    /**
-     * What may be reported durable: {@code durable}, and never past the start of skipped WAL the
-     * repository lacks.
-     */
-    private Lsn reportable(Lsn durable) {
-        return skipped == null || durable.compareTo(skipped.from()) <= 0 ? durable : skipped.from();
-    }
-
-    /**
-     * Looks for the skipped WAL in the repository (for a bounded time per call); once it is all
-     * there, says so and reports the flush position (when streaming) at once. While it is not,
-     * says so once a minute.
-     */
-    private void checkSkipped(PGReplicationStream stream) throws SQLException {
-        skippedCheckedAt = System.nanoTime();
-        boolean filled;
-        try {
-            filled = skipped.filled(this::archived, SKIPPED_CHECK_BUDGET_NANOS);
-        } catch (IOException e) {
-            // still held: the next check asks again, and streaming goes on meanwhile
-            complain("repository " + repo.describe() + ": looking for the WAL skipped from " + skipped.from() + ": "
-                    + e.getMessage());
-            return;
-        }
-        if (!filled && skippedCheckedAt - backupsCheckedAt >= BACKUPS_CHECK_EVERY_NANOS) {
-            backupsCheckedAt = skippedCheckedAt;
-            Optional<Manifest> passing;
-            try {
-                passing = passingBackup();
-            } catch (IOException e) {
-                complain("repository " + repo.describe() + ": looking for a backup taken after the WAL skipped from "
-                        + skipped.from() + ": " + e.getMessage());
-                passing = Optional.empty();
-            }
-            if (passing.isPresent()) {
-                Manifest b = passing.get();
-                log.accept("backup " + b.id() + " starts at " + b.startLsn() + ", after the WAL skipped from " + skipped.from()
-                        + " to " + skipped.until() + ": a restore from it needs none of that WAL, so the flush position"
-                        + " reported follows the repository again (older backups cannot be recovered across the gap)");
-                filled = true;
-            }
-        } else if (filled) {
-            log.accept("the repository now holds the WAL skipped from " + skipped.from()
-                    + ": the flush position reported follows the repository again");
-        }
-        if (filled) {
-            releaseSkipped();
-            if (stream != null) {
-                report(stream, segment.durableEnd());
-            }
-        } else if (skippedCheckedAt - skippedSaidAt >= REPEAT_QUIET.toNanos()) {
-            skippedSaidAt = skippedCheckedAt;
-            log.accept("the repository still lacks " + skipped.missing() + " segment(s) of the WAL skipped from "
-                    + skipped.from() + ", first " + skipped.firstMissing().name() + ": the flush position reported stays"
-                    + " there (synchronous commits wait) until archive_command stores them");
-        }
     }
 
     /** Whether the repository holds segment {@code name} complete. */
     private boolean archived(WalFileName name) throws IOException {
         return repo.blobs().stat(layout.walKey(name)).isPresent();
     }
-
-    /**
-     * A backup taken after skipped WAL, on its history: a restore from it needs none of the
-     * hole. Each complete backup's manifest is read once.
-     */
-    private Optional<Manifest> passingBackup() throws IOException {
-        BackupCatalog catalog = new BackupCatalog(repo, layout);
-        for (String id : catalog.completeIds()) {
-            if (backupsRead.add(id)) {
-                Manifest m = catalog.read(id);
-                if (skipped.passedBy(m.timeline(), m.startLsn())) {
-                    return Optional.of(m);
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** How often a held receiver lists the backups: a listing of every backup's objects. */
-    private static final long BACKUPS_CHECK_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
-    private static final long SKIPPED_CHECK_EVERY_NANOS = Duration.ofSeconds(1).toNanos();
-    private static final long SKIPPED_CHECK_BUDGET_NANOS = Duration.ofMillis(200).toNanos();
 
     private static boolean isRemoved(PgException e) {
         return e.getMessage() != null && e.getMessage().contains("has already been removed");
@@ -849,7 +698,7 @@ public final class WalReceiver {
             serverEnd = segment.receivedEnd();
         }
         ReceiverStatus now = new ReceiverStatus(options.applicationName(), segment.timeline(), segment.receivedEnd(),
-                reportable(segment.durableEnd()), serverEnd, connected, java.time.Instant.now());
+                hold.reportable(segment.durableEnd()), serverEnd, connected, java.time.Instant.now());
         status.set(now);
     }
 

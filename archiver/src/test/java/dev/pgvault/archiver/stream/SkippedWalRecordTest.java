@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.TimelineHistory;
+import dev.pgvault.storage.codec.CipherKey;
 import dev.pgvault.storage.codec.CodecSpec;
 import dev.pgvault.storage.codec.EncodedStore;
 import dev.pgvault.storage.fs.FsBlobStore;
@@ -18,15 +19,20 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A hold for skipped WAL outlives its receiver: stored, read back by any receiver, removed once passed. */
+/** A hold for skipped WAL outlives its receiver: stored, read back by any receiver, removed once closed. */
 class SkippedWalRecordTest {
     /** Timeline 1 ended at 0/5000100, timeline 2 at 0/9000000. */
-    private static final TimelineHistory TLI3 = TimelineHistory.parse(3,
+    static final TimelineHistory TLI3 = TimelineHistory.parse(3,
             "1\t0/5000100\tno recovery target specified\n2\t0/9000000\tno recovery target specified\n"
                     .getBytes(StandardCharsets.UTF_8));
+    static final RepositoryLayout LAYOUT = new RepositoryLayout("main");
 
     @TempDir
     Path dir;
+
+    static String key(String receiver, SkippedWalRecord r) {
+        return LAYOUT.receiverSkippedKey(receiver, r.timeline(), r.from());
+    }
 
     @Test
     void aHoleCountsOnAHistoryThatPassesThroughIt() {
@@ -42,38 +48,41 @@ class SkippedWalRecordTest {
 
     @Test
     void recordsOfEveryReceiverComeBackAndADamagedOneIsSaidAndHoldsNothing() throws Exception {
-        RepositoryLayout layout = new RepositoryLayout("main");
-        try (EncodedStore repo = new EncodedStore(new FsBlobStore(dir), CodecSpec.DEFAULT)) {
+        CodecSpec encrypted = CodecSpec.DEFAULT.withKey(CipherKey.fromPassphrase("pass phrase".getBytes(StandardCharsets.UTF_8)));
+        try (EncodedStore repo = new EncodedStore(new FsBlobStore(dir), encrypted);
+                EncodedStore plain = new EncodedStore(new FsBlobStore(dir), CodecSpec.DEFAULT)) {
             SkippedWalRecord a = new SkippedWalRecord(1, Lsn.parse("0/2000200"), Lsn.parse("0/5000000"));
             SkippedWalRecord b = new SkippedWalRecord(2, Lsn.parse("0/9000000"), Lsn.parse("0/B000000"));
-            a.store(repo, layout, "pgvault");
-            b.store(repo, layout, "node/2");
-            repo.put(layout.receiverSkippedKey("broken"), out -> out.write("{\"timeline\": ".getBytes()));
+            a.store(repo, key("pgvault", a));
+            b.store(repo, key("node/2", b));
+            repo.put(LAYOUT.receiverSkippedKey("broken", 1, Lsn.parse("0/1")), out -> out.write("{\"timeline\": ".getBytes()));
+            // an object this repository's key cannot open reads as a wrong key: said, not fatal
+            plain.put(LAYOUT.receiverSkippedKey("foreign", 1, Lsn.parse("0/2")), out -> out.write(a.json()));
             List<String> said = new ArrayList<>();
-            Map<String, SkippedWalRecord> all = SkippedWalRecord.readAll(repo, layout, said::add);
-            assertEquals(Map.of(layout.receiverSkippedKey("pgvault"), a, layout.receiverSkippedKey("node/2"), b), all);
-            assertTrue(layout.receiverSkippedKey("node/2").endsWith("/receiver/node_2.skipped"));
-            assertEquals(1, said.size(), said.toString());
-            assertTrue(said.get(0).contains(layout.receiverSkippedKey("broken")), said.get(0));
+            Map<String, SkippedWalRecord> all = SkippedWalRecord.readAll(repo, LAYOUT, said::add);
+            assertEquals(Map.of(key("pgvault", a), a, key("node/2", b), b), all);
+            assertTrue(key("node/2", b).endsWith("/receiver/node_2.00000002-0000000009000000.skipped"), key("node/2", b));
+            assertEquals(2, said.size(), said.toString());
+            assertTrue(said.get(0).contains(LAYOUT.receiverSkippedKey("broken", 1, Lsn.parse("0/1"))), said.get(0));
+            assertTrue(said.get(1).contains(LAYOUT.receiverSkippedKey("foreign", 1, Lsn.parse("0/2"))), said.get(1));
         }
     }
 
     @Test
-    void forgettingRemovesOnlyRecordsStillAsTheyWereRead() throws Exception {
-        RepositoryLayout layout = new RepositoryLayout("main");
+    void forgettingRemovesARecordOnlyWhileItIsAsItWasRead() throws Exception {
         try (EncodedStore repo = new EncodedStore(new FsBlobStore(dir), CodecSpec.DEFAULT)) {
             SkippedWalRecord a = new SkippedWalRecord(1, Lsn.parse("0/2000200"), Lsn.parse("0/5000000"));
-            SkippedWalRecord b = new SkippedWalRecord(1, Lsn.parse("0/6000000"), Lsn.parse("0/8000000"));
-            a.store(repo, layout, "pgvault");
-            b.store(repo, layout, "other");
-            Map<String, SkippedWalRecord> read = SkippedWalRecord.readAll(repo, layout, s -> {});
-            // the other receiver skipped more meanwhile: its record now names a longer hole
-            SkippedWalRecord longer = new SkippedWalRecord(1, Lsn.parse("0/6000000"), Lsn.parse("0/9000000"));
-            longer.store(repo, layout, "other");
-            SkippedWalRecord.forget(repo, read);
-            assertEquals(Map.of(layout.receiverSkippedKey("other"), longer), SkippedWalRecord.readAll(repo, layout, s -> {}));
+            a.store(repo, key("pgvault", a));
+            // the receiver skipped more from the same place meanwhile: its record now names a longer hole
+            SkippedWalRecord longer = new SkippedWalRecord(1, Lsn.parse("0/2000200"), Lsn.parse("0/9000000"));
+            longer.store(repo, key("pgvault", a));
+            SkippedWalRecord.forget(repo, key("pgvault", a), a);
+            assertEquals(Map.of(key("pgvault", a), longer), SkippedWalRecord.readAll(repo, LAYOUT, s -> {}));
+            SkippedWalRecord.forget(repo, key("pgvault", a), longer);
+            assertEquals(Map.of(), SkippedWalRecord.readAll(repo, LAYOUT, s -> {}));
             // and the status listing never mistakes a record for a receiver's status
-            assertEquals(List.of(), ReceiverStatus.readAll(repo, layout));
+            longer.store(repo, key("pgvault", a));
+            assertEquals(List.of(), ReceiverStatus.readAll(repo, LAYOUT));
         }
     }
 }

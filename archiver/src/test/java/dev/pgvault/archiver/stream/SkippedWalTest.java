@@ -104,19 +104,23 @@ class SkippedWalTest {
     }
 
     @Test
-    void aBackupStartedAfterTheHoleOnItsHistoryPassesIt() {
+    void aBackupStartedAfterTheHoleWithAllItsWalOnItsHistoryPassesIt() {
         SkippedWal hole = new SkippedWal(Lsn.parse("0/2000200"), Lsn.parse("0/A000000"), TLI3, SEG);
         assertEquals(Lsn.parse("0/A000000"), hole.until());
-        assertTrue(hole.passedBy(3, Lsn.parse("0/A000000")), "started where streaming resumed");
-        assertTrue(hole.passedBy(3, Lsn.parse("0/B000028")));
-        assertFalse(hole.passedBy(3, Lsn.parse("0/9FFFFFF")), "started inside the hole: its recovery replays the rest");
+        assertTrue(hole.passedBy(3, Lsn.parse("0/A000000"), Lsn.parse("0/A000100")), "started where streaming resumed");
+        assertTrue(hole.passedBy(3, Lsn.parse("0/B000028"), Lsn.parse("0/B000100")));
+        assertFalse(hole.passedBy(3, Lsn.parse("0/9FFFFFF"), Lsn.parse("0/A000100")),
+                "started inside the hole: its recovery replays the rest");
         // on timeline 2, which this history left at 0/9000000: before the hole's end
-        assertFalse(hole.passedBy(2, Lsn.parse("0/8000028")));
+        assertFalse(hole.passedBy(2, Lsn.parse("0/8000028"), Lsn.parse("0/8000100")));
         // on timeline 1 past its end at 0/5000100, or on a timeline not in the history: another branch
-        assertFalse(hole.passedBy(1, Lsn.parse("0/B000028")));
-        assertFalse(hole.passedBy(4, Lsn.parse("0/B000028")));
+        assertFalse(hole.passedBy(1, Lsn.parse("0/B000028"), Lsn.parse("0/B000100")));
+        assertFalse(hole.passedBy(4, Lsn.parse("0/B000028"), Lsn.parse("0/B000100")));
         SkippedWal early = new SkippedWal(Lsn.parse("0/1000000"), Lsn.parse("0/3000000"), TLI3, SEG);
-        assertTrue(early.passedBy(1, Lsn.parse("0/4000028")), "a backup on an ancestor, after the hole, before the switch");
-        assertTrue(early.passedBy(2, Lsn.parse("0/6000028")));
+        assertTrue(early.passedBy(1, Lsn.parse("0/4000028"), Lsn.parse("0/5000100")),
+                "a backup on an ancestor, after the hole, done by the switch");
+        assertTrue(early.passedBy(2, Lsn.parse("0/6000028"), Lsn.parse("0/6000100")));
+        // begun on timeline 1 before its switch, but its WAL went on past it: the old primary's branch
+        assertFalse(early.passedBy(1, Lsn.parse("0/4000028"), Lsn.parse("0/5000200")));
     }
 }
