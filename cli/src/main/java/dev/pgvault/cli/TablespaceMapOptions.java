@@ -20,7 +20,7 @@ final class TablespaceMapOptions {
     /** The remap asked for; a malformed one is a usage error (exit 2). */
     TablespaceRemap remap() {
         try {
-            return TablespaceRemap.parse(moves, all == null ? null : all.toAbsolutePath());
+            return TablespaceRemap.parse(moves, all);
         } catch (IllegalArgumentException e) { // InvalidPathException too
             throw new UserError(ExitCode.USAGE, e.getMessage());
         }

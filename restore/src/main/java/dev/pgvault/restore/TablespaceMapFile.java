@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * PostgreSQL's {@code tablespace_map}: a line per tablespace, its OID, a space, and its location,
- * in which a backslash escapes the next character (PostgreSQL writes one before a line break in a
- * location). Read at the start of recovery, it says where {@code pg_tblspc}'s links point.
+ * in which a backslash escapes the next character (PostgreSQL writes one before a line break or a
+ * backslash in a location). Read at the start of recovery, it says where {@code pg_tblspc}'s
+ * links point.
  */
 final class TablespaceMapFile {
     private TablespaceMapFile() {}

@@ -30,11 +30,9 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
 
     public TablespaceRemap {
         moves = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(moves)); // said back in the order given
-        for (Path p : moves.values()) {
-            requireUsable(p);
-        }
+        moves.forEach((from, to) -> requireUsable(to, "--tablespace-map " + from + "=" + to));
         if (all != null) {
-            requireUsable(all);
+            requireUsable(all, "--tablespace-map-all " + all);
         }
     }
 
@@ -100,6 +98,7 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
             throw new TargetDirectoryException("--tablespace-map names " + String.join(", ", unused.keySet()) + ", which backup "
                     + backup.id() + " has no tablespace of (it has " + tablespaces(backup) + "); nothing was changed");
         }
+        checkApart(dirs, byOid);
         return new Manifest(backup.id(), backup.type(), backup.parent(), backup.startTime(), backup.stopTime(),
                 backup.startLsn(), backup.stopLsn(), backup.timeline(), backup.startWal(), backup.stopWal(), backup.cluster(),
                 backup.pageChecksums(), backup.backupLabel(), TablespaceMapFile.rewrite(backup.tablespaceMap(), byOid),
@@ -120,6 +119,30 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
         return Optional.ofNullable(to).map(Path::normalize);
     }
 
+    /**
+     * Refuses new locations that coincide with, or lie inside, another tablespace's: the files of
+     * two tablespaces would mix.
+     */
+    private static void checkApart(List<DirectoryEntry> dirs, Map<String, Path> moved) throws TargetDirectoryException {
+        List<DirectoryEntry> links = dirs.stream()
+                .filter(d -> d.linkTarget() != null && ManifestPaths.isTablespaceLink(d.path())).toList();
+        for (DirectoryEntry a : links) {
+            String oidA = a.path().substring(a.path().lastIndexOf('/') + 1);
+            if (!moved.containsKey(oidA)) {
+                continue;
+            }
+            Path at = Path.of(a.linkTarget()).normalize();
+            for (DirectoryEntry b : links) {
+                String oidB = b.path().substring(b.path().lastIndexOf('/') + 1);
+                Path other = Path.of(b.linkTarget()).normalize();
+                if (!oidA.equals(oidB) && (at.startsWith(other) || other.startsWith(at))) {
+                    throw new TargetDirectoryException("tablespace map puts tablespace " + oidA + " at " + at + " and tablespace "
+                            + oidB + " at " + other + ": one location may not be or hold another; nothing was changed");
+                }
+            }
+        }
+    }
+
     /** "16385 at /srv/ts1, 16386 at /srv/ts2", or "none". */
     private static String tablespaces(Manifest backup) {
         List<String> out = new ArrayList<>();
@@ -136,17 +159,18 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
     }
 
     /**
-     * An absolute path that tablespace_map can hold as a plain line: PostgreSQL escapes a line
-     * break in a location with a backslash, and reads every backslash as an escape.
+     * An absolute path that tablespace_map can hold as a plain line: PostgreSQL escapes line
+     * breaks and backslashes in a location with a backslash, and reads every backslash as an
+     * escape. {@code given} names the option in the message.
      */
-    private static void requireUsable(Path p) {
+    private static void requireUsable(Path p, String given) {
         String s = p.toString();
-        if (!p.isAbsolute()) {
-            throw new IllegalArgumentException("tablespace location " + s + " is not an absolute path");
-        }
         if (s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0 || s.indexOf('\\') >= 0) {
-            throw new IllegalArgumentException("tablespace location " + s.replace("\n", "\\n").replace("\r", "\\r")
-                    + " holds a line break or a backslash, which tablespace_map cannot carry plainly");
+            throw new IllegalArgumentException(given.replace("\n", "\\n").replace("\r", "\\r")
+                    + ": the location holds a line break or a backslash, which tablespace_map cannot carry plainly");
+        }
+        if (!p.isAbsolute()) {
+            throw new IllegalArgumentException(given + ": " + s + " is not an absolute path");
         }
     }
 }

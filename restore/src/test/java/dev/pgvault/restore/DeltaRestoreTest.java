@@ -66,8 +66,12 @@ class DeltaRestoreTest {
     }
 
     private RestoreResult restore(EncodedStore repo, Path pgdata, boolean delta) throws Exception {
+        return restore(repo, pgdata, delta, TablespaceRemap.NONE);
+    }
+
+    private RestoreResult restore(EncodedStore repo, Path pgdata, boolean delta, TablespaceRemap remap) throws Exception {
         return new Restore(repo, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(pgdata, null,
-                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, delta));
+                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, delta, ArchiveMode.PRESERVE, remap));
     }
 
     private static final java.util.Set<String> WRITTEN_NOW = java.util.Set.of("backup_label", "recovery.signal",
@@ -424,5 +428,39 @@ class DeltaRestoreTest {
         assertEquals(1, r.delta().removed(), "the link by another path: " + r);
         assertEquals(inode, Files.getAttribute(inTablespace, "unix:ino"), "the tablespace's file kept, not written anew");
         assertEquals(5, r.delta().kept(), "PGDATA's 4 and the tablespace's file: " + r);
+    }
+
+    /**
+     * A copy whose tablespace was restored elsewhere is brought back there by a delta with the
+     * same map: its link kept, the location's stale file written over, the original's location
+     * (in use by its own cluster) never touched.
+     */
+    @Test
+    void aCopyWithItsTablespaceElsewhereIsBroughtBackThereWithTheSameMap() throws Exception {
+        EncodedStore two = repo("repo2");
+        Path original = Files.createDirectories(tmp.resolve("ts"));
+        Files.writeString(original.resolve("PG_15_202209061"), "the original's, in use");
+        RestoreTest.fullBackup(two, original).write();
+        Path copy = tmp.resolve("copy");
+        Path moved = tmp.resolve("moved");
+        TablespaceRemap remap = TablespaceRemap.parse(List.of("16400=" + moved), null);
+        restore(two, copy, false, remap);
+        TreeMap<String, String> freshCopy = tree(copy);
+        TreeMap<String, String> freshMoved = tree(moved);
+        Path file = moved.resolve("PG_15_202209061/5/16401");
+        byte[] b = Files.readAllBytes(file);
+        b[10] ^= 1;
+        Files.write(file, b);
+        Files.delete(copy.resolve("global/pg_control"));
+
+        RestoreResult r = restore(two, copy, true, remap);
+
+        assertEquals(freshCopy, tree(copy));
+        assertEquals(freshMoved, tree(moved));
+        assertEquals(moved, Files.readSymbolicLink(copy.resolve("pg_tblspc/16400")));
+        assertEquals("16400 " + moved + "\n", Files.readString(copy.resolve("tablespace_map")));
+        assertEquals(List.of("PG_15_202209061"), RestoreTest.list(original));
+        assertEquals("the original's, in use", Files.readString(original.resolve("PG_15_202209061")));
+        assertEquals(0, r.delta().removed(), "the link to the moved location is kept: " + r);
     }
 }

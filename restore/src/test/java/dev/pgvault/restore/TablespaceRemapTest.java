@@ -87,14 +87,38 @@ class TablespaceRemapTest {
         assertFalse(Files.exists(tmp.resolve("pgdata")));
     }
 
+    /** Two tablespaces at one place, or one inside the other: refused as bad input (exit 2), nothing written. */
+    @Test
+    void newLocationsThatMeetAnotherTablespacesAreRefused() throws Exception {
+        EncodedStore repo = repoIn(tmp);
+        Path second = tmp.resolve("second");
+        RestoreTest.fullBackup(repo, tmp.resolve("ts"))
+                .dir("pg_tblspc/16500/PG_15_202209061", 0700)
+                .tablespace("16500", second.toString(), "16400 " + tmp.resolve("ts") + "\n16500 " + second + "\n").write();
+        Path pgdata = tmp.resolve("pgdata");
+        for (List<String> words : List.of(List.of("16400=" + second), List.of("16400=" + second.resolve("inner")),
+                List.of("16400=/srv/x", "16500=/srv/x"), List.of("16400=/srv"))) {
+            TablespaceRemap remap = TablespaceRemap.parse(words, words.size() == 1 && words.get(0).equals("16400=/srv")
+                    ? Path.of("/srv/all") : null);
+            TargetDirectoryException e = assertThrows(TargetDirectoryException.class, () -> restore(repo, pgdata, remap),
+                    words.toString());
+            assertTrue(e.getMessage().startsWith("tablespace map puts tablespace 16"), e.getMessage());
+            assertTrue(e.getMessage().endsWith(": one location may not be or hold another; nothing was changed"),
+                    e.getMessage());
+            assertFalse(Files.exists(pgdata));
+        }
+    }
+
     @Test
     void malformedWordsAreRefusedNamingThem() {
         assertEquals("--tablespace-map '16400': expected OID=DIR or OLD-LOCATION=DIR", assertThrows(
                 IllegalArgumentException.class, () -> TablespaceRemap.parse(List.of("16400"), null)).getMessage());
         assertEquals("--tablespace-map 'ts=/x': ts is neither an OID nor an absolute location", assertThrows(
                 IllegalArgumentException.class, () -> TablespaceRemap.parse(List.of("ts=/x"), null)).getMessage());
-        assertEquals("tablespace location x/y is not an absolute path", assertThrows(
+        assertEquals("--tablespace-map 16400=x/y: x/y is not an absolute path", assertThrows(
                 IllegalArgumentException.class, () -> TablespaceRemap.parse(List.of("16400=x/y"), null)).getMessage());
+        assertEquals("--tablespace-map-all spaces: spaces is not an absolute path", assertThrows(
+                IllegalArgumentException.class, () -> TablespaceRemap.parse(List.of(), Path.of("spaces"))).getMessage());
         assertEquals("--tablespace-map names 16400 twice", assertThrows(
                 IllegalArgumentException.class, () -> TablespaceRemap.parse(List.of("16400=/a", "16400=/b"), null)).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class,

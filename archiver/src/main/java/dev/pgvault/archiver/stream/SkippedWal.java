@@ -75,7 +75,12 @@ final class SkippedWal {
      * past the hole, replays none of the hole's WAL.
      */
     boolean passedBy(int tli, Lsn start, Lsn stop) {
-        if (start.compareTo(until) < 0 || !history.contains(tli)) {
+        return start.compareTo(until) >= 0 && onHistory(tli, stop);
+    }
+
+    /** Whether WAL of timeline {@code tli} up to {@code stop} is on this hole's history. */
+    boolean onHistory(int tli, Lsn stop) {
+        if (!history.contains(tli)) {
             return false;
         }
         Lsn end = history.endOf(tli);

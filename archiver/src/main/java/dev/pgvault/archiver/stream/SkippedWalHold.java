@@ -83,8 +83,9 @@ final class SkippedWalHold {
 
     /**
      * Takes up the gaps recorded in the repository on {@code history}: by this receiver before it
-     * was restarted, or by another node's before a failover. A record whose gap ends past
-     * {@code serverFlushed} cannot be true on this history: said, and not held.
+     * was restarted, or by another node's before a failover. A gap is held no further than the
+     * segment of {@code serverFlushed} (a record of an old primary's may reach past what the new
+     * one wrote); one that begins past it cannot be on this server's WAL: said, and not held.
      */
     void takeUp(TimelineHistory history, Lsn serverFlushed) throws IOException {
         gaps.clear();
@@ -93,13 +94,13 @@ final class SkippedWalHold {
             if (!r.onHistory(history)) {
                 continue;
             }
-            if (r.until().compareTo(r.from()) <= 0 || r.until().value() % segmentSize != 0
-                    || r.until().compareTo(serverFlushed) > 0 && r.until().value() - serverFlushed.value() > segmentSize) {
+            if (r.from().compareTo(serverFlushed) > 0) {
                 log.accept("record of skipped WAL " + e.getKey() + " names a gap from " + r.from() + " to " + r.until()
                         + ", which cannot be on the server's WAL (flushed to " + serverFlushed + "): it holds nothing back");
                 continue;
             }
-            SkippedWal wal = new SkippedWal(r.from(), r.until(), history, segmentSize);
+            Lsn cap = new Lsn((serverFlushed.segmentNumber(segmentSize) + 1) * segmentSize);
+            SkippedWal wal = new SkippedWal(r.from(), r.until().compareTo(cap) > 0 ? cap : r.until(), history, segmentSize);
             if (!wal.isEmpty()) {
                 gaps.add(new Gap(e.getKey(), r, wal));
                 log.accept("WAL from " + r.from() + " to " + r.until() + " was skipped by a receiver (" + e.getKey()
@@ -232,9 +233,10 @@ final class SkippedWalHold {
     }
 
     /**
-     * The complete backups, newest first, down to the first that starts before every open gap's
-     * end (older ones start earlier still). A manifest that cannot be read is said and passed
-     * over, and read again at the next listing.
+     * The complete backups, newest first, down to the first on the gaps' history that starts
+     * before every open gap's end (older ones on it start earlier still; one of another branch,
+     * a point-in-time restore's timeline, says nothing of them). A manifest that cannot be read
+     * is said and passed over, and read again at the next listing.
      */
     private List<BackupSpan> newestBackups() throws IOException {
         Lsn lowestEnd = gaps.stream().map(g -> g.wal().until()).min(Lsn::compareTo).orElseThrow();
@@ -255,8 +257,9 @@ final class SkippedWalHold {
                 }
             }
             out.add(span);
-            if (span.start().compareTo(lowestEnd) < 0) {
-                break;
+            BackupSpan b = span;
+            if (b.start().compareTo(lowestEnd) < 0 && gaps.stream().anyMatch(g -> g.wal().onHistory(b.timeline(), b.stop()))) {
+                break; // older backups on this history started earlier still
             }
         }
         return out;

@@ -75,14 +75,14 @@ class SkippedWalHoldTest {
             // the old primary's WAL after timeline 1 ended at 0/5000100 in TLI3's history: another branch
             new SkippedWalRecord(1, Lsn.parse("0/6000000"), Lsn.parse("0/7000000"))
                     .store(repo, LAYOUT.receiverSkippedKey("old", 1, Lsn.parse("0/6000000")));
-            // a gap ending far past anything the server has flushed cannot be true
-            new SkippedWalRecord(1, Lsn.parse("0/1000000"), Lsn.parse("FF/0"))
-                    .store(repo, LAYOUT.receiverSkippedKey("damaged", 1, Lsn.parse("0/1000000")));
+            // a gap beginning past anything the server has flushed cannot be on its WAL
+            new SkippedWalRecord(1, Lsn.parse("FF/1000000"), Lsn.parse("FF/3000000"))
+                    .store(repo, LAYOUT.receiverSkippedKey("damaged", 1, Lsn.parse("FF/1000000")));
 
             SkippedWalHold restarted = hold(repo, "pgvault");
             restarted.takeUp(TimelineHistory.root(1), Lsn.parse("0/9000000"));
             assertEquals(Lsn.parse("0/2000200"), restarted.reportable(Lsn.parse("0/9000000")));
-            assertTrue(said.stream().anyMatch(s -> s.contains("names a gap from 0/1000000 to FF/0")), said.toString());
+            assertTrue(said.stream().anyMatch(s -> s.contains("names a gap from FF/1000000 to FF/3000000")), said.toString());
 
             SkippedWalHold onTli3 = hold(repo, "pgvault");
             onTli3.takeUp(SkippedWalRecordTest.TLI3, Lsn.parse("0/9000000"));
@@ -111,6 +111,28 @@ class SkippedWalHoldTest {
             hold.cutAt(Lsn.parse("0/2000000"), TLI1);
             assertTrue(hold.isEmpty());
             assertEquals(Map.of(), SkippedWalRecord.readAll(repo, LAYOUT, said::add));
+        }
+    }
+
+    /**
+     * An old primary's gap reaching past what the new primary has written (it was promoted from
+     * a standby that had less) is held up to the new primary's WAL, not dropped: the part on the
+     * new history may be missing from the repository.
+     */
+    @Test
+    void aGapReachingPastTheServersWalIsHeldUpToItsWal() throws Exception {
+        try (EncodedStore repo = new EncodedStore(new FsBlobStore(dir), CodecSpec.DEFAULT)) {
+            hold(repo, "old").skip(Lsn.parse("0/2000200"), Lsn.parse("0/9000000"), TLI1);
+            TimelineHistory promoted = TimelineHistory.parse(2,
+                    "1\t0/4000100\tno recovery target specified\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            SkippedWalHold hold = hold(repo, "new");
+            hold.takeUp(promoted, Lsn.parse("0/4800000"));
+            assertEquals(Lsn.parse("0/2000200"), hold.reportable(Lsn.parse("0/4800000")));
+            storeSegments(stored, 2, 3);
+            assertFalse(hold.look(repository), "segment 4, on timeline 2, is still missing");
+            stored.add("000000020000000000000004");
+            assertTrue(hold.look(repository));
+            assertTrue(hold.isEmpty());
         }
     }
 }
