@@ -245,6 +245,52 @@ class PointInTimeRecoveryIT {
         return location;
     }
 
+    /**
+     * A tablespace created after the backup is not in it, so no map can move it: a copy beside
+     * its running original would replay CREATE TABLESPACE into the original's location and write
+     * its files. Refused, with nothing written; a backup taken after it restores with the map.
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(300)
+    void aTablespaceCreatedAfterTheBackupStopsACopyBesideItsRunningOriginal() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on", "autovacuum = off")) {
+            Path config = repo.config("main", pg);
+            tablespaceStory(dist, pgUser, pg, config);
+            Path later = pg.base.resolve("ts_later");
+            Files.createDirectory(later);
+            pgUser.own(later);
+            Path copy = pg.base.resolve("copy");
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLESPACE later LOCATION '" + later + "'");
+                st.execute("CREATE TABLE late TABLESPACE later AS SELECT 1 AS one");
+                WalArchivingIT.waitArchived(st, value(st, "SELECT pg_walfile_name(pg_switch_wal())"), pg);
+                List<String> before = listTree(later);
+
+                Proc refused = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
+                        "--tablespace-map-all", pg.base.resolve("copy_ts").toString());
+                assertEquals(2, refused.exitCode(), refused.stderr());
+                assertTrue(refused.stderr().contains("has a tablespace at " + later + " that the backup lacks (created after"
+                        + " it)"), refused.stderr());
+                assertFalse(Files.exists(copy), "a refused restore created " + copy);
+                assertFalse(Files.exists(pg.base.resolve("copy_ts")));
+                assertEquals(before, listTree(later));
+
+                dist.run(pgUser, config, "backup").ok();
+                Proc restore = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
+                        "--tablespace-map-all", pg.base.resolve("copy_ts").toString());
+                assertEquals(0, restore.exitCode(), restore.stderr());
+                String oid = value(st, "SELECT oid::text FROM pg_tablespace WHERE spcname = 'later'");
+                assertEquals(pg.base.resolve("copy_ts/" + oid), Files.readSymbolicLink(copy.resolve("pg_tblspc/" + oid)));
+            } finally {
+                PgvaultDist.deleteTree(copy);
+                PgvaultDist.deleteTree(pg.base.resolve("copy_ts"));
+            }
+        }
+    }
+
     /** Every path under {@code dir} with its size, sorted: what a copy must not have changed. */
     private static List<String> listTree(Path dir) throws Exception {
         try (Stream<Path> s = Files.walk(dir)) {

@@ -80,14 +80,16 @@ public final class Restore {
     public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target, boolean delta, TablespaceRemap tablespaces)
             throws IOException {
         List<Manifest> backups = new BackupCatalog(repo, layout).backups();
-        Manifest backup = tablespaces.applyTo(choose(backups, backupId, target));
+        Manifest chosen = choose(backups, backupId, target);
         ClusterIdentity stanza = new StanzaStore(repo, layout).requireIdentity();
-        if (!stanza.sameClusterAs(backup.cluster())) {
-            throw new StanzaMismatchException("backup " + backup.id() + " is of another cluster than stanza '" + layout.stanza()
-                    + "' in " + repo.describe() + ": system identifier " + backup.cluster().systemIdentifierText() + ", PostgreSQL "
-                    + backup.cluster().pgVersionNum() + "; the stanza's cluster is " + stanza.systemIdentifierText()
+        if (!stanza.sameClusterAs(chosen.cluster())) {
+            throw new StanzaMismatchException("backup " + chosen.id() + " is of another cluster than stanza '" + layout.stanza()
+                    + "' in " + repo.describe() + ": system identifier " + chosen.cluster().systemIdentifierText() + ", PostgreSQL "
+                    + chosen.cluster().pgVersionNum() + "; the stanza's cluster is " + stanza.systemIdentifierText()
                     + ", PostgreSQL " + stanza.pgVersionNum());
         }
+        SameHostOriginal.check(chosen, pgdata);
+        Manifest backup = tablespaces.applyTo(chosen);
         Map<String, Manifest> byId = new HashMap<>();
         for (Manifest m : backups) {
             byId.put(m.id(), m);
