@@ -190,12 +190,18 @@ class PointInTimeRecoveryIT {
 
                 Proc refused = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off");
                 assertEquals(2, refused.exitCode(), refused.stderr());
-                assertTrue(refused.stderr().contains("tablespace location for pg_tblspc/" + oid + " " + location
-                        + " is not empty"), refused.stderr());
+                assertTrue(refused.stderr().contains("tablespace location " + location + " for pg_tblspc/" + oid + " overlaps "
+                        + location + ", in use by the PostgreSQL running in " + pg.data.toRealPath()), refused.stderr());
                 Proc unknown = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
                         "--tablespace-map", "1=" + moved);
                 assertEquals(2, unknown.exitCode(), unknown.stderr());
                 assertTrue(unknown.stderr().contains("--tablespace-map names 1, which backup"), unknown.stderr());
+                // a new location under the running original's data directory: missing, yet its files
+                Proc inside = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
+                        "--tablespace-map", oid + "=" + pg.data.resolve("ts_inside"));
+                assertEquals(2, inside.exitCode(), inside.stderr());
+                assertTrue(inside.stderr().contains("in use by the PostgreSQL running in"), inside.stderr());
+                assertFalse(Files.exists(pg.data.resolve("ts_inside")));
                 assertFalse(Files.exists(copy), "a refused restore created " + copy);
 
                 Proc restore = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
@@ -272,8 +278,8 @@ class PointInTimeRecoveryIT {
                 Proc refused = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
                         "--tablespace-map-all", pg.base.resolve("copy_ts").toString());
                 assertEquals(2, refused.exitCode(), refused.stderr());
-                assertTrue(refused.stderr().contains("has a tablespace at " + later + " that the backup lacks (created after"
-                        + " it)"), refused.stderr());
+                assertTrue(refused.stderr().contains("(at " + later + ") that the backup lacks (created after it)"),
+                        refused.stderr());
                 assertFalse(Files.exists(copy), "a refused restore created " + copy);
                 assertFalse(Files.exists(pg.base.resolve("copy_ts")));
                 assertEquals(before, listTree(later));

@@ -23,10 +23,10 @@ final class RunningClusters {
     private RunningClusters() {}
 
     /**
-     * A running postmaster: its pid, its data directory and the real paths of its tablespace
-     * locations.
+     * A running postmaster: its pid, its data directory, the real paths of its tablespace
+     * locations, and the OIDs of its tablespaces that are links (not in-place directories).
      */
-    record Postmaster(long pid, Path dataDirectory, List<Path> locations) {
+    record Postmaster(long pid, Path dataDirectory, List<Path> locations, java.util.Set<String> linkedOids) {
         /** The data directory or location of this cluster that {@code place} (a real path) is inside of or holds, if any. */
         Optional<Path> overlapping(Path place) {
             List<Path> mine = new ArrayList<>(locations);
@@ -103,14 +103,18 @@ final class RunningClusters {
                 return Optional.empty(); // a backend, or a shell that changed into the directory
             }
             List<Path> locations = new ArrayList<>();
+            java.util.Set<String> oids = new java.util.TreeSet<>();
             try (DirectoryStream<Path> links = Files.newDirectoryStream(cwd.resolve("pg_tblspc"))) {
                 for (Path link : links) {
                     real(link).ifPresent(locations::add);
+                    if (Files.isSymbolicLink(link)) {
+                        oids.add(link.getFileName().toString());
+                    }
                 }
-            } catch (IOException e) {
+            } catch (IOException | java.nio.file.DirectoryIteratorException e) {
                 // no pg_tblspc readable: no locations seen
             }
-            return Optional.of(new Postmaster(process.pid(), cwd.toRealPath(), locations));
+            return Optional.of(new Postmaster(process.pid(), cwd.toRealPath(), locations, oids));
         } catch (IOException | SecurityException | java.io.UncheckedIOException | NumberFormatException e) {
             return Optional.empty(); // another user's process, or one that ended
         }

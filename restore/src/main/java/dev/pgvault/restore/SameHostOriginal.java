@@ -10,50 +10,72 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Refuses a restore on the host where the backup's own cluster runs when that cluster has a
- * tablespace the backup lacks. Such a tablespace was created after the backup: recovery replays
- * its CREATE TABLESPACE at the location the original gave it, PostgreSQL in recovery takes over
- * whatever is there, and the copy would then write the running original's tablespace files. No
- * map can move it, since the backup does not name it. A running cluster is the backup's when its
- * pg_control holds the backup's system identifier.
+ * tablespace the backup lacks. Such a tablespace was created after the backup (or dropped and
+ * created again, under a new OID): recovery replays its CREATE TABLESPACE at the location the
+ * original gave it, PostgreSQL in recovery takes over whatever is there, and the copy would then
+ * write the running original's tablespace files. No map can move it, since the backup does not
+ * name it. A running cluster is the backup's when its pg_control holds the backup's system
+ * identifier; tablespaces are compared by OID, so a running copy whose tablespaces were restored
+ * elsewhere (same OIDs, new places) does not count. In-place tablespaces (directories in
+ * pg_tblspc, not links) are the copy's own and do not count either.
  *
  * <p>What this cannot see: a cluster stopped meanwhile, another user's (when not root), a target
  * that stops recovery before the CREATE TABLESPACE (refused all the same), and WAL streamed to a
- * standby later.
+ * standby later. It can refuse more than it must: a running copy of a later backup has that
+ * backup's OIDs, which an older backup may lack.
  */
 final class SameHostOriginal {
     private SameHostOriginal() {}
 
-    /** {@code backup} as stored (its own locations, before any map), to be restored into {@code pgdata}. */
+    /** {@code backup}, to be restored into {@code pgdata}: refused when a running cluster would share a tablespace. */
     static void check(Manifest backup, Path pgdata) throws TargetDirectoryException {
-        Set<Path> known = new HashSet<>();
+        Path except = RunningClusters.real(pgdata).orElse(pgdata.toAbsolutePath().normalize());
+        Optional<String> refusal = sharedTablespace(backup, RunningClusters.postmasters(except),
+                p -> systemIdentifier(p.dataDirectory()));
+        if (refusal.isPresent()) {
+            throw new TargetDirectoryException(refusal.get());
+        }
+    }
+
+    /** Why {@code backup} may not be restored beside one of {@code running}, if it may not. */
+    static Optional<String> sharedTablespace(Manifest backup, List<RunningClusters.Postmaster> running,
+            Function<RunningClusters.Postmaster, OptionalLong> systemIdentifier) {
+        Set<String> known = new HashSet<>();
         for (DirectoryEntry d : backup.directories()) {
-            if (d.linkTarget() != null && ManifestPaths.isTablespaceLink(d.path())) {
-                known.add(RunningClusters.whereItLies(Path.of(d.linkTarget())));
+            if (ManifestPaths.isTablespaceLink(d.path())) {
+                known.add(d.path().substring(d.path().lastIndexOf('/') + 1));
             }
         }
-        Path except = RunningClusters.real(pgdata).orElse(pgdata.toAbsolutePath().normalize());
-        for (RunningClusters.Postmaster p : RunningClusters.postmasters(except)) {
-            if (p.locations().isEmpty()) {
+        for (RunningClusters.Postmaster p : running) {
+            Optional<String> unknown = p.linkedOids().stream().filter(oid -> !known.contains(oid)).findFirst();
+            if (unknown.isEmpty()) {
                 continue;
             }
-            OptionalLong sysid = systemIdentifier(p.dataDirectory());
-            if (sysid.isEmpty() || sysid.getAsLong() != backup.cluster().systemIdentifier()) {
-                continue;
+            OptionalLong sysid = systemIdentifier.apply(p);
+            if (sysid.isPresent() && sysid.getAsLong() == backup.cluster().systemIdentifier()) {
+                return Optional.of("the PostgreSQL running in " + p.dataDirectory() + " (pid " + p.pid() + ") is backup "
+                        + backup.id() + "'s cluster, and has tablespace " + unknown.get() + " (" + linkTarget(p, unknown.get())
+                        + ") that the backup lacks (created after it): a copy on this host would replay its CREATE TABLESPACE"
+                        + " into the location the original gave it and could write a running cluster's files; restore a"
+                        + " backup taken after it (with --tablespace-map), or restore on another host; nothing was changed");
             }
-            for (Path location : p.locations()) {
-                if (!known.contains(location)) {
-                    throw new TargetDirectoryException("the PostgreSQL running in " + p.dataDirectory() + " (pid " + p.pid()
-                            + ") is backup " + backup.id() + "'s cluster, and has a tablespace at " + location
-                            + " that the backup lacks (created after it): a copy on this host would replay its CREATE"
-                            + " TABLESPACE into that location and write the running cluster's files; restore a backup taken"
-                            + " after it (with --tablespace-map), or restore on another host; nothing was changed");
-                }
-            }
+        }
+        return Optional.empty();
+    }
+
+    private static String linkTarget(RunningClusters.Postmaster p, String oid) {
+        try {
+            return "at " + Files.readSymbolicLink(p.dataDirectory().resolve("pg_tblspc").resolve(oid));
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return "location unread";
         }
     }
 

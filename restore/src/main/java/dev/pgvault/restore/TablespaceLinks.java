@@ -19,9 +19,14 @@ import java.util.Set;
 final class TablespaceLinks {
     private TablespaceLinks() {}
 
-    /** Refuses a location that is not empty, inside PGDATA, or shared by two tablespaces; changes nothing. */
+    /**
+     * Refuses a location that is not empty, inside PGDATA, shared by two tablespaces, or
+     * overlapping a running cluster's files (a missing one under a running cluster's data
+     * directory, say, given by --tablespace-map); changes nothing.
+     */
     static void check(List<DirectoryEntry> links, Path pgdata) throws IOException {
         checkLocations(links, pgdata);
+        checkNotInUse(links, pgdata, "a restore");
         for (DirectoryEntry link : links) {
             DataDirectory.check(Path.of(link.linkTarget()).normalize(), "tablespace location for " + link.path());
         }
@@ -37,23 +42,9 @@ final class TablespaceLinks {
      */
     static void checkForDelta(List<DirectoryEntry> links, Path pgdata) throws IOException {
         checkLocations(links, pgdata);
-        if (links.isEmpty()) {
-            return; // no process list to read
-        }
-        List<RunningClusters.Postmaster> running = RunningClusters.postmasters(
-                RunningClusters.real(pgdata).orElse(pgdata.toAbsolutePath().normalize()));
+        checkNotInUse(links, pgdata, "a delta restore");
         for (DirectoryEntry link : links) {
             Path location = Path.of(link.linkTarget()).normalize();
-            Path real = RunningClusters.whereItLies(location);
-            for (RunningClusters.Postmaster p : running) {
-                Optional<Path> used = p.overlapping(real);
-                if (used.isPresent()) {
-                    throw new TargetDirectoryException("tablespace location " + location + " for " + link.path()
-                            + " overlaps " + used.get() + ", in use by the PostgreSQL running in " + p.dataDirectory()
-                            + " (pid " + p.pid() + "): a delta restore never writes into a running cluster's files;"
-                            + " nothing was changed");
-                }
-            }
             String what = "tablespace location for " + link.path();
             if (linkedFromPgdata(pgdata, link)) {
                 DataDirectory.checkTakeOver(location, what);
@@ -84,6 +75,32 @@ final class TablespaceLinks {
         }
         Optional<Path> a = RunningClusters.real(at);
         return a.isPresent() && a.equals(RunningClusters.real(location));
+    }
+
+    /**
+     * Refuses a location inside, or holding, the data directory or a tablespace location of a
+     * cluster running on this host ({@link RunningClusters}); {@code restore} names the command.
+     */
+    private static void checkNotInUse(List<DirectoryEntry> links, Path pgdata, String restore)
+            throws TargetDirectoryException {
+        if (links.isEmpty()) {
+            return; // no process list to read
+        }
+        List<RunningClusters.Postmaster> running = RunningClusters.postmasters(
+                RunningClusters.real(pgdata).orElse(pgdata.toAbsolutePath().normalize()));
+        for (DirectoryEntry link : links) {
+            Path location = Path.of(link.linkTarget()).normalize();
+            Path real = RunningClusters.whereItLies(location);
+            for (RunningClusters.Postmaster p : running) {
+                Optional<Path> used = p.overlapping(real);
+                if (used.isPresent()) {
+                    throw new TargetDirectoryException("tablespace location " + location + " for " + link.path()
+                            + " overlaps " + used.get() + ", in use by the PostgreSQL running in " + p.dataDirectory()
+                            + " (pid " + p.pid() + "): " + restore + " never writes into a running cluster's files;"
+                            + " nothing was changed");
+                }
+            }
+        }
     }
 
     /** Refuses a location that overlaps PGDATA or is shared by two tablespaces. */

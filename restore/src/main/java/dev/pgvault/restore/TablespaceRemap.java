@@ -132,10 +132,13 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
                 continue;
             }
             Path at = Path.of(a.linkTarget()).normalize();
+            Path atReally = RunningClusters.whereItLies(at); // through links, as the files would lie
             for (DirectoryEntry b : links) {
                 String oidB = b.path().substring(b.path().lastIndexOf('/') + 1);
                 Path other = Path.of(b.linkTarget()).normalize();
-                if (!oidA.equals(oidB) && (at.startsWith(other) || other.startsWith(at))) {
+                Path otherReally = RunningClusters.whereItLies(other);
+                if (!oidA.equals(oidB) && (at.startsWith(other) || other.startsWith(at)
+                        || atReally.startsWith(otherReally) || otherReally.startsWith(atReally))) {
                     throw new TargetDirectoryException("tablespace map puts tablespace " + oidA + " at " + at + " and tablespace "
                             + oidB + " at " + other + ": one location may not be or hold another; nothing was changed");
                 }

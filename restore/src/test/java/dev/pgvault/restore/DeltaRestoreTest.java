@@ -74,8 +74,9 @@ class DeltaRestoreTest {
                 RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, delta, ArchiveMode.PRESERVE, remap));
     }
 
+    /** Written at each restore's end, so with that moment's time: two restores a second apart differ there. */
     private static final java.util.Set<String> WRITTEN_NOW = java.util.Set.of("backup_label", "recovery.signal",
-            "postgresql.auto.conf");
+            "postgresql.auto.conf", "tablespace_map");
 
     /** Every entry under {@code dir}: its kind, mode, time, and bytes or link target. */
     static TreeMap<String, String> tree(Path dir) throws Exception {

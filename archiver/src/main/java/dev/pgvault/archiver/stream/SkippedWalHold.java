@@ -94,16 +94,20 @@ final class SkippedWalHold {
             if (!r.onHistory(history)) {
                 continue;
             }
-            if (r.from().compareTo(serverFlushed) > 0) {
+            if (r.from().compareTo(serverFlushed) > 0 || r.until().compareTo(r.from()) <= 0
+                    || r.until().value() % segmentSize != 0) {
                 log.accept("record of skipped WAL " + e.getKey() + " names a gap from " + r.from() + " to " + r.until()
                         + ", which cannot be on the server's WAL (flushed to " + serverFlushed + "): it holds nothing back");
                 continue;
             }
-            Lsn cap = new Lsn((serverFlushed.segmentNumber(segmentSize) + 1) * segmentSize);
-            SkippedWal wal = new SkippedWal(r.from(), r.until().compareTo(cap) > 0 ? cap : r.until(), history, segmentSize);
+            // no further than the end of the segment the server is writing (a segment start ends one)
+            long segmentsFlushed = (serverFlushed.value() + segmentSize - 1) / segmentSize;
+            Lsn cap = new Lsn(segmentsFlushed * segmentSize);
+            Lsn until = r.until().compareTo(cap) > 0 ? cap : r.until();
+            SkippedWal wal = new SkippedWal(r.from(), until, history, segmentSize);
             if (!wal.isEmpty()) {
                 gaps.add(new Gap(e.getKey(), r, wal));
-                log.accept("WAL from " + r.from() + " to " + r.until() + " was skipped by a receiver (" + e.getKey()
+                log.accept("WAL from " + r.from() + " to " + until + " was skipped by a receiver (" + e.getKey()
                         + ") and may be missing from the repository: until it holds it, or a backup is taken after it,"
                         + " the flush position reported stays at " + r.from());
             }
