@@ -30,7 +30,8 @@ import java.util.function.Function;
  * <p>What this cannot see: a cluster stopped meanwhile, another user's (when not root), a target
  * that stops recovery before the CREATE TABLESPACE (refused all the same), and WAL streamed to a
  * standby later. It can refuse more than it must: a running copy of a later backup has that
- * backup's OIDs, which an older backup may lack.
+ * backup's OIDs, which an older backup may lack; a promoted copy keeps the system identifier, and
+ * a tablespace it creates is in no backup of the original.
  */
 final class SameHostOriginal {
     private SameHostOriginal() {}

@@ -94,8 +94,13 @@ final class SkippedWalHold {
             if (!r.onHistory(history)) {
                 continue;
             }
-            if (r.from().compareTo(serverFlushed) > 0 || r.until().compareTo(r.from()) <= 0
-                    || r.until().value() % segmentSize != 0) {
+            if (r.until().compareTo(r.from()) <= 0 || r.until().value() % segmentSize != 0) {
+                // a receiver records where streaming resumed, a segment start past the gap's start
+                log.accept("record of skipped WAL " + e.getKey() + " names a gap from " + r.from() + " to " + r.until()
+                        + ", which no receiver writes (damaged?): it holds nothing back");
+                continue;
+            }
+            if (r.from().compareTo(serverFlushed) > 0) {
                 log.accept("record of skipped WAL " + e.getKey() + " names a gap from " + r.from() + " to " + r.until()
                         + ", which cannot be on the server's WAL (flushed to " + serverFlushed + "): it holds nothing back");
                 continue;
