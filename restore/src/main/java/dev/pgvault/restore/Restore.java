@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -79,6 +80,8 @@ public final class Restore {
      */
     public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target, boolean delta, TablespaceRemap tablespaces)
             throws IOException {
+        // the look at this host's running clusters costs some 25 ms in a fresh JVM: taken meanwhile
+        CompletableFuture<List<RunningClusters.Postmaster>> running = SameHostOriginal.lookAround(pgdata);
         List<Manifest> backups = new BackupCatalog(repo, layout).backups();
         Manifest chosen = choose(backups, backupId, target);
         ClusterIdentity stanza = new StanzaStore(repo, layout).requireIdentity();
@@ -88,7 +91,7 @@ public final class Restore {
                     + chosen.cluster().pgVersionNum() + "; the stanza's cluster is " + stanza.systemIdentifierText()
                     + ", PostgreSQL " + stanza.pgVersionNum());
         }
-        SameHostOriginal.check(chosen, pgdata);
+        SameHostOriginal.check(chosen, running.join());
         Manifest backup = tablespaces.applyTo(chosen);
         Map<String, Manifest> byId = new HashMap<>();
         for (Manifest m : backups) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -36,11 +37,15 @@ import java.util.function.Function;
 final class SameHostOriginal {
     private SameHostOriginal() {}
 
-    /** {@code backup}, to be restored into {@code pgdata}: refused when a running cluster would share a tablespace. */
-    static void check(Manifest backup, Path pgdata) throws TargetDirectoryException {
+    /** The clusters running on this host but the one in {@code pgdata}, looked for in the background. */
+    static CompletableFuture<List<RunningClusters.Postmaster>> lookAround(Path pgdata) {
         Path except = RunningClusters.real(pgdata).orElse(pgdata.toAbsolutePath().normalize());
-        Optional<String> refusal = sharedTablespace(backup, RunningClusters.postmasters(except),
-                p -> systemIdentifier(p.dataDirectory()));
+        return CompletableFuture.supplyAsync(() -> RunningClusters.postmasters(except));
+    }
+
+    /** {@code backup}, to be restored beside the {@code running} clusters: refused when one would share a tablespace. */
+    static void check(Manifest backup, List<RunningClusters.Postmaster> running) throws TargetDirectoryException {
+        Optional<String> refusal = sharedTablespace(backup, running, p -> systemIdentifier(p.dataDirectory()));
         if (refusal.isPresent()) {
             throw new TargetDirectoryException(refusal.get());
         }
