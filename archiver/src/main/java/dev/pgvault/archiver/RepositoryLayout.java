@@ -70,12 +70,14 @@ public record RepositoryLayout(String stanza) {
         return stanza + "/receiver/";
     }
 
+    /** The end of the key of a receiver's status. */
+    public static final String STATUS_SUFFIX = ".json";
     /** The end of the key of a receiver's record of skipped WAL. */
     public static final String SKIPPED_SUFFIX = ".skipped";
 
     /** A receiver's status object; its name kept to characters every store takes in a key. */
     public String receiverKey(String receiverName) {
-        return receiverPrefix() + keyPart(receiverName) + ".json";
+        return receiverPrefix() + keyPart(receiverName) + STATUS_SUFFIX;
     }
 
     /**

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 final class TablespaceMapOptions {
     @Option(names = "--tablespace-map", paramLabel = "OID=DIR", description = {"Restore the tablespace with this OID (or"
             + " this old location: /old/dir=DIR) into DIR", "instead of where it was; repeat for each. DIR must be missing"
-            + " or empty."})
+            + " or empty", "(with --delta, it may be the one the link already points to)."})
     List<String> moves = new ArrayList<>();
 
     @Option(names = "--tablespace-map-all", paramLabel = "DIR",

@@ -399,7 +399,7 @@ class WalReceiveIT {
      */
     @Test
     @Timeout(300)
-    void withoutASlotRecycledWalIsSaidSkippedAndHeldUntilTheRepositoryHasIt() throws Exception {
+    void withoutASlotRecycledWalIsSaidSkippedAndHeldAcrossARestartUntilTheRepositoryHasIt() throws Exception {
         PgvaultDist dist = PgvaultDist.get();
         OsUser pgUser = OsUser.forPostgres();
         Path kept = pgUser.newDirectory("pgvault-archived-elsewhere");
@@ -409,7 +409,7 @@ class WalReceiveIT {
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 Hole hole = skipWal(dist, pgUser, repo, pg, config, kept, st);
                 try (Receiver receiver = Receiver.start(dist, pgUser, config, pg.base.resolve("receiver-2.log"), List.of())) {
-                    String held = awaitHeld(dist, pgUser, repo, config, st, receiver, hole);
+                    String held = awaitHeld(repo, st, receiver, hole);
                     receiver.kill();
                     try (Receiver again = Receiver.start(dist, pgUser, config, pg.base.resolve("receiver-3.log"), List.of())) {
                         awaitLog(again, "may be missing from the repository: until it holds it, or a backup is taken"
@@ -460,7 +460,7 @@ class WalReceiveIT {
                 try (Receiver receiver = Receiver.start(dist, pgUser, config, pg.base.resolve("receiver-2.log"),
                         List.of("--synchronous"));
                         Connection w = pg.connect(); Statement ws = w.createStatement()) {
-                    String held = awaitHeld(dist, pgUser, repo, config, st, receiver, hole);
+                    String held = awaitHeld(repo, st, receiver, hole);
                     awaitSync(st, receiver);
                     Future<?> commit = writer.submit(() -> ws.execute("CREATE TABLE waits AS SELECT 1 AS one"));
                     Thread.sleep(2_000);
@@ -538,8 +538,7 @@ class WalReceiveIT {
      * resumed in, now complete), but reports nothing past the hole's start, which it names; that
      * position.
      */
-    private static String awaitHeld(PgvaultDist dist, OsUser pgUser, TestRepo repo, Path config, Statement st,
-            Receiver receiver, Hole hole) throws Exception {
+    private static String awaitHeld(TestRepo repo, Statement st, Receiver receiver, Hole hole) throws Exception {
         awaitLog(receiver, "streaming resumes at the server's current segment");
         awaitStreaming(st, receiver, "pgvault");
         st.execute("SET synchronous_commit = local"); // the test's own writes wait for no receiver

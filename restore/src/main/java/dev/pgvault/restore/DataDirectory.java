@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
+import java.util.List;
 import java.util.Iterator;
 
 /**
@@ -61,12 +62,12 @@ final class DataDirectory {
     /**
      * Refuses {@code dir} for a delta restore unless it is missing or a directory without a
      * {@code postmaster.pid}, owned by the user running the restore, and the backup's tablespace
-     * locations unless a delta may write into them ({@link TablespaceLinks#checkForDelta}).
-     * Changes nothing.
+     * locations unless a delta may write into them ({@link TablespaceLinks#checkForDelta}), given
+     * the clusters {@code running} on this host. Changes nothing.
      */
-    static void checkForDelta(Path dir, RestorePlan plan) throws IOException {
+    static void checkForDelta(Path dir, RestorePlan plan, List<RunningClusters.Postmaster> running) throws IOException {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            TablespaceLinks.check(plan.tablespaceLinks(), dir); // a plain restore
+            TablespaceLinks.check(plan.tablespaceLinks(), dir, running); // a plain restore
             return;
         }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -93,7 +94,7 @@ final class DataDirectory {
             throw new TargetDirectoryException("PGDATA " + dir + " is owned by " + owner.getName() + ", not by "
                     + me.getName() + " who runs the restore: restore as " + owner.getName());
         }
-        TablespaceLinks.checkForDelta(plan.tablespaceLinks(), dir);
+        TablespaceLinks.checkForDelta(plan.tablespaceLinks(), dir, running);
     }
 
     /**

@@ -31,4 +31,9 @@ final class ManifestPaths {
     static boolean isTablespaceLink(String path) {
         return TABLESPACE_LINK.matcher(path).matches();
     }
+
+    /** The OID of tablespace link {@code path} ({@link #isTablespaceLink}): its last name. */
+    static String tablespaceOid(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
 }

@@ -75,13 +75,15 @@ public final class Restore {
      * Steps 1 and 2 for any restore: {@code backupId}, or the newest backup that can reach
      * {@code target}, checked against the stanza; {@code pgdata} and the tablespace locations
      * checked to be missing or empty, or with {@code delta} {@code pgdata} checked to be a
-     * stopped data directory; the tablespaces placed where {@code tablespaces} says. Changes
-     * nothing anywhere.
+     * stopped data directory; the tablespaces placed where {@code tablespaces} says, and none in
+     * a running cluster's files; refused beside a running cluster of the backup's with a
+     * tablespace the backup lacks ({@link SameHostOriginal}). Changes nothing anywhere.
      */
     public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target, boolean delta, TablespaceRemap tablespaces)
             throws IOException {
         // the look at this host's running clusters costs some 25 ms in a fresh JVM: taken meanwhile
-        CompletableFuture<List<RunningClusters.Postmaster>> running = SameHostOriginal.lookAround(pgdata);
+        CompletableFuture<List<RunningClusters.Postmaster>> looking = CompletableFuture.supplyAsync(
+                () -> RunningClusters.besides(pgdata));
         List<Manifest> backups = new BackupCatalog(repo, layout).backups();
         Manifest chosen = choose(backups, backupId, target);
         ClusterIdentity stanza = new StanzaStore(repo, layout).requireIdentity();
@@ -91,7 +93,8 @@ public final class Restore {
                     + chosen.cluster().pgVersionNum() + "; the stanza's cluster is " + stanza.systemIdentifierText()
                     + ", PostgreSQL " + stanza.pgVersionNum());
         }
-        SameHostOriginal.check(chosen, running.join());
+        List<RunningClusters.Postmaster> running = joined(looking);
+        SameHostOriginal.check(chosen, running);
         Manifest backup = tablespaces.applyTo(chosen);
         Map<String, Manifest> byId = new HashMap<>();
         for (Manifest m : backups) {
@@ -99,12 +102,21 @@ public final class Restore {
         }
         RestorePlan plan = RestorePlan.of(backup, byId);
         if (delta) {
-            DataDirectory.checkForDelta(pgdata, plan);
+            DataDirectory.checkForDelta(pgdata, plan, running);
         } else {
             DataDirectory.check(pgdata, "PGDATA");
-            TablespaceLinks.check(plan.tablespaceLinks(), pgdata);
+            TablespaceLinks.check(plan.tablespaceLinks(), pgdata, running);
         }
         return plan;
+    }
+
+    /** What {@code looking} found; its failure thrown as it was thrown there. */
+    private static List<RunningClusters.Postmaster> joined(CompletableFuture<List<RunningClusters.Postmaster>> looking) {
+        try {
+            return looking.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     /** A plan made ready to run over an existing data directory, and what the delta found there. */

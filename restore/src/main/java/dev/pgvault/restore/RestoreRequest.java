@@ -18,9 +18,4 @@ public record RestoreRequest(Path pgdata, String backupId, RecoveryOptions recov
     public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand) {
         this(pgdata, backupId, recovery, restoreCommand, false, ArchiveMode.PRESERVE, TablespaceRemap.NONE);
     }
-
-    /** A restore that keeps the backup's archive_mode. */
-    public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta) {
-        this(pgdata, backupId, recovery, restoreCommand, delta, ArchiveMode.PRESERVE, TablespaceRemap.NONE);
-    }
 }

@@ -8,14 +8,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The PostgreSQL clusters running on this host, as far as this user can see them (all of them as
  * root): a process whose working directory holds a {@code postmaster.pid} naming that process
  * (negated for a single-user backend) is a postmaster, and that directory its data directory
  * (PostgreSQL changes into it at start). Processes of other users (unless root), of other PID or
- * mount namespaces, or of other hosts are not seen: this narrows what a delta restore may touch,
- * it never proves a place unused.
+ * mount namespaces, or of other hosts are not seen: this narrows what a restore may touch and
+ * where it may run ({@link SameHostOriginal}), it never proves a place unused.
  */
 final class RunningClusters {
     private static final Path PROC = Path.of("/proc");
@@ -26,13 +28,18 @@ final class RunningClusters {
      * A running postmaster: its pid, its data directory, the real paths of its tablespace
      * locations, and the OIDs of its tablespaces that are links (not in-place directories).
      */
-    record Postmaster(long pid, Path dataDirectory, List<Path> locations, java.util.Set<String> linkedOids) {
+    record Postmaster(long pid, Path dataDirectory, List<Path> locations, Set<String> linkedOids) {
         /** The data directory or location of this cluster that {@code place} (a real path) is inside of or holds, if any. */
         Optional<Path> overlapping(Path place) {
             List<Path> mine = new ArrayList<>(locations);
             mine.add(0, dataDirectory);
             return mine.stream().filter(m -> place.startsWith(m) || m.startsWith(place)).findFirst();
         }
+    }
+
+    /** The running postmasters this user can see, but the one whose data directory is {@code pgdata}. */
+    static List<Postmaster> besides(Path pgdata) {
+        return postmasters(real(pgdata).orElse(pgdata.toAbsolutePath().normalize()));
     }
 
     /** The running postmasters this user can see, but the one of data directory {@code except} (a real path). */
@@ -103,7 +110,7 @@ final class RunningClusters {
                 return Optional.empty(); // a backend, or a shell that changed into the directory
             }
             List<Path> locations = new ArrayList<>();
-            java.util.Set<String> oids = new java.util.TreeSet<>();
+            Set<String> oids = new TreeSet<>();
             try (DirectoryStream<Path> links = Files.newDirectoryStream(cwd.resolve("pg_tblspc"))) {
                 for (Path link : links) {
                     real(link).ifPresent(locations::add);

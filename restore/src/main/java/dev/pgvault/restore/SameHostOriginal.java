@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -37,27 +36,21 @@ import java.util.function.Function;
 final class SameHostOriginal {
     private SameHostOriginal() {}
 
-    /** The clusters running on this host but the one in {@code pgdata}, looked for in the background. */
-    static CompletableFuture<List<RunningClusters.Postmaster>> lookAround(Path pgdata) {
-        Path except = RunningClusters.real(pgdata).orElse(pgdata.toAbsolutePath().normalize());
-        return CompletableFuture.supplyAsync(() -> RunningClusters.postmasters(except));
-    }
-
     /** {@code backup}, to be restored beside the {@code running} clusters: refused when one would share a tablespace. */
     static void check(Manifest backup, List<RunningClusters.Postmaster> running) throws TargetDirectoryException {
-        Optional<String> refusal = sharedTablespace(backup, running, p -> systemIdentifier(p.dataDirectory()));
+        Optional<String> refusal = refusal(backup, running, p -> systemIdentifier(p.dataDirectory()));
         if (refusal.isPresent()) {
             throw new TargetDirectoryException(refusal.get());
         }
     }
 
     /** Why {@code backup} may not be restored beside one of {@code running}, if it may not. */
-    static Optional<String> sharedTablespace(Manifest backup, List<RunningClusters.Postmaster> running,
+    static Optional<String> refusal(Manifest backup, List<RunningClusters.Postmaster> running,
             Function<RunningClusters.Postmaster, OptionalLong> systemIdentifier) {
         Set<String> known = new HashSet<>();
         for (DirectoryEntry d : backup.directories()) {
             if (ManifestPaths.isTablespaceLink(d.path())) {
-                known.add(d.path().substring(d.path().lastIndexOf('/') + 1));
+                known.add(ManifestPaths.tablespaceOid(d.path()));
             }
         }
         for (RunningClusters.Postmaster p : running) {

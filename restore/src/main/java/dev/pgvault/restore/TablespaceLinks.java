@@ -12,7 +12,8 @@ import java.util.Set;
 
 /**
  * Tablespaces: PGDATA/pg_tblspc/&lt;oid&gt; is a symbolic link to the tablespace's location,
- * recreated to the location it had when backed up. Files listed under pg_tblspc/&lt;oid&gt;/ are
+ * recreated to the location the plan gives it (the one it had when backed up, unless
+ * {@link TablespaceRemap} moved it). Files listed under pg_tblspc/&lt;oid&gt;/ are
  * then written through the link. A location must be missing or empty, like PGDATA; for a delta
  * restore it may also be the one PGDATA's link already points to.
  */
@@ -24,9 +25,10 @@ final class TablespaceLinks {
      * overlapping a running cluster's files (a missing one under a running cluster's data
      * directory, say, given by --tablespace-map); changes nothing.
      */
-    static void check(List<DirectoryEntry> links, Path pgdata) throws IOException {
+    static void check(List<DirectoryEntry> links, Path pgdata, List<RunningClusters.Postmaster> running)
+            throws IOException {
         checkLocations(links, pgdata);
-        checkNotInUse(links, pgdata, "a restore");
+        checkNotInUse(links, running, "a restore");
         for (DirectoryEntry link : links) {
             DataDirectory.check(Path.of(link.linkTarget()).normalize(), "tablespace location for " + link.path());
         }
@@ -40,9 +42,10 @@ final class TablespaceLinks {
      * that is not a directory of this user's (its contents are brought to the backup's like
      * PGDATA's). Changes nothing.
      */
-    static void checkForDelta(List<DirectoryEntry> links, Path pgdata) throws IOException {
+    static void checkForDelta(List<DirectoryEntry> links, Path pgdata, List<RunningClusters.Postmaster> running)
+            throws IOException {
         checkLocations(links, pgdata);
-        checkNotInUse(links, pgdata, "a delta restore");
+        checkNotInUse(links, running, "a delta restore");
         for (DirectoryEntry link : links) {
             Path location = Path.of(link.linkTarget()).normalize();
             String what = "tablespace location for " + link.path();
@@ -78,16 +81,12 @@ final class TablespaceLinks {
     }
 
     /**
-     * Refuses a location inside, or holding, the data directory or a tablespace location of a
-     * cluster running on this host ({@link RunningClusters}); {@code restore} names the command.
+     * Refuses a location inside, or holding, the data directory or a tablespace location of one
+     * of the {@code running} clusters ({@link RunningClusters#besides}); {@code restore} names the
+     * command.
      */
-    private static void checkNotInUse(List<DirectoryEntry> links, Path pgdata, String restore)
+    private static void checkNotInUse(List<DirectoryEntry> links, List<RunningClusters.Postmaster> running, String restore)
             throws TargetDirectoryException {
-        if (links.isEmpty()) {
-            return; // no process list to read
-        }
-        List<RunningClusters.Postmaster> running = RunningClusters.postmasters(
-                RunningClusters.real(pgdata).orElse(pgdata.toAbsolutePath().normalize()));
         for (DirectoryEntry link : links) {
             Path location = Path.of(link.linkTarget()).normalize();
             Path real = RunningClusters.whereItLies(location);

@@ -5,14 +5,16 @@ import dev.pgvault.archiver.backup.Manifest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * New locations for a backup's tablespaces, given at restore time: a copy on another host whose
  * disks are laid out otherwise, or a copy beside its original on the same host (where the
- * original's locations are in use, and so refused as not empty). Each tablespace is named by its
+ * original's locations are in use, and so refused). Each tablespace is named by its
  * OID or by the location it had when backed up, as {@code pg_basebackup -T} names it; {@code
  * all}, when set, places every tablespace not named otherwise in a directory of that name under
  * it, named by its OID.
@@ -75,15 +77,14 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
             return backup;
         }
         Map<String, Path> byOid = new LinkedHashMap<>();
-        Map<String, String> unused = new LinkedHashMap<>();
-        moves.keySet().forEach(k -> unused.put(k, k));
+        Set<String> unused = new LinkedHashSet<>(moves.keySet());
         List<DirectoryEntry> dirs = new ArrayList<>();
         for (DirectoryEntry d : backup.directories()) {
-            if (d.linkTarget() == null || !ManifestPaths.isTablespaceLink(d.path())) {
+            if (!isLink(d)) {
                 dirs.add(d);
                 continue;
             }
-            String oid = d.path().substring(d.path().lastIndexOf('/') + 1);
+            String oid = ManifestPaths.tablespaceOid(d.path());
             Optional<Path> to = newLocation(oid, d.linkTarget());
             unused.remove(oid);
             unused.remove(Path.of(d.linkTarget()).normalize().toString());
@@ -95,14 +96,11 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
             }
         }
         if (!unused.isEmpty()) {
-            throw new TargetDirectoryException("--tablespace-map names " + String.join(", ", unused.keySet()) + ", which backup "
+            throw new TargetDirectoryException("--tablespace-map names " + String.join(", ", unused) + ", which backup "
                     + backup.id() + " has no tablespace of (it has " + tablespaces(backup) + "); nothing was changed");
         }
         checkApart(dirs, byOid);
-        return new Manifest(backup.id(), backup.type(), backup.parent(), backup.startTime(), backup.stopTime(),
-                backup.startLsn(), backup.stopLsn(), backup.timeline(), backup.startWal(), backup.stopWal(), backup.cluster(),
-                backup.pageChecksums(), backup.backupLabel(), TablespaceMapFile.rewrite(backup.tablespaceMap(), byOid),
-                dirs, backup.files(), backup.objects());
+        return backup.withTablespaces(dirs, TablespaceMapFile.rewrite(backup.tablespaceMap(), byOid));
     }
 
     private Optional<Path> newLocation(String oid, String oldLocation) throws TargetDirectoryException {
@@ -124,17 +122,16 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
      * two tablespaces would mix.
      */
     private static void checkApart(List<DirectoryEntry> dirs, Map<String, Path> moved) throws TargetDirectoryException {
-        List<DirectoryEntry> links = dirs.stream()
-                .filter(d -> d.linkTarget() != null && ManifestPaths.isTablespaceLink(d.path())).toList();
+        List<DirectoryEntry> links = dirs.stream().filter(TablespaceRemap::isLink).toList();
         for (DirectoryEntry a : links) {
-            String oidA = a.path().substring(a.path().lastIndexOf('/') + 1);
+            String oidA = ManifestPaths.tablespaceOid(a.path());
             if (!moved.containsKey(oidA)) {
                 continue;
             }
             Path at = Path.of(a.linkTarget()).normalize();
             Path atReally = RunningClusters.whereItLies(at); // through links, as the files would lie
             for (DirectoryEntry b : links) {
-                String oidB = b.path().substring(b.path().lastIndexOf('/') + 1);
+                String oidB = ManifestPaths.tablespaceOid(b.path());
                 Path other = Path.of(b.linkTarget()).normalize();
                 Path otherReally = RunningClusters.whereItLies(other);
                 if (!oidA.equals(oidB) && (at.startsWith(other) || other.startsWith(at)
@@ -150,11 +147,16 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
     private static String tablespaces(Manifest backup) {
         List<String> out = new ArrayList<>();
         for (DirectoryEntry d : backup.directories()) {
-            if (d.linkTarget() != null && ManifestPaths.isTablespaceLink(d.path())) {
-                out.add(d.path().substring(d.path().lastIndexOf('/') + 1) + " at " + d.linkTarget());
+            if (isLink(d)) {
+                out.add(ManifestPaths.tablespaceOid(d.path()) + " at " + d.linkTarget());
             }
         }
         return out.isEmpty() ? "none" : String.join(", ", out);
+    }
+
+    /** Whether {@code d} is a tablespace's link (not an in-place tablespace's directory). */
+    private static boolean isLink(DirectoryEntry d) {
+        return d.linkTarget() != null && ManifestPaths.isTablespaceLink(d.path());
     }
 
     private static boolean isOid(String s) {
@@ -173,7 +175,7 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
                     + ": the location holds a line break or a backslash, which tablespace_map cannot carry plainly");
         }
         if (!p.isAbsolute()) {
-            throw new IllegalArgumentException(given + ": " + s + " is not an absolute path");
+            throw new IllegalArgumentException(given + ": not an absolute path");
         }
     }
 }

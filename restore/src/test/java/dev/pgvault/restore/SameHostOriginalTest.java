@@ -43,18 +43,18 @@ class SameHostOriginalTest {
         var other = new RunningClusters.Postmaster(4444, Path.of("/srv/other"), java.util.List.of(Path.of("/srv/x")),
                 java.util.Set.of("16500"));
 
-        var refusal = SameHostOriginal.sharedTablespace(backup, java.util.List.of(copyElsewhere, original),
+        var refusal = SameHostOriginal.refusal(backup, java.util.List.of(copyElsewhere, original),
                 p -> OptionalLong.of(ours));
         assertEquals(true, refusal.isPresent());
         assertEquals(true, refusal.get().startsWith("the PostgreSQL running in /srv/main (pid 4242) is backup "
                 + RestoreTest.ID + "'s cluster, and has tablespace 16500 ("), refusal.get());
         assertEquals(true, refusal.get().endsWith("nothing was changed"), refusal.get());
 
-        assertEquals(java.util.Optional.empty(), SameHostOriginal.sharedTablespace(backup, java.util.List.of(copyElsewhere),
+        assertEquals(java.util.Optional.empty(), SameHostOriginal.refusal(backup, java.util.List.of(copyElsewhere),
                 p -> OptionalLong.of(ours)), "a copy restored with a map");
-        assertEquals(java.util.Optional.empty(), SameHostOriginal.sharedTablespace(backup, java.util.List.of(other),
+        assertEquals(java.util.Optional.empty(), SameHostOriginal.refusal(backup, java.util.List.of(other),
                 p -> OptionalLong.of(ours + 1)), "another cluster");
-        assertEquals(java.util.Optional.empty(), SameHostOriginal.sharedTablespace(backup, java.util.List.of(other),
+        assertEquals(java.util.Optional.empty(), SameHostOriginal.refusal(backup, java.util.List.of(other),
                 p -> OptionalLong.empty()), "a pg_control this user cannot read");
     }
 }

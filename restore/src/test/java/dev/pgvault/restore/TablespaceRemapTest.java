@@ -115,9 +115,9 @@ class TablespaceRemapTest {
                 IllegalArgumentException.class, () -> TablespaceRemap.parse(List.of("16400"), null)).getMessage());
         assertEquals("--tablespace-map 'ts=/x': ts is neither an OID nor an absolute location", assertThrows(
                 IllegalArgumentException.class, () -> TablespaceRemap.parse(List.of("ts=/x"), null)).getMessage());
-        assertEquals("--tablespace-map 16400=x/y: x/y is not an absolute path", assertThrows(
+        assertEquals("--tablespace-map 16400=x/y: not an absolute path", assertThrows(
                 IllegalArgumentException.class, () -> TablespaceRemap.parse(List.of("16400=x/y"), null)).getMessage());
-        assertEquals("--tablespace-map-all spaces: spaces is not an absolute path", assertThrows(
+        assertEquals("--tablespace-map-all spaces: not an absolute path", assertThrows(
                 IllegalArgumentException.class, () -> TablespaceRemap.parse(List.of(), Path.of("spaces"))).getMessage());
         assertEquals("--tablespace-map names 16400 twice", assertThrows(
                 IllegalArgumentException.class, () -> TablespaceRemap.parse(List.of("16400=/a", "16400=/b"), null)).getMessage());

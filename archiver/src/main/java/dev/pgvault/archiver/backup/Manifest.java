@@ -46,6 +46,15 @@ public record Manifest(
         objects = List.copyOf(objects);
     }
 
+    /**
+     * This manifest with other directories and tablespace_map text: a restore that places the
+     * tablespaces elsewhere.
+     */
+    public Manifest withTablespaces(List<DirectoryEntry> directories, String tablespaceMap) {
+        return new Manifest(id, type, parent, startTime, stopTime, startLsn, stopLsn, timeline, startWal, stopWal, cluster,
+                pageChecksums, backupLabel, tablespaceMap, directories, files, objects);
+    }
+
     /** Bytes the backup occupies in the repository. */
     public long storedBytes() {
         long n = 0;

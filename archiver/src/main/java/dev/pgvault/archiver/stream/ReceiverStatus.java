@@ -5,18 +5,15 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.wal.Lsn;
-import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.codec.EncodedStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * What a {@code wal-receive} last said of itself, stored in the repository (every few seconds,
@@ -67,12 +64,7 @@ public record ReceiverStatus(String name, int timeline, Lsn received, Lsn durabl
 
     /** Every receiver's status in the stanza, the most recently updated first; unreadable ones skipped. */
     public static List<ReceiverStatus> readAll(EncodedStore repo, RepositoryLayout layout) throws IOException {
-        List<String> keys;
-        try (Stream<BlobInfo> s = repo.blobs().list(layout.receiverPrefix())) {
-            keys = s.map(BlobInfo::key).filter(k -> k.endsWith(".json")).toList();
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        List<String> keys = ReceiverObjects.keys(repo, layout, RepositoryLayout.STATUS_SUFFIX);
         List<ReceiverStatus> out = new ArrayList<>();
         for (String key : keys) {
             try (InputStream in = repo.get(key)) {

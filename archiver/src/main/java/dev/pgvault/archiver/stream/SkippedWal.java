@@ -10,8 +10,9 @@ import java.util.List;
 /**
  * WAL a receiver without a slot never got: the server removed it while the receiver was away,
  * from {@link #from} up to the segment where streaming resumed. Until the repository holds every
- * segment of it, the flush position the receiver reports stays at {@link #from}: reporting past a
- * hole would release synchronous commits whose WAL is in no repository. With archive_mode on and
+ * segment of it, or a backup is taken after it ({@link #passedBy}), the flush position the
+ * receiver reports stays at {@link #from} ({@link SkippedWalHold}): reporting past a hole would
+ * release synchronous commits whose WAL is in no repository. With archive_mode on and
  * archive_command pushing to the same stanza, PostgreSQL removes no segment before it is stored
  * there, so the hole is usually filled already, or soon.
  */

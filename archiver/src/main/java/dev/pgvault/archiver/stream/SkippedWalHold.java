@@ -24,10 +24,14 @@ import java.util.function.Consumer;
  * when the repository holds all its segments, or when a complete backup starts after it on its
  * history (a restore from that backup needs none of it); its record is then removed. Gaps are
  * held apart, so that one that can never be filled holds the reports no longer than it must.
+ *
+ * <p>A receiver with a slot takes gaps up too: its reports, and so the slot's restart position,
+ * stay at the gap's start, and the server keeps its WAL from there meanwhile. A record that is
+ * not on the server's history, or that cannot be true of it, is left in the repository.
  */
 final class SkippedWalHold {
-    /** How often the open gaps are looked for in the repository, at most {@link #LOOK_BUDGET} a time. */
-    static final Duration LOOK_EVERY = Duration.ofSeconds(1);
+    /** How often the open gaps are looked for in the repository, at most {@link #LOOK_BUDGET_NANOS} a time. */
+    private static final long LOOK_EVERY_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long LOOK_BUDGET_NANOS = Duration.ofMillis(200).toNanos();
     /** How often the backups are listed while a gap is open: a listing of every backup's objects. */
     private static final long BACKUPS_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
@@ -54,7 +58,7 @@ final class SkippedWalHold {
 
     /**
      * @param log where the hold says what it does
-     * @param complain where a failing repository is said (the receiver says each complaint once)
+     * @param complain where a failing repository is said (the receiver repeats a complaint once a minute at most)
      */
     SkippedWalHold(EncodedStore repo, RepositoryLayout layout, String receiverName, long segmentSize, Consumer<String> log,
             Consumer<String> complain) {
@@ -114,7 +118,8 @@ final class SkippedWalHold {
                 gaps.add(new Gap(e.getKey(), r, wal));
                 log.accept("WAL from " + r.from() + " to " + until + " was skipped by a receiver (" + e.getKey()
                         + ") and may be missing from the repository: until it holds it, or a backup is taken after it,"
-                        + " the flush position reported stays at " + r.from());
+                        + " the flush position reported stays at " + r.from() + " (with a slot, so does the slot's restart"
+                        + " position: the server keeps its WAL from there meanwhile)");
             }
         }
         begin();
@@ -169,7 +174,7 @@ final class SkippedWalHold {
 
     /** Whether a look is due at {@code now} (System.nanoTime). */
     boolean due(long now) {
-        return !gaps.isEmpty() && now - lookedAt >= LOOK_EVERY.toNanos();
+        return !gaps.isEmpty() && now - lookedAt >= LOOK_EVERY_NANOS;
     }
 
     /**
@@ -191,7 +196,7 @@ final class SkippedWalHold {
             } catch (IOException e) {
                 complain.accept("repository " + repo.describe() + ": looking for the WAL skipped from " + g.wal().from()
                         + ": " + e.getMessage());
-                return closed;
+                break; // the others next time; a backup may still pass them below
             }
             log.accept("the repository now holds the WAL skipped from " + g.wal().from()
                     + ": the flush position reported follows the repository again");

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.TimelineHistory;
-import dev.pgvault.storage.BlobInfo;
 import dev.pgvault.storage.BlobNotFoundException;
 import dev.pgvault.storage.codec.CorruptObjectException;
 import dev.pgvault.storage.codec.EncodedStore;
@@ -15,13 +14,10 @@ import dev.pgvault.storage.codec.WrongKeyException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * A hold a receiver put on its flush reports for WAL it skipped ({@link SkippedWal}), stored in
@@ -84,7 +80,7 @@ record SkippedWalRecord(int timeline, Lsn from, Lsn until) {
     static Map<String, SkippedWalRecord> readAll(EncodedStore repo, RepositoryLayout layout, Consumer<String> unreadable)
             throws IOException {
         Map<String, SkippedWalRecord> out = new TreeMap<>();
-        for (String key : keys(repo, layout)) {
+        for (String key : ReceiverObjects.keys(repo, layout, RepositoryLayout.SKIPPED_SUFFIX)) {
             try {
                 read(repo, key).ifPresent(r -> out.put(key, r));
             } catch (IllegalArgumentException | JsonProcessingException | CorruptObjectException | WrongKeyException e) {
@@ -121,13 +117,5 @@ record SkippedWalRecord(int timeline, Lsn from, Lsn until) {
             return Optional.empty();
         }
         return Optional.of(parse(bytes));
-    }
-
-    private static List<String> keys(EncodedStore repo, RepositoryLayout layout) throws IOException {
-        try (Stream<BlobInfo> s = repo.blobs().list(layout.receiverPrefix())) {
-            return s.map(BlobInfo::key).filter(k -> k.endsWith(RepositoryLayout.SKIPPED_SUFFIX)).sorted().toList();
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
     }
 }

@@ -77,12 +77,18 @@ class SkippedWalHoldTest {
                     .store(repo, LAYOUT.receiverSkippedKey("old", 1, Lsn.parse("0/6000000")));
             // a gap beginning past anything the server has flushed cannot be on its WAL
             new SkippedWalRecord(1, Lsn.parse("FF/1000000"), Lsn.parse("FF/3000000"))
-                    .store(repo, LAYOUT.receiverSkippedKey("damaged", 1, Lsn.parse("FF/1000000")));
+                    .store(repo, LAYOUT.receiverSkippedKey("impossible", 1, Lsn.parse("FF/1000000")));
+            // nor one ending where no receiver resumes streaming (not a segment start): damaged
+            new SkippedWalRecord(1, Lsn.parse("0/1000000"), Lsn.parse("0/1800000"))
+                    .store(repo, LAYOUT.receiverSkippedKey("damaged", 1, Lsn.parse("0/1000000")));
 
             SkippedWalHold restarted = hold(repo, "pgvault");
             restarted.takeUp(TimelineHistory.root(1), Lsn.parse("0/9000000"));
             assertEquals(Lsn.parse("0/2000200"), restarted.reportable(Lsn.parse("0/9000000")));
-            assertTrue(said.stream().anyMatch(s -> s.contains("names a gap from FF/1000000 to FF/3000000")), said.toString());
+            assertTrue(said.stream().anyMatch(s -> s.contains("names a gap from FF/1000000 to FF/3000000, which cannot be on")),
+                    said.toString());
+            assertTrue(said.stream().anyMatch(s -> s.contains("names a gap from 0/1000000 to 0/1800000, which no receiver"
+                    + " writes")), said.toString());
 
             SkippedWalHold onTli3 = hold(repo, "pgvault");
             onTli3.takeUp(SkippedWalRecordTest.TLI3, Lsn.parse("0/9000000"));
