@@ -122,22 +122,24 @@ public record TablespaceRemap(Map<String, Path> moves, Path all) {
      * two tablespaces would mix.
      */
     private static void checkApart(List<DirectoryEntry> dirs, Map<String, Path> moved) throws TargetDirectoryException {
-        List<DirectoryEntry> links = dirs.stream().filter(TablespaceRemap::isLink).toList();
-        for (DirectoryEntry a : links) {
-            String oidA = ManifestPaths.tablespaceOid(a.path());
-            if (!moved.containsKey(oidA)) {
+        record Place(String oid, Path given, Path real) {
+            boolean meets(Place o) {
+                return given.startsWith(o.given) || o.given.startsWith(given) || real.startsWith(o.real) || o.real.startsWith(real);
+            }
+        }
+        List<Place> places = dirs.stream().filter(TablespaceRemap::isLink).map(d -> {
+            Path given = Path.of(d.linkTarget()).normalize();
+            return new Place(ManifestPaths.tablespaceOid(d.path()), given, RunningClusters.whereItLies(given));
+        }).toList(); // each resolved once; real: through links, as the files would lie
+        for (Place a : places) {
+            if (!moved.containsKey(a.oid())) {
                 continue;
             }
-            Path at = Path.of(a.linkTarget()).normalize();
-            Path atReally = RunningClusters.whereItLies(at); // through links, as the files would lie
-            for (DirectoryEntry b : links) {
-                String oidB = ManifestPaths.tablespaceOid(b.path());
-                Path other = Path.of(b.linkTarget()).normalize();
-                Path otherReally = RunningClusters.whereItLies(other);
-                if (!oidA.equals(oidB) && (at.startsWith(other) || other.startsWith(at)
-                        || atReally.startsWith(otherReally) || otherReally.startsWith(atReally))) {
-                    throw new TargetDirectoryException("tablespace map puts tablespace " + oidA + " at " + at + " and tablespace "
-                            + oidB + " at " + other + ": one location may not be or hold another; nothing was changed");
+            for (Place b : places) {
+                if (!a.oid().equals(b.oid()) && a.meets(b)) {
+                    throw new TargetDirectoryException("tablespace map puts tablespace " + a.oid() + " at " + a.given()
+                            + " and tablespace " + b.oid() + " at " + b.given()
+                            + ": one location may not be or hold another; nothing was changed");
                 }
             }
         }

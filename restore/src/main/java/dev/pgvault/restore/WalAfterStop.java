@@ -38,8 +38,7 @@ final class WalAfterStop {
             } catch (IllegalArgumentException e) {
                 continue; // a damaged history: verify names it; this timeline proves nothing
             }
-            if (history.contains(backup.timeline()) && history.endOf(backup.timeline()).compareTo(backup.stopLsn()) >= 0
-                    && exists(repo, layout, tli, next, segmentSize)) {
+            if (history.holdsUpTo(backup.timeline(), backup.stopLsn()) && exists(repo, layout, tli, next, segmentSize)) {
                 return true;
             }
         }

@@ -81,11 +81,7 @@ final class SkippedWal {
 
     /** Whether WAL of timeline {@code tli} up to {@code stop} is on this hole's history. */
     boolean onHistory(int tli, Lsn stop) {
-        if (!history.contains(tli)) {
-            return false;
-        }
-        Lsn end = history.endOf(tli);
-        return end == null || stop.compareTo(end) <= 0;
+        return history.holdsUpTo(tli, stop);
     }
 
     boolean isEmpty() {

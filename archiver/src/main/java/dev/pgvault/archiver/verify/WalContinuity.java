@@ -114,8 +114,8 @@ final class WalContinuity {
                                 + (before.isEmpty() ? "" : " from backup" + (before.size() == 1 ? " " : "s ") + String.join(", ", before))));
                 continue;
             }
-            List<String> reaching = backups.stream().filter(m -> m.timeline() != tli && h.contains(m.timeline())
-                    && m.stopLsn().value() <= h.endOf(m.timeline()).value()).map(Manifest::id).toList();
+            List<String> reaching = backups.stream()
+                    .filter(m -> m.timeline() != tli && h.holdsUpTo(m.timeline(), m.stopLsn())).map(Manifest::id).toList();
             if (reaching.isEmpty()) {
                 continue; // backups on this timeline are checked from their own start
             }

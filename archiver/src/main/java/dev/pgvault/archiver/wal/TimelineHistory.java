@@ -100,6 +100,18 @@ public record TimelineHistory(int timeline, List<Entry> ancestors) {
         throw new IllegalArgumentException("timeline " + tli + " is not in the history of timeline " + timeline);
     }
 
+    /**
+     * Whether WAL of timeline {@code tli} up to {@code end} (a backup's stop, say) is part of this
+     * history: {@code tli} is this timeline, or one it left at or after {@code end}.
+     */
+    public boolean holdsUpTo(int tli, Lsn end) {
+        if (!contains(tli)) {
+            return false;
+        }
+        Lsn leftAt = endOf(tli);
+        return leftAt == null || end.compareTo(leftAt) <= 0;
+    }
+
     /** Where this history's WAL of {@code tli} begins: the switch point into it, or 0 for the first. */
     public Lsn beginOf(int tli) {
         Lsn begin = new Lsn(0);
