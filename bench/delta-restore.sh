@@ -6,6 +6,8 @@
 #   bench/delta-restore.sh [SCALE] [ROUNDS]     (defaults: scale 30, 5 rounds; median reported)
 #   SECONDS_OF_CHANGE=30 RATE=50                 the change between the two backups: pgbench -c 2 -R RATE
 #   B_TYPE=full                                  backup B's type, for both tools: full, or incr (on A)
+#   TRUST=1                                      judge the copy's files by size and time: pgvault --trust-times,
+#                                                pgBackRest --force (its timestamp/size delta); default: checksums
 #
 # Loads pgbench data at SCALE with random filler (as bench/backup-restore.sh), takes backup A with
 # both tools, changes the cluster (a quiet day: pgbench -c 2 -R 50 for 30 s), then takes backup B.
@@ -20,6 +22,8 @@ change=${SECONDS_OF_CHANGE:-30}
 rate=${RATE:-50}
 btype=${B_TYPE:-full}
 case $btype in full|incr) ;; *) echo "bench: B_TYPE must be full or incr, not '$btype'" >&2; exit 2 ;; esac
+trust_pgvault=(); trust_pgbackrest=()
+if [[ ${TRUST:-0} == 1 ]]; then trust_pgvault=(--trust-times); trust_pgbackrest=(--force); fi
 source "$(dirname "$0")/lib.sh"
 need_pgbackrest
 need_pgvault
@@ -41,8 +45,11 @@ echo "backup B ($btype): pgvault $b_pgvault, pgbackrest $b_pgbackrest"
 
 stale_pgvault() { rm -rf "$work/c"; $as $pgvault restore --pgdata "$work/c" --backup "$a_pgvault" >/dev/null; }
 stale_pgbackrest() { fresh_dir "$work/c"; $as $pgbackrest restore --pg1-path="$work/c" --set="$a_pgbackrest" >/dev/null; }
-delta_pgvault() { stale_pgvault; secs $as $pgvault restore --delta --pgdata "$work/c" --backup "$b_pgvault"; }
-delta_pgbackrest() { stale_pgbackrest; secs $as $pgbackrest restore --delta --pg1-path="$work/c" --set="$b_pgbackrest"; }
+delta_pgvault() { stale_pgvault; secs $as $pgvault restore --delta "${trust_pgvault[@]}" --pgdata "$work/c" --backup "$b_pgvault"; }
+delta_pgbackrest() {
+    stale_pgbackrest
+    secs $as $pgbackrest restore --delta "${trust_pgbackrest[@]}" --pg1-path="$work/c" --set="$b_pgbackrest"
+}
 full_pgvault() { rm -rf "$work/r"; secs $as $pgvault restore --pgdata "$work/r" --backup "$b_pgvault"; }
 full_pgbackrest() { fresh_dir "$work/r"; secs $as $pgbackrest restore --pg1-path="$work/r" --set="$b_pgbackrest"; }
 

@@ -67,7 +67,8 @@ class RestoreCommandTest {
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(VERSION));
             Manifest m = new Manifest(id, BackupType.FULL, null, Instant.parse("2026-11-26T03:15:00Z"),
                     Instant.parse("2026-11-26T03:16:00Z"), Lsn.parse("0/2000028"), Lsn.parse("0/3000100"), 1,
-                    "000000010000000000000002", "000000010000000000000003", CLUSTER, true, "START WAL LOCATION: 0/2000028\n", null,
+                    "000000010000000000000002", "000000010000000000000003", CLUSTER, true,
+                    "START WAL LOCATION: 0/2000028\nLABEL: pgvault " + id + "\n", null,
                     List.of(new DirectoryEntry("pg_wal", 0700, null)),
                     List.of(new FileEntry("PG_VERSION", VERSION.length, sha, 1764126900L, 0600, "bundle/1", 0, List.of())),
                     List.of(new StoredObject("bundle/1", d.plainSize(), d.storedSize(), d.plainSha256())));
@@ -131,6 +132,35 @@ class RestoreCommandTest {
         assertOneLine(r);
         assertEquals("pgvault: --archive-mode must be off or preserve, not 'on'", r.err().strip());
         assertFalse(Files.exists(dir.resolve("data")));
+    }
+
+    @Test
+    void trustTimesWithoutDeltaIsABadArgumentAndWritesNothing() {
+        MainTest.Result r = restore("--pgdata", dir.resolve("data").toString(), "--trust-times");
+        assertEquals(2, r.code());
+        assertOneLine(r);
+        assertEquals("pgvault: --trust-times is for a delta restore: give --delta too", r.err().strip());
+        assertFalse(Files.exists(dir.resolve("data")));
+    }
+
+    @Test
+    void aDeltaTrustingTimesSaysWhatItJudgedUnreadOrWhyNothing() throws Exception {
+        Path pgdata = dir.resolve("data");
+        assertEquals(0, restore("--pgdata", pgdata.toString()).code());
+
+        MainTest.Result trusted = restore("--pgdata", pgdata.toString(), "--delta", "--trust-times");
+        assertEquals(0, trusted.code(), trusted.err());
+        assertTrue(trusted.out().contains("; 1 files judged by their size and times, unread\n"), trusted.out());
+
+        MainTest.Result again = restore("--pgdata", pgdata.toString(), "--delta", "--trust-times"); // a delta's copy too
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("; 1 files judged by their size and times, unread\n"), again.out());
+
+        Files.move(pgdata.resolve("backup_label"), pgdata.resolve("backup_label.old")); // as PostgreSQL does at its start
+        MainTest.Result read = restore("--pgdata", pgdata.toString(), "--delta", "--trust-times");
+        assertEquals(0, read.code(), read.err());
+        assertTrue(read.out().contains("\ndelta: --trust-times took nothing on trust, every file was read: no backup_label of a"
+                + " finished restore in " + pgdata.toAbsolutePath()), read.out());
     }
 
     @Test

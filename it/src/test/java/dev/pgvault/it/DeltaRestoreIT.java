@@ -84,6 +84,87 @@ class DeltaRestoreIT {
     }
 
     /**
+     * {@code --trust-times}: a copy restored from backup A and never started is brought to the
+     * later backup B judging its files from A's manifest, unread; its files are then byte for byte
+     * a restore of B into an empty directory, and started it holds B's rows.
+     */
+    @Test
+    @Timeout(600)
+    void aCopyNeverStartedIsBroughtToALaterBackupTrustingItsRestoresTimes() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        Path base = pgUser.newDirectory("pgvault-delta-times");
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on")) {
+            Path config = archiving(dist, pgUser, repo, pg);
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE story (id int PRIMARY KEY)");
+                insert(st, 1, 100);
+            }
+            String a = backupId(dist.run(pgUser, config, "backup").ok());
+            Path copy = base.resolve("data");
+            dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--backup", a).ok();
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                insert(st, 101, 3000);
+                st.execute("CREATE TABLE later AS SELECT g FROM generate_series(1, 10000) g");
+            }
+            String b = backupId(dist.run(pgUser, config, "backup").ok());
+
+            Proc delta = dist.run(pgUser, config, "restore", "--delta", "--trust-times", "--pgdata", copy.toString(),
+                    "--backup", b, "--target-immediate", "--target-action", "promote").ok();
+            String line = delta.stdout().lines().filter(l -> l.startsWith("delta: ")).findFirst().orElseThrow(
+                    () -> new AssertionError("no delta line in: " + delta.stdout()));
+            java.util.regex.Matcher unread = java.util.regex.Pattern.compile("; (\\d+) files judged by their size and times,"
+                    + " unread$").matcher(line);
+            assertTrue(unread.find(), line);
+            assertTrue(Integer.parseInt(unread.group(1)) > 700, "most of the ~980 files the restore of A left are judged: " + line);
+
+            Path fresh = base.resolve("fresh");
+            dist.run(pgUser, config, "restore", "--pgdata", fresh.toString(), "--backup", b, "--target-immediate",
+                    "--target-action", "promote").ok();
+            Map<String, String> want = digests(fresh);
+            Map<String, String> got = digests(copy);
+            java.util.Set<String> differ = new java.util.TreeSet<>(want.keySet());
+            differ.addAll(got.keySet());
+            differ.removeIf(k -> java.util.Objects.equals(want.get(k), got.get(k)));
+            assertEquals(java.util.Set.of(), differ, "the copy is what a restore of B into an empty directory writes");
+
+            assertCopyHolds(pgUser, copy, PgCluster.freePort(), base, Map.of(
+                    "SELECT count(*) || ' ' || max(id) FROM story", "3000 3000",
+                    "SELECT count(*) FROM later", "10000"));
+            System.out.println("delta restore trusting times: " + line);
+        } finally {
+            PgvaultDist.deleteTree(base);
+        }
+    }
+
+    private static String backupId(Proc backup) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\d{8}-\\d{6}F").matcher(backup.stdout());
+        assertTrue(m.find(), backup.stdout());
+        return m.group();
+    }
+
+    /**
+     * Every regular file under {@code dir}, by its path there, with the SHA-256 of its bytes; of
+     * postgresql.auto.conf, without the moment its recovery settings were written.
+     */
+    private static Map<String, String> digests(Path dir) throws Exception {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
+                String rel = dir.relativize(p).toString();
+                byte[] b = Files.readAllBytes(p);
+                if (rel.equals("postgresql.auto.conf")) {
+                    b = new String(b, java.nio.charset.StandardCharsets.UTF_8).replaceAll("(# recovery settings written by .*) at .*",
+                            "$1").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+                out.put(rel, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b)));
+            }
+        }
+        return out;
+    }
+
+    /**
      * A table stored in 1 MiB parts, one row of it updated in place on the copy: the delta writes
      * that part again, not the table.
      */

@@ -57,6 +57,15 @@ final class DeltaSync {
     private DeltaSync() {}
 
     static Result apply(RestorePlan plan, Path pgdata, int threads) throws IOException, InterruptedException {
+        return apply(plan, pgdata, threads, RestoredCopy.NONE);
+    }
+
+    /**
+     * As {@link #apply(RestorePlan, Path, int)}, taking the files {@code copy} vouches for as
+     * its restore left them without reading them: kept when that restore's digests are the
+     * backup's, written again when they are not.
+     */
+    static Result apply(RestorePlan plan, Path pgdata, int threads, RestoredCopy copy) throws IOException, InterruptedException {
         if (!Files.isDirectory(pgdata, LinkOption.NOFOLLOW_LINKS)) {
             return new Result(plan, DeltaSummary.NONE); // nothing to keep: a plain restore
         }
@@ -81,7 +90,7 @@ final class DeltaSync {
         }
         int removed = removeWhatTheBackupLacks(plan, files, pgdata);
 
-        Stale found = staleFiles(files, pgdata, threads);
+        Stale found = staleFiles(files, pgdata, threads, copy);
         Set<String> stale = found.files();
         stale.add(RestorePlan.PG_CONTROL); // always written again, last: see RecoveryFiles
         // by path: a FileEntry's equals compares every field, and a List's contains every element
@@ -140,7 +149,8 @@ final class DeltaSync {
         }
         RestorePlan reduced = new RestorePlan(plan.manifest(), plan.rootMode(), plan.directories(),
                 plan.tablespaceLinks(), empty, split, tasks, plan.pagedFiles(), plan.skipped(), patched);
-        return new Result(reduced, new DeltaSummary(kept, keptBytes, patched.size(), removed));
+        return new Result(reduced, new DeltaSummary(kept, keptBytes, patched.size(), removed, found.unread().size(),
+                copy.whyNone()));
     }
 
     /**
@@ -261,17 +271,19 @@ final class DeltaSync {
 
     /**
      * What {@link #staleFiles} found: the files that are not the backup's, and for a split file
-     * of the backup's kind and size among them, the offsets of its parts that differ.
+     * of the backup's kind and size among them, the offsets of its parts that differ; the files
+     * judged without being read.
      */
-    private record Stale(Set<String> files, Map<String, Set<Long>> parts) {}
+    private record Stale(Set<String> files, Map<String, Set<Long>> parts, Set<String> unread) {}
 
     /**
      * The files that are not already the backup's: missing, of another kind, size or SHA-256.
      * Each part of a split file is hashed as a check of its own, largest checks first: the largest
      * table is one file, and hashing it on one thread bounded the whole delta (a 403 MB file took
-     * 0.4 s of a scale-30 delta restore's 0.46 s of checks).
+     * 0.4 s of a scale-30 delta restore's 0.46 s of checks). A file {@code copy} judges is not
+     * read, nor fsynced again: the restore that left it made it durable before its backup_label.
      */
-    private static Stale staleFiles(List<FileEntry> files, Path pgdata, int threads)
+    private static Stale staleFiles(List<FileEntry> files, Path pgdata, int threads, RestoredCopy copy)
             throws IOException, InterruptedException {
         record Check(FileEntry file, FilePart part) {
             long bytes() {
@@ -280,9 +292,19 @@ final class DeltaSync {
         }
         Set<String> stale = new HashSet<>();
         Map<String, Set<Long>> staleParts = new HashMap<>();
+        Set<String> unread = new HashSet<>();
         List<Check> checks = new ArrayList<>();
         for (FileEntry f : files) {
-            if (!f.split()) {
+            RestoredCopy.Judgement j = copy.judge(pgdata.resolve(f.path()), f);
+            if (j.known()) {
+                unread.add(f.path());
+                if (!j.same()) {
+                    stale.add(f.path());
+                    if (!j.differingParts().isEmpty()) {
+                        staleParts.put(f.path(), new HashSet<>(j.differingParts()));
+                    }
+                }
+            } else if (!f.split()) {
                 checks.add(new Check(f, null));
             } else if (!sameKindAndSize(pgdata.resolve(f.path()), f)) {
                 stale.add(f.path());
@@ -309,11 +331,11 @@ final class DeltaSync {
                 }
             }
             for (FileEntry f : files) {
-                if (f.split() && !stale.contains(f.path())) {
+                if (f.split() && !stale.contains(f.path()) && !unread.contains(f.path())) {
                     durable(pgdata.resolve(f.path())); // every part matched
                 }
             }
-            return new Stale(stale, staleParts);
+            return new Stale(stale, staleParts, unread);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;

@@ -129,8 +129,20 @@ public final class Restore {
      * PostgreSQL refuses to start, which the next delta restore finishes.
      */
     public DeltaPlan prepareDelta(RestorePlan plan, Path pgdata) throws IOException, InterruptedException {
+        return prepareDelta(plan, pgdata, false);
+    }
+
+    /**
+     * {@link #prepareDelta(RestorePlan, Path)}; with {@code trustTimes}, the files the last
+     * finished restore into {@code pgdata} left untouched are judged from that backup's manifest
+     * without being read ({@link RestoredCopy}).
+     */
+    public DeltaPlan prepareDelta(RestorePlan plan, Path pgdata, boolean trustTimes) throws IOException, InterruptedException {
+        // found before the delta deletes backup_label, which names the backup the directory holds
+        RestoredCopy copy = trustTimes ? RestoredCopy.find(pgdata.toAbsolutePath(), new BackupCatalog(repo, layout),
+                plan.manifest()) : RestoredCopy.NONE;
         try {
-            DeltaSync.Result d = DeltaSync.apply(plan, pgdata.toAbsolutePath(), processMax);
+            DeltaSync.Result d = DeltaSync.apply(plan, pgdata.toAbsolutePath(), processMax, copy);
             return new DeltaPlan(d.plan(), d.summary());
         } catch (IOException | RuntimeException e) {
             throw new RestoreIncompleteException(pgdata.toAbsolutePath(), e);
@@ -145,7 +157,7 @@ public final class Restore {
                 request.archiveMode()));
         DeltaSummary delta = null;
         if (request.delta()) {
-            DeltaPlan d = prepareDelta(plan, request.pgdata());
+            DeltaPlan d = prepareDelta(plan, request.pgdata(), request.trustTimes());
             plan = d.plan();
             delta = d.summary();
         }

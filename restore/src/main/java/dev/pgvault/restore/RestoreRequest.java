@@ -11,11 +11,25 @@ import java.nio.file.Path;
  * @param delta restore into an existing stopped data directory, rewriting only what differs (see {@link DeltaSync})
  * @param archiveMode whether the copy keeps the backup's archive_mode or has it turned off
  * @param tablespaces new locations for the backup's tablespaces, {@link TablespaceRemap#NONE} to keep theirs
+ * @param trustTimes with {@code delta}: files the last finished restore left untouched are judged
+ *     by their size and times, not read (see {@link RestoredCopy})
  */
 public record RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta,
-        ArchiveMode archiveMode, TablespaceRemap tablespaces) {
+        ArchiveMode archiveMode, TablespaceRemap tablespaces, boolean trustTimes) {
+    public RestoreRequest {
+        if (trustTimes && !delta) {
+            throw new IllegalArgumentException("trusting the times of a restore's files is for a delta restore");
+        }
+    }
+
+    /** A restore reading every file a delta keeps. */
+    public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta,
+            ArchiveMode archiveMode, TablespaceRemap tablespaces) {
+        this(pgdata, backupId, recovery, restoreCommand, delta, archiveMode, tablespaces, false);
+    }
+
     /** A restore into a missing or empty directory. */
     public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand) {
-        this(pgdata, backupId, recovery, restoreCommand, false, ArchiveMode.PRESERVE, TablespaceRemap.NONE);
+        this(pgdata, backupId, recovery, restoreCommand, false, ArchiveMode.PRESERVE, TablespaceRemap.NONE, false);
     }
 }

@@ -120,7 +120,7 @@ final class HandMadeBackup {
                 "000000010000000000000002", "000000010000000000000003", cluster, true,
                 "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\nCHECKPOINT LOCATION: 0/2000060\n"
                         + "BACKUP METHOD: streamed\nBACKUP FROM: primary\nSTART TIME: 2026-11-26 03:15:30 UTC\n"
-                        + "LABEL: pgvault backup " + id + "\nSTART TIMELINE: 1\n",
+                        + "LABEL: pgvault " + id + "\nSTART TIMELINE: 1\n",
                 tablespaceMap, dirs, files, objects);
     }
 

@@ -1,0 +1,201 @@
+package dev.pgvault.restore;
+
+import dev.pgvault.archiver.backup.BackupCatalog;
+import dev.pgvault.archiver.backup.FileEntry;
+import dev.pgvault.archiver.backup.FilePart;
+import dev.pgvault.archiver.backup.Manifest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a delta restore with {@code --trust-times} takes without reading it: the files that a
+ * finished pgvault restore of one backup left in the directory, untouched since.
+ *
+ * <p>Which backup: the one whose backup_label the directory holds, word for word. A restore (or a
+ * delta restore) writes backup_label only after every file is restored, checked and durable; a
+ * delta restore deletes it, durably, before it changes anything; PostgreSQL renames it as it
+ * starts. So a backup_label in the directory means the last pgvault restore into it finished and
+ * the cluster was not started since.
+ *
+ * <p>Untouched: a restore sets each file's modification time to the backup's, in whole seconds.
+ * A later write sets the modification time and the change time both to the moment of the write,
+ * to the nanosecond, and the time of a restore's file is set after it is written, so its change
+ * time is later. A file is taken as the restore wrote it only when its size is the backup's, it
+ * has no other name, its modification time is the backup's to the nanosecond, and its change time
+ * differs from it. What this cannot see: bytes changed without a write through the file system
+ * (a failing disk), and a modification time set back by hand ({@code touch -d}, {@code cp -p}
+ * from another copy). That is why it is asked for, not the default: a delta restore otherwise
+ * reads and hashes every file.
+ *
+ * <p>What the restored file holds is then known from that backup's manifest: its SHA-256, or the
+ * SHA-256 of each part. A file is the new backup's when those are equal, and differs from it when
+ * they are not, with no read. A file the earlier backup stored as pages over an older copy has no
+ * digest of its own: it is read, as are files split at other places.
+ */
+final class RestoredCopy {
+    /** Nothing taken on trust. */
+    static final RestoredCopy NONE = new RestoredCopy(null, Map.of(), null);
+
+    private static final String LABEL_PREFIX = "LABEL: pgvault ";
+    private static final long LABEL_MAX_BYTES = 64 * 1024;
+
+    private final String backupId;
+    private final Map<String, FileEntry> files;
+    private final String whyNone;
+
+    private RestoredCopy(String backupId, Map<String, FileEntry> files, String whyNone) {
+        this.backupId = backupId;
+        this.files = files;
+        this.whyNone = whyNone;
+    }
+
+    /**
+     * The backup a finished restore left in {@code pgdata}, when its backup_label names one of
+     * {@code restoring}'s cluster in the repository and is that backup's word for word; else a
+     * copy that trusts nothing and says why ({@link #whyNone}).
+     */
+    static RestoredCopy find(Path pgdata, BackupCatalog catalog, Manifest restoring) throws IOException {
+        Path labelFile = pgdata.resolve(RecoveryFiles.BACKUP_LABEL);
+        String label;
+        try {
+            if (!Files.isRegularFile(labelFile, LinkOption.NOFOLLOW_LINKS) || Files.size(labelFile) > LABEL_MAX_BYTES) {
+                return none("no backup_label of a finished restore in " + pgdata + " (the copy was started since, or its last"
+                        + " restore did not finish)");
+            }
+            label = Files.readString(labelFile, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return none("no backup_label in " + pgdata);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return none("backup_label in " + pgdata + " is not text");
+        }
+        String id = labelledId(label);
+        if (id == null) {
+            return none("backup_label in " + pgdata + " is not of a pgvault backup");
+        }
+        Optional<Manifest> found;
+        try {
+            found = catalog.find(id);
+        } catch (IOException e) { // every file is then read, as without --trust-times
+            return none("the manifest of backup " + id + ", which backup_label in " + pgdata + " names, cannot be read: "
+                    + e.getMessage());
+        }
+        if (found.isEmpty()) {
+            return none("backup " + id + ", which backup_label in " + pgdata + " names, is not in the repository");
+        }
+        Manifest m = found.get();
+        if (!label.equals(m.backupLabel()) || !m.cluster().sameClusterAs(restoring.cluster())) {
+            return none("backup_label in " + pgdata + " is not backup " + id + "'s");
+        }
+        Map<String, FileEntry> byPath = new HashMap<>();
+        m.files().forEach(f -> byPath.put(f.path(), f));
+        return new RestoredCopy(m.id(), Map.copyOf(byPath), null);
+    }
+
+    private static RestoredCopy none(String why) {
+        return new RestoredCopy(null, Map.of(), why);
+    }
+
+    private static String labelledId(String label) {
+        for (String line : label.split("\n")) {
+            if (line.startsWith(LABEL_PREFIX)) {
+                String id = line.substring(LABEL_PREFIX.length()).strip();
+                return id.isEmpty() || id.contains("/") ? null : id;
+            }
+        }
+        return null;
+    }
+
+    /** The backup whose files are taken on trust, or null. */
+    String backupId() {
+        return backupId;
+    }
+
+    /** Why nothing is taken on trust, or null when something may be. */
+    String whyNone() {
+        return whyNone;
+    }
+
+    /**
+     * What the file at {@code file} is known to hold against {@code wanted}, the new backup's
+     * entry for it, without reading it: {@link Judgement#UNKNOWN} unless the file is untouched
+     * since the restore wrote it and both backups record a digest for the same ranges.
+     */
+    Judgement judge(Path file, FileEntry wanted) throws IOException {
+        FileEntry restored = files.get(wanted.path());
+        if (restored == null || restored.paged() || !untouched(file, restored)) {
+            return Judgement.UNKNOWN;
+        }
+        if (!wanted.split() && !restored.split()) {
+            if (wanted.sha256() == null || restored.sha256() == null) {
+                return Judgement.UNKNOWN;
+            }
+            boolean same = wanted.size() == restored.size() && wanted.sha256().equalsIgnoreCase(restored.sha256());
+            return same ? Judgement.SAME : Judgement.differs(List.of());
+        }
+        if (wanted.split() && restored.split() && sameRanges(wanted.parts(), restored.parts())) {
+            List<Long> differ = new java.util.ArrayList<>();
+            for (int i = 0; i < wanted.parts().size(); i++) {
+                FilePart w = wanted.parts().get(i);
+                if (!w.sha256().equalsIgnoreCase(restored.parts().get(i).sha256())) {
+                    differ.add(w.offset());
+                }
+            }
+            return differ.isEmpty() ? Judgement.SAME : Judgement.differs(differ);
+        }
+        return Judgement.UNKNOWN;
+    }
+
+    private static boolean sameRanges(List<FilePart> a, List<FilePart> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i).offset() != b.get(i).offset() || a.get(i).size() != b.get(i).size()
+                    || a.get(i).sha256() == null || b.get(i).sha256() == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code file} is as a restore of {@code restored} left it (see the class comment). */
+    private static boolean untouched(Path file, FileEntry restored) throws IOException {
+        Map<String, Object> a;
+        try {
+            a = Files.readAttributes(file, "unix:isRegularFile,size,nlink,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        FileTime mtime = (FileTime) a.get("lastModifiedTime");
+        FileTime ctime = (FileTime) a.get("ctime");
+        return Boolean.TRUE.equals(a.get("isRegularFile")) && ((Number) a.get("size")).longValue() == restored.size()
+                && ((Number) a.get("nlink")).intValue() == 1 && mtime.equals(FileTime.from(restored.mtime(), TimeUnit.SECONDS))
+                && !ctime.equals(mtime);
+    }
+
+    /**
+     * What is known of a file without reading it.
+     *
+     * @param known whether anything is
+     * @param same the file holds the new backup's bytes
+     * @param differingParts for a split file that differs, the offsets of its parts that differ
+     */
+    record Judgement(boolean known, boolean same, List<Long> differingParts) {
+        static final Judgement UNKNOWN = new Judgement(false, false, List.of());
+        static final Judgement SAME = new Judgement(true, true, List.of());
+
+        static Judgement differs(List<Long> parts) {
+            return new Judgement(true, false, List.copyOf(parts));
+        }
+    }
+}

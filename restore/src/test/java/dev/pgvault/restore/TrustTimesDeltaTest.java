@@ -1,0 +1,195 @@
+package dev.pgvault.restore;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.restore.recovery.RecoveryOptions;
+import dev.pgvault.storage.codec.CodecSpec;
+import dev.pgvault.storage.codec.EncodedStore;
+import dev.pgvault.storage.fs.FsBlobStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code restore --delta --trust-times}: a copy the last restore left untouched is brought to a
+ * later backup judging its files from the earlier backup's manifest, and ends as a restore into an
+ * empty directory writes; anything that rules the trust out makes every file read again.
+ */
+class TrustTimesDeltaTest {
+    private static final String A = RestoreTest.ID;
+    private static final String B = "20261127-031530F";
+    private static final long MTIME = RestoreTest.MTIME;
+    /** In both backups with the same bytes and time: a file the restore of A leaves that B holds too. */
+    private static final String SAME_IN_BOTH = "base/5/16390_vm";
+
+    @TempDir
+    Path tmp;
+
+    private EncodedStore repo;
+    /** B restored into an empty directory: what every delta to B must equal. */
+    private Path freshB;
+    /** A restored into an empty directory, then left alone: the copy one backup behind. */
+    private Path copy;
+
+    @BeforeEach
+    void twoBackupsAndACopyOfTheFirst() throws Exception {
+        repo = new EncodedStore(new FsBlobStore(Files.createDirectories(tmp.resolve("repo"))), CodecSpec.DEFAULT);
+        new StanzaStore(repo, RestoreTest.LAYOUT).init(RestoreTest.CLUSTER);
+        backup(A, RestoreTest.BIG, RestoreTest.bytes(5 << 20, 9), "port = 5432\n", 0).write();
+        byte[] big = RestoreTest.BIG.clone();
+        big[8192 * 100 + 17] ^= 1; // one block of the file alone
+        byte[] split = RestoreTest.bytes(5 << 20, 9);
+        split[(2 << 20) + 5] ^= 1; // the second of its three parts
+        backup(B, big, split, "port = 5433\n", 3600).stoppedAt("2026-11-27T03:16:00Z", "0/5000100").write();
+        freshB = tmp.resolve("fresh-b");
+        restore(freshB, B, false, false);
+        copy = tmp.resolve("copy");
+        restore(copy, A, false, false);
+    }
+
+    /**
+     * DeltaRestoreTest's backup; {@code changedBy} seconds later in B for the files that differ,
+     * the others with A's times, as a backup of the same cluster records them.
+     */
+    private HandMadeBackup backup(String id, byte[] big, byte[] split, String conf, long changedBy) throws IOException {
+        return new HandMadeBackup(repo, RestoreTest.LAYOUT, id)
+                .dir("base", 0700).dir("base/5", 0700).dir("global", 0700)
+                .dir("pg_wal", 0700).dir("pg_wal/archive_status", 0700).dir("pg_tblspc", 0700)
+                .alone("base/5/16384", big, 0600, MTIME + changedBy)
+                .split("base/5/16385", split, 2 << 20, 0600, MTIME - 7 + changedBy)
+                .bundle(new HandMadeBackup.Small("PG_VERSION", "15\n".getBytes(UTF_8), 0600, MTIME - 100),
+                        new HandMadeBackup.Small("global/pg_control", RestoreTest.CONTROL, 0600, MTIME - 1 + changedBy),
+                        new HandMadeBackup.Small("postgresql.auto.conf", "work_mem = '64MB'\n".getBytes(UTF_8), 0600, MTIME - 2),
+                        new HandMadeBackup.Small("postgresql.conf", conf.getBytes(UTF_8), 0640, MTIME - 3 + changedBy))
+                .bundle(new HandMadeBackup.Small("base/5/PG_VERSION", "15\n".getBytes(UTF_8), 0600, MTIME - 5),
+                        new HandMadeBackup.Small(SAME_IN_BOTH, RestoreTest.bytes(8192, 4), 0600, MTIME - 6))
+                .empty("base/5/16391", 0600, MTIME - 5);
+    }
+
+    private RestoreResult restore(Path pgdata, String backup, boolean delta, boolean trustTimes) throws Exception {
+        return new Restore(repo, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(pgdata, backup,
+                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, delta, ArchiveMode.PRESERVE, TablespaceRemap.NONE,
+                trustTimes));
+    }
+
+    /** Changes a file's bytes, its size kept, and sets its time back to what the restore gave it. */
+    private static void changeBehindItsTime(Path file) throws IOException {
+        FileTime time = Files.getLastModifiedTime(file);
+        byte[] b = Files.readAllBytes(file);
+        b[b.length / 2] ^= 1;
+        Files.write(file, b);
+        Files.setLastModifiedTime(file, time);
+    }
+
+    @Test
+    void aCopyTheLastRestoreLeftIsJudgedUnreadAndEndsAsARestoreIntoAnEmptyDirectory() throws Exception {
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertNull(r.delta().whyNoneTrusted(), r.toString());
+        // judged: the file alone, the split file, PG_VERSION, postgresql.conf, base/5/PG_VERSION,
+        // the _vm file and the empty one. Not: pg_control (deleted first, always written again) and
+        // postgresql.auto.conf (the restore of A appended its settings to it)
+        assertEquals(7, r.delta().unread(), r.toString());
+        // written over: the file alone, the split file (its second part only), postgresql.conf and postgresql.auto.conf
+        assertEquals(4, r.delta().patched(), r.toString());
+        assertEquals(4, r.delta().kept(), r.toString());
+        // written: the file alone, one part, and of the first bundle pg_control, postgresql.auto.conf and postgresql.conf
+        long bundle = RestoreTest.CONTROL.length + "work_mem = '64MB'\n".length() + "port = 5433\n".length();
+        assertEquals(RestoreTest.BIG.length + (2 << 20) + bundle, r.bytes(), r.toString());
+    }
+
+    @Test
+    void aFileWrittenSinceTheRestoreIsReadAndWrittenBack() throws Exception {
+        Path file = copy.resolve(SAME_IN_BOTH);
+        byte[] b = Files.readAllBytes(file);
+        b[0] ^= 1;
+        Files.write(file, b); // a write: its time is now's, not the backup's
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(6, r.delta().unread(), r.toString());
+        assertEquals(5, r.delta().patched(), r.toString());
+    }
+
+    @Test
+    void aTimeSetBackByHandIsWhatItTrustsAndADeltaWithoutItFindsTheChange() throws Exception {
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
+
+        restore(copy, B, true, true);
+        assertNotEquals(DeltaRestoreTest.tree(freshB).get(SAME_IN_BOTH), DeltaRestoreTest.tree(copy).get(SAME_IN_BOTH),
+                "--trust-times does not read a file its restore left with this size and time: the option's blind spot");
+
+        RestoreResult r = restore(copy, B, true, false);
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(0, r.delta().unread(), r.toString());
+    }
+
+    @Test
+    void aCopyStartedSinceItsRestoreHasNoBackupLabelAndEveryFileIsRead() throws Exception {
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
+        // what PostgreSQL does with backup_label as it starts
+        Files.move(copy.resolve("backup_label"), copy.resolve("backup_label.old"));
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(0, r.delta().unread(), r.toString());
+        assertTrue(r.delta().whyNoneTrusted().startsWith("no backup_label of a finished restore in " + copy.toAbsolutePath()),
+                r.delta().whyNoneTrusted());
+    }
+
+    @Test
+    void aBackupLabelThatIsNotTheNamedBackupsWordForWordTrustsNothing() throws Exception {
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
+        Path label = copy.resolve("backup_label");
+        Files.writeString(label, Files.readString(label).replace("CHECKPOINT LOCATION: 0/2000060", "CHECKPOINT LOCATION: 0/2000061"));
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(0, r.delta().unread(), r.toString());
+        assertEquals("backup_label in " + copy.toAbsolutePath() + " is not backup " + A + "'s", r.delta().whyNoneTrusted());
+    }
+
+    @Test
+    void aBackupLabelNamingABackupNoLongerInTheRepositoryTrustsNothing() throws Exception {
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
+        Path label = copy.resolve("backup_label");
+        Files.writeString(label, Files.readString(label).replace(A, "20261101-000000F"));
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals("backup 20261101-000000F, which backup_label in " + copy.toAbsolutePath() + " names, is not in the"
+                + " repository", r.delta().whyNoneTrusted());
+    }
+
+    @Test
+    void aDeltaOntoTheBackupTheCopyHoldsReadsOnlyWhatItsRestoreWroteItself() throws Exception {
+        RestoreResult r = restore(copy, A, true, true);
+
+        assertEquals(7, r.delta().unread(), r.toString());
+        assertEquals(7, r.delta().kept(), r.toString());
+        assertEquals(1, r.delta().patched(), r.toString()); // postgresql.auto.conf, which holds the restore's settings
+        // written: pg_control and postgresql.auto.conf, from their bundle
+        assertEquals(RestoreTest.CONTROL.length + "work_mem = '64MB'\n".length(), r.bytes(), r.toString());
+    }
+
+    @Test
+    void trustingTimesIsOnlyForADeltaRestore() {
+        assertThrows(IllegalArgumentException.class, () -> new RestoreRequest(copy, B, RecoveryOptions.endOfArchive(),
+                RestoreTest.COMMAND, false, ArchiveMode.PRESERVE, TablespaceRemap.NONE, true));
+    }
+}
