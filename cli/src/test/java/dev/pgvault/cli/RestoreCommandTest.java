@@ -150,11 +150,11 @@ class RestoreCommandTest {
 
         MainTest.Result trusted = restore("--pgdata", pgdata.toString(), "--delta", "--trust-times");
         assertEquals(0, trusted.code(), trusted.err());
-        assertTrue(trusted.out().contains("; 1 files judged by their size and times, unread\n"), trusted.out());
+        assertTrue(trusted.out().contains("; 1 files judged by their size and times, not hashed\n"), trusted.out());
 
         MainTest.Result again = restore("--pgdata", pgdata.toString(), "--delta", "--trust-times"); // a delta's copy too
         assertEquals(0, again.code(), again.err());
-        assertTrue(again.out().contains("; 1 files judged by their size and times, unread\n"), again.out());
+        assertTrue(again.out().contains("; 1 files judged by their size and times, not hashed\n"), again.out());
 
         Files.move(pgdata.resolve("backup_label"), pgdata.resolve("backup_label.old")); // as PostgreSQL does at its start
         MainTest.Result read = restore("--pgdata", pgdata.toString(), "--delta", "--trust-times");

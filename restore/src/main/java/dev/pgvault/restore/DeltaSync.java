@@ -141,8 +141,10 @@ final class DeltaSync {
                     split.add(f);
                 }
             } else {
-                Files.setPosixFilePermissions(file, Modes.of(f.mode()));
-                Files.setLastModifiedTime(file, FileTime.from(f.mtime(), TimeUnit.SECONDS));
+                if (!found.settled().contains(f.path())) {
+                    Files.setPosixFilePermissions(file, Modes.of(f.mode()));
+                    Files.setLastModifiedTime(file, FileTime.from(f.mtime(), TimeUnit.SECONDS));
+                }
                 kept++;
                 keptBytes += f.size();
             }
@@ -272,9 +274,9 @@ final class DeltaSync {
     /**
      * What {@link #staleFiles} found: the files that are not the backup's, and for a split file
      * of the backup's kind and size among them, the offsets of its parts that differ; the files
-     * judged without being read.
+     * judged without being read, and those of them kept that have the backup's mode and time.
      */
-    private record Stale(Set<String> files, Map<String, Set<Long>> parts, Set<String> unread) {}
+    private record Stale(Set<String> files, Map<String, Set<Long>> parts, Set<String> unread, Set<String> settled) {}
 
     /**
      * The files that are not already the backup's: missing, of another kind, size or SHA-256.
@@ -293,11 +295,15 @@ final class DeltaSync {
         Set<String> stale = new HashSet<>();
         Map<String, Set<Long>> staleParts = new HashMap<>();
         Set<String> unread = new HashSet<>();
+        Set<String> settled = new HashSet<>();
         List<Check> checks = new ArrayList<>();
         for (FileEntry f : files) {
             RestoredCopy.Judgement j = copy.judge(pgdata.resolve(f.path()), f);
             if (j.known()) {
                 unread.add(f.path());
+                if (j.settled()) {
+                    settled.add(f.path());
+                }
                 if (!j.same()) {
                     stale.add(f.path());
                     if (!j.differingParts().isEmpty()) {
@@ -335,7 +341,7 @@ final class DeltaSync {
                     durable(pgdata.resolve(f.path())); // every part matched
                 }
             }
-            return new Stale(stale, staleParts, unread);
+            return new Stale(stale, staleParts, unread, settled);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;

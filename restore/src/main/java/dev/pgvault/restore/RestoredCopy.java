@@ -1,6 +1,7 @@
 package dev.pgvault.restore;
 
 import dev.pgvault.archiver.backup.BackupCatalog;
+import dev.pgvault.archiver.backup.BackupId;
 import dev.pgvault.archiver.backup.FileEntry;
 import dev.pgvault.archiver.backup.FilePart;
 import dev.pgvault.archiver.backup.Manifest;
@@ -109,7 +110,7 @@ final class RestoredCopy {
         for (String line : label.split("\n")) {
             if (line.startsWith(LABEL_PREFIX)) {
                 String id = line.substring(LABEL_PREFIX.length()).strip();
-                return id.isEmpty() || id.contains("/") ? null : id;
+                return BackupId.isWellFormed(id) ? id : null;
             }
         }
         return null;
@@ -132,15 +133,18 @@ final class RestoredCopy {
      */
     Judgement judge(Path file, FileEntry wanted) throws IOException {
         FileEntry restored = files.get(wanted.path());
-        if (restored == null || restored.paged() || !untouched(file, restored)) {
+        Integer mode = restored == null || restored.paged() ? null : untouchedMode(file, restored);
+        if (mode == null) {
             return Judgement.UNKNOWN;
         }
+        // its time is the restored backup's (untouched); its mode as found
+        Judgement same = mode == wanted.mode() && restored.mtime() == wanted.mtime() ? Judgement.SETTLED : Judgement.SAME;
         if (!wanted.split() && !restored.split()) {
             if (wanted.sha256() == null || restored.sha256() == null) {
                 return Judgement.UNKNOWN;
             }
-            boolean same = wanted.size() == restored.size() && wanted.sha256().equalsIgnoreCase(restored.sha256());
-            return same ? Judgement.SAME : Judgement.differs(List.of());
+            boolean equal = wanted.size() == restored.size() && wanted.sha256().equalsIgnoreCase(restored.sha256());
+            return equal ? same : Judgement.differs(List.of());
         }
         if (wanted.split() && restored.split() && sameRanges(wanted.parts(), restored.parts())) {
             List<Long> differ = new java.util.ArrayList<>();
@@ -150,7 +154,7 @@ final class RestoredCopy {
                     differ.add(w.offset());
                 }
             }
-            return differ.isEmpty() ? Judgement.SAME : Judgement.differs(differ);
+            return differ.isEmpty() ? same : Judgement.differs(differ);
         }
         return Judgement.UNKNOWN;
     }
@@ -168,19 +172,23 @@ final class RestoredCopy {
         return true;
     }
 
-    /** Whether {@code file} is as a restore of {@code restored} left it (see the class comment). */
-    private static boolean untouched(Path file, FileEntry restored) throws IOException {
+    /**
+     * The permission bits of {@code file} when it is as a restore of {@code restored} left it
+     * (see the class comment), else null.
+     */
+    private static Integer untouchedMode(Path file, FileEntry restored) throws IOException {
         Map<String, Object> a;
         try {
-            a = Files.readAttributes(file, "unix:isRegularFile,size,nlink,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
+            a = Files.readAttributes(file, "unix:isRegularFile,size,nlink,lastModifiedTime,ctime,mode", LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            return false;
+            return null;
         }
         FileTime mtime = (FileTime) a.get("lastModifiedTime");
         FileTime ctime = (FileTime) a.get("ctime");
-        return Boolean.TRUE.equals(a.get("isRegularFile")) && ((Number) a.get("size")).longValue() == restored.size()
+        boolean untouched = Boolean.TRUE.equals(a.get("isRegularFile")) && ((Number) a.get("size")).longValue() == restored.size()
                 && ((Number) a.get("nlink")).intValue() == 1 && mtime.equals(FileTime.from(restored.mtime(), TimeUnit.SECONDS))
                 && !ctime.equals(mtime);
+        return untouched ? ((Number) a.get("mode")).intValue() & 07777 : null;
     }
 
     /**
@@ -188,14 +196,16 @@ final class RestoredCopy {
      *
      * @param known whether anything is
      * @param same the file holds the new backup's bytes
+     * @param settled it does, and has the new backup's mode and time already
      * @param differingParts for a split file that differs, the offsets of its parts that differ
      */
-    record Judgement(boolean known, boolean same, List<Long> differingParts) {
-        static final Judgement UNKNOWN = new Judgement(false, false, List.of());
-        static final Judgement SAME = new Judgement(true, true, List.of());
+    record Judgement(boolean known, boolean same, boolean settled, List<Long> differingParts) {
+        static final Judgement UNKNOWN = new Judgement(false, false, false, List.of());
+        static final Judgement SAME = new Judgement(true, true, false, List.of());
+        static final Judgement SETTLED = new Judgement(true, true, true, List.of());
 
         static Judgement differs(List<Long> parts) {
-            return new Judgement(true, false, List.copyOf(parts));
+            return new Judgement(true, false, false, List.copyOf(parts));
         }
     }
 }

@@ -71,7 +71,8 @@ class TrustTimesDeltaTest {
                         new HandMadeBackup.Small("global/pg_control", RestoreTest.CONTROL, 0600, MTIME - 1 + changedBy),
                         new HandMadeBackup.Small("postgresql.auto.conf", "work_mem = '64MB'\n".getBytes(UTF_8), 0600, MTIME - 2),
                         new HandMadeBackup.Small("postgresql.conf", conf.getBytes(UTF_8), 0640, MTIME - 3 + changedBy))
-                .bundle(new HandMadeBackup.Small("base/5/PG_VERSION", "15\n".getBytes(UTF_8), 0600, MTIME - 5),
+                // the same bytes, its time changed (touched): kept, and given B's time
+                .bundle(new HandMadeBackup.Small("base/5/PG_VERSION", "15\n".getBytes(UTF_8), 0600, MTIME - 5 + changedBy),
                         new HandMadeBackup.Small(SAME_IN_BOTH, RestoreTest.bytes(8192, 4), 0600, MTIME - 6))
                 .empty("base/5/16391", 0600, MTIME - 5);
     }
@@ -107,6 +108,17 @@ class TrustTimesDeltaTest {
         // written: the file alone, one part, and of the first bundle pg_control, postgresql.auto.conf and postgresql.conf
         long bundle = RestoreTest.CONTROL.length + "work_mem = '64MB'\n".length() + "port = 5433\n".length();
         assertEquals(RestoreTest.BIG.length + (2 << 20) + bundle, r.bytes(), r.toString());
+    }
+
+    @Test
+    void aFileWhoseModeChangedSinceTheRestoreIsJudgedAndGivenTheBackupsModeBack() throws Exception {
+        Files.setPosixFilePermissions(copy.resolve(SAME_IN_BOTH), java.nio.file.attribute.PosixFilePermissions.fromString(
+                "rw-r--r--")); // its change time moves, its modification time does not
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(7, r.delta().unread(), r.toString());
     }
 
     @Test
