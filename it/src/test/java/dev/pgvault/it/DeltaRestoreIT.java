@@ -119,15 +119,7 @@ class DeltaRestoreIT {
             assertTrue(unread.find(), line);
             assertTrue(Integer.parseInt(unread.group(1)) > 700, "most of the ~980 files the restore of A left are judged: " + line);
 
-            Path fresh = base.resolve("fresh");
-            dist.run(pgUser, config, "restore", "--pgdata", fresh.toString(), "--backup", b, "--target-immediate",
-                    "--target-action", "promote").ok();
-            Map<String, String> want = digests(fresh);
-            Map<String, String> got = digests(copy);
-            java.util.Set<String> differ = new java.util.TreeSet<>(want.keySet());
-            differ.addAll(got.keySet());
-            differ.removeIf(k -> java.util.Objects.equals(want.get(k), got.get(k)));
-            assertEquals(java.util.Set.of(), differ, "the copy is what a restore of B into an empty directory writes");
+            assertSameFiles(freshRestore(dist, pgUser, config, base, b), copy);
 
             assertCopyHolds(pgUser, copy, PgCluster.freePort(), base, Map.of(
                     "SELECT count(*) || ' ' || max(id) FROM story", "3000 3000",
@@ -138,10 +130,90 @@ class DeltaRestoreIT {
         }
     }
 
+    /**
+     * {@code --trust-times} along a chain of incrementals: a table changed between the full A and
+     * the incremental X is stored by X as pages over A's copy; the incremental B, which finds it
+     * unchanged, lists the same pages. A copy restored from X and brought to B keeps the table
+     * as it is, where reading it found it unlike A's base and wrote it all again.
+     */
+    @Test
+    @Timeout(600)
+    void alongAChainOfIncrementalsATableStoredAsTheSamePagesIsKeptWhole() throws Exception {
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        Path base = pgUser.newDirectory("pgvault-delta-chain");
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("archive_mode = on")) {
+            Path config = archiving(dist, pgUser, repo, pg);
+            long tableBytes;
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE big (id int PRIMARY KEY, pad text) WITH (autovacuum_enabled = off)");
+                st.execute("INSERT INTO big SELECT g, repeat(md5(g::text), 6) FROM generate_series(1, 60000) g");
+                st.execute("VACUUM (FREEZE) big");
+                st.execute("CREATE TABLE story (id int PRIMARY KEY)");
+                tableBytes = Long.parseLong(value(st, "SELECT pg_relation_size('big')"));
+            }
+            dist.run(pgUser, config, "backup").ok();
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("UPDATE big SET pad = 'changed' WHERE id % 1000 = 0");
+                st.execute("VACUUM (FREEZE) big"); // no hint bit left for a later read to set
+            }
+            String x = incrementalId(dist.run(pgUser, config, "backup", "--type", "incr").ok());
+            Path copy = base.resolve("data");
+            dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--backup", x).ok();
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                insert(st, 1, 500); // big is not touched
+            }
+            String b = incrementalId(dist.run(pgUser, config, "backup", "--type", "incr").ok());
+
+            Proc delta = dist.run(pgUser, config, "restore", "--delta", "--trust-times", "--pgdata", copy.toString(),
+                    "--backup", b, "--target-immediate", "--target-action", "promote").ok();
+            String restored = delta.stdout().lines().filter(l -> l.startsWith("restored backup ")).findFirst().orElseThrow(
+                    () -> new AssertionError("no restored line in: " + delta.stdout()));
+            java.util.regex.Matcher mb = java.util.regex.Pattern.compile(", ([0-9.]+) MB in ").matcher(restored);
+            assertTrue(mb.find(), restored);
+            assertTrue(Double.parseDouble(mb.group(1)) * 1e6 < tableBytes / 4, "the " + tableBytes + "-byte table is kept, not"
+                    + " written from its base again: " + delta.stdout());
+
+            assertSameFiles(freshRestore(dist, pgUser, config, base, b), copy);
+
+            assertCopyHolds(pgUser, copy, PgCluster.freePort(), base, Map.of(
+                    "SELECT count(*) FROM story", "500",
+                    "SELECT count(*) FROM big WHERE pad = 'changed'", "60"));
+            System.out.println("delta restore along a chain trusting times: " + restored);
+        } finally {
+            PgvaultDist.deleteTree(base);
+        }
+    }
+
+    private static String incrementalId(Proc backup) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\d{8}-\\d{6}I").matcher(backup.stdout());
+        assertTrue(m.find(), backup.stdout());
+        return m.group();
+    }
+
     private static String backupId(Proc backup) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\d{8}-\\d{6}F").matcher(backup.stdout());
         assertTrue(m.find(), backup.stdout());
         return m.group();
+    }
+
+    /** Backup {@code id} restored into an empty directory under {@code base}, set up as the deltas here are. */
+    private static Path freshRestore(PgvaultDist dist, OsUser pgUser, Path config, Path base, String id) throws Exception {
+        Path fresh = base.resolve("fresh");
+        dist.run(pgUser, config, "restore", "--pgdata", fresh.toString(), "--backup", id, "--target-immediate",
+                "--target-action", "promote").ok();
+        return fresh;
+    }
+
+    /** That {@code copy} holds the files {@code fresh} holds, with the same bytes: names the paths that differ. */
+    private static void assertSameFiles(Path fresh, Path copy) throws Exception {
+        Map<String, String> want = digests(fresh);
+        Map<String, String> got = digests(copy);
+        java.util.Set<String> differ = new java.util.TreeSet<>(want.keySet());
+        differ.addAll(got.keySet());
+        differ.removeIf(k -> java.util.Objects.equals(want.get(k), got.get(k)));
+        assertEquals(java.util.Set.of(), differ, "the copy is what a restore of the backup into an empty directory writes");
     }
 
     /**

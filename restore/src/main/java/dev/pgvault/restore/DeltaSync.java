@@ -90,7 +90,10 @@ final class DeltaSync {
         }
         int removed = removeWhatTheBackupLacks(plan, files, pgdata);
 
-        Stale found = staleFiles(files, pgdata, threads, copy);
+        // an incremental's file stored as pages: the plan restores its base, then the pages over it
+        Map<String, FileEntry> pagedByPath = new HashMap<>();
+        plan.pagedFiles().forEach(f -> pagedByPath.put(f.path(), f));
+        Stale found = staleFiles(files, pgdata, threads, copy, pagedByPath, plan.manifest().id());
         Set<String> stale = found.files();
         stale.add(RestorePlan.PG_CONTROL); // always written again, last: see RecoveryFiles
         // by path: a FileEntry's equals compares every field, and a List's contains every element
@@ -126,7 +129,7 @@ final class DeltaSync {
         }
         List<FileEntry> empty = new ArrayList<>();
         List<FileEntry> split = new ArrayList<>();
-        int kept = 0;
+        int keptFiles = 0;
         long keptBytes = 0;
         for (FileEntry f : files) {
             Path file = pgdata.resolve(f.path());
@@ -141,17 +144,20 @@ final class DeltaSync {
                     split.add(f);
                 }
             } else {
+                // a paged file judged whole is kept as the backup lists it, its pages not written again
+                FileEntry kept = found.assembled().contains(f.path()) ? pagedByPath.get(f.path()) : f;
                 if (!found.settled().contains(f.path())) {
-                    Files.setPosixFilePermissions(file, Modes.of(f.mode()));
-                    Files.setLastModifiedTime(file, FileTime.from(f.mtime(), TimeUnit.SECONDS));
+                    Files.setPosixFilePermissions(file, Modes.of(kept.mode()));
+                    Files.setLastModifiedTime(file, FileTime.from(kept.mtime(), TimeUnit.SECONDS));
                 }
-                kept++;
-                keptBytes += f.size();
+                keptFiles++;
+                keptBytes += kept.size();
             }
         }
+        List<FileEntry> paged = plan.pagedFiles().stream().filter(f -> !found.assembled().contains(f.path())).toList();
         RestorePlan reduced = new RestorePlan(plan.manifest(), plan.rootMode(), plan.directories(),
-                plan.tablespaceLinks(), empty, split, tasks, plan.pagedFiles(), plan.skipped(), patched);
-        return new Result(reduced, new DeltaSummary(kept, keptBytes, patched.size(), removed, found.unread().size(),
+                plan.tablespaceLinks(), empty, split, tasks, paged, plan.skipped(), patched);
+        return new Result(reduced, new DeltaSummary(keptFiles, keptBytes, patched.size(), removed, found.unread().size(),
                 copy.whyNone()));
     }
 
@@ -274,9 +280,11 @@ final class DeltaSync {
     /**
      * What {@link #staleFiles} found: the files that are not the backup's, and for a split file
      * of the backup's kind and size among them, the offsets of its parts that differ; the files
-     * judged without being read, and those of them kept that have the backup's mode and time.
+     * judged without being read, those of them kept that have the backup's mode and time, and
+     * the paged files judged to hold their pages already.
      */
-    private record Stale(Set<String> files, Map<String, Set<Long>> parts, Set<String> unread, Set<String> settled) {}
+    private record Stale(Set<String> files, Map<String, Set<Long>> parts, Set<String> unread, Set<String> settled,
+            Set<String> assembled) {}
 
     /**
      * The files that are not already the backup's: missing, of another kind, size or SHA-256.
@@ -285,8 +293,8 @@ final class DeltaSync {
      * 0.4 s of a scale-30 delta restore's 0.46 s of checks). A file {@code copy} judges is not
      * read, nor fsynced again: the restore that left it made it durable before its backup_label.
      */
-    private static Stale staleFiles(List<FileEntry> files, Path pgdata, int threads, RestoredCopy copy)
-            throws IOException, InterruptedException {
+    private static Stale staleFiles(List<FileEntry> files, Path pgdata, int threads, RestoredCopy copy,
+            Map<String, FileEntry> pagedByPath, String backupId) throws IOException, InterruptedException {
         record Check(FileEntry file, FilePart part) {
             long bytes() {
                 return part != null ? part.size() : file.size();
@@ -296,9 +304,15 @@ final class DeltaSync {
         Map<String, Set<Long>> staleParts = new HashMap<>();
         Set<String> unread = new HashSet<>();
         Set<String> settled = new HashSet<>();
+        Set<String> assembled = new HashSet<>();
         List<Check> checks = new ArrayList<>();
         for (FileEntry f : files) {
-            RestoredCopy.Judgement j = copy.judge(pgdata.resolve(f.path()), f);
+            FileEntry listed = pagedByPath.get(f.path());
+            RestoredCopy.Judgement j = listed == null ? copy.judge(pgdata.resolve(f.path()), f)
+                    : copy.judgePaged(pgdata.resolve(f.path()), listed, backupId);
+            if (listed != null && j.same()) {
+                assembled.add(f.path());
+            }
             if (j.known()) {
                 unread.add(f.path());
                 if (j.settled()) {
@@ -341,7 +355,7 @@ final class DeltaSync {
                     durable(pgdata.resolve(f.path())); // every part matched
                 }
             }
-            return new Stale(stale, staleParts, unread, settled);
+            return new Stale(stale, staleParts, unread, settled, assembled);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;

@@ -5,6 +5,7 @@ import dev.pgvault.archiver.backup.BackupId;
 import dev.pgvault.archiver.backup.FileEntry;
 import dev.pgvault.archiver.backup.FilePart;
 import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.PageRun;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +42,8 @@ import java.util.concurrent.TimeUnit;
  * <p>What the restored file holds is then known from that backup's manifest: its SHA-256, or the
  * SHA-256 of each part. A file is the new backup's when those are equal, and differs from it when
  * they are not, with no read. A file the earlier backup stored as pages over an older copy has no
- * digest of its own: it is read, as are files split at other places.
+ * digest of its own: it is kept unread when the new backup stores it as the same pages over
+ * the same base (see {@link #judgePaged}), else it is read, as are files split at other places.
  */
 final class RestoredCopy {
     /** Nothing taken on trust. */
@@ -50,6 +52,7 @@ final class RestoredCopy {
     private static final String LABEL_PREFIX = "LABEL: pgvault ";
     private static final long LABEL_MAX_BYTES = 64 * 1024;
 
+    /** The backup the finished restore wrote, whose entries {@link #files} are. */
     private final String backupId;
     private final Map<String, FileEntry> files;
     private final String whyNone;
@@ -116,11 +119,6 @@ final class RestoredCopy {
         return null;
     }
 
-    /** The backup whose files are taken on trust, or null. */
-    String backupId() {
-        return backupId;
-    }
-
     /** Why nothing is taken on trust, or null when something may be. */
     String whyNone() {
         return whyNone;
@@ -157,6 +155,41 @@ final class RestoredCopy {
             return differ.isEmpty() ? same : Judgement.differs(differ);
         }
         return Judgement.UNKNOWN;
+    }
+
+    /**
+     * What the file at {@code listed}'s path is known to hold against {@code listed}, an entry
+     * the backup {@code listingId} stores as pages over an earlier copy: the same as the
+     * restored backup's entry when that one was assembled from the same base and the same page
+     * runs to the same size (an incremental that found the file unchanged since the restored
+     * one), and the file is untouched since; else {@link Judgement#UNKNOWN}.
+     */
+    Judgement judgePaged(Path file, FileEntry listed, String listingId) throws IOException {
+        FileEntry restored = files.get(listed.path());
+        if (restored == null || !restored.paged() || !sameAssembly(restored, backupId, listed, listingId)) {
+            return Judgement.UNKNOWN;
+        }
+        Integer mode = untouchedMode(file, restored);
+        if (mode == null) {
+            return Judgement.UNKNOWN;
+        }
+        return mode == listed.mode() && restored.mtime() == listed.mtime() ? Judgement.SETTLED : Judgement.SAME;
+    }
+
+    /** Whether two paged entries, each of the backup it is listed by, are the same base and the same runs in order. */
+    private static boolean sameAssembly(FileEntry a, String aOwner, FileEntry b, String bOwner) {
+        if (a.size() != b.size() || !a.base().equals(b.base()) || a.pages().size() != b.pages().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.pages().size(); i++) {
+            PageRun x = a.pages().get(i);
+            PageRun y = b.pages().get(i);
+            if (!x.backupOr(aOwner).equals(y.backupOr(bOwner)) || !x.object().equals(y.object())
+                    || !x.sha256().equalsIgnoreCase(y.sha256()) || !x.blocks().equals(y.blocks())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean sameRanges(List<FilePart> a, List<FilePart> b) {
