@@ -47,9 +47,10 @@ final class RestoreCommand implements Callable<Integer> {
     boolean delta;
 
     @Option(names = "--trust-times", description = {"With --delta: a file the last restore into the directory left untouched",
-            "(its size, its time to the nanosecond, and no change since; the directory not started",
-            "since, its backup_label still there) is judged from that backup's manifest without",
-            "being read. Faster; blind to bytes changed by a failing disk or to a time set back by hand."})
+            "(its size and its time to the nanosecond as that restore set them, no write since, no",
+            "other hard link; the directory not started since, its backup_label still there) is judged",
+            "from that backup's manifest without being read. Faster; blind to bytes changed by a",
+            "failing disk or to a time set back by hand."})
     boolean trustTimes;
 
     @Option(names = "--backup", paramLabel = "ID", description = "The backup to restore (default: chosen for the target).")
@@ -159,7 +160,7 @@ final class RestoreCommand implements Callable<Integer> {
         if (d.whyNoneTrusted() != null) {
             return line + "\ndelta: --trust-times took nothing on trust, every file was read: " + d.whyNoneTrusted();
         }
-        return d.unread() == 0 ? line : line + String.format(Locale.ROOT, "; %d files judged by their size and times, not hashed",
-                d.unread());
+        return d.notHashed() == 0 ? line : line + String.format(Locale.ROOT, "; %d files judged by their size and times, not hashed",
+                d.notHashed());
     }
 }

@@ -144,7 +144,7 @@ class RestoreCommandTest {
     }
 
     @Test
-    void aDeltaTrustingTimesSaysWhatItJudgedUnreadOrWhyNothing() throws Exception {
+    void aDeltaTrustingTimesSaysHowManyFilesItJudgedOrWhyNone() throws Exception {
         Path pgdata = dir.resolve("data");
         assertEquals(0, restore("--pgdata", pgdata.toString()).code());
 

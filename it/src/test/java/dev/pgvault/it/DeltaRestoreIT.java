@@ -85,7 +85,7 @@ class DeltaRestoreIT {
 
     /**
      * {@code --trust-times}: a copy restored from backup A and never started is brought to the
-     * later backup B judging its files from A's manifest, unread; its files are then byte for byte
+     * later backup B judging its files from A's manifest, not hashed; its files are then byte for byte
      * a restore of B into an empty directory, and started it holds B's rows.
      */
     @Test
@@ -114,10 +114,10 @@ class DeltaRestoreIT {
                     "--backup", b, "--target-immediate", "--target-action", "promote").ok();
             String line = delta.stdout().lines().filter(l -> l.startsWith("delta: ")).findFirst().orElseThrow(
                     () -> new AssertionError("no delta line in: " + delta.stdout()));
-            java.util.regex.Matcher unread = java.util.regex.Pattern.compile("; (\\d+) files judged by their size and times,"
+            java.util.regex.Matcher judged = java.util.regex.Pattern.compile("; (\\d+) files judged by their size and times,"
                     + " not hashed$").matcher(line);
-            assertTrue(unread.find(), line);
-            assertTrue(Integer.parseInt(unread.group(1)) > 700, "most of the ~980 files the restore of A left are judged: " + line);
+            assertTrue(judged.find(), line);
+            assertTrue(Integer.parseInt(judged.group(1)) > 700, "most of the ~980 files the restore of A left are judged: " + line);
 
             assertSameFiles(freshRestore(dist, pgUser, config, base, b), copy);
 
@@ -206,7 +206,7 @@ class DeltaRestoreIT {
         return fresh;
     }
 
-    /** That {@code copy} holds the files {@code fresh} holds, with the same bytes: names the paths that differ. */
+    /** That {@code copy} holds the files {@code fresh} holds, with the same modes, times and bytes: names the paths that differ. */
     private static void assertSameFiles(Path fresh, Path copy) throws Exception {
         Map<String, String> want = digests(fresh);
         Map<String, String> got = digests(copy);
@@ -216,9 +216,14 @@ class DeltaRestoreIT {
         assertEquals(java.util.Set.of(), differ, "the copy is what a restore of the backup into an empty directory writes");
     }
 
+    /** The files a restore writes itself, at its end: their times are those of the restore. */
+    private static final java.util.Set<String> WRITTEN_AT_THE_END = java.util.Set.of("backup_label", "tablespace_map",
+            "recovery.signal", "postgresql.auto.conf");
+
     /**
-     * Every regular file under {@code dir}, by its path there, with the SHA-256 of its bytes; of
-     * postgresql.auto.conf, without the moment its recovery settings were written.
+     * Every regular file under {@code dir}, by its path there, with its mode, its time (but for
+     * {@link #WRITTEN_AT_THE_END}) and the SHA-256 of its bytes; of postgresql.auto.conf, without
+     * the moment its recovery settings were written.
      */
     private static Map<String, String> digests(Path dir) throws Exception {
         Map<String, String> out = new java.util.TreeMap<>();
@@ -230,7 +235,10 @@ class DeltaRestoreIT {
                     b = new String(b, java.nio.charset.StandardCharsets.UTF_8).replaceAll("(# recovery settings written by .*) at .*",
                             "$1").getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 }
-                out.put(rel, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b)));
+                String mode = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+                String time = WRITTEN_AT_THE_END.contains(rel) ? "" : " " + Files.getLastModifiedTime(p).toMillis() / 1000;
+                out.put(rel, mode + time + " "
+                        + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b)));
             }
         }
         return out;

@@ -7,10 +7,11 @@ package dev.pgvault.restore;
  * @param keptBytes their size
  * @param patched files that were not the backup's, written over in place: only their blocks that differ
  * @param removed files, links and directories removed: not in the backup, or not a file where it has one
- * @param unread files judged by their size and times instead of by reading and hashing them ({@code --trust-times})
+ * @param notHashed files judged by their size and times instead of by reading and hashing them
+ *     ({@code --trust-times}); one judged to differ is still read block by block where it is written over
  * @param whyNoneTrusted with {@code --trust-times}, why no file could be judged without being
  *     read; else null
  */
-public record DeltaSummary(int kept, long keptBytes, int patched, int removed, int unread, String whyNoneTrusted) {
+public record DeltaSummary(int kept, long keptBytes, int patched, int removed, int notHashed, String whyNoneTrusted) {
     static final DeltaSummary NONE = new DeltaSummary(0, 0, 0, 0, 0, null);
 }

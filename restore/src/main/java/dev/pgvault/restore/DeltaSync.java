@@ -38,7 +38,9 @@ import java.util.stream.Stream;
  * <li>removes every file, link and directory the backup does not hold (links are removed, never
  * followed);
  * <li>reads every remaining file the backup holds and keeps it only when its size and SHA-256
- * are the manifest's (given back its mode and time); the others are written again, over the
+ * are the manifest's (given back its mode and time), or, with {@code --trust-times}, judges a
+ * file the last finished restore left untouched from that restore's manifest without reading it
+ * ({@link RestoredCopy}); the others are written again, over the
  * existing file in place where there is one, block by block, writing only the 8 KiB blocks that
  * differ (a bundle's object is read whole, but only its stale files are written; of a split file
  * of the backup's size, only the parts that differ);
@@ -56,14 +58,9 @@ final class DeltaSync {
 
     private DeltaSync() {}
 
-    static Result apply(RestorePlan plan, Path pgdata, int threads) throws IOException, InterruptedException {
-        return apply(plan, pgdata, threads, RestoredCopy.NONE);
-    }
-
     /**
-     * As {@link #apply(RestorePlan, Path, int)}, taking the files {@code copy} vouches for as
-     * its restore left them without reading them: kept when that restore's digests are the
-     * backup's, written again when they are not.
+     * {@code copy} vouches for the files a finished restore left untouched ({@link
+     * RestoredCopy#NONE}: for none): those are judged from that restore's manifest, not read.
      */
     static Result apply(RestorePlan plan, Path pgdata, int threads, RestoredCopy copy) throws IOException, InterruptedException {
         if (!Files.isDirectory(pgdata, LinkOption.NOFOLLOW_LINKS)) {
@@ -157,7 +154,7 @@ final class DeltaSync {
         List<FileEntry> paged = plan.pagedFiles().stream().filter(f -> !found.assembled().contains(f.path())).toList();
         RestorePlan reduced = new RestorePlan(plan.manifest(), plan.rootMode(), plan.directories(),
                 plan.tablespaceLinks(), empty, split, tasks, paged, plan.skipped(), patched);
-        return new Result(reduced, new DeltaSummary(keptFiles, keptBytes, patched.size(), removed, found.unread().size(),
+        return new Result(reduced, new DeltaSummary(keptFiles, keptBytes, patched.size(), removed, found.notHashed().size(),
                 copy.whyNone()));
     }
 
@@ -283,7 +280,7 @@ final class DeltaSync {
      * judged without being read, those of them kept that have the backup's mode and time, and
      * the paged files judged to hold their pages already.
      */
-    private record Stale(Set<String> files, Map<String, Set<Long>> parts, Set<String> unread, Set<String> settled,
+    private record Stale(Set<String> files, Map<String, Set<Long>> parts, Set<String> notHashed, Set<String> settled,
             Set<String> assembled) {}
 
     /**
@@ -302,19 +299,21 @@ final class DeltaSync {
         }
         Set<String> stale = new HashSet<>();
         Map<String, Set<Long>> staleParts = new HashMap<>();
-        Set<String> unread = new HashSet<>();
+        Set<String> notHashed = new HashSet<>();
         Set<String> settled = new HashSet<>();
         Set<String> assembled = new HashSet<>();
         List<Check> checks = new ArrayList<>();
         for (FileEntry f : files) {
+            Path file = pgdata.resolve(f.path());
             FileEntry listed = pagedByPath.get(f.path());
-            RestoredCopy.Judgement j = listed == null ? copy.judge(pgdata.resolve(f.path()), f)
-                    : copy.judgePaged(pgdata.resolve(f.path()), listed, backupId);
-            if (listed != null && j.same()) {
-                assembled.add(f.path());
+            FileJudgement j = listed == null ? FileJudgement.UNKNOWN : copy.judgePaged(file, listed, backupId);
+            if (j.same()) {
+                assembled.add(f.path()); // already the base with the pages written over it
+            } else {
+                j = copy.judge(file, f); // f: the file, or the base a paged one's pages are written over
             }
             if (j.known()) {
-                unread.add(f.path());
+                notHashed.add(f.path());
                 if (j.settled()) {
                     settled.add(f.path());
                 }
@@ -351,11 +350,11 @@ final class DeltaSync {
                 }
             }
             for (FileEntry f : files) {
-                if (f.split() && !stale.contains(f.path()) && !unread.contains(f.path())) {
+                if (f.split() && !stale.contains(f.path()) && !notHashed.contains(f.path())) {
                     durable(pgdata.resolve(f.path())); // every part matched
                 }
             }
-            return new Stale(stale, staleParts, unread, settled, assembled);
+            return new Stale(stale, staleParts, notHashed, settled, assembled);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;

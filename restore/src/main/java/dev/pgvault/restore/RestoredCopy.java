@@ -42,12 +42,12 @@ import java.util.concurrent.TimeUnit;
  * <p>What the restored file holds is then known from that backup's manifest: its SHA-256, or the
  * SHA-256 of each part. A file is the new backup's when those are equal, and differs from it when
  * they are not, with no read. A file the earlier backup stored as pages over an older copy has no
- * digest of its own: it is kept unread when the new backup stores it as the same pages over
+ * digest of its own: it is kept without being read when the new backup stores it as the same pages over
  * the same base (see {@link #judgePaged}), else it is read, as are files split at other places.
  */
 final class RestoredCopy {
     /** Nothing taken on trust. */
-    static final RestoredCopy NONE = new RestoredCopy(null, Map.of(), null);
+    static final RestoredCopy NONE = new RestoredCopy(null, Map.of(), RestoredLocations.NONE, null);
 
     private static final String LABEL_PREFIX = "LABEL: pgvault ";
     private static final long LABEL_MAX_BYTES = 64 * 1024;
@@ -55,11 +55,13 @@ final class RestoredCopy {
     /** The backup the finished restore wrote, whose entries {@link #files} are. */
     private final String backupId;
     private final Map<String, FileEntry> files;
+    private final RestoredLocations locations;
     private final String whyNone;
 
-    private RestoredCopy(String backupId, Map<String, FileEntry> files, String whyNone) {
+    private RestoredCopy(String backupId, Map<String, FileEntry> files, RestoredLocations locations, String whyNone) {
         this.backupId = backupId;
         this.files = files;
+        this.locations = locations;
         this.whyNone = whyNone;
     }
 
@@ -70,15 +72,16 @@ final class RestoredCopy {
      */
     static RestoredCopy find(Path pgdata, BackupCatalog catalog, Manifest restoring) throws IOException {
         Path labelFile = pgdata.resolve(RecoveryFiles.BACKUP_LABEL);
+        String noLabel = "no backup_label of a finished restore in " + pgdata + " (the copy was started since, or its last"
+                + " restore did not finish)";
         String label;
         try {
             if (!Files.isRegularFile(labelFile, LinkOption.NOFOLLOW_LINKS) || Files.size(labelFile) > LABEL_MAX_BYTES) {
-                return none("no backup_label of a finished restore in " + pgdata + " (the copy was started since, or its last"
-                        + " restore did not finish)");
+                return none(noLabel);
             }
             label = Files.readString(labelFile, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return none("no backup_label in " + pgdata);
+        } catch (NoSuchFileException e) { // gone since it was looked at
+            return none(noLabel);
         } catch (java.nio.charset.CharacterCodingException e) {
             return none("backup_label in " + pgdata + " is not text");
         }
@@ -102,11 +105,11 @@ final class RestoredCopy {
         }
         Map<String, FileEntry> byPath = new HashMap<>();
         m.files().forEach(f -> byPath.put(f.path(), f));
-        return new RestoredCopy(m.id(), Map.copyOf(byPath), null);
+        return new RestoredCopy(m.id(), Map.copyOf(byPath), RestoredLocations.before(pgdata), null);
     }
 
     private static RestoredCopy none(String why) {
-        return new RestoredCopy(null, Map.of(), why);
+        return new RestoredCopy(null, Map.of(), RestoredLocations.NONE, why);
     }
 
     private static String labelledId(String label) {
@@ -126,23 +129,23 @@ final class RestoredCopy {
 
     /**
      * What the file at {@code file} is known to hold against {@code wanted}, the new backup's
-     * entry for it, without reading it: {@link Judgement#UNKNOWN} unless the file is untouched
+     * entry for it, without reading it: {@link FileJudgement#UNKNOWN} unless the file is untouched
      * since the restore wrote it and both backups record a digest for the same ranges.
      */
-    Judgement judge(Path file, FileEntry wanted) throws IOException {
+    FileJudgement judge(Path file, FileEntry wanted) throws IOException {
         FileEntry restored = files.get(wanted.path());
         Integer mode = restored == null || restored.paged() ? null : untouchedMode(file, restored);
         if (mode == null) {
-            return Judgement.UNKNOWN;
+            return FileJudgement.UNKNOWN;
         }
         // its time is the restored backup's (untouched); its mode as found
-        Judgement same = mode == wanted.mode() && restored.mtime() == wanted.mtime() ? Judgement.SETTLED : Judgement.SAME;
+        FileJudgement same = FileJudgement.same(mode == wanted.mode() && restored.mtime() == wanted.mtime());
         if (!wanted.split() && !restored.split()) {
             if (wanted.sha256() == null || restored.sha256() == null) {
-                return Judgement.UNKNOWN;
+                return FileJudgement.UNKNOWN;
             }
             boolean equal = wanted.size() == restored.size() && wanted.sha256().equalsIgnoreCase(restored.sha256());
-            return equal ? same : Judgement.differs(List.of());
+            return equal ? same : FileJudgement.differs(List.of());
         }
         if (wanted.split() && restored.split() && sameRanges(wanted.parts(), restored.parts())) {
             List<Long> differ = new java.util.ArrayList<>();
@@ -152,9 +155,9 @@ final class RestoredCopy {
                     differ.add(w.offset());
                 }
             }
-            return differ.isEmpty() ? same : Judgement.differs(differ);
+            return differ.isEmpty() ? same : FileJudgement.differs(differ);
         }
-        return Judgement.UNKNOWN;
+        return FileJudgement.UNKNOWN;
     }
 
     /**
@@ -162,18 +165,18 @@ final class RestoredCopy {
      * the backup {@code listingId} stores as pages over an earlier copy: the same as the
      * restored backup's entry when that one was assembled from the same base and the same page
      * runs to the same size (an incremental that found the file unchanged since the restored
-     * one), and the file is untouched since; else {@link Judgement#UNKNOWN}.
+     * one), and the file is untouched since; else {@link FileJudgement#UNKNOWN}.
      */
-    Judgement judgePaged(Path file, FileEntry listed, String listingId) throws IOException {
+    FileJudgement judgePaged(Path file, FileEntry listed, String listingId) throws IOException {
         FileEntry restored = files.get(listed.path());
         if (restored == null || !restored.paged() || !sameAssembly(restored, backupId, listed, listingId)) {
-            return Judgement.UNKNOWN;
+            return FileJudgement.UNKNOWN;
         }
         Integer mode = untouchedMode(file, restored);
         if (mode == null) {
-            return Judgement.UNKNOWN;
+            return FileJudgement.UNKNOWN;
         }
-        return mode == listed.mode() && restored.mtime() == listed.mtime() ? Judgement.SETTLED : Judgement.SAME;
+        return FileJudgement.same(mode == listed.mode() && restored.mtime() == listed.mtime());
     }
 
     /** Whether two paged entries, each of the backup it is listed by, are the same base and the same runs in order. */
@@ -207,9 +210,12 @@ final class RestoredCopy {
 
     /**
      * The permission bits of {@code file} when it is as a restore of {@code restored} left it
-     * (see the class comment), else null.
+     * (see the class comment), in PGDATA or a tablespace location that restore wrote, else null.
      */
-    private static Integer untouchedMode(Path file, FileEntry restored) throws IOException {
+    private Integer untouchedMode(Path file, FileEntry restored) throws IOException {
+        if (!locations.wrote(restored.path())) {
+            return null;
+        }
         Map<String, Object> a;
         try {
             a = Files.readAttributes(file, "unix:isRegularFile,size,nlink,lastModifiedTime,ctime,mode", LinkOption.NOFOLLOW_LINKS);
@@ -222,23 +228,5 @@ final class RestoredCopy {
                 && ((Number) a.get("nlink")).intValue() == 1 && mtime.equals(FileTime.from(restored.mtime(), TimeUnit.SECONDS))
                 && !ctime.equals(mtime);
         return untouched ? ((Number) a.get("mode")).intValue() & 07777 : null;
-    }
-
-    /**
-     * What is known of a file without reading it.
-     *
-     * @param known whether anything is
-     * @param same the file holds the new backup's bytes
-     * @param settled it does, and has the new backup's mode and time already
-     * @param differingParts for a split file that differs, the offsets of its parts that differ
-     */
-    record Judgement(boolean known, boolean same, boolean settled, List<Long> differingParts) {
-        static final Judgement UNKNOWN = new Judgement(false, false, false, List.of());
-        static final Judgement SAME = new Judgement(true, true, false, List.of());
-        static final Judgement SETTLED = new Judgement(true, true, true, List.of());
-
-        static Judgement differs(List<Long> parts) {
-            return new Judgement(true, false, false, List.copyOf(parts));
-        }
     }
 }

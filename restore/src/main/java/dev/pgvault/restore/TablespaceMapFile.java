@@ -40,6 +40,31 @@ final class TablespaceMapFile {
         return out.toString();
     }
 
+    /** Each tablespace's location by its OID, unescaped; lines without a space are left out. */
+    static Map<String, String> locations(String map) {
+        Map<String, String> out = new java.util.HashMap<>();
+        StringBuilder line = new StringBuilder();
+        boolean escaped = false;
+        for (int i = 0; i <= map.length(); i++) {
+            char c = i < map.length() ? map.charAt(i) : '\n';
+            if (escaped) {
+                line.append(c);
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '\n' || c == '\r') {
+                int space = line.indexOf(" ");
+                if (space > 0) {
+                    out.put(line.substring(0, space), line.substring(space + 1));
+                }
+                line.setLength(0);
+            } else {
+                line.append(c);
+            }
+        }
+        return out;
+    }
+
     private static String line(String line, Map<String, Path> moved) {
         int space = line.indexOf(' ');
         if (space <= 0) {

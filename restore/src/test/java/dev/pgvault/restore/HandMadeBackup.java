@@ -8,6 +8,7 @@ import dev.pgvault.archiver.backup.FileEntry;
 import dev.pgvault.archiver.backup.FilePart;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.ManifestJson;
+import dev.pgvault.archiver.backup.PageRun;
 import dev.pgvault.archiver.backup.StoredObject;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.storage.BlobWriter;
@@ -41,6 +42,8 @@ final class HandMadeBackup {
     private Lsn stopLsn = Lsn.parse("0/3000100");
     private String tablespaceMap;
     private ClusterIdentity cluster = RestoreTest.CLUSTER;
+    private BackupType type = BackupType.FULL;
+    private String parent;
 
     HandMadeBackup(EncodedStore repo, RepositoryLayout layout, String id) {
         this.repo = repo;
@@ -51,6 +54,38 @@ final class HandMadeBackup {
     HandMadeBackup stoppedAt(String time, String lsn) {
         stopTime = Instant.parse(time);
         stopLsn = Lsn.parse(lsn);
+        return this;
+    }
+
+    /** An incremental on {@code parentId}: its files may name that backup's objects, or its parents'. */
+    HandMadeBackup incrementalOn(String parentId) {
+        type = BackupType.INCR;
+        parent = parentId;
+        return this;
+    }
+
+    /** An entry as it is, e.g. an earlier backup's file this one reuses ({@link FileEntry#inheritedFrom}). */
+    HandMadeBackup entry(FileEntry f) {
+        files.add(f);
+        return this;
+    }
+
+    /**
+     * A file stored as pages over {@code base} (an earlier backup's whole copy, its {@code backup}
+     * set): {@code earlierRuns} first, then one run of its own holding {@code pages} by block number.
+     */
+    HandMadeBackup paged(String path, FileEntry base, List<PageRun> earlierRuns, java.util.SortedMap<Long, byte[]> pages,
+            long size, int mode, long mtime) throws IOException {
+        List<PageRun> runs = new ArrayList<>(earlierRuns);
+        if (!pages.isEmpty()) {
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            pages.values().forEach(all::writeBytes);
+            String key = "pages/" + path;
+            ObjectDigest d = repo.put(layout.backupDir(id) + key, BlobWriter.of(all.toByteArray()));
+            objects.add(new StoredObject(key, d.plainSize(), d.storedSize(), d.plainSha256()));
+            runs.add(new PageRun(null, key, d.plainSha256(), List.copyOf(pages.keySet())));
+        }
+        files.add(new FileEntry(path, size, null, mtime, mode, null, 0, List.of(), List.of(), null, base, runs));
         return this;
     }
 
@@ -116,7 +151,7 @@ final class HandMadeBackup {
     }
 
     Manifest manifest() {
-        return new Manifest(id, BackupType.FULL, null, stopTime.minusSeconds(30), stopTime, Lsn.parse("0/2000028"), stopLsn, 1,
+        return new Manifest(id, type, parent, stopTime.minusSeconds(30), stopTime, Lsn.parse("0/2000028"), stopLsn, 1,
                 "000000010000000000000002", "000000010000000000000003", cluster, true,
                 "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\nCHECKPOINT LOCATION: 0/2000060\n"
                         + "BACKUP METHOD: streamed\nBACKUP FROM: primary\nSTART TIME: 2026-11-26 03:15:30 UTC\n"

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,7 +94,7 @@ class TrustTimesDeltaTest {
     }
 
     @Test
-    void aCopyTheLastRestoreLeftIsJudgedUnreadAndEndsAsARestoreIntoAnEmptyDirectory() throws Exception {
+    void aCopyTheLastRestoreLeftIsJudgedWithoutHashingAndEndsAsARestoreIntoAnEmptyDirectory() throws Exception {
         RestoreResult r = restore(copy, B, true, true);
 
         assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
@@ -101,7 +102,7 @@ class TrustTimesDeltaTest {
         // judged: the file alone, the split file, PG_VERSION, postgresql.conf, base/5/PG_VERSION,
         // the _vm file and the empty one. Not: pg_control (deleted first, always written again) and
         // postgresql.auto.conf (the restore of A appended its settings to it)
-        assertEquals(7, r.delta().unread(), r.toString());
+        assertEquals(7, r.delta().notHashed(), r.toString());
         // written over: the file alone, the split file (its second part only), postgresql.conf and postgresql.auto.conf
         assertEquals(4, r.delta().patched(), r.toString());
         assertEquals(4, r.delta().kept(), r.toString());
@@ -118,7 +119,7 @@ class TrustTimesDeltaTest {
         RestoreResult r = restore(copy, B, true, true);
 
         assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
-        assertEquals(7, r.delta().unread(), r.toString());
+        assertEquals(7, r.delta().notHashed(), r.toString());
     }
 
     @Test
@@ -131,7 +132,7 @@ class TrustTimesDeltaTest {
         RestoreResult r = restore(copy, B, true, true);
 
         assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
-        assertEquals(6, r.delta().unread(), r.toString());
+        assertEquals(6, r.delta().notHashed(), r.toString());
         assertEquals(5, r.delta().patched(), r.toString());
     }
 
@@ -145,7 +146,7 @@ class TrustTimesDeltaTest {
 
         RestoreResult r = restore(copy, B, true, false);
         assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
-        assertEquals(0, r.delta().unread(), r.toString());
+        assertEquals(0, r.delta().notHashed(), r.toString());
     }
 
     @Test
@@ -157,7 +158,7 @@ class TrustTimesDeltaTest {
         RestoreResult r = restore(copy, B, true, true);
 
         assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
-        assertEquals(0, r.delta().unread(), r.toString());
+        assertEquals(0, r.delta().notHashed(), r.toString());
         assertTrue(r.delta().whyNoneTrusted().startsWith("no backup_label of a finished restore in " + copy.toAbsolutePath()),
                 r.delta().whyNoneTrusted());
     }
@@ -171,7 +172,7 @@ class TrustTimesDeltaTest {
         RestoreResult r = restore(copy, B, true, true);
 
         assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
-        assertEquals(0, r.delta().unread(), r.toString());
+        assertEquals(0, r.delta().notHashed(), r.toString());
         assertEquals("backup_label in " + copy.toAbsolutePath() + " is not backup " + A + "'s", r.delta().whyNoneTrusted());
     }
 
@@ -192,11 +193,75 @@ class TrustTimesDeltaTest {
     void aDeltaOntoTheBackupTheCopyHoldsReadsOnlyWhatItsRestoreWroteItself() throws Exception {
         RestoreResult r = restore(copy, A, true, true);
 
-        assertEquals(7, r.delta().unread(), r.toString());
+        assertEquals(7, r.delta().notHashed(), r.toString());
         assertEquals(7, r.delta().kept(), r.toString());
         assertEquals(1, r.delta().patched(), r.toString()); // postgresql.auto.conf, which holds the restore's settings
         // written: pg_control and postgresql.auto.conf, from their bundle
         assertEquals(RestoreTest.CONTROL.length + "work_mem = '64MB'\n".length(), r.bytes(), r.toString());
+    }
+
+    @Test
+    void aFileWithAnotherHardLinkIsHashedAndItsOtherNameLeftAlone() throws Exception {
+        Path outside = tmp.resolve("outside");
+        Files.createLink(outside, copy.resolve(SAME_IN_BOTH));
+        changeBehindItsTime(outside); // through the other name: the same file
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(6, r.delta().notHashed(), r.toString());
+        assertNotEquals(HandMadeBackup.sha256(RestoreTest.bytes(8192, 4)), HandMadeBackup.sha256(Files.readAllBytes(outside)),
+                "the other name keeps what was written through it: the copy's file was made anew, not written through");
+    }
+
+    @Test
+    void aBackupLabelOfAnotherToolTrustsNothing() throws Exception {
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
+        Path label = copy.resolve("backup_label");
+        Files.writeString(label, Files.readString(label).replace("LABEL: pgvault " + A, "LABEL: pg_basebackup base backup"));
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals("backup_label in " + copy.toAbsolutePath() + " is not of a pgvault backup", r.delta().whyNoneTrusted());
+    }
+
+    /**
+     * The restore vouches for the tablespace location it wrote: a link pointed by hand at another
+     * copy of it (its times kept, as {@code cp -p} keeps them) leads to files that are hashed.
+     */
+    @Test
+    void aTablespaceLinkPointedElsewhereByHandLeadsToFilesThatAreHashed() throws Exception {
+        EncodedStore two = new EncodedStore(new FsBlobStore(Files.createDirectories(tmp.resolve("repo2"))), CodecSpec.DEFAULT);
+        new StanzaStore(two, RestoreTest.LAYOUT).init(RestoreTest.CLUSTER);
+        Path ts = tmp.resolve("ts");
+        RestoreTest.fullBackup(two, ts).write();
+        Path data = tmp.resolve("with-ts");
+        new Restore(two, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(data, null,
+                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND));
+        java.util.TreeMap<String, String> restoredTs = DeltaRestoreTest.tree(ts);
+        Path other = tmp.resolve("other");
+        try (java.util.stream.Stream<Path> all = Files.walk(ts)) {
+            for (Path p : all.toList()) {
+                Path to = other.resolve(ts.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        changeBehindItsTime(other.resolve("PG_15_202209061/5/16401"));
+        Path link = data.resolve("pg_tblspc/16400");
+        Files.delete(link);
+        Files.createSymbolicLink(link, other);
+
+        RestoreResult r = new Restore(two, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(data, null,
+                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, true, ArchiveMode.PRESERVE,
+                TablespaceRemap.parse(List.of("16400=" + other), null), true));
+
+        assertEquals(restoredTs, DeltaRestoreTest.tree(other));
+        assertNull(r.delta().whyNoneTrusted(), r.toString());
     }
 
     @Test
