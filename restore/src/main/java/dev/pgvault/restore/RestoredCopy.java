@@ -70,10 +70,10 @@ final class RestoredCopy {
      * {@code restoring}'s cluster in the repository and is that backup's word for word; else a
      * copy that trusts nothing and says why ({@link #whyNone}).
      */
-    static RestoredCopy find(Path pgdata, BackupCatalog catalog, Manifest restoring) throws IOException {
+    static RestoredCopy find(Path pgdata, BackupCatalog catalog, Manifest restoring) {
         Path labelFile = pgdata.resolve(RecoveryFiles.BACKUP_LABEL);
-        String noLabel = "no backup_label of a finished restore in " + pgdata + " (the copy was started since, or its last"
-                + " restore did not finish)";
+        String noLabel = "no backup_label of a finished restore in " + pgdata + " (not restored by pgvault, started since,"
+                + " or its last restore did not finish)";
         String label;
         try {
             if (!Files.isRegularFile(labelFile, LinkOption.NOFOLLOW_LINKS) || Files.size(labelFile) > LABEL_MAX_BYTES) {
@@ -84,6 +84,8 @@ final class RestoredCopy {
             return none(noLabel);
         } catch (java.nio.charset.CharacterCodingException e) {
             return none("backup_label in " + pgdata + " is not text");
+        } catch (IOException e) { // every file is then read, as without --trust-times
+            return none("backup_label in " + pgdata + " cannot be read: " + e.getMessage());
         }
         String id = labelledId(label);
         if (id == null) {

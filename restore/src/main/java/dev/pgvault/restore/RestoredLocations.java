@@ -13,13 +13,19 @@ import java.util.Map;
  * vouches for the files that restore wrote, and under {@code pg_tblspc/<oid>} those are the files
  * of the location the restore linked there. A link pointed elsewhere by hand since (the restore's
  * {@code tablespace_map} says where it put each one), or replaced by the delta restore itself,
- * leads to files no restore vouches for: they are read.
+ * leads to files no restore vouches for: they are read. A location is trusted by its path, and
+ * only one with no link on the way to it: a link above it pointed elsewhere would lead to other
+ * files under the same path.
+ *
+ * <p>Anything that cannot be read or parsed here trusts no tablespace: an optimisation never
+ * fails a delta restore.
  */
 final class RestoredLocations {
     /** No tablespace trusted. */
     static final RestoredLocations NONE = new RestoredLocations(Path.of("/"), Map.of());
 
     private static final String TBLSPC = "pg_tblspc/";
+    private static final long MAP_MAX_BYTES = 1 << 20;
 
     private final Path pgdata;
     /** By OID, where the restore linked each tablespace, and its link still pointed before the delta. */
@@ -33,24 +39,29 @@ final class RestoredLocations {
     }
 
     /** Read before the delta changes anything: the restore's tablespace_map against the links as they are. */
-    static RestoredLocations before(Path pgdata) throws IOException {
+    static RestoredLocations before(Path pgdata) {
         Path mapFile = pgdata.resolve(RecoveryFiles.TABLESPACE_MAP);
-        if (!Files.isRegularFile(mapFile, LinkOption.NOFOLLOW_LINKS)) {
-            return new RestoredLocations(pgdata, Map.of());
-        }
         Map<String, Path> linked = new HashMap<>();
-        for (Map.Entry<String, String> t : TablespaceMapFile.locations(Files.readString(mapFile, StandardCharsets.UTF_8))
-                .entrySet()) {
-            Path location = Path.of(t.getValue());
-            if (location.equals(target(pgdata, t.getKey()))) {
-                linked.put(t.getKey(), location);
+        try {
+            if (!Files.isRegularFile(mapFile, LinkOption.NOFOLLOW_LINKS) || Files.size(mapFile) > MAP_MAX_BYTES) {
+                return new RestoredLocations(pgdata, Map.of());
             }
+            for (Map.Entry<String, String> t : TablespaceMapFile.locations(Files.readString(mapFile, StandardCharsets.UTF_8))
+                    .entrySet()) {
+                Path location = Path.of(t.getValue());
+                if (location.isAbsolute() && location.equals(target(pgdata, t.getKey()))
+                        && location.equals(location.toRealPath())) {
+                    linked.put(t.getKey(), location);
+                }
+            }
+        } catch (IOException | RuntimeException e) { // unreadable, not UTF-8, a path this JVM cannot name: none
+            return new RestoredLocations(pgdata, Map.of());
         }
         return new RestoredLocations(pgdata, Map.copyOf(linked));
     }
 
     /** Whether the file at {@code path} (relative to PGDATA) is in PGDATA or in a location the restore wrote. */
-    boolean wrote(String path) throws IOException {
+    boolean wrote(String path) {
         if (!path.startsWith(TBLSPC)) {
             return true;
         }
@@ -65,7 +76,11 @@ final class RestoredLocations {
         }
         Boolean still = stillLinked.get(oid);
         if (still == null) {
-            still = location.equals(target(pgdata, oid));
+            try {
+                still = location.equals(target(pgdata, oid));
+            } catch (IOException e) { // gone or changed meanwhile: not the restore's
+                still = false;
+            }
             stillLinked.put(oid, still);
         }
         return still;

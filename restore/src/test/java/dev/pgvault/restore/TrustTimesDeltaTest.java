@@ -226,42 +226,96 @@ class TrustTimesDeltaTest {
         assertEquals("backup_label in " + copy.toAbsolutePath() + " is not of a pgvault backup", r.delta().whyNoneTrusted());
     }
 
+    /** RestoreTest's backup with a tablespace at {@code ts}, in a stanza of its own, restored into {@code data}. */
+    private EncodedStore restoredWithTablespace(Path ts, Path data) throws Exception {
+        EncodedStore two = new EncodedStore(new FsBlobStore(Files.createDirectories(tmp.resolve("repo2"))), CodecSpec.DEFAULT);
+        new StanzaStore(two, RestoreTest.LAYOUT).init(RestoreTest.CLUSTER);
+        RestoreTest.fullBackup(two, ts).write();
+        new Restore(two, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(data, null,
+                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND));
+        return two;
+    }
+
+    private static RestoreResult deltaTrustingTimes(EncodedStore repo, Path data, TablespaceRemap remap) throws Exception {
+        return new Restore(repo, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(data, null,
+                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, true, ArchiveMode.PRESERVE, remap, true));
+    }
+
+    /** A copy of {@code from} at {@code to}, times kept (as {@code cp -p} keeps them), one file changed behind its time. */
+    private static void copyWithAFileChangedBehindItsTime(Path from, Path to) throws IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(from)) {
+            for (Path p : all.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        changeBehindItsTime(to.resolve("PG_15_202209061/5/16401"));
+    }
+
+    /**
+     * Files judged in RestoreTest's backup brought onto itself: the file alone, PG_VERSION,
+     * postgresql.conf, the tablespace's file and the empty one; not pg_control (deleted first) nor
+     * postgresql.auto.conf (holding the restore's settings).
+     */
+    private static final int JUDGED_WITH_TABLESPACE = 5;
+
+    @Test
+    void theFilesOfATablespaceTheRestoreWroteAreJudgedToo() throws Exception {
+        Path ts = tmp.resolve("ts");
+        Path data = tmp.resolve("with-ts");
+        EncodedStore two = restoredWithTablespace(ts, data);
+        java.util.TreeMap<String, String> restored = DeltaRestoreTest.tree(ts);
+
+        RestoreResult r = deltaTrustingTimes(two, data, TablespaceRemap.NONE);
+
+        assertEquals(restored, DeltaRestoreTest.tree(ts));
+        assertEquals(JUDGED_WITH_TABLESPACE, r.delta().notHashed(), r.toString());
+    }
+
     /**
      * The restore vouches for the tablespace location it wrote: a link pointed by hand at another
      * copy of it (its times kept, as {@code cp -p} keeps them) leads to files that are hashed.
      */
     @Test
     void aTablespaceLinkPointedElsewhereByHandLeadsToFilesThatAreHashed() throws Exception {
-        EncodedStore two = new EncodedStore(new FsBlobStore(Files.createDirectories(tmp.resolve("repo2"))), CodecSpec.DEFAULT);
-        new StanzaStore(two, RestoreTest.LAYOUT).init(RestoreTest.CLUSTER);
         Path ts = tmp.resolve("ts");
-        RestoreTest.fullBackup(two, ts).write();
         Path data = tmp.resolve("with-ts");
-        new Restore(two, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(data, null,
-                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND));
+        EncodedStore two = restoredWithTablespace(ts, data);
         java.util.TreeMap<String, String> restoredTs = DeltaRestoreTest.tree(ts);
         Path other = tmp.resolve("other");
-        try (java.util.stream.Stream<Path> all = Files.walk(ts)) {
-            for (Path p : all.toList()) {
-                Path to = other.resolve(ts.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-        changeBehindItsTime(other.resolve("PG_15_202209061/5/16401"));
+        copyWithAFileChangedBehindItsTime(ts, other);
         Path link = data.resolve("pg_tblspc/16400");
         Files.delete(link);
         Files.createSymbolicLink(link, other);
 
-        RestoreResult r = new Restore(two, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(data, null,
-                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, true, ArchiveMode.PRESERVE,
-                TablespaceRemap.parse(List.of("16400=" + other), null), true));
+        RestoreResult r = deltaTrustingTimes(two, data, TablespaceRemap.parse(List.of("16400=" + other), null));
 
         assertEquals(restoredTs, DeltaRestoreTest.tree(other));
-        assertNull(r.delta().whyNoneTrusted(), r.toString());
+        assertEquals(JUDGED_WITH_TABLESPACE - 1, r.delta().notHashed(), r.toString());
+    }
+
+    /** A location reached through a link above it: that link may be pointed elsewhere, so its files are hashed. */
+    @Test
+    void aTablespaceBehindALinkedDirectoryIsHashed() throws Exception {
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Path parent = Files.createSymbolicLink(tmp.resolve("parent"), real);
+        Path ts = parent.resolve("ts");
+        Path data = tmp.resolve("with-ts");
+        EncodedStore two = restoredWithTablespace(ts, data);
+        java.util.TreeMap<String, String> restoredTs = DeltaRestoreTest.tree(ts);
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        copyWithAFileChangedBehindItsTime(ts, elsewhere.resolve("ts"));
+        Files.delete(parent);
+        Files.createSymbolicLink(parent, elsewhere);
+
+        RestoreResult r = deltaTrustingTimes(two, data, TablespaceRemap.NONE);
+
+        assertEquals(restoredTs, DeltaRestoreTest.tree(ts));
+        assertEquals(JUDGED_WITH_TABLESPACE - 1, r.delta().notHashed(), r.toString());
     }
 
     @Test
