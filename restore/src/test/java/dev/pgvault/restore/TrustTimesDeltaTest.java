@@ -137,6 +137,22 @@ class TrustTimesDeltaTest {
     }
 
     @Test
+    void aFileWrittenThenChangedInModeSinceTheRestoreIsReadAndWrittenBack() throws Exception {
+        Path file = copy.resolve(SAME_IN_BOTH);
+        byte[] b = Files.readAllBytes(file);
+        b[0] ^= 1;
+        Files.write(file, b);
+        Thread.sleep(50); // file times tick by the kernel's coarse clock: a later tick for the change time
+        // its change time moves past its modification time, which is the write's, not the backup's
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(6, r.delta().notHashed(), r.toString());
+    }
+
+    @Test
     void aTimeSetBackByHandIsWhatItTrustsAndADeltaWithoutItFindsTheChange() throws Exception {
         changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
 
