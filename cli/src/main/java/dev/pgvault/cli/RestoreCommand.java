@@ -160,7 +160,7 @@ final class RestoreCommand implements Callable<Integer> {
         if (d.whyNoneTrusted() != null) {
             return line + "\ndelta: --trust-times took nothing on trust, every file was read: " + d.whyNoneTrusted();
         }
-        return d.notHashed() == 0 ? line : line + String.format(Locale.ROOT, "; %d files judged by their size and times, not hashed",
+        return !d.trusting() ? line : line + String.format(Locale.ROOT, "; %d files judged by their size and times, not hashed",
                 d.notHashed());
     }
 }

@@ -156,6 +156,11 @@ class RestoreCommandTest {
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("; 1 files judged by their size and times, not hashed\n"), again.out());
 
+        Files.writeString(pgdata.resolve("PG_VERSION"), "16\n"); // written since: the one file is hashed
+        MainTest.Result written = restore("--pgdata", pgdata.toString(), "--delta", "--trust-times");
+        assertEquals(0, written.code(), written.err());
+        assertTrue(written.out().contains("; 0 files judged by their size and times, not hashed\n"), written.out());
+
         Files.move(pgdata.resolve("backup_label"), pgdata.resolve("backup_label.old")); // as PostgreSQL does at its start
         MainTest.Result read = restore("--pgdata", pgdata.toString(), "--delta", "--trust-times");
         assertEquals(0, read.code(), read.err());

@@ -154,7 +154,7 @@ final class DeltaSync {
         List<FileEntry> paged = plan.pagedFiles().stream().filter(f -> !found.assembled().contains(f.path())).toList();
         RestorePlan reduced = new RestorePlan(plan.manifest(), plan.rootMode(), plan.directories(),
                 plan.tablespaceLinks(), empty, split, tasks, paged, plan.skipped(), patched);
-        return new Result(reduced, new DeltaSummary(keptFiles, keptBytes, patched.size(), removed, found.notHashed().size(),
+        return new Result(reduced, new DeltaSummary(keptFiles, keptBytes, patched.size(), removed, copy.vouches(), found.notHashed().size(),
                 copy.whyNone()));
     }
 

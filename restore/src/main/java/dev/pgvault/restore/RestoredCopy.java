@@ -124,6 +124,11 @@ final class RestoredCopy {
         return null;
     }
 
+    /** Whether a backup's restore was found, whose untouched files may be judged. */
+    boolean vouches() {
+        return backupId != null;
+    }
+
     /** Why nothing is taken on trust, or null when something may be. */
     String whyNone() {
         return whyNone;
