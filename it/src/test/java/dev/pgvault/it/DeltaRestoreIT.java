@@ -69,8 +69,7 @@ class DeltaRestoreIT {
 
             Proc delta = dist.run(pgUser, config, "restore", "--delta", "--pgdata", copy.toString(), "--target-immediate",
                     "--target-action", "promote").ok();
-            String kept = delta.stdout().lines().filter(l -> l.startsWith("delta: ")).findFirst().orElseThrow(
-                    () -> new AssertionError("no delta line in: " + delta.stdout()));
+            String kept = lineOf(delta, "delta: ");
             int keptFiles = Integer.parseInt(kept.split(" ")[1]);
             assertTrue(keptFiles > 700, "most of the ~980 files of a small cluster do not change: " + kept);
 
@@ -101,19 +100,18 @@ class DeltaRestoreIT {
                 st.execute("CREATE TABLE story (id int PRIMARY KEY)");
                 insert(st, 1, 100);
             }
-            String a = backupId(dist.run(pgUser, config, "backup").ok());
+            String a = backupId(dist.run(pgUser, config, "backup").ok(), 'F');
             Path copy = base.resolve("data");
             dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--backup", a).ok();
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 insert(st, 101, 3000);
                 st.execute("CREATE TABLE later AS SELECT g FROM generate_series(1, 10000) g");
             }
-            String b = backupId(dist.run(pgUser, config, "backup").ok());
+            String b = backupId(dist.run(pgUser, config, "backup").ok(), 'F');
 
             Proc delta = dist.run(pgUser, config, "restore", "--delta", "--trust-times", "--pgdata", copy.toString(),
                     "--backup", b, "--target-immediate", "--target-action", "promote").ok();
-            String line = delta.stdout().lines().filter(l -> l.startsWith("delta: ")).findFirst().orElseThrow(
-                    () -> new AssertionError("no delta line in: " + delta.stdout()));
+            String line = lineOf(delta, "delta: ");
             java.util.regex.Matcher judged = java.util.regex.Pattern.compile("; (\\d+) files judged by their size and times,"
                     + " not hashed$").matcher(line);
             assertTrue(judged.find(), line);
@@ -158,21 +156,18 @@ class DeltaRestoreIT {
                 st.execute("UPDATE big SET pad = 'changed' WHERE id % 1000 = 0");
                 st.execute("VACUUM (FREEZE) big"); // no hint bit left for a later read to set
             }
-            String x = incrementalId(dist.run(pgUser, config, "backup", "--type", "incr").ok());
+            String x = backupId(dist.run(pgUser, config, "backup", "--type", "incr").ok(), 'I');
             Path copy = base.resolve("data");
             dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--backup", x).ok();
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 insert(st, 1, 500); // big is not touched
             }
-            String b = incrementalId(dist.run(pgUser, config, "backup", "--type", "incr").ok());
+            String b = backupId(dist.run(pgUser, config, "backup", "--type", "incr").ok(), 'I');
 
             Proc delta = dist.run(pgUser, config, "restore", "--delta", "--trust-times", "--pgdata", copy.toString(),
                     "--backup", b, "--target-immediate", "--target-action", "promote").ok();
-            String restored = delta.stdout().lines().filter(l -> l.startsWith("restored backup ")).findFirst().orElseThrow(
-                    () -> new AssertionError("no restored line in: " + delta.stdout()));
-            java.util.regex.Matcher mb = java.util.regex.Pattern.compile(", ([0-9.]+) MB in ").matcher(restored);
-            assertTrue(mb.find(), restored);
-            assertTrue(Double.parseDouble(mb.group(1)) * 1e6 < tableBytes / 4, "the " + tableBytes + "-byte table is kept, not"
+            String restored = lineOf(delta, "restored backup ");
+            assertTrue(writtenBytes(restored) < tableBytes / 4, "the " + tableBytes + "-byte table is kept, not"
                     + " written from its base again: " + delta.stdout());
 
             assertSameFiles(freshRestore(dist, pgUser, config, base, b), copy);
@@ -186,16 +181,24 @@ class DeltaRestoreIT {
         }
     }
 
-    private static String incrementalId(Proc backup) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\d{8}-\\d{6}I").matcher(backup.stdout());
+    /** The id of the backup of {@code type} ('F', 'I') that {@code backup} says it took. */
+    private static String backupId(Proc backup, char type) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\d{8}-\\d{6}" + type).matcher(backup.stdout());
         assertTrue(m.find(), backup.stdout());
         return m.group();
     }
 
-    private static String backupId(Proc backup) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\d{8}-\\d{6}F").matcher(backup.stdout());
-        assertTrue(m.find(), backup.stdout());
-        return m.group();
+    /** The first line of {@code p}'s output that starts with {@code prefix}. */
+    private static String lineOf(Proc p, String prefix) {
+        return p.stdout().lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(
+                () -> new AssertionError("no line starting '" + prefix + "' in: " + p.stdout()));
+    }
+
+    /** The bytes a restore's "restored backup ..." line says it wrote. */
+    private static double writtenBytes(String restored) {
+        java.util.regex.Matcher mb = java.util.regex.Pattern.compile(", ([0-9.]+) MB in ").matcher(restored);
+        assertTrue(mb.find(), restored);
+        return Double.parseDouble(mb.group(1)) * 1e6;
     }
 
     /** Backup {@code id} restored into an empty directory under {@code base}, set up as the deltas here are. */
@@ -285,11 +288,8 @@ class DeltaRestoreIT {
 
             Proc delta = dist.run(pgUser, config, "restore", "--delta", "--pgdata", copy.toString(), "--target-immediate",
                     "--target-action", "promote").ok();
-            String restored = delta.stdout().lines().filter(l -> l.startsWith("restored backup ")).findFirst().orElseThrow(
-                    () -> new AssertionError("no restored line in: " + delta.stdout()));
-            java.util.regex.Matcher mb = java.util.regex.Pattern.compile(", ([0-9.]+) MB in ").matcher(restored);
-            assertTrue(mb.find(), restored);
-            assertTrue(Double.parseDouble(mb.group(1)) * 1e6 < tableBytes / 2, "only the changed part of the table and"
+            String restored = lineOf(delta, "restored backup ");
+            assertTrue(writtenBytes(restored) < tableBytes / 2, "only the changed part of the table and"
                     + " the small files the copy changed are written again, not the " + tableBytes + "-byte table: " + restored);
 
             assertCopyHolds(pgUser, copy, port, base, Map.of(
@@ -353,8 +353,7 @@ class DeltaRestoreIT {
             pgUser.own(foreign);
             Proc delta = dist.run(pgUser, config, "restore", "--delta", "--pgdata", pg.data.toString(), "--target-immediate",
                     "--target-action", "promote").ok();
-            String kept = delta.stdout().lines().filter(l -> l.startsWith("delta: ")).findFirst().orElseThrow(
-                    () -> new AssertionError("no delta line in: " + delta.stdout()));
+            String kept = lineOf(delta, "delta: ");
             assertTrue(Integer.parseInt(kept.split(" ")[1]) > 700, kept);
 
             assertCopyHolds(pgUser, pg.data, PgCluster.freePort(), base, Map.of(

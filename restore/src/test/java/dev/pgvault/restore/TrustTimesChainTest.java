@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.FileEntry;
 import dev.pgvault.archiver.backup.Manifest;
-import dev.pgvault.restore.recovery.RecoveryOptions;
 import dev.pgvault.storage.codec.CodecSpec;
 import dev.pgvault.storage.codec.EncodedStore;
 import dev.pgvault.storage.fs.FsBlobStore;
@@ -73,9 +72,7 @@ class TrustTimesChainTest {
     }
 
     private RestoreResult restore(Path pgdata, String backup, boolean delta, boolean trustTimes) throws Exception {
-        return new Restore(repo, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(pgdata, backup,
-                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, delta, ArchiveMode.PRESERVE, TablespaceRemap.NONE,
-                trustTimes));
+        return TrustTimesDeltaTest.restore(repo, pgdata, backup, delta, trustTimes, TablespaceRemap.NONE);
     }
 
     @Test

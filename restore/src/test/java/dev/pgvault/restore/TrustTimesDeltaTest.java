@@ -79,9 +79,14 @@ class TrustTimesDeltaTest {
     }
 
     private RestoreResult restore(Path pgdata, String backup, boolean delta, boolean trustTimes) throws Exception {
+        return restore(repo, pgdata, backup, delta, trustTimes, TablespaceRemap.NONE);
+    }
+
+    /** A restore of {@code backup} (null: the newest) from {@code repo} into {@code pgdata}, to the end of the archive. */
+    static RestoreResult restore(EncodedStore repo, Path pgdata, String backup, boolean delta, boolean trustTimes,
+            TablespaceRemap remap) throws Exception {
         return new Restore(repo, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(pgdata, backup,
-                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, delta, ArchiveMode.PRESERVE, TablespaceRemap.NONE,
-                trustTimes));
+                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, delta, ArchiveMode.PRESERVE, remap, trustTimes));
     }
 
     /** Changes a file's bytes, its size kept, and sets its time back to what the restore gave it. */
@@ -247,14 +252,12 @@ class TrustTimesDeltaTest {
         EncodedStore two = new EncodedStore(new FsBlobStore(Files.createDirectories(tmp.resolve("repo2"))), CodecSpec.DEFAULT);
         new StanzaStore(two, RestoreTest.LAYOUT).init(RestoreTest.CLUSTER);
         RestoreTest.fullBackup(two, ts).write();
-        new Restore(two, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(data, null,
-                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND));
+        restore(two, data, null, false, false, TablespaceRemap.NONE);
         return two;
     }
 
     private static RestoreResult deltaTrustingTimes(EncodedStore repo, Path data, TablespaceRemap remap) throws Exception {
-        return new Restore(repo, RestoreTest.LAYOUT, 2, RestoreTest.CLOCK).run(new RestoreRequest(data, null,
-                RecoveryOptions.endOfArchive(), RestoreTest.COMMAND, true, ArchiveMode.PRESERVE, remap, true));
+        return restore(repo, data, null, true, true, remap);
     }
 
     /** A copy of {@code from} at {@code to}, times kept (as {@code cp -p} keeps them), one file changed behind its time. */
