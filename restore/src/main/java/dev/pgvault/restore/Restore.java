@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,12 @@ public final class Restore {
     private final Clock clock;
 
     private final Progress progress;
+    /**
+     * The manifests the last {@link #plan} read, by id: a delta restore with {@code --trust-times}
+     * looks up the backup its directory holds among them instead of reading that manifest again
+     * (some 8 ms of a 0.4 s delta). Manifests never change once written.
+     */
+    private Map<String, Manifest> planned = Map.of();
 
     public Restore(EncodedStore repo, RepositoryLayout layout, int processMax, Clock clock) {
         this(repo, layout, processMax, clock, Progress.NONE);
@@ -101,6 +108,7 @@ public final class Restore {
             byId.put(m.id(), m);
         }
         RestorePlan plan = RestorePlan.of(backup, byId);
+        planned = Map.copyOf(byId);
         if (delta) {
             DataDirectory.checkForDelta(pgdata, plan, running);
         } else {
@@ -139,14 +147,20 @@ public final class Restore {
      */
     public DeltaPlan prepareDelta(RestorePlan plan, Path pgdata, boolean trustTimes) throws IOException, InterruptedException {
         // found before the delta deletes backup_label, which names the backup the directory holds
-        RestoredCopy copy = trustTimes ? RestoredCopy.find(pgdata.toAbsolutePath(), new BackupCatalog(repo, layout),
-                plan.manifest()) : RestoredCopy.NONE;
+        RestoredCopy copy = trustTimes ? RestoredCopy.find(pgdata.toAbsolutePath(), this::manifest, plan.manifest())
+                : RestoredCopy.NONE;
         try {
             DeltaSync.Result d = DeltaSync.apply(plan, pgdata.toAbsolutePath(), processMax, copy);
             return new DeltaPlan(d.plan(), d.summary());
         } catch (IOException | RuntimeException e) {
             throw new RestoreIncompleteException(pgdata.toAbsolutePath(), e);
         }
+    }
+
+    /** Backup {@code id}'s manifest: as {@link #plan} read it, else from the repository. */
+    private Optional<Manifest> manifest(String id) throws IOException {
+        Manifest read = planned.get(id);
+        return read != null ? Optional.of(read) : new BackupCatalog(repo, layout).find(id);
     }
 
     /** A point-in-time restore: {@link #plan}, then {@link #run(RestorePlan, Path, RecoverySetup)} with recovery.signal. */

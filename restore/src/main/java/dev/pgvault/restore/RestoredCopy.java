@@ -1,6 +1,5 @@
 package dev.pgvault.restore;
 
-import dev.pgvault.archiver.backup.BackupCatalog;
 import dev.pgvault.archiver.backup.BackupId;
 import dev.pgvault.archiver.backup.FileEntry;
 import dev.pgvault.archiver.backup.FilePart;
@@ -70,7 +69,7 @@ final class RestoredCopy {
      * {@code restoring}'s cluster in the repository and is that backup's word for word; else a
      * copy that trusts nothing and says why ({@link #whyNone}).
      */
-    static RestoredCopy find(Path pgdata, BackupCatalog catalog, Manifest restoring) {
+    static RestoredCopy find(Path pgdata, Manifests manifests, Manifest restoring) {
         Path labelFile = pgdata.resolve(RecoveryFiles.BACKUP_LABEL);
         String noLabel = "no backup_label of a finished restore in " + pgdata + " (not restored by pgvault, started since,"
                 + " or its last restore did not finish)";
@@ -93,7 +92,7 @@ final class RestoredCopy {
         }
         Optional<Manifest> found;
         try {
-            found = catalog.find(id);
+            found = manifests.find(id);
         } catch (IOException e) { // every file is then read, as without --trust-times
             return none("the manifest of backup " + id + ", which backup_label in " + pgdata + " names, cannot be read: "
                     + e.getMessage());
@@ -108,6 +107,12 @@ final class RestoredCopy {
         Map<String, FileEntry> byPath = new HashMap<>();
         m.files().forEach(f -> byPath.put(f.path(), f));
         return new RestoredCopy(m.id(), Map.copyOf(byPath), RestoredLocations.before(pgdata), null);
+    }
+
+    /** Where {@link #find} looks up the manifest of the backup a label names: empty when there is none. */
+    @FunctionalInterface
+    interface Manifests {
+        Optional<Manifest> find(String id) throws IOException;
     }
 
     private static RestoredCopy none(String why) {
