@@ -116,7 +116,8 @@ final class RestoreCommand implements Callable<Integer> {
             try (ProgressOption.AutoCloseableProgress line = progress.open("restore", System.err, top.verbose)) {
                 Restore restore = new Restore(repo, new RepositoryLayout(config.stanza()), config.processMax(), Clock.systemUTC(),
                         line.progress());
-                r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand, delta, mode, remap, trustTimes));
+                r = restore.run(new RestoreRequest(pgdata, backup, options, restoreCommand, delta, mode, remap, trustTimes,
+                        config.pg().data()));
             }
             AsyncArchiving.warmForRecovery(config, repo, r.pgdata());
         }

@@ -253,12 +253,14 @@ class PointInTimeRecoveryIT {
 
     /**
      * A tablespace created after the backup is not in it, so no map can move it: a copy beside
-     * its running original would replay CREATE TABLESPACE into the original's location and write
-     * its files. Refused, with nothing written; a backup taken after it restores with the map.
+     * its original would replay CREATE TABLESPACE into the original's location and write its
+     * files, whether the original runs or not. Refused, with nothing written, beside the
+     * running original and beside it stopped (the configuration's pg.data); a backup taken after
+     * it restores with the map.
      */
     @org.junit.jupiter.api.Test
     @Timeout(300)
-    void aTablespaceCreatedAfterTheBackupStopsACopyBesideItsRunningOriginal() throws Exception {
+    void aTablespaceCreatedAfterTheBackupStopsACopyBesideItsOriginalRunningOrStopped() throws Exception {
         PgvaultDist dist = PgvaultDist.get();
         OsUser pgUser = OsUser.forPostgres();
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
@@ -269,32 +271,51 @@ class PointInTimeRecoveryIT {
             Files.createDirectory(later);
             pgUser.own(later);
             Path copy = pg.base.resolve("copy");
-            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLESPACE later LOCATION '" + later + "'");
-                st.execute("CREATE TABLE late TABLESPACE later AS SELECT 1 AS one");
-                WalArchivingIT.waitArchived(st, value(st, "SELECT pg_walfile_name(pg_switch_wal())"), pg);
-                List<String> before = listTree(later);
+            try {
+                List<String> before;
+                try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                    st.execute("CREATE TABLESPACE later LOCATION '" + later + "'");
+                    st.execute("CREATE TABLE late TABLESPACE later AS SELECT 1 AS one");
+                    WalArchivingIT.waitArchived(st, value(st, "SELECT pg_walfile_name(pg_switch_wal())"), pg);
+                    before = listTree(later);
+                }
 
-                Proc refused = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
-                        "--tablespace-map-all", pg.base.resolve("copy_ts").toString());
-                assertEquals(2, refused.exitCode(), refused.stderr());
-                assertTrue(refused.stderr().contains("(at " + later + ") that the backup lacks (created after it)"),
-                        refused.stderr());
-                assertFalse(Files.exists(copy), "a refused restore created " + copy);
-                assertFalse(Files.exists(pg.base.resolve("copy_ts")));
-                assertEquals(before, listTree(later));
+                assertRefusedBeside(dist, pgUser, config, pg, later, before, "the PostgreSQL running in ");
+                pg.stop();
+                assertRefusedBeside(dist, pgUser, config, pg, later, before,
+                        "the cluster in " + pg.data.toRealPath() + " (this configuration's pg.data) is backup ");
+                pg.start();
 
-                dist.run(pgUser, config, "backup").ok();
-                Proc restore = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
-                        "--tablespace-map-all", pg.base.resolve("copy_ts").toString());
-                assertEquals(0, restore.exitCode(), restore.stderr());
-                String oid = value(st, "SELECT oid::text FROM pg_tablespace WHERE spcname = 'later'");
-                assertEquals(pg.base.resolve("copy_ts/" + oid), Files.readSymbolicLink(copy.resolve("pg_tblspc/" + oid)));
+                try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                    dist.run(pgUser, config, "backup").ok();
+                    Proc restore = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
+                            "--tablespace-map-all", pg.base.resolve("copy_ts").toString());
+                    assertEquals(0, restore.exitCode(), restore.stderr());
+                    String oid = value(st, "SELECT oid::text FROM pg_tablespace WHERE spcname = 'later'");
+                    assertEquals(pg.base.resolve("copy_ts/" + oid), Files.readSymbolicLink(copy.resolve("pg_tblspc/" + oid)));
+                }
             } finally {
                 PgvaultDist.deleteTree(copy);
                 PgvaultDist.deleteTree(pg.base.resolve("copy_ts"));
             }
         }
+    }
+
+    /**
+     * A restore of the stanza's backup into {@code pg.base/copy}, beside {@code pg} (whose refusal
+     * names it as {@code described}) and its tablespace at {@code later}: refused, nothing written.
+     */
+    private static void assertRefusedBeside(PgvaultDist dist, OsUser pgUser, Path config, PgCluster pg, Path later,
+            List<String> before, String described) throws Exception {
+        Path copy = pg.base.resolve("copy");
+        Proc refused = dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--archive-mode", "off",
+                "--tablespace-map-all", pg.base.resolve("copy_ts").toString());
+        assertEquals(2, refused.exitCode(), refused.stderr());
+        assertTrue(refused.stderr().contains(described), refused.stderr());
+        assertTrue(refused.stderr().contains("(at " + later + ") that the backup lacks (created after it)"), refused.stderr());
+        assertFalse(Files.exists(copy), "a refused restore created " + copy);
+        assertFalse(Files.exists(pg.base.resolve("copy_ts")));
+        assertEquals(before, listTree(later));
     }
 
     /** Every path under {@code dir} with its size, sorted: what a copy must not have changed. */

@@ -70,7 +70,8 @@ public final class Restore {
 
     /** Steps 1 and 2: the backup to restore and what restoring it does; changes nothing anywhere. */
     public RestorePlan plan(RestoreRequest request) throws IOException {
-        return plan(request.pgdata(), request.backupId(), request.recovery().target(), request.delta(), request.tablespaces());
+        return plan(request.pgdata(), request.backupId(), request.recovery().target(), request.delta(), request.tablespaces(),
+                request.configuredPgdata());
     }
 
     /** Steps 1 and 2 for a restore into a missing or empty {@code pgdata}. */
@@ -88,6 +89,16 @@ public final class Restore {
      */
     public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target, boolean delta, TablespaceRemap tablespaces)
             throws IOException {
+        return plan(pgdata, backupId, target, delta, tablespaces, null);
+    }
+
+    /**
+     * {@link #plan(Path, String, RecoveryTarget, boolean, TablespaceRemap)}, also refused beside
+     * {@code configuredPgdata} (the configuration's own data directory, running or not; null for
+     * none) when it is the backup's cluster with a tablespace the backup lacks.
+     */
+    public RestorePlan plan(Path pgdata, String backupId, RecoveryTarget target, boolean delta, TablespaceRemap tablespaces,
+            Path configuredPgdata) throws IOException {
         // the look at this host's running clusters costs some 25 ms in a fresh JVM: taken meanwhile
         CompletableFuture<List<RunningClusters.Postmaster>> looking = CompletableFuture.supplyAsync(
                 () -> RunningClusters.besides(pgdata));
@@ -101,7 +112,7 @@ public final class Restore {
                     + ", PostgreSQL " + stanza.pgVersionNum());
         }
         List<RunningClusters.Postmaster> running = joined(looking);
-        SameHostOriginal.check(chosen, running);
+        SameHostOriginal.check(chosen, running, configuredPgdata, pgdata);
         Manifest backup = tablespaces.applyTo(chosen);
         Map<String, Manifest> byId = new HashMap<>();
         for (Manifest m : backups) {

@@ -13,23 +13,31 @@ import java.nio.file.Path;
  * @param tablespaces new locations for the backup's tablespaces, {@link TablespaceRemap#NONE} to keep theirs
  * @param trustTimes with {@code delta}: files the last finished restore left untouched are judged
  *     by their size and times, not read (see {@link RestoredCopy})
+ * @param configuredPgdata the configuration's own data directory ({@code pg.data}), which a
+ *     restore elsewhere on its host must not harm ({@link SameHostOriginal}); null when none
  */
 public record RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta,
-        ArchiveMode archiveMode, TablespaceRemap tablespaces, boolean trustTimes) {
+        ArchiveMode archiveMode, TablespaceRemap tablespaces, boolean trustTimes, Path configuredPgdata) {
     public RestoreRequest {
         if (trustTimes && !delta) {
             throw new IllegalArgumentException("trusting the times of a restore's files is for a delta restore");
         }
     }
 
+    /** A request of no configured data directory. */
+    public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta,
+            ArchiveMode archiveMode, TablespaceRemap tablespaces, boolean trustTimes) {
+        this(pgdata, backupId, recovery, restoreCommand, delta, archiveMode, tablespaces, trustTimes, null);
+    }
+
     /** A restore reading every file a delta keeps. */
     public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand, boolean delta,
             ArchiveMode archiveMode, TablespaceRemap tablespaces) {
-        this(pgdata, backupId, recovery, restoreCommand, delta, archiveMode, tablespaces, false);
+        this(pgdata, backupId, recovery, restoreCommand, delta, archiveMode, tablespaces, false, null);
     }
 
     /** A restore into a missing or empty directory. */
     public RestoreRequest(Path pgdata, String backupId, RecoveryOptions recovery, String restoreCommand) {
-        this(pgdata, backupId, recovery, restoreCommand, false, ArchiveMode.PRESERVE, TablespaceRemap.NONE, false);
+        this(pgdata, backupId, recovery, restoreCommand, false, ArchiveMode.PRESERVE, TablespaceRemap.NONE, false, null);
     }
 }

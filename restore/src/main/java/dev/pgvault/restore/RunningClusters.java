@@ -97,6 +97,26 @@ final class RunningClusters {
 
     private static final int PID_LINE_MAX = 32;
 
+    /** The real paths of a data directory's tablespace locations, and the OIDs of those that are links. */
+    record Tablespaces(List<Path> locations, Set<String> linkedOids) {}
+
+    /** What {@code dataDirectory}'s pg_tblspc holds; nothing when it cannot be read. */
+    static Tablespaces tablespaces(Path dataDirectory) {
+        List<Path> locations = new ArrayList<>();
+        Set<String> oids = new TreeSet<>();
+        try (DirectoryStream<Path> links = Files.newDirectoryStream(dataDirectory.resolve("pg_tblspc"))) {
+            for (Path link : links) {
+                real(link).ifPresent(locations::add);
+                if (Files.isSymbolicLink(link)) {
+                    oids.add(link.getFileName().toString());
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException | SecurityException e) {
+            // no pg_tblspc readable: no locations seen
+        }
+        return new Tablespaces(locations, oids);
+    }
+
     private static Optional<Postmaster> postmaster(ProcessHandle process) {
         // read through the process's own link: what it names is the process's working directory
         Path cwd = PROC.resolve(Long.toString(process.pid())).resolve("cwd");
@@ -109,19 +129,8 @@ final class RunningClusters {
             if (!first.matches("-?\\d{1,10}") || Math.abs(Long.parseLong(first)) != process.pid()) {
                 return Optional.empty(); // a backend, or a shell that changed into the directory
             }
-            List<Path> locations = new ArrayList<>();
-            Set<String> oids = new TreeSet<>();
-            try (DirectoryStream<Path> links = Files.newDirectoryStream(cwd.resolve("pg_tblspc"))) {
-                for (Path link : links) {
-                    real(link).ifPresent(locations::add);
-                    if (Files.isSymbolicLink(link)) {
-                        oids.add(link.getFileName().toString());
-                    }
-                }
-            } catch (IOException | java.nio.file.DirectoryIteratorException e) {
-                // no pg_tblspc readable: no locations seen
-            }
-            return Optional.of(new Postmaster(process.pid(), cwd.toRealPath(), locations, oids));
+            Tablespaces t = tablespaces(cwd);
+            return Optional.of(new Postmaster(process.pid(), cwd.toRealPath(), t.locations(), t.linkedOids()));
         } catch (IOException | SecurityException | java.io.UncheckedIOException | NumberFormatException e) {
             return Optional.empty(); // another user's process, or one that ended
         }

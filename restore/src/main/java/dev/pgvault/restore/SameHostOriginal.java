@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -17,62 +18,93 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Refuses a restore on the host where the backup's own cluster runs when that cluster has a
- * tablespace the backup lacks. Such a tablespace was created after the backup (or dropped and
- * created again, under a new OID): recovery replays its CREATE TABLESPACE at the location the
- * original gave it, PostgreSQL in recovery takes over whatever is there, and the copy would then
- * write the running original's tablespace files. No map can move it, since the backup does not
- * name it. A running cluster is the backup's when its pg_control holds the backup's system
- * identifier; tablespaces are compared by OID, so a running copy whose tablespaces were restored
- * elsewhere (same OIDs, new places) does not count. In-place tablespaces (directories in
- * pg_tblspc, not links) are the copy's own and do not count either.
+ * Refuses a restore on the host of the backup's own cluster when that cluster has a tablespace the
+ * backup lacks. Such a tablespace was created after the backup (or dropped and created again,
+ * under a new OID): recovery replays its CREATE TABLESPACE at the location the original gave it,
+ * PostgreSQL in recovery takes over the version directory it finds there ({@code PG_15_...}), and
+ * the copy then writes the original's tablespace files, whether the original runs or not. No map
+ * can move it, since the backup does not name it.
  *
- * <p>What this cannot see: a cluster stopped meanwhile, another user's (when not root), a target
- * that stops recovery before the CREATE TABLESPACE (refused all the same), and WAL streamed to a
- * standby later. It can refuse more than it must: a running copy of a later backup has that
- * backup's OIDs, which an older backup may lack; a promoted copy keeps the system identifier, and
- * a tablespace it creates is in no backup of the original.
+ * <p>The clusters looked at: those running on this host that this user can see, and the
+ * configuration's own data directory ({@code pg.data}), running or not, unless it is the
+ * restore's target. One is the backup's when its pg_control holds the backup's system identifier;
+ * tablespaces are compared by OID, so a copy whose tablespaces were restored elsewhere (same OIDs,
+ * new places) does not count. In-place tablespaces (directories in pg_tblspc, not links) are the
+ * copy's own and do not count either.
+ *
+ * <p>What this cannot see: a stopped copy elsewhere than {@code pg.data}, another user's running
+ * cluster (when not root), a target that stops recovery before the CREATE TABLESPACE (refused all
+ * the same), and WAL streamed to a standby later. It can refuse more than it must: a copy of a
+ * later backup has that backup's OIDs, which an older backup may lack; a promoted copy keeps the
+ * system identifier, and a tablespace it creates is in no backup of the original.
  */
 final class SameHostOriginal {
     private SameHostOriginal() {}
 
-    /** {@code backup}, to be restored beside the {@code running} clusters: refused when one would share a tablespace. */
-    static void check(Manifest backup, List<RunningClusters.Postmaster> running) throws TargetDirectoryException {
-        Optional<String> refusal = refusal(backup, running, p -> systemIdentifier(p.dataDirectory()));
+    /** A cluster on this host: what a refusal calls it, its data directory, the OIDs of its linked tablespaces. */
+    record Cluster(String described, Path dataDirectory, Set<String> linkedOids) {}
+
+    /**
+     * {@code backup}, to be restored into {@code pgdata} beside the {@code running} clusters and
+     * the configuration's {@code configured} data directory (null when there is none): refused
+     * when one of them would lose a tablespace to it.
+     */
+    static void check(Manifest backup, List<RunningClusters.Postmaster> running, Path configured, Path pgdata)
+            throws TargetDirectoryException {
+        Optional<String> refusal = refusal(backup, besides(running, configured, pgdata), c -> systemIdentifier(c.dataDirectory()));
         if (refusal.isPresent()) {
             throw new TargetDirectoryException(refusal.get());
         }
     }
 
-    /** Why {@code backup} may not be restored beside one of {@code running}, if it may not. */
-    static Optional<String> refusal(Manifest backup, List<RunningClusters.Postmaster> running,
-            Function<RunningClusters.Postmaster, OptionalLong> systemIdentifier) {
+    /**
+     * The {@code running} clusters, then {@code configured} when it is a directory, not
+     * {@code pgdata} and not one of them.
+     */
+    static List<Cluster> besides(List<RunningClusters.Postmaster> running, Path configured, Path pgdata) {
+        List<Cluster> clusters = new ArrayList<>();
+        for (RunningClusters.Postmaster p : running) {
+            clusters.add(new Cluster("the PostgreSQL running in " + p.dataDirectory() + " (pid " + p.pid() + ")", p.dataDirectory(),
+                    p.linkedOids()));
+        }
+        Optional<Path> real = configured == null ? Optional.empty() : RunningClusters.real(configured);
+        if (real.isPresent() && Files.isDirectory(real.get(), LinkOption.NOFOLLOW_LINKS)
+                && !real.get().equals(RunningClusters.whereItLies(pgdata))
+                && running.stream().noneMatch(p -> p.dataDirectory().equals(real.get()))) {
+            clusters.add(new Cluster("the cluster in " + real.get() + " (this configuration's pg.data)", real.get(),
+                    RunningClusters.tablespaces(real.get()).linkedOids()));
+        }
+        return clusters;
+    }
+
+    /** Why {@code backup} may not be restored beside one of {@code clusters}, if it may not. */
+    static Optional<String> refusal(Manifest backup, List<Cluster> clusters, Function<Cluster, OptionalLong> systemIdentifier) {
         Set<String> known = new HashSet<>();
         for (DirectoryEntry d : backup.directories()) {
             if (ManifestPaths.isTablespaceLink(d.path())) {
                 known.add(ManifestPaths.tablespaceOid(d.path()));
             }
         }
-        for (RunningClusters.Postmaster p : running) {
-            Optional<String> unknown = p.linkedOids().stream().filter(oid -> !known.contains(oid)).findFirst();
+        for (Cluster c : clusters) {
+            Optional<String> unknown = c.linkedOids().stream().filter(oid -> !known.contains(oid)).findFirst();
             if (unknown.isEmpty()) {
                 continue;
             }
-            OptionalLong sysid = systemIdentifier.apply(p);
+            OptionalLong sysid = systemIdentifier.apply(c);
             if (sysid.isPresent() && sysid.getAsLong() == backup.cluster().systemIdentifier()) {
-                return Optional.of("the PostgreSQL running in " + p.dataDirectory() + " (pid " + p.pid() + ") is backup "
-                        + backup.id() + "'s cluster, and has tablespace " + unknown.get() + " (" + linkTarget(p, unknown.get())
-                        + ") that the backup lacks (created after it): a copy on this host would replay its CREATE TABLESPACE"
-                        + " into the location the original gave it and could write a running cluster's files; restore a"
-                        + " backup taken after it (with --tablespace-map), or restore on another host; nothing was changed");
+                return Optional.of(c.described() + " is backup " + backup.id() + "'s cluster, and has tablespace " + unknown.get()
+                        + " (" + linkTarget(c, unknown.get()) + ") that the backup lacks (created after it): a copy on this"
+                        + " host would replay its CREATE TABLESPACE into the location the original gave it and write the"
+                        + " original's files there; restore a backup taken after it (with --tablespace-map), or restore on"
+                        + " another host; nothing was changed");
             }
         }
         return Optional.empty();
     }
 
-    private static String linkTarget(RunningClusters.Postmaster p, String oid) {
+    private static String linkTarget(Cluster c, String oid) {
         try {
-            return "at " + Files.readSymbolicLink(p.dataDirectory().resolve("pg_tblspc").resolve(oid));
+            return "at " + Files.readSymbolicLink(c.dataDirectory().resolve("pg_tblspc").resolve(oid));
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return "location unread";
         }

@@ -43,18 +43,73 @@ class SameHostOriginalTest {
         var other = new RunningClusters.Postmaster(4444, Path.of("/srv/other"), java.util.List.of(Path.of("/srv/x")),
                 java.util.Set.of("16500"));
 
-        var refusal = SameHostOriginal.refusal(backup, java.util.List.of(copyElsewhere, original),
-                p -> OptionalLong.of(ours));
+        Path target = Path.of("/srv/target");
+        var refusal = SameHostOriginal.refusal(backup, SameHostOriginal.besides(java.util.List.of(copyElsewhere, original), null,
+                target), p -> OptionalLong.of(ours));
         assertEquals(true, refusal.isPresent());
         assertEquals(true, refusal.get().startsWith("the PostgreSQL running in /srv/main (pid 4242) is backup "
                 + RestoreTest.ID + "'s cluster, and has tablespace 16500 ("), refusal.get());
         assertEquals(true, refusal.get().endsWith("nothing was changed"), refusal.get());
 
-        assertEquals(java.util.Optional.empty(), SameHostOriginal.refusal(backup, java.util.List.of(copyElsewhere),
-                p -> OptionalLong.of(ours)), "a copy restored with a map");
-        assertEquals(java.util.Optional.empty(), SameHostOriginal.refusal(backup, java.util.List.of(other),
-                p -> OptionalLong.of(ours + 1)), "another cluster");
-        assertEquals(java.util.Optional.empty(), SameHostOriginal.refusal(backup, java.util.List.of(other),
-                p -> OptionalLong.empty()), "a pg_control this user cannot read");
+        assertEquals(java.util.Optional.empty(), SameHostOriginal.refusal(backup,
+                SameHostOriginal.besides(java.util.List.of(copyElsewhere), null, target), p -> OptionalLong.of(ours)),
+                "a copy restored with a map");
+        assertEquals(java.util.Optional.empty(), SameHostOriginal.refusal(backup,
+                SameHostOriginal.besides(java.util.List.of(other), null, target), p -> OptionalLong.of(ours + 1)), "another cluster");
+        assertEquals(java.util.Optional.empty(), SameHostOriginal.refusal(backup,
+                SameHostOriginal.besides(java.util.List.of(other), null, target), p -> OptionalLong.empty()),
+                "a pg_control this user cannot read");
+    }
+
+    /**
+     * The configuration's own data directory counts whether it runs or not: PostgreSQL replaying
+     * CREATE TABLESPACE takes over the directory at the location, and the copy writes a stopped
+     * original's files as surely as a running one's. Not when it is the restore's target, and once
+     * when it also runs.
+     */
+    @Test
+    void theConfiguredDataDirectoryOfTheBackupsClusterWithALaterTablespaceRefusesTheRestoreWhetherItRunsOrNot()
+            throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("repo"));
+        var repo = new dev.pgvault.storage.codec.EncodedStore(new dev.pgvault.storage.fs.FsBlobStore(root),
+                dev.pgvault.storage.codec.CodecSpec.DEFAULT);
+        new dev.pgvault.archiver.StanzaStore(repo, RestoreTest.LAYOUT).init(RestoreTest.CLUSTER);
+        var backup = RestoreTest.fullBackup(repo, tmp.resolve("ts")).manifest(); // tablespace 16400
+        Path main = Files.createDirectories(tmp.resolve("main/global"));
+        ByteBuffer control = ByteBuffer.allocate(8192).order(ByteOrder.nativeOrder());
+        control.putLong(0, RestoreTest.CLUSTER.systemIdentifier());
+        Files.write(main.resolve("pg_control"), control.array());
+        Path links = Files.createDirectories(tmp.resolve("main/pg_tblspc"));
+        Files.createSymbolicLink(links.resolve("16400"), Files.createDirectories(tmp.resolve("ts")));
+        Path later = Files.createDirectories(tmp.resolve("later"));
+        Files.createDirectories(later.resolve("PG_15_202209061"));
+        Path original = tmp.resolve("main").toRealPath();
+
+        // stopped: the configured directory alone tells
+        Path copy = tmp.resolve("copy");
+        SameHostOriginal.check(backup, java.util.List.of(), original, copy); // no tablespace the backup lacks yet
+        Files.createSymbolicLink(links.resolve("16500"), later);
+        TargetDirectoryException e = org.junit.jupiter.api.Assertions.assertThrows(TargetDirectoryException.class,
+                () -> SameHostOriginal.check(backup, java.util.List.of(), original, copy));
+        assertEquals("the cluster in " + original + " (this configuration's pg.data) is backup " + RestoreTest.ID
+                + "'s cluster, and has tablespace 16500 (at " + later + ") that the backup lacks (created after it): a copy on"
+                + " this host would replay its CREATE TABLESPACE into the location the original gave it and write the"
+                + " original's files there; restore a backup taken after it (with --tablespace-map), or restore on another"
+                + " host; nothing was changed", e.getMessage());
+
+        // the restore's own target (a delta over the original) is not beside it; nor a directory that is not there
+        SameHostOriginal.check(backup, java.util.List.of(), original, original);
+        SameHostOriginal.check(backup, java.util.List.of(), tmp.resolve("main/./"), original);
+        SameHostOriginal.check(backup, java.util.List.of(), tmp.resolve("none"), copy);
+        // another cluster's pg_control
+        control.putLong(0, RestoreTest.CLUSTER.systemIdentifier() + 1);
+        Files.write(main.resolve("pg_control"), control.array());
+        SameHostOriginal.check(backup, java.util.List.of(), original, copy);
+
+        // running too: counted once, as the running one
+        var running = new RunningClusters.Postmaster(4242, original, java.util.List.of(later), java.util.Set.of("16400", "16500"));
+        var both = SameHostOriginal.besides(java.util.List.of(running), original, copy);
+        assertEquals(1, both.size(), both.toString());
+        assertEquals("the PostgreSQL running in " + original + " (pid 4242)", both.get(0).described());
     }
 }
