@@ -8,6 +8,8 @@
 #   B_TYPE=full                                  backup B's type, for both tools: full, or incr (on A)
 #   TRUST=1                                      judge the copy's files by size and time: pgvault --trust-times,
 #                                                pgBackRest --force (its timestamp/size delta); default: checksums
+#   HISTORY=N                                    N older backups in both repositories before A (a full, then
+#                                                incrementals, 2 s of pgbench -R RATE between), as retention keeps
 #
 # Loads pgbench data at SCALE with random filler (as bench/backup-restore.sh), takes backup A with
 # both tools, changes the cluster (a quiet day: pgbench -c 2 -R 50 for 30 s), then takes backup B.
@@ -31,7 +33,17 @@ bench_workdir pgvault-bench
 bench_pgbench_pair "$scale"
 
 id_of() { grep -oE '[0-9]{8}-[0-9]{6}[FI]' | sed -n 1p; } # the first line: the new backup's id
-a_pgvault=$($as $pgvault backup | id_of)
+history=${HISTORY:-0}
+if ((history > 0)); then
+    echo "taking $history older backups with each tool ..."
+    for ((h = 0; h < history; h++)); do
+        type=incr; ((h == 0)) && type=full
+        $as $pgvault backup --type "$type" --no-expire >/dev/null
+        $as $pgbackrest backup --type="$type" >/dev/null 2>&1
+        $as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -c 2 -R "$rate" -T 2 postgres >/dev/null 2>&1
+    done
+fi
+a_pgvault=$($as $pgvault backup --no-expire | id_of)
 $as $pgbackrest backup --type=full >/dev/null
 a_pgbackrest=$($as $pgbackrest info --output=json | grep -oE '"label":"[^"]+"' | tail -1 | cut -d'"' -f4)
 echo "backup A: pgvault $a_pgvault, pgbackrest $a_pgbackrest; changing the cluster for ${change} s at -R $rate ..."

@@ -1,6 +1,6 @@
 package dev.pgvault.restore;
 
-import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.BackupStop;
 import dev.pgvault.restore.recovery.RecoveryTarget;
 import dev.pgvault.restore.recovery.TargetTime;
 import java.util.Comparator;
@@ -15,18 +15,18 @@ import java.util.List;
  */
 public final class BackupChooser {
     /** Newest last: by stop time, then stop LSN, then id (ids sort by start time). */
-    static final Comparator<Manifest> NEWEST = Manifest.BY_STOP;
+    static final Comparator<BackupStop> NEWEST = BackupStop.BY_STOP;
 
     private BackupChooser() {}
 
     /** The newest of {@code backups} that can reach {@code target}. */
-    public static Manifest choose(List<Manifest> backups, RecoveryTarget target) throws NoBackupForTargetException {
+    public static <B extends BackupStop> B choose(List<B> backups, RecoveryTarget target) throws NoBackupForTargetException {
         if (backups.isEmpty()) {
             throw new NoBackupForTargetException("the stanza has no backups: run 'pgvault backup' first");
         }
         return backups.stream().filter(b -> canReach(b, target)).max(NEWEST).orElseThrow(() -> {
-            Manifest earliest = backups.stream().min(target instanceof RecoveryTarget.AtLsn
-                    ? Comparator.comparing(Manifest::stopLsn).thenComparing(NEWEST) : NEWEST).orElseThrow();
+            B earliest = backups.stream().min(target instanceof RecoveryTarget.AtLsn
+                    ? Comparator.comparing(BackupStop::stopLsn).thenComparing(NEWEST) : NEWEST).orElseThrow();
             return new NoBackupForTargetException("no backup can reach " + target.describe() + ": the earliest "
                     + (target instanceof RecoveryTarget.AtLsn ? "LSN" : "moment") + " a restore can reach is "
                     + end(earliest, target) + ", the end of the oldest backup, " + earliest.id());
@@ -34,7 +34,7 @@ public final class BackupChooser {
     }
 
     /** {@code backup}, named by the user, if it can reach {@code target}. */
-    public static Manifest check(Manifest backup, RecoveryTarget target) throws NoBackupForTargetException {
+    public static <B extends BackupStop> B check(B backup, RecoveryTarget target) throws NoBackupForTargetException {
         if (!canReach(backup, target)) {
             throw new NoBackupForTargetException("backup " + backup.id() + " cannot reach " + target.describe() + ": it "
                     + stopped(backup, target) + " (leave out --backup to use the newest backup that can)");
@@ -42,7 +42,7 @@ public final class BackupChooser {
         return backup;
     }
 
-    public static boolean canReach(Manifest backup, RecoveryTarget target) {
+    public static boolean canReach(BackupStop backup, RecoveryTarget target) {
         if (target instanceof RecoveryTarget.Time t) {
             return !backup.stopTime().isAfter(t.instant());
         }
@@ -52,11 +52,11 @@ public final class BackupChooser {
         return true;
     }
 
-    private static String end(Manifest backup, RecoveryTarget target) {
+    private static String end(BackupStop backup, RecoveryTarget target) {
         return target instanceof RecoveryTarget.AtLsn ? backup.stopLsn().toString() : TargetTime.format(backup.stopTime());
     }
 
-    private static String stopped(Manifest backup, RecoveryTarget target) {
+    private static String stopped(BackupStop backup, RecoveryTarget target) {
         if (target instanceof RecoveryTarget.AtLsn) {
             return "stops at LSN " + backup.stopLsn();
         }

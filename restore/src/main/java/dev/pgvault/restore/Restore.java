@@ -5,6 +5,8 @@ import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaMismatchException;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
+import dev.pgvault.archiver.backup.BackupHeader;
+import dev.pgvault.archiver.backup.BackupStop;
 import dev.pgvault.archiver.backup.FileEntry;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.restore.recovery.RecoveryTarget;
@@ -18,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,8 +105,14 @@ public final class Restore {
         // the look at this host's running clusters costs some 25 ms in a fresh JVM: taken meanwhile
         CompletableFuture<List<RunningClusters.Postmaster>> looking = CompletableFuture.supplyAsync(
                 () -> RunningClusters.besides(pgdata));
-        List<Manifest> backups = new BackupCatalog(repo, layout).backups();
-        Manifest chosen = choose(backups, backupId, target);
+        // Every backup's header to choose one, then the chosen one's chain read whole: a repository
+        // keeping weeks of backups would otherwise have every file list read for one restore.
+        BackupCatalog catalog = new BackupCatalog(repo, layout);
+        List<BackupHeader> backups = catalog.headers();
+        BackupHeader chosenHeader = choose(backups, backupId, target);
+        Map<String, Manifest> byId = chain(catalog, chosenHeader, backups);
+        Manifest chosen = byId.get(chosenHeader.id());
+        checkReachPastPinned(chosen, backups, target, catalog);
         ClusterIdentity stanza = new StanzaStore(repo, layout).requireIdentity();
         if (!stanza.sameClusterAs(chosen.cluster())) {
             throw new StanzaMismatchException("backup " + chosen.id() + " is of another cluster than stanza '" + layout.stanza()
@@ -114,10 +123,6 @@ public final class Restore {
         List<RunningClusters.Postmaster> running = joined(looking);
         SameHostOriginal.check(chosen, running, configuredPgdata, pgdata);
         Manifest backup = tablespaces.applyTo(chosen);
-        Map<String, Manifest> byId = new HashMap<>();
-        for (Manifest m : backups) {
-            byId.put(m.id(), m);
-        }
         RestorePlan plan = RestorePlan.of(backup, byId);
         planned = Map.copyOf(byId);
         if (delta) {
@@ -252,11 +257,28 @@ public final class Restore {
         }
     }
 
-    private Manifest choose(List<Manifest> backups, String backupId, RecoveryTarget target) throws IOException {
-        BackupCatalog catalog = new BackupCatalog(repo, layout);
-        Manifest chosen;
+    /**
+     * {@code chosen}'s manifest and those of the backups it builds on, read whole, by id: what its
+     * restore takes files from. A parent missing from the repository ends the walk; the plan then
+     * names what it lacks.
+     */
+    private static Map<String, Manifest> chain(BackupCatalog catalog, BackupHeader chosen, List<BackupHeader> backups)
+            throws IOException {
+        Set<String> complete = new HashSet<>();
+        backups.forEach(b -> complete.add(b.id()));
+        Map<String, Manifest> byId = new HashMap<>();
+        for (String id = chosen.id(); id != null && complete.contains(id) && !byId.containsKey(id); ) {
+            Manifest m = catalog.read(id);
+            byId.put(id, m);
+            id = m.parent();
+        }
+        return byId;
+    }
+
+    private BackupHeader choose(List<BackupHeader> backups, String backupId, RecoveryTarget target) throws IOException {
+        BackupHeader chosen;
         if (backupId != null) {
-            Manifest named = backups.stream().filter(b -> b.id().equals(backupId)).findFirst().orElseThrow(
+            BackupHeader named = backups.stream().filter(b -> b.id().equals(backupId)).findFirst().orElseThrow(
                     () -> new UnknownBackupException("no backup '" + backupId + "' in stanza '" + layout.stanza() + "' ("
                             + repo.describe() + ")"));
             chosen = BackupChooser.check(named, target);
@@ -266,7 +288,6 @@ public final class Restore {
         } else {
             chosen = BackupChooser.choose(backups, target);
         }
-        checkReachPastPinned(chosen, backups, target, catalog);
         return chosen;
     }
 
@@ -275,10 +296,10 @@ public final class Restore {
      * target past its end is then out of its reach, whatever the chooser's times say. Refused
      * here, before anything is written, naming the next moment a restore can reach.
      */
-    private void checkReachPastPinned(Manifest chosen, List<Manifest> backups, RecoveryTarget target,
+    private void checkReachPastPinned(Manifest chosen, List<BackupHeader> backups, RecoveryTarget target,
             BackupCatalog catalog) throws IOException {
         boolean pastEnd = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.AtLsn;
-        Manifest newest = backups.stream().max(Manifest.BY_STOP).orElse(chosen);
+        BackupStop newest = backups.stream().max(BackupStop.BY_STOP).map(BackupStop.class::cast).orElse(chosen);
         if (!pastEnd || chosen.id().equals(newest.id()) || !catalog.pinned().contains(chosen.id())) {
             return;
         }
@@ -286,8 +307,8 @@ public final class Restore {
         if (WalAfterStop.archived(repo, layout, chosen, segmentSize)) {
             return;
         }
-        Manifest next = backups.stream().filter(b -> Manifest.BY_STOP.compare(b, chosen) > 0).min(Manifest.BY_STOP)
-                .orElse(newest);
+        BackupStop next = backups.stream().filter(b -> BackupStop.BY_STOP.compare(b, chosen) > 0).min(BackupStop.BY_STOP)
+                .map(BackupStop.class::cast).orElse(newest);
         throw new NoBackupForTargetException("no backup can reach " + target.describe() + ": backup " + chosen.id()
                 + " is pinned and restores only to its end, " + TargetTime.format(chosen.stopTime()) + " (LSN "
                 + chosen.stopLsn() + "; the WAL after it is not archived, as expire removes it past a pinned backup);"

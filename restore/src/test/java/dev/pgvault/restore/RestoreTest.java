@@ -173,6 +173,37 @@ class RestoreTest {
                 "recovery_target_inclusive = false", "recovery_target_timeline = 'latest'"));
     }
 
+    /**
+     * A restore reads the chosen backup's manifest whole and only the start of the others': an
+     * older backup's manifest damaged at its end (only a whole read finds it) does not stop it,
+     * while the chosen one's does, naming it. Before, every manifest was read whole.
+     */
+    @Test
+    void aRestoreReadsTheChosenBackupsManifestWholeAndOnlyTheStartOfTheOthers() throws Exception {
+        EncodedStore repo = repo(CodecSpec.DEFAULT);
+        String older = "20261125-031530F";
+        new HandMadeBackup(repo, LAYOUT, older).stoppedAt("2026-11-25T03:16:00Z", "0/1000100").dir("base", 0700)
+                .alone("base/1", BIG, 0600, MTIME).write();
+        fullBackup(repo, tmp.resolve("ts")).write();
+        flipLastByte(tmp.resolve("repo").resolve(LAYOUT.manifestKey(older)));
+        RestoreResult r = new Restore(repo, LAYOUT, 1, CLOCK).run(request(tmp.resolve("pgdata"), RecoveryOptions.endOfArchive()));
+        assertEquals(ID, r.backupId());
+        assertArrayEquals(BIG, Files.readAllBytes(tmp.resolve("pgdata/base/5/16384")));
+
+        flipLastByte(tmp.resolve("repo").resolve(LAYOUT.manifestKey(ID)));
+        IOException e = assertThrows(IOException.class, () -> new Restore(repo, LAYOUT, 1, CLOCK)
+                .run(request(tmp.resolve("other"), RecoveryOptions.endOfArchive())));
+        assertTrue(e.getMessage().startsWith("backup " + ID + ": manifest "), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("other")));
+    }
+
+    /** Flips a bit of the last byte of {@code file}: an object's trailer, which holds its checksum. */
+    static void flipLastByte(Path file) throws IOException {
+        byte[] b = Files.readAllBytes(file);
+        b[b.length - 1] ^= 0x01;
+        Files.write(file, b);
+    }
+
     @Test
     void withoutATargetOnlyRestoreCommandIsSet() throws Exception {
         EncodedStore repo = repo(CodecSpec.DEFAULT);

@@ -41,6 +41,33 @@ public final class BackupCatalog {
         return out;
     }
 
+    /**
+     * The header of every complete backup, oldest first, each read from the start of its manifest
+     * only: what choosing a backup needs, for a small part of reading every manifest whole (a
+     * manifest lists every file). Nothing after a header is read or checked; read the chosen
+     * backups whole ({@link #read}).
+     */
+    public List<BackupHeader> headers() throws IOException {
+        List<BackupHeader> out = new ArrayList<>();
+        for (String id : completeIds()) {
+            out.add(header(id));
+        }
+        return out;
+    }
+
+    /** Backup {@code id}'s {@link BackupHeader}; its manifest read whole when the header's fields do not come first. */
+    public BackupHeader header(String id) throws IOException {
+        Optional<BackupHeader> header;
+        try (InputStream in = opened(id)) {
+            header = ManifestJson.readHeader(in);
+        } catch (dev.pgvault.storage.codec.CorruptObjectException | dev.pgvault.storage.codec.WrongKeyException e) {
+            throw named(id, e);
+        } catch (ManifestJson.MalformedManifestException e) {
+            throw new IOException(where(id) + e.getMessage(), e);
+        }
+        return header.isPresent() ? header.get() : read(id).header();
+    }
+
     public Optional<Manifest> find(String id) throws IOException {
         if (repo.blobs().stat(layout.manifestKey(id)).isEmpty()) {
             return Optional.empty();
@@ -53,26 +80,45 @@ public final class BackupCatalog {
      * the object: the codec's and the parser's own messages say what is wrong, not where.
      */
     public Manifest read(String id) throws IOException {
-        String key = layout.manifestKey(id);
-        String where = "backup " + id + ": manifest " + key + " in " + repo.describe() + ": ";
         byte[] json;
-        try (InputStream in = repo.get(key)) {
+        try (InputStream in = opened(id)) {
             // Read to the end first: the decoder checks the checksum only there, and the JSON
             // parser would stop at the closing brace.
             json = in.readAllBytes();
-        } catch (dev.pgvault.storage.codec.CorruptObjectException e) {
-            throw new dev.pgvault.storage.codec.CorruptObjectException(where + e.getMessage(), e);
-        } catch (dev.pgvault.storage.codec.WrongKeyException e) {
-            // A damaged header reads as a wrong key too: say which object, so the operator can
-            // tell one bad manifest from a wrong passphrase for the whole repository.
-            throw (dev.pgvault.storage.codec.WrongKeyException)
-                    new dev.pgvault.storage.codec.WrongKeyException(where + e.getMessage()).initCause(e);
+        } catch (dev.pgvault.storage.codec.CorruptObjectException | dev.pgvault.storage.codec.WrongKeyException e) {
+            throw named(id, e);
         }
         try {
             return ManifestJson.read(new java.io.ByteArrayInputStream(json));
         } catch (IOException e) {
-            throw new IOException(where + e.getMessage(), e);
+            throw new IOException(where(id) + e.getMessage(), e);
         }
+    }
+
+    /** Backup {@code id}'s manifest object, opened; a damaged or foreign one fails naming it. */
+    private InputStream opened(String id) throws IOException {
+        try {
+            return repo.get(layout.manifestKey(id));
+        } catch (dev.pgvault.storage.codec.CorruptObjectException | dev.pgvault.storage.codec.WrongKeyException e) {
+            throw named(id, e);
+        }
+    }
+
+    private String where(String id) {
+        return "backup " + id + ": manifest " + layout.manifestKey(id) + " in " + repo.describe() + ": ";
+    }
+
+    /** {@code e} saying which object: the codec's own message says what is wrong, not where. */
+    private IOException named(String id, IOException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith(where(id))) {
+            return e; // named already
+        }
+        if (e instanceof dev.pgvault.storage.codec.WrongKeyException) {
+            // A damaged header reads as a wrong key too: say which object, so the operator can
+            // tell one bad manifest from a wrong passphrase for the whole repository.
+            return (IOException) new dev.pgvault.storage.codec.WrongKeyException(where(id) + e.getMessage()).initCause(e);
+        }
+        return new dev.pgvault.storage.codec.CorruptObjectException(where(id) + e.getMessage(), e);
     }
 
     /** Every backup directory with what it holds, by id in id order (oldest first): one listing. */

@@ -34,7 +34,7 @@ public record Manifest(
         String tablespaceMap,
         List<DirectoryEntry> directories,
         List<FileEntry> files,
-        List<StoredObject> objects) {
+        List<StoredObject> objects) implements BackupStop {
 
     /** Oldest to newest: by stop time, then stop LSN, then id (ids sort by start time). */
     public static final Comparator<Manifest> BY_STOP = Comparator.comparing(Manifest::stopTime)
@@ -53,6 +53,11 @@ public record Manifest(
     public Manifest withTablespaces(List<DirectoryEntry> directories, String tablespaceMap) {
         return new Manifest(id, type, parent, startTime, stopTime, startLsn, stopLsn, timeline, startWal, stopWal, cluster,
                 pageChecksums, backupLabel, tablespaceMap, directories, files, objects);
+    }
+
+    /** What {@link BackupCatalog#headers} reads of this manifest. */
+    public BackupHeader header() {
+        return new BackupHeader(id, type, parent, startTime, stopTime, startLsn, stopLsn, timeline, cluster);
     }
 
     /** Bytes the backup occupies in the repository. */

@@ -171,50 +171,105 @@ public final class ManifestJson {
             // a manifest cut or garbled after its last field would otherwise read as one with fewer files
             expect(p.currentToken(), JsonToken.END_OBJECT);
             expect(p.nextToken(), null);
-            String format = scalars.get("format");
-            if (!String.valueOf(FORMAT_1).equals(format) && !String.valueOf(FORMAT_PARTS).equals(format)
-                    && !String.valueOf(FORMAT_CHAIN).equals(format)) {
-                throw new IOException("backup manifest format " + format + " is not supported by this pgvault (expected "
-                        + FORMAT_1 + ", " + FORMAT_PARTS + " or " + FORMAT_CHAIN + ")");
-            }
+            String format = checkFormat(scalars);
             if (String.valueOf(FORMAT_1).equals(format) && files.stream().anyMatch(FileEntry::split)) {
-                throw new IOException("backup manifest is malformed: format 1 has no split files");
+                throw new MalformedManifestException("backup manifest is malformed: format 1 has no split files", null);
             }
             if (!String.valueOf(FORMAT_CHAIN).equals(format) && files.stream().anyMatch(f -> f.backup() != null || f.paged())) {
-                throw new IOException("backup manifest is malformed: only format " + FORMAT_CHAIN
-                        + " has files held by an earlier backup");
+                throw new MalformedManifestException("backup manifest is malformed: only format " + FORMAT_CHAIN
+                        + " has files held by an earlier backup", null);
             }
-            return new Manifest(
-                    required(scalars, "id"),
-                    parse(scalars, "type", v -> BackupType.valueOf(v.toUpperCase(java.util.Locale.ROOT))),
-                    scalars.get("parent"),
-                    parse(scalars, "start_time", Instant::parse),
-                    parse(scalars, "stop_time", Instant::parse),
-                    parse(scalars, "start_lsn", Lsn::parse),
-                    parse(scalars, "stop_lsn", Lsn::parse),
-                    parse(scalars, "timeline", Integer::parseInt),
-                    required(scalars, "start_wal"),
-                    required(scalars, "stop_wal"),
-                    new ClusterIdentity(parse(scalars, "system_identifier", Long::parseUnsignedLong),
-                            parse(scalars, "pg_version_num", Integer::parseInt),
-                            parse(scalars, "wal_segment_size", Integer::parseInt), Instant.EPOCH),
+            BackupHeader h = header(scalars);
+            return new Manifest(h.id(), h.type(), h.parent(), h.startTime(), h.stopTime(), h.startLsn(), h.stopLsn(),
+                    h.timeline(), required(scalars, "start_wal"), required(scalars, "stop_wal"), h.cluster(),
                     Boolean.parseBoolean(scalars.get("page_checksums")),
                     scalars.get("backup_label"),
                     scalars.get("tablespace_map"),
                     dirs, files, objects);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            // Jackson's own message names the Java source of the bytes; this one says where in them
-            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
-            throw new IOException("backup manifest is malformed: " + e.getOriginalMessage()
-                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
-        } catch (MalformedField e) {
-            throw new IOException("backup manifest is malformed: " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            // the records' own checks, in words
-            throw new IOException("backup manifest is malformed: " + e.getMessage(), e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | MalformedField | IllegalArgumentException e) {
+            throw malformed(e);
         } catch (RuntimeException e) {
-            throw new IOException("backup manifest is malformed: a field holds a value of the wrong kind", e);
+            throw new MalformedManifestException("backup manifest is malformed: a field holds a value of the wrong kind", e);
         }
+    }
+
+    /** The fields of a {@link BackupHeader}, all written before the manifest's first list. */
+    private static final java.util.Set<String> HEADER_FIELDS = java.util.Set.of("format", "id", "type", "parent", "start_time",
+            "stop_time", "start_lsn", "stop_lsn", "timeline", "system_identifier", "pg_version_num", "wal_segment_size");
+
+    /**
+     * The header of the manifest {@code in} begins with: its fields up to its first list, which
+     * {@link #write} writes after them, so only the start of the manifest is read; what follows is
+     * neither read nor checked. Empty when the header's fields do not all come first (a manifest
+     * written in another order): read it whole then.
+     */
+    public static java.util.Optional<BackupHeader> readHeader(InputStream in) throws IOException {
+        try (JsonParser p = JSON.createParser(in)) {
+            expect(p.nextToken(), JsonToken.START_OBJECT);
+            Map<String, String> scalars = new HashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) {
+                    break;
+                }
+                scalars.put(field, t == JsonToken.VALUE_NULL ? null : p.getText());
+            }
+            if (!scalars.keySet().containsAll(HEADER_FIELDS)) {
+                return java.util.Optional.empty();
+            }
+            checkFormat(scalars);
+            return java.util.Optional.of(header(scalars));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | MalformedField | IllegalArgumentException e) {
+            throw malformed(e);
+        } catch (RuntimeException e) {
+            throw new MalformedManifestException("backup manifest is malformed: a field holds a value of the wrong kind", e);
+        }
+    }
+
+    /** The manifest's format, when this pgvault reads it. */
+    private static String checkFormat(Map<String, String> scalars) throws IOException {
+        String format = scalars.get("format");
+        if (!String.valueOf(FORMAT_1).equals(format) && !String.valueOf(FORMAT_PARTS).equals(format)
+                && !String.valueOf(FORMAT_CHAIN).equals(format)) {
+            throw new MalformedManifestException("backup manifest format " + format + " is not supported by this pgvault"
+                    + " (expected " + FORMAT_1 + ", " + FORMAT_PARTS + " or " + FORMAT_CHAIN + ")", null);
+        }
+        return format;
+    }
+
+    private static BackupHeader header(Map<String, String> scalars) {
+        return new BackupHeader(
+                required(scalars, "id"),
+                parse(scalars, "type", v -> BackupType.valueOf(v.toUpperCase(java.util.Locale.ROOT))),
+                scalars.get("parent"),
+                parse(scalars, "start_time", Instant::parse),
+                parse(scalars, "stop_time", Instant::parse),
+                parse(scalars, "start_lsn", Lsn::parse),
+                parse(scalars, "stop_lsn", Lsn::parse),
+                parse(scalars, "timeline", Integer::parseInt),
+                new ClusterIdentity(parse(scalars, "system_identifier", Long::parseUnsignedLong),
+                        parse(scalars, "pg_version_num", Integer::parseInt),
+                        parse(scalars, "wal_segment_size", Integer::parseInt), Instant.EPOCH));
+    }
+
+    /** A manifest this pgvault cannot read: malformed, or of a format it does not know; not a failure to read its bytes. */
+    public static final class MalformedManifestException extends IOException {
+        MalformedManifestException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** A manifest that does not parse, in words that say where in it, never naming a Java class. */
+    private static MalformedManifestException malformed(Exception e) {
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+            // Jackson's own message names the Java source of the bytes; this one says where in them
+            com.fasterxml.jackson.core.JsonLocation at = j.getLocation();
+            return new MalformedManifestException("backup manifest is malformed: " + j.getOriginalMessage()
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
+        }
+        // a field missing or bad (MalformedField), or the records' own checks, in words
+        return new MalformedManifestException("backup manifest is malformed: " + e.getMessage(), e);
     }
 
     /** A field that is missing or does not parse; its message names the field, never a Java class. */
@@ -347,7 +402,8 @@ public final class ManifestJson {
 
     private static void expect(JsonToken actual, JsonToken wanted) throws IOException {
         if (actual != wanted) {
-            throw new IOException("backup manifest is malformed: expected " + describe(wanted) + ", found " + describe(actual));
+            throw new MalformedManifestException("backup manifest is malformed: expected " + describe(wanted) + ", found "
+                    + describe(actual), null);
         }
     }
 

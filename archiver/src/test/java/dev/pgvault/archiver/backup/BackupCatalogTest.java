@@ -23,6 +23,36 @@ class BackupCatalogTest {
     Path dir;
 
     /**
+     * A restore chooses among every backup's header, read from the start of its manifest alone (a
+     * manifest lists every file): equal to the whole manifest's, and read even when the manifest's
+     * end is damaged, which only reading it whole finds.
+     */
+    @Test
+    void headersAreEachManifestsOwnReadFromItsStartAlone() throws IOException {
+        try (TestStanza stanza = new TestStanza(dir, CodecSpec.DEFAULT)) {
+            stanza.typicalBackup(BackupId.of(Instant.parse("2026-11-25T03:15:30Z"), BackupType.FULL), 1, 1)
+                    .at(Instant.parse("2026-11-25T03:15:00Z")).write();
+            TestStanza.Backup many = stanza.backup(ID, 1, 2, 3);
+            for (int i = 0; i < 3000; i++) {
+                many.empty("base/5/" + (20000 + i)); // some 500 kB of manifest
+            }
+            many.write();
+            BackupCatalog catalog = new BackupCatalog(stanza.repo, stanza.layout);
+            List<BackupHeader> headers = catalog.headers();
+            assertEquals(catalog.backups().stream().map(Manifest::header).toList(), headers);
+            assertEquals(ID, headers.get(1).id());
+
+            Path manifest = dir.resolve(stanza.layout.manifestKey(ID));
+            byte[] bytes = Files.readAllBytes(manifest);
+            bytes[bytes.length - 1] ^= 0x01; // in the trailer, which holds the checksum
+            Files.write(manifest, bytes);
+            IOException e = assertThrows(IOException.class, () -> catalog.read(ID));
+            assertEquals(true, e.getMessage().contains("backup " + ID), e.getMessage());
+            assertEquals(headers.get(1), catalog.header(ID));
+        }
+    }
+
+    /**
      * In an encrypted repository a damaged header can read as a wrong passphrase; the error must
      * still say which manifest, so one bad object is not taken for a wrong key for the whole
      * repository (found by RestoreCorruptionTrialsTest, seed -2867416726528705880).
@@ -48,6 +78,11 @@ class BackupCatalogTest {
                 }
                 if (e instanceof dev.pgvault.storage.codec.WrongKeyException) {
                     wrongKey++;
+                }
+                // reading its header alone fails alike
+                IOException h = assertThrows(IOException.class, () -> catalog.header(ID), "byte " + i + " flipped");
+                if (!h.getMessage().contains("backup " + ID)) {
+                    unnamed.add("header, byte " + i + ": " + h.getMessage());
                 }
             }
             assertEquals(List.of(), unnamed);

@@ -31,6 +31,25 @@ class ManifestJsonTest {
                         new StoredObject("data/base/5/16384", 3L * 1024 * 1024 * 1024, 12345, "4567")));
     }
 
+    /** A header is the manifest's fields before its first list, as written: equal to the whole manifest's. */
+    @Test
+    void aHeaderReadsBackAsTheManifestsOwnAndNothingWhenItsFieldsDoNotComeFirst() throws Exception {
+        for (Manifest m : List.of(sample(), withParts())) {
+            assertEquals(java.util.Optional.of(m.header()),
+                    ManifestJson.readHeader(new java.io.ByteArrayInputStream(ManifestJson.write(m))));
+        }
+        String json = new String(ManifestJson.write(sample()), java.nio.charset.StandardCharsets.UTF_8);
+        // a manifest with a list before "parent" (no pgvault writes one): read whole instead
+        String reordered = json.replace("\"parent\":null,", "\"earlier\":[],\"parent\":null,");
+        assertTrue(!reordered.equals(json));
+        assertEquals(java.util.Optional.empty(),
+                ManifestJson.readHeader(new java.io.ByteArrayInputStream(reordered.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(ManifestJson.MalformedManifestException.class,
+                () -> ManifestJson.readHeader(new java.io.ByteArrayInputStream(json.replace("\"stop_lsn\":\"0/2000138\"",
+                        "\"stop_lsn\":\"nowhere\"").getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertEquals("backup manifest is malformed: field 'stop_lsn' has a bad value 'nowhere'", e.getMessage());
+    }
+
     /** Found by ManifestFuzzTrialsTest: 281 of 2,000 malformed manifests gave messages naming Java classes. */
     @Test
     void aMalformedManifestIsNamedInWordsNotJavaClasses() throws Exception {

@@ -234,7 +234,7 @@ public final class TestStanza implements AutoCloseable {
         }
 
         /** An empty file: no object. */
-        Backup empty(String path) {
+        public Backup empty(String path) {
             files.add(file(path, new byte[0], null, 0));
             return this;
         }

@@ -1,0 +1,13 @@
+package dev.pgvault.archiver.backup;
+
+import dev.pgvault.archiver.ClusterIdentity;
+import dev.pgvault.archiver.wal.Lsn;
+import java.time.Instant;
+
+/**
+ * A backup's manifest without its directories, files and objects: what a restore compares to
+ * choose a backup and walk its chain, read from the start of each manifest only ({@link
+ * BackupCatalog#headers}). The manifest of the backup chosen is then read whole, and checked.
+ */
+public record BackupHeader(String id, BackupType type, String parent, Instant startTime, Instant stopTime, Lsn startLsn,
+        Lsn stopLsn, int timeline, ClusterIdentity cluster) implements BackupStop {}
