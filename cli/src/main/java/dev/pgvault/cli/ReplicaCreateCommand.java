@@ -88,7 +88,7 @@ final class ReplicaCreateCommand implements Callable<Integer> {
         PgvaultConfig config = replica.top.loadConfig();
         request = new ReplicaRequest(request.pgdata(), request.backupId(), request.primary(), request.slot(),
                 request.createSlot(), RecoveryConfig.restoreCommand(Launcher.path(), config.source().toAbsolutePath()),
-                request.port(), request.startTimeout(), request.delta(), request.tablespaces());
+                request.port(), request.startTimeout(), request.delta(), request.tablespaces(), config.pg().data());
         ReplicaResult r;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             PgCtl pgCtl = new PgCtl(config.pg().bin());

@@ -16,7 +16,6 @@ import dev.pgvault.cli.config.ConfigLoader;
 import dev.pgvault.storage.BlobWriter;
 import dev.pgvault.storage.codec.EncodedStore;
 import dev.pgvault.storage.codec.ObjectDigest;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,7 +116,9 @@ final class RestoreTraining {
         }
         String saved = System.setProperty("pgvault.launcher", launcher.toString());
         try {
-            PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
+            // kept, not shown: a training that fails says why
+            java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+            PrintStream sink = new PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8);
             PrintStream out = System.out;
             PrintStream err = System.err;
             System.setOut(sink);
@@ -127,7 +128,8 @@ final class RestoreTraining {
                 command.addAll(List.of(args));
                 int code = Main.run(command.toArray(String[]::new), sink, sink);
                 if (code != 0) {
-                    throw new IllegalStateException("CDS training run: restore " + List.of(args) + " exited " + code);
+                    throw new IllegalStateException("CDS training run: restore " + List.of(args) + " exited " + code + ": "
+                            + said.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
                 }
             } finally {
                 System.setOut(out);

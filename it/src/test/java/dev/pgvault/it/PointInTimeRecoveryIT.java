@@ -282,9 +282,12 @@ class PointInTimeRecoveryIT {
 
                 assertRefusedBeside(dist, pgUser, config, pg, later, before, "the PostgreSQL running in ");
                 pg.stop();
-                assertRefusedBeside(dist, pgUser, config, pg, later, before,
-                        "the cluster in " + pg.data.toRealPath() + " (this configuration's pg.data) is backup ");
-                pg.start();
+                try {
+                    assertRefusedBeside(dist, pgUser, config, pg, later, before,
+                            "the cluster in " + pg.data.toRealPath() + " (this configuration's pg.data) is backup ");
+                } finally {
+                    pg.start();
+                }
 
                 try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                     dist.run(pgUser, config, "backup").ok();

@@ -41,8 +41,11 @@ import java.util.function.Function;
 final class SameHostOriginal {
     private SameHostOriginal() {}
 
-    /** A cluster on this host: what a refusal calls it, its data directory, the OIDs of its linked tablespaces. */
-    record Cluster(String described, Path dataDirectory, Set<String> linkedOids) {}
+    /**
+     * A cluster on this host: what a refusal calls it, its data directory, the OIDs of its linked
+     * tablespaces, and whether it is the configuration's own (which a restore may replace).
+     */
+    record Cluster(String described, Path dataDirectory, Set<String> linkedOids, boolean configured) {}
 
     /**
      * {@code backup}, to be restored into {@code pgdata} beside the {@code running} clusters and
@@ -65,16 +68,28 @@ final class SameHostOriginal {
         List<Cluster> clusters = new ArrayList<>();
         for (RunningClusters.Postmaster p : running) {
             clusters.add(new Cluster("the PostgreSQL running in " + p.dataDirectory() + " (pid " + p.pid() + ")", p.dataDirectory(),
-                    p.linkedOids()));
+                    p.linkedOids(), false));
         }
         Optional<Path> real = configured == null ? Optional.empty() : RunningClusters.real(configured);
         if (real.isPresent() && Files.isDirectory(real.get(), LinkOption.NOFOLLOW_LINKS)
-                && !real.get().equals(RunningClusters.whereItLies(pgdata))
-                && running.stream().noneMatch(p -> p.dataDirectory().equals(real.get()))) {
+                && !sameDirectory(real.get(), RunningClusters.whereItLies(pgdata))
+                && running.stream().noneMatch(p -> sameDirectory(p.dataDirectory(), real.get()))) {
             clusters.add(new Cluster("the cluster in " + real.get() + " (this configuration's pg.data)", real.get(),
-                    RunningClusters.tablespaces(real.get()).linkedOids()));
+                    RunningClusters.tablespaces(real.get()).linkedOids(), true));
         }
         return clusters;
+    }
+
+    /** Whether {@code a} and {@code b} (real paths) are one directory, also when mounted twice. */
+    private static boolean sameDirectory(Path a, Path b) {
+        if (a.equals(b)) {
+            return true;
+        }
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
     }
 
     /** Why {@code backup} may not be restored beside one of {@code clusters}, if it may not. */
@@ -95,8 +110,10 @@ final class SameHostOriginal {
                 return Optional.of(c.described() + " is backup " + backup.id() + "'s cluster, and has tablespace " + unknown.get()
                         + " (" + linkTarget(c, unknown.get()) + ") that the backup lacks (created after it): a copy on this"
                         + " host would replay its CREATE TABLESPACE into the location the original gave it and write the"
-                        + " original's files there; restore a backup taken after it (with --tablespace-map), or restore on"
-                        + " another host; nothing was changed");
+                        + " original's files there; restore a backup taken after it (with --tablespace-map)"
+                        + (c.configured() ? ", restore on another host, or restore into " + c.dataDirectory()
+                                + " itself (--delta), replacing that cluster" : ", or restore on another host")
+                        + "; nothing was changed");
             }
         }
         return Optional.empty();

@@ -63,6 +63,26 @@ class ReplicaBootstrapTest {
         return new ReplicaRequest(pgdata, null, ConnInfo.parse(conninfo), slot, create, RestoreTest.COMMAND, 5433, start);
     }
 
+    /** The configuration's own cluster, stopped, with a tablespace the backup lacks: no standby beside it, no slot made. */
+    @Test
+    void aStandbyBesideTheConfiguredClusterWithALaterTablespaceIsRefusedBeforeAnythingIsMade() throws Exception {
+        Path main = Files.createDirectories(tmp.resolve("main/global"));
+        java.nio.ByteBuffer control = java.nio.ByteBuffer.allocate(8192).order(java.nio.ByteOrder.nativeOrder());
+        control.putLong(0, RestoreTest.CLUSTER.systemIdentifier());
+        Files.write(main.resolve("pg_control"), control.array());
+        Files.createDirectories(tmp.resolve("main/pg_tblspc"));
+        Files.createSymbolicLink(tmp.resolve("main/pg_tblspc/16500"), Files.createDirectories(tmp.resolve("later")));
+        Path pgdata = tmp.resolve("standby");
+        ReplicaRequest r = request(pgdata, "host=db1 user=rep", "replica_1", true, null);
+        ReplicaRequest beside = new ReplicaRequest(r.pgdata(), r.backupId(), r.primary(), r.slot(), r.createSlot(),
+                r.restoreCommand(), r.port(), r.startTimeout(), r.delta(), r.tablespaces(), tmp.resolve("main"));
+        TargetDirectoryException e = assertThrows(TargetDirectoryException.class, () -> bootstrap().create(beside));
+        assertTrue(e.getMessage().startsWith("the cluster in " + tmp.resolve("main").toRealPath() + " (this configuration's"
+                + " pg.data) is backup " + RestoreTest.ID + "'s cluster, and has tablespace 16500 ("), e.getMessage());
+        assertEquals(List.of(), primary.slots.keySet().stream().toList());
+        assertFalse(Files.exists(pgdata));
+    }
+
     @Test
     void writesAStandbyWithThePasswordInAnOwnerOnlyPassfileAndCreatesTheSlot() throws Exception {
         Path pgdata = tmp.resolve("standby");

@@ -94,12 +94,20 @@ class SameHostOriginalTest {
         assertEquals("the cluster in " + original + " (this configuration's pg.data) is backup " + RestoreTest.ID
                 + "'s cluster, and has tablespace 16500 (at " + later + ") that the backup lacks (created after it): a copy on"
                 + " this host would replay its CREATE TABLESPACE into the location the original gave it and write the"
-                + " original's files there; restore a backup taken after it (with --tablespace-map), or restore on another"
-                + " host; nothing was changed", e.getMessage());
+                + " original's files there; restore a backup taken after it (with --tablespace-map), restore on another"
+                + " host, or restore into " + original + " itself (--delta), replacing that cluster; nothing was changed",
+                e.getMessage());
 
-        // the restore's own target (a delta over the original) is not beside it; nor a directory that is not there
+        // the restore's own target (a delta over the original) is not beside it, however either is named
         SameHostOriginal.check(backup, java.util.List.of(), original, original);
         SameHostOriginal.check(backup, java.util.List.of(), tmp.resolve("main/./"), original);
+        Path linked = Files.createSymbolicLink(tmp.resolve("linked-main"), original);
+        SameHostOriginal.check(backup, java.util.List.of(), linked, original);
+        SameHostOriginal.check(backup, java.util.List.of(), original, linked);
+        SameHostOriginal.check(backup, java.util.List.of(), original, Path.of("").toAbsolutePath().relativize(original));
+        SameHostOriginal.check(backup, java.util.List.of(), original, tmp.resolve("copy/../main"));
+        assertEquals(1, SameHostOriginal.besides(java.util.List.of(), linked, copy).size(), "named through a link, still seen");
+        // nor is a pg.data that is not there (no exception either)
         SameHostOriginal.check(backup, java.util.List.of(), tmp.resolve("none"), copy);
         // another cluster's pg_control
         control.putLong(0, RestoreTest.CLUSTER.systemIdentifier() + 1);

@@ -59,7 +59,7 @@ public final class ReplicaBootstrap {
                 "pgvault replica create");
 
         RestorePlan plan = restore.plan(pgdata, req.backupId(), new RecoveryTarget.EndOfArchive(), req.delta(),
-                req.tablespaces());
+                req.tablespaces(), req.configuredPgdata());
         ReplicaResult.SlotOutcome slot = req.slot() == null ? ReplicaResult.SlotOutcome.NONE
                 : req.createSlot() ? prepareSlot(req, plan.manifest()) : ReplicaResult.SlotOutcome.NAMED;
 

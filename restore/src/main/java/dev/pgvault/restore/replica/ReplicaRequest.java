@@ -17,9 +17,12 @@ import java.time.Duration;
  * @param delta restore into an existing, stopped data directory, rewriting only what differs (a
  *     standby that needs reseeding)
  * @param tablespaces new locations for the backup's tablespaces, {@link TablespaceRemap#NONE} to keep theirs
+ * @param configuredPgdata the configuration's own data directory ({@code pg.data}), which a standby
+ *     built elsewhere on its host must not harm; null when none
  */
 public record ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, String slot, boolean createSlot,
-        String restoreCommand, Integer port, Duration startTimeout, boolean delta, TablespaceRemap tablespaces) {
+        String restoreCommand, Integer port, Duration startTimeout, boolean delta, TablespaceRemap tablespaces,
+        Path configuredPgdata) {
 
     public ReplicaRequest {
         if (slot != null) {
@@ -31,6 +34,12 @@ public record ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, Str
         if (port != null && (port < 1 || port > 65535)) {
             throw new InvalidConnInfoException("--port must be 1 to 65535, not " + port);
         }
+    }
+
+    /** A request of no configured data directory. */
+    public ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, String slot, boolean createSlot,
+            String restoreCommand, Integer port, Duration startTimeout, boolean delta, TablespaceRemap tablespaces) {
+        this(pgdata, backupId, primary, slot, createSlot, restoreCommand, port, startTimeout, delta, tablespaces, null);
     }
 
     /** Into an empty or missing directory. */
