@@ -260,7 +260,8 @@ public final class Restore {
     /**
      * {@code chosen}'s manifest and those of the backups it builds on, read whole, by id: what its
      * restore takes files from. A parent missing from the repository ends the walk; the plan then
-     * names what it lacks.
+     * names what it lacks. A backup a file names outside that chain (no pgvault writes one) is read
+     * too, so that the plan refuses it as not of the chain rather than as missing.
      */
     private static Map<String, Manifest> chain(BackupCatalog catalog, BackupHeader chosen, List<BackupHeader> backups)
             throws IOException {
@@ -271,6 +272,17 @@ public final class Restore {
             Manifest m = catalog.read(id);
             byId.put(id, m);
             id = m.parent();
+        }
+        for (FileEntry f : byId.get(chosen.id()).files()) {
+            List<String> named = new java.util.ArrayList<>();
+            named.add(f.backup());
+            named.add(f.base() == null ? null : f.base().backup());
+            f.pages().forEach(r -> named.add(r.backup()));
+            for (String id : named) {
+                if (id != null && complete.contains(id) && !byId.containsKey(id)) {
+                    byId.put(id, catalog.read(id));
+                }
+            }
         }
         return byId;
     }

@@ -174,27 +174,52 @@ class RestoreTest {
     }
 
     /**
-     * A restore reads the chosen backup's manifest whole and only the start of the others': an
-     * older backup's manifest damaged at its end (only a whole read finds it) does not stop it,
-     * while the chosen one's does, naming it. Before, every manifest was read whole.
+     * A restore chooses from the backups' headers and parses whole only the chosen chain, but
+     * every manifest is still read through and checked: one damaged after its header (where the
+     * header read ends) stops the restore naming it, the chosen one's or another's, nothing written.
      */
     @Test
-    void aRestoreReadsTheChosenBackupsManifestWholeAndOnlyTheStartOfTheOthers() throws Exception {
+    void aManifestDamagedAfterItsHeaderStillStopsARestoreNamingIt() throws Exception {
         EncodedStore repo = repo(CodecSpec.DEFAULT);
+        String older = olderFull(repo);
+        fullBackup(repo, tmp.resolve("ts")).write();
+        RestoreResult r = new Restore(repo, LAYOUT, 1, CLOCK).run(request(tmp.resolve("pgdata"), RecoveryOptions.endOfArchive()));
+        assertEquals(ID, r.backupId());
+        for (String damaged : List.of(older, ID)) {
+            Path manifest = tmp.resolve("repo").resolve(LAYOUT.manifestKey(damaged));
+            byte[] good = Files.readAllBytes(manifest);
+            flipLastByte(manifest);
+            IOException e = assertThrows(IOException.class, () -> new Restore(repo, LAYOUT, 1, CLOCK)
+                    .run(request(tmp.resolve("other"), RecoveryOptions.endOfArchive())));
+            assertTrue(e.getMessage().startsWith("backup " + damaged + ": manifest "), e.getMessage());
+            assertFalse(Files.exists(tmp.resolve("other")));
+            Files.write(manifest, good);
+        }
+    }
+
+    /** A file naming a backup of the repository outside its chain is refused as such, not as missing. */
+    @Test
+    void aFileNamingABackupOutsideTheChainIsRefusedAsNotOfTheChain() throws Exception {
+        EncodedStore repo = repo(CodecSpec.DEFAULT);
+        String other = olderFull(repo);
+        dev.pgvault.archiver.backup.Manifest otherFull = new dev.pgvault.archiver.backup.BackupCatalog(repo, LAYOUT).read(other);
+        String parent = "20261126-031530F";
+        new HandMadeBackup(repo, LAYOUT, parent).dir("base", 0700).alone("base/2", BIG, 0600, MTIME).write();
+        String incr = "20261126-041530I";
+        new HandMadeBackup(repo, LAYOUT, incr).stoppedAt("2026-11-26T04:16:00Z", "0/3000100").incrementalOn(parent)
+                .dir("base", 0700).entry(otherFull.files().get(0).inheritedFrom(other, MTIME, 0600)).write();
+        InvalidManifestException e = assertThrows(InvalidManifestException.class, () -> new Restore(repo, LAYOUT, 1, CLOCK)
+                .run(request(tmp.resolve("pgdata"), RecoveryOptions.endOfArchive())));
+        assertEquals("backup " + incr + " needs backup " + other + " for file 'base/1', which is not of its chain: restore"
+                + " another backup, or take a full", e.getMessage());
+    }
+
+    /** A full backup of one file, a day before {@link #ID}; its id. */
+    static String olderFull(EncodedStore repo) throws IOException {
         String older = "20261125-031530F";
         new HandMadeBackup(repo, LAYOUT, older).stoppedAt("2026-11-25T03:16:00Z", "0/1000100").dir("base", 0700)
                 .alone("base/1", BIG, 0600, MTIME).write();
-        fullBackup(repo, tmp.resolve("ts")).write();
-        flipLastByte(tmp.resolve("repo").resolve(LAYOUT.manifestKey(older)));
-        RestoreResult r = new Restore(repo, LAYOUT, 1, CLOCK).run(request(tmp.resolve("pgdata"), RecoveryOptions.endOfArchive()));
-        assertEquals(ID, r.backupId());
-        assertArrayEquals(BIG, Files.readAllBytes(tmp.resolve("pgdata/base/5/16384")));
-
-        flipLastByte(tmp.resolve("repo").resolve(LAYOUT.manifestKey(ID)));
-        IOException e = assertThrows(IOException.class, () -> new Restore(repo, LAYOUT, 1, CLOCK)
-                .run(request(tmp.resolve("other"), RecoveryOptions.endOfArchive())));
-        assertTrue(e.getMessage().startsWith("backup " + ID + ": manifest "), e.getMessage());
-        assertFalse(Files.exists(tmp.resolve("other")));
+        return older;
     }
 
     /** Flips a bit of the last byte of {@code file}: an object's trailer, which holds its checksum. */

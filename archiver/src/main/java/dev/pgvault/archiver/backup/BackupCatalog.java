@@ -42,10 +42,9 @@ public final class BackupCatalog {
     }
 
     /**
-     * The header of every complete backup, oldest first, each read from the start of its manifest
-     * only: what choosing a backup needs, for a small part of reading every manifest whole (a
-     * manifest lists every file). Nothing after a header is read or checked; read the chosen
-     * backups whole ({@link #read}).
+     * The header of every complete backup, oldest first: what choosing a backup needs. Each
+     * manifest is read through and checked as {@link #read} does, but its lists (every file) are
+     * not parsed, which is most of what reading a manifest costs.
      */
     public List<BackupHeader> headers() throws IOException {
         List<BackupHeader> out = new ArrayList<>();
@@ -55,15 +54,26 @@ public final class BackupCatalog {
         return out;
     }
 
-    /** Backup {@code id}'s {@link BackupHeader}; its manifest read whole when the header's fields do not come first. */
+    /** Backup {@code id}'s {@link BackupHeader}; its manifest parsed whole when the header's fields do not come first. */
     public BackupHeader header(String id) throws IOException {
         Optional<BackupHeader> header;
         try (InputStream in = opened(id)) {
-            header = ManifestJson.readHeader(in);
+            try {
+                header = ManifestJson.readHeader(new java.io.FilterInputStream(in) {
+                    @Override
+                    public void close() {
+                        // the rest is read below
+                    }
+                });
+            } catch (ManifestJson.MalformedManifestException e) {
+                header = Optional.empty(); // parsed whole below: a damaged object fails its checksum first, else this is named
+            }
+            // The rest read, not parsed: the codec checks the object's checksum at its end, so a
+            // damaged manifest fails here, naming it, as a whole read does (and an S3 connection is
+            // not dropped for an object left unread).
+            in.transferTo(java.io.OutputStream.nullOutputStream());
         } catch (dev.pgvault.storage.codec.CorruptObjectException | dev.pgvault.storage.codec.WrongKeyException e) {
             throw named(id, e);
-        } catch (ManifestJson.MalformedManifestException e) {
-            throw new IOException(where(id) + e.getMessage(), e);
         }
         return header.isPresent() ? header.get() : read(id).header();
     }

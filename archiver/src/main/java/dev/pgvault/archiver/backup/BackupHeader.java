@@ -6,8 +6,8 @@ import java.time.Instant;
 
 /**
  * A backup's manifest without its directories, files and objects: what a restore compares to
- * choose a backup and walk its chain, read from the start of each manifest only ({@link
- * BackupCatalog#headers}). The manifest of the backup chosen is then read whole, and checked.
+ * choose a backup and walk its chain, parsed from the start of each manifest only ({@link
+ * BackupCatalog#headers}). The manifests of the backups chosen are then parsed whole.
  */
 public record BackupHeader(String id, BackupType type, String parent, Instant startTime, Instant stopTime, Lsn startLsn,
         Lsn stopLsn, int timeline, ClusterIdentity cluster) implements BackupStop {}

@@ -199,9 +199,9 @@ public final class ManifestJson {
 
     /**
      * The header of the manifest {@code in} begins with: its fields up to its first list, which
-     * {@link #write} writes after them, so only the start of the manifest is read; what follows is
-     * neither read nor checked. Empty when the header's fields do not all come first (a manifest
-     * written in another order): read it whole then.
+     * {@link #write} writes after them; nothing after them is parsed (or read, but for what the
+     * parser buffered). Empty when the header's fields do not all come first (a manifest written
+     * in another order): read it whole then.
      */
     public static java.util.Optional<BackupHeader> readHeader(InputStream in) throws IOException {
         try (JsonParser p = JSON.createParser(in)) {

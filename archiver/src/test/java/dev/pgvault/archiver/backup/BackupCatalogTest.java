@@ -23,12 +23,12 @@ class BackupCatalogTest {
     Path dir;
 
     /**
-     * A restore chooses among every backup's header, read from the start of its manifest alone (a
-     * manifest lists every file): equal to the whole manifest's, and read even when the manifest's
-     * end is damaged, which only reading it whole finds.
+     * A restore chooses among every backup's header, parsed from the start of its manifest alone
+     * (a manifest lists every file): equal to the whole manifest's; and the manifest is still read
+     * through, so damage after its header fails naming it, as a whole read does.
      */
     @Test
-    void headersAreEachManifestsOwnReadFromItsStartAlone() throws IOException {
+    void headersAreEachManifestsOwnAndTheirManifestsAreStillCheckedWhole() throws IOException {
         try (TestStanza stanza = new TestStanza(dir, CodecSpec.DEFAULT)) {
             stanza.typicalBackup(BackupId.of(Instant.parse("2026-11-25T03:15:30Z"), BackupType.FULL), 1, 1)
                     .at(Instant.parse("2026-11-25T03:15:00Z")).write();
@@ -46,9 +46,10 @@ class BackupCatalogTest {
             byte[] bytes = Files.readAllBytes(manifest);
             bytes[bytes.length - 1] ^= 0x01; // in the trailer, which holds the checksum
             Files.write(manifest, bytes);
-            IOException e = assertThrows(IOException.class, () -> catalog.read(ID));
-            assertEquals(true, e.getMessage().contains("backup " + ID), e.getMessage());
-            assertEquals(headers.get(1), catalog.header(ID));
+            IOException e = assertThrows(dev.pgvault.storage.codec.CorruptObjectException.class, () -> catalog.read(ID));
+            assertEquals(true, e.getMessage().startsWith("backup " + ID + ": manifest "), e.getMessage());
+            IOException h = assertThrows(dev.pgvault.storage.codec.CorruptObjectException.class, () -> catalog.header(ID));
+            assertEquals(e.getMessage(), h.getMessage());
         }
     }
 
