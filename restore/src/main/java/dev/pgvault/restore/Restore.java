@@ -311,7 +311,7 @@ public final class Restore {
     private void checkReachPastPinned(Manifest chosen, List<BackupHeader> backups, RecoveryTarget target,
             BackupCatalog catalog) throws IOException {
         boolean pastEnd = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.AtLsn;
-        BackupStop newest = backups.stream().max(BackupStop.BY_STOP).map(BackupStop.class::cast).orElse(chosen);
+        BackupHeader newest = backups.stream().max(BackupStop.BY_STOP).orElseThrow(); // chosen is one of them
         if (!pastEnd || chosen.id().equals(newest.id()) || !catalog.pinned().contains(chosen.id())) {
             return;
         }
@@ -319,8 +319,8 @@ public final class Restore {
         if (WalAfterStop.archived(repo, layout, chosen, segmentSize)) {
             return;
         }
-        BackupStop next = backups.stream().filter(b -> BackupStop.BY_STOP.compare(b, chosen) > 0).min(BackupStop.BY_STOP)
-                .map(BackupStop.class::cast).orElse(newest);
+        BackupHeader next = backups.stream().filter(b -> BackupStop.BY_STOP.compare(b, chosen) > 0).min(BackupStop.BY_STOP)
+                .orElse(newest);
         throw new NoBackupForTargetException("no backup can reach " + target.describe() + ": backup " + chosen.id()
                 + " is pinned and restores only to its end, " + TargetTime.format(chosen.stopTime()) + " (LSN "
                 + chosen.stopLsn() + "; the WAL after it is not archived, as expire removes it past a pinned backup);"

@@ -75,16 +75,31 @@ class TrustTimesChainTest {
         return TrustTimesDeltaTest.restore(repo, pgdata, backup, delta, trustTimes, TablespaceRemap.NONE);
     }
 
-    @Test
-    void aCopyOfTheFullBroughtToTheIncrementalJudgesThePagedFilesBaseWithoutHashingIt() throws Exception {
-        Path fresh = tmp.resolve("fresh-x");
-        restore(fresh, X, false, false);
-        Path copy = tmp.resolve("copy");
-        restore(copy, A, false, false);
+    /** Changes a restored copy before the delta. */
+    private interface Change {
+        void apply(Path copy) throws Exception;
+    }
 
-        RestoreResult r = restore(copy, X, true, true);
+    /**
+     * A copy restored from {@code from}, {@code change}d, then brought to {@code to} trusting its
+     * times (the delta's result): it equals a fresh restore of {@code to}.
+     */
+    private RestoreResult broughtTo(String from, String to, Change change) throws Exception {
+        Path fresh = tmp.resolve("fresh");
+        restore(fresh, to, false, false);
+        Path copy = tmp.resolve("copy");
+        restore(copy, from, false, false);
+        change.apply(copy);
+
+        RestoreResult r = restore(copy, to, true, true);
 
         assertEquals(DeltaRestoreTest.tree(fresh), DeltaRestoreTest.tree(copy));
+        return r;
+    }
+
+    @Test
+    void aCopyOfTheFullBroughtToTheIncrementalJudgesThePagedFilesBaseWithoutHashingIt() throws Exception {
+        RestoreResult r = broughtTo(A, X, copy -> { });
         // the table's base (A's copy, which the copy holds) and PG_VERSION; not pg_control (deleted
         // first) nor postgresql.auto.conf (the restore of A wrote its settings into it)
         assertEquals(2, r.delta().notHashed(), r.toString());
@@ -94,34 +109,21 @@ class TrustTimesChainTest {
 
     @Test
     void aCopyOfTheIncrementalBroughtToTheNextKeepsATableStoredAsTheSamePagesWithItsNewModeAndTime() throws Exception {
-        Path fresh = tmp.resolve("fresh-b");
-        restore(fresh, B, false, false);
-        Path copy = tmp.resolve("copy");
-        restore(copy, X, false, false);
-
-        RestoreResult r = restore(copy, B, true, true);
-
-        assertEquals(DeltaRestoreTest.tree(fresh), DeltaRestoreTest.tree(copy));
+        RestoreResult r = broughtTo(X, B, copy -> { });
         assertEquals(2, r.delta().notHashed(), r.toString()); // the table and PG_VERSION
         // pg_control only: neither the table's base nor its page written again
         assertEquals(8192, r.bytes(), r.toString());
         assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(copy.resolve(TABLE))));
+                Files.getPosixFilePermissions(tmp.resolve("copy").resolve(TABLE))));
     }
 
     @Test
     void aTableWrittenSinceTheRestoreIsWrittenFromItsBaseAndItsPagesAgain() throws Exception {
-        Path fresh = tmp.resolve("fresh-b");
-        restore(fresh, B, false, false);
-        Path copy = tmp.resolve("copy");
-        restore(copy, X, false, false);
-        byte[] b = Files.readAllBytes(copy.resolve(TABLE));
-        b[5] ^= 1;
-        Files.write(copy.resolve(TABLE), b);
-
-        RestoreResult r = restore(copy, B, true, true);
-
-        assertEquals(DeltaRestoreTest.tree(fresh), DeltaRestoreTest.tree(copy));
+        RestoreResult r = broughtTo(X, B, copy -> {
+            byte[] b = Files.readAllBytes(copy.resolve(TABLE));
+            b[5] ^= 1;
+            Files.write(copy.resolve(TABLE), b);
+        });
         assertEquals(1, r.delta().notHashed(), r.toString()); // PG_VERSION
         assertTrue(r.bytes() > RestoreTest.BIG.length, r.toString());
     }

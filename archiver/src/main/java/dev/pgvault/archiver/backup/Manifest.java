@@ -3,7 +3,6 @@ package dev.pgvault.archiver.backup;
 import dev.pgvault.archiver.ClusterIdentity;
 import dev.pgvault.archiver.wal.Lsn;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -35,10 +34,6 @@ public record Manifest(
         List<DirectoryEntry> directories,
         List<FileEntry> files,
         List<StoredObject> objects) implements BackupStop {
-
-    /** Oldest to newest: by stop time, then stop LSN, then id (ids sort by start time). */
-    public static final Comparator<Manifest> BY_STOP = Comparator.comparing(Manifest::stopTime)
-            .thenComparing(Manifest::stopLsn).thenComparing(Manifest::id);
 
     public Manifest {
         directories = List.copyOf(directories);

@@ -30,7 +30,7 @@ public record ParentChoice(BackupType type, Manifest parent, String notice) {
         }
         Manifest newest = null;
         for (Manifest m : backups) {
-            if ((asked == BackupType.INCR || m.type() == BackupType.FULL) && (newest == null || Manifest.BY_STOP.compare(m, newest) > 0)) {
+            if ((asked == BackupType.INCR || m.type() == BackupType.FULL) && (newest == null || BackupStop.BY_STOP.compare(m, newest) > 0)) {
                 newest = m;
             }
         }

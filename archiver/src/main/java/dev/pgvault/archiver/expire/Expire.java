@@ -7,6 +7,7 @@ import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
 import dev.pgvault.archiver.backup.BackupDirectory;
 import dev.pgvault.archiver.backup.BackupId;
+import dev.pgvault.archiver.backup.BackupStop;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalFileKind;
@@ -90,7 +91,7 @@ public final class Expire {
                 }
             }
         }
-        backups.sort(Manifest.BY_STOP);
+        backups.sort(BackupStop.BY_STOP);
         List<BackupVerdict> verdicts = RetentionPlan.decide(backups, Set.copyOf(pinned), options.policy(), now);
 
         List<ExpireReport.ExpiredBackup> expired = new ArrayList<>();

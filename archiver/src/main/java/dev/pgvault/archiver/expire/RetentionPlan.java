@@ -1,6 +1,7 @@
 package dev.pgvault.archiver.expire;
 
 import dev.pgvault.archiver.backup.BackupType;
+import dev.pgvault.archiver.backup.BackupStop;
 import dev.pgvault.archiver.backup.Manifest;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -85,7 +86,7 @@ public final class RetentionPlan {
     private static void keepFulls(List<Manifest> backups, int n, Map<String, Set<String>> reasons,
             Set<String> replayable) {
         List<Manifest> fulls = backups.stream().filter(m -> m.type() == BackupType.FULL)
-                .sorted(Manifest.BY_STOP.reversed()).limit(n).toList();
+                .sorted(BackupStop.BY_STOP.reversed()).limit(n).toList();
         Set<String> roots = new LinkedHashSet<>();
         for (Manifest f : fulls) {
             roots.add(f.id());
@@ -115,7 +116,7 @@ public final class RetentionPlan {
         for (Manifest m : backups) {
             if (!m.stopTime().isBefore(start)) {
                 keep(reasons, replayable, m.id(), why, true);
-            } else if (anchor == null || Manifest.BY_STOP.compare(m, anchor) > 0) {
+            } else if (anchor == null || BackupStop.BY_STOP.compare(m, anchor) > 0) {
                 anchor = m;
             }
         }
@@ -140,7 +141,7 @@ public final class RetentionPlan {
     }
 
     private static Manifest newest(List<Manifest> backups) {
-        return backups.stream().max(Manifest.BY_STOP).orElseThrow();
+        return backups.stream().max(BackupStop.BY_STOP).orElseThrow();
     }
 
     private static Manifest find(List<Manifest> backups, String id) {

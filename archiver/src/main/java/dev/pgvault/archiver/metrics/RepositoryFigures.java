@@ -4,6 +4,7 @@ import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
 import dev.pgvault.archiver.backup.BackupDirectory;
+import dev.pgvault.archiver.backup.BackupStop;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.stream.ReceiverStatus;
 import dev.pgvault.archiver.wal.WalFileKind;
@@ -49,7 +50,7 @@ public record RepositoryFigures(List<Manifest> backups, long walSegments, String
                 backups.add(catalog.read(d.id()));
             }
         }
-        backups.sort(Manifest.BY_STOP);
+        backups.sort(BackupStop.BY_STOP);
         long segments = 0;
         long bytes = 0;
         BlobInfo oldest = null;
