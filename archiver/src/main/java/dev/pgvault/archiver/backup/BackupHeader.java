@@ -6,8 +6,10 @@ import java.time.Instant;
 
 /**
  * A backup's manifest without its directories, files and objects: what a restore compares to
- * choose a backup and walk its chain, parsed from the start of each manifest only ({@link
- * BackupCatalog#headers}). The manifests of the backups chosen are then parsed whole.
+ * choose a backup and walk its chain, a backup to choose its parent, or retention what to keep,
+ * parsed from the start of each manifest only ({@link BackupCatalog#headers}). The manifests of the backups chosen are
+ * then parsed whole.
  */
 public record BackupHeader(String id, BackupType type, String parent, Instant startTime, Instant stopTime, Lsn startLsn,
-        Lsn stopLsn, int timeline, ClusterIdentity cluster) implements BackupStop {}
+        Lsn stopLsn, int timeline, String startWal, String stopWal, ClusterIdentity cluster, boolean pageChecksums)
+        implements BackupStop {}

@@ -116,8 +116,9 @@ public final class BaseBackup {
                     + " archive-push, restart PostgreSQL, and run 'pgvault check'");
         }
 
-        ParentChoice choice = ParentChoice.choose(new BackupCatalog(repo, layout).backups(), options.type(), pg.timeline(),
-                settings.dataChecksums());
+        BackupCatalog catalog = new BackupCatalog(repo, layout);
+        ParentChoice choice = ParentChoice.choose(catalog.headers(), options.type(), pg.timeline(), settings.dataChecksums(),
+                catalog::read);
         Manifest parent = choice.parent();
         if (choice.notice() != null) {
             progress.accept(choice.notice());

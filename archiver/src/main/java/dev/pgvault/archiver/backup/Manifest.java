@@ -52,7 +52,8 @@ public record Manifest(
 
     /** What {@link BackupCatalog#headers} reads of this manifest. */
     public BackupHeader header() {
-        return new BackupHeader(id, type, parent, startTime, stopTime, startLsn, stopLsn, timeline, cluster);
+        return new BackupHeader(id, type, parent, startTime, stopTime, startLsn, stopLsn, timeline, startWal, stopWal, cluster,
+                pageChecksums);
     }
 
     /** Bytes the backup occupies in the repository. */

@@ -181,8 +181,8 @@ public final class ManifestJson {
             }
             BackupHeader h = header(scalars);
             return new Manifest(h.id(), h.type(), h.parent(), h.startTime(), h.stopTime(), h.startLsn(), h.stopLsn(),
-                    h.timeline(), required(scalars, "start_wal"), required(scalars, "stop_wal"), h.cluster(),
-                    Boolean.parseBoolean(scalars.get("page_checksums")),
+                    h.timeline(), h.startWal(), h.stopWal(), h.cluster(),
+                    h.pageChecksums(),
                     scalars.get("backup_label"),
                     scalars.get("tablespace_map"),
                     dirs, files, objects);
@@ -195,7 +195,8 @@ public final class ManifestJson {
 
     /** The fields of a {@link BackupHeader}, all written before the manifest's first list. */
     private static final java.util.Set<String> HEADER_FIELDS = java.util.Set.of("format", "id", "type", "parent", "start_time",
-            "stop_time", "start_lsn", "stop_lsn", "timeline", "system_identifier", "pg_version_num", "wal_segment_size");
+            "stop_time", "start_lsn", "stop_lsn", "timeline", "start_wal", "stop_wal", "system_identifier", "pg_version_num",
+            "wal_segment_size");
 
     /**
      * The header of the manifest {@code in} begins with: its fields up to its first list, which
@@ -248,9 +249,12 @@ public final class ManifestJson {
                 parse(scalars, "start_lsn", Lsn::parse),
                 parse(scalars, "stop_lsn", Lsn::parse),
                 parse(scalars, "timeline", Integer::parseInt),
+                required(scalars, "start_wal"),
+                required(scalars, "stop_wal"),
                 new ClusterIdentity(parse(scalars, "system_identifier", Long::parseUnsignedLong),
                         parse(scalars, "pg_version_num", Integer::parseInt),
-                        parse(scalars, "wal_segment_size", Integer::parseInt), Instant.EPOCH));
+                        parse(scalars, "wal_segment_size", Integer::parseInt), Instant.EPOCH),
+                Boolean.parseBoolean(scalars.get("page_checksums"))); // absent: off, so no incremental builds on it
     }
 
     /** A manifest this pgvault cannot read: malformed, or of a format it does not know; not a failure to read its bytes. */

@@ -1,6 +1,6 @@
 package dev.pgvault.archiver.expire;
 
-import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.BackupHeader;
 
 /**
  * What retention decided for one backup and why.
@@ -11,4 +11,4 @@ import dev.pgvault.archiver.backup.Manifest;
  *     only because it is pinned, which keeps the WAL from its start to its stop only
  * @param reason one phrase: "retention full=2", "pinned", "beyond retention window=14d"
  */
-public record BackupVerdict(Manifest backup, boolean keep, boolean replayable, boolean pinned, String reason) {}
+public record BackupVerdict(BackupHeader backup, boolean keep, boolean replayable, boolean pinned, String reason) {}

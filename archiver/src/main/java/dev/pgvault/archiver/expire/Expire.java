@@ -6,9 +6,9 @@ import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
 import dev.pgvault.archiver.backup.BackupDirectory;
+import dev.pgvault.archiver.backup.BackupHeader;
 import dev.pgvault.archiver.backup.BackupId;
 import dev.pgvault.archiver.backup.BackupStop;
-import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
@@ -81,11 +81,11 @@ public final class Expire {
         BackupCatalog catalog = new BackupCatalog(repo, layout);
         SortedMap<String, BackupDirectory> dirs = catalog.directories();
 
-        List<Manifest> backups = new ArrayList<>();
+        List<BackupHeader> backups = new ArrayList<>();
         List<String> pinned = new ArrayList<>();
         for (BackupDirectory d : dirs.values()) {
             if (d.complete()) {
-                backups.add(manifest(catalog, d.id()));
+                backups.add(header(catalog, d.id()));
                 if (d.pinned()) {
                     pinned.add(d.id());
                 }
@@ -128,9 +128,10 @@ public final class Expire {
                 garbageLeft);
     }
 
-    private Manifest manifest(BackupCatalog catalog, String id) throws IOException {
+    /** Backup {@code id}'s header: retention needs no file lists (its manifest is still read through and checked). */
+    private BackupHeader header(BackupCatalog catalog, String id) throws IOException {
         try {
-            return catalog.read(id);
+            return catalog.header(id);
         } catch (StorageException e) {
             throw e;
         } catch (IOException e) {

@@ -1,8 +1,8 @@
 package dev.pgvault.archiver.expire;
 
-import dev.pgvault.archiver.backup.BackupType;
+import dev.pgvault.archiver.backup.BackupHeader;
 import dev.pgvault.archiver.backup.BackupStop;
-import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.BackupType;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
@@ -35,21 +35,21 @@ public final class RetentionPlan {
     private RetentionPlan() {}
 
     /** One verdict per backup, in the order given (oldest first). */
-    public static List<BackupVerdict> decide(List<Manifest> backups, Set<String> pinned, RetentionPolicy policy,
+    public static List<BackupVerdict> decide(List<BackupHeader> backups, Set<String> pinned, RetentionPolicy policy,
             Instant now) {
-        Map<String, Manifest> byId = new LinkedHashMap<>();
-        for (Manifest m : backups) {
+        Map<String, BackupHeader> byId = new LinkedHashMap<>();
+        for (BackupHeader m : backups) {
             byId.put(m.id(), m);
         }
         Map<String, Set<String>> reasons = new HashMap<>();
         Set<String> replayable = new LinkedHashSet<>();
         if (!policy.isSet()) {
-            for (Manifest m : backups) {
+            for (BackupHeader m : backups) {
                 reasons.computeIfAbsent(m.id(), k -> new LinkedHashSet<>()).add("no retention set");
                 replayable.add(m.id());
             }
         } else if (!backups.isEmpty()) {
-            Manifest newest = newest(backups);
+            BackupHeader newest = newest(backups);
             keep(reasons, replayable, newest.id(), "newest backup", true);
             policy.full().ifPresent(n -> keepFulls(backups, n, reasons, replayable));
             policy.window().ifPresent(w -> keepWindow(backups, now.minus(w), "retention window="
@@ -63,7 +63,7 @@ public final class RetentionPlan {
         keepParents(byId, reasons);
 
         List<BackupVerdict> out = new ArrayList<>();
-        for (Manifest m : backups) {
+        for (BackupHeader m : backups) {
             Set<String> why = reasons.get(m.id());
             boolean pin = pinned.contains(m.id());
             if (why != null) {
@@ -83,16 +83,16 @@ public final class RetentionPlan {
         }
     }
 
-    private static void keepFulls(List<Manifest> backups, int n, Map<String, Set<String>> reasons,
+    private static void keepFulls(List<BackupHeader> backups, int n, Map<String, Set<String>> reasons,
             Set<String> replayable) {
-        List<Manifest> fulls = backups.stream().filter(m -> m.type() == BackupType.FULL)
+        List<BackupHeader> fulls = backups.stream().filter(m -> m.type() == BackupType.FULL)
                 .sorted(BackupStop.BY_STOP.reversed()).limit(n).toList();
         Set<String> roots = new LinkedHashSet<>();
-        for (Manifest f : fulls) {
+        for (BackupHeader f : fulls) {
             roots.add(f.id());
         }
         String why = "retention full=" + n;
-        for (Manifest m : backups) {
+        for (BackupHeader m : backups) {
             if (dependsOnAny(m, roots, backups)) {
                 keep(reasons, replayable, m.id(), why, true);
             }
@@ -100,9 +100,9 @@ public final class RetentionPlan {
     }
 
     /** Whether {@code m} is one of {@code roots} or its parent chain leads to one. */
-    private static boolean dependsOnAny(Manifest m, Set<String> roots, List<Manifest> backups) {
+    private static boolean dependsOnAny(BackupHeader m, Set<String> roots, List<BackupHeader> backups) {
         Set<String> seen = new LinkedHashSet<>();
-        for (Manifest at = m; at != null && seen.add(at.id()); at = find(backups, at.parent())) {
+        for (BackupHeader at = m; at != null && seen.add(at.id()); at = find(backups, at.parent())) {
             if (roots.contains(at.id())) {
                 return true;
             }
@@ -110,10 +110,10 @@ public final class RetentionPlan {
         return false;
     }
 
-    private static void keepWindow(List<Manifest> backups, Instant start, String why, Map<String, Set<String>> reasons,
+    private static void keepWindow(List<BackupHeader> backups, Instant start, String why, Map<String, Set<String>> reasons,
             Set<String> replayable) {
-        Manifest anchor = null;
-        for (Manifest m : backups) {
+        BackupHeader anchor = null;
+        for (BackupHeader m : backups) {
             if (!m.stopTime().isBefore(start)) {
                 keep(reasons, replayable, m.id(), why, true);
             } else if (anchor == null || BackupStop.BY_STOP.compare(m, anchor) > 0) {
@@ -125,12 +125,12 @@ public final class RetentionPlan {
         }
     }
 
-    private static void keepParents(Map<String, Manifest> byId, Map<String, Set<String>> reasons) {
+    private static void keepParents(Map<String, BackupHeader> byId, Map<String, Set<String>> reasons) {
         for (String id : new ArrayList<>(reasons.keySet())) {
             Set<String> seen = new LinkedHashSet<>();
-            Manifest child = byId.get(id);
+            BackupHeader child = byId.get(id);
             while (child != null && child.parent() != null && seen.add(child.id())) {
-                Manifest parent = byId.get(child.parent());
+                BackupHeader parent = byId.get(child.parent());
                 if (parent == null) {
                     break; // a broken chain: verify reports it; nothing to keep here
                 }
@@ -140,15 +140,15 @@ public final class RetentionPlan {
         }
     }
 
-    private static Manifest newest(List<Manifest> backups) {
+    private static BackupHeader newest(List<BackupHeader> backups) {
         return backups.stream().max(BackupStop.BY_STOP).orElseThrow();
     }
 
-    private static Manifest find(List<Manifest> backups, String id) {
+    private static BackupHeader find(List<BackupHeader> backups, String id) {
         if (id == null) {
             return null;
         }
-        for (Manifest m : backups) {
+        for (BackupHeader m : backups) {
             if (m.id().equals(id)) {
                 return m;
             }

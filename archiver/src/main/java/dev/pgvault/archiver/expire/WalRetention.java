@@ -1,6 +1,6 @@
 package dev.pgvault.archiver.expire;
 
-import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.BackupHeader;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalFileKind;
@@ -65,7 +65,7 @@ public final class WalRetention {
     }
 
     private boolean needs(BackupVerdict v, int tli, long n, long end) {
-        Manifest b = v.backup();
+        BackupHeader b = v.backup();
         if (!v.replayable()) {
             return tli == b.timeline() && n >= segmentOf(b.startWal()) && n <= segmentOf(b.stopWal());
         }
@@ -73,7 +73,7 @@ public final class WalRetention {
     }
 
     /** Whether recovery from {@code b} can follow timeline {@code tli}. */
-    private boolean reachable(Manifest b, int tli) {
+    private boolean reachable(BackupHeader b, int tli) {
         if (tli == b.timeline()) {
             return true;
         }
@@ -84,7 +84,7 @@ public final class WalRetention {
         return h.contains(b.timeline()) && h.endOf(b.timeline()).compareTo(b.startLsn()) >= 0;
     }
 
-    private boolean leftBehind(Manifest b, int tli, long start, long end) {
+    private boolean leftBehind(BackupHeader b, int tli, long start, long end) {
         long bStart = b.startLsn().value();
         if (tli == b.timeline()) {
             return Long.compareUnsigned(end, bStart) <= 0;

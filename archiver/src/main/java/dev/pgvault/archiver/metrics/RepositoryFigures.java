@@ -3,8 +3,9 @@ package dev.pgvault.archiver.metrics;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
-import dev.pgvault.archiver.backup.BackupDirectory;
+import dev.pgvault.archiver.backup.BackupHeader;
 import dev.pgvault.archiver.backup.BackupStop;
+import dev.pgvault.archiver.backup.BackupType;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.stream.ReceiverStatus;
 import dev.pgvault.archiver.wal.WalFileKind;
@@ -14,14 +15,20 @@ import dev.pgvault.storage.codec.EncodedStore;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * What the repository says of one stanza, for its metrics: the complete backups (oldest first),
  * the archived WAL segments (how many, the lowest and highest name and when each was stored),
  * and the bytes every object of the stanza takes. One listing of the stanza's objects and one
- * read per manifest.
+ * read per manifest, of which only the newest of each type is parsed whole (for its sizes): a
+ * scrape's cost grows with the backups kept by their headers only.
+ *
+ * @param backups every complete backup's header, by stop (oldest first)
+ * @param newestOfType the newest complete backup of each type there is, whole
  *
  * @param oldestWal the lowest segment name, null when none is archived
  * @param oldestWalStored when it was stored (the object's modification time)
@@ -29,11 +36,12 @@ import java.util.stream.Stream;
  * @param newestWalStored when it was stored
  * @param receivers what each wal-receive of the stanza last said of itself
  */
-public record RepositoryFigures(List<Manifest> backups, long walSegments, String oldestWal, Instant oldestWalStored,
+public record RepositoryFigures(List<BackupHeader> backups, Map<BackupType, Manifest> newestOfType, long walSegments, String oldestWal, Instant oldestWalStored,
         String newestWal, Instant newestWalStored, long storedBytes, List<ReceiverStatus> receivers) {
 
     public RepositoryFigures {
         backups = List.copyOf(backups);
+        newestOfType = Map.copyOf(newestOfType);
         receivers = List.copyOf(receivers);
     }
 
@@ -44,13 +52,14 @@ public record RepositoryFigures(List<Manifest> backups, long walSegments, String
     public static RepositoryFigures read(EncodedStore repo, RepositoryLayout layout) throws IOException {
         new StanzaStore(repo, layout).requireIdentity();
         BackupCatalog catalog = new BackupCatalog(repo, layout);
-        List<Manifest> backups = new ArrayList<>();
-        for (BackupDirectory d : catalog.directories().values()) {
-            if (d.complete()) {
-                backups.add(catalog.read(d.id()));
-            }
-        }
+        List<BackupHeader> backups = new ArrayList<>(catalog.headers());
         backups.sort(BackupStop.BY_STOP);
+        Map<BackupType, String> newestIds = new EnumMap<>(BackupType.class);
+        backups.forEach(h -> newestIds.put(h.type(), h.id())); // oldest first: the last of each type stays
+        Map<BackupType, Manifest> newestOfType = new EnumMap<>(BackupType.class);
+        for (Map.Entry<BackupType, String> e : newestIds.entrySet()) {
+            newestOfType.put(e.getKey(), catalog.read(e.getValue()));
+        }
         long segments = 0;
         long bytes = 0;
         BlobInfo oldest = null;
@@ -71,7 +80,7 @@ public record RepositoryFigures(List<Manifest> backups, long walSegments, String
                 }
             }
         }
-        return new RepositoryFigures(backups, segments, oldest == null ? null : name(oldest),
+        return new RepositoryFigures(backups, newestOfType, segments, oldest == null ? null : name(oldest),
                 oldest == null ? null : oldest.lastModified(), newest == null ? null : name(newest),
                 newest == null ? null : newest.lastModified(), bytes, ReceiverStatus.readAll(repo, layout));
     }

@@ -28,12 +28,7 @@ public final class StanzaMetrics {
             t.gauge("pgvault_backups", "complete backups in the repository, of every type", s,
                     Long.toString(repo.backups().size()));
             for (BackupType type : BackupType.values()) {
-                Manifest last = null;
-                for (Manifest m : repo.backups()) { // oldest first
-                    if (m.type() == type) {
-                        last = m;
-                    }
-                }
+                Manifest last = repo.newestOfType().get(type);
                 if (last == null) {
                     continue;
                 }

@@ -2,7 +2,7 @@ package dev.pgvault.archiver.stream;
 
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.backup.BackupCatalog;
-import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.BackupHeader;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.storage.codec.EncodedStore;
@@ -262,7 +262,7 @@ final class SkippedWalHold {
             BackupSpan span = backups.get(id);
             if (span == null) {
                 try {
-                    Manifest m = catalog.read(id);
+                    BackupHeader m = catalog.header(id); // its span only: no file lists parsed
                     span = new BackupSpan(id, m.timeline(), m.startLsn(), m.stopLsn());
                     backups.put(id, span);
                 } catch (IOException e) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.BackupHeader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 class RetentionPlanTest {
 
     /** A nightly full backup on days 0..n-1. */
-    private static List<Manifest> nightly(int n) {
-        List<Manifest> out = new ArrayList<>();
+    private static List<BackupHeader> nightly(int n) {
+        List<BackupHeader> out = new ArrayList<>();
         for (int d = 0; d < n; d++) {
             out.add(full(d, 1, 10L * d + 2, 10L * d + 3));
         }
@@ -45,7 +45,7 @@ class RetentionPlanTest {
         return verdicts.stream().filter(BackupVerdict::keep).map(v -> v.backup().id()).toList();
     }
 
-    private static List<String> ids(List<Manifest> backups, int... indexes) {
+    private static List<String> ids(List<BackupHeader> backups, int... indexes) {
         List<String> out = new ArrayList<>();
         for (int i : indexes) {
             out.add(backups.get(i).id());
@@ -55,7 +55,7 @@ class RetentionPlanTest {
 
     @Test
     void withNoRuleNothingExpires() {
-        List<Manifest> b = nightly(4);
+        List<BackupHeader> b = nightly(4);
         List<BackupVerdict> v = RetentionPlan.decide(b, Set.of(), RetentionPolicy.NONE, day(400));
         assertEquals(ids(b, 0, 1, 2, 3), kept(v));
         assertTrue(v.stream().allMatch(x -> x.reason().equals("no retention set") && x.replayable()));
@@ -63,7 +63,7 @@ class RetentionPlanTest {
 
     @Test
     void fullKeepsTheNewestNFullsAndNamesWhyTheOthersGo() {
-        List<Manifest> b = nightly(5);
+        List<BackupHeader> b = nightly(5);
         List<BackupVerdict> v = RetentionPlan.decide(b, Set.of(), keepFull(2), day(5));
         assertEquals(ids(b, 3, 4), kept(v));
         assertEquals("beyond retention full=2", v.get(0).reason());
@@ -74,7 +74,7 @@ class RetentionPlanTest {
 
     @Test
     void aPinnedBackupStaysButKeepsOnlyItsOwnWal() {
-        List<Manifest> b = nightly(5);
+        List<BackupHeader> b = nightly(5);
         List<BackupVerdict> v = RetentionPlan.decide(b, Set.of(b.get(0).id()), keepFull(2), day(5));
         assertEquals(ids(b, 0, 3, 4), kept(v));
         assertEquals("pinned", v.get(0).reason());
@@ -86,7 +86,7 @@ class RetentionPlanTest {
     /** Every moment of the window restorable: the backups inside it and the last one before it. */
     @Test
     void windowKeepsWhatRestoresToEveryMomentOfIt() {
-        List<Manifest> b = nightly(20);
+        List<BackupHeader> b = nightly(20);
         // now: day 19 at 14:00; a 7-day window starts on day 12 at 14:00, after backup 12 stopped
         List<BackupVerdict> v = RetentionPlan.decide(b, Set.of(), window("7d"), day(19.5));
         assertEquals(ids(b, 12, 13, 14, 15, 16, 17, 18, 19), kept(v));
@@ -97,14 +97,14 @@ class RetentionPlanTest {
 
     @Test
     void aWindowWithNoBackupInsideStillKeepsTheNewest() {
-        List<Manifest> b = nightly(3);
+        List<BackupHeader> b = nightly(3);
         List<BackupVerdict> v = RetentionPlan.decide(b, Set.of(), window("1h"), day(30));
         assertEquals(ids(b, 2), kept(v));
     }
 
     @Test
     void eitherRuleKeepsABackup() {
-        List<Manifest> b = nightly(20);
+        List<BackupHeader> b = nightly(20);
         RetentionPolicy both = keepFull(10).overriddenBy(window("3d"));
         assertEquals("full=10, window=3d", both.describe());
         List<BackupVerdict> v = RetentionPlan.decide(b, Set.of(), both, day(19.5));

@@ -7,7 +7,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.BackupHeader;
 import dev.pgvault.archiver.wal.Lsn;
 import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalFileName;
@@ -33,11 +33,11 @@ class WalRetentionTest {
         return new Lsn(segment * SEG).toString();
     }
 
-    private static BackupVerdict replayable(Manifest m) {
+    private static BackupVerdict replayable(BackupHeader m) {
         return new BackupVerdict(m, true, true, false, "retention full=1");
     }
 
-    private static BackupVerdict pinnedOnly(Manifest m) {
+    private static BackupVerdict pinnedOnly(BackupHeader m) {
         return new BackupVerdict(m, true, false, true, "pinned");
     }
 

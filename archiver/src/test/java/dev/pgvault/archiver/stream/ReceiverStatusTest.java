@@ -55,7 +55,7 @@ class ReceiverStatusTest {
             assertEquals(0x200000, now.lagBytes());
             assertTrue(layout.receiverKey("pgvault-node/1").endsWith("/receiver/pgvault-node_1.json"));
 
-            RepositoryFigures figures = new RepositoryFigures(List.of(), 0, null, null, null, null, 0, List.of(now));
+            RepositoryFigures figures = new RepositoryFigures(List.of(), java.util.Map.of(), 0, null, null, null, null, 0, List.of(now));
             String text = StanzaMetrics.render("main", figures, Optional.empty(), OptionalLong.empty());
             assertTrue(text.contains("pgvault_wal_receive_lag_bytes{stanza=\"main\",name=\"pgvault\"} 2097152\n"), text);
             assertTrue(text.contains("pgvault_wal_receive_connected{stanza=\"main\",name=\"pgvault\"} 1\n"), text);

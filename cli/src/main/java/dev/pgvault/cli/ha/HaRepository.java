@@ -56,7 +56,7 @@ public final class HaRepository implements Repository {
     @Override
     public boolean hasBackup() throws PgControlException {
         try (EncodedStore repo = opener.get()) {
-            return !new BackupCatalog(repo, layout()).backups().isEmpty();
+            return !new BackupCatalog(repo, layout()).headers().isEmpty(); // each manifest checked, none parsed whole
         } catch (Exception e) {
             throw new PgControlException("cannot list backups of stanza '" + config.stanza() + "': " + e.getMessage(), e);
         }
