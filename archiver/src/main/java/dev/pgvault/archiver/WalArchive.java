@@ -183,17 +183,13 @@ public final class WalArchive {
         if (!hasStream(name)) {
             return false; // the common case: one listing, nothing read
         }
-        byte[] streamed = streamed(name);
         int bytesEnd = bytesEnd(segment);
-        if (streamed.length == 0 || bytesEnd > streamed.length
-                || !ByteBuffer.wrap(streamed, 0, bytesEnd).equals(segment.duplicate().clear().limit(bytesEnd))) {
+        StreamedWal.Read<AgainstCopy> read = streams().read(name, () -> new AgainstCopy(segment, bytesEnd));
+        long streamedEnd = read.end();
+        if (streamedEnd == 0 || bytesEnd > streamedEnd || read.sink().differs) {
             return false; // completed and removed meanwhile (storing finds out), or the copy holds more
         }
-        boolean cut = false;
-        for (int i = bytesEnd; i < streamed.length && !cut; i++) {
-            cut = streamed[i] != 0;
-        }
-        if (!cut && streamed.length >= segment.capacity()) {
+        if (!read.sink().cut && streamedEnd >= segment.capacity()) {
             return false; // the whole segment streamed, and this copy is it
         }
         if (storedBegins(name, segment, bytesEnd)) {
@@ -201,20 +197,62 @@ public final class WalArchive {
         }
         Lsn stop = new Lsn(name.segmentNumber(cluster.walSegmentSize()) * cluster.walSegmentSize() + bytesEnd);
         throw new UnfinishedSegmentException(name.name() + " is not finished: its bytes stop at " + stop
-                + ", within what wal-receive streamed of it (" + streamed.length + " bytes, its .stream in the"
+                + ", within what wal-receive streamed of it (" + streamedEnd + " bytes, its .stream in the"
                 + " repository), and only zeros follow (a standby's copy of a segment wal-receive had only streamed,"
                 + " still being filled by its stream); not stored: the finished segment will be");
     }
 
-    /** Whether the repository holds {@code name} complete, its first {@code length} bytes those of {@code segment}. */
+    /**
+     * A copy's bytes against the stream, read a chunk at a time: whether they differ where the
+     * copy has WAL (before {@code bytesEnd}), and whether the stream has WAL where the copy has
+     * zeros (a copy cut short).
+     */
+    private static final class AgainstCopy implements StreamedWal.Sink {
+        private final ByteBuffer copy;
+        private final int bytesEnd;
+        boolean differs;
+        boolean cut;
+
+        AgainstCopy(ByteBuffer copy, int bytesEnd) {
+            this.copy = copy;
+            this.bytesEnd = bytesEnd;
+        }
+
+        @Override
+        public void accept(long offset, byte[] buf, int from, int length) {
+            int compared = (int) Math.max(0, Math.min(length, bytesEnd - offset));
+            if (compared > 0 && !begins(copy, (int) offset, buf, from, compared)) {
+                differs = true;
+            }
+            for (int i = from + compared; i < from + length && !cut; i++) {
+                cut = buf[i] != 0;
+            }
+        }
+    }
+
+    /** Whether {@code segment} holds {@code buf}'s {@code length} bytes from {@code from} at {@code at}. */
+    private static boolean begins(ByteBuffer segment, int at, byte[] buf, int from, int length) {
+        return ByteBuffer.wrap(buf, from, length).equals(segment.duplicate().clear().position(at).limit(at + length));
+    }
+
+    /**
+     * Whether the repository holds {@code name} complete, its first {@code length} bytes those of
+     * {@code segment}: compared a chunk at a time, so a large segment is never held twice.
+     */
     private boolean storedBegins(WalFileName name, ByteBuffer segment, int length) throws IOException {
-        byte[] stored;
+        byte[] chunk = new byte[Math.min(length, StreamedWal.chunkSize(cluster.walSegmentSize()))];
         try (InputStream in = repo.get(layout.walKey(name))) {
-            stored = in.readNBytes(length);
+            for (int at = 0; at < length; ) {
+                int n = in.readNBytes(chunk, 0, Math.min(chunk.length, length - at));
+                if (n == 0 || !begins(segment, at, chunk, 0, n)) {
+                    return false;
+                }
+                at += n;
+            }
         } catch (BlobNotFoundException e) {
             return false;
         }
-        return stored.length == length && ByteBuffer.wrap(stored).equals(segment.duplicate().clear().limit(length));
+        return true;
     }
 
     /** The timeline histories in {@code walDir}, and the archived one of the timeline after {@code tli}. */
@@ -321,7 +359,7 @@ public final class WalArchive {
 
     /** Removes {@code segment}'s {@code .stream} object and its parts, once its complete object is stored. */
     public void deleteStream(WalFileName segment) throws IOException {
-        List<String> keys = new ArrayList<>(streamPartKeys(segment));
+        List<String> keys = new ArrayList<>(streams().partKeys(segment));
         keys.add(layout.walKey(segment.as(WalFileKind.STREAM)));
         repo.blobs().deleteAll(keys);
     }
@@ -332,65 +370,30 @@ public final class WalArchive {
      * was streamed.
      */
     public byte[] streamed(WalFileName segment) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return assembleStream(segment);
-            } catch (BlobNotFoundException e) {
-                // A part removed after the listing: a newer .stream object holds it. Read again.
-                if (attempt == 3) {
-                    throw e;
-                }
-            }
-        }
+        StreamedWal.Read<Gathered> read = streams().read(segment, () -> new Gathered(cluster.walSegmentSize()));
+        return java.util.Arrays.copyOf(read.sink().bytes, (int) read.end());
     }
 
-    private byte[] assembleStream(WalFileName segment) throws IOException {
-        // The parts listed first, the object read second: a fold in between (object written, then
-        // parts removed) leaves a newer object that holds every part listed, never a hole.
-        List<WalFileName> parts = new ArrayList<>();
-        for (String key : streamPartKeys(segment)) {
-            parts.add(WalFileName.parse(key.substring(key.lastIndexOf('/') + 1)));
-        }
-        byte[] buf = new byte[cluster.walSegmentSize()];
-        int end = 0;
-        try (InputStream in = repo.get(layout.walKey(segment.as(WalFileKind.STREAM)))) {
-            end = in.readNBytes(buf, 0, buf.length);
-        } catch (BlobNotFoundException e) {
-            // parts only, or nothing
-        }
-        parts.sort(java.util.Comparator.comparingLong(WalFileName::streamPartOffset));
-        for (WalFileName part : parts) {
-            long offset = part.streamPartOffset();
-            if (offset > end) {
-                break; // a hole: what follows it is not part of the stream yet
-            }
-            byte[] bytes;
-            try (InputStream in = repo.get(layout.walKey(part))) {
-                bytes = in.readNBytes(buf.length - (int) offset);
-            }
-            int reach = (int) offset + bytes.length;
-            if (reach > end) {
-                System.arraycopy(bytes, end - (int) offset, buf, end, reach - end);
-                end = reach;
-            }
-        }
-        return java.util.Arrays.copyOf(buf, end);
+    /** How many bytes of {@code segment} {@code wal-receive} stored ({@link #streamed}'s length), without holding them. */
+    public long streamedLength(WalFileName segment) throws IOException {
+        return streams().read(segment, () -> (offset, buf, from, length) -> { }).end();
     }
 
-    private List<String> streamPartKeys(WalFileName segment) throws IOException {
-        String prefix = layout.walKey(segment.as(WalFileKind.STREAM)) + ".";
-        try (java.util.stream.Stream<dev.pgvault.storage.BlobInfo> s = repo.blobs().list(prefix)) {
-            return s.map(dev.pgvault.storage.BlobInfo::key).filter(WalArchive::isStreamPart).toList();
-        } catch (java.io.UncheckedIOException e) {
-            throw e.getCause();
-        }
+    private StreamedWal streams() {
+        return new StreamedWal(repo, layout, cluster.walSegmentSize());
     }
 
-    private static boolean isStreamPart(String key) {
-        try {
-            return WalFileName.parse(key.substring(key.lastIndexOf('/') + 1)).kind() == WalFileKind.STREAM_PART;
-        } catch (IllegalArgumentException e) {
-            return false;
+    /** The streamed bytes, gathered in a segment-sized buffer. */
+    private static final class Gathered implements StreamedWal.Sink {
+        final byte[] bytes;
+
+        Gathered(int segmentSize) {
+            bytes = new byte[segmentSize];
+        }
+
+        @Override
+        public void accept(long offset, byte[] buf, int from, int length) {
+            System.arraycopy(buf, from, bytes, (int) offset, length);
         }
     }
 
@@ -502,7 +505,7 @@ public final class WalArchive {
         }
         String streamKey = layout.walKey(name.as(WalFileKind.STREAM));
         try (java.util.stream.Stream<dev.pgvault.storage.BlobInfo> s = repo.blobs().list(streamKey)) {
-            return s.map(dev.pgvault.storage.BlobInfo::key).anyMatch(k -> k.equals(streamKey) || isStreamPart(k));
+            return s.map(dev.pgvault.storage.BlobInfo::key).anyMatch(k -> k.equals(streamKey) || StreamedWal.isPart(k));
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }

@@ -269,6 +269,33 @@ class WalArchiveTest {
         assertEquals(WalArchive.GetOutcome.COMPLETE, archive.getOrStreamed(name, dest, standbys));
     }
 
+    /** A stream read a chunk at a time (64 KiB here), parts beginning chunks before what is known. */
+    @Test
+    void aStreamIsReadInChunksEachByteOnceInOrderAndItsLengthWithoutItsBytes() throws IOException {
+        byte[] wal = segment(1, 12);
+        for (int i = 100; i < SEG - 1; i++) {
+            wal[i] = (byte) (i * 31 + i / 65_521);
+        }
+        WalFileName name = WalFileName.parse("00000001000000000000000C");
+        archive.putStream(name, wal, 300_000);
+        archive.putStreamPart(name, wal, 200_000, 650_000); // begins more than a chunk before the object ends
+        archive.putStreamPart(name, wal, 0, 800_000); // begins ten chunks before
+        archive.putStreamPart(name, wal, 800_000, 800_001);
+        archive.putStreamPart(name, wal, 900_000, 1_000_000); // after a hole
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        StreamedWal.Read<StreamedWal.Sink> read = new StreamedWal(repo, layout, SEG).read(name, () -> {
+            got.reset();
+            return (offset, buf, from, length) -> {
+                assertEquals(got.size(), offset); // in order, each byte once
+                got.write(buf, from, length);
+            };
+        });
+        assertEquals(800_001, read.end());
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 800_001), got.toByteArray());
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 800_001), archive.streamed(name));
+        assertEquals(800_001, archive.streamedLength(name));
+    }
+
     @Test
     void theStreamIsItsObjectThenThePartsThatContinueItWithoutAHole() throws IOException {
         byte[] wal = segment(1, 11);
@@ -286,6 +313,7 @@ class WalArchiveTest {
         assertArrayEquals(java.util.Arrays.copyOf(wal, 2500), archive.streamed(name));
         archive.putStreamPart(name, wal, 2500, 3000); // fills the hole
         assertArrayEquals(java.util.Arrays.copyOf(wal, 3500), archive.streamed(name));
+        assertEquals(3500, archive.streamedLength(name));
         Path dest = dir.resolve("RECOVERYXLOG");
         assertEquals(WalArchive.GetOutcome.STREAMED, archive.getOrStreamed(name, dest, null));
         byte[] expected = new byte[SEG];
@@ -294,6 +322,7 @@ class WalArchiveTest {
         archive.deleteStream(name);
         assertFalse(archive.hasStream(name));
         assertEquals(0, archive.streamed(name).length);
+        assertEquals(0, archive.streamedLength(name));
         try (Stream<Path> left = Files.walk(dir.resolve("repo"))) {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains(".stream")).toList());
         }

@@ -71,7 +71,7 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
                 .reduce((a, b) -> b).orElse(null); // the newest timeline's, if several
         if (next != null) {
             // Read, not guessed from object sizes: they are compressed and perhaps encrypted.
-            long bytes = new WalArchive(repo, layout, cluster).streamed(WalFileName.parse(next)).length;
+            long bytes = new WalArchive(repo, layout, cluster).streamedLength(WalFileName.parse(next));
             tip = bytes > 0 ? new StreamTip(next, bytes) : null;
         }
         return new StanzaInfo(layout.stanza(), repo.describe(), cluster, backups, pinned, archive, tip);

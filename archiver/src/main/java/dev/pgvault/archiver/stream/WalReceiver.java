@@ -459,7 +459,7 @@ public final class WalReceiver {
     /** {@link #storedFloor}, read from the repository first when unknown: one listing and one read. */
     private int floor() throws IOException {
         if (storedFloor == FLOOR_UNKNOWN) {
-            storedFloor = archive.streamed(segment.name()).length; // empty when nothing was streamed
+            storedFloor = (int) archive.streamedLength(segment.name()); // 0 when nothing was streamed
         }
         return storedFloor;
     }
