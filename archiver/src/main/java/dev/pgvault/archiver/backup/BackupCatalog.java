@@ -43,8 +43,8 @@ public final class BackupCatalog {
 
     /**
      * The header of every complete backup, oldest first: what choosing a backup needs. Each
-     * manifest is read through and checked as {@link #read} does, but its lists (every file) are
-     * not parsed, which is most of what reading a manifest costs.
+     * manifest is read through and checked as {@link #read} does, its JSON tokenized to its end,
+     * but its lists (every file) are not built, which is most of what reading a manifest costs.
      */
     public List<BackupHeader> headers() throws IOException {
         List<BackupHeader> out = new ArrayList<>();
@@ -68,9 +68,9 @@ public final class BackupCatalog {
             } catch (ManifestJson.MalformedManifestException e) {
                 header = Optional.empty(); // parsed whole below: a damaged object fails its checksum first, else this is named
             }
-            // The rest read, not parsed: the codec checks the object's checksum at its end, so a
-            // damaged manifest fails here, naming it, as a whole read does (and an S3 connection is
-            // not dropped for an object left unread).
+            // Read to its end (the parser reached it, unless it stopped at a fault): the codec
+            // checks the object's checksum there, so a damaged manifest fails here, naming it, as a
+            // whole read does (and an S3 connection is not dropped for an object left unread).
             in.transferTo(java.io.OutputStream.nullOutputStream());
         } catch (dev.pgvault.storage.codec.CorruptObjectException | dev.pgvault.storage.codec.WrongKeyException e) {
             throw named(id, e);

@@ -193,29 +193,41 @@ public final class ManifestJson {
         }
     }
 
-    /** The fields of a {@link BackupHeader}, all written before the manifest's first list. */
+    /**
+     * The fields of a {@link BackupHeader}, all written before the manifest's first list. A
+     * manifest without {@code page_checksums} (from before it was recorded) is read whole, which
+     * takes it as off.
+     */
     private static final java.util.Set<String> HEADER_FIELDS = java.util.Set.of("format", "id", "type", "parent", "start_time",
             "stop_time", "start_lsn", "stop_lsn", "timeline", "start_wal", "stop_wal", "system_identifier", "pg_version_num",
-            "wal_segment_size");
+            "wal_segment_size", "page_checksums");
 
     /**
      * The header of the manifest {@code in} begins with: its fields up to its first list, which
-     * {@link #write} writes after them; nothing after them is parsed (or read, but for what the
-     * parser buffered). Empty when the header's fields do not all come first (a manifest written
-     * in another order): read it whole then.
+     * {@link #write} writes after them. The rest is tokenized to its end, so a manifest whose JSON
+     * is cut or garbled anywhere, or names a field twice, is refused as by {@link #read}, but its
+     * lists are not built, which is most of what reading a manifest costs. Empty when the header's
+     * fields do not all come first (a manifest written in another order): read it whole then. A
+     * field after a list cannot change the header: named before it, it would be a duplicate. What
+     * only the lists tell (format 1 with split files, say) only {@link #read} checks.
      */
     public static java.util.Optional<BackupHeader> readHeader(InputStream in) throws IOException {
         try (JsonParser p = JSON.createParser(in)) {
             expect(p.nextToken(), JsonToken.START_OBJECT);
             Map<String, String> scalars = new HashMap<>();
+            boolean listed = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
                 if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) {
-                    break;
+                    listed = true;
+                    p.skipChildren();
+                } else if (!listed) {
+                    scalars.put(field, t == JsonToken.VALUE_NULL ? null : p.getText());
                 }
-                scalars.put(field, t == JsonToken.VALUE_NULL ? null : p.getText());
             }
+            expect(p.currentToken(), JsonToken.END_OBJECT);
+            expect(p.nextToken(), null);
             if (!scalars.keySet().containsAll(HEADER_FIELDS)) {
                 return java.util.Optional.empty();
             }
@@ -254,7 +266,7 @@ public final class ManifestJson {
                 new ClusterIdentity(parse(scalars, "system_identifier", Long::parseUnsignedLong),
                         parse(scalars, "pg_version_num", Integer::parseInt),
                         parse(scalars, "wal_segment_size", Integer::parseInt), Instant.EPOCH),
-                Boolean.parseBoolean(scalars.get("page_checksums"))); // absent: off, so no incremental builds on it
+                Boolean.parseBoolean(scalars.get("page_checksums"))); // absent (read whole): off, so no incremental builds on it
     }
 
     /** A manifest this pgvault cannot read: malformed, or of a format it does not know; not a failure to read its bytes. */

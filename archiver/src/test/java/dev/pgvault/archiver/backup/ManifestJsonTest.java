@@ -50,6 +50,33 @@ class ManifestJsonTest {
         assertEquals("backup manifest is malformed: field 'stop_lsn' has a bad value 'nowhere'", e.getMessage());
     }
 
+    /**
+     * Review of 9789f2d: page_checksums after a list read as off, and a manifest garbled after its
+     * header passed. The header's fields must all come first (else it is read whole); the rest must be JSON to its
+     * end, no field named twice.
+     */
+    @Test
+    void aHeaderIsRefusedOrLeftToAWholeReadWhenWhatFollowsItIsNotAsWritten() throws Exception {
+        String json = new String(ManifestJson.write(sample()), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"page_checksums\":true,"));
+        String moved = json.replace("\"page_checksums\":true,", "").replace("\"files\":[", "\"page_checksums\":true,\"files\":[");
+        assertTrue(moved.indexOf("page_checksums") > moved.indexOf("\"directories\""));
+        assertEquals(java.util.Optional.empty(), header(moved), "read whole, where it is true");
+        assertTrue(ManifestJson.read(new java.io.ByteArrayInputStream(moved.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .pageChecksums());
+        String again = json.replace("\"files\":[", "\"timeline\":2,\"files\":["); // a header field again after a list
+        for (String garbled : List.of(again, json.substring(0, json.length() - 2), json.replace("\"sha256\":\"cd34\"", "\"sha256\":cd34"),
+                json.replace("\"mode\":384,", "\"mode\":384,\"mode\":384,"), json + "{}")) {
+            assertTrue(!garbled.equals(json));
+            org.junit.jupiter.api.Assertions.assertThrows(ManifestJson.MalformedManifestException.class, () -> header(garbled),
+                    garbled.substring(Math.max(0, garbled.length() - 60)));
+        }
+    }
+
+    private static java.util.Optional<BackupHeader> header(String json) throws java.io.IOException {
+        return ManifestJson.readHeader(new java.io.ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     /** Found by ManifestFuzzTrialsTest: 281 of 2,000 malformed manifests gave messages naming Java classes. */
     @Test
     void aMalformedManifestIsNamedInWordsNotJavaClasses() throws Exception {
