@@ -15,6 +15,9 @@
 #   receivewal    pg_receivewal into a fresh directory
 #   pgvault-sync  wal-receive --synchronous, named in synchronous_standby_names
 #   receivewal-sync  pg_receivewal --synchronous, named in synchronous_standby_names
+#   pgvault-base, pgvault-base-sync  the same, run by another build: BASE_DIST=DIR (a copy of
+#                 bin/ and cli/target/pgvault/lib/ as bench_dist makes, readable by postgres), to
+#                 compare two builds in one run; only when named in MODES
 # A receiver runs for days, so each mode first gets WARMUP seconds (default 15; 0 skips it) of
 # the same pgbench with its receiver already streaming: the JVM's start-up and JIT compilation
 # (some 1.5 s of CPU) fall there. Then `sync`, a CHECKPOINT, and the measured 15 s. While pgbench
@@ -56,11 +59,16 @@ start_receiver() {
         none) return 0 ;;
         pgvault*) name=pgvault
             rm -rf "$work/repo"; mkdir -p "$work/repo"; [ -n "$as" ] && chown postgres "$work/repo"
-            $as $pgvault init >/dev/null
-            if [ "$1" = pgvault-sync ]; then
-                $as $pgvault wal-receive --synchronous >"$work/receiver.log" 2>&1 &
+            local bin=$pgvault
+            if [[ $1 == pgvault-base* ]]; then
+                [ -x "${BASE_DIST:-}/bin/pgvault" ] || { echo "bench: mode $1 needs BASE_DIST, a built pgvault" >&2; exit 1; }
+                bin="$BASE_DIST/bin/pgvault --config $work/pgvault.yaml"
+            fi
+            $as $bin init >/dev/null
+            if [[ $1 == *-sync ]]; then
+                $as $bin wal-receive --synchronous >"$work/receiver.log" 2>&1 &
             else
-                $as $pgvault wal-receive >"$work/receiver.log" 2>&1 &
+                $as $bin wal-receive >"$work/receiver.log" 2>&1 &
             fi ;;
         receivewal*) name=pg_receivewal
             rm -rf "$work/recv"; mkdir -p "$work/recv"; [ -n "$as" ] && chown postgres "$work/recv"
@@ -172,7 +180,7 @@ for c in "${clients[@]}"; do
     for mode in "${modes[@]}"; do
         m=$(echo "${tps[$c,$mode]}" | median)
         printf 'clients %s %-16s tps %8.1f (%s)  x%.3f of none  latency %s ms (%s)  max lag %s MiB (%s)  receiver CPU %s s (%s)\n' \
-            "$c" "$mode" "$m" "$(echo "${tps[$c,$mode]}" | range)" "$(awk -v a="$m" -v b="$base" 'BEGIN { print b > 0 ? a / b : 0 }')" \
+            "$c" "$mode" "$m" "$(echo "${tps[$c,$mode]}" | range)" "$(awk -v a="$m" -v b="$base" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
             "$(echo "${lat[$c,$mode]}" | median)" "$(echo "${lat[$c,$mode]}" | range)" \
             "$(echo "${lag[$c,$mode]}" | median)" "$(echo "${lag[$c,$mode]}" | range)" \
             "$(echo "${cpus[$c,$mode]}" | median)" "$(echo "${cpus[$c,$mode]}" | range)"

@@ -337,10 +337,11 @@ public final class WalArchive {
 
     /**
      * Replaces the {@code .stream} object of {@code segment} with its first {@code length} bytes:
-     * durable when this returns. A reader sees the old object or the new one, never a mix.
+     * durable when this returns. A reader sees the old object or the new one, never a mix. Lightly
+     * compressed, as the parts: the complete segment stores these bytes again.
      */
     public void putStream(WalFileName segment, byte[] bytes, int length) throws IOException {
-        repo.put(layout.walKey(segment.as(WalFileKind.STREAM)), out -> out.write(bytes, 0, length));
+        repo.putLightlyCompressed(layout.walKey(segment.as(WalFileKind.STREAM)), out -> out.write(bytes, 0, length));
     }
 
     /**
@@ -349,7 +350,8 @@ public final class WalArchive {
      * to rewrite the whole segment for every commit.
      */
     public void putStreamPart(WalFileName segment, byte[] bytes, int from, int to) throws IOException {
-        repo.put(layout.walKey(WalFileName.streamPart(segment, from)), out -> out.write(bytes, from, to - from));
+        repo.putLightlyCompressed(layout.walKey(WalFileName.streamPart(segment, from)),
+                out -> out.write(bytes, from, to - from));
     }
 
     /** Removes the parts of {@code segment}'s stream that begin at {@code offsets}. */

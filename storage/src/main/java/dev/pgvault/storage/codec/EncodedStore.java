@@ -33,7 +33,23 @@ public final class EncodedStore implements AutoCloseable {
      */
     public ObjectDigest put(String key, int compressThreads, BlobWriter plain) throws IOException {
         ObjectDigest[] digest = new ObjectDigest[1];
-        blobs.put(key, out -> digest[0] = encode(key, plain, out, compressThreads));
+        blobs.put(key, out -> digest[0] = encode(encoder, key, plain, out, compressThreads));
+        return digest[0];
+    }
+
+    /**
+     * Like {@link #put(String, BlobWriter)} for an object soon replaced or removed, written for its
+     * durability alone (what wal-receive stores of a segment in progress, which the complete
+     * segment then stores again): compressed with LZ4, about twice zstd level 3's speed, when the
+     * repository compresses at all; encrypted and bound to its key as every object. Readers need
+     * nothing of this: an object's header names its compression.
+     */
+    public ObjectDigest putLightlyCompressed(String key, BlobWriter plain) throws IOException {
+        CodecSpec spec = encoder.spec();
+        ObjectEncoder light = spec.compression() == Compression.NONE ? encoder
+                : new ObjectEncoder(new CodecSpec(Compression.LZ4, Compression.LZ4.defaultLevel(), spec.key()));
+        ObjectDigest[] digest = new ObjectDigest[1];
+        blobs.put(key, out -> digest[0] = encode(light, key, plain, out, 0));
         return digest[0];
     }
 
@@ -43,13 +59,13 @@ public final class EncodedStore implements AutoCloseable {
      */
     public Optional<ObjectDigest> create(String key, BlobWriter plain) throws IOException {
         ObjectDigest[] digest = new ObjectDigest[1];
-        boolean created = blobs.create(key, out -> digest[0] = encode(key, plain, out, 0));
+        boolean created = blobs.create(key, out -> digest[0] = encode(encoder, key, plain, out, 0));
         return created ? Optional.of(digest[0]) : Optional.empty();
     }
 
     /** Every object is bound to its key: read under another one, it is refused (see {@link ObjectHeader}). */
-    private ObjectDigest encode(String key, BlobWriter plain, java.io.OutputStream out, int compressThreads)
-            throws IOException {
+    private static ObjectDigest encode(ObjectEncoder encoder, String key, BlobWriter plain, java.io.OutputStream out,
+            int compressThreads) throws IOException {
         EncodingStream enc = encoder.open(out, compressThreads, key);
         try {
             plain.writeTo(enc);
