@@ -108,7 +108,9 @@ public final class Restore {
         // Every backup's header to choose one, then the chosen one's chain read whole: a repository
         // keeping weeks of backups would otherwise have every file list read for one restore.
         BackupCatalog catalog = new BackupCatalog(repo, layout);
-        List<BackupHeader> backups = catalog.headers();
+        // The lists of the backups not chosen are not parsed: a restore parses its chain whole and
+        // need not fail on another backup's (each manifest's checksum is still checked).
+        List<BackupHeader> backups = catalog.headers(BackupCatalog.Rest.CHECKSUMMED);
         BackupHeader chosenHeader = choose(backups, backupId, target);
         Map<String, Manifest> byId = chain(catalog, chosenHeader, backups);
         Manifest chosen = byId.get(chosenHeader.id());

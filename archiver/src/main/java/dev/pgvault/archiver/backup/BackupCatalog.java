@@ -41,21 +41,46 @@ public final class BackupCatalog {
         return out;
     }
 
+    /** What {@link #headers(Rest)} does with a manifest after its header. */
+    public enum Rest {
+        /**
+         * Tokenized to its end, its lists skipped but not built: JSON cut or garbled anywhere, or
+         * a field named twice, fails as a whole read does. For what such a manifest must stop: a
+         * backup building on the chain, expire, the receiver's hold.
+         */
+        TOKENIZED,
+        /**
+         * Read to its end for the codec's checksum, not parsed: for a restore, which parses the
+         * chain it chose whole and need not fail on the lists of a backup it does not use.
+         */
+        CHECKSUMMED
+    }
+
+    /** {@link #headers(Rest)}, the rest of each manifest {@link Rest#TOKENIZED}. */
+    public List<BackupHeader> headers() throws IOException {
+        return headers(Rest.TOKENIZED);
+    }
+
     /**
      * The header of every complete backup, oldest first: what choosing a backup needs. Each
-     * manifest is read through and checked as {@link #read} does, its JSON tokenized to its end,
-     * but its lists (every file) are not built, which is most of what reading a manifest costs.
+     * manifest is read through and its checksum checked as {@link #read} does, but its lists
+     * (every file) are not built, which is most of what reading a manifest costs.
      */
-    public List<BackupHeader> headers() throws IOException {
+    public List<BackupHeader> headers(Rest rest) throws IOException {
         List<BackupHeader> out = new ArrayList<>();
         for (String id : completeIds()) {
-            out.add(header(id));
+            out.add(header(id, rest));
         }
         return out;
     }
 
-    /** Backup {@code id}'s {@link BackupHeader}; its manifest parsed whole when the header's fields do not come first. */
+    /** {@link #header(String, Rest)}, the rest {@link Rest#TOKENIZED}. */
     public BackupHeader header(String id) throws IOException {
+        return header(id, Rest.TOKENIZED);
+    }
+
+    /** Backup {@code id}'s {@link BackupHeader}; its manifest parsed whole when the header's fields do not come first. */
+    public BackupHeader header(String id, Rest rest) throws IOException {
         Optional<BackupHeader> header;
         try (InputStream in = opened(id)) {
             try {
@@ -64,13 +89,14 @@ public final class BackupCatalog {
                     public void close() {
                         // the rest is read below
                     }
-                });
+                }, rest == Rest.TOKENIZED);
             } catch (ManifestJson.MalformedManifestException e) {
                 header = Optional.empty(); // parsed whole below: a damaged object fails its checksum first, else this is named
             }
-            // Read to its end (the parser reached it, unless it stopped at a fault): the codec
-            // checks the object's checksum there, so a damaged manifest fails here, naming it, as a
-            // whole read does (and an S3 connection is not dropped for an object left unread).
+            // Read to its end (the parser reached it when it tokenized the rest, unless it stopped
+            // at a fault): the codec checks the object's checksum there, so a damaged manifest
+            // fails here, naming it, as a whole read does (and an S3 connection is not dropped for
+            // an object left unread).
             in.transferTo(java.io.OutputStream.nullOutputStream());
         } catch (dev.pgvault.storage.codec.CorruptObjectException | dev.pgvault.storage.codec.WrongKeyException e) {
             throw named(id, e);

@@ -204,14 +204,15 @@ public final class ManifestJson {
 
     /**
      * The header of the manifest {@code in} begins with: its fields up to its first list, which
-     * {@link #write} writes after them. The rest is tokenized to its end, so a manifest whose JSON
-     * is cut or garbled anywhere, or names a field twice, is refused as by {@link #read}, but its
-     * lists are not built, which is most of what reading a manifest costs. Empty when the header's
+     * {@link #write} writes after them. With {@code tokenizeRest}, the rest is tokenized to its
+     * end, so a manifest whose JSON is cut or garbled anywhere, or names a field twice, is refused
+     * as by {@link #read}, but its lists are not built, which is most of what reading a manifest
+     * costs; without, nothing after the first list is parsed. Empty when the header's
      * fields do not all come first (a manifest written in another order): read it whole then. A
      * field after a list cannot change the header: named before it, it would be a duplicate. What
      * only the lists tell (format 1 with split files, say) only {@link #read} checks.
      */
-    public static java.util.Optional<BackupHeader> readHeader(InputStream in) throws IOException {
+    public static java.util.Optional<BackupHeader> readHeader(InputStream in, boolean tokenizeRest) throws IOException {
         try (JsonParser p = JSON.createParser(in)) {
             expect(p.nextToken(), JsonToken.START_OBJECT);
             Map<String, String> scalars = new HashMap<>();
@@ -220,6 +221,9 @@ public final class ManifestJson {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
                 if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) {
+                    if (!tokenizeRest) {
+                        return complete(scalars);
+                    }
                     listed = true;
                     p.skipChildren();
                 } else if (!listed) {
@@ -228,16 +232,21 @@ public final class ManifestJson {
             }
             expect(p.currentToken(), JsonToken.END_OBJECT);
             expect(p.nextToken(), null);
-            if (!scalars.keySet().containsAll(HEADER_FIELDS)) {
-                return java.util.Optional.empty();
-            }
-            checkFormat(scalars);
-            return java.util.Optional.of(header(scalars));
+            return complete(scalars);
         } catch (com.fasterxml.jackson.core.JsonProcessingException | MalformedField | IllegalArgumentException e) {
             throw malformed(e);
         } catch (RuntimeException e) {
             throw new MalformedManifestException("backup manifest is malformed: a field holds a value of the wrong kind", e);
         }
+    }
+
+    /** The header of {@code scalars}, or empty when a field of it is missing (read the manifest whole then). */
+    private static java.util.Optional<BackupHeader> complete(Map<String, String> scalars) throws IOException {
+        if (!scalars.keySet().containsAll(HEADER_FIELDS)) {
+            return java.util.Optional.empty();
+        }
+        checkFormat(scalars);
+        return java.util.Optional.of(header(scalars));
     }
 
     /** The manifest's format, when this pgvault reads it. */

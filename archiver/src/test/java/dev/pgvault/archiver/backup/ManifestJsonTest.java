@@ -34,47 +34,48 @@ class ManifestJsonTest {
     /** A header is the manifest's fields before its first list, as written: equal to the whole manifest's. */
     @Test
     void aHeaderReadsBackAsTheManifestsOwnAndNothingWhenItsFieldsDoNotComeFirst() throws Exception {
-        for (Manifest m : List.of(sample(), withParts())) {
-            assertEquals(java.util.Optional.of(m.header()),
-                    ManifestJson.readHeader(new java.io.ByteArrayInputStream(ManifestJson.write(m))));
+        for (boolean tokenizeRest : new boolean[] {true, false}) {
+            for (Manifest m : List.of(sample(), withParts())) {
+                assertEquals(java.util.Optional.of(m.header()),
+                        ManifestJson.readHeader(new java.io.ByteArrayInputStream(ManifestJson.write(m)), tokenizeRest));
+            }
+            String json = new String(ManifestJson.write(sample()), java.nio.charset.StandardCharsets.UTF_8);
+            // a manifest with a list before "parent" (no pgvault writes one): read whole instead
+            String reordered = json.replace("\"parent\":null,", "\"earlier\":[],\"parent\":null,");
+            assertTrue(!reordered.equals(json));
+            assertEquals(java.util.Optional.empty(), header(reordered, tokenizeRest));
+            // page_checksums after a list: read whole, where it is true (review of 9789f2d: it read as off)
+            String moved = json.replace("\"page_checksums\":true,", "").replace("\"files\":[", "\"page_checksums\":true,\"files\":[");
+            assertTrue(moved.indexOf("page_checksums") > moved.indexOf("\"directories\""));
+            assertEquals(java.util.Optional.empty(), header(moved, tokenizeRest));
+            assertTrue(ManifestJson.read(new java.io.ByteArrayInputStream(moved.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .pageChecksums());
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(ManifestJson.MalformedManifestException.class,
+                    () -> header(json.replace("\"stop_lsn\":\"0/2000138\"", "\"stop_lsn\":\"nowhere\""), tokenizeRest));
+            assertEquals("backup manifest is malformed: field 'stop_lsn' has a bad value 'nowhere'", e.getMessage());
         }
-        String json = new String(ManifestJson.write(sample()), java.nio.charset.StandardCharsets.UTF_8);
-        // a manifest with a list before "parent" (no pgvault writes one): read whole instead
-        String reordered = json.replace("\"parent\":null,", "\"earlier\":[],\"parent\":null,");
-        assertTrue(!reordered.equals(json));
-        assertEquals(java.util.Optional.empty(),
-                ManifestJson.readHeader(new java.io.ByteArrayInputStream(reordered.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(ManifestJson.MalformedManifestException.class,
-                () -> ManifestJson.readHeader(new java.io.ByteArrayInputStream(json.replace("\"stop_lsn\":\"0/2000138\"",
-                        "\"stop_lsn\":\"nowhere\"").getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-        assertEquals("backup manifest is malformed: field 'stop_lsn' has a bad value 'nowhere'", e.getMessage());
     }
 
     /**
-     * Review of 9789f2d: page_checksums after a list read as off, and a manifest garbled after its
-     * header passed. The header's fields must all come first (else it is read whole); the rest must be JSON to its
-     * end, no field named twice.
+     * Review of 9789f2d: a manifest garbled after its header passed. Tokenized, the rest must be JSON
+     * to its end, no field named twice; not tokenized (a restore's choice), the header alone counts.
      */
     @Test
-    void aHeaderIsRefusedOrLeftToAWholeReadWhenWhatFollowsItIsNotAsWritten() throws Exception {
+    void withItsRestTokenizedAManifestGarbledAfterItsHeaderIsRefused() throws Exception {
         String json = new String(ManifestJson.write(sample()), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(json.contains("\"page_checksums\":true,"));
-        String moved = json.replace("\"page_checksums\":true,", "").replace("\"files\":[", "\"page_checksums\":true,\"files\":[");
-        assertTrue(moved.indexOf("page_checksums") > moved.indexOf("\"directories\""));
-        assertEquals(java.util.Optional.empty(), header(moved), "read whole, where it is true");
-        assertTrue(ManifestJson.read(new java.io.ByteArrayInputStream(moved.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-                .pageChecksums());
         String again = json.replace("\"files\":[", "\"timeline\":2,\"files\":["); // a header field again after a list
         for (String garbled : List.of(again, json.substring(0, json.length() - 2), json.replace("\"sha256\":\"cd34\"", "\"sha256\":cd34"),
                 json.replace("\"mode\":384,", "\"mode\":384,\"mode\":384,"), json + "{}")) {
             assertTrue(!garbled.equals(json));
-            org.junit.jupiter.api.Assertions.assertThrows(ManifestJson.MalformedManifestException.class, () -> header(garbled),
+            org.junit.jupiter.api.Assertions.assertThrows(ManifestJson.MalformedManifestException.class, () -> header(garbled, true),
                     garbled.substring(Math.max(0, garbled.length() - 60)));
+            assertEquals(java.util.Optional.of(sample().header()), header(garbled, false));
         }
     }
 
-    private static java.util.Optional<BackupHeader> header(String json) throws java.io.IOException {
-        return ManifestJson.readHeader(new java.io.ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    private static java.util.Optional<BackupHeader> header(String json, boolean tokenizeRest) throws java.io.IOException {
+        return ManifestJson.readHeader(new java.io.ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                tokenizeRest);
     }
 
     /** Found by ManifestFuzzTrialsTest: 281 of 2,000 malformed manifests gave messages naming Java classes. */
