@@ -210,7 +210,7 @@ public final class ManifestJson {
      * costs; without, nothing after the first list is parsed. Empty when the header's
      * fields do not all come first (a manifest written in another order): read it whole then. A
      * field after a list cannot change the header: named before it, it would be a duplicate. What
-     * only the lists tell (format 1 with split files, say) only {@link #read} checks.
+     * only the lists tell (format 1 with split files, a list of another shape or name) only {@link #read} checks.
      */
     public static java.util.Optional<BackupHeader> readHeader(InputStream in, boolean tokenizeRest) throws IOException {
         try (JsonParser p = JSON.createParser(in)) {

@@ -50,6 +50,32 @@ class BackupCatalogTest {
             assertEquals(true, e.getMessage().startsWith("backup " + ID + ": manifest "), e.getMessage());
             IOException h = assertThrows(dev.pgvault.storage.codec.CorruptObjectException.class, () -> catalog.header(ID));
             assertEquals(e.getMessage(), h.getMessage());
+            // not tokenized (a restore's choice), the rest is still read for the codec's checksum
+            IOException c = assertThrows(dev.pgvault.storage.codec.CorruptObjectException.class,
+                    () -> catalog.header(ID, BackupCatalog.Rest.CHECKSUMMED));
+            assertEquals(e.getMessage(), c.getMessage());
+        }
+    }
+
+    /**
+     * A manifest stored intact whose JSON is cut after its header (a writer's bug, or a hand-made
+     * object): what must not build on it or expire by it fails naming it; a restore's choice,
+     * which parses only the chain it chose whole, reads its header.
+     */
+    @Test
+    void aManifestGarbledAfterItsHeaderFailsTokenizedAndGivesItsHeaderChecksummed() throws IOException {
+        try (TestStanza stanza = new TestStanza(dir, CodecSpec.DEFAULT)) {
+            stanza.typicalBackup(ID, 2, 3).write();
+            BackupCatalog catalog = new BackupCatalog(stanza.repo, stanza.layout);
+            Manifest good = catalog.read(ID);
+            byte[] json = ManifestJson.write(good);
+            byte[] cut = java.util.Arrays.copyOf(json, json.length - 2);
+            stanza.repo.put(stanza.layout.manifestKey(ID), out -> out.write(cut));
+            IOException e = assertThrows(IOException.class, () -> catalog.header(ID));
+            assertEquals(true, e.getMessage().startsWith("backup " + ID + ": manifest "), e.getMessage());
+            assertEquals(good.header(), catalog.header(ID, BackupCatalog.Rest.CHECKSUMMED));
+            assertEquals(List.of(good.header()), catalog.headers(BackupCatalog.Rest.CHECKSUMMED));
+            assertThrows(IOException.class, catalog::headers);
         }
     }
 

@@ -56,7 +56,8 @@ public final class HaRepository implements Repository {
     @Override
     public boolean hasBackup() throws PgControlException {
         try (EncodedStore repo = opener.get()) {
-            return !new BackupCatalog(repo, layout()).headers().isEmpty(); // each manifest checked, none parsed whole
+            // as the restore it gates reads them: each manifest's checksum checked, the lists not parsed
+            return !new BackupCatalog(repo, layout()).headers(BackupCatalog.Rest.CHECKSUMMED).isEmpty();
         } catch (Exception e) {
             throw new PgControlException("cannot list backups of stanza '" + config.stanza() + "': " + e.getMessage(), e);
         }

@@ -36,6 +36,8 @@ class LightCompressionTest {
         byte[] plain = compressible(300_000, 9);
         FsBlobStore blobs = new FsBlobStore(dir);
         try (EncodedStore repo = new EncodedStore(blobs, spec)) {
+            KdfParams stanzaKdf = KdfParams.fresh(1000);
+            repo.useStanzaKdf(stanzaKdf); // as a stanza's commands do: its objects share the stanza's salt
             repo.putLightlyCompressed(KEY, out -> out.write(plain));
             try (InputStream in = repo.get(KEY)) {
                 assertArrayEquals(plain, in.readAllBytes());
@@ -46,6 +48,10 @@ class LightCompressionTest {
             }
             assertEquals(spec.compression() == Compression.NONE ? Compression.NONE : Compression.LZ4, header.compression());
             assertEquals(spec.key().isPresent(), header.encryption().isPresent());
+            header.encryption().ifPresent(enc -> { // the stanza's salt, not this process's own
+                assertEquals(stanzaKdf.iterations(), enc.kdf().iterations());
+                assertArrayEquals(stanzaKdf.salt(), enc.kdf().salt());
+            });
             assertEquals(KEY, header.boundKey().orElseThrow());
             if (spec.compression() != Compression.NONE) {
                 assertTrue(blobs.stat(KEY).orElseThrow().size() < plain.length / 2, "compressed");
