@@ -105,11 +105,11 @@ public final class Restore {
         // the look at this host's running clusters costs some 25 ms in a fresh JVM: taken meanwhile
         CompletableFuture<List<RunningClusters.Postmaster>> looking = CompletableFuture.supplyAsync(
                 () -> RunningClusters.besides(pgdata));
-        // Every backup's header to choose one, then the chosen one's chain read whole: a repository
-        // keeping weeks of backups would otherwise have every file list read for one restore.
+        // Every backup's header to choose one (each manifest's checksum checked, its lists not
+        // parsed), then the chosen one's chain read whole: a repository keeping weeks of backups
+        // would otherwise have every file list read for one restore, and a restore need not fail
+        // on the lists of a backup it does not use.
         BackupCatalog catalog = new BackupCatalog(repo, layout);
-        // The lists of the backups not chosen are not parsed: a restore parses its chain whole and
-        // need not fail on another backup's (each manifest's checksum is still checked).
         List<BackupHeader> backups = catalog.headers(BackupCatalog.Rest.CHECKSUMMED);
         BackupHeader chosenHeader = choose(backups, backupId, target);
         Map<String, Manifest> byId = chain(catalog, chosenHeader, backups);

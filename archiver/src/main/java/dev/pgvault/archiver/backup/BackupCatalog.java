@@ -32,15 +32,6 @@ public final class BackupCatalog {
         this.layout = layout;
     }
 
-    /** Every complete backup, oldest first (ids sort by start time). */
-    public List<Manifest> backups() throws IOException {
-        List<Manifest> out = new ArrayList<>();
-        for (String id : completeIds()) {
-            out.add(read(id));
-        }
-        return out;
-    }
-
     /** What {@link #headers(Rest)} does with a manifest after its header. */
     public enum Rest {
         /**

@@ -113,8 +113,7 @@ class ExpireTest {
     }
 
     private List<String> backups() throws IOException {
-        return new dev.pgvault.archiver.backup.BackupCatalog(stanza.repo, stanza.layout).backups().stream()
-                .map(m -> m.id()).toList();
+        return new dev.pgvault.archiver.backup.BackupCatalog(stanza.repo, stanza.layout).completeIds();
     }
 
     @Test

@@ -32,9 +32,7 @@ public final class EncodedStore implements AutoCloseable {
      * compressThreads} background threads (see {@link ObjectEncoder#open(java.io.OutputStream, int)}).
      */
     public ObjectDigest put(String key, int compressThreads, BlobWriter plain) throws IOException {
-        ObjectDigest[] digest = new ObjectDigest[1];
-        blobs.put(key, out -> digest[0] = encode(encoder, key, plain, out, compressThreads));
-        return digest[0];
+        return put(encoder, key, compressThreads, plain);
     }
 
     /**
@@ -48,8 +46,12 @@ public final class EncodedStore implements AutoCloseable {
         CodecSpec spec = encoder.spec();
         ObjectEncoder light = spec.compression() == Compression.NONE ? encoder
                 : new ObjectEncoder(new CodecSpec(Compression.LZ4, Compression.LZ4.defaultLevel(), spec.key()));
+        return put(light, key, 0, plain);
+    }
+
+    private ObjectDigest put(ObjectEncoder with, String key, int compressThreads, BlobWriter plain) throws IOException {
         ObjectDigest[] digest = new ObjectDigest[1];
-        blobs.put(key, out -> digest[0] = encode(light, key, plain, out, 0));
+        blobs.put(key, out -> digest[0] = encode(with, key, plain, out, compressThreads));
         return digest[0];
     }
 
