@@ -1,6 +1,6 @@
 package dev.pgvault.cli;
 
-import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.BackupHeader;
 import dev.pgvault.archiver.backup.StanzaInfo;
 import dev.pgvault.archiver.async.ArchiverState;
 import dev.pgvault.archiver.expire.RetentionPolicy;
@@ -41,11 +41,11 @@ final class InfoTable {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"id", "type", "parent", "start", "stop", "start lsn", "stop lsn", "tli", "size", "stored",
                 "keep", "bad pages"});
-            for (Manifest m : info.backups()) {
+            for (BackupHeader m : info.backups()) {
                 rows.add(new String[] {m.id(), m.type().word(), m.parent() == null ? "-" : m.parent(), time(m.startTime()), time(m.stopTime()),
                     m.startLsn().toString(), m.stopLsn().toString(), String.valueOf(m.timeline()),
-                    Sizes.human(m.sizeBytes()), Sizes.human(m.storedBytes()), info.pinned().contains(m.id()) ? "yes" : "-",
-                    String.valueOf(m.badPageCount())});
+                    Sizes.human(m.totals().sizeBytes()), Sizes.human(m.totals().storedBytes()), info.pinned().contains(m.id()) ? "yes" : "-",
+                    String.valueOf(m.totals().badPages())});
             }
             table(rows, out);
         }

@@ -95,6 +95,16 @@ public final class BackupCatalog {
         return header.isPresent() ? header.get() : read(id).header();
     }
 
+    /**
+     * Backup {@code id}'s header with its {@link BackupHeader#totals}, for showing it: from the
+     * header when the manifest records them, else from a whole read (a manifest written before
+     * they were). The rest is {@link Rest#CHECKSUMMED}: what a restore reads of a backup it does not use.
+     */
+    public BackupHeader headerWithTotals(String id) throws IOException {
+        BackupHeader h = header(id, Rest.CHECKSUMMED);
+        return h.totals() != null ? h : read(id).header();
+    }
+
     public Optional<Manifest> find(String id) throws IOException {
         if (repo.blobs().stat(layout.manifestKey(id)).isEmpty()) {
             return Optional.empty();

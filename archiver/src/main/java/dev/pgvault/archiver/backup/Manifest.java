@@ -53,7 +53,12 @@ public record Manifest(
     /** What {@link BackupCatalog#headers} reads of this manifest. */
     public BackupHeader header() {
         return new BackupHeader(id, type, parent, startTime, stopTime, startLsn, stopLsn, timeline, startWal, stopWal, cluster,
-                pageChecksums);
+                pageChecksums, totals());
+    }
+
+    /** The sums over its lists, as {@link ManifestJson#write} records them in the header. */
+    public BackupTotals totals() {
+        return new BackupTotals(sizeBytes(), storedBytes(), badPageCount());
     }
 
     /** Bytes the backup occupies in the repository. */

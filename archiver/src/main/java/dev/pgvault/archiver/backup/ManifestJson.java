@@ -55,6 +55,10 @@ public final class ManifestJson {
             g.writeNumberField("pg_version_num", m.cluster().pgVersionNum());
             g.writeNumberField("wal_segment_size", m.cluster().walSegmentSize());
             g.writeBooleanField("page_checksums", m.pageChecksums());
+            BackupTotals totals = m.totals();
+            g.writeNumberField(SIZE_BYTES, totals.sizeBytes());
+            g.writeNumberField(STORED_BYTES, totals.storedBytes());
+            g.writeNumberField(BAD_PAGE_COUNT, totals.badPages());
             g.writeStringField("backup_label", m.backupLabel());
             g.writeStringField("tablespace_map", m.tablespaceMap());
             g.writeArrayFieldStart("directories");
@@ -180,6 +184,8 @@ public final class ManifestJson {
                         + " has files held by an earlier backup", null);
             }
             BackupHeader h = header(scalars);
+            // The header's totals are not compared with the lists here: only info and the metrics
+            // show them, and a restore must not fail on them; verify compares them.
             return new Manifest(h.id(), h.type(), h.parent(), h.startTime(), h.stopTime(), h.startLsn(), h.stopLsn(),
                     h.timeline(), h.startWal(), h.stopWal(), h.cluster(),
                     h.pageChecksums(),
@@ -198,6 +204,10 @@ public final class ManifestJson {
      * manifest without {@code page_checksums} (from before it was recorded) is read whole, which
      * takes it as off.
      */
+    static final String SIZE_BYTES = "size_bytes";
+    static final String STORED_BYTES = "stored_bytes";
+    static final String BAD_PAGE_COUNT = "bad_page_count";
+
     private static final java.util.Set<String> HEADER_FIELDS = java.util.Set.of("format", "id", "type", "parent", "start_time",
             "stop_time", "start_lsn", "stop_lsn", "timeline", "start_wal", "stop_wal", "system_identifier", "pg_version_num",
             "wal_segment_size", "page_checksums");
@@ -275,7 +285,17 @@ public final class ManifestJson {
                 new ClusterIdentity(parse(scalars, "system_identifier", Long::parseUnsignedLong),
                         parse(scalars, "pg_version_num", Integer::parseInt),
                         parse(scalars, "wal_segment_size", Integer::parseInt), Instant.EPOCH),
-                Boolean.parseBoolean(scalars.get("page_checksums"))); // absent (read whole): off, so no incremental builds on it
+                Boolean.parseBoolean(scalars.get("page_checksums")), // absent (read whole): off, so no incremental builds on it
+                totals(scalars));
+    }
+
+    /** The header's totals; null when it records none (written before they were), malformed when only some. */
+    private static BackupTotals totals(Map<String, String> scalars) {
+        if (!scalars.containsKey(SIZE_BYTES) && !scalars.containsKey(STORED_BYTES) && !scalars.containsKey(BAD_PAGE_COUNT)) {
+            return null;
+        }
+        return new BackupTotals(parse(scalars, SIZE_BYTES, Long::parseLong), parse(scalars, STORED_BYTES, Long::parseLong),
+                parse(scalars, BAD_PAGE_COUNT, Long::parseLong));
     }
 
     /** A manifest this pgvault cannot read: malformed, or of a format it does not know; not a failure to read its bytes. */

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * @param streamTip the segment in progress that wal-receive stored beyond the newest complete
  *     segment, or null when there is none
  */
-public record StanzaInfo(String stanza, String repository, ClusterIdentity cluster, List<Manifest> backups,
+public record StanzaInfo(String stanza, String repository, ClusterIdentity cluster, List<BackupHeader> backups,
         Set<String> pinned, WalRange archive, StreamTip streamTip) {
 
     /** The archived WAL segments: the lowest and highest name (null when none) and how many. */
@@ -45,6 +45,7 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
     public record Recoverable(String earliestBackup, Instant earliestTime, Lsn earliestLsn, String latestWal,
             Lsn latestLsn, boolean latestStreamed) {}
 
+    /** @param backups complete backups' headers, oldest first, each with its {@link BackupHeader#totals} */
     public StanzaInfo {
         backups = List.copyOf(backups);
         pinned = Set.copyOf(pinned);
@@ -54,11 +55,11 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
     public static StanzaInfo read(EncodedStore repo, RepositoryLayout layout) throws IOException {
         ClusterIdentity cluster = new StanzaStore(repo, layout).requireIdentity();
         BackupCatalog catalog = new BackupCatalog(repo, layout);
-        List<Manifest> backups = new ArrayList<>();
+        List<BackupHeader> backups = new ArrayList<>();
         Set<String> pinned = new TreeSet<>();
         for (BackupDirectory d : catalog.directories().values()) {
             if (d.complete()) {
-                backups.add(catalog.read(d.id()));
+                backups.add(catalog.headerWithTotals(d.id()));
                 if (d.pinned()) {
                     pinned.add(d.id());
                 }
@@ -133,7 +134,7 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
         if (backups.isEmpty()) {
             return Optional.empty();
         }
-        Manifest oldest = backups.get(0);
+        BackupHeader oldest = backups.get(0);
         long size = cluster.walSegmentSize();
         String latest = null;
         Lsn latestLsn = null;

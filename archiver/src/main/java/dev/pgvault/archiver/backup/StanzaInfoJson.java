@@ -57,7 +57,7 @@ public final class StanzaInfoJson {
             g.writeStartObject();
             g.writeStringField("stanza", info.stanza());
             g.writeArrayFieldStart("backups");
-            for (Manifest m : info.backups()) {
+            for (BackupHeader m : info.backups()) {
                 g.writeStartObject();
                 g.writeStringField("id", m.id());
                 g.writeStringField("type", m.type().name().toLowerCase());
@@ -67,8 +67,8 @@ public final class StanzaInfoJson {
                 g.writeStringField("start_lsn", m.startLsn().toString());
                 g.writeStringField("stop_lsn", m.stopLsn().toString());
                 g.writeNumberField("timeline", m.timeline());
-                g.writeNumberField("size_bytes", m.sizeBytes());
-                g.writeNumberField("stored_bytes", m.storedBytes());
+                g.writeNumberField("size_bytes", m.totals().sizeBytes());
+                g.writeNumberField("stored_bytes", m.totals().storedBytes());
                 g.writeBooleanField("keep", info.pinned().contains(m.id()));
                 g.writeEndObject();
             }

@@ -6,7 +6,6 @@ import dev.pgvault.archiver.backup.BackupCatalog;
 import dev.pgvault.archiver.backup.BackupHeader;
 import dev.pgvault.archiver.backup.BackupStop;
 import dev.pgvault.archiver.backup.BackupType;
-import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.stream.ReceiverStatus;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
@@ -24,11 +23,12 @@ import java.util.stream.Stream;
  * What the repository says of one stanza, for its metrics: the complete backups (oldest first),
  * the archived WAL segments (how many, the lowest and highest name and when each was stored),
  * and the bytes every object of the stanza takes. One listing of the stanza's objects and one
- * read per manifest, of which only the newest of each type is parsed whole (for its sizes): a
- * scrape's cost grows with the backups kept by their headers only.
+ * read per manifest, parsed to its header (its sizes are there; only a manifest written before
+ * they were is parsed whole, the newest of each type): a scrape's cost grows with the backups kept
+ * by their headers only.
  *
  * @param backups every complete backup's header, by stop (oldest first)
- * @param newestOfType the newest complete backup of each type there is, whole
+ * @param newestOfType the newest complete backup of each type there is, with its {@link BackupHeader#totals}
  *
  * @param oldestWal the lowest segment name, null when none is archived
  * @param oldestWalStored when it was stored (the object's modification time)
@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  * @param newestWalStored when it was stored
  * @param receivers what each wal-receive of the stanza last said of itself
  */
-public record RepositoryFigures(List<BackupHeader> backups, Map<BackupType, Manifest> newestOfType, long walSegments, String oldestWal, Instant oldestWalStored,
+public record RepositoryFigures(List<BackupHeader> backups, Map<BackupType, BackupHeader> newestOfType, long walSegments, String oldestWal, Instant oldestWalStored,
         String newestWal, Instant newestWalStored, long storedBytes, List<ReceiverStatus> receivers) {
 
     public RepositoryFigures {
@@ -54,11 +54,12 @@ public record RepositoryFigures(List<BackupHeader> backups, Map<BackupType, Mani
         BackupCatalog catalog = new BackupCatalog(repo, layout);
         List<BackupHeader> backups = new ArrayList<>(catalog.headers());
         backups.sort(BackupStop.BY_STOP);
-        Map<BackupType, String> newestIds = new EnumMap<>(BackupType.class);
-        backups.forEach(h -> newestIds.put(h.type(), h.id())); // oldest first: the last of each type stays
-        Map<BackupType, Manifest> newestOfType = new EnumMap<>(BackupType.class);
-        for (Map.Entry<BackupType, String> e : newestIds.entrySet()) {
-            newestOfType.put(e.getKey(), catalog.read(e.getValue()));
+        Map<BackupType, BackupHeader> newestOfType = new EnumMap<>(BackupType.class);
+        backups.forEach(h -> newestOfType.put(h.type(), h)); // oldest first: the last of each type stays
+        for (Map.Entry<BackupType, BackupHeader> e : newestOfType.entrySet()) {
+            if (e.getValue().totals() == null) {
+                e.setValue(catalog.read(e.getValue().id()).header()); // written before the header had them
+            }
         }
         long segments = 0;
         long bytes = 0;

@@ -1,7 +1,7 @@
 package dev.pgvault.archiver.metrics;
 
 import dev.pgvault.archiver.backup.BackupType;
-import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.BackupHeader;
 import dev.pgvault.archiver.stream.ReceiverStatus;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -28,7 +28,7 @@ public final class StanzaMetrics {
             t.gauge("pgvault_backups", "complete backups in the repository, of every type", s,
                     Long.toString(repo.backups().size()));
             for (BackupType type : BackupType.values()) {
-                Manifest last = repo.newestOfType().get(type);
+                BackupHeader last = repo.newestOfType().get(type);
                 if (last == null) {
                     continue;
                 }
@@ -39,9 +39,9 @@ public final class StanzaMetrics {
                         MetricsText.seconds(Duration.between(last.startTime(), last.stopTime())));
                 t.gauge("pgvault_backup_last_size_bytes",
                         "bytes the newest complete backup of this type stored in the repository (compressed, its own objects)",
-                        st, Long.toString(last.storedBytes()));
+                        st, Long.toString(last.totals().storedBytes()));
                 t.gauge("pgvault_backup_last_database_size_bytes",
-                        "bytes of the cluster the newest complete backup of this type restores", st, Long.toString(last.sizeBytes()));
+                        "bytes of the cluster the newest complete backup of this type restores", st, Long.toString(last.totals().sizeBytes()));
             }
             t.gauge("pgvault_wal_archived_segments", "archived WAL segments in the repository", s, Long.toString(repo.walSegments()));
             if (repo.newestWalStored() != null) {

@@ -7,6 +7,8 @@ import dev.pgvault.archiver.StanzaStore;
 import dev.pgvault.archiver.backup.BackupCatalog;
 import dev.pgvault.archiver.backup.BackupDirectory;
 import dev.pgvault.archiver.backup.Manifest;
+import dev.pgvault.archiver.backup.BackupHeader;
+import dev.pgvault.archiver.backup.BackupTotals;
 import dev.pgvault.archiver.backup.ManifestJson;
 import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalContentCheck;
@@ -185,7 +187,17 @@ public final class Verifier {
         String key = layout.manifestKey(id);
         String why;
         try (InputStream in = repo.get(key)) {
-            return ManifestJson.read(new ByteArrayInputStream(in.readAllBytes()));
+            byte[] json = in.readAllBytes();
+            Manifest m = ManifestJson.read(new ByteArrayInputStream(json));
+            BackupTotals recorded = ManifestJson.readHeader(new ByteArrayInputStream(json), false)
+                    .map(BackupHeader::totals).orElse(null);
+            if (recorded != null && !recorded.equals(m.totals())) {
+                // info and the metrics show the header's totals without reading the lists
+                results.add(done(List.of(Problem.manifest(ProblemKind.MANIFEST_INCONSISTENT, id, key, List.of(),
+                        key + " records totals (" + recorded.describe() + ") that are not the sums over its lists ("
+                        + m.totals().describe() + "): info and the metrics show the recorded ones"))));
+            }
+            return m;
         } catch (BlobNotFoundException e) {
             why = "is missing (removed while verify ran?)";
         } catch (CorruptObjectException | WrongKeyException e) {

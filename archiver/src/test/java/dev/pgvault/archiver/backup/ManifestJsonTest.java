@@ -10,9 +10,9 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ManifestJsonTest {
+public class ManifestJsonTest {
 
-    static Manifest sample() {
+    public static Manifest sample() {
         return new Manifest("20261126-031500F", BackupType.FULL, null,
                 Instant.parse("2026-11-26T03:15:00.123456Z"), Instant.parse("2026-11-26T03:15:07Z"),
                 Lsn.parse("0/2000028"), Lsn.parse("0/2000138"), 1,
@@ -54,6 +54,38 @@ class ManifestJsonTest {
                     () -> header(json.replace("\"stop_lsn\":\"0/2000138\"", "\"stop_lsn\":\"nowhere\""), tokenizeRest));
             assertEquals("backup manifest is malformed: field 'stop_lsn' has a bad value 'nowhere'", e.getMessage());
         }
+    }
+
+    /** info shows sizes from the header alone: they must be the lists' sums, and a manifest without them is summed whole. */
+    @Test
+    void theHeaderRecordsTheSumsOverTheListsAndAManifestWithoutThemIsSummedWhole() throws Exception {
+        Manifest m = sample();
+        BackupTotals sums = new BackupTotals(3 + 3L * 1024 * 1024 * 1024 + 10, 80 + 12345, 2);
+        assertEquals(sums, m.totals());
+        String json = new String(ManifestJson.write(m), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(json.indexOf("\"bad_page_count\":2") < json.indexOf("\"directories\""), json);
+        assertEquals(sums, header(json, false).orElseThrow().totals());
+
+        String old = withoutTotals(json);
+        assertEquals(null, header(old, true).orElseThrow().totals(), "written before the header had them");
+        assertEquals(sums, ManifestJson.read(new ByteArrayInputStream(old.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .header().totals());
+
+        String wrong = json.replace("\"stored_bytes\":12425", "\"stored_bytes\":12426");
+        assertTrue(!wrong.equals(json));
+        assertEquals(m, ManifestJson.read(new ByteArrayInputStream(wrong.getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                "a restore does not fail on what only info shows (verify reports it)");
+        String partly = json.replace("\"stored_bytes\":12425,", "");
+        assertTrue(!partly.equals(json));
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(ManifestJson.MalformedManifestException.class, () -> header(partly, true));
+        assertEquals("backup manifest is malformed: field 'stored_bytes' is missing", e.getMessage());
+    }
+
+    /** {@code json} as a pgvault from before the header's totals wrote it. */
+    public static String withoutTotals(String json) {
+        String old = json.replaceFirst("\"size_bytes\":\\d+,\"stored_bytes\":\\d+,\"bad_page_count\":\\d+,", "");
+        assertTrue(!old.equals(json) && !old.contains("bad_page_count"), json);
+        return old;
     }
 
     /**

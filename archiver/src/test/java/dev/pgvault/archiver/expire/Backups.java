@@ -21,7 +21,8 @@ final class Backups {
         Instant t = DAY0.plus(Duration.ofDays(day));
         String id = dev.pgvault.archiver.backup.BackupId.of(t, BackupType.FULL);
         return new BackupHeader(id, BackupType.FULL, null, t, t.plus(Duration.ofMinutes(10)), new Lsn(start * SEG + 0x28),
-                new Lsn(stop * SEG + 0x100), tli, segment(tli, start), segment(tli, stop), CLUSTER, true);
+                new Lsn(stop * SEG + 0x100), tli, segment(tli, start), segment(tli, stop), CLUSTER, true,
+                new dev.pgvault.archiver.backup.BackupTotals(1 << 20, 1 << 18, 0));
     }
 
     static String segment(int tli, long n) {

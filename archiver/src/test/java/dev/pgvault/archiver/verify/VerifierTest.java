@@ -526,9 +526,30 @@ class VerifierTest {
         String json = new String(m, UTF_8).replaceAll("\"objects\":\\[[^\\]]*\\]", "\"objects\":[]");
         stanza.repo.put(stanza.layout.manifestKey(ID), BlobWriter.of(json.getBytes(UTF_8)));
 
+        // the objects' stored bytes are gone from the lists, not from the header's totals: two findings
+        VerifyReport r = stanza.verify();
+        assertEquals(2, r.problems().size(), () -> lines(r));
+        assertTrue(r.problems().stream().allMatch(p -> p.kind() == ProblemKind.MANIFEST_INCONSISTENT), () -> lines(r));
+        assertEquals(1, r.problems().stream().filter(p -> p.files().equals(List.of("PG_VERSION"))).count(), () -> lines(r));
+    }
+
+    /** info and the metrics show the header's totals without reading the lists: verify checks they are the lists' sums. */
+    @Test
+    void headerTotalsThatAreNotTheListsSumsAreInconsistent() throws IOException {
+        stanza.typicalBackup(ID, 2, 3).write();
+        stanza.wal(1, 2, 3);
+        assertEquals(List.of(), stanza.verify().problems());
+        String key = stanza.layout.manifestKey(ID);
+        String json = new String(stanza.repo.get(key).readAllBytes(), UTF_8);
+        String wrong = json.replaceFirst("\"size_bytes\":(\\d+)", "\"size_bytes\":1$1");
+        assertTrue(!wrong.equals(json));
+        stanza.repo.put(key, BlobWriter.of(wrong.getBytes(UTF_8)));
+
         Problem p = only(stanza.verify());
         assertEquals(ProblemKind.MANIFEST_INCONSISTENT, p.kind());
-        assertEquals(List.of("PG_VERSION"), p.files());
+        assertEquals(key, p.objectKey());
+        assertTrue(p.message().contains("records totals (size_bytes 1"), p.message());
+        assertTrue(p.message().endsWith("info and the metrics show the recorded ones"), p.message());
     }
 
     @Test
