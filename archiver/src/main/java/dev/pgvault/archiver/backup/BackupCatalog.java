@@ -58,9 +58,53 @@ public final class BackupCatalog {
      * (every file) are not built, which is most of what reading a manifest costs.
      */
     public List<BackupHeader> headers(Rest rest) throws IOException {
-        List<BackupHeader> out = new ArrayList<>();
-        for (String id : completeIds()) {
-            out.add(header(id, rest));
+        return readEach(completeIds(), id -> header(id, rest));
+    }
+
+    /** {@link #headerWithTotals} of each backup of {@code ids}, in their order. */
+    public List<BackupHeader> headersWithTotals(List<String> ids) throws IOException {
+        return readEach(ids, this::headerWithTotals);
+    }
+
+    /**
+     * Manifests read at once by {@link #readEach}: each read of an S3 object waits a round trip
+     * (tens of milliseconds), which reading one after another pays once per backup kept.
+     */
+    private static final int READS_AT_ONCE = 8;
+
+    private interface ManifestReader<T> {
+        T read(String id) throws IOException;
+    }
+
+    /** One manifest's read: its value or its failure, and where in the order it came. */
+    private record Read<T>(int index, T value, IOException failure) {}
+
+    /**
+     * {@code reader} applied to each of {@code ids}, up to {@link #READS_AT_ONCE} at a time, the
+     * results in the order of {@code ids}. A failure is the first in that order, as reading one
+     * after another would name it.
+     */
+    private static <T> List<T> readEach(List<String> ids, ManifestReader<T> reader) throws IOException {
+        List<Read<T>> reads;
+        try {
+            reads = ParallelWork.run(java.util.stream.IntStream.range(0, ids.size()).boxed().toList(), READS_AT_ONCE,
+                    () -> null, (none, i) -> {
+                        try {
+                            return new Read<>(i, reader.read(ids.get(i)), null);
+                        } catch (IOException e) {
+                            return new Read<>(i, null, e);
+                        }
+                    }, "pgvault-manifest-read");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading backup manifests");
+        }
+        List<T> out = new ArrayList<>();
+        for (Read<T> read : reads.stream().sorted(java.util.Comparator.comparingInt(Read::index)).toList()) {
+            if (read.failure() != null) {
+                throw read.failure();
+            }
+            out.add(read.value());
         }
         return out;
     }

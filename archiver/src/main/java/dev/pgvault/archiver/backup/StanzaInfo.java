@@ -55,16 +55,17 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
     public static StanzaInfo read(EncodedStore repo, RepositoryLayout layout) throws IOException {
         ClusterIdentity cluster = new StanzaStore(repo, layout).requireIdentity();
         BackupCatalog catalog = new BackupCatalog(repo, layout);
-        List<BackupHeader> backups = new ArrayList<>();
+        List<String> complete = new ArrayList<>();
         Set<String> pinned = new TreeSet<>();
         for (BackupDirectory d : catalog.directories().values()) {
             if (d.complete()) {
-                backups.add(catalog.headerWithTotals(d.id()));
+                complete.add(d.id());
                 if (d.pinned()) {
                     pinned.add(d.id());
                 }
             }
         }
+        List<BackupHeader> backups = catalog.headersWithTotals(complete);
         Set<String> streams = new TreeSet<>();
         WalRange archive = walRange(repo, layout, streams);
         StreamTip tip = null;

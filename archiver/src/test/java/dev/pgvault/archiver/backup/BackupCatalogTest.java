@@ -62,6 +62,45 @@ class BackupCatalogTest {
     }
 
     /**
+     * Headers are read several at a time (an S3 read waits a round trip): still in id order, and
+     * with two damaged manifests the error names the older, as reading one after another did.
+     */
+    @Test
+    void headersReadAtOnceComeInIdOrderAndTheOldestDamagedManifestIsNamed() throws IOException {
+        try (TestStanza stanza = new TestStanza(dir, CodecSpec.DEFAULT)) {
+            List<String> ids = new ArrayList<>();
+            for (int day = 1; day <= 20; day++) {
+                Instant at = Instant.parse("2026-11-01T03:15:00Z").plus(java.time.Duration.ofDays(day));
+                String id = BackupId.of(at, BackupType.FULL);
+                stanza.typicalBackup(id, 1, 1).at(at).write();
+                ids.add(id);
+            }
+            BackupCatalog catalog = new BackupCatalog(stanza.repo, stanza.layout);
+            assertEquals(ids, catalog.headers().stream().map(BackupHeader::id).toList());
+            assertEquals(ids, catalog.headers(BackupCatalog.Rest.CHECKSUMMED).stream().map(BackupHeader::id).toList());
+            List<BackupHeader> whole = new ArrayList<>();
+            for (String id : ids) {
+                whole.add(catalog.read(id).header());
+            }
+            assertEquals(whole, catalog.headersWithTotals(ids));
+
+            for (String damaged : List.of(ids.get(17), ids.get(6))) {
+                Path manifest = dir.resolve(stanza.layout.manifestKey(damaged));
+                byte[] bytes = Files.readAllBytes(manifest);
+                bytes[bytes.length - 1] ^= 0x01;
+                Files.write(manifest, bytes);
+            }
+            for (int round = 0; round < 5; round++) {
+                IOException e = assertThrows(dev.pgvault.storage.codec.CorruptObjectException.class, catalog::headers);
+                assertEquals(true, e.getMessage().startsWith("backup " + ids.get(6) + ": manifest "), e.getMessage());
+                IOException t = assertThrows(dev.pgvault.storage.codec.CorruptObjectException.class,
+                        () -> catalog.headersWithTotals(ids));
+                assertEquals(e.getMessage(), t.getMessage());
+            }
+        }
+    }
+
+    /**
      * A manifest stored intact whose JSON is cut after its header (a writer's bug, or a hand-made
      * object): what must not build on it or expire by it fails naming it; a restore's choice,
      * which parses only the chain it chose whole, reads its header.
