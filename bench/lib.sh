@@ -17,6 +17,10 @@
 #                       added to postgresql.conf
 #   bench_pgvault_yaml REPO   $work/pgvault.yaml: stanza bench for $work/data on $port, a
 #                       filesystem repository at REPO, zstd level 3
+#   bench_s3            an S3 repository for both tools: an in-memory S3Proxy (bench/S3ProxyBench.java,
+#                       stopped on exit) on http for pgvault and https (self-signed) for pgBackRest;
+#                       bench_pgbench_pair then points both tools' repositories at it. Each request
+#                       waits the milliseconds written to $work/s3-latency (0 at first)
 #   await_receiver NAME [sync]   wait (at most 30 s) until the replication client NAME streams
 #                       from the cluster on $port; with sync, name it in synchronous_standby_names
 #                       and wait (at most 10 s) until it is the synchronous one
@@ -40,6 +44,7 @@ bench_workdir() {
 
 bench_exit() {
     if declare -F bench_cleanup >/dev/null; then bench_cleanup || true; fi
+    if [ -n "${s3_pid:-}" ]; then kill "$s3_pid" 2>/dev/null || true; fi
     local pid
     for pid in "$work"/*/postmaster.pid; do
         { [ -f "$pid" ] && $as "$pgbin/pg_ctl" -D "$(dirname "$pid")" -m immediate stop >/dev/null 2>&1; } || true
@@ -117,6 +122,7 @@ pg1-port=$port
 pg1-socket-path=$work
 CONF
     mkdir -p "$work/repo-pgvault" "$work/repo-pgbackrest"
+    if [ -n "${s3_http:-}" ]; then bench_s3_repos; fi
     [ -n "$as" ] && chown -R postgres "$work"
     $as "$pgbin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w start >/dev/null
     psql() { $as "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -qAtX "$@"; }
@@ -178,6 +184,39 @@ repo:
   compress: zstd
   compress-level: 3
 YAML
+}
+
+bench_s3() {
+    echo "starting S3Proxy ..."
+    (cd "$here" && mvn -B -q dependency:build-classpath -pl storage -Dmdep.includeScope=test \
+        -Dmdep.outputFile="$work/s3.cp" >/dev/null)
+    # storage's test classes: S3ProxyServer's logging set-up (build them: mvn -B -q install -DskipTests)
+    printf ':%s' "$here/storage/target/test-classes" >> "$work/s3.cp"
+    mkdir -p "$work/s3proxy"
+    javac -cp "$(cat "$work/s3.cp")" -d "$work/s3proxy" "$here/bench/S3ProxyBench.java"
+    # keys made here, passed in the environment: never on a command line
+    export S3_KEYSTORE_PASS S3_ACCESS_KEY=bench S3_SECRET_KEY
+    S3_KEYSTORE_PASS=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    S3_SECRET_KEY=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    keytool -genkeypair -alias bench -keyalg RSA -keysize 2048 -dname CN=127.0.0.1 -ext SAN=IP:127.0.0.1 -validity 2 \
+        -storetype PKCS12 -keystore "$work/s3.p12" -storepass:env S3_KEYSTORE_PASS >/dev/null 2>&1
+    echo 0 > "$work/s3-latency"
+    java -Xmx4g -cp "$work/s3proxy:$(cat "$work/s3.cp")" S3ProxyBench "$work/s3-latency" "$work/s3.p12" "$work/s3-ports" \
+        > "$work/s3proxy.log" 2>&1 &
+    s3_pid=$!
+    local i
+    for i in $(seq 1 300); do [ -s "$work/s3-ports" ] && break; sleep 0.1; done
+    read -r s3_http s3_https < "$work/s3-ports" || { echo "bench: S3Proxy did not start: $work/s3proxy.log" >&2; exit 1; }
+}
+
+bench_s3_repos() {
+    awk -v port="$s3_http" -v secret="$S3_SECRET_KEY" '
+        /^  path: / { print "  type: s3\n  s3:\n    endpoint: http://127.0.0.1:" port "\n    region: us-east-1\n    bucket: bench"
+                      print "    prefix: pgvault\n    path-style: true\n    access-key: bench\n    secret-key: " secret; next }
+        { print }' "$work/pgvault.yaml" > "$work/pgvault.yaml.s3" && mv "$work/pgvault.yaml.s3" "$work/pgvault.yaml"
+    chmod 600 "$work/pgvault.yaml" "$work/pgbackrest.conf"
+    sed -i "s|^repo1-path=.*|repo1-type=s3\nrepo1-path=/pgbackrest\nrepo1-s3-bucket=bench\nrepo1-s3-endpoint=127.0.0.1\nrepo1-storage-port=$s3_https\nrepo1-s3-region=us-east-1\nrepo1-s3-key=bench\nrepo1-s3-key-secret=$S3_SECRET_KEY\nrepo1-s3-uri-style=path\nrepo1-storage-verify-tls=n|" \
+        "$work/pgbackrest.conf"
 }
 
 await_receiver() {

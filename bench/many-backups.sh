@@ -7,6 +7,11 @@
 #   SCALE=5                                      pgbench scale (the manifests' file count barely moves with it)
 #   BASE_DIST=DIR                                also time another pgvault build (a copy of bin/ and
 #                                                cli/target/pgvault/lib/ as bench_dist makes) as pgvault-base
+#   REPO=s3                                      both tools' repositories on S3 (an in-memory S3Proxy on
+#                                                loopback, bench_s3 in lib.sh) instead of the filesystem
+#   LATENCY_MS=20                                with REPO=s3, what each S3 request waits in the timed
+#                                                rounds (none while the backups are taken): a region's
+#                                                round trip, which loopback lacks
 #
 # Loads pgbench at SCALE with random filler (as bench/backup-restore.sh), takes a full and then
 # BACKUPS-1 incrementals with each tool (1 s of pgbench -c 2 -R 50 between), retention set to keep
@@ -28,6 +33,7 @@ if [ -n "${BASE_DIST:-}" ] && [ ! -x "$BASE_DIST/bin/pgvault" ]; then
     echo "bench: BASE_DIST=$BASE_DIST holds no bin/pgvault" >&2; exit 1
 fi
 bench_workdir pgvault-bench-many
+if [ "${REPO:-fs}" = s3 ]; then bench_s3; fi
 bench_pgbench_pair "${SCALE:-5}"
 printf 'retention:\n  full: 1000\n' >> "$work/pgvault.yaml"
 sed -i 's/^\[global\]$/[global]\nrepo1-retention-full=1000/' "$work/pgbackrest.conf"
@@ -40,6 +46,7 @@ for ((h = 0; h < count; h++)); do
     $as "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -c 2 -R 50 -T 1 postgres >/dev/null 2>&1
 done
 
+if [ "${REPO:-fs}" = s3 ]; then echo "${LATENCY_MS:-20}" > "$work/s3-latency"; fi
 tools=(pgvault pgbackrest)
 [ -n "${BASE_DIST:-}" ] && tools+=(pgvault-base)
 declare -A t
@@ -70,7 +77,8 @@ for ((r = 0; r < rounds; r++)); do
 done
 
 echo
-echo "medians of $rounds alternating runs (ranges), $count to $((count + rounds)) backups kept, scale ${SCALE:-5}"
+echo "medians of $rounds alternating runs (ranges), $count to $((count + rounds)) backups kept, scale ${SCALE:-5}," \
+    "repository ${REPO:-fs}$([ "${REPO:-fs}" = s3 ] && echo ", ${LATENCY_MS:-20} ms per request")"
 for tool in "${tools[@]}"; do
     for what in backup info expire metrics; do
         [ -n "${t[$tool,$what]:-}" ] || continue

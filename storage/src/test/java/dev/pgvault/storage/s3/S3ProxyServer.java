@@ -40,7 +40,7 @@ public final class S3ProxyServer implements AutoCloseable {
      * S3Proxy brings logback, which logs everything at DEBUG without a configuration file (and
      * wins over slf4j-simple): Jetty's and the SDK's debug output would swamp the test log.
      */
-    static void quietLogging() {
+    public static void quietLogging() {
         Object root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         try {
             Class<?> level = Class.forName("ch.qos.logback.classic.Level");
