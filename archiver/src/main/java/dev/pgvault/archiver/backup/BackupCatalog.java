@@ -72,7 +72,8 @@ public final class BackupCatalog {
      */
     private static final int READS_AT_ONCE = 8;
 
-    private interface ManifestReader<T> {
+    /** What {@link #readEach} does with one backup's manifest. */
+    public interface ManifestReader<T> {
         T read(String id) throws IOException;
     }
 
@@ -84,7 +85,14 @@ public final class BackupCatalog {
      * results in the order of {@code ids}. A failure is the first in that order, as reading one
      * after another would name it.
      */
-    private static <T> List<T> readEach(List<String> ids, ManifestReader<T> reader) throws IOException {
+    public static <T> List<T> readEach(List<String> ids, ManifestReader<T> reader) throws IOException {
+        if (ids.size() < 2) {
+            List<T> out = new ArrayList<>();
+            for (String id : ids) {
+                out.add(reader.read(id));
+            }
+            return out;
+        }
         List<Read<T>> reads;
         try {
             reads = ParallelWork.run(java.util.stream.IntStream.range(0, ids.size()).boxed().toList(), READS_AT_ONCE,
@@ -145,8 +153,17 @@ public final class BackupCatalog {
      * they were). The rest is {@link Rest#CHECKSUMMED}: what a restore reads of a backup it does not use.
      */
     public BackupHeader headerWithTotals(String id) throws IOException {
-        BackupHeader h = header(id, Rest.CHECKSUMMED);
-        return h.totals() != null ? h : read(id).header();
+        byte[] json = bytes(id); // read once: a manifest without totals is parsed from the same bytes
+        Optional<BackupHeader> header;
+        try {
+            header = ManifestJson.readHeader(new java.io.ByteArrayInputStream(json), false);
+        } catch (ManifestJson.MalformedManifestException e) {
+            header = Optional.empty(); // parsed whole below, which names the fault
+        }
+        if (header.isPresent() && header.get().totals() != null) {
+            return header.get();
+        }
+        return parsed(id, json).header();
     }
 
     public Optional<Manifest> find(String id) throws IOException {
@@ -161,14 +178,19 @@ public final class BackupCatalog {
      * the object: the codec's and the parser's own messages say what is wrong, not where.
      */
     public Manifest read(String id) throws IOException {
-        byte[] json;
+        return parsed(id, bytes(id));
+    }
+
+    /** Backup {@code id}'s manifest, read to its end: the decoder checks the checksum only there, and a JSON parser would stop at the closing brace. */
+    private byte[] bytes(String id) throws IOException {
         try (InputStream in = opened(id)) {
-            // Read to the end first: the decoder checks the checksum only there, and the JSON
-            // parser would stop at the closing brace.
-            json = in.readAllBytes();
+            return in.readAllBytes();
         } catch (dev.pgvault.storage.codec.CorruptObjectException | dev.pgvault.storage.codec.WrongKeyException e) {
             throw named(id, e);
         }
+    }
+
+    private Manifest parsed(String id, byte[] json) throws IOException {
         try {
             return ManifestJson.read(new java.io.ByteArrayInputStream(json));
         } catch (IOException e) {

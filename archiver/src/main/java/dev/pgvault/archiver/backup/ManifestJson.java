@@ -199,15 +199,16 @@ public final class ManifestJson {
         }
     }
 
+    /** The header's sums over the lists ({@link BackupTotals}), which only info and the metrics show. */
+    static final String SIZE_BYTES = "size_bytes";
+    static final String STORED_BYTES = "stored_bytes";
+    static final String BAD_PAGE_COUNT = "bad_page_count";
+
     /**
      * The fields of a {@link BackupHeader}, all written before the manifest's first list. A
      * manifest without {@code page_checksums} (from before it was recorded) is read whole, which
      * takes it as off.
      */
-    static final String SIZE_BYTES = "size_bytes";
-    static final String STORED_BYTES = "stored_bytes";
-    static final String BAD_PAGE_COUNT = "bad_page_count";
-
     private static final java.util.Set<String> HEADER_FIELDS = java.util.Set.of("format", "id", "type", "parent", "start_time",
             "stop_time", "start_lsn", "stop_lsn", "timeline", "start_wal", "stop_wal", "system_identifier", "pg_version_num",
             "wal_segment_size", "page_checksums");
@@ -289,13 +290,23 @@ public final class ManifestJson {
                 totals(scalars));
     }
 
-    /** The header's totals; null when it records none (written before they were), malformed when only some. */
+    /**
+     * The header's totals; null when it does not record all three as counts (written before they
+     * were, or by another writer): info and the metrics sum the lists then. Never a reason to
+     * refuse a manifest: nothing but their display depends on them ({@code verify} compares them
+     * with the lists).
+     */
     private static BackupTotals totals(Map<String, String> scalars) {
-        if (!scalars.containsKey(SIZE_BYTES) && !scalars.containsKey(STORED_BYTES) && !scalars.containsKey(BAD_PAGE_COUNT)) {
-            return null;
+        long[] values = new long[3];
+        String[] names = {SIZE_BYTES, STORED_BYTES, BAD_PAGE_COUNT};
+        for (int i = 0; i < names.length; i++) {
+            String v = scalars.get(names[i]);
+            if (v == null || !v.matches("[0-9]{1,18}")) {
+                return null;
+            }
+            values[i] = Long.parseLong(v);
         }
-        return new BackupTotals(parse(scalars, SIZE_BYTES, Long::parseLong), parse(scalars, STORED_BYTES, Long::parseLong),
-                parse(scalars, BAD_PAGE_COUNT, Long::parseLong));
+        return new BackupTotals(values[0], values[1], values[2]);
     }
 
     /** A manifest this pgvault cannot read: malformed, or of a format it does not know; not a failure to read its bytes. */

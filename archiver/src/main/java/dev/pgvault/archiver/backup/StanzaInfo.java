@@ -47,6 +47,7 @@ public record StanzaInfo(String stanza, String repository, ClusterIdentity clust
 
     /** @param backups complete backups' headers, oldest first, each with its {@link BackupHeader#totals} */
     public StanzaInfo {
+        backups.forEach(b -> java.util.Objects.requireNonNull(b.totals(), () -> "backup " + b.id() + " without its totals"));
         backups = List.copyOf(backups);
         pinned = Set.copyOf(pinned);
     }

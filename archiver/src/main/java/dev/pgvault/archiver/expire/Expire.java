@@ -81,16 +81,17 @@ public final class Expire {
         BackupCatalog catalog = new BackupCatalog(repo, layout);
         SortedMap<String, BackupDirectory> dirs = catalog.directories();
 
-        List<BackupHeader> backups = new ArrayList<>();
+        List<String> complete = new ArrayList<>();
         List<String> pinned = new ArrayList<>();
         for (BackupDirectory d : dirs.values()) {
             if (d.complete()) {
-                backups.add(header(catalog, d.id()));
+                complete.add(d.id());
                 if (d.pinned()) {
                     pinned.add(d.id());
                 }
             }
         }
+        List<BackupHeader> backups = new ArrayList<>(BackupCatalog.readEach(complete, id -> header(catalog, id)));
         backups.sort(BackupStop.BY_STOP);
         List<BackupVerdict> verdicts = RetentionPlan.decide(backups, Set.copyOf(pinned), options.policy(), now);
 

@@ -41,6 +41,7 @@ public record RepositoryFigures(List<BackupHeader> backups, Map<BackupType, Back
 
     public RepositoryFigures {
         backups = List.copyOf(backups);
+        newestOfType.values().forEach(b -> java.util.Objects.requireNonNull(b.totals(), () -> "backup " + b.id() + " without its totals"));
         newestOfType = Map.copyOf(newestOfType);
         receivers = List.copyOf(receivers);
     }

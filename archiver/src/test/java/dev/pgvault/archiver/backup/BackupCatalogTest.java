@@ -67,8 +67,38 @@ class BackupCatalogTest {
      */
     @Test
     void headersReadAtOnceComeInIdOrderAndTheOldestDamagedManifestIsNamed() throws IOException {
-        try (TestStanza stanza = new TestStanza(dir, CodecSpec.DEFAULT)) {
-            List<String> ids = new ArrayList<>();
+        // The older damaged manifest's read waits until the newer one's has failed and closed
+        // (review of 745d2ff: on a local disk reads end in the order they start, so without
+        // this a report in completion order would pass too).
+        List<String> ids = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> newerDone =
+                new java.util.concurrent.atomic.AtomicReference<>(new java.util.concurrent.CountDownLatch(0));
+        dev.pgvault.storage.BlobStore slowed = new dev.pgvault.archiver.verify.ForwardingBlobStore(
+                new dev.pgvault.storage.fs.FsBlobStore(dir)) {
+            @Override
+            public java.io.InputStream get(String key, long offset) throws IOException {
+                java.util.concurrent.CountDownLatch latch = newerDone.get();
+                if (ids.size() == 20 && key.contains(ids.get(6))) {
+                    try {
+                        latch.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                java.io.InputStream in = store.get(key, offset);
+                if (ids.size() == 20 && key.contains(ids.get(17))) {
+                    return new java.io.FilterInputStream(in) {
+                        @Override
+                        public void close() throws IOException {
+                            super.close();
+                            latch.countDown();
+                        }
+                    };
+                }
+                return in;
+            }
+        };
+        try (TestStanza stanza = new TestStanza(dir, slowed, CodecSpec.DEFAULT)) {
             for (int day = 1; day <= 20; day++) {
                 Instant at = Instant.parse("2026-11-01T03:15:00Z").plus(java.time.Duration.ofDays(day));
                 String id = BackupId.of(at, BackupType.FULL);
@@ -90,9 +120,11 @@ class BackupCatalogTest {
                 bytes[bytes.length - 1] ^= 0x01;
                 Files.write(manifest, bytes);
             }
-            for (int round = 0; round < 5; round++) {
+            for (int round = 0; round < 3; round++) {
+                newerDone.set(new java.util.concurrent.CountDownLatch(1));
                 IOException e = assertThrows(dev.pgvault.storage.codec.CorruptObjectException.class, catalog::headers);
                 assertEquals(true, e.getMessage().startsWith("backup " + ids.get(6) + ": manifest "), e.getMessage());
+                newerDone.set(new java.util.concurrent.CountDownLatch(1));
                 IOException t = assertThrows(dev.pgvault.storage.codec.CorruptObjectException.class,
                         () -> catalog.headersWithTotals(ids));
                 assertEquals(e.getMessage(), t.getMessage());

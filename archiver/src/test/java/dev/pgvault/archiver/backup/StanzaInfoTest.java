@@ -73,6 +73,13 @@ class StanzaInfoTest {
         assertTrue(json.contains("\"retention\" : {\n    \"full\" : 2,\n    \"window\" : null\n  }"), json);
         assertTrue(json.contains("\"start_time\" : \"2026-11-26T03:15:00.123456Z\""), json);
         assertTrue(json.contains("\"size_bytes\" : " + sample.sizeBytes()), json);
+
+        // what info shows comes from the header (its lists are not parsed): recorded totals that
+        // are not the lists' sums (verify reports those) are shown as recorded
+        String recorded = new String(ManifestJson.write(sample), StandardCharsets.UTF_8)
+                .replaceFirst("\"size_bytes\":" + sample.sizeBytes(), "\"size_bytes\":12345");
+        repo.put(LAYOUT.manifestKey(sample.id()), BlobWriter.of(recorded.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(12345, StanzaInfo.read(repo, LAYOUT).backups().get(0).totals().sizeBytes());
         assertTrue(json.contains("\"min\" : \"000000010000000000000001\""), json);
     }
 
