@@ -10,10 +10,11 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 
 /**
- * Benchmark helper (not a test), for bench/s3-many-backups.sh: an S3Proxy server keeping objects
- * in memory, on http and https (a self-signed key store, for pgBackRest, which speaks only https
- * to S3), where every request waits the milliseconds written in a control file, read every 100 ms
- * (0 while backups are taken, the round trip of a real S3 region while commands are timed).
+ * Benchmark helper (not a test), for bench_s3 in bench/lib.sh (bench/many-backups.sh REPO=s3):
+ * an S3Proxy server keeping objects in memory, on http and https (a self-signed key store, for
+ * pgBackRest, which speaks only https to S3), where every request waits the milliseconds written
+ * in a control file, read every 100 ms (0 while backups are taken, the round trip of a real S3
+ * region while commands are timed).
  *
  * <p>Arguments: CONTROL_FILE KEY_STORE PORTS_FILE; the key store's password and the S3 keys come
  * from the environment (S3_KEYSTORE_PASS, S3_ACCESS_KEY, S3_SECRET_KEY), never the command line.

@@ -187,22 +187,24 @@ YAML
 }
 
 bench_s3() {
-    echo "starting S3Proxy ..."
+    echo "starting S3Proxy (pgvault reaches it over http, pgBackRest over https: it speaks only https to S3) ..."
     (cd "$here" && mvn -B -q dependency:build-classpath -pl storage -Dmdep.includeScope=test \
         -Dmdep.outputFile="$work/s3.cp" >/dev/null)
     # storage's test classes: S3ProxyServer's logging set-up (build them: mvn -B -q install -DskipTests)
     printf ':%s' "$here/storage/target/test-classes" >> "$work/s3.cp"
     mkdir -p "$work/s3proxy"
     javac -cp "$(cat "$work/s3.cp")" -d "$work/s3proxy" "$here/bench/S3ProxyBench.java"
-    # keys made here, passed in the environment: never on a command line
-    export S3_KEYSTORE_PASS S3_ACCESS_KEY=bench S3_SECRET_KEY
-    S3_KEYSTORE_PASS=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
-    S3_SECRET_KEY=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
-    keytool -genkeypair -alias bench -keyalg RSA -keysize 2048 -dname CN=127.0.0.1 -ext SAN=IP:127.0.0.1 -validity 2 \
-        -storetype PKCS12 -keystore "$work/s3.p12" -storepass:env S3_KEYSTORE_PASS >/dev/null 2>&1
+    # Keys made here, handed over in the environment of the commands that need them: never on a
+    # command line (ps shows those), never exported to the rest.
+    local pass
+    pass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    s3_secret=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    S3_KEYSTORE_PASS=$pass keytool -genkeypair -alias bench -keyalg RSA -keysize 2048 -dname CN=127.0.0.1 \
+        -ext SAN=IP:127.0.0.1 -validity 2 -storetype PKCS12 -keystore "$work/s3.p12" -storepass:env S3_KEYSTORE_PASS \
+        >/dev/null 2>&1
     echo 0 > "$work/s3-latency"
-    java -Xmx4g -cp "$work/s3proxy:$(cat "$work/s3.cp")" S3ProxyBench "$work/s3-latency" "$work/s3.p12" "$work/s3-ports" \
-        > "$work/s3proxy.log" 2>&1 &
+    S3_KEYSTORE_PASS=$pass S3_ACCESS_KEY=bench S3_SECRET_KEY=$s3_secret java -Xmx4g -cp "$work/s3proxy:$(cat "$work/s3.cp")" \
+        S3ProxyBench "$work/s3-latency" "$work/s3.p12" "$work/s3-ports" > "$work/s3proxy.log" 2>&1 &
     s3_pid=$!
     local i
     for i in $(seq 1 300); do [ -s "$work/s3-ports" ] && break; sleep 0.1; done
@@ -210,13 +212,20 @@ bench_s3() {
 }
 
 bench_s3_repos() {
-    awk -v port="$s3_http" -v secret="$S3_SECRET_KEY" '
+    S3_SECRET_KEY=$s3_secret awk -v port="$s3_http" '
         /^  path: / { print "  type: s3\n  s3:\n    endpoint: http://127.0.0.1:" port "\n    region: us-east-1\n    bucket: bench"
-                      print "    prefix: pgvault\n    path-style: true\n    access-key: bench\n    secret-key: " secret; next }
-        { print }' "$work/pgvault.yaml" > "$work/pgvault.yaml.s3" && mv "$work/pgvault.yaml.s3" "$work/pgvault.yaml"
+                      print "    prefix: pgvault\n    path-style: true\n    access-key: bench"
+                      print "    secret-key: " ENVIRON["S3_SECRET_KEY"]; next }
+        { print }' "$work/pgvault.yaml" > "$work/pgvault.yaml.s3"
+    S3_SECRET_KEY=$s3_secret awk -v port="$s3_https" '
+        /^repo1-path=/ { print "repo1-type=s3\nrepo1-path=/pgbackrest\nrepo1-s3-bucket=bench\nrepo1-s3-endpoint=127.0.0.1"
+                         print "repo1-storage-port=" port "\nrepo1-s3-region=us-east-1\nrepo1-s3-key=bench"
+                         print "repo1-s3-key-secret=" ENVIRON["S3_SECRET_KEY"]
+                         print "repo1-s3-uri-style=path\nrepo1-storage-verify-tls=n"; next }
+        { print }' "$work/pgbackrest.conf" > "$work/pgbackrest.conf.s3"
+    mv "$work/pgvault.yaml.s3" "$work/pgvault.yaml"
+    mv "$work/pgbackrest.conf.s3" "$work/pgbackrest.conf"
     chmod 600 "$work/pgvault.yaml" "$work/pgbackrest.conf"
-    sed -i "s|^repo1-path=.*|repo1-type=s3\nrepo1-path=/pgbackrest\nrepo1-s3-bucket=bench\nrepo1-s3-endpoint=127.0.0.1\nrepo1-storage-port=$s3_https\nrepo1-s3-region=us-east-1\nrepo1-s3-key=bench\nrepo1-s3-key-secret=$S3_SECRET_KEY\nrepo1-s3-uri-style=path\nrepo1-storage-verify-tls=n|" \
-        "$work/pgbackrest.conf"
 }
 
 await_receiver() {
