@@ -73,6 +73,15 @@ public interface BlobStore extends AutoCloseable {
     /** Whether {@link #create} is a single atomic compare-and-create on this store. */
     boolean atomicCreate();
 
+    /**
+     * How many small blobs a caller that reads many of them (every backup's manifest) should read
+     * at once: 1 where a read costs only CPU (on a local disk, more threads than a short-lived
+     * command's cores slowed it down), more where each read waits a network round trip.
+     */
+    default int readsAtOnce() {
+        return 1;
+    }
+
     /** A short description for messages, without secrets: "fs:/var/lib/pgvault", "s3://bucket/p". */
     String describe();
 

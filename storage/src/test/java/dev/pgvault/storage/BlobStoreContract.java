@@ -69,6 +69,13 @@ public abstract class BlobStoreContract {
         }
     }
 
+    /** Callers size their thread pools by it: at least one read at a time, and not a flood. */
+    @Test
+    void readsAtOnceIsBetweenOneAndSixtyFour() {
+        int n = store.readsAtOnce();
+        assertTrue(n >= 1 && n <= 64, "readsAtOnce " + n);
+    }
+
     @Test
     void putThenGetReturnsTheSameBytes() throws IOException {
         byte[] data = random(1000, 1);

@@ -66,12 +66,6 @@ public final class BackupCatalog {
         return readEach(ids, this::headerWithTotals);
     }
 
-    /**
-     * Manifests read at once by {@link #readEach}: each read of an S3 object waits a round trip
-     * (tens of milliseconds), which reading one after another pays once per backup kept.
-     */
-    private static final int READS_AT_ONCE = 8;
-
     /** What {@link #readEach} does with one backup's manifest. */
     public interface ManifestReader<T> {
         T read(String id) throws IOException;
@@ -81,12 +75,14 @@ public final class BackupCatalog {
     private record Read<T>(int index, T value, IOException failure) {}
 
     /**
-     * {@code reader} applied to each of {@code ids}, up to {@link #READS_AT_ONCE} at a time, the
-     * results in the order of {@code ids}. A failure is the first in that order, as reading one
-     * after another would name it.
+     * {@code reader} applied to each of {@code ids}, as many at a time as the store reads at once
+     * ({@link dev.pgvault.storage.BlobStore#readsAtOnce}: on S3 each read waits a round trip,
+     * which reading one after another pays once per backup kept), the results in the order of
+     * {@code ids}. A failure is the first in that order, as reading one after another names it.
      */
-    public static <T> List<T> readEach(List<String> ids, ManifestReader<T> reader) throws IOException {
-        if (ids.size() < 2) {
+    public <T> List<T> readEach(List<String> ids, ManifestReader<T> reader) throws IOException {
+        int atOnce = repo.blobs().readsAtOnce();
+        if (ids.size() < 2 || atOnce < 2) {
             List<T> out = new ArrayList<>();
             for (String id : ids) {
                 out.add(reader.read(id));
@@ -95,7 +91,7 @@ public final class BackupCatalog {
         }
         List<Read<T>> reads;
         try {
-            reads = ParallelWork.run(java.util.stream.IntStream.range(0, ids.size()).boxed().toList(), READS_AT_ONCE,
+            reads = ParallelWork.run(java.util.stream.IntStream.range(0, ids.size()).boxed().toList(), atOnce,
                     () -> null, (none, i) -> {
                         try {
                             return new Read<>(i, reader.read(ids.get(i)), null);

@@ -91,7 +91,7 @@ public final class Expire {
                 }
             }
         }
-        List<BackupHeader> backups = new ArrayList<>(BackupCatalog.readEach(complete, id -> header(catalog, id)));
+        List<BackupHeader> backups = new ArrayList<>(catalog.readEach(complete, id -> header(catalog, id)));
         backups.sort(BackupStop.BY_STOP);
         List<BackupVerdict> verdicts = RetentionPlan.decide(backups, Set.copyOf(pinned), options.policy(), now);
 

@@ -76,6 +76,11 @@ class BackupCatalogTest {
         dev.pgvault.storage.BlobStore slowed = new dev.pgvault.archiver.verify.ForwardingBlobStore(
                 new dev.pgvault.storage.fs.FsBlobStore(dir)) {
             @Override
+            public int readsAtOnce() {
+                return 8; // as S3 reads them
+            }
+
+            @Override
             public java.io.InputStream get(String key, long offset) throws IOException {
                 java.util.concurrent.CountDownLatch latch = newerDone.get();
                 if (ids.size() == 20 && key.contains(ids.get(6))) {

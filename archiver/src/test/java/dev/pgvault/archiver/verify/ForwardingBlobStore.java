@@ -58,6 +58,11 @@ public abstract class ForwardingBlobStore implements BlobStore {
     }
 
     @Override
+    public int readsAtOnce() {
+        return store.readsAtOnce();
+    }
+
+    @Override
     public String describe() {
         return store.describe();
     }

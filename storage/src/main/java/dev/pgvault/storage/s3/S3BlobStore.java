@@ -258,6 +258,12 @@ public final class S3BlobStore implements BlobStore {
         return settings.conditionalWrites();
     }
 
+    /** Each read waits a round trip (tens of milliseconds in a region): eight overlap them. */
+    @Override
+    public int readsAtOnce() {
+        return 8;
+    }
+
     @Override
     public String describe() {
         return description;
