@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -471,33 +470,43 @@ public final class WalArchive {
         if (name.kind() != WalFileKind.SEGMENT) {
             return GetOutcome.ABSENT;
         }
-        byte[] streamed = streamed(name);
-        if (streamed.length < WalSegmentHeader.LENGTH) {
-            // Nothing streamed; or the receiver completed the segment between the two looks.
-            return get(name, dest) ? GetOutcome.COMPLETE : GetOutcome.ABSENT;
+        // Through a file, never in memory: a segment may be 1 GiB, and archive-get runs in
+        // whatever heap its machine gives it, during the recovery that needs it. A name apart
+        // from the one get() writes through, which this method calls meanwhile.
+        Path temp = temporary(dest.resolveSibling(dest.getFileName() + ".stream"));
+        try {
+            long end = streamInto(name, temp);
+            if (end < WalSegmentHeader.LENGTH) {
+                // Nothing streamed; or the receiver completed the segment between the two looks.
+                return get(name, dest) ? GetOutcome.COMPLETE : GetOutcome.ABSENT;
+            }
+            if (get(name, dest)) {
+                return GetOutcome.COMPLETE; // completed while the stream was read
+            }
+            if (SameBytes.begins(localCopy, temp, end)) {
+                return GetOutcome.HELD_LOCALLY;
+            }
+            install(name, temp, true, layout.walKey(name.as(WalFileKind.STREAM)), dest);
+            return GetOutcome.STREAMED;
+        } finally {
+            Files.deleteIfExists(temp); // gone already once installed
         }
-        if (get(name, dest)) {
-            return GetOutcome.COMPLETE; // completed while the stream was read
-        }
-        if (holds(localCopy, streamed)) {
-            return GetOutcome.HELD_LOCALLY;
-        }
-        write(name, new ByteArrayInputStream(streamed), true, layout.walKey(name.as(WalFileKind.STREAM)), dest);
-        return GetOutcome.STREAMED;
     }
 
-    /** Whether the file {@code local} begins with {@code bytes}: the same WAL, up to their end at least. */
-    private static boolean holds(Path local, byte[] bytes) throws IOException {
-        if (local == null || !Files.isRegularFile(local) || Files.size(local) < bytes.length) {
-            return false;
+    /** Writes what was streamed of {@code segment} to {@code file}, from its start; returns its length. */
+    private long streamInto(WalFileName segment, Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            // A read that starts again (a part folded away under it) writes from offset 0 again.
+            long end = streams().read(segment, () -> (offset, buf, from, length) -> {
+                ByteBuffer b = ByteBuffer.wrap(buf, from, length);
+                while (b.hasRemaining()) {
+                    ch.write(b, offset + b.position() - from);
+                }
+            }).end();
+            ch.truncate(end);
+            return end;
         }
-        byte[] head = new byte[bytes.length];
-        try (InputStream in = Files.newInputStream(local)) {
-            if (in.readNBytes(head, 0, head.length) < head.length) {
-                return false;
-            }
-        }
-        return java.util.Arrays.equals(head, bytes);
     }
 
     /** Whether the repository has anything streamed of segment {@code name}: its {@code .stream} object or parts, one listing. */
@@ -521,40 +530,56 @@ public final class WalArchive {
         } catch (BlobNotFoundException e) {
             return false;
         }
-        write(name, in, false, key, dest);
+        write(name, in, key, dest);
         return true;
     }
 
-    /** {@code in} to {@code dest} through a temporary file, checked as {@code name}; padded to a segment when asked. */
-    private void write(WalFileName name, InputStream in, boolean pad, String key, Path dest) throws IOException {
-        // A name of its own per writer: two fetches of one file (two resident archivers on a spool
-        // removed and made again, say) sharing a temporary file would write into one inode, and
-        // the first rename would hand PostgreSQL a file the second is still writing.
-        Path temp = dest.resolveSibling(dest.getFileName() + ".pgvault-tmp-" + ProcessHandle.current().pid() + "-"
-                + Thread.currentThread().getId());
-        try (in; FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            // The decoder verifies the checksum before its last read returns: a bad object
-            // throws here, and the temporary file is removed below. No fsync: recovery reads
-            // the file at once, and after a crash PostgreSQL asks for it again.
-            OutputStream out = Channels.newOutputStream(ch);
-            in.transferTo(out);
-            out.flush();
-            if (pad && ch.size() < cluster.walSegmentSize()) {
-                // PostgreSQL refuses a short segment; zeros read as the end of WAL.
-                ch.write(ByteBuffer.wrap(new byte[1]), cluster.walSegmentSize() - 1);
+    /** {@code in} to {@code dest} through a temporary file, checked as {@code name}. */
+    private void write(WalFileName name, InputStream in, String key, Path dest) throws IOException {
+        Path temp = temporary(dest);
+        try {
+            try (in; OutputStream out = Files.newOutputStream(temp)) {
+                // The decoder verifies the checksum before its last read returns: a bad object
+                // throws here, and the temporary file is removed below.
+                in.transferTo(out);
             }
-            Optional<String> why = mismatch(name, temp);
-            if (why.isPresent()) {
-                throw new MisplacedWalException(why.get() + " (" + key + " in " + repo.describe()
-                        + "): not handed to PostgreSQL");
-            }
-            ch.close();
-            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException | Error e) {
-            Files.deleteIfExists(temp);
-            throw e;
+            install(name, temp, false, key, dest);
+        } finally {
+            Files.deleteIfExists(temp); // gone already once installed
         }
+    }
+
+    /**
+     * A temporary name beside {@code dest}, of its own per writer: two fetches of one file (two
+     * resident archivers on a spool removed and made again, say) sharing a temporary file would
+     * write into one inode, and the first rename would hand PostgreSQL a file the second is
+     * still writing.
+     */
+    private static Path temporary(Path dest) {
+        return dest.resolveSibling(dest.getFileName() + ".pgvault-tmp-" + ProcessHandle.current().pid() + "-"
+                + Thread.currentThread().getId());
+    }
+
+    /**
+     * Renames {@code temp} to {@code dest} once it is checked as {@code name} ({@code key} names
+     * where it came from in a refusal); padded with zeros to the segment size first when asked.
+     * No fsync: recovery reads the file at once, and after a crash PostgreSQL asks for it again.
+     */
+    private void install(WalFileName name, Path temp, boolean pad, String key, Path dest) throws IOException {
+        if (pad) {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                if (ch.size() < cluster.walSegmentSize()) {
+                    // PostgreSQL refuses a short segment; zeros read as the end of WAL.
+                    ch.write(ByteBuffer.wrap(new byte[1]), cluster.walSegmentSize() - 1);
+                }
+            }
+        }
+        Optional<String> why = mismatch(name, temp);
+        if (why.isPresent()) {
+            throw new MisplacedWalException(why.get() + " (" + key + " in " + repo.describe()
+                    + "): not handed to PostgreSQL");
+        }
+        Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static String sha256(InputStream stream) throws IOException {

@@ -269,6 +269,67 @@ class WalArchiveTest {
         assertEquals(WalArchive.GetOutcome.COMPLETE, archive.getOrStreamed(name, dest, standbys));
     }
 
+    /**
+     * A segment of 256 MiB (initdb --wal-segsize allows up to 1 GiB) served from its stream, and
+     * compared with a standby's copy, without holding either in memory: what this thread
+     * allocates stays a small fraction of the segment, where gathering the stream once took its
+     * whole size and more.
+     */
+    @Test
+    void aLargeStreamedSegmentIsServedAndComparedThroughFilesNotMemory() throws IOException {
+        int big = 256 << 20;
+        ClusterIdentity cluster = new ClusterIdentity(CLUSTER.systemIdentifier(), 150004, big, Instant.EPOCH);
+        RepositoryLayout bigLayout = new RepositoryLayout("big");
+        new StanzaStore(repo, bigLayout).init(cluster);
+        WalArchive bigArchive = new WalArchive(repo, bigLayout, cluster);
+        int streamed = 96 << 20;
+        byte[] wal = new byte[streamed + 4096];
+        byte[] h = new WalSegmentHeader(0xD110, 1, 3L * big, cluster.systemIdentifier(), big, 8192).encode();
+        System.arraycopy(h, 0, wal, 0, h.length);
+        for (int i = h.length; i < wal.length; i += 4096) {
+            wal[i] = (byte) (i >>> 12 | 1); // not zeros, and still quick to compress
+        }
+        WalFileName name = WalFileName.parse(WalFileName.segmentName(1, 3, big));
+        bigArchive.putStream(name, wal, streamed / 2);
+        bigArchive.putStreamPart(name, wal, streamed / 2, streamed);
+
+        Path dest = dir.resolve("RECOVERYXLOG");
+        long before = allocatedByThisThread();
+        assertEquals(WalArchive.GetOutcome.STREAMED, bigArchive.getOrStreamed(name, dest, null));
+        long allocated = allocatedByThisThread() - before;
+        assertTrue(allocated < 32L << 20, "allocated " + allocated + " bytes to serve a 256 MiB segment");
+        assertEquals(big, Files.size(dest));
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dest)) {
+            java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(streamed + 4096);
+            while (got.hasRemaining() && ch.read(got) > 0) { }
+            byte[] expected = java.util.Arrays.copyOf(wal, streamed + 4096);
+            java.util.Arrays.fill(expected, streamed, expected.length, (byte) 0);
+            assertArrayEquals(expected, got.array(), "the streamed bytes, then zeros");
+        }
+
+        // a standby whose copy holds all of it (and more): compared a chunk at a time, kept
+        Path standbys = file(name.name(), wal);
+        Files.delete(dest);
+        before = allocatedByThisThread();
+        assertEquals(WalArchive.GetOutcome.HELD_LOCALLY, bigArchive.getOrStreamed(name, dest, standbys));
+        allocated = allocatedByThisThread() - before;
+        assertTrue(allocated < 32L << 20, "allocated " + allocated + " bytes to compare a 256 MiB segment");
+        assertFalse(Files.exists(dest), "nothing written");
+        // one byte different within the stream: the stream is served over it
+        wal[streamed - 1] ^= 1;
+        Files.write(standbys, wal);
+        assertEquals(WalArchive.GetOutcome.STREAMED, bigArchive.getOrStreamed(name, dest, standbys));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains("pgvault-tmp")).toList(),
+                    "no temporary file left");
+        }
+    }
+
+    private static long allocatedByThisThread() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+
     /** A stream read a chunk at a time (64 KiB here), parts beginning chunks before what is known. */
     @Test
     void aStreamIsReadInChunksEachByteOnceInOrderAndItsLengthWithoutItsBytes() throws IOException {
