@@ -67,23 +67,55 @@ public final class PgvaultCommand implements Runnable {
         CommandLine cl = model(top, namedCommand(args));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        cl.registerConverter(java.nio.file.Path.class, PgvaultCommand::path);
-        cl.setParameterExceptionHandler((ex, a) -> {
+        // Named classes, not lambdas, for picocli's interfaces: picocli is compiled for Java 5, and
+        // the class-data archive's dump links an old interface to make a lambda of it, which
+        // excludes that interface and every class under it (its run strategy, its 28 type
+        // converters) from the archive, to be read from the jar on every call.
+        cl.registerConverter(java.nio.file.Path.class, new PathConverter());
+        cl.setParameterExceptionHandler(new ParseFailure(err, args));
+        cl.setExecutionExceptionHandler(new ExecutionFailure(top, err));
+        addHelpOptions(cl);
+        cl.setExecutionStrategy(new Strategy(top));
+        return cl.execute(args);
+    }
+
+    private static final class PathConverter implements CommandLine.ITypeConverter<java.nio.file.Path> {
+        @Override
+        public java.nio.file.Path convert(String value) {
+            return path(value);
+        }
+    }
+
+    /** A command line picocli cannot parse: one line, and an exit code recovery does not take for "not found". */
+    private record ParseFailure(PrintStream err, String[] args) implements CommandLine.IParameterExceptionHandler {
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] a) {
             err.println("pgvault: " + OneLine.of(ex.getMessage()) + suggestion(ex) + " (see 'pgvault --help')");
             // PostgreSQL reads restore_command's exit codes 1-125 as "no such file", which would
             // end archive recovery early: a call it cannot even parse must stop recovery instead
             return java.util.List.of(args).contains("archive-get") ? ExitCode.RESTORE_ABORT.code : ExitCode.USAGE.code;
-        });
-        cl.setExecutionExceptionHandler((ex, c, parsed) -> Failures.report(ex, top.verbose, err));
-        addHelpOptions(cl);
-        cl.setExecutionStrategy(parsed -> {
+        }
+    }
+
+    private record ExecutionFailure(PgvaultCommand top, PrintStream err) implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine c, CommandLine.ParseResult parsed) {
+            return Failures.report(ex, top.verbose, err);
+        }
+    }
+
+    private record Strategy(PgvaultCommand top) implements CommandLine.IExecutionStrategy {
+        @Override
+        public int execute(CommandLine.ParseResult parsed) {
             // only the ha commands load jetcd: the others skip java.util.logging's start-up
-            if (parsed.asCommandLineList().stream().anyMatch(c -> c.getCommand() instanceof HaCommand)) {
-                ThirdPartyLogging.quietUnless(top.verbose);
+            for (CommandLine c : parsed.asCommandLineList()) {
+                if (c.getCommand() instanceof HaCommand) {
+                    ThirdPartyLogging.quietUnless(top.verbose);
+                    break;
+                }
             }
             return new CommandLine.RunLast().execute(parsed);
-        });
-        return cl.execute(args);
+        }
     }
 
     /** picocli's guess at what a mistyped command or option meant, as "; did you mean ...?", or nothing. */
