@@ -366,36 +366,31 @@ public final class WalArchive {
     }
 
     /**
-     * What {@code wal-receive} stored of {@code segment}: its {@code .stream} object, extended by
-     * the parts stored after it as far as they continue it without a hole; empty when nothing
-     * was streamed.
+     * Reads what {@code wal-receive} stored of {@code segment} (its {@code .stream} object,
+     * extended by the parts that continue it without a hole) into the start of {@code into}, a
+     * segment-sized buffer the caller holds anyway; returns how many bytes, 0 when nothing was
+     * streamed.
      */
-    public byte[] streamed(WalFileName segment) throws IOException {
-        StreamedWal.Read<Gathered> read = streams().read(segment, () -> new Gathered(cluster.walSegmentSize()));
-        return java.util.Arrays.copyOf(read.sink().bytes, (int) read.end());
+    public int streamedInto(WalFileName segment, byte[] into) throws IOException {
+        if (into.length < cluster.walSegmentSize()) {
+            throw new IllegalArgumentException("a buffer of " + into.length + " bytes cannot hold a segment of "
+                    + cluster.walSegmentSize());
+        }
+        return (int) streams().read(segment, () -> (offset, buf, from, length) ->
+                System.arraycopy(buf, from, into, (int) offset, length)).end();
     }
 
-    /** How many bytes of {@code segment} {@code wal-receive} stored ({@link #streamed}'s length), without holding them. */
+    /**
+     * How many bytes of {@code segment} {@code wal-receive} stored: its {@code .stream} object,
+     * extended by the parts stored after it as far as they continue it without a hole; 0 when
+     * nothing was streamed. Read through, never held.
+     */
     public long streamedLength(WalFileName segment) throws IOException {
         return streams().read(segment, () -> (offset, buf, from, length) -> { }).end();
     }
 
     private StreamedWal streams() {
         return new StreamedWal(repo, layout, cluster.walSegmentSize());
-    }
-
-    /** The streamed bytes, gathered in a segment-sized buffer. */
-    private static final class Gathered implements StreamedWal.Sink {
-        final byte[] bytes;
-
-        Gathered(int segmentSize) {
-            bytes = new byte[segmentSize];
-        }
-
-        @Override
-        public void accept(long offset, byte[] buf, int from, int length) {
-            System.arraycopy(buf, from, bytes, (int) offset, length);
-        }
     }
 
     /**

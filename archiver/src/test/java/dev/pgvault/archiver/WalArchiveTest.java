@@ -323,6 +323,16 @@ class WalArchiveTest {
         }
     }
 
+    /** What {@code wal-receive} stored of {@code segment}, gathered (the archive itself never holds a stream whole). */
+    private byte[] streamed(WalFileName segment) throws IOException {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        new StreamedWal(repo, layout, SEG).read(segment, () -> {
+            got.reset();
+            return (offset, buf, from, length) -> got.write(buf, from, length);
+        });
+        return got.toByteArray();
+    }
+
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
@@ -371,8 +381,16 @@ class WalArchiveTest {
         });
         assertEquals(800_001, read.end());
         assertArrayEquals(java.util.Arrays.copyOf(wal, 800_001), got.toByteArray());
-        assertArrayEquals(java.util.Arrays.copyOf(wal, 800_001), archive.streamed(name));
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 800_001), streamed(name));
         assertEquals(800_001, archive.streamedLength(name));
+        // into a receiver's own segment buffer, no copy of its own
+        byte[] into = new byte[SEG];
+        java.util.Arrays.fill(into, (byte) 0x77);
+        assertEquals(800_001, archive.streamedInto(name, into));
+        assertTrue(java.util.Arrays.equals(wal, 0, 800_001, into, 0, 800_001));
+        IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+                () -> archive.streamedInto(name, new byte[SEG - 1]));
+        assertEquals("a buffer of 1048575 bytes cannot hold a segment of 1048576", small.getMessage());
     }
 
     @Test
@@ -383,15 +401,15 @@ class WalArchiveTest {
         }
         WalFileName name = WalFileName.parse("00000001000000000000000B");
         archive.putStreamPart(name, wal, 0, 1000); // a synchronous receiver's first store: parts only
-        assertArrayEquals(java.util.Arrays.copyOf(wal, 1000), archive.streamed(name));
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 1000), streamed(name));
         archive.putStreamPart(name, wal, 1000, 1500);
         archive.putStreamPart(name, wal, 1200, 2000); // overlapping: a retried store
         archive.putStreamPart(name, wal, 3000, 3500); // after a hole: not part of the stream
-        assertArrayEquals(java.util.Arrays.copyOf(wal, 2000), archive.streamed(name));
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 2000), streamed(name));
         archive.putStream(name, wal, 2500); // consolidated, parts not yet removed
-        assertArrayEquals(java.util.Arrays.copyOf(wal, 2500), archive.streamed(name));
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 2500), streamed(name));
         archive.putStreamPart(name, wal, 2500, 3000); // fills the hole
-        assertArrayEquals(java.util.Arrays.copyOf(wal, 3500), archive.streamed(name));
+        assertArrayEquals(java.util.Arrays.copyOf(wal, 3500), streamed(name));
         assertEquals(3500, archive.streamedLength(name));
         Path dest = dir.resolve("RECOVERYXLOG");
         assertEquals(WalArchive.GetOutcome.STREAMED, archive.getOrStreamed(name, dest, null));
@@ -400,7 +418,7 @@ class WalArchiveTest {
         assertArrayEquals(expected, Files.readAllBytes(dest));
         archive.deleteStream(name);
         assertFalse(archive.hasStream(name));
-        assertEquals(0, archive.streamed(name).length);
+        assertEquals(0, streamed(name).length);
         assertEquals(0, archive.streamedLength(name));
         try (Stream<Path> left = Files.walk(dir.resolve("repo"))) {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains(".stream")).toList());

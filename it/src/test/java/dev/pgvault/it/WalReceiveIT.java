@@ -664,7 +664,7 @@ class WalReceiveIT {
                 assertTrue(Files.exists(walFile(repo, before)), "slot at " + restartLsn + " but " + before + " is not stored");
                 return;
             }
-            long streamed = archive.streamed(name).length;
+            long streamed = archive.streamedLength(name);
             assertTrue(streamed >= lsn % seg, "slot at " + restartLsn + " but only " + streamed + " bytes of "
                     + name.name() + " are in the repository");
         }

@@ -568,13 +568,16 @@ public final class WalReceiver {
             beginFresh(tli, number + 1);
             return;
         }
-        byte[] stored = archive.streamed(name);
-        if (number * segmentSize + stored.length >= atLeast.value() && stored.length > 0) {
-            segment.begin(tli, number, stored, stored.length);
+        // Read straight into the segment's own buffer, which holds nothing undurable here (a
+        // first connection, or after leaveSegment stored it all): gathering the stream apart,
+        // then copying it, took up to three segment-sized arrays at once (1 GiB segments exist).
+        int stored = archive.streamedInto(name, segment.bytes());
+        if (number * segmentSize + stored >= atLeast.value() && stored > 0) {
+            segment.begin(tli, number, segment.bytes(), stored);
         } else {
             segment.begin(tli, number);
         }
-        storedFloor = stored.length;
+        storedFloor = stored;
     }
 
     /** The newest segment or stream object on the server's timeline or its ancestors. */
