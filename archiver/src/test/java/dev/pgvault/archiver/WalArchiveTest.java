@@ -388,6 +388,7 @@ class WalArchiveTest {
         java.util.Arrays.fill(into, (byte) 0x77);
         assertEquals(800_001, archive.streamedInto(name, into));
         assertTrue(java.util.Arrays.equals(wal, 0, 800_001, into, 0, 800_001));
+        assertEquals((byte) 0x77, into[800_001], "nothing written past the stream's end");
         IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
                 () -> archive.streamedInto(name, new byte[SEG - 1]));
         assertEquals("a buffer of 1048575 bytes cannot hold a segment of 1048576", small.getMessage());
