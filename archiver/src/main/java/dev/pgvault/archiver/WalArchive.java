@@ -478,7 +478,7 @@ public final class WalArchive {
             if (get(name, dest)) {
                 return GetOutcome.COMPLETE; // completed while the stream was read
             }
-            if (SameBytes.begins(localCopy, temp, end)) {
+            if (begins(localCopy, temp, end)) {
                 return GetOutcome.HELD_LOCALLY;
             }
             install(name, temp, true, layout.walKey(name.as(WalFileKind.STREAM)), dest);
@@ -488,19 +488,44 @@ public final class WalArchive {
         }
     }
 
-    /** Writes what was streamed of {@code segment} to {@code file}, from its start; returns its length. */
+    /**
+     * Whether the file {@code local} begins with the whole of {@code file}, {@code length} bytes:
+     * the same WAL, up to their end at least. Compared a block at a time by the JDK.
+     */
+    private static boolean begins(Path local, Path file, long length) throws IOException {
+        if (local == null || !Files.isRegularFile(local)) {
+            return false;
+        }
+        long differsAt = Files.mismatch(file, local); // -1 when equal; the shorter one's size when it begins the other
+        return differsAt < 0 || differsAt >= length;
+    }
+
+    /**
+     * Writes what was streamed of {@code segment} to {@code file}, from its start, and returns its
+     * length; the file is made only once there is a byte to write (most calls find nothing).
+     */
     private long streamInto(WalFileName segment, Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        FileChannel[] ch = new FileChannel[1];
+        try {
             // A read that starts again (a part folded away under it) writes from offset 0 again.
             long end = streams().read(segment, () -> (offset, buf, from, length) -> {
+                if (ch[0] == null) {
+                    ch[0] = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING);
+                }
                 ByteBuffer b = ByteBuffer.wrap(buf, from, length);
                 while (b.hasRemaining()) {
-                    ch.write(b, offset + b.position() - from);
+                    ch[0].write(b, offset + b.position() - from);
                 }
             }).end();
-            ch.truncate(end);
+            if (ch[0] != null) {
+                ch[0].truncate(end);
+            }
             return end;
+        } finally {
+            if (ch[0] != null) {
+                ch[0].close();
+            }
         }
     }
 
