@@ -4,6 +4,7 @@ import dev.pgvault.archiver.wal.WalContentCheck;
 import dev.pgvault.archiver.wal.WalFileKind;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.archiver.wal.Lsn;
+import dev.pgvault.archiver.wal.SpanningRecord;
 import dev.pgvault.archiver.wal.TimelineHistory;
 import dev.pgvault.archiver.wal.WalSegmentEnd;
 import dev.pgvault.archiver.wal.WalSegmentHeader;
@@ -147,7 +148,7 @@ public final class WalArchive {
         if (ending.stop().isEmpty()) {
             // the common case, without looking for histories; but zeros at the end no record
             // explains may be a stream cut inside the last record, which only the stream tells
-            return ending.zerosUnexplained() && streamedThenZeros(name, segment);
+            return ending.zerosUnexplained() && streamedThenZeros(name, segment, ending.spanningStart(), walDir);
         }
         long segmentSize = cluster.walSegmentSize();
         Optional<Lsn> unfinished = WalSegmentEnd.unfinishedStop(name, segmentSize, ending, histories(walDir, name.timeline()));
@@ -174,11 +175,16 @@ public final class WalArchive {
      * record). False, to be stored, otherwise: with no stream, the zeros are the WAL's own.
      * Returns true when the finished segment is stored and this copy begins it.
      *
-     * <p>The second case cannot tell a finished segment whose last record ends in zeros from where
-     * the stream stands: such a one is refused too while the stream is all the repository has of
-     * it, a retry until the receiver stores the segment, never a wrong segment stored.
+     * <p>The bytes of the second case cannot tell a finished segment whose last record ends in
+     * zeros from where the stream stands; that record's CRC can ({@link SpanningRecord}), read on
+     * into the next segment beside it in {@code walDir} where it goes on there: it holds over the
+     * finished segment's zeros and fails over a padded copy's, which stand where WAL was. Such a
+     * copy is stored when its last record (from {@code spanningStart}) holds its CRC; when that
+     * cannot be told (no next segment there yet, as on a standby that restored the padded copy)
+     * it is refused while the stream is all the repository has of it, never a wrong segment stored.
      */
-    private boolean streamedThenZeros(WalFileName name, ByteBuffer segment) throws IOException {
+    private boolean streamedThenZeros(WalFileName name, ByteBuffer segment, int spanningStart, Path walDir)
+            throws IOException {
         if (!hasStream(name)) {
             return false; // the common case: one listing, nothing read
         }
@@ -188,8 +194,8 @@ public final class WalArchive {
         if (streamedEnd == 0 || bytesEnd > streamedEnd || read.sink().differs) {
             return false; // completed and removed meanwhile (storing finds out), or the copy holds more
         }
-        if (!read.sink().cut && streamedEnd >= segment.capacity()) {
-            return false; // the whole segment streamed, and this copy is it
+        if (!read.sink().cut && (streamedEnd >= segment.capacity() || lastRecordHolds(name, segment, spanningStart, walDir))) {
+            return false; // the whole segment streamed, or its last record's CRC holds over the zeros: this copy is it
         }
         if (storedBegins(name, segment, bytesEnd)) {
             return true; // the finished segment is stored (a stream may outlive it) and this copy begins it
@@ -417,6 +423,31 @@ public final class WalArchive {
                 return Optional.empty();
             }
         }
+    }
+
+    /**
+     * Whether the last record of {@code segment}, from {@code spanningStart} to its end, holds its
+     * CRC: alone when it ends there, else completed from the next segment in {@code walDir}.
+     * False when that cannot be told (no such record, the next segment absent, unreadable, not
+     * yet continuing the record).
+     */
+    private boolean lastRecordHolds(WalFileName name, ByteBuffer segment, int spanningStart, Path walDir) {
+        if (spanningStart < 0) {
+            return false;
+        }
+        long segmentSize = cluster.walSegmentSize();
+        String next = WalFileName.segmentName(name.timeline(), name.segmentNumber(segmentSize) + 1, segmentSize);
+        ByteBuffer following = null; // mapped: the record's rest is read, not the whole segment
+        if (walDir != null) {
+            try (FileChannel ch = FileChannel.open(walDir.resolve(next), StandardOpenOption.READ)) {
+                if (ch.size() == segment.capacity()) {
+                    following = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+                }
+            } catch (IOException e) {
+                // none beside it, or one that cannot be read: the record is checked alone
+            }
+        }
+        return SpanningRecord.crcMatches(segment, spanningStart, following).orElse(false);
     }
 
     /** Where {@link #get} found what it wrote. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pgvault.archiver.wal.SpanningPair;
 import dev.pgvault.archiver.wal.WalFileName;
 import dev.pgvault.archiver.wal.WalSegmentHeader;
 import dev.pgvault.storage.BlobWriter;
@@ -183,6 +184,58 @@ class WalArchiveTest {
         assertTrue(e.getMessage().contains("its bytes stop at " + new dev.pgvault.archiver.wal.Lsn(12L * SEG + SEG - 300)),
                 e.getMessage());
         assertEquals(WalArchive.PushOutcome.STORED, archive.push(file(twelve.name(), full)));
+    }
+
+    /**
+     * A finished segment whose last record ends in zeros and goes on in the next, while the stream
+     * is all the repository has of it and stands inside those zeros: its bytes are the stream's
+     * and then zeros, as a padded copy's are. Its last record's CRC, completed from the next
+     * segment beside it, tells: it holds, and the segment is stored. While the next segment is
+     * not there (or is a recycled, preallocated or short file) it cannot be told: refused.
+     */
+    @Test
+    void aSegmentEndingInZerosInsideTheStreamIsStoredWhenItsLastRecordHoldsItsCrc() throws IOException {
+        SpanningPair pair = new SpanningPair(SEG, 15, CLUSTER.systemIdentifier(), 500);
+        WalFileName fifteen = WalFileName.parse("00000001000000000000000F");
+        archive.putStream(fifteen, pair.seg, SEG - 200); // the receiver stopped inside the zeros
+        String sixteen = "000000010000000000000010";
+        byte[][] notTelling = {null, new byte[SEG], segment(1, 2), java.util.Arrays.copyOf(pair.next, SEG / 2)};
+        for (byte[] next : notTelling) {
+            Files.deleteIfExists(pgWal.resolve(sixteen));
+            if (next != null) {
+                file(sixteen, next);
+            }
+            Path copy = file(fifteen.name(), pair.seg);
+            UnfinishedSegmentException e = assertThrows(UnfinishedSegmentException.class, () -> archive.push(copy));
+            assertTrue(e.getMessage().contains("its bytes stop at " + new dev.pgvault.archiver.wal.Lsn(15L * SEG + SEG - 500)),
+                    e.getMessage());
+        }
+        file(sixteen, pair.next);
+        assertEquals(WalArchive.PushOutcome.STORED, archive.push(file(fifteen.name(), pair.seg)));
+        Path back = dir.resolve("back");
+        assertTrue(archive.get(fifteen, back));
+        assertArrayEquals(pair.seg, Files.readAllBytes(back));
+    }
+
+    /**
+     * A standby's padded copy of a stream cut inside a last record that goes on in the next
+     * segment, beside that next segment as PostgreSQL wrote it (streamed earlier, say): the
+     * record's CRC fails over the zeros that stand where its WAL was. Refused, never stored.
+     */
+    @Test
+    void aPaddedCopyBesideTheNextSegmentIsRefusedByItsLastRecordsCrc() throws IOException {
+        SpanningPair pair = new SpanningPair(SEG, 17, CLUSTER.systemIdentifier(), 100);
+        WalFileName seventeen = WalFileName.parse("000000010000000000000011");
+        archive.putStream(seventeen, pair.seg, SEG - 2000);
+        byte[] padded = pair.seg.clone();
+        java.util.Arrays.fill(padded, SEG - 2000, SEG, (byte) 0);
+        file("000000010000000000000012", pair.next);
+        Path copy = file(seventeen.name(), padded);
+        UnfinishedSegmentException e = assertThrows(UnfinishedSegmentException.class, () -> archive.push(copy));
+        assertTrue(e.getMessage().contains("its bytes stop at " + new dev.pgvault.archiver.wal.Lsn(17L * SEG + SEG - 2000)),
+                e.getMessage());
+        assertFalse(archive.get(seventeen, dir.resolve("none")));
+        assertEquals(WalArchive.PushOutcome.STORED, archive.push(file(seventeen.name(), pair.seg)));
     }
 
     /** Without a stream, zeros at the end of a last record are its WAL: the segment is stored as it is. */

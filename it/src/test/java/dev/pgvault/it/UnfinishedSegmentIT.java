@@ -46,6 +46,14 @@ class UnfinishedSegmentIT {
         return config;
     }
 
+    /** {@code pg} started, the stanza made in {@code repo}; its configuration (no archive_command). */
+    private static Path startedWithStanza(TestRepo repo, PgCluster pg, PgvaultDist dist) throws Exception {
+        Path config = repo.config("main", pg);
+        pg.start();
+        dist.run(pg.user, config, "init").ok();
+        return config;
+    }
+
     private static String quoted(String text) {
         return "'" + text + "'";
     }
@@ -62,9 +70,7 @@ class UnfinishedSegmentIT {
         OsUser pgUser = OsUser.forPostgres();
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
                 PgCluster pg = PgCluster.create("wal_keep_size = 1GB")) {
-            Path config = repo.config("main", pg);
-            pg.start();
-            dist.run(pgUser, config, "init").ok();
+            Path config = startedWithStanza(repo, pg, dist);
             String switched;
             String cutSegment;
             long cutAt;
@@ -163,6 +169,91 @@ class UnfinishedSegmentIT {
         }
     }
 
+    /**
+     * A finished segment of PostgreSQL's own whose last record ends in zeros (a TOAST chunk of a
+     * zero-filled value), while the repository holds only a stream of it that stops inside those
+     * zeros (a receiver stopped there): its bytes are a padded copy's. Its last record goes on in
+     * the next segment: a copy of it alone in a directory is refused, as that record's CRC cannot
+     * be checked; PostgreSQL's own, beside the next segment, holds it and is stored.
+     */
+    @Test
+    void aFinishedSegmentEndingInZerosIsStoredBesideTheNextThoughOnlyAStreamHeldIt() throws Exception {
+        assumeTrue(PgCluster.available(), "PostgreSQL 15 binaries not found in " + PgCluster.BIN);
+        PgvaultDist dist = PgvaultDist.get();
+        OsUser pgUser = OsUser.forPostgres();
+        try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
+                PgCluster pg = PgCluster.create("wal_keep_size = 1GB")) {
+            Path config = startedWithStanza(repo, pg, dist);
+            List<String> finished = new ArrayList<>();
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE zeros (b bytea)");
+                st.execute("ALTER TABLE zeros ALTER b SET STORAGE EXTERNAL"); // TOASTed, not compressed
+                String first = value(st, "SELECT pg_walfile_name(pg_switch_wal())");
+                long end = (lsn(value(st, "SELECT pg_current_wal_insert_lsn()::text")) / SEGMENT + 4) * SEGMENT;
+                while (lsn(value(st, "SELECT pg_current_wal_insert_lsn()::text")) < end) {
+                    st.execute("INSERT INTO zeros SELECT decode(repeat('00', 200000), 'hex') FROM generate_series(1, 20)");
+                }
+                String last = value(st, "SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
+                for (long n = Long.parseLong(first.substring(8), 16) + 1; n < Long.parseLong(last.substring(8), 16); n++) {
+                    finished.add(first.substring(0, 8) + String.format("%016X", n));
+                }
+            }
+            Path walDir = pg.data.resolve("pg_wal");
+            String name = null;
+            byte[] whole = null;
+            int bytesEnd = 0;
+            for (int i = 0; i + 1 < finished.size(); i++) {
+                String candidate = finished.get(i);
+                byte[] seg = Files.readAllBytes(walDir.resolve(candidate));
+                byte[] following = Files.readAllBytes(walDir.resolve(finished.get(i + 1)));
+                WalSegmentEnd.Ending ending = WalSegmentEnd.ending(java.nio.ByteBuffer.wrap(seg));
+                if (seg[seg.length - 1] == 0 && ending.stop().isEmpty() && ending.zerosUnexplained()
+                        && (following[2] & 1) != 0) { // ending in zeros inside a record that goes on
+                    name = candidate;
+                    whole = seg;
+                    bytesEnd = seg.length;
+                    while (seg[bytesEnd - 1] == 0) {
+                        bytesEnd--;
+                    }
+                    break;
+                }
+            }
+            assertTrue(name != null, "no segment of " + finished + " ends inside a zero-filled record that goes on");
+            storeStream(repo, pgUser, name, whole, bytesEnd + (whole.length - bytesEnd) / 2);
+            Path scratch = pgUser.newDirectory("pgvault-zero-ended");
+            try {
+                Path alone = scratch.resolve(name);
+                Files.write(alone, whole);
+                pgUser.own(alone);
+                Proc refused = dist.run(pgUser, config, "archive-push", alone.toString());
+                assertEquals(5, refused.exitCode(), refused.stderr());
+                assertTrue(refused.stderr().contains(name + " is not finished: its bytes stop at "), refused.stderr());
+
+                Proc push = dist.run(pgUser, config, "archive-push", walDir.resolve(name).toString());
+                assertEquals(0, push.exitCode(), push.stderr());
+                Path back = scratch.resolve("back");
+                dist.run(pgUser, config, "archive-get", name, back.toString()).ok();
+                assertArrayEquals(whole, Files.readAllBytes(back), name);
+            } finally {
+                PgvaultDist.deleteTree(scratch);
+            }
+        }
+    }
+
+    /** Stores the first {@code length} bytes of {@code segment} as wal-receive's {@code .stream} of {@code name}. */
+    private static void storeStream(TestRepo repo, OsUser pgUser, String name, byte[] segment, int length) throws Exception {
+        try (EncodedStore store = new EncodedStore(repo.blobs(), CodecSpec.DEFAULT)) {
+            RepositoryLayout layout = new RepositoryLayout("main");
+            new WalArchive(store, layout, new StanzaStore(store, layout).requireIdentity())
+                    .putStream(WalFileName.parse(name), segment, length);
+        }
+        try (java.util.stream.Stream<Path> made = Files.walk(repo.dir.resolve("repo"))) {
+            for (Path p : (Iterable<Path>) made::iterator) {
+                pgUser.own(p); // written by this process, as the receiver would as the postgres user
+            }
+        }
+    }
+
     /** Writes {@code bytes} as the archived object of segment {@code name}, over what is there. */
     private static void storeAsArchived(TestRepo repo, OsUser pgUser, String name, byte[] bytes) throws Exception {
         try (EncodedStore store = new EncodedStore(repo.blobs(), CodecSpec.DEFAULT)) {
@@ -193,22 +284,17 @@ class UnfinishedSegmentIT {
                     continue; // nothing cut, or a cut the walk sees
                 }
                 String name = finished.get(i);
-                try (EncodedStore store = new EncodedStore(repo.blobs(), CodecSpec.DEFAULT)) {
-                    RepositoryLayout layout = new RepositoryLayout("main");
-                    new WalArchive(store, layout, new StanzaStore(store, layout).requireIdentity())
-                            .putStream(WalFileName.parse(name), whole, cut);
-                }
-                try (java.util.stream.Stream<Path> made = Files.walk(repo.dir.resolve("repo"))) {
-                    for (Path p : (Iterable<Path>) made::iterator) {
-                        pgUser.own(p); // written by this process, as the receiver would as the postgres user
-                    }
-                }
+                storeStream(repo, pgUser, name, whole, cut);
                 Path dir = scratch.resolve("padded");
                 Files.createDirectories(dir);
                 pgUser.own(dir);
                 Path served = dir.resolve(name);
                 dist.run(pgUser, config, "archive-get", name, served.toString()).ok();
                 assertArrayEquals(shortened, Files.readAllBytes(served), "archive-get pads the stream with zeros");
+                // beside the next segment as PostgreSQL wrote it: the last record's CRC fails over the zeros
+                Path beside = dir.resolve(finished.get(i + 1));
+                Files.write(beside, next);
+                pgUser.own(beside);
                 Proc refused = dist.run(pgUser, config, "archive-push", served.toString());
                 assertEquals(5, refused.exitCode(), "cut at " + cut + ": " + refused.stderr());
                 assertTrue(refused.stderr().contains(name + " is not finished: its bytes stop at "), refused.stderr());
