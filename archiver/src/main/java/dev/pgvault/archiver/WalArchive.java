@@ -471,9 +471,11 @@ public final class WalArchive {
      * never sees a partial file, nor another segment's bytes under this name. Returns false,
      * writing nothing, when the repository does not have it; throws {@link
      * MisplacedWalException} when what it has is not that file. Never serves a {@code .stream}
-     * object: see {@link #getOrStreamed} for that.
+     * object: see {@link #getOrStreamed} for that. Removes what fetchers killed outright left in
+     * {@code dest}'s directory first ({@link TemporaryFile#sweep}), once per process.
      */
     public boolean get(WalFileName name, Path dest) throws IOException {
+        TemporaryFile.sweep(dest.toAbsolutePath().getParent());
         return fetch(name, dest);
     }
 
@@ -499,8 +501,8 @@ public final class WalArchive {
         // Through a file, never in memory: a segment may be 1 GiB, and archive-get runs in
         // whatever heap its machine gives it, during the recovery that needs it. A name apart
         // from the one get() writes through, which this method calls meanwhile.
-        Path temp = temporary(dest.resolveSibling(dest.getFileName() + ".stream"));
-        try {
+        try (TemporaryFile streamed = TemporaryFile.beside(dest.resolveSibling(dest.getFileName() + ".stream"))) {
+            Path temp = streamed.path();
             long end = streamInto(name, temp);
             if (end < WalSegmentHeader.LENGTH) {
                 // Nothing streamed; or the receiver completed the segment between the two looks.
@@ -514,8 +516,6 @@ public final class WalArchive {
             }
             install(name, temp, true, layout.walKey(name.as(WalFileKind.STREAM)), dest);
             return GetOutcome.STREAMED;
-        } finally {
-            Files.deleteIfExists(temp); // gone already once installed
         }
     }
 
@@ -587,28 +587,17 @@ public final class WalArchive {
 
     /** {@code in} to {@code dest} through a temporary file, checked as {@code name}. */
     private void write(WalFileName name, InputStream in, String key, Path dest) throws IOException {
-        Path temp = temporary(dest);
-        try {
-            try (in; OutputStream out = Files.newOutputStream(temp)) {
+        // A name of its own per writer: two fetches of one file (two resident archivers on a
+        // spool removed and made again, say) sharing a temporary file would write into one inode,
+        // and the first rename would hand PostgreSQL a file the second is still writing.
+        try (TemporaryFile temp = TemporaryFile.beside(dest)) {
+            try (in; OutputStream out = Files.newOutputStream(temp.path())) {
                 // The decoder verifies the checksum before its last read returns: a bad object
-                // throws here, and the temporary file is removed below.
+                // throws here, and the temporary file is removed on close.
                 in.transferTo(out);
             }
-            install(name, temp, false, key, dest);
-        } finally {
-            Files.deleteIfExists(temp); // gone already once installed
+            install(name, temp.path(), false, key, dest);
         }
-    }
-
-    /**
-     * A temporary name beside {@code dest}, of its own per writer: two fetches of one file (two
-     * resident archivers on a spool removed and made again, say) sharing a temporary file would
-     * write into one inode, and the first rename would hand PostgreSQL a file the second is
-     * still writing.
-     */
-    private static Path temporary(Path dest) {
-        return dest.resolveSibling(dest.getFileName() + ".pgvault-tmp-" + ProcessHandle.current().pid() + "-"
-                + Thread.currentThread().getId());
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.pgvault.cli;
 import dev.pgvault.archiver.ClusterIdentity;
 import dev.pgvault.archiver.RepositoryLayout;
 import dev.pgvault.archiver.StanzaStore;
+import dev.pgvault.archiver.TemporaryFile;
 import dev.pgvault.archiver.WalArchive;
 import dev.pgvault.archiver.async.Spool;
 import dev.pgvault.archiver.metrics.HostCounters;
@@ -125,14 +126,13 @@ final class WalCommands {
         if (!Files.isRegularFile(spooled)) {
             return false;
         }
-        Path temp = dest.resolveSibling(dest.getFileName() + ".pgvault-tmp");
         spool.recordTaken(name);
-        try {
-            Files.copy(spooled, temp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        TemporaryFile.sweep(dest.toAbsolutePath().getParent());
+        try (TemporaryFile temp = TemporaryFile.beside(dest)) {
+            Files.copy(spooled, temp.path(), StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp.path(), dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (NoSuchFileException e) {
-            Files.deleteIfExists(temp); // removed meanwhile (recovery passed it): fetched below
-            return false;
+            return false; // removed meanwhile (recovery passed it): fetched below
         }
         if (!name.endsWith(".history")) { // history files are asked for again and again
             Files.deleteIfExists(spooled);
