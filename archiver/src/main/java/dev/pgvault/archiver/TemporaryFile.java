@@ -17,12 +17,19 @@ import java.util.regex.Pattern;
  * shutdown sends SIGTERM to its restore_command with the startup process; the JVM then runs its
  * shutdown hooks but no {@code finally}, and PostgreSQL never removes a file it does not know (a
  * segment, up to 1 GiB, left for good). A shutdown hook deletes the files still open. A process
- * killed outright (-9) runs nothing: {@link #sweep} removes, from a directory this process
- * fetches into, the files of processes that are no longer running.
+ * killed outright (-9) runs nothing: {@link #sweep} removes, from a directory this process is
+ * about to write into, the files left there by processes no longer running.
  */
 public final class TemporaryFile implements AutoCloseable {
     private static final String MARK = ".pgvault-tmp-";
-    private static final Pattern NAME = Pattern.compile(".*" + Pattern.quote(MARK) + "(\\d+)-\\d+");
+    /** Ours: with the writer's process id, or without one (archive-get's async path before this class). */
+    private static final Pattern NAME = Pattern.compile(".*\\.pgvault-tmp(?:-(\\d+)-\\d+)?");
+    /**
+     * A file is swept only once it is this old too: a writer whose process this one cannot see
+     * (another pid namespace sharing the directory, /proc mounted with hidepid) is not judged
+     * dead while it still writes.
+     */
+    static final java.time.Duration UNTOUCHED = java.time.Duration.ofMinutes(10);
     private static final Set<Path> OPEN = ConcurrentHashMap.newKeySet();
     private static final Set<Path> SWEPT = ConcurrentHashMap.newKeySet();
 
@@ -60,16 +67,20 @@ public final class TemporaryFile implements AutoCloseable {
 
     /**
      * Deletes, once per process and directory, the temporary files in {@code dir} of processes no
-     * longer running. Never fails: a file it cannot read or delete is left for the next sweep.
+     * longer running, untouched for {@link #UNTOUCHED}. Never fails: a file it cannot read or
+     * delete is left for the next sweep. Called before writing into {@code dir}, not before every
+     * look: a fetch that finds nothing lists nothing.
      */
     public static void sweep(Path dir) {
         if (dir == null || !SWEPT.add(dir.toAbsolutePath())) {
             return;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + MARK + "*")) {
+        long before = System.currentTimeMillis() - UNTOUCHED.toMillis();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.pgvault-tmp*")) {
             for (Path file : files) {
                 Matcher m = NAME.matcher(file.getFileName().toString());
-                if (m.matches() && !running(m.group(1))) {
+                if (m.matches() && (m.group(1) == null || !running(m.group(1)))
+                        && Files.getLastModifiedTime(file).toMillis() < before) {
                     Files.deleteIfExists(file);
                 }
             }
@@ -78,7 +89,7 @@ public final class TemporaryFile implements AutoCloseable {
         }
     }
 
-    /** Whether a process of that id runs (a reused id keeps a dead one's file: left, never wrongly deleted). */
+    /** Whether a process of that id runs here (a reused id keeps a dead one's file: left, never wrongly deleted). */
     private static boolean running(String pid) {
         try {
             return ProcessHandle.of(Long.parseLong(pid)).isPresent();

@@ -71,17 +71,17 @@ public final class WalArchive {
             return storeOnce(name, () -> Files.newInputStream(file));
         }
         if (cluster.walSegmentSize() > WHOLE_IN_MEMORY_MAX) {
-            // a segment too large to hold per push: walked mapped, then stored from the file
+            // A segment too large to hold per push: walked and stored from one mapping, so that
+            // what is stored is the file that was checked, not one renamed over its name meanwhile.
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                if (unfinished(name, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()), file.getParent())) {
+                ByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+                if (unfinished(name, mapped, file.getParent())) {
                     return PushOutcome.FINISHED_ALREADY_STORED;
                 }
-            }
-            try {
-                return storeOnce(name, () -> Files.newInputStream(file));
-            } catch (WalConflictException e) {
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                    return beginsStored(name, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()), e);
+                try {
+                    return storeOnce(name, () -> new BufferInput(mapped.duplicate().clear()));
+                } catch (WalConflictException e) {
+                    return beginsStored(name, mapped, e);
                 }
             }
         }
@@ -319,6 +319,33 @@ public final class WalArchive {
         InputStream open() throws IOException;
     }
 
+    /** A buffer's bytes, from its position to its limit, as a stream. */
+    private static final class BufferInput extends InputStream {
+        private final ByteBuffer buffer;
+
+        BufferInput(ByteBuffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Override
+        public int read() {
+            return buffer.hasRemaining() ? Byte.toUnsignedInt(buffer.get()) : -1;
+        }
+
+        @Override
+        public int read(byte[] into, int off, int len) {
+            if (len == 0) {
+                return 0;
+            }
+            if (!buffer.hasRemaining()) {
+                return -1;
+            }
+            int n = Math.min(len, buffer.remaining());
+            buffer.get(into, off, n);
+            return n;
+        }
+    }
+
     private PushOutcome storeOnce(WalFileName name, LocalBytes local) throws IOException {
         String key = layout.walKey(name);
         boolean created = repo.create(key, out -> {
@@ -471,11 +498,9 @@ public final class WalArchive {
      * never sees a partial file, nor another segment's bytes under this name. Returns false,
      * writing nothing, when the repository does not have it; throws {@link
      * MisplacedWalException} when what it has is not that file. Never serves a {@code .stream}
-     * object: see {@link #getOrStreamed} for that. Removes what fetchers killed outright left in
-     * {@code dest}'s directory first ({@link TemporaryFile#sweep}), once per process.
+     * object: see {@link #getOrStreamed} for that.
      */
     public boolean get(WalFileName name, Path dest) throws IOException {
-        TemporaryFile.sweep(dest.toAbsolutePath().getParent());
         return fetch(name, dest);
     }
 
@@ -541,6 +566,7 @@ public final class WalArchive {
             // A read that starts again (a part folded away under it) writes from offset 0 again.
             long end = streams().read(segment, () -> (offset, buf, from, length) -> {
                 if (ch[0] == null) {
+                    TemporaryFile.sweep(file.toAbsolutePath().getParent()); // as write() does
                     ch[0] = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                             StandardOpenOption.TRUNCATE_EXISTING);
                 }
@@ -590,6 +616,7 @@ public final class WalArchive {
         // A name of its own per writer: two fetches of one file (two resident archivers on a
         // spool removed and made again, say) sharing a temporary file would write into one inode,
         // and the first rename would hand PostgreSQL a file the second is still writing.
+        TemporaryFile.sweep(dest.toAbsolutePath().getParent()); // what fetchers killed outright left there
         try (TemporaryFile temp = TemporaryFile.beside(dest)) {
             try (in; OutputStream out = Files.newOutputStream(temp.path())) {
                 // The decoder verifies the checksum before its last read returns: a bad object

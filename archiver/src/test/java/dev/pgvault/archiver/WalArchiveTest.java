@@ -324,6 +324,36 @@ class WalArchiveTest {
     }
 
     /**
+     * A segment over 64 MiB is checked and stored from one mapping of its file (not read into the
+     * heap): it comes back byte-identical, again is archived already, and other bytes under its
+     * name are refused.
+     */
+    @Test
+    void aLargeSegmentIsStoredFromItsMappingAndComesBackWhole() throws IOException {
+        int big = 128 << 20;
+        ClusterIdentity cluster = new ClusterIdentity(CLUSTER.systemIdentifier(), 150004, big, Instant.EPOCH);
+        RepositoryLayout bigLayout = new RepositoryLayout("big");
+        new StanzaStore(repo, bigLayout).init(cluster);
+        WalArchive bigArchive = new WalArchive(repo, bigLayout, cluster);
+        byte[] wal = new byte[big];
+        byte[] h = new WalSegmentHeader(0xD110, 1, 5L * big, cluster.systemIdentifier(), big, 8192).encode();
+        System.arraycopy(h, 0, wal, 0, h.length);
+        for (int i = 4096; i < wal.length; i += 4096) {
+            wal[i] = (byte) (i >>> 12 | 1);
+        }
+        WalFileName name = WalFileName.parse(WalFileName.segmentName(1, 5, big));
+        Path file = file(name.name(), wal);
+        assertEquals(WalArchive.PushOutcome.STORED, bigArchive.push(file));
+        assertEquals(WalArchive.PushOutcome.ALREADY_STORED, bigArchive.push(file));
+        Path back = dir.resolve("back");
+        assertTrue(bigArchive.get(name, back));
+        assertEquals(-1L, Files.mismatch(file, back));
+        wal[big - 4096] = 7;
+        Path other = file(name.name(), wal);
+        assertThrows(WalConflictException.class, () -> bigArchive.push(other));
+    }
+
+    /**
      * A segment of 128 MiB (initdb --wal-segsize allows up to 1 GiB) served from its stream, and
      * compared with a standby's copy, without holding either in memory: what this thread
      * allocates stays a small fraction of the segment, where gathering the stream once took the

@@ -31,8 +31,9 @@ public final class SpanningRecord {
      * the next segment is not at hand). Empty when that cannot be told: the record goes on and
      * {@code next} is absent, is not the following segment of the same cluster's WAL (its long
      * header), or has a page the record crosses that does not continue it with exactly the bytes
-     * left (or follows a record the server abandoned in a crash); the record goes on beyond
-     * {@code next}, or is larger than 64 MiB.
+     * left (or follows a record the server abandoned in a crash); a page of {@code segment} the
+     * record crosses does not either; the record goes on beyond {@code next}, or is larger than
+     * 64 MiB.
      */
     public static Optional<Boolean> crcMatches(ByteBuffer segment, int start, ByteBuffer next) {
         ByteBuffer seg = segment.duplicate().clear().order(ByteOrder.nativeOrder());
@@ -51,7 +52,11 @@ public final class SpanningRecord {
             return Optional.empty(); // a header cut by the segment's end: the next segment holds the rest of it
         }
         long total = Integer.toUnsignedLong(ByteBuffer.wrap(header).order(ByteOrder.nativeOrder()).getInt(0));
-        if (total < RECORD_HEADER || total > CHECKED_MAX) {
+        long room = (seg.capacity() - start) + (next == null ? 0 : next.capacity());
+        if (total < RECORD_HEADER || total > CHECKED_MAX || total > room) {
+            return Optional.empty(); // (no buffer made for a length neither segment could hold)
+        }
+        if (!ownPagesContinue(seg, start, total, blockSize)) {
             return Optional.empty();
         }
         byte[] record = new byte[(int) total];
@@ -75,6 +80,27 @@ public final class SpanningRecord {
         crc.update(record, 0, CRC_OFFSET);
         int stored = ByteBuffer.wrap(record, CRC_OFFSET, 4).order(ByteOrder.nativeOrder()).getInt();
         return Optional.of((int) crc.getValue() == stored);
+    }
+
+    /**
+     * Whether every page of {@code seg} the record from {@code start} ({@code total} bytes) goes on
+     * to says it continues the record with exactly the bytes left, as PostgreSQL writes them. The
+     * CRC covers the record's bytes, not the page headers between them: a copy cut inside a page
+     * header's remaining length, zeros after, would hold its CRC over a record whose genuine bytes
+     * from there are zeros, and recovery would stop at that page.
+     */
+    private static boolean ownPagesContinue(ByteBuffer seg, int start, long total, int blockSize) {
+        long before = 0; // the record's bytes before the page
+        int pos = start;
+        for (int page = (start / blockSize + 1) * blockSize; page < seg.capacity() && before < total; page += blockSize) {
+            before += page - pos;
+            int info = Short.toUnsignedInt(seg.getShort(page + 2));
+            if ((info & XLP_FIRST_IS_CONTRECORD) == 0 || Integer.toUnsignedLong(seg.getInt(page + 16)) != total - before) {
+                return false;
+            }
+            pos = page + SHORT_HEADER;
+        }
+        return true;
     }
 
     /** {@code next}'s long header when it is the segment after {@code h}'s in the same cluster's WAL. */

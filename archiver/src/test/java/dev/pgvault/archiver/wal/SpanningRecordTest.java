@@ -62,6 +62,24 @@ class SpanningRecordTest {
         assertEquals(Optional.empty(), check(seg, elsewhere), "not the segment after it");
     }
 
+    /**
+     * A record whose bytes on the segment's last page are all zeros, and a copy of that segment
+     * cut inside that page's header, after its address: the copy differs only in the header's
+     * remaining length, which the CRC does not cover. Not told (archive-push refuses it).
+     */
+    @Test
+    void aCopyCutInsideAPageHeaderTheRecordCrossesTellsNothing() {
+        SpanningPair zeroTail = new SpanningPair(SEGMENT, BASE / SEGMENT, 42L, BLOCK - 24 + 100);
+        assertEquals(Optional.of(true), SpanningRecord.crcMatches(ByteBuffer.wrap(zeroTail.seg), zeroTail.start,
+                ByteBuffer.wrap(zeroTail.next)));
+        byte[] cut = zeroTail.seg.clone();
+        Arrays.fill(cut, SEGMENT - BLOCK + 16, SEGMENT, (byte) 0);
+        WalSegmentEnd.Ending ending = WalSegmentEnd.ending(ByteBuffer.wrap(cut));
+        assertTrue(ending.zerosUnexplained() && ending.stop().isEmpty(), "the walk cannot tell it");
+        assertEquals(Optional.empty(), SpanningRecord.crcMatches(ByteBuffer.wrap(cut), zeroTail.start,
+                ByteBuffer.wrap(zeroTail.next)));
+    }
+
     @Test
     void aLastRecordEndingExactlyAtTheSegmentsEndIsCheckedAlone() {
         // the same segment, its last record cut to end at the segment's end, its CRC made anew
