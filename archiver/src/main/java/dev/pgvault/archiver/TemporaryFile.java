@@ -22,8 +22,12 @@ import java.util.regex.Pattern;
  */
 public final class TemporaryFile implements AutoCloseable {
     private static final String MARK = ".pgvault-tmp-";
-    /** Ours: with the writer's process id, or without one (archive-get's async path before this class). */
-    private static final Pattern NAME = Pattern.compile(".*\\.pgvault-tmp(?:-(\\d+)-\\d+)?");
+    /**
+     * Ours, with the writer's process id. Not the names without one that other parts of pgvault
+     * write beside their targets (the async fetcher's marks, whose times are set back on purpose;
+     * the HA agent's history files; the old async path's copies): a sweep cannot judge those.
+     */
+    private static final Pattern NAME = Pattern.compile(".*" + Pattern.quote(MARK) + "(\\d+)-\\d+");
     /**
      * A file is swept only once it is this old too: a writer whose process this one cannot see
      * (another pid namespace sharing the directory, /proc mounted with hidepid) is not judged
@@ -76,12 +80,15 @@ public final class TemporaryFile implements AutoCloseable {
             return;
         }
         long before = System.currentTimeMillis() - UNTOUCHED.toMillis();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.pgvault-tmp*")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + MARK + "*")) {
             for (Path file : files) {
                 Matcher m = NAME.matcher(file.getFileName().toString());
-                if (m.matches() && (m.group(1) == null || !running(m.group(1)))
-                        && Files.getLastModifiedTime(file).toMillis() < before) {
-                    Files.deleteIfExists(file);
+                try {
+                    if (m.matches() && !running(m.group(1)) && Files.getLastModifiedTime(file).toMillis() < before) {
+                        Files.deleteIfExists(file);
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile, or not ours to delete: the others are still looked at
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Temporary files beside a destination, in real processes: a JVM stopped by SIGTERM (PostgreSQL's
  * fast shutdown of a restore_command) deletes its own; one killed with -9 leaves its file, which
  * a later sweep of the directory removes once it is old, while a running process's file, a fresh
- * one and other files stay.
+ * one and other files (names without a process id among them) stay.
  */
 @Timeout(120)
 class TemporaryFileTest {
@@ -88,14 +88,14 @@ class TemporaryFileTest {
         Child running = child("000000010000000000000006.stream");
         Path segment = Files.write(dir.resolve("000000010000000000000007"), new byte[10]);
         Path someoneElses = Files.write(dir.resolve("000000010000000000000008.pgvault-tmp-x-1"), new byte[10]);
-        Path unnamed = Files.write(dir.resolve("000000010000000000000009.pgvault-tmp"), new byte[10]);
+        Path unnamed = Files.write(dir.resolve(".000000010000000000000009.missing.pgvault-tmp"), new byte[10]);
         for (Path p : List.of(killed.temp(), running.temp(), segment, someoneElses, unnamed)) {
             age(p);
         }
         try {
             TemporaryFile.sweep(dir);
             assertFalse(Files.exists(killed.temp()), "an old file of a dead process stays: " + killed.temp());
-            assertFalse(Files.exists(unnamed), "an old file of the name without a process stays");
+            assertTrue(Files.exists(unnamed), "a name without a process (the async fetcher's marks) was deleted");
             assertTrue(Files.exists(fresh.temp()), "a file written lately was deleted (its writer may be out of sight)");
             assertTrue(Files.exists(running.temp()), "a running process's file was deleted");
             assertTrue(Files.exists(segment) && Files.exists(someoneElses));

@@ -52,7 +52,7 @@ public final class SpanningRecord {
             return Optional.empty(); // a header cut by the segment's end: the next segment holds the rest of it
         }
         long total = Integer.toUnsignedLong(ByteBuffer.wrap(header).order(ByteOrder.nativeOrder()).getInt(0));
-        long room = (seg.capacity() - start) + (next == null ? 0 : next.capacity());
+        long room = (long) (seg.capacity() - start) + (next == null ? 0 : next.capacity());
         if (total < RECORD_HEADER || total > CHECKED_MAX || total > room) {
             return Optional.empty(); // (no buffer made for a length neither segment could hold)
         }
@@ -92,7 +92,10 @@ public final class SpanningRecord {
     private static boolean ownPagesContinue(ByteBuffer seg, int start, long total, int blockSize) {
         long before = 0; // the record's bytes before the page
         int pos = start;
-        for (int page = (start / blockSize + 1) * blockSize; page < seg.capacity() && before < total; page += blockSize) {
+        for (int page = (start / blockSize + 1) * blockSize; page < seg.capacity(); page += blockSize) {
+            if (before + (page - pos) >= total) {
+                break; // the record ends before this page, or exactly at it: the page does not continue it
+            }
             before += page - pos;
             int info = Short.toUnsignedInt(seg.getShort(page + 2));
             if ((info & XLP_FIRST_IS_CONTRECORD) == 0 || Integer.toUnsignedLong(seg.getInt(page + 16)) != total - before) {
