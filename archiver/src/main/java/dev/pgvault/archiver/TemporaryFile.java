@@ -1,13 +1,10 @@
 package dev.pgvault.archiver;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A file written beside its destination, under a name of its own per process and thread
@@ -22,12 +19,6 @@ import java.util.regex.Pattern;
  */
 public final class TemporaryFile implements AutoCloseable {
     private static final String MARK = ".pgvault-tmp-";
-    /**
-     * Ours, with the writer's process id. Not the names without one that other parts of pgvault
-     * write beside their targets (the async fetcher's marks, whose times are set back on purpose;
-     * the HA agent's history files; the old async path's copies): a sweep cannot judge those.
-     */
-    private static final Pattern NAME = Pattern.compile(".*" + Pattern.quote(MARK) + "(\\d+)-\\d+");
     /**
      * A file is swept only once it is this old too: a writer whose process this one cannot see
      * (another pid namespace sharing the directory, /proc mounted with hidepid) is not judged
@@ -80,29 +71,56 @@ public final class TemporaryFile implements AutoCloseable {
             return;
         }
         long before = System.currentTimeMillis() - UNTOUCHED.toMillis();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + MARK + "*")) {
-            for (Path file : files) {
-                Matcher m = NAME.matcher(file.getFileName().toString());
-                try {
-                    if (m.matches() && !running(m.group(1)) && Files.getLastModifiedTime(file).toMillis() < before) {
-                        Files.deleteIfExists(file);
-                    }
-                } catch (IOException e) {
-                    // gone meanwhile, or not ours to delete: the others are still looked at
-                }
+        // Names as strings from one native listing, no glob or regular expression, no Path per
+        // entry: archive-get pays this once per process, in a cold JVM, where each costs.
+        String[] names = dir.toFile().list();
+        if (names == null) {
+            return; // not a directory, or unreadable: tidying only, the fetch goes on
+        }
+        for (String name : names) {
+            long pid = writer(name);
+            if (pid <= 0) {
+                continue;
             }
-        } catch (IOException | RuntimeException e) {
-            // tidying only: the fetch that called it goes on
+            Path file = dir.resolve(name);
+            try {
+                if (ProcessHandle.of(pid).isEmpty() && Files.getLastModifiedTime(file).toMillis() < before) {
+                    Files.deleteIfExists(file);
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile, or not ours to delete: the others are still looked at
+            }
         }
     }
 
-    /** Whether a process of that id runs here (a reused id keeps a dead one's file: left, never wrongly deleted). */
-    private static boolean running(String pid) {
-        try {
-            return ProcessHandle.of(Long.parseLong(pid)).isPresent();
-        } catch (NumberFormatException e) {
-            return true; // not an id of this machine's: not ours to judge
+    /**
+     * The process id in one of our names ({@code ...<MARK><pid>-<thread>}), else -1. Not the names
+     * without one that other parts of pgvault write beside their targets (the async fetcher's
+     * marks, whose times are set back on purpose; the HA agent's history files; the old async
+     * path's copies): a sweep cannot judge those. A process of that id running here, even a reused
+     * id, keeps the file: left, never wrongly deleted.
+     */
+    static long writer(String name) {
+        int at = name.lastIndexOf(MARK);
+        if (at < 0) {
+            return -1;
         }
+        int from = at + MARK.length();
+        int dash = name.indexOf('-', from);
+        if (dash <= from || dash == name.length() - 1 || !digits(name, from, dash) || !digits(name, dash + 1, name.length())
+                || dash - from > 18) {
+            return -1;
+        }
+        return Long.parseLong(name, from, dash, 10);
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void deleteOpen() {

@@ -194,7 +194,8 @@ public final class WalArchive {
         if (streamedEnd == 0 || bytesEnd > streamedEnd || read.sink().differs) {
             return false; // completed and removed meanwhile (storing finds out), or the copy holds more
         }
-        if (!read.sink().cut && (streamedEnd >= segment.capacity() || lastRecordHolds(name, segment, spanningStart, walDir))) {
+        if (!read.sink().cut
+                && (streamedEnd >= segment.capacity() || lastRecordHolds(name, segment, spanningStart, walDir))) {
             return false; // the whole segment streamed, or its last record's CRC holds over the zeros: this copy is it
         }
         if (storedBegins(name, segment, bytesEnd)) {
@@ -456,7 +457,7 @@ public final class WalArchive {
      * Whether the last record of {@code segment}, from {@code spanningStart} to its end, holds its
      * CRC: alone when it ends there, else completed from the next segment in {@code walDir}.
      * False when that cannot be told (no such record, the next segment absent, unreadable, not
-     * yet continuing the record).
+     * yet continuing the record, a page of this segment not continuing it either).
      */
     private boolean lastRecordHolds(WalFileName name, ByteBuffer segment, int spanningStart, Path walDir) {
         if (spanningStart < 0) {
@@ -613,10 +614,10 @@ public final class WalArchive {
 
     /** {@code in} to {@code dest} through a temporary file, checked as {@code name}. */
     private void write(WalFileName name, InputStream in, String key, Path dest) throws IOException {
+        TemporaryFile.sweep(dest.toAbsolutePath().getParent()); // what fetchers killed outright left there
         // A name of its own per writer: two fetches of one file (two resident archivers on a
         // spool removed and made again, say) sharing a temporary file would write into one inode,
         // and the first rename would hand PostgreSQL a file the second is still writing.
-        TemporaryFile.sweep(dest.toAbsolutePath().getParent()); // what fetchers killed outright left there
         try (TemporaryFile temp = TemporaryFile.beside(dest)) {
             try (in; OutputStream out = Files.newOutputStream(temp.path())) {
                 // The decoder verifies the checksum before its last read returns: a bad object

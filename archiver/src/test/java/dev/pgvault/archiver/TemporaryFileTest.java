@@ -109,6 +109,17 @@ class TemporaryFileTest {
     }
 
     @Test
+    void onlyNamesWithAProcessIdAreOurs() {
+        assertEquals(123, TemporaryFile.writer("000000010000000000000001.pgvault-tmp-123-1"));
+        assertEquals(123, TemporaryFile.writer("000000010000000000000001.stream.pgvault-tmp-123-45"));
+        for (String other : List.of(".000000010000000000000001.missing.pgvault-tmp", "00000002.history.pgvault-tmp",
+                "x.pgvault-tmp-x-1", "x.pgvault-tmp-12-", "x.pgvault-tmp--1", "x.pgvault-tmp-12-3a", "x.pgvault-tmp-12",
+                ".pgvault-tmp.main/wal/x.0123abcd", "000000010000000000000001", "x.pgvault-tmp-1234567890123456789012-1")) {
+            assertEquals(-1, TemporaryFile.writer(other), other);
+        }
+    }
+
+    @Test
     void closingDeletesAndAnExceptionInTheBodyIsNotHiddenByIt() throws Exception {
         Path dest = dir.resolve("00000001000000000000000A");
         Path made;
