@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): whole-process time of one archive-push call per 16 MiB WAL segment,
-# pgvault against pgBackRest, on filesystem repositories, in the same run.
+# pgvault against pgBackRest, on filesystem repositories, in the same run; then of one
+# archive-get call per segment back, into a directory like pg_wal (GET_BESIDE other segment
+# files in it, default 100), as restore_command writes RECOVERYXLOG.
 #
 #   bench/archive-push.sh [SEGMENTS]      (default 20; needs a built pgvault and pgbackrest)
 #
@@ -99,3 +101,30 @@ echo
 echo "segments: $i  median ms per segment: pgvault $ma, pgbackrest $mb"
 echo "ratio pgvault/pgbackrest: $(awk -v a="$ma" -v b="$mb" 'BEGIN {printf "%.2f", a/b}')"
 echo "repository bytes: pgvault $sa, pgbackrest $sb"
+
+# archive-get of each segment back, alternating which tool goes first; the file removed after each
+mkdir -p "$work/pg_wal"
+for k in $(seq 1 "${GET_BESIDE:-100}"); do : > "$work/pg_wal/$(printf '00000001%016X' $((k + 65536)))"; done
+[ -n "$as" ] && chown -R postgres "$work/pg_wal"
+dest=$work/pg_wal/RECOVERYXLOG
+# each prints its milliseconds, or "failed" when it wrote nothing (a failure's time is no data point)
+fetched() { if cmp -s "$dest" "$work/wal/$1"; then echo "$2"; else echo failed; fi; rm -f "$dest"; }
+get_pgvault() { fetched "$1" "$(ms $as "$work/dist/bin/pgvault" --config "$work/pgvault.yaml" archive-get "$1" "$dest")"; }
+get_pgbackrest() { fetched "$1" "$(ms $as pgbackrest --config="$work/pgbackrest.conf" --stanza=bench archive-get "$1" "$dest")"; }
+echo
+printf "%-26s %10s %12s\n" segment pgvault_get_ms pgbackrest_get_ms
+i=0
+: > "$work/ga"; : > "$work/gb"
+for seg in "$work"/wal/*; do
+    name=$(basename "$seg")
+    if [ $((i % 2)) = 0 ]; then a=$(get_pgvault "$name"); b=$(get_pgbackrest "$name")
+    else b=$(get_pgbackrest "$name"); a=$(get_pgvault "$name"); fi
+    case "$a $b" in *failed*) echo "bench: archive-get of $name failed (pgvault: $a, pgbackrest: $b)" >&2; exit 1 ;; esac
+    echo "$a" >> "$work/ga"; echo "$b" >> "$work/gb"
+    printf "%-26s %10s %12s\n" "$name" "$a" "$b"
+    i=$((i + 1))
+done
+ga=$(median "$work/ga"); gb=$(median "$work/gb")
+echo
+echo "segments: $i  median ms per archive-get: pgvault $ga, pgbackrest $gb"
+echo "ratio pgvault/pgbackrest: $(awk -v a="$ga" -v b="$gb" 'BEGIN {printf "%.2f", a/b}')"
