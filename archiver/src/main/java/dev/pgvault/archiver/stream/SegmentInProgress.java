@@ -21,17 +21,19 @@ final class SegmentInProgress {
         this.bytes = new byte[Math.toIntExact(segmentSize)];
     }
 
-    /** Begins segment {@code number} of {@code timeline}, holding {@code prefix} (durable already). */
-    void begin(int timeline, long number, byte[] prefix, int length) {
+    /**
+     * Begins segment {@code number} of {@code timeline} with its first {@code held} bytes already
+     * in {@link #bytes()} and durable (read there from the repository's stream: nothing copied).
+     */
+    void begin(int timeline, long number, int held) {
         this.timeline = timeline;
         this.number = number;
-        System.arraycopy(prefix, 0, bytes, 0, length);
-        this.received = length;
-        this.durable = length;
+        this.received = held;
+        this.durable = held;
     }
 
     void begin(int timeline, long number) {
-        begin(timeline, number, bytes, 0);
+        begin(timeline, number, 0);
     }
 
     WalFileName name() {

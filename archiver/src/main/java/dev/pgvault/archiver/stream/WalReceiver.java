@@ -573,7 +573,7 @@ public final class WalReceiver {
         // then copying it, took up to three segment-sized arrays at once (1 GiB segments exist).
         int stored = archive.streamedInto(name, segment.bytes());
         if (number * segmentSize + stored >= atLeast.value() && stored > 0) {
-            segment.begin(tli, number, segment.bytes(), stored);
+            segment.begin(tli, number, stored);
         } else {
             segment.begin(tli, number);
         }
