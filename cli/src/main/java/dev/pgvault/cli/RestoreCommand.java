@@ -48,9 +48,9 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Option(names = "--trust-times", description = {"With --delta: a file the last restore into the directory left untouched",
             "(its size and its time to the nanosecond as that restore set them, no write since, no",
-            "other hard link; the directory not started since, its backup_label still there) is judged",
-            "from that backup's manifest without being read. Faster; blind to bytes changed by a",
-            "failing disk or to a time set back by hand."})
+            "other hard link; that restore named by its backup_label, or by the backup_label.old",
+            "PostgreSQL renamed it to as it started) is judged from that backup's manifest without",
+            "being read. Faster; blind to bytes changed by a failing disk or to a time set back by hand."})
     boolean trustTimes;
 
     @Option(names = "--backup", paramLabel = "ID", description = "The backup to restore (default: chosen for the target).")

@@ -162,10 +162,17 @@ class RestoreCommandTest {
         assertTrue(written.out().contains("; 0 files judged by their size and times, not hashed\n"), written.out());
 
         Files.move(pgdata.resolve("backup_label"), pgdata.resolve("backup_label.old")); // as PostgreSQL does at its start
+        // this backup holds no global/pg_control, which a started copy has, and a stopped delta deletes first
+        MainTest.Result started = restore("--pgdata", pgdata.toString(), "--delta", "--trust-times");
+        assertEquals(0, started.code(), started.err());
+        assertTrue(started.out().contains("\ndelta: --trust-times took nothing on trust, every file was read: backup_label.old in "
+                + pgdata.toAbsolutePath() + " is there but global/pg_control is not"), started.out());
+
+        Files.delete(pgdata.resolve("backup_label")); // by hand: no label names the restore that wrote the files
         MainTest.Result read = restore("--pgdata", pgdata.toString(), "--delta", "--trust-times");
         assertEquals(0, read.code(), read.err());
-        assertTrue(read.out().contains("\ndelta: --trust-times took nothing on trust, every file was read: no backup_label of a"
-                + " finished restore in " + pgdata.toAbsolutePath()), read.out());
+        assertTrue(read.out().contains("\ndelta: --trust-times took nothing on trust, every file was read: no backup_label or"
+                + " backup_label.old of a finished restore in " + pgdata.toAbsolutePath()), read.out());
     }
 
     @Test

@@ -90,9 +90,37 @@ class DeltaRestoreIT {
     @Test
     @Timeout(600)
     void aCopyNeverStartedIsBroughtToALaterBackupTrustingItsRestoresTimes() throws Exception {
+        String line = bringACopyOneBackupBehindTrustingTimes("pgvault-delta-times", false);
+        assertTrue(judged(line) > 700, "most of the ~980 files the restore of A left are judged: " + line);
+        System.out.println("delta restore trusting times: " + line);
+    }
+
+    /**
+     * {@code --trust-times} on a copy that ran since its restore: PostgreSQL renamed its
+     * backup_label to backup_label.old as it started, and the files it has not written to since
+     * are judged from that backup's manifest, not hashed; what it wrote is read. Its files are then
+     * byte for byte a restore of the later backup into an empty directory, and started it holds
+     * that backup's rows and none of its own.
+     */
+    @Test
+    @Timeout(600)
+    void aCopyThatRanIsBroughtToALaterBackupTrustingWhatItLeftUntouched() throws Exception {
+        String line = bringACopyOneBackupBehindTrustingTimes("pgvault-delta-ran", true);
+        // the template databases' files, some 600 of the ~980, are never written by a copy that ran
+        assertTrue(judged(line) > 400, "the files the copy did not write to are judged: " + line);
+        System.out.println("delta restore of a copy that ran, trusting times: " + line);
+    }
+
+    /**
+     * A copy restored from backup A ({@code ran}: then promoted, written to with rows and a table
+     * of its own, and stopped), brought to the later backup B by a delta restore trusting times:
+     * byte for byte a restore of B into an empty directory, and started it holds B's rows and none
+     * of its own. The delta's line.
+     */
+    private static String bringACopyOneBackupBehindTrustingTimes(String dirName, boolean ran) throws Exception {
         PgvaultDist dist = PgvaultDist.get();
         OsUser pgUser = OsUser.forPostgres();
-        Path base = pgUser.newDirectory("pgvault-delta-times");
+        Path base = pgUser.newDirectory(dirName);
         try (TestRepo repo = TestRepo.create(TestRepo.Kind.FS, false, pgUser);
                 PgCluster pg = PgCluster.create("archive_mode = on")) {
             Path config = archiving(dist, pgUser, repo, pg);
@@ -102,7 +130,23 @@ class DeltaRestoreIT {
             }
             String a = backupId(dist.run(pgUser, config, "backup").ok(), 'F');
             Path copy = base.resolve("data");
-            dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--backup", a).ok();
+            if (ran) {
+                dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--backup", a, "--target-immediate",
+                        "--target-action", "promote", "--archive-mode", "off").ok();
+                int port = PgCluster.freePort();
+                start(pgUser, copy, port, base);
+                try (Connection c = connect(port); Statement st = c.createStatement()) {
+                    awaitPromoted(st);
+                    insert(st, 101, 2000);
+                    st.execute("CREATE TABLE extra AS SELECT g FROM generate_series(1, 10000) g");
+                    st.execute("CHECKPOINT");
+                }
+                stop(pgUser, copy);
+                assertTrue(Files.exists(copy.resolve("backup_label.old")) && Files.notExists(copy.resolve("backup_label")),
+                        "PostgreSQL renames the restore's backup_label as it starts");
+            } else {
+                dist.run(pgUser, config, "restore", "--pgdata", copy.toString(), "--backup", a).ok();
+            }
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 insert(st, 101, 3000);
                 st.execute("CREATE TABLE later AS SELECT g FROM generate_series(1, 10000) g");
@@ -112,20 +156,25 @@ class DeltaRestoreIT {
             Proc delta = dist.run(pgUser, config, "restore", "--delta", "--trust-times", "--pgdata", copy.toString(),
                     "--backup", b, "--target-immediate", "--target-action", "promote").ok();
             String line = lineOf(delta, "delta: ");
-            java.util.regex.Matcher judged = java.util.regex.Pattern.compile("; (\\d+) files judged by their size and times,"
-                    + " not hashed$").matcher(line);
-            assertTrue(judged.find(), line);
-            assertTrue(Integer.parseInt(judged.group(1)) > 700, "most of the ~980 files the restore of A left are judged: " + line);
 
             assertSameFiles(freshRestore(dist, pgUser, config, base, b), copy);
 
             assertCopyHolds(pgUser, copy, PgCluster.freePort(), base, Map.of(
                     "SELECT count(*) || ' ' || max(id) FROM story", "3000 3000",
-                    "SELECT count(*) FROM later", "10000"));
-            System.out.println("delta restore trusting times: " + line);
+                    "SELECT count(*) FROM later", "10000",
+                    "SELECT count(*) FROM pg_class WHERE relname = 'extra'", "0"));
+            return line;
         } finally {
             PgvaultDist.deleteTree(base);
         }
+    }
+
+    /** How many files a delta restore's line says it judged by their size and times. */
+    private static int judged(String line) {
+        java.util.regex.Matcher judged = java.util.regex.Pattern.compile("; (\\d+) files judged by their size and times,"
+                + " not hashed$").matcher(line);
+        assertTrue(judged.find(), line);
+        return Integer.parseInt(judged.group(1));
     }
 
     /**

@@ -33,8 +33,9 @@ import java.util.stream.Stream;
  * empty directory writes, while keeping every file that already holds the backup's bytes.
  * <ol>
  * <li>first removes what makes the directory startable ({@code global/pg_control}, the signal
- * files, {@code backup_label}, {@code tablespace_map}), durably: a delta restore stopped at any
- * moment leaves a directory PostgreSQL refuses to start, and the next one finishes it;
+ * files, {@code backup_label}, {@code tablespace_map}), and what PostgreSQL renamed the last two
+ * to as it started, durably: a delta restore stopped at any moment leaves a directory PostgreSQL
+ * refuses to start, whose files no label vouches for, and the next one finishes it;
  * <li>removes every file, link and directory the backup does not hold (links are removed, never
  * followed);
  * <li>reads every remaining file the backup holds and keeps it only when its size and SHA-256
@@ -73,7 +74,9 @@ final class DeltaSync {
             Files.deleteIfExists(pgdata.resolve(RestorePlan.PG_CONTROL));
             FileSyncer.sync(global);
         }
-        for (String f : List.of("recovery.signal", "standby.signal", "backup_label", "tablespace_map")) {
+        // and the old label and map of a start since a restore: they vouch for files (RestoredCopy)
+        for (String f : List.of("recovery.signal", "standby.signal", "backup_label", "tablespace_map",
+                RestoredLabel.BACKUP_LABEL_OLD, RestoredLabel.TABLESPACE_MAP_OLD)) {
             Files.deleteIfExists(pgdata.resolve(f));
         }
         FileSyncer.sync(pgdata);

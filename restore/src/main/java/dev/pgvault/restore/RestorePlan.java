@@ -51,8 +51,14 @@ public record RestorePlan(
 
     static final String PG_CONTROL = "global/pg_control";
     static final String STAGING_SUFFIX = ".pgvault-restore";
+    /**
+     * Written by the restore itself, or never: the old label and map name the backup an earlier
+     * restore of the backed-up cluster wrote, and in a copy would vouch for files this restore
+     * wrote ({@link RestoredCopy}). A backup keeps them, as pg_basebackup does.
+     */
     private static final Set<String> NOT_RESTORED = Set.of(
-            "backup_label", "tablespace_map", "recovery.signal", "standby.signal", "postmaster.pid");
+            "backup_label", "tablespace_map", "recovery.signal", "standby.signal", "postmaster.pid",
+            RestoredLabel.BACKUP_LABEL_OLD, RestoredLabel.TABLESPACE_MAP_OLD);
 
     public RestorePlan {
         directories = List.copyOf(directories);

@@ -6,7 +6,6 @@ import dev.pgvault.archiver.backup.FilePart;
 import dev.pgvault.archiver.backup.Manifest;
 import dev.pgvault.archiver.backup.PageRun;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -24,9 +23,19 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Which backup: the one whose backup_label the directory holds, word for word. A restore (or a
  * delta restore) writes backup_label only after every file is restored, checked and durable; a
- * delta restore deletes it, durably, before it changes anything; PostgreSQL renames it as it
- * starts. So a backup_label in the directory means the last pgvault restore into it finished and
- * the cluster was not started since.
+ * delta restore deletes it, durably, before it changes anything. So a backup_label in the
+ * directory means the last pgvault restore into it finished and the cluster was not started since.
+ *
+ * <p>A copy started since (a standby to reseed, a test copy that ran): PostgreSQL renames
+ * backup_label to backup_label.old as it starts, and tablespace_map to tablespace_map.old, both
+ * unchanged. The old label then names the backup whose restore wrote the files the cluster has
+ * not written to since, and is taken only when nothing else could have put it there: there is no
+ * backup_label (one of another tool, pg_rewind's say, decides alone, and PostgreSQL renames it over
+ * the old one as it starts), global/pg_control is there (a delta restore deletes it first, and any
+ * restore writes it last, so one that did not finish leaves none), a restore never writes one from
+ * a backup, and a delta restore deletes the copy's, durably, before it changes anything.
+ * PostgreSQL's own writes since the start set both times of a file to the moment of the write, so
+ * such a file is read, as any file changed after a restore.
  *
  * <p>Untouched: a restore sets each file's modification time to the backup's, in whole seconds.
  * A later write sets the modification time and the change time both to the moment of the write,
@@ -49,7 +58,6 @@ final class RestoredCopy {
     static final RestoredCopy NONE = new RestoredCopy(null, Map.of(), RestoredLocations.NONE, null);
 
     private static final String LABEL_PREFIX = "LABEL: pgvault ";
-    private static final long LABEL_MAX_BYTES = 64 * 1024;
 
     /** The backup the finished restore wrote, whose entries {@link #files} are. */
     private final String backupId;
@@ -70,43 +78,32 @@ final class RestoredCopy {
      * copy that trusts nothing and says why ({@link #whyNone}).
      */
     static RestoredCopy find(Path pgdata, Manifests manifests, Manifest restoring) {
-        Path labelFile = pgdata.resolve(RecoveryFiles.BACKUP_LABEL);
-        String noLabel = "no backup_label of a finished restore in " + pgdata + " (not restored by pgvault, started since,"
-                + " or its last restore did not finish)";
-        String label;
-        try {
-            if (!Files.isRegularFile(labelFile, LinkOption.NOFOLLOW_LINKS) || Files.size(labelFile) > LABEL_MAX_BYTES) {
-                return none(noLabel);
-            }
-            label = Files.readString(labelFile, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) { // gone since it was looked at
-            return none(noLabel);
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return none("backup_label in " + pgdata + " is not text");
-        } catch (IOException e) { // every file is then read, as without --trust-times
-            return none("backup_label in " + pgdata + " cannot be read: " + e.getMessage());
+        RestoredLabel found = RestoredLabel.in(pgdata);
+        if (found.whyNone() != null) {
+            return none(found.whyNone());
         }
+        String label = found.text();
+        String named = found.fileName() + " in " + pgdata;
         String id = labelledId(label);
         if (id == null) {
-            return none("backup_label in " + pgdata + " is not of a pgvault backup");
+            return none(named + " is not of a pgvault backup");
         }
-        Optional<Manifest> found;
+        Optional<Manifest> backup;
         try {
-            found = manifests.find(id);
+            backup = manifests.find(id);
         } catch (IOException e) { // every file is then read, as without --trust-times
-            return none("the manifest of backup " + id + ", which backup_label in " + pgdata + " names, cannot be read: "
-                    + e.getMessage());
+            return none("the manifest of backup " + id + ", which " + named + " names, cannot be read: " + e.getMessage());
         }
-        if (found.isEmpty()) {
-            return none("backup " + id + ", which backup_label in " + pgdata + " names, is not in the repository");
+        if (backup.isEmpty()) {
+            return none("backup " + id + ", which " + named + " names, is not in the repository");
         }
-        Manifest m = found.get();
+        Manifest m = backup.get();
         if (!label.equals(m.backupLabel()) || !m.cluster().sameClusterAs(restoring.cluster())) {
-            return none("backup_label in " + pgdata + " is not backup " + id + "'s");
+            return none(named + " is not backup " + id + "'s");
         }
         Map<String, FileEntry> byPath = new HashMap<>();
         m.files().forEach(f -> byPath.put(f.path(), f));
-        return new RestoredCopy(m.id(), Map.copyOf(byPath), RestoredLocations.before(pgdata), null);
+        return new RestoredCopy(m.id(), Map.copyOf(byPath), RestoredLocations.before(pgdata, found.mapFileName()), null);
     }
 
     /** Where {@link #find} looks up the manifest of the backup a label names: empty when there is none. */

@@ -12,7 +12,8 @@ import java.util.Map;
  * The tablespace locations a finished restore wrote into, for {@code --trust-times}: backup_label
  * vouches for the files that restore wrote, and under {@code pg_tblspc/<oid>} those are the files
  * of the location the restore linked there. A link pointed elsewhere by hand since (the restore's
- * {@code tablespace_map} says where it put each one), or replaced by the delta restore itself,
+ * {@code tablespace_map} says where it put each one; PostgreSQL renames it tablespace_map.old as it
+ * starts, and makes the links it names again), or replaced by the delta restore itself,
  * leads to files no restore vouches for: they are read. A location is trusted by its path, and
  * only one with no link on the way to it: a link above it pointed elsewhere would lead to other
  * files under the same path.
@@ -38,9 +39,12 @@ final class RestoredLocations {
         this.linked = linked;
     }
 
-    /** Read before the delta changes anything: the restore's tablespace_map against the links as they are. */
-    static RestoredLocations before(Path pgdata) {
-        Path mapFile = pgdata.resolve(RecoveryFiles.TABLESPACE_MAP);
+    /**
+     * Read before the delta changes anything: the restore's tablespace map against the links as
+     * they are; {@code mapFileName} is tablespace_map, or tablespace_map.old in a copy started since.
+     */
+    static RestoredLocations before(Path pgdata, String mapFileName) {
+        Path mapFile = pgdata.resolve(mapFileName);
         Map<String, Path> linked = new HashMap<>();
         try {
             if (!Files.isRegularFile(mapFile, LinkOption.NOFOLLOW_LINKS) || Files.size(mapFile) > MAP_MAX_BYTES) {

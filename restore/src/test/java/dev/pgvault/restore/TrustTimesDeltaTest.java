@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -170,18 +171,95 @@ class TrustTimesDeltaTest {
         assertEquals(0, r.delta().notHashed(), r.toString());
     }
 
-    @Test
-    void aCopyStartedSinceItsRestoreHasNoBackupLabelAndEveryFileIsRead() throws Exception {
-        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
-        // what PostgreSQL does with backup_label as it starts
+    /** What PostgreSQL does with a restored copy's label (and map) as it starts: renames it, unchanged. */
+    private void startedByPostgresql() throws IOException {
         Files.move(copy.resolve("backup_label"), copy.resolve("backup_label.old"));
+    }
+
+    @Test
+    void aCopyStartedSinceItsRestoreIsJudgedByTheLabelPostgresqlRenamedAndWhatItWroteIsRead() throws Exception {
+        startedByPostgresql();
+        // a write by the started cluster: both its times are the moment of the write
+        byte[] written = Files.readAllBytes(copy.resolve(SAME_IN_BOTH));
+        written[100] ^= 1;
+        Files.write(copy.resolve(SAME_IN_BOTH), written);
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertNull(r.delta().whyNoneTrusted(), r.toString());
+        // the seven of a copy never started, but for the file written since
+        assertEquals(6, r.delta().notHashed(), r.toString());
+        assertTrue(Files.notExists(copy.resolve("backup_label.old")), "the delta removes the old label it judged by");
+    }
+
+    @Test
+    void aBackupHoldingAnOldLabelAndMapHasThemLeftOutOfItsRestore() throws Exception {
+        String c = "20261128-031500F";
+        // a backup of a cluster that was itself restored by pgvault from A and started: its old label names A
+        String label = Files.readString(copy.resolve("backup_label"));
+        backup(c, RestoreTest.BIG, RestoreTest.bytes(5 << 20, 9), "port = 5432\n", 0)
+                .bundle(new HandMadeBackup.Small("backup_label.old", label.getBytes(UTF_8), 0600, MTIME),
+                        new HandMadeBackup.Small("tablespace_map.old", new byte[0], 0600, MTIME),
+                        new HandMadeBackup.Small("pg_hba.conf", "local all all trust\n".getBytes(UTF_8), 0600, MTIME))
+                .stoppedAt("2026-11-28T03:16:00Z", "0/7000100").write();
+        Path fresh = tmp.resolve("fresh-c");
+
+        RestoreResult r = restore(fresh, c, false, false);
+
+        assertTrue(Files.notExists(fresh.resolve("backup_label.old")), "it would vouch for files C's restore wrote as A's");
+        assertTrue(Files.notExists(fresh.resolve("tablespace_map.old")));
+        assertEquals("local all all trust\n", Files.readString(fresh.resolve("pg_hba.conf")), "the rest of its bundle");
+        assertTrue(r.skipped().containsAll(List.of("backup_label.old", "tablespace_map.old")), r.skipped().toString());
+    }
+
+    @Test
+    void aStartedCopyWithoutPgControlTrustsNothing() throws Exception {
+        startedByPostgresql();
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
+        // what a delta restore stopped part-way leaves: it deletes pg_control before anything else
+        Files.delete(copy.resolve("global/pg_control"));
 
         RestoreResult r = restore(copy, B, true, true);
 
         assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
         assertEquals(0, r.delta().notHashed(), r.toString());
-        assertTrue(r.delta().whyNoneTrusted().startsWith("no backup_label of a finished restore in " + copy.toAbsolutePath()),
-                r.delta().whyNoneTrusted());
+        assertEquals("backup_label.old in " + copy.toAbsolutePath() + " is there but global/pg_control is not: the last"
+                + " restore into it did not finish", r.delta().whyNoneTrusted());
+    }
+
+    @Test
+    void aBackupLabelOfAnotherToolDecidesAloneOverAnOldLabelOfPgvault() throws Exception {
+        String label = Files.readString(copy.resolve("backup_label"));
+        startedByPostgresql();
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
+        // pg_rewind writes a label of its own, and PostgreSQL renames it over the old one as it starts
+        Files.writeString(copy.resolve("backup_label"), label.replace("LABEL: pgvault " + A, "LABEL: pg_rewind"));
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(0, r.delta().notHashed(), r.toString());
+        assertEquals("backup_label in " + copy.toAbsolutePath() + " is not of a pgvault backup", r.delta().whyNoneTrusted());
+    }
+
+    @Test
+    void aDeltaStoppedPartWayLeavesNoOldLabelToVouchForWhatItWrote() throws Exception {
+        startedByPostgresql();
+        Path missing;
+        try (java.util.stream.Stream<Path> s = Files.walk(tmp.resolve("repo"))) {
+            missing = s.filter(Files::isRegularFile).filter(f -> f.toString().contains(B))
+                    .max(java.util.Comparator.comparingLong(f -> f.toFile().length())).orElseThrow();
+        }
+        Files.delete(missing); // B's largest object: the delta fails once it has changed the copy
+
+        assertThrows(RestoreIncompleteException.class, () -> restore(copy, B, true, true));
+
+        assertTrue(Files.notExists(copy.resolve("backup_label.old")), "deleted before anything changed");
+        assertTrue(Files.notExists(copy.resolve("global/pg_control")));
+        assertEquals("no backup_label or backup_label.old of a finished restore in " + copy.toAbsolutePath()
+                + " (not restored by pgvault, or its last restore did not finish)",
+                RestoredCopy.find(copy.toAbsolutePath(), id -> Optional.empty(), null).whyNone());
     }
 
     @Test
