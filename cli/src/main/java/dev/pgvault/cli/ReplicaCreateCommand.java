@@ -62,6 +62,10 @@ final class ReplicaCreateCommand implements Callable<Integer> {
             "rewriting only what differs from the backup; refused while a postmaster runs in it."})
     boolean delta;
 
+    @Option(names = "--trust-times", description = {"With --delta: judge a file the last restore into the directory left",
+            "untouched by its size and times instead of reading it, as restore --delta --trust-times."})
+    boolean trustTimes;
+
     @Option(names = "--start", description = "Start PostgreSQL and wait until it accepts connections.")
     boolean start;
 
@@ -82,13 +86,16 @@ final class ReplicaCreateCommand implements Callable<Integer> {
                     + " PostgreSQL runs as (runuser -u postgres -- pgvault ...), or leave out --start");
         }
         Seconds.positive(startTimeout, "--start-timeout");
+        if (trustTimes && !delta) {
+            throw new UserError(ExitCode.USAGE, "--trust-times is for a delta restore: give --delta too");
+        }
         // the arguments are checked (exit 2) before the configuration is read
         ReplicaRequest request = new ReplicaRequest(pgdata, backup, ConnInfo.parse(conninfo), slot, createSlot, null, port,
                 start ? Duration.ofSeconds(startTimeout) : null, delta, tablespaces.remap());
         PgvaultConfig config = replica.top.loadConfig();
         request = new ReplicaRequest(request.pgdata(), request.backupId(), request.primary(), request.slot(),
                 request.createSlot(), RecoveryConfig.restoreCommand(Launcher.path(), config.source().toAbsolutePath()),
-                request.port(), request.startTimeout(), request.delta(), request.tablespaces(), config.pg().data());
+                request.port(), request.startTimeout(), request.delta(), request.tablespaces(), config.pg().data(), trustTimes);
         ReplicaResult r;
         try (EncodedStore repo = Repositories.openEncoded(config.repo())) {
             PgCtl pgCtl = new PgCtl(config.pg().bin());

@@ -215,6 +215,31 @@ class ReplicaIT {
                         () -> "the reseeded standby lacks rows; its log:\n" + read(Path.of(standbyLog)));
             }
             System.out.println("replica create --delta: " + deltaLine);
+
+            // Reseeding it again with --trust-times: it ran since the reseed (PostgreSQL renamed the
+            // reseed's backup_label to backup_label.old), and the files replay has not written to
+            // since are judged by their size and times, not read.
+            Proc.run(pgUser, List.of(PgCluster.BIN.resolve("pg_ctl").toString(), "-D", standby.toString(), "-m", "fast", "-w",
+                    "stop")).ok();
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                st.execute("INSERT INTO marks (phase) SELECT 'while-reseeded-again' FROM generate_series(1, 60)");
+            }
+            Proc trusting = dist.run(pgUser, config, "replica", "create", "--delta", "--trust-times", "--pgdata",
+                    standby.toString(), "--primary-conninfo", conninfo, "--slot", "replica_it", "--port",
+                    String.valueOf(standbyPort), "--start");
+            assertEquals(0, trusting.exitCode(), trusting.stdout() + trusting.stderr() + "\n" + read(Path.of(standbyLog)));
+            String trustLine = trusting.stdout().lines().filter(l -> l.startsWith("delta: ")).findFirst().orElseThrow(
+                    () -> new AssertionError("no delta line: " + trusting.stdout()));
+            java.util.regex.Matcher judged = java.util.regex.Pattern.compile("; (\\d+) files judged by their size and times,"
+                    + " not hashed$").matcher(trustLine);
+            assertTrue(judged.find(), trustLine);
+            assertTrue(Integer.parseInt(judged.group(1)) > 300, "the files replay did not write to are judged: " + trustLine);
+            try (Connection c = connect(standbyPort); Statement st = c.createStatement()) {
+                assertEquals("t", value(st, "SELECT pg_is_in_recovery()"));
+                waitFor(120, () -> "60".equals(value(st, "SELECT count(*) FROM marks WHERE phase = 'while-reseeded-again'")),
+                        () -> "the standby reseeded trusting times lacks rows; its log:\n" + read(Path.of(standbyLog)));
+            }
+            System.out.println("replica create --delta --trust-times: " + trustLine);
         } finally {
             if (pgbench != null) {
                 pgbench.destroy();

@@ -45,6 +45,10 @@ final class HaConfigs {
         ApiTls apiTls = apiTls(s);
         boolean useSlots = s.bool("use-slots", true);
         boolean reseedDelta = s.bool("reseed-delta", false);
+        boolean reseedTrustTimes = s.bool("reseed-trust-times", false);
+        if (reseedTrustTimes && !reseedDelta) {
+            throw s.error("reseed-trust-times", "set without 'reseed-delta: true': it is how a delta reseed judges files");
+        }
         String etcdUser = s.string("etcd-user", null);
         java.nio.file.Path etcdPasswordFile = s.path("etcd-password-file", null);
         if (etcdUser != null && etcdPasswordFile == null) {
@@ -57,7 +61,8 @@ final class HaConfigs {
         HaConfig ha = new HaConfig(cluster, name, etcd, ttl, loopWait, api[0], port(s, "api", api[1]), connect[0],
                 port(s, "connect-address", connect[1]), maxLag, synchronous, methods,
                 s.choice("bootstrap", Bootstrap.INITDB, Bootstrap.class), s.path("api-token-file", null), watchdog, tags,
-                apiTls, useSlots, etcdUser, etcdPasswordFile, reseedDelta, etcdTls(s, etcd), s.bool("wal-receive", false));
+                apiTls, useSlots, etcdUser, etcdPasswordFile, reseedDelta, etcdTls(s, etcd), s.bool("wal-receive", false),
+                reseedTrustTimes);
         s.finish();
         return ha;
     }

@@ -92,7 +92,7 @@ public final class HaRepository implements Repository {
                 "user", config.pg().user(), "dbname", config.pg().database()));
         ReplicaRequest request = new ReplicaRequest(config.pg().data(), null, primary, null, false,
                 RecoveryConfig.restoreCommand(launcher, config.source().toAbsolutePath()), config.pg().port(), null, delta,
-                TablespaceRemap.NONE);
+                TablespaceRemap.NONE, null, delta && config.ha() != null && config.ha().reseedTrustTimes());
         try (EncodedStore repo = opener.get()) {
             Restore restore = new Restore(repo, layout(), config.processMax(), Clock.systemUTC());
             new ReplicaBootstrap(restore, JdbcPrimary::connect, new PgCtl(config.pg().bin())).create(request);

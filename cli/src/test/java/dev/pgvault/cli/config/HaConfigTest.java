@@ -108,6 +108,16 @@ class HaConfigTest {
     }
 
     @Test
+    void reseedingTrustingTimesIsAskedForAndOnlyWithDeltaReseeding() throws Exception {
+        String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
+        assertEquals(false, load(ha).ha().reseedTrustTimes());
+        assertEquals(false, load(ha + "  reseed-delta: true\n").ha().reseedTrustTimes());
+        assertEquals(true, load(ha + "  reseed-delta: true\n  reseed-trust-times: true\n").ha().reseedTrustTimes());
+        String e = errorOf("  etcd: [http://127.0.0.1:2379]\n  reseed-trust-times: true\n");
+        assertTrue(e.contains("ha.reseed-trust-times") && e.contains("set without 'reseed-delta: true'"), e);
+    }
+
+    @Test
     void anEtcdUserNeedsAPasswordFileWhoseContentIsReadOnlyWhenConnectingAndNeverShown() throws Exception {
         String ha = BASE + "ha:\n  cluster: demo\n  name: n1\n  etcd: [http://127.0.0.1:2379]\n";
         assertNull(dev.pgvault.cli.ha.HaSupport.settings(load(ha), false).etcdCredentials());

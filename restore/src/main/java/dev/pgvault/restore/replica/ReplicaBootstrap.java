@@ -67,7 +67,7 @@ public final class ReplicaBootstrap {
         try {
             DeltaSummary delta = null;
             if (req.delta()) {
-                Restore.DeltaPlan d = restore.prepareDelta(plan, pgdata);
+                Restore.DeltaPlan d = restore.prepareDelta(plan, pgdata, req.trustTimes());
                 plan = d.plan();
                 delta = d.summary();
             }

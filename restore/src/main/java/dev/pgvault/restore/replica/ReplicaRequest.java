@@ -19,12 +19,17 @@ import java.time.Duration;
  * @param tablespaces new locations for the backup's tablespaces, {@link TablespaceRemap#NONE} to keep theirs
  * @param configuredPgdata the configuration's own data directory ({@code pg.data}), which a standby
  *     built elsewhere on its host must not harm; null when none
+ * @param trustTimes with {@code delta}: files the last finished restore into the directory left
+ *     untouched are judged from that backup's manifest, not read ({@code --trust-times})
  */
 public record ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, String slot, boolean createSlot,
         String restoreCommand, Integer port, Duration startTimeout, boolean delta, TablespaceRemap tablespaces,
-        Path configuredPgdata) {
+        Path configuredPgdata, boolean trustTimes) {
 
     public ReplicaRequest {
+        if (trustTimes && !delta) {
+            throw new IllegalArgumentException("trusting the times of a restore's files is for a delta restore");
+        }
         if (slot != null) {
             StandbySettings.checkSlotName(slot);
         }
@@ -34,6 +39,14 @@ public record ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, Str
         if (port != null && (port < 1 || port > 65535)) {
             throw new InvalidConnInfoException("--port must be 1 to 65535, not " + port);
         }
+    }
+
+    /** A request that reads every file a delta keeps. */
+    public ReplicaRequest(Path pgdata, String backupId, ConnInfo primary, String slot, boolean createSlot,
+            String restoreCommand, Integer port, Duration startTimeout, boolean delta, TablespaceRemap tablespaces,
+            Path configuredPgdata) {
+        this(pgdata, backupId, primary, slot, createSlot, restoreCommand, port, startTimeout, delta, tablespaces,
+                configuredPgdata, false);
     }
 
     /** A request of no configured data directory. */
