@@ -77,7 +77,12 @@ final class DeltaSync {
         // and the old label and map of a start since a restore: they vouch for files (RestoredCopy)
         for (String f : List.of("recovery.signal", "standby.signal", "backup_label", "tablespace_map",
                 RestoredLabel.BACKUP_LABEL_OLD, RestoredLabel.TABLESPACE_MAP_OLD)) {
-            Files.deleteIfExists(pgdata.resolve(f));
+            Path p = pgdata.resolve(f);
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                removeTree(p); // a directory of that name would fail every delta from here on
+            } else {
+                Files.deleteIfExists(p);
+            }
         }
         FileSyncer.sync(pgdata);
 

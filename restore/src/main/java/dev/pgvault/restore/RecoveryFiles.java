@@ -31,13 +31,23 @@ final class RecoveryFiles {
             write(file, f.getValue());
             Files.setPosixFilePermissions(file, Modes.of(Modes.OWNER_ONLY_FILE)); // even over a restored file of that name
         }
-        write(pgdata.resolve(BACKUP_LABEL), manifest.backupLabel());
+        Path label = pgdata.resolve(BACKUP_LABEL);
+        write(label, manifest.backupLabel());
+        // a time of the restore's own, which PostgreSQL's rename to backup_label.old keeps and any
+        // write replaces: see RestoredLabel
+        Files.setLastModifiedTime(label, RestoredLabel.stamp(manifest));
+        try (FileChannel ch = FileChannel.open(label, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
         if (manifest.tablespaceMap() != null) {
             write(pgdata.resolve(TABLESPACE_MAP), manifest.tablespaceMap());
         }
         Path auto = pgdata.resolve(AUTO_CONF);
         String existing = Files.exists(auto) ? Files.readString(auto) : "";
         write(auto, AutoConf.withRecovery(existing, setup.settings(), header));
+        // the label durable before pg_control is: a directory with pg_control and without this
+        // label could be started, and an old label left there would vouch for these files
+        FileSyncer.sync(pgdata);
 
         Path staged = pgdata.resolve(RestorePlan.writePath(RestorePlan.PG_CONTROL));
         if (Files.exists(staged)) {

@@ -29,13 +29,16 @@ import java.util.concurrent.TimeUnit;
  * <p>A copy started since (a standby to reseed, a test copy that ran): PostgreSQL renames
  * backup_label to backup_label.old as it starts, and tablespace_map to tablespace_map.old, both
  * unchanged. The old label then names the backup whose restore wrote the files the cluster has
- * not written to since, and is taken only when nothing else could have put it there: there is no
- * backup_label (one of another tool, pg_rewind's say, decides alone, and PostgreSQL renames it over
- * the old one as it starts), global/pg_control is there (a delta restore deletes it first, and any
- * restore writes it last, so one that did not finish leaves none), a restore never writes one from
- * a backup, and a delta restore deletes the copy's, durably, before it changes anything.
- * PostgreSQL's own writes since the start set both times of a file to the moment of the write, so
- * such a file is read, as any file changed after a restore.
+ * not written to since, and is taken only when nothing else could have put it there
+ * ({@link RestoredLabel}): there is no backup_label (one of another tool, a finished pg_rewind's
+ * say, decides alone, and PostgreSQL renames it over the old one as it starts); the old label has
+ * the time the restore gave it, to the nanosecond, and has not been written since (pg_rewind
+ * copies a source's backup_label.old before it fails, say); global/pg_control is there (a delta
+ * restore deletes it first, and any restore writes it last, so one that did not finish leaves
+ * none) and says the cluster shut down cleanly (so every write since the start is on disk with
+ * its times); a restore never writes one from a backup, and a delta restore deletes the copy's,
+ * durably, before it changes anything. PostgreSQL's own writes since the start set both times of
+ * a file to the moment of the write, so such a file is read, as any file changed after a restore.
  *
  * <p>Untouched: a restore sets each file's modification time to the backup's, in whole seconds.
  * A later write sets the modification time and the change time both to the moment of the write,
@@ -83,7 +86,7 @@ final class RestoredCopy {
             return none(found.whyNone());
         }
         String label = found.text();
-        String named = found.fileName() + " in " + pgdata;
+        String named = found.file().getFileName() + " in " + pgdata;
         String id = labelledId(label);
         if (id == null) {
             return none(named + " is not of a pgvault backup");
@@ -100,6 +103,12 @@ final class RestoredCopy {
         Manifest m = backup.get();
         if (!label.equals(m.backupLabel()) || !m.cluster().sameClusterAs(restoring.cluster())) {
             return none(named + " is not backup " + id + "'s");
+        }
+        if (found.renamed()) {
+            String notAsWritten = found.whyNotAsWritten(m);
+            if (notAsWritten != null) {
+                return none(notAsWritten);
+            }
         }
         Map<String, FileEntry> byPath = new HashMap<>();
         m.files().forEach(f -> byPath.put(f.path(), f));

@@ -1,62 +1,128 @@
 package dev.pgvault.restore;
 
+import dev.pgvault.archiver.backup.Manifest;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The backup label that may vouch for a data directory's files ({@link RestoredCopy}): its
  * backup_label, or, in a copy PostgreSQL has started since its restore, the backup_label.old
  * PostgreSQL renamed it to, with the tablespace map of the same start; or why there is none.
  *
+ * <p>An old label vouches only as the restore wrote it: a restore gives backup_label a time of
+ * its own ({@link #stamp}), which a rename keeps and any write replaces (pg_rewind copies a
+ * source's backup_label.old, and stops with an error after its copies and before its own label:
+ * that copy names the source's backup, not the one whose restore wrote the files). And only after
+ * a clean shutdown: the checkpoint it ends with makes every write since the start durable with its
+ * times, where a crash may leave a page written with the file's times still the restore's.
+ *
  * @param text the label's text; null when there is none
- * @param fileName the file it was read from
+ * @param file the file it was read from
  * @param mapFileName the tablespace map written or renamed with it
  * @param whyNone why no label vouches for anything; null when one was read
  */
-record RestoredLabel(String text, String fileName, String mapFileName, String whyNone) {
+record RestoredLabel(String text, Path file, String mapFileName, String whyNone) {
     static final String BACKUP_LABEL_OLD = "backup_label.old";
     static final String TABLESPACE_MAP_OLD = "tablespace_map.old";
     private static final long LABEL_MAX_BYTES = 64 * 1024;
+    /** pg_control's DBState values of a clean shutdown: DB_SHUTDOWNED, DB_SHUTDOWNED_IN_RECOVERY. */
+    private static final int SHUT_DOWN = 1;
+    private static final int SHUT_DOWN_IN_RECOVERY = 2;
+    /** Where DBState is in pg_control: after the system identifier and two 4-byte version numbers. */
+    private static final int STATE_OFFSET = 16;
 
     /** The label of {@code pgdata}: see the class comment and {@link RestoredCopy}'s. */
     static RestoredLabel in(Path pgdata) {
         Path label = pgdata.resolve(RecoveryFiles.BACKUP_LABEL);
-        if (Files.exists(label, LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.notExists(label, LinkOption.NOFOLLOW_LINKS)) { // there, or cannot be told: never the old one then
             // whatever it is, it decides alone: the old label may be older than what is there now
             return read(label, RecoveryFiles.TABLESPACE_MAP);
         }
         Path old = pgdata.resolve(BACKUP_LABEL_OLD);
-        if (!Files.exists(old, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.notExists(old, LinkOption.NOFOLLOW_LINKS)) {
             return none("no backup_label or backup_label.old of a finished restore in " + pgdata
                     + " (not restored by pgvault, or its last restore did not finish)");
         }
-        if (!Files.isRegularFile(pgdata.resolve(RestorePlan.PG_CONTROL), LinkOption.NOFOLLOW_LINKS)) {
+        Path control = pgdata.resolve(RestorePlan.PG_CONTROL);
+        if (!Files.isRegularFile(control, LinkOption.NOFOLLOW_LINKS)) {
             // a delta restore deletes pg_control before it changes anything, and every restore writes it last
             return none("backup_label.old in " + pgdata + " is there but global/pg_control is not: the last restore"
                     + " into it did not finish");
         }
+        int state = state(control);
+        if (state != SHUT_DOWN && state != SHUT_DOWN_IN_RECOVERY) {
+            return none("global/pg_control in " + pgdata + " says its cluster did not shut down cleanly (state " + state
+                    + "): a write since its last checkpoint may have reached the disk without its times");
+        }
         return read(old, TABLESPACE_MAP_OLD);
     }
 
+    /** Whether this label is PostgreSQL's rename of one a restore wrote, rather than backup_label itself. */
+    boolean renamed() {
+        return file != null && String.valueOf(file.getFileName()).equals(BACKUP_LABEL_OLD);
+    }
+
+    /**
+     * The modification time a restore gives the backup_label of backup {@code m}: its start, in
+     * whole seconds, which no write since the restore can give it back.
+     */
+    static FileTime stamp(Manifest m) {
+        return FileTime.from(m.startTime().getEpochSecond(), TimeUnit.SECONDS);
+    }
+
+    /**
+     * Null when {@link #file} is as the restore of {@code m} wrote it (renamed since, not written:
+     * the restore's time to the nanosecond, a change time after it, one name), else why not.
+     */
+    String whyNotAsWritten(Manifest m) {
+        Map<String, Object> a;
+        try {
+            a = Files.readAttributes(file, "unix:isRegularFile,nlink,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return file.getFileName() + " in " + file.getParent() + " cannot be read: " + e.getMessage();
+        }
+        FileTime mtime = (FileTime) a.get("lastModifiedTime");
+        boolean asWritten = Boolean.TRUE.equals(a.get("isRegularFile")) && ((Number) a.get("nlink")).intValue() == 1
+                && mtime.equals(stamp(m)) && !mtime.equals(a.get("ctime"));
+        return asWritten ? null : file.getFileName() + " in " + file.getParent() + " is not the backup_label the restore of"
+                + " backup " + m.id() + " wrote (written since, by pg_rewind say, or copied): it vouches for nothing";
+    }
+
     private static RestoredLabel read(Path file, String mapFileName) {
-        String name = String.valueOf(file.getFileName());
-        String where = name + " in " + file.getParent();
+        String where = file.getFileName() + " in " + file.getParent();
         try {
             if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) > LABEL_MAX_BYTES) {
                 return none(where + " is not a label a restore wrote");
             }
-            return new RestoredLabel(Files.readString(file, StandardCharsets.UTF_8), name, mapFileName, null);
+            return new RestoredLabel(Files.readString(file, StandardCharsets.UTF_8), file, mapFileName, null);
         } catch (NoSuchFileException e) { // gone since it was looked at
             return none("no " + where + " any more");
         } catch (CharacterCodingException e) {
             return none(where + " is not text");
         } catch (IOException e) { // every file is then read, as without --trust-times
             return none(where + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** pg_control's DBState, in the host's byte order as PostgreSQL writes it; -1 when it cannot be read. */
+    private static int state(Path control) {
+        try (InputStream in = Files.newInputStream(control, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] head = in.readNBytes(STATE_OFFSET + 4);
+            return head.length < STATE_OFFSET + 4 ? -1
+                    : ByteBuffer.wrap(head).order(ByteOrder.nativeOrder()).getInt(STATE_OFFSET);
+        } catch (IOException e) {
+            return -1;
         }
     }
 

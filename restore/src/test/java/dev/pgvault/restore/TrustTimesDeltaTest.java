@@ -171,9 +171,21 @@ class TrustTimesDeltaTest {
         assertEquals(0, r.delta().notHashed(), r.toString());
     }
 
-    /** What PostgreSQL does with a restored copy's label (and map) as it starts: renames it, unchanged. */
+    /**
+     * What PostgreSQL does with a restored copy's label as it starts: renames it, unchanged; and
+     * what a clean shutdown leaves in pg_control: the state "shut down".
+     */
     private void startedByPostgresql() throws IOException {
         Files.move(copy.resolve("backup_label"), copy.resolve("backup_label.old"));
+        controlState(1);
+    }
+
+    /** Writes pg_control's DBState (1: shut down, 6: in production), in the host's byte order as PostgreSQL does. */
+    private void controlState(int state) throws IOException {
+        Path control = copy.resolve("global/pg_control");
+        byte[] b = Files.readAllBytes(control);
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.nativeOrder()).putInt(16, state);
+        Files.write(control, b);
     }
 
     @Test
@@ -211,6 +223,45 @@ class TrustTimesDeltaTest {
         assertTrue(Files.notExists(fresh.resolve("tablespace_map.old")));
         assertEquals("local all all trust\n", Files.readString(fresh.resolve("pg_hba.conf")), "the rest of its bundle");
         assertTrue(r.skipped().containsAll(List.of("backup_label.old", "tablespace_map.old")), r.skipped().toString());
+    }
+
+    @Test
+    void aStartedCopyThatDidNotShutDownCleanlyTrustsNothing() throws Exception {
+        startedByPostgresql();
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH)); // as a page written just before a crash, its times not yet on disk
+        controlState(6); // "in production": stopped by a crash, or -m immediate
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(0, r.delta().notHashed(), r.toString());
+        assertEquals("global/pg_control in " + copy.toAbsolutePath() + " says its cluster did not shut down cleanly (state 6):"
+                + " a write since its last checkpoint may have reached the disk without its times", r.delta().whyNoneTrusted());
+    }
+
+    @Test
+    void anOldLabelWrittenSinceTheRestoreVouchesForNothing() throws Exception {
+        startedByPostgresql();
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
+        // pg_rewind copies a source's backup_label.old (its text word for word) and may stop with an error after
+        Path old = copy.resolve("backup_label.old");
+        Files.writeString(old, Files.readString(old));
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(0, r.delta().notHashed(), r.toString());
+        assertEquals("backup_label.old in " + copy.toAbsolutePath() + " is not the backup_label the restore of backup " + A
+                + " wrote (written since, by pg_rewind say, or copied): it vouches for nothing", r.delta().whyNoneTrusted());
+    }
+
+    @Test
+    void aDirectoryNamedLikeTheOldLabelIsRemovedByTheDelta() throws Exception {
+        Files.createDirectories(copy.resolve("backup_label.old/inside"));
+
+        restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
     }
 
     @Test
