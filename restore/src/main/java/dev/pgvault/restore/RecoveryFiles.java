@@ -31,22 +31,17 @@ final class RecoveryFiles {
             write(file, f.getValue());
             Files.setPosixFilePermissions(file, Modes.of(Modes.OWNER_ONLY_FILE)); // even over a restored file of that name
         }
-        Path label = pgdata.resolve(BACKUP_LABEL);
-        write(label, manifest.backupLabel());
-        // a time of the restore's own, which PostgreSQL's rename to backup_label.old keeps and any
-        // write replaces: see RestoredLabel
-        Files.setLastModifiedTime(label, RestoredLabel.stamp(manifest));
-        try (FileChannel ch = FileChannel.open(label, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
+        // each with a time of the restore's own, which PostgreSQL's rename to backup_label.old and
+        // tablespace_map.old keeps and any write replaces: see RestoredLabel
+        writeStamped(pgdata.resolve(BACKUP_LABEL), manifest.backupLabel(), manifest);
         if (manifest.tablespaceMap() != null) {
-            write(pgdata.resolve(TABLESPACE_MAP), manifest.tablespaceMap());
+            writeStamped(pgdata.resolve(TABLESPACE_MAP), manifest.tablespaceMap(), manifest);
         }
         Path auto = pgdata.resolve(AUTO_CONF);
         String existing = Files.exists(auto) ? Files.readString(auto) : "";
         write(auto, AutoConf.withRecovery(existing, setup.settings(), header));
-        // the label durable before pg_control is: a directory with pg_control and without this
-        // label could be started, and an old label left there would vouch for these files
+        // the label durable before pg_control is: a directory with pg_control and without its
+        // label would start as if it were no restore, from the wrong checkpoint
         FileSyncer.sync(pgdata);
 
         Path staged = pgdata.resolve(RestorePlan.writePath(RestorePlan.PG_CONTROL));
@@ -59,6 +54,15 @@ final class RecoveryFiles {
 
         write(pgdata.resolve(setup.signal().fileName), "");
         FileSyncer.sync(pgdata);
+    }
+
+    /** {@link #write}, then the file's time set to {@link RestoredLabel#stamp} of {@code manifest}, durably. */
+    private static void writeStamped(Path file, String text, Manifest manifest) throws IOException {
+        write(file, text);
+        Files.setLastModifiedTime(file, RestoredLabel.stamp(manifest));
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
     }
 
     /** Writes a small file (new ones owner-only; a rewritten one keeps its mode) and fsyncs it. */

@@ -112,7 +112,10 @@ final class RestoredCopy {
         }
         Map<String, FileEntry> byPath = new HashMap<>();
         m.files().forEach(f -> byPath.put(f.path(), f));
-        return new RestoredCopy(m.id(), Map.copyOf(byPath), RestoredLocations.before(pgdata, found.mapFileName()), null);
+        // an old map not as the restore wrote it trusts no tablespace: the data directory's files still
+        RestoredLocations locations = found.renamed() && !found.mapAsWrittenOrNone(m) ? RestoredLocations.NONE
+                : RestoredLocations.before(pgdata, found.mapFileName());
+        return new RestoredCopy(m.id(), Map.copyOf(byPath), locations, null);
     }
 
     /** Where {@link #find} looks up the manifest of the backup a label names: empty when there is none. */

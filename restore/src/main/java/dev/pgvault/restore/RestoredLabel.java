@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -24,8 +25,16 @@ import java.util.concurrent.TimeUnit;
  * its own ({@link #stamp}), which a rename keeps and any write replaces (pg_rewind copies a
  * source's backup_label.old, and stops with an error after its copies and before its own label:
  * that copy names the source's backup, not the one whose restore wrote the files). And only after
- * a clean shutdown: the checkpoint it ends with makes every write since the start durable with its
- * times, where a crash may leave a page written with the file's times still the restore's.
+ * a clean shutdown: its checkpoint makes every write since the start durable with its times,
+ * where a crash of the machine may leave a page written on disk with its file's times still the
+ * restore's. What this cannot see: a machine's crash after which the cluster was started and
+ * stopped cleanly, with a page write PostgreSQL does not log (hint bits, with data checksums and
+ * wal_log_hints off) left on disk without its times; crash recovery rewrites every logged one.
+ *
+ * <p>backup_label itself (a copy never started) is not held to the restore's time: a restore
+ * writes it last and a delta deletes it first, and no tool copies one in (pg_rewind and
+ * pg_basebackup write labels of their own), so one that names a backup is that restore's; a
+ * label a restore of an earlier pgvault version wrote still vouches.
  *
  * @param text the label's text; null when there is none
  * @param file the file it was read from
@@ -41,6 +50,9 @@ record RestoredLabel(String text, Path file, String mapFileName, String whyNone)
     private static final int SHUT_DOWN_IN_RECOVERY = 2;
     /** Where DBState is in pg_control: after the system identifier and two 4-byte version numbers. */
     private static final int STATE_OFFSET = 16;
+    /** DBState's names, as pg_controldata prints them, by value. */
+    private static final List<String> STATES = List.of("starting up", "shut down", "shut down in recovery", "shutting down",
+            "in crash recovery", "in archive recovery", "in production");
 
     /** The label of {@code pgdata}: see the class comment and {@link RestoredCopy}'s. */
     static RestoredLabel in(Path pgdata) {
@@ -61,9 +73,14 @@ record RestoredLabel(String text, Path file, String mapFileName, String whyNone)
                     + " into it did not finish");
         }
         int state = state(control);
+        if (state < 0) {
+            return none("global/pg_control in " + pgdata + " cannot be read as PostgreSQL's (shorter than "
+                    + (STATE_OFFSET + 4) + " bytes, or unreadable): nothing says its cluster shut down cleanly");
+        }
         if (state != SHUT_DOWN && state != SHUT_DOWN_IN_RECOVERY) {
-            return none("global/pg_control in " + pgdata + " says its cluster did not shut down cleanly (state " + state
-                    + "): a write since its last checkpoint may have reached the disk without its times");
+            return none("global/pg_control in " + pgdata + " says its cluster did not shut down cleanly ("
+                    + (state < STATES.size() ? STATES.get(state) : "state " + state) + "): after a crash of the machine a"
+                    + " write may be on disk without its times; start and stop it cleanly first, or leave out --trust-times");
         }
         return read(old, TABLESPACE_MAP_OLD);
     }
@@ -86,6 +103,16 @@ record RestoredLabel(String text, Path file, String mapFileName, String whyNone)
      * the restore's time to the nanosecond, a change time after it, one name), else why not.
      */
     String whyNotAsWritten(Manifest m) {
+        return whyNotAsWritten(file, m);
+    }
+
+    /** The tablespace map of the same start, when it is as the restore of {@code m} wrote it, or there is none. */
+    boolean mapAsWrittenOrNone(Manifest m) {
+        Path map = file.resolveSibling(mapFileName);
+        return Files.notExists(map, LinkOption.NOFOLLOW_LINKS) || whyNotAsWritten(map, m) == null;
+    }
+
+    private static String whyNotAsWritten(Path file, Manifest m) {
         Map<String, Object> a;
         try {
             a = Files.readAttributes(file, "unix:isRegularFile,nlink,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
@@ -93,10 +120,13 @@ record RestoredLabel(String text, Path file, String mapFileName, String whyNone)
             return file.getFileName() + " in " + file.getParent() + " cannot be read: " + e.getMessage();
         }
         FileTime mtime = (FileTime) a.get("lastModifiedTime");
-        boolean asWritten = Boolean.TRUE.equals(a.get("isRegularFile")) && ((Number) a.get("nlink")).intValue() == 1
-                && mtime.equals(stamp(m)) && !mtime.equals(a.get("ctime"));
-        return asWritten ? null : file.getFileName() + " in " + file.getParent() + " is not the backup_label the restore of"
-                + " backup " + m.id() + " wrote (written since, by pg_rewind say, or copied): it vouches for nothing";
+        String why = !Boolean.TRUE.equals(a.get("isRegularFile")) ? "not a regular file"
+                : ((Number) a.get("nlink")).intValue() != 1 ? "it has another hard link"
+                : !mtime.equals(stamp(m)) ? "its time is " + mtime + ", not the " + stamp(m) + " the restore gave it"
+                : mtime.equals(a.get("ctime")) ? "its change time is its modification time" : null;
+        return why == null ? null : file.getFileName() + " in " + file.getParent() + " is not as the restore of backup " + m.id()
+                + " wrote it (" + why + "): written since (pg_rewind copies a source's), copied, or written by an earlier"
+                + " pgvault, which did not give it the backup's time; it vouches for nothing";
     }
 
     private static RestoredLabel read(Path file, String mapFileName) {

@@ -182,7 +182,11 @@ class TrustTimesDeltaTest {
 
     /** Writes pg_control's DBState (1: shut down, 6: in production), in the host's byte order as PostgreSQL does. */
     private void controlState(int state) throws IOException {
-        Path control = copy.resolve("global/pg_control");
+        controlState(copy, state);
+    }
+
+    private static void controlState(Path pgdata, int state) throws IOException {
+        Path control = pgdata.resolve("global/pg_control");
         byte[] b = Files.readAllBytes(control);
         java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.nativeOrder()).putInt(16, state);
         Files.write(control, b);
@@ -235,8 +239,45 @@ class TrustTimesDeltaTest {
 
         assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
         assertEquals(0, r.delta().notHashed(), r.toString());
-        assertEquals("global/pg_control in " + copy.toAbsolutePath() + " says its cluster did not shut down cleanly (state 6):"
-                + " a write since its last checkpoint may have reached the disk without its times", r.delta().whyNoneTrusted());
+        assertEquals("global/pg_control in " + copy.toAbsolutePath() + " says its cluster did not shut down cleanly (in"
+                + " production): after a crash of the machine a write may be on disk without its times; start and stop it"
+                + " cleanly first, or leave out --trust-times", r.delta().whyNoneTrusted());
+    }
+
+    @Test
+    void aStandbyShutDownInRecoveryIsTrusted() throws Exception {
+        startedByPostgresql();
+        controlState(2); // "shut down in recovery": a standby stopped with -m fast
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertNull(r.delta().whyNoneTrusted(), r.toString());
+        assertEquals(7, r.delta().notHashed(), r.toString());
+    }
+
+    @Test
+    void aPgControlTooShortToTellItsStateTrustsNothing() throws Exception {
+        startedByPostgresql();
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
+        Files.write(copy.resolve("global/pg_control"), new byte[12]);
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals("global/pg_control in " + copy.toAbsolutePath() + " cannot be read as PostgreSQL's (shorter than 20"
+                + " bytes, or unreadable): nothing says its cluster shut down cleanly", r.delta().whyNoneTrusted());
+    }
+
+    @Test
+    void aRestoreGivesItsLabelAndMapTheBackupsStartAsTheirTime() throws Exception {
+        Path withMap = tmp.resolve("with-map");
+        EncodedStore two = restoredWithTablespace(tmp.resolve("ts-stamp"), withMap);
+        java.time.Instant start = new dev.pgvault.archiver.backup.BackupCatalog(two, RestoreTest.LAYOUT)
+                .read(RestoreTest.ID).startTime();
+        FileTime stamp = FileTime.from(start.getEpochSecond(), java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(stamp, Files.getLastModifiedTime(withMap.resolve("backup_label")));
+        assertEquals(stamp, Files.getLastModifiedTime(withMap.resolve("tablespace_map")));
     }
 
     @Test
@@ -251,8 +292,23 @@ class TrustTimesDeltaTest {
 
         assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
         assertEquals(0, r.delta().notHashed(), r.toString());
-        assertEquals("backup_label.old in " + copy.toAbsolutePath() + " is not the backup_label the restore of backup " + A
-                + " wrote (written since, by pg_rewind say, or copied): it vouches for nothing", r.delta().whyNoneTrusted());
+        assertTrue(r.delta().whyNoneTrusted().startsWith("backup_label.old in " + copy.toAbsolutePath() + " is not as the"
+                + " restore of backup " + A + " wrote it (its time is "), r.delta().whyNoneTrusted());
+        assertTrue(r.delta().whyNoneTrusted().endsWith("): written since (pg_rewind copies a source's), copied, or written"
+                + " by an earlier pgvault, which did not give it the backup's time; it vouches for nothing"),
+                r.delta().whyNoneTrusted());
+    }
+
+    @Test
+    void anOldLabelWithAnotherHardLinkVouchesForNothing() throws Exception {
+        startedByPostgresql();
+        changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
+        Files.createLink(tmp.resolve("another-name"), copy.resolve("backup_label.old"));
+
+        RestoreResult r = restore(copy, B, true, true);
+
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertTrue(r.delta().whyNoneTrusted().contains("(it has another hard link)"), r.delta().whyNoneTrusted());
     }
 
     @Test
@@ -422,6 +478,39 @@ class TrustTimesDeltaTest {
 
         assertEquals(restored, DeltaRestoreTest.tree(ts));
         assertEquals(JUDGED_WITH_TABLESPACE, r.delta().notHashed(), r.toString());
+    }
+
+    /** A copy with a tablespace, restored into {@code data} and started since: its label and map renamed, pg_control "shut down". */
+    private EncodedStore startedWithTablespace(Path ts, Path data) throws Exception {
+        EncodedStore two = restoredWithTablespace(ts, data);
+        Files.move(data.resolve("backup_label"), data.resolve("backup_label.old"));
+        Files.move(data.resolve("tablespace_map"), data.resolve("tablespace_map.old"));
+        controlState(data, 1);
+        return two;
+    }
+
+    @Test
+    void aStartedCopyWithATablespaceIsJudgedByTheMapPostgresqlRenamed() throws Exception {
+        Path data = tmp.resolve("with-ts");
+        EncodedStore two = startedWithTablespace(tmp.resolve("ts"), data);
+
+        RestoreResult r = deltaTrustingTimes(two, data, TablespaceRemap.NONE);
+
+        assertEquals(JUDGED_WITH_TABLESPACE, r.delta().notHashed(), r.toString());
+    }
+
+    /** An old map written since the restore (not as it wrote it): the tablespace's files are hashed, the data directory's judged. */
+    @Test
+    void anOldMapWrittenSinceTheRestoreTrustsNoTablespace() throws Exception {
+        Path data = tmp.resolve("with-ts");
+        EncodedStore two = startedWithTablespace(tmp.resolve("ts"), data);
+        Path map = data.resolve("tablespace_map.old");
+        Files.writeString(map, Files.readString(map));
+
+        RestoreResult r = deltaTrustingTimes(two, data, TablespaceRemap.NONE);
+
+        assertNull(r.delta().whyNoneTrusted(), r.toString());
+        assertTrue(r.delta().notHashed() > 0 && r.delta().notHashed() < JUDGED_WITH_TABLESPACE, r.toString());
     }
 
     /**
