@@ -87,7 +87,8 @@ class ReplicaCreateCommandTest {
                 new String[] {"--primary-conninfo", "postgresql://db1/x"},
                 new String[] {"--primary-conninfo", "host=db1", "--create-slot"},
                 new String[] {"--primary-conninfo", "host=db1", "--slot", "Bad-Name"},
-                new String[] {"--primary-conninfo", "host=db1", "--port", "0"})) {
+                new String[] {"--primary-conninfo", "host=db1", "--port", "0"},
+                new String[] {"--primary-conninfo", "host=db1", "--trust-times"})) {
             List<String> all = new java.util.ArrayList<>(List.of("--pgdata", dir.resolve("standby").toString()));
             all.addAll(List.of(args));
             MainTest.Result r = create(all.toArray(String[]::new));
@@ -96,6 +97,9 @@ class ReplicaCreateCommandTest {
             assertFalse(r.err().contains("unterminated") && r.err().contains("'unterminated"), r.err());
         }
         assertFalse(Files.exists(dir.resolve("standby")));
+        MainTest.Result trust = create("--pgdata", dir.resolve("standby").toString(), "--primary-conninfo", "host=db1",
+                "--trust-times");
+        assertEquals("pgvault: --trust-times is for a delta restore: give --delta too", trust.err().strip());
     }
 
     @Test

@@ -268,9 +268,11 @@ class DeltaRestoreIT {
         assertEquals(java.util.Set.of(), differ, "the copy is what a restore of the backup into an empty directory writes");
     }
 
-    /** The files a restore writes itself, at its end: their times are those of the restore. */
-    private static final java.util.Set<String> WRITTEN_AT_THE_END = java.util.Set.of("backup_label", "tablespace_map",
-            "recovery.signal", "postgresql.auto.conf");
+    /**
+     * The files a restore writes itself, at its end, with the time of the restore (backup_label and
+     * tablespace_map get the backup's start, and are compared with it).
+     */
+    private static final java.util.Set<String> WRITTEN_AT_THE_END = java.util.Set.of("recovery.signal", "postgresql.auto.conf");
 
     /**
      * Every regular file under {@code dir}, by its path there, with its mode, its time (but for
