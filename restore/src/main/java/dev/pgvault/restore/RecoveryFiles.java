@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.Set;
 
@@ -56,22 +57,26 @@ final class RecoveryFiles {
         FileSyncer.sync(pgdata);
     }
 
-    /** {@link #write}, then the file's time set to {@link RestoredLabel#stamp} of {@code manifest}, durably. */
+    /** {@link #write}, the file's time {@link RestoredLabel#stamp} of {@code manifest}. */
     private static void writeStamped(Path file, String text, Manifest manifest) throws IOException {
-        write(file, text);
-        Files.setLastModifiedTime(file, RestoredLabel.stamp(manifest));
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
+        write(file, text, RestoredLabel.stamp(manifest));
     }
 
     /** Writes a small file (new ones owner-only; a rewritten one keeps its mode) and fsyncs it. */
     private static void write(Path file, String text) throws IOException {
+        write(file, text, null);
+    }
+
+    /** {@link #write(Path, String)}, given the time {@code time} before the fsync (none: the write's). */
+    private static void write(Path file, String text, FileTime time) throws IOException {
         try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING), Modes.attribute(Modes.OWNER_ONLY_FILE))) {
             ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) {
                 ch.write(b);
+            }
+            if (time != null) {
+                Files.setLastModifiedTime(file, time); // made durable by the fsync with the bytes
             }
             ch.force(true);
         }

@@ -239,15 +239,27 @@ final class RestoredCopy {
         }
         Map<String, Object> a;
         try {
-            a = Files.readAttributes(file, "unix:isRegularFile,size,nlink,lastModifiedTime,ctime,mode", LinkOption.NOFOLLOW_LINKS);
+            a = Files.readAttributes(file, ATTRIBUTES + ",size,mode", LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return null;
         }
-        FileTime mtime = (FileTime) a.get("lastModifiedTime");
-        FileTime ctime = (FileTime) a.get("ctime");
-        boolean untouched = Boolean.TRUE.equals(a.get("isRegularFile")) && ((Number) a.get("size")).longValue() == restored.size()
-                && ((Number) a.get("nlink")).intValue() == 1 && mtime.equals(FileTime.from(restored.mtime(), TimeUnit.SECONDS))
-                && !ctime.equals(mtime);
+        boolean untouched = ((Number) a.get("size")).longValue() == restored.size()
+                && whyTouched(a, FileTime.from(restored.mtime(), TimeUnit.SECONDS)) == null;
         return untouched ? ((Number) a.get("mode")).intValue() & 07777 : null;
+    }
+
+    /** What {@link #whyTouched} reads of a file. */
+    static final String ATTRIBUTES = "unix:isRegularFile,nlink,lastModifiedTime,ctime";
+
+    /**
+     * Null when a file with attributes {@code a} ({@link #ATTRIBUTES}) is as a restore that gave it
+     * the time {@code written} left it (see the class comment), else what shows it is not.
+     */
+    static String whyTouched(Map<String, Object> a, FileTime written) {
+        FileTime mtime = (FileTime) a.get("lastModifiedTime");
+        return !Boolean.TRUE.equals(a.get("isRegularFile")) ? "not a regular file"
+                : ((Number) a.get("nlink")).intValue() != 1 ? "it has another hard link"
+                : !mtime.equals(written) ? "its time is " + mtime + ", not the " + written + " the restore gave it"
+                : mtime.equals(a.get("ctime")) ? "its change time is its modification time" : null;
     }
 }

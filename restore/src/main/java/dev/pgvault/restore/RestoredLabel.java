@@ -2,9 +2,6 @@ package dev.pgvault.restore;
 
 import dev.pgvault.archiver.backup.Manifest;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
-import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,8 +45,6 @@ record RestoredLabel(String text, Path file, String mapFileName, String whyNone)
     /** pg_control's DBState values of a clean shutdown: DB_SHUTDOWNED, DB_SHUTDOWNED_IN_RECOVERY. */
     private static final int SHUT_DOWN = 1;
     private static final int SHUT_DOWN_IN_RECOVERY = 2;
-    /** Where DBState is in pg_control: after the system identifier and two 4-byte version numbers. */
-    private static final int STATE_OFFSET = 16;
     /** DBState's names, as pg_controldata prints them, by value. */
     private static final List<String> STATES = List.of("starting up", "shut down", "shut down in recovery", "shutting down",
             "in crash recovery", "in archive recovery", "in production");
@@ -72,11 +67,12 @@ record RestoredLabel(String text, Path file, String mapFileName, String whyNone)
             return none("backup_label.old in " + pgdata + " is there but global/pg_control is not: the last restore"
                     + " into it did not finish");
         }
-        int state = state(control);
-        if (state < 0) {
-            return none("global/pg_control in " + pgdata + " cannot be read as PostgreSQL's (shorter than "
-                    + (STATE_OFFSET + 4) + " bytes, or unreadable): nothing says its cluster shut down cleanly");
+        OptionalInt read = PgControlHead.state(pgdata);
+        if (read.isEmpty()) {
+            return none("global/pg_control in " + pgdata + " cannot be read as PostgreSQL's (shorter than 20 bytes, or"
+                    + " unreadable): nothing says its cluster shut down cleanly");
         }
+        int state = read.getAsInt();
         if (state != SHUT_DOWN && state != SHUT_DOWN_IN_RECOVERY) {
             return none("global/pg_control in " + pgdata + " says its cluster did not shut down cleanly ("
                     + (state < STATES.size() ? STATES.get(state) : "state " + state) + "): after a crash of the machine a"
@@ -113,17 +109,13 @@ record RestoredLabel(String text, Path file, String mapFileName, String whyNone)
     }
 
     private static String whyNotAsWritten(Path file, Manifest m) {
-        Map<String, Object> a;
+        String why;
         try {
-            a = Files.readAttributes(file, "unix:isRegularFile,nlink,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
+            why = RestoredCopy.whyTouched(Files.readAttributes(file, RestoredCopy.ATTRIBUTES, LinkOption.NOFOLLOW_LINKS),
+                    stamp(m));
         } catch (IOException e) {
             return file.getFileName() + " in " + file.getParent() + " cannot be read: " + e.getMessage();
         }
-        FileTime mtime = (FileTime) a.get("lastModifiedTime");
-        String why = !Boolean.TRUE.equals(a.get("isRegularFile")) ? "not a regular file"
-                : ((Number) a.get("nlink")).intValue() != 1 ? "it has another hard link"
-                : !mtime.equals(stamp(m)) ? "its time is " + mtime + ", not the " + stamp(m) + " the restore gave it"
-                : mtime.equals(a.get("ctime")) ? "its change time is its modification time" : null;
         return why == null ? null : file.getFileName() + " in " + file.getParent() + " is not as the restore of backup " + m.id()
                 + " wrote it (" + why + "): written since (pg_rewind copies a source's), copied, or written by an earlier"
                 + " pgvault, which did not give it the backup's time; it vouches for nothing";
@@ -142,17 +134,6 @@ record RestoredLabel(String text, Path file, String mapFileName, String whyNone)
             return none(where + " is not text");
         } catch (IOException e) { // every file is then read, as without --trust-times
             return none(where + " cannot be read: " + e.getMessage());
-        }
-    }
-
-    /** pg_control's DBState, in the host's byte order as PostgreSQL writes it; -1 when it cannot be read. */
-    private static int state(Path control) {
-        try (InputStream in = Files.newInputStream(control, LinkOption.NOFOLLOW_LINKS)) {
-            byte[] head = in.readNBytes(STATE_OFFSET + 4);
-            return head.length < STATE_OFFSET + 4 ? -1
-                    : ByteBuffer.wrap(head).order(ByteOrder.nativeOrder()).getInt(STATE_OFFSET);
-        } catch (IOException e) {
-            return -1;
         }
     }
 

@@ -3,9 +3,6 @@ package dev.pgvault.restore;
 import dev.pgvault.archiver.backup.DirectoryEntry;
 import dev.pgvault.archiver.backup.Manifest;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -54,7 +51,8 @@ final class SameHostOriginal {
      */
     static void check(Manifest backup, List<RunningClusters.Postmaster> running, Path configured, Path pgdata)
             throws TargetDirectoryException {
-        Optional<String> refusal = refusal(backup, besides(running, configured, pgdata), c -> systemIdentifier(c.dataDirectory()));
+        Optional<String> refusal = refusal(backup, besides(running, configured, pgdata),
+                c -> PgControlHead.systemIdentifier(c.dataDirectory()));
         if (refusal.isPresent()) {
             throw new TargetDirectoryException(refusal.get());
         }
@@ -124,20 +122,6 @@ final class SameHostOriginal {
             return "at " + Files.readSymbolicLink(c.dataDirectory().resolve("pg_tblspc").resolve(oid));
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return "location unread";
-        }
-    }
-
-    /** The system identifier in {@code dataDirectory}'s pg_control (its first 8 bytes), if it can be read. */
-    static OptionalLong systemIdentifier(Path dataDirectory) {
-        try (InputStream in = Files.newInputStream(dataDirectory.resolve("global/pg_control"), LinkOption.NOFOLLOW_LINKS)) {
-            byte[] b = in.readNBytes(8);
-            if (b.length < 8) {
-                return OptionalLong.empty();
-            }
-            // pg_control is in the host's byte order; pgvault runs where PostgreSQL does
-            return OptionalLong.of(ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).getLong());
-        } catch (IOException | SecurityException e) {
-            return OptionalLong.empty();
         }
     }
 }

@@ -21,10 +21,10 @@ class SameHostOriginalTest {
         ByteBuffer control = ByteBuffer.allocate(8192).order(ByteOrder.nativeOrder());
         control.putLong(0, RestoreTest.CLUSTER.systemIdentifier());
         Files.write(global.resolve("pg_control"), control.array());
-        assertEquals(OptionalLong.of(RestoreTest.CLUSTER.systemIdentifier()), SameHostOriginal.systemIdentifier(tmp.resolve("data")));
-        assertEquals(OptionalLong.empty(), SameHostOriginal.systemIdentifier(tmp.resolve("none")));
+        assertEquals(OptionalLong.of(RestoreTest.CLUSTER.systemIdentifier()), PgControlHead.systemIdentifier(tmp.resolve("data")));
+        assertEquals(OptionalLong.empty(), PgControlHead.systemIdentifier(tmp.resolve("none")));
         Files.write(global.resolve("pg_control"), new byte[3]);
-        assertEquals(OptionalLong.empty(), SameHostOriginal.systemIdentifier(tmp.resolve("data")));
+        assertEquals(OptionalLong.empty(), PgControlHead.systemIdentifier(tmp.resolve("data")));
     }
 
     /** Tablespaces compared by OID: a running copy with the backup's tablespaces elsewhere does not count. */

@@ -172,6 +172,17 @@ class TrustTimesDeltaTest {
     }
 
     /**
+     * A delta of the copy to B trusting times that takes nothing on trust: every file read, and
+     * the copy then B's as a restore into an empty directory writes it. Why nothing was trusted.
+     */
+    private String deltaTrustingNothing() throws Exception {
+        RestoreResult r = restore(copy, B, true, true);
+        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
+        assertEquals(0, r.delta().notHashed(), r.toString());
+        return r.delta().whyNoneTrusted();
+    }
+
+    /**
      * What PostgreSQL does with a restored copy's label as it starts: renames it, unchanged; and
      * what a clean shutdown leaves in pg_control: the state "shut down".
      */
@@ -235,13 +246,11 @@ class TrustTimesDeltaTest {
         changeBehindItsTime(copy.resolve(SAME_IN_BOTH)); // as a page written just before a crash, its times not yet on disk
         controlState(6); // "in production": stopped by a crash, or -m immediate
 
-        RestoreResult r = restore(copy, B, true, true);
+        String why = deltaTrustingNothing();
 
-        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
-        assertEquals(0, r.delta().notHashed(), r.toString());
         assertEquals("global/pg_control in " + copy.toAbsolutePath() + " says its cluster did not shut down cleanly (in"
                 + " production): after a crash of the machine a write may be on disk without its times; start and stop it"
-                + " cleanly first, or leave out --trust-times", r.delta().whyNoneTrusted());
+                + " cleanly first, or leave out --trust-times", why);
     }
 
     @Test
@@ -262,11 +271,10 @@ class TrustTimesDeltaTest {
         changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
         Files.write(copy.resolve("global/pg_control"), new byte[12]);
 
-        RestoreResult r = restore(copy, B, true, true);
+        String why = deltaTrustingNothing();
 
-        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
         assertEquals("global/pg_control in " + copy.toAbsolutePath() + " cannot be read as PostgreSQL's (shorter than 20"
-                + " bytes, or unreadable): nothing says its cluster shut down cleanly", r.delta().whyNoneTrusted());
+                + " bytes, or unreadable): nothing says its cluster shut down cleanly", why);
     }
 
     @Test
@@ -288,15 +296,13 @@ class TrustTimesDeltaTest {
         Path old = copy.resolve("backup_label.old");
         Files.writeString(old, Files.readString(old));
 
-        RestoreResult r = restore(copy, B, true, true);
+        String why = deltaTrustingNothing();
 
-        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
-        assertEquals(0, r.delta().notHashed(), r.toString());
-        assertTrue(r.delta().whyNoneTrusted().startsWith("backup_label.old in " + copy.toAbsolutePath() + " is not as the"
-                + " restore of backup " + A + " wrote it (its time is "), r.delta().whyNoneTrusted());
-        assertTrue(r.delta().whyNoneTrusted().endsWith("): written since (pg_rewind copies a source's), copied, or written"
+        assertTrue(why.startsWith("backup_label.old in " + copy.toAbsolutePath() + " is not as the"
+                + " restore of backup " + A + " wrote it (its time is "), why);
+        assertTrue(why.endsWith("): written since (pg_rewind copies a source's), copied, or written"
                 + " by an earlier pgvault, which did not give it the backup's time; it vouches for nothing"),
-                r.delta().whyNoneTrusted());
+                why);
     }
 
     @Test
@@ -305,10 +311,9 @@ class TrustTimesDeltaTest {
         changeBehindItsTime(copy.resolve(SAME_IN_BOTH));
         Files.createLink(tmp.resolve("another-name"), copy.resolve("backup_label.old"));
 
-        RestoreResult r = restore(copy, B, true, true);
+        String why = deltaTrustingNothing();
 
-        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
-        assertTrue(r.delta().whyNoneTrusted().contains("(it has another hard link)"), r.delta().whyNoneTrusted());
+        assertTrue(why.contains("(it has another hard link)"), why);
     }
 
     @Test
@@ -327,12 +332,10 @@ class TrustTimesDeltaTest {
         // what a delta restore stopped part-way leaves: it deletes pg_control before anything else
         Files.delete(copy.resolve("global/pg_control"));
 
-        RestoreResult r = restore(copy, B, true, true);
+        String why = deltaTrustingNothing();
 
-        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
-        assertEquals(0, r.delta().notHashed(), r.toString());
         assertEquals("backup_label.old in " + copy.toAbsolutePath() + " is there but global/pg_control is not: the last"
-                + " restore into it did not finish", r.delta().whyNoneTrusted());
+                + " restore into it did not finish", why);
     }
 
     @Test
@@ -343,11 +346,9 @@ class TrustTimesDeltaTest {
         // pg_rewind writes a label of its own, and PostgreSQL renames it over the old one as it starts
         Files.writeString(copy.resolve("backup_label"), label.replace("LABEL: pgvault " + A, "LABEL: pg_rewind"));
 
-        RestoreResult r = restore(copy, B, true, true);
+        String why = deltaTrustingNothing();
 
-        assertEquals(DeltaRestoreTest.tree(freshB), DeltaRestoreTest.tree(copy));
-        assertEquals(0, r.delta().notHashed(), r.toString());
-        assertEquals("backup_label in " + copy.toAbsolutePath() + " is not of a pgvault backup", r.delta().whyNoneTrusted());
+        assertEquals("backup_label in " + copy.toAbsolutePath() + " is not of a pgvault backup", why);
     }
 
     @Test
